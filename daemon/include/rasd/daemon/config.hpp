@@ -1,0 +1,76 @@
+// rasd.yaml (DESIGN.md section 3, "Configuration"). Loading reports every problem as
+// `file:line:col: error: …`; unknown keys are errors here (unlike rule files) because a typo'd
+// daemon setting that silently falls back to a default is an outage waiting to happen.
+// Relative paths are resolved against the directory of the config file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rasd/engine/diagnostic.hpp"
+#include "rasd/engine/rules/loader.hpp"
+
+namespace rasd {
+
+struct Defaults {
+  int64_t interval = 15 * 60;
+  int64_t min_interval = 2 * 60;
+  int64_t max_interval = 6 * 3600;
+  int64_t timeout = 30;
+  int64_t max_body = 16 << 20;
+  int64_t per_host_concurrency = 2;
+  int64_t per_host_gap = 1;
+};
+
+struct SourceConfig {
+  std::string id;
+  std::string url;
+  std::string type = "feed";  // feed | html
+  std::string links;          // html: CSS-like selector of article links
+  std::vector<std::string> tags;
+  bool allow_private = false;
+  std::optional<int64_t> interval;
+};
+
+struct WebhookConfig {
+  std::string name;
+  std::string url;
+  std::vector<std::string> secrets;  // "whsec_<base64>"; the first signs, all are valid
+  std::string format = "standard";   // standard | slack
+  bool allow_private = false;
+};
+
+struct Config {
+  std::string path;
+  std::string store_path = "/var/lib/rasd/rasd.db";
+  int64_t retention = 90 * 86400;
+  std::vector<std::string> rule_paths = {"/etc/rasd/rules.d"};
+  std::string http_listen = "127.0.0.1:8470";
+  std::string token_file = "/etc/rasd/api-token";
+  bool allow_private = false;
+  Defaults defaults;
+  std::vector<SourceConfig> sources;
+  std::vector<WebhookConfig> webhooks;
+
+  const WebhookConfig* webhook(const std::string& name) const;
+  std::vector<std::string> webhook_names() const;
+};
+
+struct ConfigLoad {
+  std::optional<Config> config;  // absent when there are errors
+  Diagnostics diagnostics;
+};
+
+ConfigLoad load_config_text(const std::string& path, const std::string& text);
+ConfigLoad load_config_file(const std::string& path);
+
+// Rule files named by the config (files, or directories of *.yaml / *.yml), read from disk.
+// Missing or unreadable paths are reported as errors.
+std::vector<rules::RuleFile> read_rule_files(const Config& config, Diagnostics& diagnostics);
+
+// Decodes "whsec_<base64>" to the raw key; nullopt when malformed.
+std::optional<std::string> decode_webhook_secret(const std::string& secret);
+
+}  // namespace rasd

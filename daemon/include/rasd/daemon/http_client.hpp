@@ -1,0 +1,49 @@
+// HTTP for sources and webhooks. Every request has a total timeout, a connect timeout, a
+// low-speed limit, a body cap enforced while streaming (after decompression), a redirect limit,
+// and an address policy applied after DNS resolution on every connection, redirects included.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "rasd/parsers/expected.hpp"
+
+namespace rasd {
+
+struct HttpRequest {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+  int64_t timeout_ms = 30000;
+  int64_t connect_timeout_ms = 10000;
+  int64_t max_body = 16 << 20;
+  int max_redirects = 5;
+  bool allow_private = false;  // loopback, private, link-local and metadata addresses
+  // Abort when fewer than low_speed_bytes arrive in low_speed_seconds (slowloris).
+  int64_t low_speed_bytes = 64;
+  int64_t low_speed_seconds = 15;
+};
+
+struct HttpResponse {
+  long status = 0;
+  std::map<std::string, std::string> headers;  // names lower-cased; last value wins
+  std::string body;
+  std::string effective_url;
+  std::string header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+// Errors are transport failures (timeout, refused, too large, blocked address); any HTTP status
+// is a response. Implementations are thread-compatible: one instance per thread.
+class HttpClient {
+ public:
+  virtual ~HttpClient() = default;
+  virtual Expected<HttpResponse> perform(const HttpRequest& request) = 0;
+};
+
+}  // namespace rasd

@@ -1,0 +1,77 @@
+// The polling pipeline for one daemon: for each due source, fetch (conditional GET), parse,
+// normalize, match, and store new articles with their alerts and outbox rows.
+//
+// Failure boundary: poll_source() never throws for a source's own problems (network, HTTP,
+// malformed feed); it records them in the source's stored state, logs them with the source id
+// and returns. Store failures (disk full, read-only) propagate as sql::StoreError: the caller
+// decides whether to retry, and nothing half-written remains because each article is one
+// transaction.
+//
+// Thread safety: one thread drives a Monitor.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/env.hpp"
+#include "rasd/daemon/http_client.hpp"
+#include "rasd/daemon/store.hpp"
+#include "rasd/engine/rules/matcher.hpp"
+#include "rasd/parsers/feed.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace rasd {
+
+struct PollStats {
+  int fetched = 0;
+  int not_modified = 0;
+  int failed = 0;
+  int new_articles = 0;
+  int alerts = 0;
+  PollStats& operator+=(const PollStats& o);
+};
+
+// Alert JSON body (DESIGN.md section 7) for one rule match on one article.
+std::string alert_payload(const std::string& alert_id, int64_t created_at, const rules::Rule& rule,
+                          const NewArticle& article, const std::string& article_key,
+                          const std::vector<rules::Hit>& hits);
+
+// The article's text fields from a feed item: title, body as plain text, language.
+NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
+                             int64_t now);
+
+class Monitor {
+ public:
+  Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
+          const text::Normalizer& normalizer, Store& store, HttpClient& http, const Clock& clock,
+          std::shared_ptr<spdlog::logger> log);
+
+  void set_rules(std::shared_ptr<const rules::RuleSet> rules);
+  PollStats poll_source(const SourceConfig& source);
+  PollStats poll_due();  // sources whose next_due has come
+  PollStats poll_all();  // every source once, regardless of schedule
+  // Handles parsed items as if just fetched from `source` (also used by tests and `fetch`).
+  PollStats process_feed(const SourceConfig& source, const Feed& feed);
+  // Earliest next_due among configured sources.
+  int64_t next_due();
+
+ private:
+  int64_t interval_for(const SourceConfig& s) const;
+  void record_failure(SourceState& st, const SourceConfig& s, const std::string& error,
+                      std::optional<int64_t> retry_after);
+
+  const Config& config_;
+  std::shared_ptr<const rules::RuleSet> rules_;
+  const text::Normalizer& normalizer_;
+  Store& store_;
+  HttpClient& http_;
+  const Clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace rasd

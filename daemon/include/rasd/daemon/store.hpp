@@ -1,0 +1,125 @@
+// The durable store: one SQLite file in WAL mode with synchronous=FULL, versioned schema
+// migrations run in transactions, bound parameters only.
+//
+// Thread safety: a Store is used by one thread (the daemon's writer). Readers in other
+// processes (the CLI) open their own Store. Every method throws sql::StoreError on failure;
+// nothing is half-written because each write is one transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rasd/daemon/sqlite.hpp"
+
+namespace rasd {
+
+struct SourceState {
+  std::string id;
+  std::string url;
+  std::string etag;
+  std::string last_modified;
+  std::optional<int64_t> last_fetch;
+  std::optional<int64_t> last_success;
+  std::string last_error;
+  int64_t failures = 0;
+  int64_t next_due = 0;
+  int64_t interval = 0;  // seconds, current adaptive interval (0 = default)
+};
+
+struct NewArticle {
+  std::string source_id;
+  std::string guid;
+  std::string url;
+  std::string title;
+  std::string body;
+  std::string author;
+  std::string lang;
+  std::optional<int64_t> published;
+  int64_t fetched_at = 0;
+};
+
+struct NewDelivery {
+  std::string id;  // the webhook-id; never changes across retries
+  std::string webhook;
+};
+
+struct NewAlert {
+  std::string id;
+  std::string rule_id;
+  std::string severity;
+  int64_t created_at = 0;
+  std::string payload;  // JSON body sent to webhooks
+  std::vector<NewDelivery> deliveries;
+};
+
+struct StoredAlert {
+  std::string id;
+  std::string rule_id;
+  std::string severity;
+  int64_t article_id = 0;
+  int64_t created_at = 0;
+  std::string payload;
+};
+
+struct Delivery {
+  std::string id;
+  std::string alert_id;
+  std::string webhook;
+  std::string state;  // pending, delivered, dead, disabled
+  int64_t attempts = 0;
+  int64_t next_attempt = 0;
+  std::optional<int64_t> last_status;
+  std::string last_error;
+  std::optional<int64_t> delivered_at;
+  std::string payload;
+};
+
+struct DeliveryAttempt {
+  std::string delivery_id;
+  int64_t at = 0;
+  std::optional<int64_t> status;
+  std::string error;
+};
+
+class Store {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  // Opens or creates the database and migrates it. Throws StoreError, including when the file's
+  // schema is newer than this binary knows.
+  explicit Store(const std::string& path);
+
+  int schema_version();
+
+  void ensure_source(const std::string& id, const std::string& url);
+  std::optional<SourceState> source(const std::string& id);
+  std::vector<SourceState> sources();
+  void save_source_state(const SourceState& s);
+
+  // Stores a new article with its alerts and their outbox rows in one transaction. Returns the
+  // article's row id, or nullopt when (source, guid) is already stored (nothing is written).
+  std::optional<int64_t> insert_article(const NewArticle& a, const std::vector<NewAlert>& alerts);
+  bool has_article(const std::string& source_id, const std::string& guid);
+  int64_t article_count();
+
+  std::vector<StoredAlert> alerts(int64_t since, const std::string& rule_id = "");
+
+  std::vector<Delivery> due_deliveries(int64_t now, int limit);
+  std::vector<Delivery> deliveries(const std::string& state = "");
+  std::vector<DeliveryAttempt> attempts(const std::string& delivery_id);
+  // Records one attempt and the delivery's new state, in one transaction.
+  void record_attempt(const std::string& delivery_id, int64_t at, std::optional<int64_t> status,
+                      const std::string& error, const std::string& new_state, int64_t next_attempt);
+  // Puts dead deliveries back in the queue; returns how many.
+  int64_t retry_dead(int64_t now);
+
+  std::string integrity_check();
+
+ private:
+  void migrate();
+  sql::DbPtr db_;
+};
+
+}  // namespace rasd

@@ -1,0 +1,66 @@
+// Webhook delivery (DESIGN.md section 7, Standard Webhooks). Delivery is at least once: the
+// outbox row is committed with the alert; this sends due rows and records every attempt.
+//
+// Thread safety: a Deliverer is used by one thread (it owns no lock); it shares the Store with
+// nothing else on that thread's turn.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/env.hpp"
+#include "rasd/daemon/http_client.hpp"
+#include "rasd/daemon/store.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace rasd {
+
+// "v1,<base64 HMAC-SHA256(key, id.timestamp.body)>"; `key` is the decoded secret.
+std::string webhook_signature(const std::string& key, const std::string& id, int64_t timestamp,
+                              const std::string& body);
+
+// The request for one attempt: headers webhook-id, webhook-timestamp, webhook-signature (one
+// v1 entry per configured secret, space separated) and the body in the endpoint's format.
+HttpRequest build_webhook_request(const WebhookConfig& hook, const Delivery& d, int64_t now,
+                                  int64_t timeout_seconds);
+
+// Seconds to wait after the n-th failed attempt (1-based), before jitter; nullopt when the
+// delivery is out of retries and must be marked dead.
+std::optional<int64_t> retry_delay(int64_t failed_attempts);
+
+// Retry-After as delay seconds (delta-seconds or an HTTP date), clamped to [1, 86400].
+std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now);
+
+// Slack/Mattermost-style body {"text": …} from the standard alert payload.
+std::string slack_body(const std::string& standard_payload);
+
+struct DeliveryStats {
+  int delivered = 0;
+  int failed = 0;
+  int dead = 0;
+  int disabled = 0;
+};
+
+class Deliverer {
+ public:
+  Deliverer(const Config& config, Store& store, HttpClient& http, const Clock& clock,
+            std::shared_ptr<spdlog::logger> log);
+  // Sends every due pending delivery once (up to `limit`).
+  DeliveryStats deliver_due(int limit = 100);
+
+ private:
+  const Config& config_;
+  Store& store_;
+  HttpClient& http_;
+  const Clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
+};
+
+}  // namespace rasd

@@ -1,0 +1,333 @@
+// The `rasd` command line (DESIGN.md section 3). Exit status: 0 ok, 1 runtime failure, 2 bad
+// input or usage. Thin: every command calls into the libraries.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/json.hpp>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "json_output.hpp"
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/daemon/env.hpp"
+#include "rasd/daemon/service.hpp"
+#include "rasd/daemon/store.hpp"
+#include "rasd/engine/rules/loader.hpp"
+#include "rasd/engine/rules/matcher.hpp"
+#include "rasd/parsers/date.hpp"
+#include "rasd/parsers/feed.hpp"
+
+namespace json = boost::json;
+using namespace rasd;
+
+namespace {
+
+constexpr const char* kDefaultConfig = "/etc/rasd/rasd.yaml";
+
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string read_input(const std::string& path) {
+  if (path == "-") {
+    std::ostringstream ss;
+    ss << std::cin.rdbuf();
+    return ss.str();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot read '" + path + "': " + std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::shared_ptr<spdlog::logger> make_logger(const std::string& level) {
+  auto log = spdlog::stderr_color_mt("rasd");
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  log->set_level(spdlog::level::from_str(level));
+  return log;
+}
+
+Config load_config_or_throw(const std::string& path) {
+  auto c = load_config_file(path);
+  std::cerr << c.diagnostics.format();
+  if (!c.config) throw UsageError("invalid configuration: " + path);
+  return std::move(*c.config);
+}
+
+int cmd_check(const std::string& config_path) {
+  auto c = load_config_file(config_path);
+  Diagnostics all = c.diagnostics;
+  size_t rule_count = 0;
+  if (c.config) {
+    const text::Normalizer normalizer;
+    auto files = read_rule_files(*c.config, all);
+    rules::LoadOptions opts;
+    opts.known_webhooks = c.config->webhook_names();
+    auto loaded = rules::load_rules(files, normalizer, opts);
+    all.append(loaded.diagnostics);
+    if (loaded.rules) rule_count = loaded.rules->rules.size();
+  }
+  std::cout << all.format();
+  if (all.has_errors()) {
+    std::cout << all.error_count() << " error(s)\n";
+    return 2;
+  }
+  std::cout << "ok: " << c.config->sources.size() << " sources, " << c.config->webhooks.size()
+            << " webhooks, " << rule_count << " rules\n";
+  return 0;
+}
+
+int cmd_parse_feed(const std::string& file, const std::string& ct, const std::string& base) {
+  const std::string bytes = read_input(file);
+  auto feed = parse_feed(bytes, {ct, base});
+  if (!feed) {
+    std::cerr << file << ": error: " << feed.error().message;
+    if (feed.error().offset != static_cast<size_t>(-1)) std::cerr << " (byte " << feed.error().offset << ")";
+    std::cerr << "\n";
+    return 2;
+  }
+  std::cout << json::serialize(cli::feed_to_json(*feed)) << "\n";
+  return 0;
+}
+
+int cmd_normalize(const std::string& view, const std::string& input) {
+  const text::Normalizer normalizer;
+  const text::View v = view == "collapsed" ? text::View::collapsed : text::View::strict;
+  std::string data = input == "-" ? read_input("-") : input;
+  std::istringstream lines(data);
+  std::string line;
+  while (std::getline(lines, line)) std::cout << normalizer.normalize_to_string(line, v) << "\n";
+  return 0;
+}
+
+std::vector<rules::RuleFile> rule_files_from_path(const std::string& path, Diagnostics& diag) {
+  Config c;
+  c.rule_paths = {path};
+  return read_rule_files(c, diag);
+}
+
+std::string json_string(const json::object& o, std::string_view key) {
+  auto* v = o.if_contains(key);
+  if (!v) return {};
+  if (v->is_string()) return std::string(v->get_string());
+  if (v->is_int64()) return std::to_string(v->get_int64());
+  return {};
+}
+
+int cmd_match(const std::string& rules_path, const std::string& input) {
+  const text::Normalizer normalizer;
+  Diagnostics diag;
+  auto files = rule_files_from_path(rules_path, diag);
+  auto loaded = rules::load_rules(files, normalizer);
+  diag.append(loaded.diagnostics);
+  std::cerr << diag.format();
+  if (!loaded.rules) return 2;
+  const rules::Matcher matcher(loaded.rules);
+  std::istringstream in(read_input(input));
+  std::string line;
+  int line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    boost::system::error_code ec;
+    auto v = json::parse(line, ec);
+    if (ec || !v.is_object()) {
+      std::cerr << input << ":" << line_no << ": error: not a JSON object; line skipped\n";
+      continue;
+    }
+    const auto& o = v.get_object();
+    rules::ArticleFields f{json_string(o, "id"), json_string(o, "title"), json_string(o, "body"),
+                           json_string(o, "url"), json_string(o, "source"), "", json_string(o, "lang"), {}};
+    const std::string id = f.id;
+    const rules::PreparedArticle article(normalizer, std::move(f));
+    for (const auto& m : matcher.match(article)) {
+      std::cout << json::serialize(json::object{{"article", id}, {"rule", m.rule->id}, {"hits", cli::hits_to_json(m.hits)}})
+                << "\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_fetch(const std::string& url, bool allow_private) {
+  CurlHttpClient http;
+  HttpRequest req;
+  req.url = url;
+  req.allow_private = allow_private;
+  auto res = http.perform(req);
+  if (!res) {
+    std::cerr << url << ": error: " << res.error().message << "\n";
+    return 1;
+  }
+  if (res->status != 200) {
+    std::cerr << url << ": error: HTTP " << res->status << "\n";
+    return 1;
+  }
+  return [&] {
+    auto feed = parse_feed(res->body, {res->header("content-type"), res->effective_url});
+    if (!feed) {
+      std::cerr << url << ": error: " << feed.error().message << "\n";
+      return 1;
+    }
+    std::cout << json::serialize(cli::feed_to_json(*feed)) << "\n";
+    return 0;
+  }();
+}
+
+int cmd_alerts(const std::string& config_path, const std::string& since, const std::string& rule, bool as_json) {
+  const Config c = load_config_or_throw(config_path);
+  Store store(c.store_path);
+  int64_t from = 0;
+  if (!since.empty()) {
+    auto d = dates::parse_duration_seconds(since);
+    if (!d) throw UsageError("--since: invalid duration '" + since + "'");
+    from = SystemClock().now() - *d;
+  }
+  for (const auto& a : store.alerts(from, rule)) {
+    if (as_json) {
+      std::cout << a.payload << "\n";
+    } else {
+      boost::system::error_code ec;
+      auto v = json::parse(a.payload, ec);
+      std::string title;
+      if (!ec) title = json_string(v.at("article").as_object(), "title");
+      std::cout << dates::format_rfc3339(a.created_at) << "  " << a.severity << "  " << a.rule_id << "  " << title << "\n";
+    }
+  }
+  return 0;
+}
+
+int cmd_deliveries(const std::string& config_path, const std::string& action, const std::string& state) {
+  const Config c = load_config_or_throw(config_path);
+  Store store(c.store_path);
+  if (action == "retry") {
+    std::cout << store.retry_dead(SystemClock().now()) << " dead deliveries queued again\n";
+    return 0;
+  }
+  for (const auto& d : store.deliveries(state)) {
+    std::cout << json::serialize(json::object{{"id", d.id},
+                                              {"alert", d.alert_id},
+                                              {"webhook", d.webhook},
+                                              {"state", d.state},
+                                              {"attempts", d.attempts},
+                                              {"next_attempt", dates::format_rfc3339(d.next_attempt)},
+                                              {"last_status", d.last_status ? json::value(*d.last_status) : json::value(nullptr)},
+                                              {"last_error", d.last_error}})
+              << "\n";
+  }
+  return 0;
+}
+
+int cmd_sources_list(const std::string& config_path) {
+  const Config c = load_config_or_throw(config_path);
+  Store store(c.store_path);
+  for (const auto& s : c.sources) store.ensure_source(s.id, s.url);
+  auto opt_time = [](const std::optional<int64_t>& t) {
+    return t ? json::value(dates::format_rfc3339(*t)) : json::value(nullptr);
+  };
+  for (const auto& s : store.sources()) {
+    std::cout << json::serialize(json::object{{"id", s.id},
+                                              {"url", s.url},
+                                              {"last_fetch", opt_time(s.last_fetch)},
+                                              {"last_success", opt_time(s.last_success)},
+                                              {"last_error", s.last_error},
+                                              {"failures", s.failures},
+                                              {"next_due", dates::format_rfc3339(s.next_due)}})
+              << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rasd: watches news sources and raises alerts on watch rules"};
+  app.require_subcommand(1);
+  std::string log_level = "info";
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+
+  std::string config_path = kDefaultConfig;
+  bool once = false;
+  auto* run = app.add_subcommand("run", "run the daemon in the foreground");
+  run->add_option("--config", config_path, "configuration file")->capture_default_str();
+  run->add_flag("--once", once, "poll every source once, deliver, and exit");
+
+  auto* check = app.add_subcommand("check", "validate the configuration and every rule file");
+  check->add_option("--config", config_path, "configuration file")->capture_default_str();
+
+  std::string file = "-", content_type, base_url;
+  auto* pf = app.add_subcommand("parse-feed", "parse a feed file and print it as JSON");
+  pf->add_option("file", file, "feed file, or - for stdin");
+  pf->add_option("--content-type", content_type, "HTTP Content-Type the bytes came with");
+  pf->add_option("--base-url", base_url, "URL the feed came from");
+
+  std::string view = "strict", text_in = "-";
+  auto* norm = app.add_subcommand("normalize", "print the normalized text, one line per input line");
+  norm->add_option("--view", view, "strict or collapsed")->check(CLI::IsMember({"strict", "collapsed"}));
+  norm->add_option("text", text_in, "text, or - for stdin");
+
+  std::string rules_path, input = "-";
+  auto* match = app.add_subcommand("match", "match JSON Lines articles against rules");
+  match->add_option("--rules", rules_path, "rule file or directory")->required();
+  match->add_option("--input", input, "JSON Lines file, or - for stdin");
+
+  std::string url;
+  bool allow_private = false;
+  auto* fetch = app.add_subcommand("fetch", "fetch one source and print it as parse-feed would");
+  fetch->add_option("url", url, "URL")->required();
+  fetch->add_flag("--allow-private", allow_private, "allow loopback and private addresses");
+
+  std::string since, rule_id;
+  bool as_json = false;
+  auto* alerts = app.add_subcommand("alerts", "list stored alerts");
+  alerts->add_option("--config", config_path, "configuration file")->capture_default_str();
+  alerts->add_option("--since", since, "e.g. 24h");
+  alerts->add_option("--rule", rule_id, "rule id");
+  alerts->add_flag("--json", as_json, "one JSON object per line");
+
+  std::string action = "list", state;
+  auto* deliveries = app.add_subcommand("deliveries", "list webhook deliveries, or retry dead ones");
+  deliveries->add_option("--config", config_path, "configuration file")->capture_default_str();
+  deliveries->add_option("action", action, "list or retry")->check(CLI::IsMember({"list", "retry"}));
+  deliveries->add_option("--state", state, "pending, delivered, dead, disabled");
+
+  auto* sources = app.add_subcommand("sources", "manage sources");
+  sources->require_subcommand(1);
+  auto* sources_list = sources->add_subcommand("list", "sources with their fetch state");
+  sources_list->add_option("--config", config_path, "configuration file")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  try {
+    if (*run) {
+      CurlGlobal curl;
+      return run_service({config_path, once}, make_logger(log_level));
+    }
+    if (*check) return cmd_check(config_path);
+    if (*pf) return cmd_parse_feed(file, content_type, base_url);
+    if (*norm) return cmd_normalize(view, text_in);
+    if (*match) return cmd_match(rules_path, input);
+    if (*fetch) {
+      CurlGlobal curl;
+      return cmd_fetch(url, allow_private);
+    }
+    if (*alerts) return cmd_alerts(config_path, since, rule_id, as_json);
+    if (*deliveries) return cmd_deliveries(config_path, action, state);
+    if (*sources_list) return cmd_sources_list(config_path);
+  } catch (const UsageError& e) {
+    std::cerr << "rasd: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "rasd: " << e.what() << "\n";
+    return 1;
+  }
+  return 2;
+}

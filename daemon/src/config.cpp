@@ -1,0 +1,344 @@
+#include "rasd/daemon/config.hpp"
+
+#include <openssl/evp.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <boost/url/parse.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <cerrno>
+#include <cstring>
+
+#include "rasd/parsers/date.hpp"
+
+namespace fs = std::filesystem;
+
+namespace rasd {
+namespace {
+
+class Reader {
+ public:
+  Reader(const std::string& path, const std::string& text, Diagnostics& d)
+      : path_(path), text_(text), diag_(d) {}
+
+  void error(const YAML::Node& n, const std::string& msg) {
+    auto p = pos(n);
+    diag_.error(path_, p.line, p.column, msg);
+  }
+
+  void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> known,
+                  const std::string& where) {
+    std::vector<std::string_view> k(known);
+    for (auto it = map.begin(); it != map.end(); ++it) {
+      const std::string key = it->first.as<std::string>("");
+      if (std::find(k.begin(), k.end(), key) != k.end()) continue;
+      std::string msg = "unknown key '" + key + "' in " + where;
+      if (auto best = closest_match(key, k); !best.empty()) msg += "; did you mean '" + best + "'?";
+      error(it->first, msg);
+    }
+  }
+
+  bool map(const YAML::Node& n, const std::string& what) {
+    if (n.IsMap()) return true;
+    error(n, what + " must be a map");
+    return false;
+  }
+
+  void string(const YAML::Node& n, const char* key, std::string& out, const std::string& where) {
+    if (!n[key]) return;
+    if (!n[key].IsScalar()) return error(n[key], where + key + " must be a string");
+    out = n[key].Scalar();
+  }
+
+  void boolean(const YAML::Node& n, const char* key, bool& out, const std::string& where) {
+    if (!n[key]) return;
+    try {
+      out = n[key].as<bool>();
+    } catch (const YAML::Exception&) {
+      error(n[key], where + key + " must be true or false, got '" + n[key].as<std::string>("") + "'");
+    }
+  }
+
+  void duration(const YAML::Node& n, const char* key, int64_t& out, const std::string& where) {
+    if (!n[key]) return;
+    const std::string v = n[key].IsScalar() ? n[key].Scalar() : "";
+    auto d = dates::parse_duration_seconds(v);
+    if (!d || *d <= 0) {
+      return error(n[key], where + key + ": invalid duration '" + v + "' (expected e.g. 30s, 15m, 6h, 90d)");
+    }
+    out = *d;
+  }
+
+  void size(const YAML::Node& n, const char* key, int64_t& out, const std::string& where) {
+    if (!n[key]) return;
+    const std::string v = n[key].IsScalar() ? n[key].Scalar() : "";
+    size_t i = 0;
+    int64_t num = 0;
+    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])) && num < (int64_t{1} << 40)) {
+      num = num * 10 + (v[i++] - '0');
+    }
+    const std::string unit = v.substr(i);
+    int64_t mult = 0;
+    if (unit.empty() || unit == "B") mult = 1;
+    else if (unit == "KiB" || unit == "K" || unit == "KB") mult = 1024;
+    else if (unit == "MiB" || unit == "M" || unit == "MB") mult = 1 << 20;
+    else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1 << 30;
+    if (i == 0 || mult == 0 || num == 0) {
+      return error(n[key], where + key + ": invalid size '" + v + "' (expected e.g. 512KiB, 16MiB)");
+    }
+    out = num * mult;
+  }
+
+  void integer(const YAML::Node& n, const char* key, int64_t& out, const std::string& where, int64_t min) {
+    if (!n[key]) return;
+    try {
+      out = n[key].as<int64_t>();
+    } catch (const YAML::Exception&) {
+      return error(n[key], where + key + " must be a whole number, got '" + n[key].as<std::string>("") + "'");
+    }
+    if (out < min) error(n[key], where + key + " must be at least " + std::to_string(min));
+  }
+
+  void strings(const YAML::Node& n, const char* key, std::vector<std::string>& out, const std::string& where) {
+    if (!n[key]) return;
+    const YAML::Node v = n[key];
+    if (v.IsScalar()) {
+      out = {v.Scalar()};
+      return;
+    }
+    if (!v.IsSequence()) return error(v, where + key + " must be a list of strings");
+    out.clear();
+    for (const auto& e : v) {
+      if (!e.IsScalar()) return error(e, where + key + " entries must be strings");
+      out.push_back(e.Scalar());
+    }
+  }
+
+  void url(const YAML::Node& n, const char* key, std::string& out, const std::string& where) {
+    if (!n[key]) return error(n, where + "missing '" + key + "'");
+    string(n, key, out, where);
+    auto u = boost::urls::parse_absolute_uri(out);
+    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty()) {
+      error(n[key], where + key + ": '" + out + "' is not an absolute http(s) URL");
+    }
+  }
+
+  std::string resolve_path(const std::string& p) const {
+    if (p.empty() || fs::path(p).is_absolute()) return p;
+    return (fs::path(path_).parent_path() / p).lexically_normal().string();
+  }
+
+ private:
+  TextPosition pos(const YAML::Node& n) const {
+    const auto m = n.Mark();
+    if (m.pos < 0) return {0, 0};
+    return position_of(text_, static_cast<size_t>(m.pos));
+  }
+  const std::string& path_;
+  const std::string& text_;
+  Diagnostics& diag_;
+};
+
+void read_sources(Reader& r, const YAML::Node& list, Config& c) {
+  if (!list.IsSequence()) return r.error(list, "sources must be a list");
+  std::set<std::string> ids;
+  for (const auto& n : list) {
+    if (!r.map(n, "each source")) continue;
+    SourceConfig s;
+    r.string(n, "id", s.id, "source: ");
+    const std::string where = "source '" + s.id + "': ";
+    if (s.id.empty()) r.error(n, "source without an 'id'");
+    else if (!ids.insert(s.id).second) r.error(n["id"], "duplicate source id '" + s.id + "'");
+    r.check_keys(n, {"id", "url", "type", "links", "tags", "allow_private", "interval"}, where.substr(0, where.size() - 2));
+    r.url(n, "url", s.url, where);
+    r.string(n, "type", s.type, where);
+    if (s.type != "feed" && s.type != "html") r.error(n["type"], where + "type must be 'feed' or 'html', got '" + s.type + "'");
+    r.string(n, "links", s.links, where);
+    r.strings(n, "tags", s.tags, where);
+    s.allow_private = c.allow_private;
+    r.boolean(n, "allow_private", s.allow_private, where);
+    if (n["interval"]) {
+      int64_t v = 0;
+      r.duration(n, "interval", v, where);
+      if (v > 0) s.interval = v;
+    }
+    c.sources.push_back(std::move(s));
+  }
+}
+
+void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
+  if (!list.IsSequence()) return r.error(list, "webhooks must be a list");
+  std::set<std::string> names;
+  for (const auto& n : list) {
+    if (!r.map(n, "each webhook")) continue;
+    WebhookConfig w;
+    r.string(n, "name", w.name, "webhook: ");
+    const std::string where = "webhook '" + w.name + "': ";
+    if (w.name.empty()) r.error(n, "webhook without a 'name'");
+    else if (!names.insert(w.name).second) r.error(n["name"], "duplicate webhook name '" + w.name + "'");
+    r.check_keys(n, {"name", "url", "secret", "secrets", "format", "allow_private"}, "webhook '" + w.name + "'");
+    r.url(n, "url", w.url, where);
+    if (n["secret"]) {
+      std::string s;
+      r.string(n, "secret", s, where);
+      w.secrets.push_back(s);
+    }
+    std::vector<std::string> more;
+    r.strings(n, "secrets", more, where);
+    w.secrets.insert(w.secrets.end(), more.begin(), more.end());
+    for (size_t i = 0; i < w.secrets.size(); ++i) {
+      if (!decode_webhook_secret(w.secrets[i])) {
+        r.error(n["secret"] ? n["secret"] : n["secrets"], where + "secret must be 'whsec_' followed by base64");
+        break;
+      }
+    }
+    r.string(n, "format", w.format, where);
+    if (w.format != "standard" && w.format != "slack")
+      r.error(n["format"], where + "format must be 'standard' or 'slack', got '" + w.format + "'");
+    w.allow_private = c.allow_private;
+    r.boolean(n, "allow_private", w.allow_private, where);
+    c.webhooks.push_back(std::move(w));
+  }
+}
+
+}  // namespace
+
+const WebhookConfig* Config::webhook(const std::string& name) const {
+  for (const auto& w : webhooks) {
+    if (w.name == name) return &w;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> Config::webhook_names() const {
+  std::vector<std::string> out;
+  for (const auto& w : webhooks) out.push_back(w.name);
+  return out;
+}
+
+std::optional<std::string> decode_webhook_secret(const std::string& secret) {
+  if (secret.rfind("whsec_", 0) != 0 || secret.size() <= 6) return std::nullopt;
+  const std::string b64 = secret.substr(6);
+  if (b64.size() % 4 != 0) return std::nullopt;
+  std::string out(b64.size() / 4 * 3, '\0');
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+  if (n < 0) return std::nullopt;
+  size_t pad = 0;
+  if (!b64.empty() && b64.back() == '=') ++pad;
+  if (b64.size() > 1 && b64[b64.size() - 2] == '=') ++pad;
+  out.resize(static_cast<size_t>(n) - pad);
+  return out;
+}
+
+ConfigLoad load_config_text(const std::string& path, const std::string& text) {
+  ConfigLoad out;
+  Diagnostics& d = out.diagnostics;
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    d.error(path, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg);
+    return out;
+  }
+  Config c;
+  c.path = path;
+  Reader r(path, text, d);
+  if (!root.IsMap()) {
+    d.error(path, 1, 1, "the configuration must be a YAML map");
+    return out;
+  }
+  r.check_keys(root, {"store", "rules", "http", "network", "defaults", "sources", "webhooks"}, "configuration");
+  if (auto n = root["store"]; n && r.map(n, "store")) {
+    r.check_keys(n, {"path", "retention"}, "store");
+    r.string(n, "path", c.store_path, "store.");
+    r.duration(n, "retention", c.retention, "store.");
+  }
+  if (auto n = root["rules"]) {
+    r.strings(root, "rules", c.rule_paths, "");
+    for (auto& p : c.rule_paths) p = r.resolve_path(p);
+  }
+  if (auto n = root["http"]; n && r.map(n, "http")) {
+    r.check_keys(n, {"listen", "token_file"}, "http");
+    r.string(n, "listen", c.http_listen, "http.");
+    r.string(n, "token_file", c.token_file, "http.");
+  }
+  if (auto n = root["network"]; n && r.map(n, "network")) {
+    r.check_keys(n, {"allow_private"}, "network");
+    r.boolean(n, "allow_private", c.allow_private, "network.");
+  }
+  if (auto n = root["defaults"]; n && r.map(n, "defaults")) {
+    r.check_keys(n, {"interval", "min_interval", "max_interval", "timeout", "max_body",
+                     "per_host_concurrency", "per_host_gap"}, "defaults");
+    r.duration(n, "interval", c.defaults.interval, "defaults.");
+    r.duration(n, "min_interval", c.defaults.min_interval, "defaults.");
+    r.duration(n, "max_interval", c.defaults.max_interval, "defaults.");
+    r.duration(n, "timeout", c.defaults.timeout, "defaults.");
+    r.size(n, "max_body", c.defaults.max_body, "defaults.");
+    r.integer(n, "per_host_concurrency", c.defaults.per_host_concurrency, "defaults.", 1);
+    r.duration(n, "per_host_gap", c.defaults.per_host_gap, "defaults.");
+  }
+  if (auto n = root["sources"]) read_sources(r, n, c);
+  if (auto n = root["webhooks"]) read_webhooks(r, n, c);
+  c.store_path = r.resolve_path(c.store_path);
+  c.token_file = r.resolve_path(c.token_file);
+  // Rule paths must exist; reported at the `rules` entry that names them.
+  if (auto n = root["rules"]) {
+    for (size_t i = 0; i < c.rule_paths.size(); ++i) {
+      std::error_code ec;
+      if (!fs::exists(c.rule_paths[i], ec)) {
+        const YAML::Node at = n.IsSequence() && i < n.size() ? n[i] : n;
+        r.error(at, "rules: no such file or directory '" + c.rule_paths[i] + "'");
+      }
+    }
+  }
+  if (!d.has_errors()) out.config = std::move(c);
+  return out;
+}
+
+ConfigLoad load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    ConfigLoad out;
+    out.diagnostics.error(path, 0, 0, "cannot read configuration file: " + std::string(std::strerror(errno)));
+    return out;
+  }
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_config_text(path, ss.str());
+}
+
+std::vector<rules::RuleFile> read_rule_files(const Config& config, Diagnostics& diagnostics) {
+  std::vector<std::string> paths;
+  for (const auto& p : config.rule_paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> in_dir;
+      for (const auto& e : fs::directory_iterator(p, ec)) {
+        const auto ext = e.path().extension().string();
+        if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) in_dir.push_back(e.path().string());
+      }
+      std::sort(in_dir.begin(), in_dir.end());
+      paths.insert(paths.end(), in_dir.begin(), in_dir.end());
+    } else {
+      paths.push_back(p);
+    }
+  }
+  std::vector<rules::RuleFile> files;
+  for (const auto& p : paths) {
+    std::ifstream in(p, std::ios::binary);
+    if (!in) {
+      diagnostics.error(p, 0, 0, "cannot read rule file: " + std::string(std::strerror(errno)));
+      continue;
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    files.push_back({p, ss.str()});
+  }
+  return files;
+}
+
+}  // namespace rasd

@@ -1,0 +1,270 @@
+#include "rasd/daemon/monitor.hpp"
+
+#include <spdlog/spdlog.h>
+#include <xxhash.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "rasd/daemon/webhook.hpp"
+#include "rasd/engine/text/language.hpp"
+#include "rasd/parsers/date.hpp"
+#include "rasd/parsers/html_text.hpp"
+
+namespace rasd {
+namespace {
+
+std::string hex64(uint64_t v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<size_t>(i)] = kHex[v & 15];
+  return out;
+}
+
+std::string article_key(const NewArticle& a) {
+  const std::string k = a.source_id + "\n" + a.guid;
+  return hex64(XXH3_64bits(k.data(), k.size()));
+}
+
+std::string snippet(const std::string& body, const std::vector<rules::Hit>& hits) {
+  uint32_t center = 0;
+  for (const auto& h : hits) {
+    if (h.field == rules::kBody) {
+      center = h.start;
+      break;
+    }
+  }
+  const uint32_t begin = center > 80 ? center - 80 : 0;
+  std::string s = text::slice_code_points(body, begin, begin + 240);
+  std::replace(s.begin(), s.end(), '\n', ' ');
+  return s;
+}
+
+}  // namespace
+
+PollStats& PollStats::operator+=(const PollStats& o) {
+  fetched += o.fetched;
+  not_modified += o.not_modified;
+  failed += o.failed;
+  new_articles += o.new_articles;
+  alerts += o.alerts;
+  return *this;
+}
+
+std::string alert_payload(const std::string& alert_id, int64_t created_at, const rules::Rule& rule,
+                          const NewArticle& a, const std::string& key,
+                          const std::vector<rules::Hit>& hits) {
+  namespace json = boost::json;
+  json::object r;
+  r["id"] = rule.id;
+  r["title"] = rule.title;
+  r["severity"] = rules::severity_name(rule.severity);
+  json::array tags;
+  for (const auto& t : rule.tags) tags.emplace_back(t);
+  r["tags"] = std::move(tags);
+  json::array jh;
+  for (const auto& h : hits) {
+    jh.emplace_back(json::object{{"field", rules::field_name(h.field)},
+                                 {"start", h.start},
+                                 {"end", h.end},
+                                 {"text", h.text},
+                                 {"view", text::view_name(h.view)}});
+  }
+  json::object art;
+  art["id"] = key;
+  art["url"] = a.url;
+  art["title"] = a.title;
+  art["source"] = a.source_id;
+  art["published"] = a.published ? json::value(dates::format_rfc3339(*a.published)) : json::value(nullptr);
+  art["lang"] = a.lang;
+  art["snippet"] = snippet(a.body, hits);
+  art["hits"] = std::move(jh);
+  json::object cluster{{"id", "cl_" + key}, {"articles", 1}, {"sources", json::array{json::value(a.source_id)}}};
+  json::object o{{"type", "alert.created"},
+                 {"id", alert_id},
+                 {"created_at", dates::format_rfc3339(created_at)},
+                 {"rule", std::move(r)},
+                 {"article", std::move(art)},
+                 {"cluster", std::move(cluster)}};
+  return json::serialize(o);
+}
+
+NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source, int64_t now) {
+  NewArticle a;
+  a.source_id = source.id;
+  a.url = item.link;
+  a.title = item.title;
+  a.body = html::to_text(item.content.empty() ? item.summary : item.content);
+  a.author = item.author;
+  a.published = item.published ? item.published : item.updated;
+  a.fetched_at = now;
+  a.guid = !item.guid.empty() ? item.guid : item.link;
+  if (a.guid.empty()) {
+    const std::string k = item.title + "\n" + a.body;
+    a.guid = "hash:" + hex64(XXH3_64bits(k.data(), k.size()));
+  }
+  std::string lang = feed.language.substr(0, 2);
+  std::transform(lang.begin(), lang.end(), lang.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  a.lang = !lang.empty() ? lang : text::detect_language(a.title + "\n" + a.body);
+  return a;
+}
+
+Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
+                 const text::Normalizer& normalizer, Store& store, HttpClient& http,
+                 const Clock& clock, std::shared_ptr<spdlog::logger> log)
+    : config_(config), rules_(std::move(rules)), normalizer_(normalizer), store_(store),
+      http_(http), clock_(clock), log_(std::move(log)) {
+  for (const auto& s : config_.sources) store_.ensure_source(s.id, s.url);
+}
+
+void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) { rules_ = std::move(rules); }
+
+int64_t Monitor::interval_for(const SourceConfig& s) const {
+  return std::clamp(s.interval.value_or(config_.defaults.interval), config_.defaults.min_interval,
+                    config_.defaults.max_interval);
+}
+
+void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::string& error,
+                             std::optional<int64_t> retry_after) {
+  const int64_t now = clock_.now();
+  st.failures += 1;
+  st.last_error = error;
+  // Exponential backoff from the normal interval, capped at max_interval.
+  const double backoff = static_cast<double>(interval_for(s)) * std::pow(2.0, static_cast<double>(std::min<int64_t>(st.failures - 1, 16)));
+  const auto capped = static_cast<int64_t>(std::min(backoff, static_cast<double>(config_.defaults.max_interval)));
+  st.next_due = now + (retry_after ? *retry_after : std::llround(static_cast<double>(capped) * jitter(0.1)));
+  log_->warn("source '{}': {} (failure {}, next try in {}s)", s.id, error, st.failures, st.next_due - now);
+}
+
+PollStats Monitor::poll_source(const SourceConfig& s) {
+  PollStats stats;
+  const int64_t now = clock_.now();
+  SourceState st;
+  if (auto stored = store_.source(s.id)) {
+    st = std::move(*stored);
+  } else {
+    st.id = s.id;
+    st.url = s.url;
+  }
+  st.last_fetch = now;
+  HttpRequest req;
+  req.url = s.url;
+  req.timeout_ms = config_.defaults.timeout * 1000;
+  req.max_body = config_.defaults.max_body;
+  req.allow_private = s.allow_private;
+  req.headers.emplace_back("accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
+  if (!st.etag.empty()) req.headers.emplace_back("if-none-match", st.etag);
+  if (!st.last_modified.empty()) req.headers.emplace_back("if-modified-since", st.last_modified);
+
+  auto res = http_.perform(req);
+  if (!res) {
+    record_failure(st, s, res.error().message, std::nullopt);
+    store_.save_source_state(st);
+    ++stats.failed;
+    return stats;
+  }
+  if (res->status == 304) {
+    st.failures = 0;
+    st.last_error.clear();
+    st.last_success = now;
+    st.next_due = now + std::llround(static_cast<double>(interval_for(s)) * jitter(0.1));
+    store_.save_source_state(st);
+    ++stats.not_modified;
+    log_->debug("source '{}': not modified", s.id);
+    return stats;
+  }
+  if (res->status < 200 || res->status >= 300) {
+    std::optional<int64_t> retry_after;
+    if (res->status == 429 || res->status == 503) retry_after = parse_retry_after(res->header("retry-after"), now);
+    record_failure(st, s, "HTTP " + std::to_string(res->status), retry_after);
+    store_.save_source_state(st);
+    ++stats.failed;
+    return stats;
+  }
+  FeedParseOptions opts;
+  opts.content_type = res->header("content-type");
+  opts.base_url = res->effective_url.empty() ? s.url : res->effective_url;
+  auto feed = parse_feed(res->body, opts);
+  if (!feed) {
+    std::string msg = feed.error().message;
+    if (feed.error().offset != static_cast<size_t>(-1)) msg += " (byte " + std::to_string(feed.error().offset) + ")";
+    record_failure(st, s, msg, std::nullopt);
+    store_.save_source_state(st);
+    ++stats.failed;
+    return stats;
+  }
+  for (const auto& w : feed->warnings) log_->info("source '{}': recovered: {}", s.id, w);
+  stats += process_feed(s, *feed);
+  ++stats.fetched;
+  st.etag = res->header("etag");
+  st.last_modified = res->header("last-modified");
+  st.failures = 0;
+  st.last_error.clear();
+  st.last_success = now;
+  st.next_due = now + std::llround(static_cast<double>(interval_for(s)) * jitter(0.1));
+  store_.save_source_state(st);
+  log_->info("source '{}': {} items, {} new, {} alerts", s.id, feed->items.size(), stats.new_articles, stats.alerts);
+  return stats;
+}
+
+PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
+  PollStats stats;
+  const rules::Matcher matcher(rules_);
+  for (const auto& item : feed.items) {
+    const int64_t now = clock_.now();
+    NewArticle a = article_from_item(item, feed, s, now);
+    if (store_.has_article(a.source_id, a.guid)) continue;
+    rules::ArticleFields fields{a.guid, a.title, a.body, a.url, a.source_id, a.author, a.lang, s.tags};
+    const rules::PreparedArticle prepared(normalizer_, std::move(fields));
+    const std::string key = article_key(a);
+    std::vector<NewAlert> alerts;
+    for (const auto& m : matcher.match(prepared)) {
+      if (m.rule->threshold) continue;  // counted by the threshold stage, not alerted per article
+      NewAlert al;
+      al.id = random_id("alert_");
+      al.rule_id = m.rule->id;
+      al.severity = rules::severity_name(m.rule->severity);
+      al.created_at = now;
+      al.payload = alert_payload(al.id, now, *m.rule, a, key, m.hits);
+      for (const auto& target : m.rule->notify) al.deliveries.push_back({random_id("msg_"), target});
+      alerts.push_back(std::move(al));
+    }
+    if (store_.insert_article(a, alerts)) {
+      ++stats.new_articles;
+      stats.alerts += static_cast<int>(alerts.size());
+      for (const auto& al : alerts) {
+        log_->info("source '{}': alert {} rule '{}' on \"{}\"", s.id, al.id, al.rule_id, a.title);
+      }
+    }
+  }
+  return stats;
+}
+
+PollStats Monitor::poll_due() {
+  PollStats stats;
+  const int64_t now = clock_.now();
+  for (const auto& s : config_.sources) {
+    auto st = store_.source(s.id);
+    if (st && st->next_due > now) continue;
+    stats += poll_source(s);
+  }
+  return stats;
+}
+
+PollStats Monitor::poll_all() {
+  PollStats stats;
+  for (const auto& s : config_.sources) stats += poll_source(s);
+  return stats;
+}
+
+int64_t Monitor::next_due() {
+  int64_t best = INT64_MAX;
+  for (const auto& s : config_.sources) {
+    auto st = store_.source(s.id);
+    best = std::min(best, st ? st->next_due : 0);
+  }
+  return best;
+}
+
+}  // namespace rasd

@@ -1,0 +1,303 @@
+#include "rasd/daemon/store.hpp"
+
+#include <array>
+
+namespace rasd {
+namespace {
+
+// Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
+constexpr std::array<std::string_view, 1> kMigrations = {R"sql(
+CREATE TABLE sources(
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL,
+  etag TEXT NOT NULL DEFAULT '',
+  last_modified TEXT NOT NULL DEFAULT '',
+  last_fetch INTEGER,
+  last_success INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  failures INTEGER NOT NULL DEFAULT 0,
+  next_due INTEGER NOT NULL DEFAULT 0,
+  interval INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE articles(
+  id INTEGER PRIMARY KEY,
+  source_id TEXT NOT NULL,
+  guid TEXT NOT NULL,
+  url TEXT NOT NULL DEFAULT '',
+  title TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL DEFAULT '',
+  author TEXT NOT NULL DEFAULT '',
+  lang TEXT NOT NULL DEFAULT '',
+  published INTEGER,
+  fetched_at INTEGER NOT NULL,
+  UNIQUE(source_id, guid)
+);
+CREATE TABLE alerts(
+  id TEXT PRIMARY KEY,
+  rule_id TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  created_at INTEGER NOT NULL,
+  payload TEXT NOT NULL,
+  UNIQUE(rule_id, article_id)
+);
+CREATE INDEX alerts_created ON alerts(created_at);
+CREATE TABLE deliveries(
+  id TEXT PRIMARY KEY,
+  alert_id TEXT NOT NULL REFERENCES alerts(id),
+  webhook TEXT NOT NULL,
+  state TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER NOT NULL,
+  last_status INTEGER,
+  last_error TEXT NOT NULL DEFAULT '',
+  delivered_at INTEGER
+);
+CREATE INDEX deliveries_due ON deliveries(state, next_attempt);
+CREATE TABLE delivery_attempts(
+  delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+  at INTEGER NOT NULL,
+  status INTEGER,
+  error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX delivery_attempts_id ON delivery_attempts(delivery_id);
+)sql"};
+
+SourceState read_source(const sql::Statement& s) {
+  SourceState st;
+  st.id = s.text(0);
+  st.url = s.text(1);
+  st.etag = s.text(2);
+  st.last_modified = s.text(3);
+  st.last_fetch = s.opt_int64(4);
+  st.last_success = s.opt_int64(5);
+  st.last_error = s.text(6);
+  st.failures = s.int64(7);
+  st.next_due = s.int64(8);
+  st.interval = s.int64(9);
+  return st;
+}
+
+constexpr std::string_view kSourceColumns =
+    "id, url, etag, last_modified, last_fetch, last_success, last_error, failures, next_due, interval";
+
+Delivery read_delivery(const sql::Statement& s) {
+  Delivery d;
+  d.id = s.text(0);
+  d.alert_id = s.text(1);
+  d.webhook = s.text(2);
+  d.state = s.text(3);
+  d.attempts = s.int64(4);
+  d.next_attempt = s.int64(5);
+  d.last_status = s.opt_int64(6);
+  d.last_error = s.text(7);
+  d.delivered_at = s.opt_int64(8);
+  d.payload = s.text(9);
+  return d;
+}
+
+constexpr std::string_view kDeliverySelect =
+    "SELECT d.id, d.alert_id, d.webhook, d.state, d.attempts, d.next_attempt, d.last_status, "
+    "d.last_error, d.delivered_at, a.payload FROM deliveries d JOIN alerts a ON a.id = d.alert_id ";
+
+}  // namespace
+
+Store::Store(const std::string& path) {
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK) {
+    throw sql::StoreError("cannot open database '" + path + "': " +
+                              (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)),
+                          rc);
+  }
+  sqlite3_busy_timeout(db_.get(), 5000);
+  sqlite3_extended_result_codes(db_.get(), 1);
+  sql::exec(db_.get(), "PRAGMA journal_mode=WAL");
+  // FULL: alerts and deliveries must survive power loss once committed.
+  sql::exec(db_.get(), "PRAGMA synchronous=FULL");
+  sql::exec(db_.get(), "PRAGMA foreign_keys=ON");
+  migrate();
+}
+
+int Store::schema_version() {
+  sql::Statement s(db_.get(), "PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.int64(0));
+}
+
+void Store::migrate() {
+  const int current = schema_version();
+  if (current > kSchemaVersion) {
+    throw sql::StoreError("database schema version " + std::to_string(current) +
+                              " is newer than this rasd supports (" +
+                              std::to_string(kSchemaVersion) + "); upgrade rasd",
+                          SQLITE_MISMATCH);
+  }
+  for (int v = current; v < kSchemaVersion; ++v) {
+    sql::Transaction tx(db_.get());
+    sql::exec(db_.get(), kMigrations[static_cast<size_t>(v)]);
+    sql::exec(db_.get(), "PRAGMA user_version=" + std::to_string(v + 1));
+    tx.commit();
+  }
+}
+
+void Store::ensure_source(const std::string& id, const std::string& url) {
+  sql::Statement(db_.get(),
+                 "INSERT INTO sources(id, url) VALUES(?1, ?2) "
+                 "ON CONFLICT(id) DO UPDATE SET url = excluded.url")
+      .bind(1, id)
+      .bind(2, url)
+      .run();
+}
+
+std::optional<SourceState> Store::source(const std::string& id) {
+  sql::Statement s(db_.get(), "SELECT " + std::string(kSourceColumns) + " FROM sources WHERE id = ?1");
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_source(s);
+}
+
+std::vector<SourceState> Store::sources() {
+  sql::Statement s(db_.get(), "SELECT " + std::string(kSourceColumns) + " FROM sources ORDER BY id");
+  std::vector<SourceState> out;
+  while (s.step()) out.push_back(read_source(s));
+  return out;
+}
+
+void Store::save_source_state(const SourceState& st) {
+  sql::Statement(db_.get(),
+                 "UPDATE sources SET etag=?2, last_modified=?3, last_fetch=?4, last_success=?5, "
+                 "last_error=?6, failures=?7, next_due=?8, interval=?9 WHERE id=?1")
+      .bind(1, st.id)
+      .bind(2, st.etag)
+      .bind(3, st.last_modified)
+      .bind(4, st.last_fetch)
+      .bind(5, st.last_success)
+      .bind(6, st.last_error)
+      .bind(7, st.failures)
+      .bind(8, st.next_due)
+      .bind(9, st.interval)
+      .run();
+}
+
+bool Store::has_article(const std::string& source_id, const std::string& guid) {
+  sql::Statement s(db_.get(), "SELECT 1 FROM articles WHERE source_id = ?1 AND guid = ?2");
+  s.bind(1, source_id).bind(2, guid);
+  return s.step();
+}
+
+std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vector<NewAlert>& alerts) {
+  sql::Transaction tx(db_.get());
+  sql::Statement ins(db_.get(),
+                     "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
+                     "fetched_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+                     "ON CONFLICT(source_id, guid) DO NOTHING");
+  ins.bind(1, a.source_id).bind(2, a.guid).bind(3, a.url).bind(4, a.title).bind(5, a.body);
+  ins.bind(6, a.author).bind(7, a.lang).bind(8, a.published).bind(9, a.fetched_at);
+  ins.run();
+  if (sqlite3_changes(db_.get()) == 0) return std::nullopt;
+  const int64_t article_id = sqlite3_last_insert_rowid(db_.get());
+  sql::Statement alert(db_.get(),
+                       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload) "
+                       "VALUES(?1,?2,?3,?4,?5,?6)");
+  sql::Statement outbox(db_.get(),
+                        "INSERT INTO deliveries(id, alert_id, webhook, next_attempt) VALUES(?1,?2,?3,?4)");
+  for (const auto& al : alerts) {
+    alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
+    alert.bind(5, al.created_at).bind(6, al.payload);
+    alert.run();
+    for (const auto& d : al.deliveries) {
+      outbox.bind(1, d.id).bind(2, al.id).bind(3, d.webhook).bind(4, al.created_at);
+      outbox.run();
+    }
+  }
+  tx.commit();
+  return article_id;
+}
+
+int64_t Store::article_count() {
+  sql::Statement s(db_.get(), "SELECT count(*) FROM articles");
+  s.step();
+  return s.int64(0);
+}
+
+std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id) {
+  sql::Statement s(db_.get(),
+                   "SELECT id, rule_id, severity, article_id, created_at, payload FROM alerts "
+                   "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at, rowid");
+  s.bind(1, since).bind(2, rule_id);
+  std::vector<StoredAlert> out;
+  while (s.step()) {
+    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), s.text(5)});
+  }
+  return out;
+}
+
+std::vector<Delivery> Store::due_deliveries(int64_t now, int limit) {
+  sql::Statement s(db_.get(), std::string(kDeliverySelect) +
+                                  "WHERE d.state = 'pending' AND d.next_attempt <= ?1 "
+                                  "ORDER BY d.next_attempt LIMIT ?2");
+  s.bind(1, now).bind(2, limit);
+  std::vector<Delivery> out;
+  while (s.step()) out.push_back(read_delivery(s));
+  return out;
+}
+
+std::vector<Delivery> Store::deliveries(const std::string& state) {
+  sql::Statement s(db_.get(), std::string(kDeliverySelect) +
+                                  "WHERE (?1 = '' OR d.state = ?1) ORDER BY d.rowid");
+  s.bind(1, state);
+  std::vector<Delivery> out;
+  while (s.step()) out.push_back(read_delivery(s));
+  return out;
+}
+
+std::vector<DeliveryAttempt> Store::attempts(const std::string& delivery_id) {
+  sql::Statement s(db_.get(),
+                   "SELECT delivery_id, at, status, error FROM delivery_attempts "
+                   "WHERE delivery_id = ?1 ORDER BY rowid");
+  s.bind(1, delivery_id);
+  std::vector<DeliveryAttempt> out;
+  while (s.step()) out.push_back({s.text(0), s.int64(1), s.opt_int64(2), s.text(3)});
+  return out;
+}
+
+void Store::record_attempt(const std::string& id, int64_t at, std::optional<int64_t> status,
+                           const std::string& error, const std::string& new_state, int64_t next_attempt) {
+  sql::Transaction tx(db_.get());
+  sql::Statement(db_.get(), "INSERT INTO delivery_attempts(delivery_id, at, status, error) VALUES(?1,?2,?3,?4)")
+      .bind(1, id)
+      .bind(2, at)
+      .bind(3, status)
+      .bind(4, error)
+      .run();
+  sql::Statement(db_.get(),
+                 "UPDATE deliveries SET attempts = attempts + 1, state = ?2, next_attempt = ?3, "
+                 "last_status = ?4, last_error = ?5, "
+                 "delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END WHERE id = ?1")
+      .bind(1, id)
+      .bind(2, new_state)
+      .bind(3, next_attempt)
+      .bind(4, status)
+      .bind(5, error)
+      .bind(6, at)
+      .run();
+  tx.commit();
+}
+
+int64_t Store::retry_dead(int64_t now) {
+  sql::Statement(db_.get(), "UPDATE deliveries SET state = 'pending', next_attempt = ?1 WHERE state = 'dead'")
+      .bind(1, now)
+      .run();
+  return sqlite3_changes(db_.get());
+}
+
+std::string Store::integrity_check() {
+  sql::Statement s(db_.get(), "PRAGMA integrity_check");
+  std::string out;
+  while (s.step()) out += s.text(0);
+  return out;
+}
+
+}  // namespace rasd

@@ -1,0 +1,69 @@
+// An article as the matcher sees it: its fields, normalized once, with lookup structures.
+//
+// Thread safety: a PreparedArticle is built by one thread and then only read, except for the
+// lazily built regex text of each field (not thread-safe; do not share one instance between
+// threads while matching).
+#pragma once
+
+#include <array>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rasd/engine/rules/query.hpp"
+#include "rasd/engine/text/normalize.hpp"
+
+namespace rasd::rules {
+
+struct ArticleFields {
+  std::string id;
+  std::string title;
+  std::string body;
+  std::string url;
+  std::string source;
+  std::string author;
+  std::string lang;
+  std::vector<std::string> source_tags;
+};
+
+constexpr size_t kFieldCount = 6;
+Field field_at(size_t index);  // kTitle for 0, kBody for 1, ...
+
+// A place where a word occurs in one view of one field: `length` tokens from `pos`.
+struct Occurrence {
+  uint32_t pos;
+  uint32_t length;
+};
+
+struct FieldView {
+  const text::ViewText* view = nullptr;
+  // Keys: each token, its proclitic stems, and the glued spelling of adjacent Arabic tokens
+  // (and its stems).
+  std::unordered_map<std::string, std::vector<Occurrence>> index;
+  // Built on first use by a regex: the view as UTF-8 and, per byte, its char index.
+  mutable bool regex_text_ready = false;
+  mutable std::string regex_text;
+  mutable std::vector<uint32_t> byte_to_char;
+};
+
+struct PreparedField {
+  std::string original;
+  text::Normalized normalized;
+  std::array<FieldView, 2> views;  // [strict, collapsed]
+};
+
+class PreparedArticle {
+ public:
+  PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields);
+  PreparedArticle(const PreparedArticle&) = delete;
+  PreparedArticle& operator=(const PreparedArticle&) = delete;
+
+  const ArticleFields& fields() const { return fields_; }
+  const PreparedField& field(size_t index) const { return prepared_[index]; }
+
+ private:
+  ArticleFields fields_;
+  std::array<PreparedField, kFieldCount> prepared_;
+};
+
+}  // namespace rasd::rules

@@ -1,0 +1,35 @@
+// Loading rule files (DESIGN.md section 4) in three stages, like Falco: read (YAML with marks),
+// collect (lists, rules, duplicate ids, `enabled: false`), compile (queries, lists, regexes).
+// Every problem is a Diagnostic `file:line:col: error|warning: rule 'id': message`. Unknown keys
+// warn; bad values fail. Loading is all-or-nothing: any error and no RuleSet is returned, so a
+// broken file never replaces a good set.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rasd/engine/diagnostic.hpp"
+#include "rasd/engine/rules/rule.hpp"
+
+namespace rasd::rules {
+
+struct RuleFile {
+  std::string path;  // as shown in diagnostics
+  std::string text;  // file contents
+};
+
+struct LoadOptions {
+  // Webhook names from the config; when non-empty, `notify` entries must be among them.
+  std::vector<std::string> known_webhooks;
+};
+
+struct LoadResult {
+  std::shared_ptr<const RuleSet> rules;  // null when there are errors
+  Diagnostics diagnostics;
+};
+
+LoadResult load_rules(const std::vector<RuleFile>& files, const text::Normalizer& normalizer,
+                      const LoadOptions& options = {});
+
+}  // namespace rasd::rules

@@ -1,0 +1,103 @@
+// Text normalization (DESIGN.md section 5): any field in, its strict and collapsed views and
+// their tokens out. The same code runs over rule terms and article text, so both meet.
+//
+// Offsets: every normalized character remembers the span [begin, end) of code points of the
+// original text it came from, so a token or hit can be sliced back to the original spelling
+// (e.g. "د|عـ.ـش" for the collapsed token "داعش").
+//
+// Thread safety: a Normalizer is immutable after construction; one instance may be shared by
+// any number of threads. Construction builds a 64K-entry table and throws NormalizerError if
+// ICU's NFKC_Casefold data is unavailable.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace rasd::text {
+
+enum class View { strict, collapsed };
+const char* view_name(View v);
+
+struct Token {
+  std::string text;    // normalized, UTF-8
+  uint32_t start = 0;  // code-point offset of the first original character
+  uint32_t end = 0;    // one past the last original character
+  uint32_t pos = 0;    // index in its view's token sequence
+  uint32_t char_begin = 0;  // index of its first char in the view
+  uint32_t char_end = 0;    // one past its last char in the view
+  bool arabic = false;
+};
+
+// One view of a text: normalized code points with their source spans, and its tokens.
+struct ViewText {
+  std::u32string chars;
+  std::vector<uint32_t> src_begin;  // per char, original code-point offset
+  std::vector<uint32_t> src_end;
+  std::vector<Token> tokens;
+
+  std::string utf8() const;
+  // Normalized text as UTF-8 plus, per byte, the index of the char it belongs to; for regexes.
+  std::string utf8_with_index(std::vector<uint32_t>& byte_to_char) const;
+};
+
+struct Normalized {
+  uint32_t original_length = 0;  // in code points
+  ViewText strict;
+  ViewText collapsed;
+};
+
+class NormalizerError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Normalizer {
+ public:
+  Normalizer();
+  ~Normalizer();
+  Normalizer(const Normalizer&) = delete;
+  Normalizer& operator=(const Normalizer&) = delete;
+
+  // Both views with tokens. Invalid UTF-8 becomes U+FFFD (one per maximal invalid subpart, each
+  // counted as one original code point).
+  Normalized normalize(std::string_view utf8) const;
+
+  // One view as a UTF-8 string (for `rasd normalize` and for rule terms).
+  std::string normalize_to_string(std::string_view utf8, View view) const;
+
+ private:
+  struct Tables;
+  std::unique_ptr<Tables> tables_;
+  void strict_view(std::string_view utf8, Normalized& out) const;
+};
+
+// Splits a view into tokens (DESIGN.md 5.7): on white space and punctuation, at letter/digit
+// boundaries; "_" inside a hashtag is a space.
+void tokenize(ViewText& view);
+
+// Builds the collapsed view from the strict one (DESIGN.md section 5, "Collapsed view").
+ViewText collapse(const ViewText& strict);
+
+// True for letters of the Arabic script.
+bool is_arabic_letter(char32_t c);
+
+// Stems of an Arabic token with its proclitics (و ف ب ل ك ال and their combinations) removed,
+// with length guards: at least 3 letters left after a one-letter prefix, 2 after a longer one;
+// for لل... also ال.... Empty for non-Arabic tokens or when no prefix applies.
+std::vector<std::string> proclitic_candidates(std::string_view token);
+
+// The glued spelling of adjacent tokens ("دير" + "الزور" -> "ديرالزور"), which lets a two-word
+// phrase meet its glued form and vice versa.
+std::string glue(const std::vector<std::string>& words);
+
+// UTF-8 helpers.
+std::u32string to_u32(std::string_view utf8);
+std::string to_utf8(std::u32string_view s);
+// Substring of UTF-8 text by code-point offsets [start, end).
+std::string slice_code_points(std::string_view utf8, uint32_t start, uint32_t end);
+
+}  // namespace rasd::text

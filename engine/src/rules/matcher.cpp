@@ -1,0 +1,214 @@
+#include "rasd/engine/rules/matcher.hpp"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+
+namespace rasd::rules {
+namespace {
+
+// A hit while evaluating: token positions are kept for NEAR.
+struct RawHit {
+  uint8_t field;  // index into the article's fields
+  uint8_t view;   // 0 strict, 1 collapsed
+  uint32_t pos;
+  uint32_t length;
+};
+
+struct Result {
+  bool matched = false;
+  std::vector<RawHit> hits;
+};
+
+bool word_at(const FieldView& fv, uint32_t pos, const std::string& word) {
+  return pos < fv.view->tokens.size() && fv.view->tokens[pos].text == word;
+}
+
+void leaf_words(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v, Result& r) {
+  auto add = [&](const Occurrence& o) { r.hits.push_back({f, v, o.pos, o.length}); };
+  if (n.kind == QueryNode::Kind::term) {
+    if (auto it = fv.index.find(n.words[0]); it != fv.index.end()) {
+      for (const auto& o : it->second) add(o);
+    }
+    return;
+  }
+  if (n.kind == QueryNode::Kind::prefix) {
+    for (const auto& [key, occs] : fv.index) {
+      if (key.compare(0, n.words[0].size(), n.words[0]) != 0) continue;
+      for (const auto& o : occs) {
+        if (o.length == 1) add(o);
+      }
+    }
+    return;
+  }
+  // Phrase: the first word may carry proclitics, the rest follow exactly; or the glued form.
+  if (auto it = fv.index.find(n.words[0]); it != fv.index.end()) {
+    for (const auto& o : it->second) {
+      if (o.length != 1) continue;
+      bool all = true;
+      for (size_t k = 1; k < n.words.size() && all; ++k) {
+        all = word_at(fv, o.pos + static_cast<uint32_t>(k), n.words[k]);
+      }
+      if (all) add({o.pos, static_cast<uint32_t>(n.words.size())});
+    }
+  }
+  if (auto it = fv.index.find(n.glued); it != fv.index.end()) {
+    for (const auto& o : it->second) add(o);
+  }
+}
+
+void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v, Result& r) {
+  if (!fv.regex_text_ready) {
+    fv.regex_text = fv.view->utf8_with_index(fv.byte_to_char);
+    fv.regex_text_ready = true;
+  }
+  const auto& toks = fv.view->tokens;
+  if (toks.empty()) return;
+  re2::StringPiece input(fv.regex_text);
+  re2::StringPiece m;
+  size_t start = 0;
+  while (start <= fv.regex_text.size() &&
+         n.regex->Match(input, start, fv.regex_text.size(), RE2::UNANCHORED, &m, 1)) {
+    const size_t b = static_cast<size_t>(m.data() - fv.regex_text.data());
+    const size_t e = b + m.size();
+    if (m.empty()) {
+      start = b + 1;
+      continue;
+    }
+    const uint32_t cb = fv.byte_to_char[b];
+    const uint32_t ce = fv.byte_to_char[e - 1];
+    // Tokens overlapping [cb, ce].
+    auto first = std::lower_bound(toks.begin(), toks.end(), cb,
+                                  [](const text::Token& t, uint32_t c) { return t.char_end <= c; });
+    auto last = std::upper_bound(toks.begin(), toks.end(), ce,
+                                 [](uint32_t c, const text::Token& t) { return c < t.char_begin; });
+    if (first < last) {
+      r.hits.push_back({f, v, first->pos, static_cast<uint32_t>(last - first)});
+    }
+    start = e;
+  }
+}
+
+Result eval(const CompiledNode& n, const PreparedArticle& a) {
+  Result r;
+  switch (n.kind) {
+    case QueryNode::Kind::term:
+    case QueryNode::Kind::phrase:
+    case QueryNode::Kind::prefix:
+    case QueryNode::Kind::regex:
+      for (uint8_t f = 0; f < kFieldCount; ++f) {
+        if (!(n.fields & field_at(f))) continue;
+        for (uint8_t v = 0; v < 2; ++v) {
+          const FieldView& fv = a.field(f).views[v];
+          if (n.kind == QueryNode::Kind::regex) leaf_regex(n, fv, f, v, r);
+          else leaf_words(n, fv, f, v, r);
+        }
+      }
+      r.matched = !r.hits.empty();
+      return r;
+    case QueryNode::Kind::all_of:
+      r.matched = true;
+      for (const auto& c : n.children) {
+        Result cr = eval(c, a);
+        if (!cr.matched) return Result{};
+        r.hits.insert(r.hits.end(), cr.hits.begin(), cr.hits.end());
+      }
+      return r;
+    case QueryNode::Kind::any_of:
+      for (const auto& c : n.children) {
+        Result cr = eval(c, a);
+        if (!cr.matched) continue;
+        r.matched = true;
+        r.hits.insert(r.hits.end(), cr.hits.begin(), cr.hits.end());
+      }
+      return r;
+    case QueryNode::Kind::negation:
+      r.matched = !eval(n.children[0], a).matched;
+      return r;
+    case QueryNode::Kind::near: {
+      Result left = eval(n.children[0], a);
+      if (!left.matched) return r;
+      Result right = eval(n.children[1], a);
+      if (!right.matched) return r;
+      const auto d = static_cast<uint32_t>(n.distance);
+      for (const auto& x : left.hits) {
+        for (const auto& y : right.hits) {
+          if (x.field != y.field || x.view != y.view) continue;
+          // Tokens strictly between the two spans.
+          uint32_t gap = 0;
+          if (x.pos + x.length <= y.pos) gap = y.pos - (x.pos + x.length);
+          else if (y.pos + y.length <= x.pos) gap = x.pos - (y.pos + y.length);
+          else continue;  // overlapping spans are the same words, not two
+          if (gap <= d) {
+            r.hits.push_back(x);
+            r.hits.push_back(y);
+          }
+        }
+      }
+      r.matched = !r.hits.empty();
+      return r;
+    }
+    default:
+      return r;
+  }
+}
+
+}  // namespace
+
+bool evaluate(const CompiledNode& query, const PreparedArticle& article, std::vector<Hit>& hits) {
+  Result r = eval(query, article);
+  if (!r.matched) return false;
+  // Report each original span once: strict first, then collapsed-only spans.
+  std::vector<Hit> out;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const auto& h : r.hits) {
+      if (h.view != pass) continue;
+      const PreparedField& pf = article.field(h.field);
+      const auto& toks = pf.views[h.view].view->tokens;
+      Hit hit;
+      hit.field = field_at(h.field);
+      hit.view = h.view == 0 ? text::View::strict : text::View::collapsed;
+      hit.start = toks[h.pos].start;
+      hit.end = toks[h.pos + h.length - 1].end;
+      const bool seen = std::any_of(out.begin(), out.end(), [&](const Hit& o) {
+        return o.field == hit.field && o.start == hit.start && o.end == hit.end;
+      });
+      if (seen) continue;
+      hit.text = text::slice_code_points(pf.original, hit.start, hit.end);
+      out.push_back(std::move(hit));
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Hit& x, const Hit& y) {
+    return x.field != y.field ? x.field < y.field : x.start < y.start;
+  });
+  hits = std::move(out);
+  return true;
+}
+
+bool rule_applies(const Rule& rule, const ArticleFields& article) {
+  if (!rule.lang.empty() &&
+      std::find(rule.lang.begin(), rule.lang.end(), article.lang) == rule.lang.end())
+    return false;
+  if (rule.sources.empty()) return true;
+  for (const auto& s : rule.sources) {
+    if (s == "all" || s == article.source) return true;
+    if (std::find(article.source_tags.begin(), article.source_tags.end(), s) !=
+        article.source_tags.end())
+      return true;
+  }
+  return false;
+}
+
+Matcher::Matcher(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
+
+std::vector<RuleMatch> Matcher::match(const PreparedArticle& article) const {
+  std::vector<RuleMatch> out;
+  for (const auto& rule : rules_->rules) {
+    if (!rule_applies(rule, article.fields())) continue;
+    std::vector<Hit> hits;
+    if (evaluate(rule.query, article, hits)) out.push_back({&rule, std::move(hits)});
+  }
+  return out;
+}
+
+}  // namespace rasd::rules

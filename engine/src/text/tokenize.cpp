@@ -1,0 +1,239 @@
+// Tokenization, the collapsed view, proclitic candidates and glued pairs (DESIGN.md section 5).
+#include <unicode/uchar.h>
+
+#include <array>
+
+#include "rasd/engine/text/normalize.hpp"
+
+namespace rasd::text {
+namespace {
+
+enum class CharClass { other, letter, digit, mark };
+
+CharClass classify(char32_t c) {
+  if (c < 0x80) {
+    if ((c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z')) return CharClass::letter;
+    if (c >= U'0' && c <= U'9') return CharClass::digit;
+    return CharClass::other;
+  }
+  const auto uc = static_cast<UChar32>(c);
+  if (u_isalpha(uc)) return CharClass::letter;
+  switch (u_charType(uc)) {
+    case U_DECIMAL_DIGIT_NUMBER: return CharClass::digit;
+    case U_NON_SPACING_MARK: case U_COMBINING_SPACING_MARK: case U_ENCLOSING_MARK:
+      return CharClass::mark;
+    default: return CharClass::other;
+  }
+}
+
+bool is_space(char32_t c) {
+  return c == U' ' || c == U'\n' || c == U'\t' || c == U'\r' ||
+         (c >= 0x80 && u_isUWhiteSpace(static_cast<UChar32>(c)));
+}
+
+bool is_punct_or_symbol(char32_t c) {
+  const auto t = u_charType(static_cast<UChar32>(c));
+  return u_ispunct(static_cast<UChar32>(c)) || t == U_MATH_SYMBOL || t == U_CURRENCY_SYMBOL ||
+         t == U_MODIFIER_SYMBOL || t == U_OTHER_SYMBOL;
+}
+
+// Characters used for alef in obfuscated spellings, as they look after the strict view
+// (I is case-folded, Arabic-Indic and Persian one are ASCII digits by then).
+bool is_alef_like(char32_t c) { return c == U'|' || c == U'l' || c == U'i' || c == U'1'; }
+
+constexpr char32_t kAlef = 0x0627;
+
+struct Builder {
+  ViewText v;
+  void push(char32_t c, uint32_t b, uint32_t e) {
+    v.chars += c;
+    v.src_begin.push_back(b);
+    v.src_end.push_back(e);
+  }
+  void copy(const ViewText& from, size_t i) { push(from.chars[i], from.src_begin[i], from.src_end[i]); }
+};
+
+// Within one run of non-space characters that holds Arabic letters: alef look-alikes between
+// Arabic letters become alef, punctuation between them is deleted.
+void collapse_run(const ViewText& s, size_t r0, size_t r1, Builder& out) {
+  size_t prev_letter = SIZE_MAX;
+  for (size_t i = r0; i < r1; ++i) {
+    if (!is_arabic_letter(s.chars[i])) continue;
+    if (prev_letter == SIZE_MAX) {
+      for (size_t k = r0; k < i; ++k) out.copy(s, k);
+    } else if (i > prev_letter + 1) {
+      size_t alef_like = 0, other = 0;
+      for (size_t k = prev_letter + 1; k < i; ++k) {
+        if (is_alef_like(s.chars[k])) ++alef_like;
+        else if (!is_punct_or_symbol(s.chars[k])) ++other;
+      }
+      if (other > 0) {
+        for (size_t k = prev_letter + 1; k < i; ++k) out.copy(s, k);
+      } else if (alef_like > 0) {
+        out.push(kAlef, s.src_begin[prev_letter + 1], s.src_end[i - 1]);
+      }  // else: only punctuation and symbols, deleted
+    }
+    out.copy(s, i);
+    prev_letter = i;
+  }
+  if (prev_letter == SIZE_MAX) prev_letter = r0 - 1;
+  for (size_t k = prev_letter + 1; k < r1; ++k) out.copy(s, k);
+}
+
+// Letters repeated three times or more become one; a repeated alef becomes one.
+ViewText squeeze_repeats(const ViewText& in) {
+  Builder out;
+  for (size_t i = 0; i < in.chars.size();) {
+    const char32_t c = in.chars[i];
+    size_t j = i + 1;
+    while (j < in.chars.size() && in.chars[j] == c) ++j;
+    const size_t count = j - i;
+    if (count > 1 && is_arabic_letter(c) && (count >= 3 || c == kAlef)) {
+      out.push(c, in.src_begin[i], in.src_end[j - 1]);
+    } else {
+      for (size_t k = i; k < j; ++k) out.copy(in, k);
+    }
+    i = j;
+  }
+  return std::move(out.v);
+}
+
+// Three or more single-letter Arabic tokens in a row, separated by spaces only, are joined.
+ViewText join_spaced_letters(const ViewText& in) {
+  const auto& toks = in.tokens;
+  auto single = [](const Token& t) { return t.arabic && t.char_end - t.char_begin == 1; };
+  auto only_spaces_between = [&](const Token& a, const Token& b) {
+    for (uint32_t c = a.char_end; c < b.char_begin; ++c) {
+      if (!is_space(in.chars[c])) return false;
+    }
+    return true;
+  };
+  std::vector<bool> drop;
+  for (size_t i = 0; i < toks.size();) {
+    size_t j = i + 1;
+    if (single(toks[i])) {
+      while (j < toks.size() && single(toks[j]) && only_spaces_between(toks[j - 1], toks[j])) ++j;
+    }
+    if (j - i >= 3) {
+      if (drop.empty()) drop.assign(in.chars.size(), false);
+      for (size_t k = i; k + 1 < j; ++k) {
+        for (uint32_t c = toks[k].char_end; c < toks[k + 1].char_begin; ++c) drop[c] = true;
+      }
+    }
+    i = j;
+  }
+  if (drop.empty()) return in;
+  Builder out;
+  for (size_t c = 0; c < in.chars.size(); ++c) {
+    if (!drop[c]) out.copy(in, c);
+  }
+  tokenize(out.v);
+  return std::move(out.v);
+}
+
+}  // namespace
+
+void tokenize(ViewText& v) {
+  v.tokens.clear();
+  const size_t n = v.chars.size();
+  size_t i = 0;
+  while (i < n) {
+    CharClass cls = classify(v.chars[i]);
+    if (cls == CharClass::other || cls == CharClass::mark) {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < n) {
+      const CharClass c = classify(v.chars[j]);
+      if (c == CharClass::mark) {
+        ++j;
+        continue;
+      }
+      if (c != cls) break;
+      ++j;
+    }
+    Token t;
+    t.text = to_utf8(std::u32string_view(v.chars).substr(i, j - i));
+    t.start = v.src_begin[i];
+    t.end = v.src_end[j - 1];
+    t.pos = static_cast<uint32_t>(v.tokens.size());
+    t.char_begin = static_cast<uint32_t>(i);
+    t.char_end = static_cast<uint32_t>(j);
+    t.arabic = is_arabic_letter(v.chars[i]);
+    v.tokens.push_back(std::move(t));
+    i = j;
+  }
+}
+
+ViewText collapse(const ViewText& strict) {
+  Builder runs;
+  const size_t n = strict.chars.size();
+  for (size_t i = 0; i < n;) {
+    if (is_space(strict.chars[i])) {
+      runs.copy(strict, i++);
+      continue;
+    }
+    size_t j = i;
+    bool arabic = false;
+    while (j < n && !is_space(strict.chars[j])) arabic |= is_arabic_letter(strict.chars[j++]);
+    if (arabic) {
+      collapse_run(strict, i, j, runs);
+    } else {
+      for (size_t k = i; k < j; ++k) runs.copy(strict, k);
+    }
+    i = j;
+  }
+  ViewText squeezed = squeeze_repeats(runs.v);
+  tokenize(squeezed);
+  return join_spaced_letters(squeezed);
+}
+
+std::vector<std::string> proclitic_candidates(std::string_view token) {
+  struct Prefix {
+    std::u32string_view letters;
+    bool also_with_al;  // لل... is ل + ال... with the alef elided
+  };
+  static constexpr std::array<Prefix, 23> kPrefixes = {{
+      {U"\u0648", false}, {U"\u0641", false}, {U"\u0628", false}, {U"\u0644", false},
+      {U"\u0643", false},                                          // و ف ب ل ك
+      {U"\u0627\u0644", false},                                    // ال
+      {U"\u0644\u0644", true},                                     // لل
+      {U"\u0648\u0627\u0644", false}, {U"\u0641\u0627\u0644", false},  // وال فال
+      {U"\u0628\u0627\u0644", false}, {U"\u0643\u0627\u0644", false},  // بال كال
+      {U"\u0648\u0644\u0644", true},  {U"\u0641\u0644\u0644", true},   // ولل فلل
+      {U"\u0648\u0628", false}, {U"\u0641\u0628", false},              // وب فب
+      {U"\u0648\u0644", false}, {U"\u0641\u0644", false},              // ول فل
+      {U"\u0648\u0643", false}, {U"\u0641\u0643", false},              // وك فك
+      {U"\u0648\u0628\u0627\u0644", false}, {U"\u0641\u0628\u0627\u0644", false},  // وبال فبال
+      {U"\u0648\u0643\u0627\u0644", false}, {U"\u0641\u0643\u0627\u0644", false},  // وكال فكال
+  }};
+  std::vector<std::string> out;
+  const std::u32string t = to_u32(token);
+  if (t.size() < 3 || !is_arabic_letter(t[0])) return out;
+  for (const auto& p : kPrefixes) {
+    const size_t min_rest = p.letters.size() == 1 ? 3 : 2;
+    if (t.size() < p.letters.size() + min_rest) continue;
+    if (std::u32string_view(t).substr(0, p.letters.size()) != p.letters) continue;
+    std::u32string_view rest = std::u32string_view(t).substr(p.letters.size());
+    std::string stem = to_utf8(rest);
+    bool seen = false;
+    for (const auto& o : out) seen |= o == stem;
+    if (!seen) out.push_back(stem);
+    if (p.also_with_al) {
+      std::string with_al = "\u0627\u0644" + stem;
+      seen = false;
+      for (const auto& o : out) seen |= o == with_al;
+      if (!seen) out.push_back(std::move(with_al));
+    }
+  }
+  return out;
+}
+
+std::string glue(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) out += w;
+  return out;
+}
+
+}  // namespace rasd::text

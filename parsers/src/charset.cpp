@@ -1,0 +1,136 @@
+#include "rasd/parsers/charset.hpp"
+
+#include <unicode/ucnv.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <cctype>
+#include <memory>
+
+namespace rasd::charset {
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+bool is_utf8_label(std::string_view l) { return l == "utf-8" || l == "utf8"; }
+
+bool has_non_ascii(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
+std::string repair_utf8(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size());
+  int32_t i = 0;
+  const auto* s = reinterpret_cast<const uint8_t*>(bytes.data());
+  const auto n = static_cast<int32_t>(bytes.size());
+  while (i < n) {
+    UChar32 c;
+    int32_t start = i;
+    U8_NEXT(s, i, n, c);
+    if (c < 0) {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out.append(bytes.data() + start, static_cast<size_t>(i - start));
+    }
+  }
+  return out;
+}
+
+struct ConverterDeleter {
+  void operator()(UConverter* c) const { ucnv_close(c); }
+};
+
+}  // namespace
+
+std::string from_content_type(std::string_view ct) {
+  const std::string l = lower(ct);
+  auto p = l.find("charset=");
+  if (p == std::string::npos) return {};
+  p += 8;
+  std::string v;
+  for (; p < l.size() && l[p] != ';' && l[p] != ' '; ++p) {
+    if (l[p] != '"' && l[p] != '\'') v += l[p];
+  }
+  return v;
+}
+
+std::string from_xml_declaration(std::string_view bytes) {
+  std::string_view head = bytes.substr(0, 256);
+  if (head.substr(0, 3) == "\xEF\xBB\xBF") head.remove_prefix(3);
+  if (head.substr(0, 5) != "<?xml") return {};
+  auto end = head.find("?>");
+  if (end == std::string_view::npos) return {};
+  const std::string decl = lower(head.substr(0, end));
+  auto p = decl.find("encoding");
+  if (p == std::string::npos) return {};
+  p = decl.find_first_of("\"'", p);
+  if (p == std::string::npos) return {};
+  const char q = decl[p];
+  auto e = decl.find(q, p + 1);
+  if (e == std::string::npos) return {};
+  return decl.substr(p + 1, e - p - 1);
+}
+
+bool is_valid_utf8(std::string_view bytes) {
+  int32_t i = 0;
+  const auto* s = reinterpret_cast<const uint8_t*>(bytes.data());
+  const auto n = static_cast<int32_t>(bytes.size());
+  while (i < n) {
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+
+std::string convert(std::string_view bytes, std::string_view charset) {
+  const std::string name = lower(charset);
+  if (name.empty() || is_utf8_label(name)) return repair_utf8(bytes);
+  UErrorCode err = U_ZERO_ERROR;
+  std::unique_ptr<UConverter, ConverterDeleter> from(ucnv_open(name.c_str(), &err));
+  if (U_FAILURE(err) || !from) return repair_utf8(bytes);
+  std::unique_ptr<UConverter, ConverterDeleter> to(ucnv_open("utf-8", &err));
+  if (U_FAILURE(err) || !to) return repair_utf8(bytes);
+  std::string out(bytes.size() * 4 + 16, '\0');
+  char* target = out.data();
+  const char* source = bytes.data();
+  ucnv_convertEx(to.get(), from.get(), &target, out.data() + out.size(), &source,
+                 bytes.data() + bytes.size(), nullptr, nullptr, nullptr, nullptr, true, true, &err);
+  if (U_FAILURE(err)) return repair_utf8(bytes);
+  out.resize(static_cast<size_t>(target - out.data()));
+  return out;
+}
+
+Decoded to_utf8(std::string_view bytes, std::string_view transport, std::string_view document) {
+  if (bytes.substr(0, 3) == "\xEF\xBB\xBF") return {repair_utf8(bytes.substr(3)), "utf-8", false};
+  if (bytes.substr(0, 4) == std::string_view("\xFF\xFE\x00\x00", 4))
+    return {convert(bytes.substr(4), "utf-32le"), "utf-32le", false};
+  if (bytes.substr(0, 4) == std::string_view("\x00\x00\xFE\xFF", 4))
+    return {convert(bytes.substr(4), "utf-32be"), "utf-32be", false};
+  if (bytes.substr(0, 2) == "\xFF\xFE") return {convert(bytes.substr(2), "utf-16le"), "utf-16le", false};
+  if (bytes.substr(0, 2) == "\xFE\xFF") return {convert(bytes.substr(2), "utf-16be"), "utf-16be", false};
+  // BOM-less UTF-16: "<\0?\0" / "\0<\0?".
+  if (bytes.size() >= 4 && bytes[0] == '<' && bytes[1] == '\0' && bytes[2] != '\0')
+    return {convert(bytes, "utf-16le"), "utf-16le", false};
+  if (bytes.size() >= 4 && bytes[0] == '\0' && bytes[1] == '<' && bytes[3] != '\0')
+    return {convert(bytes, "utf-16be"), "utf-16be", false};
+
+  std::string label = lower(!transport.empty() ? transport : document);
+  if (label.empty() || is_utf8_label(label)) return {repair_utf8(bytes), "utf-8", false};
+  if (label == "us-ascii" || label == "ascii") label = "windows-1252";
+  // A single-byte label on bytes that are valid multi-byte UTF-8 is almost always a lie.
+  if (label.rfind("utf-16", 0) != 0 && label.rfind("utf-32", 0) != 0 && has_non_ascii(bytes) &&
+      is_valid_utf8(bytes)) {
+    return {std::string(bytes), "utf-8", true};
+  }
+  if (label == "iso-8859-1" || label == "latin1" || label == "latin-1") label = "windows-1252";
+  return {convert(bytes, label), label, false};
+}
+
+}  // namespace rasd::charset

@@ -1,0 +1,42 @@
+#include "rasd/parsers/feed.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "rasd/parsers/charset.hpp"
+
+namespace rasd {
+namespace {
+
+std::string_view skip_ws(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+bool starts_with_icase(std::string_view s, std::string_view prefix) {
+  if (s.size() < prefix.size()) return false;
+  return std::equal(prefix.begin(), prefix.end(), s.begin(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+  });
+}
+
+}  // namespace
+
+Expected<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options) {
+  const charset::Decoded decoded =
+      charset::to_utf8(bytes, charset::from_content_type(options.content_type),
+                       charset::from_xml_declaration(bytes));
+  std::string_view text = skip_ws(decoded.utf8);
+  if (text.empty()) return Error{"not a feed: empty body", 0};
+  if (starts_with_icase(text, "<!doctype html") || starts_with_icase(text, "<html"))
+    return Error{"not a feed: an HTML page was served where a feed was expected", 0};
+  Expected<Feed> feed = text.front() == '{' ? detail::parse_json_feed(text, options)
+                                            : detail::parse_xml_feed(text, options);
+  if (feed && decoded.label_ignored) {
+    feed->warnings.push_back("declared charset ignored: the bytes are UTF-8");
+  }
+  return feed;
+}
+
+}  // namespace rasd

@@ -1,0 +1,245 @@
+// Walking skeleton end to end: a real HTTP server on 127.0.0.1 serves a feed, a real webhook
+// receiver records deliveries, the daemon code polls, matches, stores and delivers.
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+
+#include "http_server.hpp"
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/daemon/monitor.hpp"
+#include "rasd/daemon/store.hpp"
+#include "rasd/daemon/webhook.hpp"
+#include "rasd/engine/rules/loader.hpp"
+#include "test_util.hpp"
+
+using namespace rasd;
+
+namespace {
+
+const char* kRules = R"(
+lists:
+  isis: [داعش, "تنظيم الدولة", ISIS]
+rules:
+  - id: isis-arrests
+    title: Arrests of ISIS members
+    query: '@isis AND (القبض OR اعتقال)'
+    severity: high
+    tags: [isis]
+    notify: [analysts]
+)";
+
+std::string config_yaml(const test::HttpServer& site, const test::HttpServer& hooks) {
+  return "store: {path: rasd.db}\n"
+         "rules: [rules.yaml]\n"
+         "network: {allow_private: true}\n"
+         "defaults: {timeout: 5s}\n"
+         "sources:\n"
+         "  - {id: demo-ar, url: \"" + site.url("/feed.xml") + "\", type: feed, tags: [ar]}\n"
+         "webhooks:\n"
+         "  - {name: analysts, url: \"" + hooks.url("/hook") + "\", secret: \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}\n";
+}
+
+std::shared_ptr<spdlog::logger> null_logger() {
+  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+int64_t count_rows(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+  const int64_t n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("skeleton: one alert per matching new item, none again on the next poll", "[integration][skeleton]") {
+  const std::string feed = test::read_file(RASD_FIXTURES_DIR "/feeds/skeleton_ar.rss");
+  test::HttpServer site([&](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml; charset=utf-8"}}, feed};
+  });
+  test::HttpServer hooks([](const test::Request&) { return test::Response{204, {}, ""}; });
+  test::TempDir dir;
+  dir.write("rules.yaml", kRules);
+  const std::string cfg_path = dir.write("rasd.yaml", config_yaml(site, hooks));
+
+  auto cfg = load_config_file(cfg_path);
+  INFO(cfg.diagnostics.format());
+  REQUIRE(cfg.config);
+  const text::Normalizer normalizer;
+  Diagnostics diag;
+  auto files = read_rule_files(*cfg.config, diag);
+  auto rules = rules::load_rules(files, normalizer, {cfg.config->webhook_names()});
+  INFO(rules.diagnostics.format());
+  REQUIRE(rules.rules);
+
+  CurlGlobal curl;
+  CurlHttpClient http;
+  ManualClock clock(1734600000);
+  Store store(cfg.config->store_path);
+  Monitor monitor(*cfg.config, rules.rules, normalizer, store, http, clock, null_logger());
+  Deliverer deliverer(*cfg.config, store, http, clock, null_logger());
+
+  PollStats first = monitor.poll_all();
+  CHECK(first.fetched == 1);
+  CHECK(first.new_articles == 2);
+  CHECK(first.alerts == 1);  // the book-fair item matches nothing
+
+  DeliveryStats ds = deliverer.deliver_due();
+  CHECK(ds.delivered == 1);
+  auto received = hooks.requests();
+  REQUIRE(received.size() == 1);
+  const auto& req = received[0];
+  CHECK(req.method == "POST");
+  CHECK(req.headers.count("webhook-id") == 1);
+  CHECK(req.headers.at("webhook-timestamp") == std::to_string(clock.now()));
+  const auto key = decode_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
+  REQUIRE(key);
+  CHECK(req.headers.at("webhook-signature") ==
+        webhook_signature(*key, req.headers.at("webhook-id"), clock.now(), req.body));
+  auto body = boost::json::parse(req.body).as_object();
+  CHECK(body.at("type").as_string() == "alert.created");
+  CHECK(body.at("rule").at("id").as_string() == "isis-arrests");
+  CHECK(body.at("article").at("url").as_string() == "https://news.example/2024/12/cell-arrested");
+  CHECK(body.at("article").at("published").as_string() == "2024-12-19T06:30:00Z");
+  // The obfuscated headline spelling is reported as found, in the collapsed view.
+  bool collapsed_title_hit = false;
+  for (const auto& h : body.at("article").at("hits").as_array()) {
+    if (h.at("field").as_string() == "title" && h.at("text").as_string() == "د|عـ.ـش") {
+      collapsed_title_hit = h.at("view").as_string() == "collapsed";
+    }
+  }
+  CHECK(collapsed_title_hit);
+
+  clock.advance(3600);
+  PollStats second = monitor.poll_all();
+  CHECK(second.fetched == 1);
+  CHECK(second.new_articles == 0);
+  CHECK(second.alerts == 0);
+  CHECK(deliverer.deliver_due().delivered == 0);
+  CHECK(hooks.requests().size() == 1);
+
+  CHECK(count_rows(cfg.config->store_path, "SELECT count(*) FROM alerts WHERE rule_id = 'isis-arrests'") == 1);
+  CHECK(count_rows(cfg.config->store_path, "SELECT count(*) FROM articles") == 2);
+  CHECK(count_rows(cfg.config->store_path, "SELECT count(*) FROM deliveries WHERE state = 'delivered'") == 1);
+}
+
+TEST_CASE("skeleton: a conditional GET answered 304 costs no parsing and keeps state", "[integration][skeleton]") {
+  const std::string feed = test::read_file(RASD_FIXTURES_DIR "/feeds/skeleton_ar.rss");
+  test::HttpServer site([&](const test::Request& r) {
+    auto it = r.headers.find("if-none-match");
+    if (it != r.headers.end() && it->second == "\"v1\"") return test::Response{304, {{"ETag", "\"v1\""}}, ""};
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}}, feed};
+  });
+  test::HttpServer hooks([](const test::Request&) { return test::Response{200, {}, "ok"}; });
+  test::TempDir dir;
+  dir.write("rules.yaml", kRules);
+  auto cfg = load_config_file(dir.write("rasd.yaml", config_yaml(site, hooks)));
+  REQUIRE(cfg.config);
+  const text::Normalizer normalizer;
+  Diagnostics diag;
+  auto rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer);
+  REQUIRE(rules.rules);
+  CurlGlobal curl;
+  CurlHttpClient http;
+  ManualClock clock(1734600000);
+  Store store(cfg.config->store_path);
+  Monitor monitor(*cfg.config, rules.rules, normalizer, store, http, clock, null_logger());
+  CHECK(monitor.poll_all().fetched == 1);
+  clock.advance(3600);
+  PollStats again = monitor.poll_all();
+  CHECK(again.not_modified == 1);
+  CHECK(again.fetched == 0);
+  auto st = store.source("demo-ar");
+  REQUIRE(st);
+  CHECK(st->etag == "\"v1\"");
+  CHECK(st->failures == 0);
+  CHECK(st->last_success == clock.now());
+}
+
+TEST_CASE("skeleton: a broken source is recorded and the others keep being served", "[integration][skeleton]") {
+  const std::string feed = test::read_file(RASD_FIXTURES_DIR "/feeds/skeleton_ar.rss");
+  test::HttpServer site([&](const test::Request& r) {
+    if (r.target == "/broken.xml") return test::Response{200, {{"Content-Type", "text/html"}}, "<!DOCTYPE html><html><body>Oops</body></html>"};
+    if (r.target == "/missing.xml") return test::Response{500, {}, "boom"};
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed};
+  });
+  test::HttpServer hooks([](const test::Request&) { return test::Response{200, {}, "ok"}; });
+  test::TempDir dir;
+  dir.write("rules.yaml", kRules);
+  std::string yaml = config_yaml(site, hooks);
+  yaml.insert(yaml.find("webhooks:"), "  - {id: broken, url: \"" + site.url("/broken.xml") + "\"}\n"
+                                      "  - {id: failing, url: \"" + site.url("/missing.xml") + "\"}\n");
+  auto cfg = load_config_file(dir.write("rasd.yaml", yaml));
+  INFO(cfg.diagnostics.format());
+  REQUIRE(cfg.config);
+  const text::Normalizer normalizer;
+  Diagnostics diag;
+  auto rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer);
+  REQUIRE(rules.rules);
+  CurlGlobal curl;
+  CurlHttpClient http;
+  ManualClock clock(1734600000);
+  Store store(cfg.config->store_path);
+  Monitor monitor(*cfg.config, rules.rules, normalizer, store, http, clock, null_logger());
+  PollStats s = monitor.poll_all();
+  CHECK(s.fetched == 1);
+  CHECK(s.failed == 2);
+  CHECK(s.alerts == 1);
+  auto broken = store.source("broken");
+  REQUIRE(broken);
+  CHECK(broken->failures == 1);
+  CHECK(broken->last_error.find("HTML page was served") != std::string::npos);
+  CHECK(broken->next_due > clock.now());
+  auto failing = store.source("failing");
+  REQUIRE(failing);
+  CHECK(failing->last_error == "HTTP 500");
+}
+
+TEST_CASE("skeleton: sources on private addresses are refused unless allowed", "[integration][safety]") {
+  test::HttpServer site([](const test::Request&) { return test::Response{200, {}, "<rss/>"}; });
+  CurlGlobal curl;
+  CurlHttpClient http;
+  HttpRequest req;
+  req.url = site.url("/feed.xml");
+  auto refused = http.perform(req);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().message.find("address not allowed: 127.0.0.1") != std::string::npos);
+  CHECK(site.request_count() == 0);
+  req.allow_private = true;
+  auto allowed = http.perform(req);
+  REQUIRE(allowed);
+  CHECK(allowed->status == 200);
+}
+
+TEST_CASE("skeleton: rasd run --once drives the real binary end to end", "[integration][skeleton][cli]") {
+  const std::string feed = test::read_file(RASD_FIXTURES_DIR "/feeds/skeleton_ar.rss");
+  test::HttpServer site([&](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed};
+  });
+  test::HttpServer hooks([](const test::Request&) { return test::Response{200, {}, "ok"}; });
+  test::TempDir dir;
+  dir.write("rules.yaml", kRules);
+  const std::string cfg = dir.write("rasd.yaml", config_yaml(site, hooks));
+  auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
+  INFO(r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(hooks.request_count("/hook") == 1);
+  auto alerts = test::run_process({RASD_BINARY, "alerts", "--json", "--config", cfg});
+  CHECK(alerts.exit_code == 0);
+  CHECK(alerts.out.find("\"rule\":{\"id\":\"isis-arrests\"") != std::string::npos);
+  // Arabic is written as UTF-8, never \u-escaped.
+  CHECK(alerts.out.find("د|عـ.ـش") != std::string::npos);
+  // Second run: nothing new.
+  auto again = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
+  CHECK(again.exit_code == 0);
+  CHECK(hooks.request_count("/hook") == 1);
+}

@@ -1,0 +1,35 @@
+// Helpers for tests: temporary directories, files, running the rasd binary.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace rasd::test {
+
+// A fresh directory under $TMPDIR, removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string file(const std::string& name) const { return path_ + "/" + name; }
+  std::string write(const std::string& name, const std::string& content) const;
+
+ private:
+  std::string path_;
+};
+
+std::string read_file(const std::string& path);
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;  // stdout
+  std::string err;  // stderr
+};
+
+// Runs a program with arguments (no shell), optional stdin, and captures its output.
+ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_data = "");
+
+}  // namespace rasd::test

@@ -1,0 +1,98 @@
+#include <catch2/catch.hpp>
+
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/store.hpp"
+#include "test_util.hpp"
+
+using namespace rasd;
+
+TEST_CASE("config: defaults, durations, sizes, relative paths", "[config]") {
+  auto c = load_config_text("/etc/rasd/rasd.yaml",
+                            "store: {path: data/rasd.db, retention: 30d}\n"
+                            "defaults: {interval: 5m, max_body: 2MiB}\n"
+                            "sources:\n"
+                            "  - {id: a, url: \"https://news.example/feed\", tags: [ar, syria]}\n");
+  INFO(c.diagnostics.format());
+  REQUIRE(c.config);
+  CHECK(c.config->store_path == "/etc/rasd/data/rasd.db");
+  CHECK(c.config->retention == 30 * 86400);
+  CHECK(c.config->defaults.interval == 300);
+  CHECK(c.config->defaults.max_body == 2 << 20);
+  CHECK(c.config->defaults.timeout == 30);
+  REQUIRE(c.config->sources.size() == 1);
+  CHECK(c.config->sources[0].tags == std::vector<std::string>{"ar", "syria"});
+  CHECK_FALSE(c.config->sources[0].allow_private);
+}
+
+TEST_CASE("config: every bad value is an error with its position", "[config][errors]") {
+  auto c = load_config_text("c.yaml",
+                            "sources:\n"
+                            "  - {id: a, url: \"ftp://x\"}\n"
+                            "  - {id: a, url: \"https://x.example/\", type: rss}\n"
+                            "webhooks:\n"
+                            "  - {name: w, url: \"https://h.example/\", secret: nope, format: teams}\n"
+                            "defaults: {max_body: lots, per_host_concurrency: 0}\n"
+                            "network: {allow_private: maybe}\n");
+  REQUIRE_FALSE(c.config);
+  const std::string out = c.diagnostics.format();
+  INFO(out);
+  CHECK(out.find("c.yaml:2:18: error: source 'a': url: 'ftp://x' is not an absolute http(s) URL") != std::string::npos);
+  CHECK(out.find("c.yaml:3:10: error: duplicate source id 'a'") != std::string::npos);
+  CHECK(out.find("c.yaml:3:46: error: source 'a': type must be 'feed' or 'html', got 'rss'") != std::string::npos);
+  CHECK(out.find("c.yaml:5:50: error: webhook 'w': secret must be 'whsec_' followed by base64") != std::string::npos);
+  CHECK(out.find("c.yaml:5:64: error: webhook 'w': format must be 'standard' or 'slack', got 'teams'") != std::string::npos);
+  CHECK(out.find("c.yaml:6:22: error: defaults.max_body: invalid size 'lots'") != std::string::npos);
+  CHECK(out.find("c.yaml:6:50: error: defaults.per_host_concurrency must be at least 1") != std::string::npos);
+  CHECK(out.find("c.yaml:7:26: error: network.allow_private must be true or false, got 'maybe'") != std::string::npos);
+}
+
+TEST_CASE("config: invalid YAML is reported at its position", "[config][errors]") {
+  auto c = load_config_text("c.yaml", "sources: [\n  {id: a\n");
+  REQUIRE_FALSE(c.config);
+  REQUIRE(c.diagnostics.items().size() == 1);
+  CHECK(c.diagnostics.items()[0].line > 0);
+  CHECK(c.diagnostics.items()[0].message.rfind("invalid YAML", 0) == 0);
+}
+
+TEST_CASE("store: refuses a database with a newer schema", "[store]") {
+  test::TempDir dir;
+  const std::string db = dir.file("x.db");
+  { Store s(db); CHECK(s.schema_version() == Store::kSchemaVersion); }
+  {
+    sqlite3* raw = nullptr;
+    REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(raw, "PRAGMA user_version=99", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  try {
+    Store s(db);
+    FAIL("opened a newer schema");
+  } catch (const sql::StoreError& e) {
+    CHECK(std::string(e.what()) == "database schema version 99 is newer than this rasd supports (1); upgrade rasd");
+  }
+}
+
+TEST_CASE("store: an article and its alerts are one transaction; duplicates write nothing", "[store]") {
+  test::TempDir dir;
+  Store s(dir.file("x.db"));
+  NewArticle a;
+  a.source_id = "src";
+  a.guid = "g1";
+  a.title = "t";
+  a.fetched_at = 100;
+  NewAlert al{"alert_1", "r", "high", 100, "{}", {{"msg_1", "hook"}}};
+  REQUIRE(s.insert_article(a, {al}));
+  CHECK(s.alerts(0).size() == 1);
+  CHECK(s.due_deliveries(100, 10).size() == 1);
+  NewAlert again{"alert_2", "r", "high", 101, "{}", {{"msg_2", "hook"}}};
+  CHECK_FALSE(s.insert_article(a, {again}));
+  CHECK(s.alerts(0).size() == 1);
+  CHECK(s.deliveries().size() == 1);
+  // A failing alert insert rolls back the article too.
+  NewArticle b = a;
+  b.guid = "g2";
+  NewAlert dup_id{"alert_1", "r2", "high", 102, "{}", {}};
+  CHECK_THROWS_AS(s.insert_article(b, {dup_id}), sql::StoreError);
+  CHECK_FALSE(s.has_article("src", "g2"));
+  CHECK(s.integrity_check() == "ok");
+}
