@@ -196,7 +196,8 @@ TEST_CASE("offsets slice back to the original spelling", "[normalize][offsets]")
   };
   for (const auto& t : texts) {
     auto n = norm().normalize(t);
-    for (const ViewText* v : {&n.strict, &n.collapsed}) {
+    for (const View view : {View::strict, View::collapsed}) {
+      const auto* v = &n.view(view);
       for (const auto& tok : v->tokens) {
         const std::string original = slice_code_points(t, tok.start, tok.end);
         INFO(t << " token " << tok.text << " original " << original);
@@ -204,7 +205,7 @@ TEST_CASE("offsets slice back to the original spelling", "[normalize][offsets]")
         CHECK(tok.end <= n.original_length);
         // The original slice normalizes back to the token (both views hold this for tokens).
         auto again = norm().normalize(original);
-        const ViewText& same = v == &n.strict ? again.strict : again.collapsed;
+        const ViewText& same = again.view(view);
         REQUIRE_FALSE(same.tokens.empty());
         CHECK(same.tokens.front().text == tok.text);
       }
@@ -221,7 +222,8 @@ TEST_CASE("offsets property: random mixes of Arabic, obfuscation and noise", "[n
     const int len = 1 + static_cast<int>(rng() % 30);
     for (int i = 0; i < len; ++i) t += pieces[rng() % pieces.size()];
     auto n = norm().normalize(t);
-    for (const ViewText* v : {&n.strict, &n.collapsed}) {
+    for (const View view : {View::strict, View::collapsed}) {
+      const auto* v = &n.view(view);
       REQUIRE(v->chars.size() == v->src_begin.size());
       REQUIRE(v->chars.size() == v->src_end.size());
       uint32_t last_start = 0;
@@ -234,7 +236,7 @@ TEST_CASE("offsets property: random mixes of Arabic, obfuscation and noise", "[n
         CHECK_FALSE(slice_code_points(t, tok.start, tok.end).empty());
       }
     }
-    CHECK(norm().normalize_to_string(n.collapsed.utf8(), View::collapsed) == n.collapsed.utf8());
+    CHECK(norm().normalize_to_string(n.view(View::collapsed).utf8(), View::collapsed) == n.view(View::collapsed).utf8());
   }
 }
 

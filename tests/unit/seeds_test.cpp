@@ -48,7 +48,7 @@ TEST_CASE("seeds: 004 headline yields القبض, عناصر, داعش collapsed
   const std::string headline = lines(seed("004_")).at(0);
   auto n = norm().normalize(headline);
   std::vector<std::string> toks;
-  for (const auto& t : n.collapsed.tokens) toks.push_back(t.text);
+  for (const auto& t : n.view(text::View::collapsed).tokens) toks.push_back(t.text);
   for (const char* w : {"القبض", "عناصر", "داعش"}) {
     INFO(w);
     CHECK(std::find(toks.begin(), toks.end(), w) != toks.end());
@@ -76,11 +76,12 @@ TEST_CASE("seeds: every token's offsets slice back to its original spelling", "[
     const std::string text = test::read_file(e.path().string());
     auto n = norm().normalize(text);
     size_t checked = 0;
-    for (const text::ViewText* v : {&n.strict, &n.collapsed}) {
+    for (const text::View view : {text::View::strict, text::View::collapsed}) {
+      const auto* v = &n.view(view);
       for (const auto& tok : v->tokens) {
         const std::string original = text::slice_code_points(text, tok.start, tok.end);
         auto again = norm().normalize(original);
-        const auto& same = v == &n.strict ? again.strict : again.collapsed;
+        const auto& same = again.view(view);
         INFO(e.path().filename().string() << ": " << tok.text << " <- " << original);
         REQUIRE_FALSE(same.tokens.empty());
         CHECK(same.tokens.front().text == tok.text);

@@ -45,9 +45,9 @@ PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFiel
     p.original = *originals[i];
     p.normalized = normalizer.normalize(p.original);
     p.views[0].view = &p.normalized.strict;
-    p.views[1].view = &p.normalized.collapsed;
+    p.views[1].view = &p.normalized.view(text::View::collapsed);
     build_index(p.views[0]);
-    build_index(p.views[1]);
+    if (!p.normalized.collapsed_is_strict) build_index(p.views[1]);
   }
 }
 

@@ -99,6 +99,7 @@ Result eval(const CompiledNode& n, const PreparedArticle& a) {
       for (uint8_t f = 0; f < kFieldCount; ++f) {
         if (!(n.fields & field_at(f))) continue;
         for (uint8_t v = 0; v < 2; ++v) {
+          if (v == 1 && a.field(f).normalized.collapsed_is_strict) break;  // nothing new there
           const FieldView& fv = a.field(f).views[v];
           if (n.kind == QueryNode::Kind::regex) leaf_regex(n, fv, f, v, r);
           else leaf_words(n, fv, f, v, r);

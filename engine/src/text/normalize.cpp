@@ -191,16 +191,16 @@ Normalized Normalizer::normalize(std::string_view utf8) const {
   Normalized out;
   strict_view(utf8, out);
   tokenize(out.strict);
-  out.collapsed = collapse(out.strict);
+  if (needs_collapse(out.strict)) {
+    out.collapsed = collapse(out.strict);
+  } else {
+    out.collapsed_is_strict = true;
+  }
   return out;
 }
 
 std::string Normalizer::normalize_to_string(std::string_view utf8, View view) const {
-  Normalized out;
-  strict_view(utf8, out);
-  if (view == View::strict) return out.strict.utf8();
-  tokenize(out.strict);
-  return collapse(out.strict).utf8();
+  return normalize(utf8).view(view).utf8();
 }
 
 std::string ViewText::utf8() const {
@@ -224,9 +224,37 @@ std::string ViewText::utf8_with_index(std::vector<uint32_t>& byte_to_char) const
 
 bool is_arabic_letter(char32_t c) {
   if (c < 0x0600) return false;
+  if (c < 0x10000) return char_props(c) & kArabicLetter;
   UErrorCode err = U_ZERO_ERROR;
   return u_isalpha(static_cast<UChar32>(c)) &&
          uscript_getScript(static_cast<UChar32>(c), &err) == USCRIPT_ARABIC;
+}
+
+const uint8_t* detail::char_props_table() {
+  // Built once (thread-safe static initialization), immutable afterwards.
+  static const std::vector<uint8_t> table = [] {
+    std::vector<uint8_t> t(0x10000, 0);
+    for (UChar32 c = 0; c < 0x10000; ++c) {
+      uint8_t p = 0;
+      const auto type = u_charType(c);
+      if (u_isalpha(c)) {
+        p |= kLetter;
+        UErrorCode err = U_ZERO_ERROR;
+        if (uscript_getScript(c, &err) == USCRIPT_ARABIC) p |= kArabicLetter;
+      } else if (type == U_DECIMAL_DIGIT_NUMBER) {
+        p |= kDigit;
+      } else if (type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK || type == U_ENCLOSING_MARK) {
+        p |= kMark;
+      }
+      if (u_isUWhiteSpace(c)) p |= kSpace;
+      if (u_ispunct(c) || type == U_MATH_SYMBOL || type == U_CURRENCY_SYMBOL ||
+          type == U_MODIFIER_SYMBOL || type == U_OTHER_SYMBOL)
+        p |= kPunctOrSymbol;
+      t[static_cast<size_t>(c)] = p;
+    }
+    return t;
+  }();
+  return table.data();
 }
 
 std::u32string to_u32(std::string_view utf8) {

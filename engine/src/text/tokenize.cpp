@@ -16,22 +16,28 @@ CharClass classify(char32_t c) {
     if (c >= U'0' && c <= U'9') return CharClass::digit;
     return CharClass::other;
   }
-  const auto uc = static_cast<UChar32>(c);
-  if (u_isalpha(uc)) return CharClass::letter;
-  switch (u_charType(uc)) {
-    case U_DECIMAL_DIGIT_NUMBER: return CharClass::digit;
-    case U_NON_SPACING_MARK: case U_COMBINING_SPACING_MARK: case U_ENCLOSING_MARK:
-      return CharClass::mark;
-    default: return CharClass::other;
+  if (c >= 0x10000) {
+    const auto uc = static_cast<UChar32>(c);
+    if (u_isalpha(uc)) return CharClass::letter;
+    const auto t = u_charType(uc);
+    if (t == U_DECIMAL_DIGIT_NUMBER) return CharClass::digit;
+    if (t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK) return CharClass::mark;
+    return CharClass::other;
   }
+  const uint8_t p = char_props(c);
+  if (p & kLetter) return CharClass::letter;
+  if (p & kDigit) return CharClass::digit;
+  if (p & kMark) return CharClass::mark;
+  return CharClass::other;
 }
 
 bool is_space(char32_t c) {
   return c == U' ' || c == U'\n' || c == U'\t' || c == U'\r' ||
-         (c >= 0x80 && u_isUWhiteSpace(static_cast<UChar32>(c)));
+         (c >= 0x80 && (c < 0x10000 ? (char_props(c) & kSpace) != 0 : u_isUWhiteSpace(static_cast<UChar32>(c))));
 }
 
 bool is_punct_or_symbol(char32_t c) {
+  if (c < 0x10000) return char_props(c) & kPunctOrSymbol;
   const auto t = u_charType(static_cast<UChar32>(c));
   return u_ispunct(static_cast<UChar32>(c)) || t == U_MATH_SYMBOL || t == U_CURRENCY_SYMBOL ||
          t == U_MODIFIER_SYMBOL || t == U_OTHER_SYMBOL;
@@ -98,10 +104,12 @@ ViewText squeeze_repeats(const ViewText& in) {
   return std::move(out.v);
 }
 
+bool single_arabic_letter(const Token& t) { return t.arabic && t.char_end - t.char_begin == 1; }
+
 // Three or more single-letter Arabic tokens in a row, separated by spaces only, are joined.
-ViewText join_spaced_letters(const ViewText& in) {
+ViewText join_spaced_letters(ViewText in) {
   const auto& toks = in.tokens;
-  auto single = [](const Token& t) { return t.arabic && t.char_end - t.char_begin == 1; };
+  const auto single = single_arabic_letter;
   auto only_spaces_between = [&](const Token& a, const Token& b) {
     for (uint32_t c = a.char_end; c < b.char_begin; ++c) {
       if (!is_space(in.chars[c])) return false;
@@ -135,6 +143,7 @@ ViewText join_spaced_letters(const ViewText& in) {
 
 void tokenize(ViewText& v) {
   v.tokens.clear();
+  v.tokens.reserve(v.chars.size() / 5 + 1);
   const size_t n = v.chars.size();
   size_t i = 0;
   while (i < n) {
@@ -166,6 +175,32 @@ void tokenize(ViewText& v) {
   }
 }
 
+bool needs_collapse(const ViewText& s) {
+  const size_t n = s.chars.size();
+  bool in_run_after_arabic = false;  // inside a run, an Arabic letter seen, then non-letters
+  bool gap = false;
+  for (size_t i = 0; i < n; ++i) {
+    const char32_t c = s.chars[i];
+    if (is_space(c)) {
+      in_run_after_arabic = gap = false;
+      continue;
+    }
+    if (is_arabic_letter(c)) {
+      if (gap) return true;  // something between two Arabic letters of one run
+      in_run_after_arabic = true;
+      if (i + 1 < n && s.chars[i + 1] == c && (c == kAlef || (i + 2 < n && s.chars[i + 2] == c))) return true;
+    } else if (in_run_after_arabic) {
+      gap = true;
+    }
+  }
+  size_t singles = 0;
+  for (const auto& t : s.tokens) {
+    singles = single_arabic_letter(t) ? singles + 1 : 0;
+    if (singles >= 3) return true;
+  }
+  return false;
+}
+
 ViewText collapse(const ViewText& strict) {
   Builder runs;
   const size_t n = strict.chars.size();
@@ -186,7 +221,7 @@ ViewText collapse(const ViewText& strict) {
   }
   ViewText squeezed = squeeze_repeats(runs.v);
   tokenize(squeezed);
-  return join_spaced_letters(squeezed);
+  return join_spaced_letters(std::move(squeezed));
 }
 
 std::vector<std::string> proclitic_candidates(std::string_view token) {

@@ -47,7 +47,14 @@ struct ViewText {
 struct Normalized {
   uint32_t original_length = 0;  // in code points
   ViewText strict;
+  // Empty when collapsed_is_strict: most text has nothing to collapse, and sharing the strict
+  // view then saves building, storing and indexing a copy. Read views through view().
   ViewText collapsed;
+  bool collapsed_is_strict = false;
+
+  const ViewText& view(View v) const {
+    return v == View::strict || collapsed_is_strict ? strict : collapsed;
+  }
 };
 
 class NormalizerError : public std::runtime_error {
@@ -82,8 +89,23 @@ void tokenize(ViewText& view);
 // Builds the collapsed view from the strict one (DESIGN.md section 5, "Collapsed view").
 ViewText collapse(const ViewText& strict);
 
+// False when collapse(strict) would equal strict (no obfuscation patterns present).
+bool needs_collapse(const ViewText& strict);
+
 // True for letters of the Arabic script.
 bool is_arabic_letter(char32_t c);
+
+// Character properties from a table built once from ICU (BMP; 0 above it).
+enum CharProp : uint8_t {
+  kLetter = 1, kArabicLetter = 2, kDigit = 4, kMark = 8, kSpace = 16, kPunctOrSymbol = 32,
+};
+namespace detail {
+const uint8_t* char_props_table();  // 0x10000 entries, built once, immutable
+}
+inline uint8_t char_props(char32_t c) {
+  static const uint8_t* const table = detail::char_props_table();
+  return c < 0x10000 ? table[c] : 0;
+}
 
 // Stems of an Arabic token with its proclitics (و ف ب ل ك ال and their combinations) removed,
 // with length guards: at least 3 letters left after a one-letter prefix, 2 after a longer one;
