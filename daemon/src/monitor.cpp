@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "rasd/daemon/hits_json.hpp"
 #include "rasd/daemon/webhook.hpp"
 #include "rasd/engine/text/language.hpp"
 #include "rasd/parsers/date.hpp"
@@ -43,6 +44,18 @@ std::string snippet(const std::string& body, const std::vector<rules::Hit>& hits
 
 }  // namespace
 
+boost::json::array hits_to_json(const std::vector<rules::Hit>& hits) {
+  boost::json::array out;
+  for (const auto& h : hits) {
+    out.emplace_back(boost::json::object{{"field", rules::field_name(h.field)},
+                                         {"start", h.start},
+                                         {"end", h.end},
+                                         {"text", h.text},
+                                         {"view", text::view_name(h.view)}});
+  }
+  return out;
+}
+
 PollStats& PollStats::operator+=(const PollStats& o) {
   fetched += o.fetched;
   not_modified += o.not_modified;
@@ -63,14 +76,6 @@ std::string alert_payload(const std::string& alert_id, int64_t created_at, const
   json::array tags;
   for (const auto& t : rule.tags) tags.emplace_back(t);
   r["tags"] = std::move(tags);
-  json::array jh;
-  for (const auto& h : hits) {
-    jh.emplace_back(json::object{{"field", rules::field_name(h.field)},
-                                 {"start", h.start},
-                                 {"end", h.end},
-                                 {"text", h.text},
-                                 {"view", text::view_name(h.view)}});
-  }
   json::object art;
   art["id"] = key;
   art["url"] = a.url;
@@ -79,7 +84,7 @@ std::string alert_payload(const std::string& alert_id, int64_t created_at, const
   art["published"] = a.published ? json::value(dates::format_rfc3339(*a.published)) : json::value(nullptr);
   art["lang"] = a.lang;
   art["snippet"] = snippet(a.body, hits);
-  art["hits"] = std::move(jh);
+  art["hits"] = hits_to_json(hits);
   json::object cluster{{"id", "cl_" + key}, {"articles", 1}, {"sources", json::array{json::value(a.source_id)}}};
   json::object o{{"type", "alert.created"},
                  {"id", alert_id},

@@ -59,6 +59,35 @@ int64_t count_rows(const std::string& db_path, const std::string& sql) {
   return n;
 }
 
+// Config, rules, store and the daemon's pipeline objects over a temporary directory.
+struct Rig {
+  test::TempDir dir;
+  ConfigLoad cfg;
+  text::Normalizer normalizer;
+  rules::LoadResult rules;
+  CurlGlobal curl;
+  CurlHttpClient http;
+  ManualClock clock{1734600000};
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Monitor> monitor;
+  std::unique_ptr<Deliverer> deliverer;
+
+  explicit Rig(const std::string& yaml) {
+    dir.write("rules.yaml", kRules);
+    cfg = load_config_file(dir.write("rasd.yaml", yaml));
+    INFO(cfg.diagnostics.format());
+    REQUIRE(cfg.config);
+    Diagnostics diag;
+    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer, {cfg.config->webhook_names()});
+    INFO(rules.diagnostics.format());
+    REQUIRE(rules.rules);
+    store = std::make_unique<Store>(cfg.config->store_path);
+    monitor = std::make_unique<Monitor>(*cfg.config, rules.rules, normalizer, *store, http, clock, null_logger());
+    deliverer = std::make_unique<Deliverer>(*cfg.config, *store, http, clock, null_logger());
+  }
+  const std::string& db() const { return cfg.config->store_path; }
+};
+
 }  // namespace
 
 TEST_CASE("skeleton: one alert per matching new item, none again on the next poll", "[integration][skeleton]") {
@@ -67,27 +96,10 @@ TEST_CASE("skeleton: one alert per matching new item, none again on the next pol
     return test::Response{200, {{"Content-Type", "application/rss+xml; charset=utf-8"}}, feed};
   });
   test::HttpServer hooks([](const test::Request&) { return test::Response{204, {}, ""}; });
-  test::TempDir dir;
-  dir.write("rules.yaml", kRules);
-  const std::string cfg_path = dir.write("rasd.yaml", config_yaml(site, hooks));
-
-  auto cfg = load_config_file(cfg_path);
-  INFO(cfg.diagnostics.format());
-  REQUIRE(cfg.config);
-  const text::Normalizer normalizer;
-  Diagnostics diag;
-  auto files = read_rule_files(*cfg.config, diag);
-  auto rules = rules::load_rules(files, normalizer, {cfg.config->webhook_names()});
-  INFO(rules.diagnostics.format());
-  REQUIRE(rules.rules);
-
-  CurlGlobal curl;
-  CurlHttpClient http;
-  ManualClock clock(1734600000);
-  Store store(cfg.config->store_path);
-  Monitor monitor(*cfg.config, rules.rules, normalizer, store, http, clock, null_logger());
-  Deliverer deliverer(*cfg.config, store, http, clock, null_logger());
-
+  Rig rig(config_yaml(site, hooks));
+  auto& monitor = *rig.monitor;
+  auto& deliverer = *rig.deliverer;
+  auto& clock = rig.clock;
   PollStats first = monitor.poll_all();
   CHECK(first.fetched == 1);
   CHECK(first.new_articles == 2);
@@ -127,9 +139,9 @@ TEST_CASE("skeleton: one alert per matching new item, none again on the next pol
   CHECK(deliverer.deliver_due().delivered == 0);
   CHECK(hooks.requests().size() == 1);
 
-  CHECK(count_rows(cfg.config->store_path, "SELECT count(*) FROM alerts WHERE rule_id = 'isis-arrests'") == 1);
-  CHECK(count_rows(cfg.config->store_path, "SELECT count(*) FROM articles") == 2);
-  CHECK(count_rows(cfg.config->store_path, "SELECT count(*) FROM deliveries WHERE state = 'delivered'") == 1);
+  CHECK(count_rows(rig.db(), "SELECT count(*) FROM alerts WHERE rule_id = 'isis-arrests'") == 1);
+  CHECK(count_rows(rig.db(), "SELECT count(*) FROM articles") == 2);
+  CHECK(count_rows(rig.db(), "SELECT count(*) FROM deliveries WHERE state = 'delivered'") == 1);
 }
 
 TEST_CASE("skeleton: a conditional GET answered 304 costs no parsing and keeps state", "[integration][skeleton]") {
@@ -140,25 +152,15 @@ TEST_CASE("skeleton: a conditional GET answered 304 costs no parsing and keeps s
     return test::Response{200, {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}}, feed};
   });
   test::HttpServer hooks([](const test::Request&) { return test::Response{200, {}, "ok"}; });
-  test::TempDir dir;
-  dir.write("rules.yaml", kRules);
-  auto cfg = load_config_file(dir.write("rasd.yaml", config_yaml(site, hooks)));
-  REQUIRE(cfg.config);
-  const text::Normalizer normalizer;
-  Diagnostics diag;
-  auto rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer);
-  REQUIRE(rules.rules);
-  CurlGlobal curl;
-  CurlHttpClient http;
-  ManualClock clock(1734600000);
-  Store store(cfg.config->store_path);
-  Monitor monitor(*cfg.config, rules.rules, normalizer, store, http, clock, null_logger());
+  Rig rig(config_yaml(site, hooks));
+  auto& monitor = *rig.monitor;
+  auto& clock = rig.clock;
   CHECK(monitor.poll_all().fetched == 1);
   clock.advance(3600);
   PollStats again = monitor.poll_all();
   CHECK(again.not_modified == 1);
   CHECK(again.fetched == 0);
-  auto st = store.source("demo-ar");
+  auto st = rig.store->source("demo-ar");
   REQUIRE(st);
   CHECK(st->etag == "\"v1\"");
   CHECK(st->failures == 0);
@@ -173,33 +175,22 @@ TEST_CASE("skeleton: a broken source is recorded and the others keep being serve
     return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed};
   });
   test::HttpServer hooks([](const test::Request&) { return test::Response{200, {}, "ok"}; });
-  test::TempDir dir;
-  dir.write("rules.yaml", kRules);
   std::string yaml = config_yaml(site, hooks);
   yaml.insert(yaml.find("webhooks:"), "  - {id: broken, url: \"" + site.url("/broken.xml") + "\"}\n"
                                       "  - {id: failing, url: \"" + site.url("/missing.xml") + "\"}\n");
-  auto cfg = load_config_file(dir.write("rasd.yaml", yaml));
-  INFO(cfg.diagnostics.format());
-  REQUIRE(cfg.config);
-  const text::Normalizer normalizer;
-  Diagnostics diag;
-  auto rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer);
-  REQUIRE(rules.rules);
-  CurlGlobal curl;
-  CurlHttpClient http;
-  ManualClock clock(1734600000);
-  Store store(cfg.config->store_path);
-  Monitor monitor(*cfg.config, rules.rules, normalizer, store, http, clock, null_logger());
+  Rig rig(yaml);
+  auto& monitor = *rig.monitor;
+  auto& clock = rig.clock;
   PollStats s = monitor.poll_all();
   CHECK(s.fetched == 1);
   CHECK(s.failed == 2);
   CHECK(s.alerts == 1);
-  auto broken = store.source("broken");
+  auto broken = rig.store->source("broken");
   REQUIRE(broken);
   CHECK(broken->failures == 1);
   CHECK(broken->last_error.find("HTML page was served") != std::string::npos);
   CHECK(broken->next_due > clock.now());
-  auto failing = store.source("failing");
+  auto failing = rig.store->source("failing");
   REQUIRE(failing);
   CHECK(failing->last_error == "HTTP 500");
 }

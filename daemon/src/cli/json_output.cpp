@@ -37,16 +37,4 @@ json::object feed_to_json(const Feed& feed) {
                       {"warnings", std::move(warnings)}};
 }
 
-json::array hits_to_json(const std::vector<rules::Hit>& hits) {
-  json::array out;
-  for (const auto& h : hits) {
-    out.emplace_back(json::object{{"field", rules::field_name(h.field)},
-                                  {"start", h.start},
-                                  {"end", h.end},
-                                  {"text", h.text},
-                                  {"view", text::view_name(h.view)}});
-  }
-  return out;
-}
-
 }  // namespace rasd::cli

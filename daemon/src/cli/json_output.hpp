@@ -9,6 +9,5 @@
 namespace rasd::cli {
 
 boost::json::object feed_to_json(const Feed& feed);
-boost::json::array hits_to_json(const std::vector<rules::Hit>& hits);
 
 }  // namespace rasd::cli

@@ -13,6 +13,7 @@
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
 #include "rasd/daemon/env.hpp"
+#include "rasd/daemon/hits_json.hpp"
 #include "rasd/daemon/service.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/engine/rules/loader.hpp"
@@ -145,7 +146,7 @@ int cmd_match(const std::string& rules_path, const std::string& input) {
     const std::string id = f.id;
     const rules::PreparedArticle article(normalizer, std::move(f));
     for (const auto& m : matcher.match(article)) {
-      std::cout << json::serialize(json::object{{"article", id}, {"rule", m.rule->id}, {"hits", cli::hits_to_json(m.hits)}})
+      std::cout << json::serialize(json::object{{"article", id}, {"rule", m.rule->id}, {"hits", hits_to_json(m.hits)}})
                 << "\n";
     }
   }
