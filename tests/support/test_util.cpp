@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
+#include <csignal>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -101,6 +102,67 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
   waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+}  // namespace rasd::test
+
+#include <chrono>
+#include <csignal>
+
+namespace rasd::test {
+
+Process::Process(const std::vector<std::string>& argv) {
+  int err[2];
+  if (pipe(err)) throw std::runtime_error("pipe failed");
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    dup2(err[1], 2);
+    close(err[0]);
+    close(err[1]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  close(err[1]);
+  err_fd_ = err[0];
+}
+
+Process::~Process() {
+  if (!reaped_ && pid_ > 0) {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  if (err_fd_ >= 0) close(err_fd_);
+}
+
+bool Process::wait_for(const std::string& needle, int timeout_ms, size_t from) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char buf[4096];
+  while (err_.find(needle, from) == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return false;
+    pollfd p{err_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    const ssize_t n = read(err_fd_, buf, sizeof buf);
+    if (n <= 0) return err_.find(needle, from) != std::string::npos;
+    err_.append(buf, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+void Process::signal(int sig) { kill(pid_, sig); }
+
+int Process::wait() {
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(err_fd_, buf, sizeof buf)) > 0) err_.append(buf, static_cast<size_t>(n));
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  reaped_ = true;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace rasd::test

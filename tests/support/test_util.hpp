@@ -33,3 +33,28 @@ struct ProcessResult {
 ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_data = "");
 
 }  // namespace rasd::test
+
+namespace rasd::test {
+
+// A child process whose stderr is read as it runs (for daemons under test).
+class Process {
+ public:
+  explicit Process(const std::vector<std::string>& argv);
+  ~Process();  // SIGKILLs and reaps the child if still running
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  // Reads stderr until it contains `needle` after position `from`; false after timeout_ms.
+  bool wait_for(const std::string& needle, int timeout_ms, size_t from = 0);
+  const std::string& err() const { return err_; }
+  void signal(int sig);
+  int wait();  // exit status
+
+ private:
+  int pid_ = -1;
+  int err_fd_ = -1;
+  std::string err_;
+  bool reaped_ = false;
+};
+
+}  // namespace rasd::test

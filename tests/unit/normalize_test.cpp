@@ -102,6 +102,7 @@ const Case kCases[] = {
   {"alef repeated twice", "داااعش", "داااعش", "داعش"},
   {"alef from pipe next to alef", "دا|عش", "دا|عش", "داعش"},
   {"spaced letters joined", "د ا ع ش", "د ا ع ش", "داعش"},
+  {"spaced letters with a repeated alef (fuzz regression)", "ا ا ع ش", "ا ا ع ش", "اعش"},
   {"spaced letters inside a sentence", "هجوم د ا ع ش امس", "هجوم د ا ع ش امس", "هجوم داعش امس"},
   {"pipe in latin text untouched", "a|b", "a|b", "a|b"},
   {"two single letters not joined", "و ب", "و ب", "و ب"},

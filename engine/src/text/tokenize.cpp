@@ -221,7 +221,15 @@ ViewText collapse(const ViewText& strict) {
   }
   ViewText squeezed = squeeze_repeats(runs.v);
   tokenize(squeezed);
-  return join_spaced_letters(std::move(squeezed));
+  const size_t before_join = squeezed.chars.size();
+  ViewText joined = join_spaced_letters(std::move(squeezed));
+  if (joined.chars.size() != before_join) {
+    // Joining can put repeats side by side ("ا ا ع ش" -> "ااعش"); squeeze them too, or the
+    // view would change when collapsed again.
+    joined = squeeze_repeats(joined);
+    tokenize(joined);
+  }
+  return joined;
 }
 
 std::vector<std::string> proclitic_candidates(std::string_view token) {

@@ -1,0 +1,36 @@
+// The real `rasd run` process: staged SIGHUP reload and clean SIGTERM.
+#include <catch2/catch.hpp>
+#include <csignal>
+
+#include "http_server.hpp"
+#include "test_util.hpp"
+
+using namespace rasd;
+
+TEST_CASE("service: SIGHUP keeps the old rules on a broken file, applies a valid change; SIGTERM stops cleanly",
+          "[integration][service]") {
+  test::HttpServer site([](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, "<rss version=\"2.0\"><channel><title>t</title></channel></rss>"};
+  });
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
+  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
+                                                 "sources:\n  - {id: s, url: \"" + site.url("/f.xml") + "\"}\n");
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg});
+  REQUIRE(rasd.wait_for("rasd running: 1 sources, 1 rules", 10000));
+
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: '(داعش'\n");
+  size_t mark = rasd.err().size();
+  rasd.signal(SIGHUP);
+  REQUIRE(rasd.wait_for("reload failed; keeping the previous configuration and rules", 10000, mark));
+  CHECK(rasd.err().find("a.yaml:3:12: error: rule 'one': missing ')' for the '(' here", mark) != std::string::npos);
+
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n  - id: two\n    query: هجوم\n");
+  mark = rasd.err().size();
+  rasd.signal(SIGHUP);
+  REQUIRE(rasd.wait_for("reloaded: 1 sources, 2 rules", 10000, mark));
+
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+  CHECK(rasd.err().find("rasd stopped") != std::string::npos);
+}
