@@ -63,6 +63,7 @@ const Case kCases[] = {
   {"harakat", "الدَّوْلَةُ", "الدوله", "الدوله"},
   {"tanween", "أيضاً", "ايضا", "ايضا"},
   {"superscript alef", "هٰذا", "هذا", "هذا"},
+  {"marks around tatweel stay in canonical order (fuzz regression)", "a\u0367\u0640\u0734", "a\u0734\u0367", "a\u0734\u0367"},
   {"quranic marks", "الله\u06D6", "الله", "الله"},
   {"hamza above mark U+0654", "ا\u0654", "ا", "ا"},
   // Step 5: letter folding.
