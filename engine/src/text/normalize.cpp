@@ -17,7 +17,8 @@ constexpr char32_t kReplacement = 0xFFFD;
 // Tatweel (step 4) is also removed here: deleted after NFKC it could leave two combining marks
 // side by side out of canonical order, and the view would change when normalized again.
 bool deleted_before_nfkc(char32_t c) {
-  if (c == 0x0640 || (c >= 0xFC5E && c <= 0xFC63)) return true;
+  // U+0000 too: fold() uses 0 for "delete", and a late deletion has the same problem.
+  if (c == 0 || c == 0x0640 || (c >= 0xFC5E && c <= 0xFC63)) return true;
   switch (c) {
     case 0xFE70: case 0xFE72: case 0xFE74: case 0xFE76:
     case 0xFE78: case 0xFE7A: case 0xFE7C: case 0xFE7E:
