@@ -64,6 +64,7 @@ const Case kCases[] = {
   {"tanween", "أيضاً", "ايضا", "ايضا"},
   {"superscript alef", "هٰذا", "هذا", "هذا"},
   {"marks around tatweel stay in canonical order (fuzz regression)", "a\u0367\u0640\u0734", "a\u0734\u0367", "a\u0734\u0367"},
+  {"marks around end-of-ayah stay in canonical order", "a\u0367\u06DD\u0734", "a\u0734\u0367", "a\u0734\u0367"},
   {"quranic marks", "الله\u06D6", "الله", "الله"},
   {"hamza above mark U+0654", "ا\u0654", "ا", "ا"},
   // Step 5: letter folding.

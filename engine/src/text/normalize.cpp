@@ -13,12 +13,23 @@ namespace {
 
 constexpr char32_t kReplacement = 0xFFFD;
 
+constexpr char32_t kDeleted = 0xFFFFFFFF;  // fold(): the character is removed
+
+// Step 4's deletion set: tatweel and Arabic marks.
+bool deleted_in_step4(char32_t c) {
+  return c == 0x0640 || (c >= 0x0610 && c <= 0x061A) || (c >= 0x064B && c <= 0x065F) ||
+         c == 0x0670 || (c >= 0x06D6 && c <= 0x06ED);
+}
+
 // Step 2: applied before NFKC, which would otherwise turn these into a space plus a mark.
-// Tatweel (step 4) is also removed here: deleted after NFKC it could leave two combining marks
-// side by side out of canonical order, and the view would change when normalized again.
+// Step 4 characters of combining class 0 (tatweel, U+06DD, U+06DE, U+06E5, U+06E6, U+06E9) are
+// removed here too: deleted after NFKC they could join two runs of marks out of canonical
+// order, and the view would change when normalized again. Marks (class > 0) wait for step 4,
+// because NFKC first composes some of them with their letter (و + U+0654 -> ؤ -> ء).
+// U+0000 is dropped as well; it carries no text.
 bool deleted_before_nfkc(char32_t c) {
-  // U+0000 too: fold() uses 0 for "delete", and a late deletion has the same problem.
-  if (c == 0 || c == 0x0640 || (c >= 0xFC5E && c <= 0xFC63)) return true;
+  if (c == 0 || (c >= 0xFC5E && c <= 0xFC63)) return true;
+  if (deleted_in_step4(c) && u_getCombiningClass(static_cast<UChar32>(c)) == 0) return true;
   switch (c) {
     case 0xFE70: case 0xFE72: case 0xFE74: case 0xFE76:
     case 0xFE78: case 0xFE7A: case 0xFE7C: case 0xFE7E:
@@ -28,11 +39,9 @@ bool deleted_before_nfkc(char32_t c) {
   }
 }
 
-// Steps 4-6 on one NFKC_Casefold output character; returns 0 to delete it.
+// Steps 4-6 on one NFKC_Casefold output character; kDeleted when step 4 removes it.
 char32_t fold(char32_t c) {
-  if (c == 0x0640 || (c >= 0x0610 && c <= 0x061A) || (c >= 0x064B && c <= 0x065F) ||
-      c == 0x0670 || (c >= 0x06D6 && c <= 0x06ED))
-    return 0;
+  if (deleted_in_step4(c)) return kDeleted;
   switch (c) {
     case 0x0622: case 0x0623: case 0x0625: case 0x0671: case 0x0672: case 0x0673:
       return 0x0627;
@@ -96,7 +105,7 @@ struct Normalizer::Tables {
     for (int32_t i = 0; i < n.length();) {
       const UChar32 c = n.char32At(i);
       i += U16_LENGTH(c);
-      if (const char32_t f = fold(static_cast<char32_t>(c)); f != 0) out += f;
+      if (const char32_t f = fold(static_cast<char32_t>(c)); f != kDeleted) out += f;
     }
   }
 
@@ -225,36 +234,33 @@ std::string ViewText::utf8_with_index(std::vector<uint32_t>& byte_to_char) const
   return out;
 }
 
-bool is_arabic_letter(char32_t c) {
-  if (c < 0x0600) return false;
-  if (c < 0x10000) return char_props(c) & kArabicLetter;
-  UErrorCode err = U_ZERO_ERROR;
-  return u_isalpha(static_cast<UChar32>(c)) &&
-         uscript_getScript(static_cast<UChar32>(c), &err) == USCRIPT_ARABIC;
+bool is_arabic_letter(char32_t c) { return c >= 0x0600 && (char_props(c) & kArabicLetter); }
+
+uint8_t detail::compute_char_props(char32_t cp) {
+  const auto c = static_cast<UChar32>(cp);
+  uint8_t p = 0;
+  const auto type = u_charType(c);
+  if (u_isalpha(c)) {
+    p |= kLetter;
+    UErrorCode err = U_ZERO_ERROR;
+    if (uscript_getScript(c, &err) == USCRIPT_ARABIC) p |= kArabicLetter;
+  } else if (type == U_DECIMAL_DIGIT_NUMBER) {
+    p |= kDigit;
+  } else if (type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK || type == U_ENCLOSING_MARK) {
+    p |= kMark;
+  }
+  if (u_isUWhiteSpace(c)) p |= kSpace;
+  if (u_ispunct(c) || type == U_MATH_SYMBOL || type == U_CURRENCY_SYMBOL ||
+      type == U_MODIFIER_SYMBOL || type == U_OTHER_SYMBOL)
+    p |= kPunctOrSymbol;
+  return p;
 }
 
 const uint8_t* detail::char_props_table() {
   // Built once (thread-safe static initialization), immutable afterwards.
   static const std::vector<uint8_t> table = [] {
     std::vector<uint8_t> t(0x10000, 0);
-    for (UChar32 c = 0; c < 0x10000; ++c) {
-      uint8_t p = 0;
-      const auto type = u_charType(c);
-      if (u_isalpha(c)) {
-        p |= kLetter;
-        UErrorCode err = U_ZERO_ERROR;
-        if (uscript_getScript(c, &err) == USCRIPT_ARABIC) p |= kArabicLetter;
-      } else if (type == U_DECIMAL_DIGIT_NUMBER) {
-        p |= kDigit;
-      } else if (type == U_NON_SPACING_MARK || type == U_COMBINING_SPACING_MARK || type == U_ENCLOSING_MARK) {
-        p |= kMark;
-      }
-      if (u_isUWhiteSpace(c)) p |= kSpace;
-      if (u_ispunct(c) || type == U_MATH_SYMBOL || type == U_CURRENCY_SYMBOL ||
-          type == U_MODIFIER_SYMBOL || type == U_OTHER_SYMBOL)
-        p |= kPunctOrSymbol;
-      t[static_cast<size_t>(c)] = p;
-    }
+    for (char32_t c = 0; c < 0x10000; ++c) t[c] = compute_char_props(c);
     return t;
   }();
   return table.data();

@@ -1,5 +1,4 @@
 // Tokenization, the collapsed view, proclitic candidates and glued pairs (DESIGN.md section 5).
-#include <unicode/uchar.h>
 
 #include <array>
 
@@ -16,14 +15,6 @@ CharClass classify(char32_t c) {
     if (c >= U'0' && c <= U'9') return CharClass::digit;
     return CharClass::other;
   }
-  if (c >= 0x10000) {
-    const auto uc = static_cast<UChar32>(c);
-    if (u_isalpha(uc)) return CharClass::letter;
-    const auto t = u_charType(uc);
-    if (t == U_DECIMAL_DIGIT_NUMBER) return CharClass::digit;
-    if (t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK) return CharClass::mark;
-    return CharClass::other;
-  }
   const uint8_t p = char_props(c);
   if (p & kLetter) return CharClass::letter;
   if (p & kDigit) return CharClass::digit;
@@ -32,16 +23,10 @@ CharClass classify(char32_t c) {
 }
 
 bool is_space(char32_t c) {
-  return c == U' ' || c == U'\n' || c == U'\t' || c == U'\r' ||
-         (c >= 0x80 && (c < 0x10000 ? (char_props(c) & kSpace) != 0 : u_isUWhiteSpace(static_cast<UChar32>(c))));
+  return c == U' ' || c == U'\n' || c == U'\t' || c == U'\r' || (c >= 0x80 && (char_props(c) & kSpace));
 }
 
-bool is_punct_or_symbol(char32_t c) {
-  if (c < 0x10000) return char_props(c) & kPunctOrSymbol;
-  const auto t = u_charType(static_cast<UChar32>(c));
-  return u_ispunct(static_cast<UChar32>(c)) || t == U_MATH_SYMBOL || t == U_CURRENCY_SYMBOL ||
-         t == U_MODIFIER_SYMBOL || t == U_OTHER_SYMBOL;
-}
+bool is_punct_or_symbol(char32_t c) { return char_props(c) & kPunctOrSymbol; }
 
 // Characters used for alef in obfuscated spellings, as they look after the strict view
 // (I is case-folded, Arabic-Indic and Persian one are ASCII digits by then).

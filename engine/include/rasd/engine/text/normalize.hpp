@@ -95,16 +95,17 @@ bool needs_collapse(const ViewText& strict);
 // True for letters of the Arabic script.
 bool is_arabic_letter(char32_t c);
 
-// Character properties from a table built once from ICU (BMP; 0 above it).
+// Character properties from ICU: from a table built once for the BMP, computed above it.
 enum CharProp : uint8_t {
   kLetter = 1, kArabicLetter = 2, kDigit = 4, kMark = 8, kSpace = 16, kPunctOrSymbol = 32,
 };
 namespace detail {
+uint8_t compute_char_props(char32_t c);
 const uint8_t* char_props_table();  // 0x10000 entries, built once, immutable
-}
+}  // namespace detail
 inline uint8_t char_props(char32_t c) {
   static const uint8_t* const table = detail::char_props_table();
-  return c < 0x10000 ? table[c] : 0;
+  return c < 0x10000 ? table[c] : detail::compute_char_props(c);
 }
 
 // Stems of an Arabic token with its proclitics (و ف ب ل ك ال and their combinations) removed,
