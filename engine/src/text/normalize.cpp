@@ -212,7 +212,10 @@ Normalized Normalizer::normalize(std::string_view utf8) const {
 }
 
 std::string Normalizer::normalize_to_string(std::string_view utf8, View view) const {
-  return normalize(utf8).view(view).utf8();
+  if (view == View::collapsed) return normalize(utf8).view(view).utf8();
+  Normalized out;  // the strict view needs neither tokens nor the collapse check
+  strict_view(utf8, out);
+  return out.strict.utf8();
 }
 
 std::string ViewText::utf8() const {

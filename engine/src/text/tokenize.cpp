@@ -72,14 +72,23 @@ void collapse_run(const ViewText& s, size_t r0, size_t r1, Builder& out) {
 }
 
 // Letters repeated three times or more become one; a repeated alef becomes one.
+bool squeezes(char32_t c, size_t count) {
+  return count > 1 && is_arabic_letter(c) && (count >= 3 || c == kAlef);
+}
+
+// Length of the run of c starting at chars[i].
+size_t repeat_length(const std::u32string& chars, size_t i) {
+  size_t j = i + 1;
+  while (j < chars.size() && chars[j] == chars[i]) ++j;
+  return j - i;
+}
+
 ViewText squeeze_repeats(const ViewText& in) {
   Builder out;
   for (size_t i = 0; i < in.chars.size();) {
     const char32_t c = in.chars[i];
-    size_t j = i + 1;
-    while (j < in.chars.size() && in.chars[j] == c) ++j;
-    const size_t count = j - i;
-    if (count > 1 && is_arabic_letter(c) && (count >= 3 || c == kAlef)) {
+    const size_t j = i + repeat_length(in.chars, i);
+    if (squeezes(c, j - i)) {
       out.push(c, in.src_begin[i], in.src_end[j - 1]);
     } else {
       for (size_t k = i; k < j; ++k) out.copy(in, k);
@@ -173,7 +182,7 @@ bool needs_collapse(const ViewText& s) {
     if (is_arabic_letter(c)) {
       if (gap) return true;  // something between two Arabic letters of one run
       in_run_after_arabic = true;
-      if (i + 1 < n && s.chars[i + 1] == c && (c == kAlef || (i + 2 < n && s.chars[i + 2] == c))) return true;
+      if (squeezes(c, repeat_length(s.chars, i))) return true;
     } else if (in_run_after_arabic) {
       gap = true;
     }

@@ -89,7 +89,8 @@ void tokenize(ViewText& view);
 // Builds the collapsed view from the strict one (DESIGN.md section 5, "Collapsed view").
 ViewText collapse(const ViewText& strict);
 
-// False when collapse(strict) would equal strict (no obfuscation patterns present).
+// True when collapse(strict) may differ from strict; false guarantees it would not (so the
+// strict view can stand for both). Conservative: a digit between Arabic letters says true.
 bool needs_collapse(const ViewText& strict);
 
 // True for letters of the Arabic script.
