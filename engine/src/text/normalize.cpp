@@ -8,6 +8,8 @@
 
 #include <array>
 
+#include "view_builder.hpp"
+
 namespace rasd::text {
 namespace {
 
@@ -65,16 +67,35 @@ char32_t fold(char32_t c) {
   return c;
 }
 
+// Encodes c into buf (at least 4 bytes), returning the length; surrogates and values beyond
+// U+10FFFF become U+FFFD.
+inline size_t encode_utf8(char32_t c, char* buf) {
+  if (c < 0x80) {
+    buf[0] = static_cast<char>(c);
+    return 1;
+  }
+  if (c < 0x800) {
+    buf[0] = static_cast<char>(0xC0 | (c >> 6));
+    buf[1] = static_cast<char>(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if ((c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) c = kReplacement;
+  if (c < 0x10000) {
+    buf[0] = static_cast<char>(0xE0 | (c >> 12));
+    buf[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    buf[2] = static_cast<char>(0x80 | (c & 0x3F));
+    return 3;
+  }
+  buf[0] = static_cast<char>(0xF0 | (c >> 18));
+  buf[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+  buf[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  buf[3] = static_cast<char>(0x80 | (c & 0x3F));
+  return 4;
+}
+
 void append_utf8(std::string& out, char32_t c) {
   char buf[4];
-  int32_t n = 0;
-  UBool err = false;
-  U8_APPEND(reinterpret_cast<uint8_t*>(buf), n, 4, static_cast<UChar32>(c), err);
-  if (err) {
-    out += "\xEF\xBF\xBD";
-  } else {
-    out.append(buf, static_cast<size_t>(n));
-  }
+  out.append(buf, encode_utf8(c, buf));
 }
 
 }  // namespace
@@ -82,18 +103,26 @@ void append_utf8(std::string& out, char32_t c) {
 const char* view_name(View v) { return v == View::strict ? "strict" : "collapsed"; }
 
 // Per BMP code point: the result of NFKC_Casefold plus steps 4-6 when the code point forms a
-// normalization segment on its own, and whether it starts a segment.
+// normalization segment on its own, whether it starts a segment, and whether step 2 drops it.
+// `fast` packs what the hot loop needs into one load: the single output character (or none)
+// and the flags below; characters whose output is longer than one go through `pool`.
 struct Normalizer::Tables {
   const icu::Normalizer2* nfkc_cf = nullptr;
-  struct Entry {
+  static constexpr uint32_t kCharMask = 0xFFFF;
+  static constexpr uint32_t kBoundary = 1u << 16;   // starts a normalization segment
+  static constexpr uint32_t kPreDelete = 1u << 17;  // removed by step 2, before NFKC
+  static constexpr uint32_t kOne = 1u << 18;        // maps to exactly the BMP char in the low bits
+  static constexpr uint32_t kNone = 1u << 19;       // maps to nothing
+  static constexpr int kPropsShift = 24;            // with kOne: char_props() of that char
+  std::vector<uint32_t> fast;
+  struct Span {
     uint32_t offset;
     uint8_t length;
-    bool boundary_before;
   };
-  std::vector<Entry> bmp;
+  std::vector<Span> bmp;
   std::u32string pool;
 
-  void map_segment(const std::u32string& seg, std::u32string& out) const {
+  void map_segment(std::u32string_view seg, std::u32string& out) const {
     icu::UnicodeString u;
     for (char32_t c : seg) u.append(static_cast<UChar32>(c));
     UErrorCode err = U_ZERO_ERROR;
@@ -109,101 +138,147 @@ struct Normalizer::Tables {
     }
   }
 
-  bool boundary_before(char32_t c) const {
-    return c < bmp.size() ? bmp[c].boundary_before
-                          : nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(c));
+  uint32_t flags(char32_t c) const {
+    if (c < 0x10000) return fast[c];
+    uint32_t f = nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(c)) ? kBoundary : 0;
+    if (deleted_before_nfkc(c)) f |= kPreDelete;
+    return f;
   }
 };
 
 Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
   UErrorCode err = U_ZERO_ERROR;
-  tables_->nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(err);
-  if (U_FAILURE(err) || tables_->nfkc_cf == nullptr)
+  Tables& t = *tables_;
+  t.nfkc_cf = icu::Normalizer2::getNFKCCasefoldInstance(err);
+  if (U_FAILURE(err) || t.nfkc_cf == nullptr)
     throw NormalizerError(std::string("ICU NFKC_Casefold unavailable: ") + u_errorName(err));
-  tables_->bmp.resize(0x10000);
-  std::u32string seg(1, U'\0'), out;
+  t.bmp.resize(0x10000);
+  t.fast.resize(0x10000);
+  std::u32string out;
   for (char32_t c = 0; c < 0x10000; ++c) {
-    auto& e = tables_->bmp[c];
-    e.offset = static_cast<uint32_t>(tables_->pool.size());
-    e.boundary_before = tables_->nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(c));
     out.clear();
     if (c >= 0xD800 && c <= 0xDFFF) {
       out += kReplacement;
     } else {
-      seg[0] = c;
-      tables_->map_segment(seg, out);
+      t.map_segment(std::u32string_view(&c, 1), out);
     }
-    e.length = static_cast<uint8_t>(out.size());
-    tables_->pool += out;
+    t.bmp[c] = {static_cast<uint32_t>(t.pool.size()), static_cast<uint8_t>(out.size())};
+    t.pool += out;
+    uint32_t f = 0;
+    if (t.nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(c))) f |= Tables::kBoundary;
+    if (deleted_before_nfkc(c)) f |= Tables::kPreDelete;
+    if (out.empty()) f |= Tables::kNone;
+    if (out.size() == 1 && out[0] < 0x10000) {
+      f |= Tables::kOne | static_cast<uint32_t>(out[0]) |
+           static_cast<uint32_t>(detail::compute_char_props(out[0])) << Tables::kPropsShift;
+    }
+    t.fast[c] = f;
   }
 }
 
 Normalizer::~Normalizer() = default;
 
-void Normalizer::strict_view(std::string_view utf8, Normalized& out) const {
-  // Steps 1-2: decode, pre-map; remember each character's original offset.
-  std::u32string pre;
-  std::vector<uint32_t> pre_src;
-  pre.reserve(utf8.size());
-  pre_src.reserve(utf8.size());
+namespace {
+
+// Decodes one code point at s[i] (i < n), advancing i; invalid sequences give U+FFFD for each
+// maximal invalid subpart, as ICU's U8_NEXT does. ASCII and two-byte sequences (Arabic) are
+// decoded inline.
+inline char32_t next_code_point(const uint8_t* s, int32_t& i, int32_t n) {
+  const uint8_t b0 = s[i];
+  if (b0 < 0x80) {
+    ++i;
+    return b0;
+  }
+  if (b0 >= 0xC2 && b0 < 0xE0 && i + 1 < n && (s[i + 1] & 0xC0) == 0x80) {
+    const char32_t c = (static_cast<char32_t>(b0 & 0x1F) << 6) | (s[i + 1] & 0x3F);
+    i += 2;
+    return c;
+  }
+  UChar32 c;
+  U8_NEXT(s, i, n, c);
+  return c < 0 ? kReplacement : static_cast<char32_t>(c);
+}
+
+}  // namespace
+
+bool Normalizer::strict_view(std::string_view utf8, Normalized& out) const {
+  // Steps 1-6 in one pass. Characters are gathered into normalization segments (a starter and
+  // the characters after it that have no boundary before them); a segment's output inherits
+  // the segment's source span. A one-character BMP segment, by far the most common, is mapped
+  // by one table load; longer segments go through ICU. The builder cuts tokens as characters
+  // arrive. All loop state is local so that it stays in registers.
+  const Tables& t = *tables_;
+  const uint32_t* const fast = t.fast.data();
+  const uint8_t* const props = detail::char_props_table();
+  out.strict.tokens.reserve(utf8.size() / 8 + 4);
+  detail::ViewBuilder w(out.strict, utf8.size());
   const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
   const auto n = static_cast<int32_t>(utf8.size());
+
+  bool pending = false;    // a segment has been started and not yet emitted
+  char32_t first = 0;      // its first character
+  uint32_t first_flags = 0;
+  uint32_t src_first = 0, src_last = 0;  // source offsets of its first and last characters
+  std::u32string multi;    // the whole segment once it has more than one character
+  std::u32string mapped;
+
+  auto emit_slow = [&] {
+    const uint32_t b = src_first, e = src_last + 1;
+    if (multi.empty() && first < 0x10000) {
+      const auto& span = t.bmp[first];
+      for (uint32_t k = 0; k < span.length; ++k) {
+        const char32_t c = t.pool[span.offset + k];
+        w.push(c, detail::props_of(props, c), b, e);
+      }
+      return;
+    }
+    if (multi.empty()) multi.assign(1, first);
+    mapped.clear();
+    t.map_segment(multi, mapped);
+    for (char32_t c : mapped) w.push(c, detail::props_of(props, c), b, e);
+    multi.clear();
+  };
+  auto emit = [&]() __attribute__((always_inline)) {
+    if ((first_flags & Tables::kOne) && multi.empty()) {
+      w.push(first_flags & Tables::kCharMask, static_cast<uint8_t>(first_flags >> Tables::kPropsShift),
+             src_first, src_last + 1);
+    } else if (!(first_flags & Tables::kNone) || !multi.empty()) {
+      emit_slow();
+    }
+  };
+  auto add = [&](char32_t c, uint32_t f, uint32_t index) __attribute__((always_inline)) {
+    if (pending && !(f & Tables::kBoundary)) {
+      if (multi.empty()) multi.assign(1, first);
+      multi += c;
+      src_last = index;
+      return;
+    }
+    if (pending) emit();
+    pending = true;
+    first = c;
+    first_flags = c < 0x10000 ? f : 0;  // above the BMP: never kOne, always the slow path
+    src_first = src_last = index;
+  };
+
   uint32_t index = 0;
   for (int32_t i = 0; i < n; ++index) {
-    UChar32 c;
-    U8_NEXT(s, i, n, c);
-    const char32_t cp = c < 0 ? kReplacement : static_cast<char32_t>(c);
-    if (deleted_before_nfkc(cp)) continue;
-    if (cp == 0xFDFC) {
-      for (char32_t r : std::u32string_view(U"\u0631\u064A\u0627\u0644")) {
-        pre += r;
-        pre_src.push_back(index);
-      }
+    const char32_t c = next_code_point(s, i, n);
+    const uint32_t f = c < 0x10000 ? fast[c] : t.flags(c);
+    if (f & Tables::kPreDelete) continue;
+    if (c == 0xFDFC) [[unlikely]] {  // step 2: the rial sign is spelled out
+      for (char32_t r : std::u32string_view(U"\u0631\u064A\u0627\u0644")) add(r, fast[r], index);
       continue;
     }
-    pre += cp;
-    pre_src.push_back(index);
+    add(c, f, index);
   }
+  if (pending) emit();
   out.original_length = index;
-
-  // Steps 3-6, segment by segment; a segment's output inherits the segment's source span.
-  ViewText& v = out.strict;
-  v.chars.reserve(pre.size());
-  v.src_begin.reserve(pre.size());
-  v.src_end.reserve(pre.size());
-  std::u32string seg, mapped;
-  const Tables& t = *tables_;
-  for (size_t i = 0; i < pre.size();) {
-    size_t j = i + 1;
-    while (j < pre.size() && !t.boundary_before(pre[j])) ++j;
-    const uint32_t b = pre_src[i];
-    const uint32_t e = pre_src[j - 1] + 1;
-    if (j == i + 1 && pre[i] < 0x10000) {
-      const auto& entry = t.bmp[pre[i]];
-      for (uint32_t k = 0; k < entry.length; ++k) {
-        v.chars += t.pool[entry.offset + k];
-        v.src_begin.push_back(b);
-        v.src_end.push_back(e);
-      }
-    } else {
-      seg.assign(pre, i, j - i);
-      mapped.clear();
-      t.map_segment(seg, mapped);
-      for (char32_t c : mapped) {
-        v.chars += c;
-        v.src_begin.push_back(b);
-        v.src_end.push_back(e);
-      }
-    }
-    i = j;
-  }
+  return w.finish();
 }
 
 Normalized Normalizer::normalize(std::string_view utf8) const {
   Normalized out;
-  strict_view(utf8, out);
-  tokenize(out.strict);
-  if (needs_collapse(out.strict)) {
+  if (strict_view(utf8, out)) {
     out.collapsed = collapse(out.strict);
   } else {
     out.collapsed_is_strict = true;
@@ -213,15 +288,14 @@ Normalized Normalizer::normalize(std::string_view utf8) const {
 
 std::string Normalizer::normalize_to_string(std::string_view utf8, View view) const {
   if (view == View::collapsed) return normalize(utf8).view(view).utf8();
-  Normalized out;  // the strict view needs neither tokens nor the collapse check
+  Normalized out;
   strict_view(utf8, out);
   return out.strict.utf8();
 }
 
 std::string ViewText::utf8() const {
   std::string out;
-  out.reserve(chars.size() * 2);
-  for (char32_t c : chars) append_utf8(out, c);
+  append_utf8(out, chars);
   return out;
 }
 
@@ -282,10 +356,17 @@ std::u32string to_u32(std::string_view utf8) {
   return out;
 }
 
+void append_utf8(std::string& out, std::u32string_view s) {
+  const size_t old = out.size();
+  out.resize(old + s.size() * 4);
+  char* p = out.data() + old;
+  for (char32_t c : s) p += encode_utf8(c, p);
+  out.resize(static_cast<size_t>(p - out.data()));
+}
+
 std::string to_utf8(std::u32string_view s) {
   std::string out;
-  out.reserve(s.size() * 2);
-  for (char32_t c : s) append_utf8(out, c);
+  append_utf8(out, s);
   return out;
 }
 

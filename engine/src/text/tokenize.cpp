@@ -3,28 +3,12 @@
 #include <array>
 
 #include "rasd/engine/text/normalize.hpp"
+#include "view_builder.hpp"
 
 namespace rasd::text {
 namespace {
 
-enum class CharClass { other, letter, digit, mark };
-
-CharClass classify(char32_t c) {
-  if (c < 0x80) {
-    if ((c >= U'a' && c <= U'z') || (c >= U'A' && c <= U'Z')) return CharClass::letter;
-    if (c >= U'0' && c <= U'9') return CharClass::digit;
-    return CharClass::other;
-  }
-  const uint8_t p = char_props(c);
-  if (p & kLetter) return CharClass::letter;
-  if (p & kDigit) return CharClass::digit;
-  if (p & kMark) return CharClass::mark;
-  return CharClass::other;
-}
-
-bool is_space(char32_t c) {
-  return c == U' ' || c == U'\n' || c == U'\t' || c == U'\r' || (c >= 0x80 && (char_props(c) & kSpace));
-}
+bool is_space(char32_t c) { return detail::is_space_props(c, char_props(c)); }
 
 bool is_punct_or_symbol(char32_t c) { return char_props(c) & kPunctOrSymbol; }
 
@@ -71,10 +55,6 @@ void collapse_run(const ViewText& s, size_t r0, size_t r1, Builder& out) {
   for (size_t k = prev_letter + 1; k < r1; ++k) out.copy(s, k);
 }
 
-// Letters repeated three times or more become one; a repeated alef becomes one.
-bool squeezes(char32_t c, size_t count) {
-  return count > 1 && is_arabic_letter(c) && (count >= 3 || c == kAlef);
-}
 
 // Length of the run of c starting at chars[i].
 size_t repeat_length(const std::u32string& chars, size_t i) {
@@ -88,7 +68,7 @@ ViewText squeeze_repeats(const ViewText& in) {
   for (size_t i = 0; i < in.chars.size();) {
     const char32_t c = in.chars[i];
     const size_t j = i + repeat_length(in.chars, i);
-    if (squeezes(c, j - i)) {
+    if (detail::squeezes(c, j - i, is_arabic_letter(c))) {
       out.push(c, in.src_begin[i], in.src_end[j - 1]);
     } else {
       for (size_t k = i; k < j; ++k) out.copy(in, k);
@@ -135,64 +115,42 @@ ViewText join_spaced_letters(ViewText in) {
 
 }  // namespace
 
+void detail::append_token(ViewText& v, size_t begin, size_t end, bool arabic) {
+  Token& t = v.tokens.emplace_back();
+  append_utf8(t.text, std::u32string_view(v.chars.data() + begin, end - begin));
+  t.start = v.src_begin[begin];
+  t.end = v.src_end[end - 1];
+  t.pos = static_cast<uint32_t>(v.tokens.size() - 1);
+  t.char_begin = static_cast<uint32_t>(begin);
+  t.char_end = static_cast<uint32_t>(end);
+  t.arabic = arabic;
+}
+
+void detail::grow_view(ViewText& v, size_t cap) {
+  v.chars.resize(cap);
+  v.src_begin.resize(cap);
+  v.src_end.resize(cap);
+}
+
 void tokenize(ViewText& v) {
+  const uint8_t* const props = detail::char_props_table();
   v.tokens.clear();
   v.tokens.reserve(v.chars.size() / 5 + 1);
-  const size_t n = v.chars.size();
-  size_t i = 0;
-  while (i < n) {
-    CharClass cls = classify(v.chars[i]);
-    if (cls == CharClass::other || cls == CharClass::mark) {
-      ++i;
-      continue;
-    }
-    size_t j = i + 1;
-    while (j < n) {
-      const CharClass c = classify(v.chars[j]);
-      if (c == CharClass::mark) {
-        ++j;
-        continue;
-      }
-      if (c != cls) break;
-      ++j;
-    }
-    Token t;
-    t.text = to_utf8(std::u32string_view(v.chars).substr(i, j - i));
-    t.start = v.src_begin[i];
-    t.end = v.src_end[j - 1];
-    t.pos = static_cast<uint32_t>(v.tokens.size());
-    t.char_begin = static_cast<uint32_t>(i);
-    t.char_end = static_cast<uint32_t>(j);
-    t.arabic = is_arabic_letter(v.chars[i]);
-    v.tokens.push_back(std::move(t));
-    i = j;
-  }
+  detail::TokenCutter cutter(v);
+  for (size_t i = 0; i < v.chars.size(); ++i) cutter.feed(i, detail::props_of(props, v.chars[i]));
+  cutter.finish(v.chars.size());
 }
 
 bool needs_collapse(const ViewText& s) {
-  const size_t n = s.chars.size();
-  bool in_run_after_arabic = false;  // inside a run, an Arabic letter seen, then non-letters
-  bool gap = false;
-  for (size_t i = 0; i < n; ++i) {
-    const char32_t c = s.chars[i];
-    if (is_space(c)) {
-      in_run_after_arabic = gap = false;
-      continue;
-    }
-    if (is_arabic_letter(c)) {
-      if (gap) return true;  // something between two Arabic letters of one run
-      in_run_after_arabic = true;
-      if (squeezes(c, repeat_length(s.chars, i))) return true;
-    } else if (in_run_after_arabic) {
-      gap = true;
-    }
-  }
+  const uint8_t* const props = detail::char_props_table();
+  detail::CollapseWatch watch;
+  for (char32_t c : s.chars) watch.feed(c, detail::props_of(props, c));
   size_t singles = 0;
   for (const auto& t : s.tokens) {
-    singles = single_arabic_letter(t) ? singles + 1 : 0;
-    if (singles >= 3) return true;
+    singles = t.arabic && t.char_end - t.char_begin == 1 ? singles + 1 : 0;
+    watch.single_letter_streak(singles);
   }
-  return false;
+  return watch.needed();
 }
 
 ViewText collapse(const ViewText& strict) {

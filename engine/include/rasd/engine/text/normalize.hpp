@@ -79,7 +79,8 @@ class Normalizer {
  private:
   struct Tables;
   std::unique_ptr<Tables> tables_;
-  void strict_view(std::string_view utf8, Normalized& out) const;
+  // Builds out.strict with its tokens; returns whether the collapsed view may differ.
+  bool strict_view(std::string_view utf8, Normalized& out) const;
 };
 
 // Splits a view into tokens (DESIGN.md 5.7): on white space and punctuation, at letter/digit
@@ -121,6 +122,7 @@ std::string glue(const std::vector<std::string>& words);
 // UTF-8 helpers.
 std::u32string to_u32(std::string_view utf8);
 std::string to_utf8(std::u32string_view s);
+void append_utf8(std::string& out, std::u32string_view s);
 // Substring of UTF-8 text by code-point offsets [start, end).
 std::string slice_code_points(std::string_view utf8, uint32_t start, uint32_t end);
 
