@@ -118,12 +118,15 @@ NewArticle article_from_item(const FeedItem& item, const Feed& feed, const Sourc
 Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
                  const text::Normalizer& normalizer, Store& store, HttpClient& http,
                  const Clock& clock, std::shared_ptr<spdlog::logger> log)
-    : config_(config), rules_(std::move(rules)), normalizer_(normalizer), store_(store),
-      http_(http), clock_(clock), log_(std::move(log)) {
+    : config_(config), rules_(std::move(rules)), matcher_(std::make_unique<const rules::Matcher>(rules_)),
+      normalizer_(normalizer), store_(store), http_(http), clock_(clock), log_(std::move(log)) {
   for (const auto& s : config_.sources) store_.ensure_source(s.id, s.url);
 }
 
-void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) { rules_ = std::move(rules); }
+void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
+  matcher_ = std::make_unique<const rules::Matcher>(rules);
+  rules_ = std::move(rules);
+}
 
 int64_t Monitor::interval_for(const SourceConfig& s) const {
   return std::clamp(s.interval.value_or(config_.defaults.interval), config_.defaults.min_interval,
@@ -215,7 +218,7 @@ PollStats Monitor::poll_source(const SourceConfig& s) {
 
 PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
   PollStats stats;
-  const rules::Matcher matcher(rules_);
+  const rules::Matcher& matcher = *matcher_;
   for (const auto& item : feed.items) {
     const int64_t now = clock_.now();
     NewArticle a = article_from_item(item, feed, s, now);

@@ -61,6 +61,24 @@ TextPosition position_of(std::string_view text, size_t byte_offset) {
   return p;
 }
 
+TextPositions::TextPositions(std::string_view text) : text_(text) {
+  line_starts_.push_back(0);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\n') line_starts_.push_back(i + 1);
+  }
+}
+
+TextPosition TextPositions::at(size_t byte_offset) const {
+  const size_t end = std::min(byte_offset, text_.size());
+  const auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), end) - 1;
+  TextPosition p;
+  p.line = static_cast<int>(it - line_starts_.begin()) + 1;
+  for (size_t i = *it; i < end; ++i) {
+    if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++p.column;
+  }
+  return p;
+}
+
 std::string closest_match(std::string_view word, const std::vector<std::string_view>& candidates) {
   std::string best;
   size_t best_distance = 3;  // at most two edits

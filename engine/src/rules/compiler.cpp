@@ -2,6 +2,10 @@
 
 #include <re2/re2.h>
 
+#include <algorithm>
+
+#include "rasd/engine/rules/key_index.hpp"
+
 namespace rasd::rules {
 namespace {
 
@@ -20,10 +24,15 @@ Expected<CompiledNode> compile_words(const std::string& raw, QueryNode::Kind kin
       return Error{"prefix '" + raw + "*' is too short (at least 2 letters)", offset};
     }
     c.kind = kind;
+    c.first_hash = key_hash(c.words[0]);
     return c;
   }
   c.kind = c.words.size() == 1 ? QueryNode::Kind::term : QueryNode::Kind::phrase;
-  if (c.kind == QueryNode::Kind::phrase) c.glued = text::glue(c.words);
+  if (c.kind == QueryNode::Kind::phrase) {
+    c.glued = text::glue(c.words);
+    c.glued_hash = key_hash(c.glued);
+  }
+  c.first_hash = key_hash(c.words[0]);
   return c;
 }
 
@@ -90,6 +99,12 @@ Expected<CompiledNode> compile_node(const QueryNode& q, const CompileContext& ct
         auto cc = compile_node(child, ctx);
         if (!cc) return cc;
         c.children.push_back(std::move(*cc));
+      }
+      if (q.kind == QueryNode::Kind::all_of) {
+        // Cheap word lookups first, regexes last: an AND stops at its first failing child.
+        std::stable_partition(c.children.begin(), c.children.end(), [](const CompiledNode& n) {
+          return n.kind != QueryNode::Kind::regex;
+        });
       }
       if (q.kind == QueryNode::Kind::near) {
         for (size_t i = 0; i < c.children.size(); ++i) {

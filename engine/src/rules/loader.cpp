@@ -3,6 +3,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "rasd/engine/rules/compiler.hpp"
@@ -25,11 +26,16 @@ struct PendingRule {
 class FileReader {
  public:
   FileReader(const RuleFile& f, Diagnostics& d) : file_(f), diag_(d) {}
+  // Built on first use: compiling a rule creates a reader only to report its errors.
+  TextPosition position(size_t byte_offset) {
+    if (!positions_) positions_.emplace(file_.text);
+    return positions_->at(byte_offset);
+  }
 
   void error(const YAML::Node& n, const std::string& msg) { report(true, mark_of(n), msg); }
   void warning(const YAML::Node& n, const std::string& msg) { report(false, mark_of(n), msg); }
   void error_at(size_t pos, const std::string& msg) {
-    auto p = position_of(file_.text, pos);
+    auto p = position(pos);
     diag_.error(file_.path, p.line, p.column, prefix_ + msg);
   }
   void set_rule(const std::string& id) { prefix_ = id.empty() ? "" : "rule '" + id + "': "; }
@@ -90,7 +96,7 @@ class FileReader {
   void report(bool is_error, const YAML::Mark& m, const std::string& msg) {
     int line = 0, col = 0;
     if (m.pos >= 0) {
-      auto p = position_of(file_.text, static_cast<size_t>(m.pos));
+      auto p = position(static_cast<size_t>(m.pos));
       line = p.line;
       col = p.column;
     }
@@ -99,6 +105,7 @@ class FileReader {
   }
 
   const RuleFile& file_;
+  std::optional<TextPositions> positions_;
   Diagnostics& diag_;
   std::string prefix_;
 };
@@ -146,7 +153,7 @@ void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out
   PendingRule p;
   Rule& rule = p.rule;
   rule.file = r.file().path;
-  auto pos = position_of(r.file().text, n.Mark().pos >= 0 ? static_cast<size_t>(n.Mark().pos) : 0);
+  auto pos = r.position(n.Mark().pos >= 0 ? static_cast<size_t>(n.Mark().pos) : 0);
   rule.line = pos.line;
   rule.column = pos.column;
   if (!n["id"]) {

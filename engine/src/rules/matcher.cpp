@@ -15,49 +15,41 @@ struct RawHit {
   uint32_t length;
 };
 
-struct Result {
-  bool matched = false;
-  std::vector<RawHit> hits;
-};
+// Evaluation appends hits to one vector and cuts it back when a branch fails, so a query
+// allocates once however deep it is.
+using Hits = std::vector<RawHit>;
 
 bool word_at(const FieldView& fv, uint32_t pos, const std::string& word) {
   return pos < fv.view->tokens.size() && fv.view->tokens[pos].text == word;
 }
 
-void leaf_words(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v, Result& r) {
-  auto add = [&](const Occurrence& o) { r.hits.push_back({f, v, o.pos, o.length}); };
+void leaf_words(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v, Hits& out) {
+  auto add = [&](const Occurrence& o) { out.push_back({f, v, o.pos, o.length}); };
   if (n.kind == QueryNode::Kind::term) {
-    if (auto it = fv.index.find(n.words[0]); it != fv.index.end()) {
-      for (const auto& o : it->second) add(o);
-    }
+    for (const auto& o : fv.index.find(n.words[0], n.first_hash)) add(o);
     return;
   }
   if (n.kind == QueryNode::Kind::prefix) {
-    for (const auto& [key, occs] : fv.index) {
-      if (key.compare(0, n.words[0].size(), n.words[0]) != 0) continue;
-      for (const auto& o : occs) {
+    fv.index.for_each_with_prefix(n.words[0], [&](size_t key) {
+      for (const auto& o : fv.index.occurrences(key)) {
         if (o.length == 1) add(o);
       }
-    }
+    });
     return;
   }
   // Phrase: the first word may carry proclitics, the rest follow exactly; or the glued form.
-  if (auto it = fv.index.find(n.words[0]); it != fv.index.end()) {
-    for (const auto& o : it->second) {
-      if (o.length != 1) continue;
-      bool all = true;
-      for (size_t k = 1; k < n.words.size() && all; ++k) {
-        all = word_at(fv, o.pos + static_cast<uint32_t>(k), n.words[k]);
-      }
-      if (all) add({o.pos, static_cast<uint32_t>(n.words.size())});
+  for (const auto& o : fv.index.find(n.words[0], n.first_hash)) {
+    if (o.length != 1) continue;
+    bool all = true;
+    for (size_t k = 1; k < n.words.size() && all; ++k) {
+      all = word_at(fv, o.pos + static_cast<uint32_t>(k), n.words[k]);
     }
+    if (all) add({o.pos, static_cast<uint32_t>(n.words.size())});
   }
-  if (auto it = fv.index.find(n.glued); it != fv.index.end()) {
-    for (const auto& o : it->second) add(o);
-  }
+  for (const auto& o : fv.index.find(n.glued, n.glued_hash)) add(o);
 }
 
-void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v, Result& r) {
+void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v, Hits& out) {
   if (!fv.regex_text_ready) {
     fv.regex_text = fv.view->utf8_with_index(fv.byte_to_char);
     fv.regex_text_ready = true;
@@ -83,14 +75,15 @@ void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v
     auto last = std::upper_bound(toks.begin(), toks.end(), ce,
                                  [](uint32_t c, const text::Token& t) { return c < t.char_begin; });
     if (first < last) {
-      r.hits.push_back({f, v, first->pos, static_cast<uint32_t>(last - first)});
+      out.push_back({f, v, first->pos, static_cast<uint32_t>(last - first)});
     }
     start = e;
   }
 }
 
-Result eval(const CompiledNode& n, const PreparedArticle& a) {
-  Result r;
+// Appends the hits of n to out; returns whether n matched. On false, out is as it was.
+bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
+  const size_t mark = out.size();
   switch (n.kind) {
     case QueryNode::Kind::term:
     case QueryNode::Kind::phrase:
@@ -101,39 +94,42 @@ Result eval(const CompiledNode& n, const PreparedArticle& a) {
         for (uint8_t v = 0; v < 2; ++v) {
           if (v == 1 && a.field(f).normalized.collapsed_is_strict) break;  // nothing new there
           const FieldView& fv = a.field(f).views[v];
-          if (n.kind == QueryNode::Kind::regex) leaf_regex(n, fv, f, v, r);
-          else leaf_words(n, fv, f, v, r);
+          if (n.kind == QueryNode::Kind::regex) leaf_regex(n, fv, f, v, out);
+          else leaf_words(n, fv, f, v, out);
         }
       }
-      r.matched = !r.hits.empty();
-      return r;
+      return out.size() > mark;
     case QueryNode::Kind::all_of:
-      r.matched = true;
       for (const auto& c : n.children) {
-        Result cr = eval(c, a);
-        if (!cr.matched) return Result{};
-        r.hits.insert(r.hits.end(), cr.hits.begin(), cr.hits.end());
+        if (!eval(c, a, out)) {
+          out.resize(mark);
+          return false;
+        }
       }
-      return r;
-    case QueryNode::Kind::any_of:
-      for (const auto& c : n.children) {
-        Result cr = eval(c, a);
-        if (!cr.matched) continue;
-        r.matched = true;
-        r.hits.insert(r.hits.end(), cr.hits.begin(), cr.hits.end());
-      }
-      return r;
-    case QueryNode::Kind::negation:
-      r.matched = !eval(n.children[0], a).matched;
-      return r;
+      return true;
+    case QueryNode::Kind::any_of: {
+      bool matched = false;
+      for (const auto& c : n.children) matched |= eval(c, a, out);
+      return matched;
+    }
+    case QueryNode::Kind::negation: {
+      const bool matched = eval(n.children[0], a, out);
+      out.resize(mark);
+      return !matched;
+    }
     case QueryNode::Kind::near: {
-      Result left = eval(n.children[0], a);
-      if (!left.matched) return r;
-      Result right = eval(n.children[1], a);
-      if (!right.matched) return r;
+      if (!eval(n.children[0], a, out)) return false;
+      const size_t right_mark = out.size();
+      if (!eval(n.children[1], a, out)) {
+        out.resize(mark);
+        return false;
+      }
+      const Hits left(out.begin() + static_cast<std::ptrdiff_t>(mark), out.begin() + static_cast<std::ptrdiff_t>(right_mark));
+      const Hits right(out.begin() + static_cast<std::ptrdiff_t>(right_mark), out.end());
+      out.resize(mark);
       const auto d = static_cast<uint32_t>(n.distance);
-      for (const auto& x : left.hits) {
-        for (const auto& y : right.hits) {
+      for (const auto& x : left) {
+        for (const auto& y : right) {
           if (x.field != y.field || x.view != y.view) continue;
           // Tokens strictly between the two spans.
           uint32_t gap = 0;
@@ -141,28 +137,27 @@ Result eval(const CompiledNode& n, const PreparedArticle& a) {
           else if (y.pos + y.length <= x.pos) gap = x.pos - (y.pos + y.length);
           else continue;  // overlapping spans are the same words, not two
           if (gap <= d) {
-            r.hits.push_back(x);
-            r.hits.push_back(y);
+            out.push_back(x);
+            out.push_back(y);
           }
         }
       }
-      r.matched = !r.hits.empty();
-      return r;
+      return out.size() > mark;
     }
     default:
-      return r;
+      return false;
   }
 }
 
 }  // namespace
 
 bool evaluate(const CompiledNode& query, const PreparedArticle& article, std::vector<Hit>& hits) {
-  Result r = eval(query, article);
-  if (!r.matched) return false;
+  Hits raw;
+  if (!eval(query, article, raw)) return false;
   // Report each original span once: strict first, then collapsed-only spans.
   std::vector<Hit> out;
   for (int pass = 0; pass < 2; ++pass) {
-    for (const auto& h : r.hits) {
+    for (const auto& h : raw) {
       if (h.view != pass) continue;
       const PreparedField& pf = article.field(h.field);
       const auto& toks = pf.views[h.view].view->tokens;
@@ -175,7 +170,7 @@ bool evaluate(const CompiledNode& query, const PreparedArticle& article, std::ve
         return o.field == hit.field && o.start == hit.start && o.end == hit.end;
       });
       if (seen) continue;
-      hit.text = text::slice_code_points(pf.original, hit.start, hit.end);
+      hit.text = pf.original_slice(hit.start, hit.end);
       out.push_back(std::move(hit));
     }
   }
@@ -200,15 +195,28 @@ bool rule_applies(const Rule& rule, const ArticleFields& article) {
   return false;
 }
 
-Matcher::Matcher(std::shared_ptr<const RuleSet> rules) : rules_(std::move(rules)) {}
+Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options)
+    : rules_(std::move(rules)), options_(options) {
+  if (!options_.candidate_selection) return;
+  for (size_t i = 0; i < rules_->rules.size(); ++i) {
+    index_.add(static_cast<RuleIndex::RuleId>(i), rules_->rules[i].query);
+  }
+}
 
 std::vector<RuleMatch> Matcher::match(const PreparedArticle& article) const {
   std::vector<RuleMatch> out;
-  for (const auto& rule : rules_->rules) {
-    if (!rule_applies(rule, article.fields())) continue;
+  auto consider = [&](const Rule& rule) {
+    if (!rule_applies(rule, article.fields())) return;
     std::vector<Hit> hits;
     if (evaluate(rule.query, article, hits)) out.push_back({&rule, std::move(hits)});
+  };
+  if (!options_.candidate_selection) {
+    for (const auto& rule : rules_->rules) consider(rule);
+    return out;
   }
+  std::vector<RuleIndex::RuleId> ids;
+  index_.candidates(article, ids);
+  for (const auto id : ids) consider(rules_->rules[id]);
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Tokenization, the collapsed view, proclitic candidates and glued pairs (DESIGN.md section 5).
 
+#include <algorithm>
 #include <array>
 
 #include "rasd/engine/text/normalize.hpp"
@@ -184,43 +185,60 @@ ViewText collapse(const ViewText& strict) {
   return joined;
 }
 
-std::vector<std::string> proclitic_candidates(std::string_view token) {
+size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcliticStems],
+                       std::string& al_buffer) {
   struct Prefix {
-    std::u32string_view letters;
-    bool also_with_al;  // لل... is ل + ال... with the alef elided
+    std::string_view letters;  // UTF-8; every letter is two bytes
+    bool also_with_al;         // لل... is ل + ال... with the alef elided
   };
   static constexpr std::array<Prefix, 23> kPrefixes = {{
-      {U"\u0648", false}, {U"\u0641", false}, {U"\u0628", false}, {U"\u0644", false},
-      {U"\u0643", false},                                          // و ف ب ل ك
-      {U"\u0627\u0644", false},                                    // ال
-      {U"\u0644\u0644", true},                                     // لل
-      {U"\u0648\u0627\u0644", false}, {U"\u0641\u0627\u0644", false},  // وال فال
-      {U"\u0628\u0627\u0644", false}, {U"\u0643\u0627\u0644", false},  // بال كال
-      {U"\u0648\u0644\u0644", true},  {U"\u0641\u0644\u0644", true},   // ولل فلل
-      {U"\u0648\u0628", false}, {U"\u0641\u0628", false},              // وب فب
-      {U"\u0648\u0644", false}, {U"\u0641\u0644", false},              // ول فل
-      {U"\u0648\u0643", false}, {U"\u0641\u0643", false},              // وك فك
-      {U"\u0648\u0628\u0627\u0644", false}, {U"\u0641\u0628\u0627\u0644", false},  // وبال فبال
-      {U"\u0648\u0643\u0627\u0644", false}, {U"\u0641\u0643\u0627\u0644", false},  // وكال فكال
+      {"\u0648", false}, {"\u0641", false}, {"\u0628", false}, {"\u0644", false},
+      {"\u0643", false},                                          // و ف ب ل ك
+      {"\u0627\u0644", false},                                    // ال
+      {"\u0644\u0644", true},                                     // لل
+      {"\u0648\u0627\u0644", false}, {"\u0641\u0627\u0644", false},  // وال فال
+      {"\u0628\u0627\u0644", false}, {"\u0643\u0627\u0644", false},  // بال كال
+      {"\u0648\u0644\u0644", true},  {"\u0641\u0644\u0644", true},   // ولل فلل
+      {"\u0648\u0628", false}, {"\u0641\u0628", false},              // وب فب
+      {"\u0648\u0644", false}, {"\u0641\u0644", false},              // ول فل
+      {"\u0648\u0643", false}, {"\u0641\u0643", false},              // وك فك
+      {"\u0648\u0628\u0627\u0644", false}, {"\u0641\u0628\u0627\u0644", false},  // وبال فبال
+      {"\u0648\u0643\u0627\u0644", false}, {"\u0641\u0643\u0627\u0644", false},  // وكال فكال
   }};
-  std::vector<std::string> out;
-  const std::u32string t = to_u32(token);
-  if (t.size() < 3 || !is_arabic_letter(t[0])) return out;
+  // A stem needs a prefix of Arabic letters (two bytes each) and at least two more letters.
+  if (token.size() < 6) return 0;
+  // Every prefix starts with و ف ب ل ك or ا; most words start with something else.
+  static constexpr std::string_view kFirst[] = {"\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "\u0627"};
+  const std::string_view first = token.substr(0, 2);
+  if (std::find(std::begin(kFirst), std::end(kFirst), first) == std::end(kFirst)) return 0;
+  size_t length = 0;  // in code points
+  for (char c : token) length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  if (length < 3) return 0;
+  size_t n = 0;
   for (const auto& p : kPrefixes) {
-    const size_t min_rest = p.letters.size() == 1 ? 3 : 2;
-    if (t.size() < p.letters.size() + min_rest) continue;
-    if (std::u32string_view(t).substr(0, p.letters.size()) != p.letters) continue;
-    std::u32string_view rest = std::u32string_view(t).substr(p.letters.size());
-    std::string stem = to_utf8(rest);
-    bool seen = false;
-    for (const auto& o : out) seen |= o == stem;
-    if (!seen) out.push_back(stem);
+    const size_t prefix_letters = p.letters.size() / 2;
+    const size_t min_rest = prefix_letters == 1 ? 3 : 2;
+    if (length < prefix_letters + min_rest) continue;
+    if (token.compare(0, p.letters.size(), p.letters) != 0) continue;
+    const std::string_view stem = token.substr(p.letters.size());
+    out[n++] = stem;
     if (p.also_with_al) {
-      std::string with_al = "\u0627\u0644" + stem;
-      seen = false;
-      for (const auto& o : out) seen |= o == with_al;
-      if (!seen) out.push_back(std::move(with_al));
+      al_buffer.assign("\u0627\u0644");
+      al_buffer.append(stem);
+      out[n++] = al_buffer;
     }
+    if (n + 2 > kMaxProcliticStems) break;
+  }
+  return n;
+}
+
+std::vector<std::string> proclitic_candidates(std::string_view token) {
+  std::string_view stems[kMaxProcliticStems];
+  std::string al;
+  const size_t n = proclitic_stems(token, stems, al);
+  std::vector<std::string> out;
+  for (size_t i = 0; i < n; ++i) {
+    if (std::find(out.begin(), out.end(), stems[i]) == out.end()) out.emplace_back(stems[i]);
   }
   return out;
 }

@@ -67,6 +67,7 @@ class Monitor {
 
   const Config& config_;
   std::shared_ptr<const rules::RuleSet> rules_;
+  std::unique_ptr<const rules::Matcher> matcher_;  // over rules_, rebuilt by set_rules()
   const text::Normalizer& normalizer_;
   Store& store_;
   HttpClient& http_;

@@ -41,6 +41,19 @@ struct TextPosition {
 };
 TextPosition position_of(std::string_view text, size_t byte_offset);
 
+// position_of() for many offsets into one text: line starts are found once, so each lookup
+// costs a binary search plus one line's columns instead of a scan from the start. Holds a view
+// of the text, which must outlive it.
+class TextPositions {
+ public:
+  explicit TextPositions(std::string_view text);
+  TextPosition at(size_t byte_offset) const;
+
+ private:
+  std::string_view text_;
+  std::vector<size_t> line_starts_;
+};
+
 // Closest candidate by edit distance (for "did you mean"), or "" when none is close.
 std::string closest_match(std::string_view word, const std::vector<std::string_view>& candidates);
 

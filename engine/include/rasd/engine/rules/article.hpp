@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rasd/engine/rules/key_index.hpp"
 #include "rasd/engine/rules/query.hpp"
 #include "rasd/engine/text/normalize.hpp"
 
@@ -29,17 +30,11 @@ struct ArticleFields {
 constexpr size_t kFieldCount = 6;
 Field field_at(size_t index);  // kTitle for 0, kBody for 1, ...
 
-// A place where a word occurs in one view of one field: `length` tokens from `pos`.
-struct Occurrence {
-  uint32_t pos;
-  uint32_t length;
-};
-
 struct FieldView {
   const text::ViewText* view = nullptr;
   // Keys: each token, its proclitic stems, and the glued spelling of adjacent Arabic tokens
   // (and its stems).
-  std::unordered_map<std::string, std::vector<Occurrence>> index;
+  KeyIndex index;
   // Built on first use by a regex: the view as UTF-8 and, per byte, its char index.
   mutable bool regex_text_ready = false;
   mutable std::string regex_text;
@@ -50,6 +45,13 @@ struct PreparedField {
   std::string original;
   text::Normalized normalized;
   std::array<FieldView, 2> views;  // [strict, collapsed]
+
+  // The original text between code-point offsets [start, end), for hits. Builds a code point
+  // to byte table on first use.
+  std::string_view original_slice(uint32_t start, uint32_t end) const;
+
+ private:
+  mutable std::vector<uint32_t> byte_of_code_point_;
 };
 
 class PreparedArticle {

@@ -14,6 +14,7 @@
 
 #include "rasd/engine/rules/article.hpp"
 #include "rasd/engine/rules/rule.hpp"
+#include "rasd/engine/rules/rule_index.hpp"
 
 namespace rasd::rules {
 
@@ -33,16 +34,28 @@ struct RuleMatch {
 // Evaluates one compiled query; returns whether it matched and the hits that made it match.
 bool evaluate(const CompiledNode& query, const PreparedArticle& article, std::vector<Hit>& hits);
 
+struct MatcherOptions {
+  // Evaluate only the rules the RuleIndex selects (the default); off, every rule is evaluated,
+  // which gives the same matches more slowly (kept for benchmarks and tests).
+  bool candidate_selection = true;
+};
+
+// Builds a RuleIndex over the rule set once; construct one Matcher per loaded RuleSet and
+// reuse it for every article.
 class Matcher {
  public:
-  explicit Matcher(std::shared_ptr<const RuleSet> rules);
+  explicit Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options = {});
   const RuleSet& rules() const { return *rules_; }
+  const RuleIndex& index() const { return index_; }
 
-  // Every enabled rule whose source/lang filters admit the article and whose query matches.
+  // Every enabled rule whose source/lang filters admit the article and whose query matches,
+  // in rule-set order.
   std::vector<RuleMatch> match(const PreparedArticle& article) const;
 
  private:
   std::shared_ptr<const RuleSet> rules_;
+  MatcherOptions options_;
+  RuleIndex index_;
 };
 
 // True when the rule's `sources` and `lang` options admit the article.

@@ -29,6 +29,8 @@ struct CompiledNode {
   int distance = 0;
   std::vector<std::string> words;  // term: 1; phrase: its words; prefix: 1
   std::string glued;               // phrase: the words written together
+  uint64_t first_hash = 0;         // key_hash(words[0]) and key_hash(glued), for lookups
+  uint64_t glued_hash = 0;
   std::shared_ptr<const re2::RE2> regex;
   std::vector<CompiledNode> children;
 };

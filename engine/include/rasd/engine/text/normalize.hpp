@@ -115,6 +115,13 @@ inline uint8_t char_props(char32_t c) {
 // for لل... also ال.... Empty for non-Arabic tokens or when no prefix applies.
 std::vector<std::string> proclitic_candidates(std::string_view token);
 
+// The same stems without allocating: writes up to kMaxProcliticStems views into `out` and
+// returns how many. Views point into `token` or, for the ال form of a لل prefix, into
+// `al_buffer`; they stay valid while both are unchanged.
+constexpr size_t kMaxProcliticStems = 8;
+size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcliticStems],
+                       std::string& al_buffer);
+
 // The glued spelling of adjacent tokens ("دير" + "الزور" -> "ديرالزور"), which lets a two-word
 // phrase meet its glued form and vice versa.
 std::string glue(const std::vector<std::string>& words);

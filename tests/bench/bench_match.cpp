@@ -1,0 +1,353 @@
+// Rule matching throughput (issue 5): generated rule sets of N rules over a vocabulary of Arabic
+// and English terms, places and phrases, and generated articles of 3-6 KB of Arabic text.
+// Reports rules compiled/s, articles/s end to end (normalization included) with candidate
+// selection on and off, candidates per article, and peak memory. One thread.
+//
+// Usage: bench_match TEXT_DIR_OR_FILE... [--rules 10000,100000] [--articles 2000]
+//                    [--off-articles 200] [--seed 1]
+// The text files provide the vocabulary (word frequencies and real adjacent pairs); the
+// articles are drawn from it with a Zipf law, as words in news text are.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "rasd/engine/rules/loader.hpp"
+#include "rasd/engine/rules/matcher.hpp"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+double peak_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;
+}
+
+// True when every character is an Arabic letter (U+0620-064A, U+0671-06D3): words only, no
+// digits, quotes or joiners, so they can be pasted into queries as they are.
+bool arabic_word(const std::string& w) {
+  if (w.empty()) return false;
+  for (size_t i = 0; i < w.size();) {
+    const auto b0 = static_cast<unsigned char>(w[i]);
+    if (b0 < 0xC0 || b0 >= 0xE0 || i + 1 >= w.size()) return false;
+    const unsigned cp = ((b0 & 0x1Fu) << 6) | (static_cast<unsigned char>(w[i + 1]) & 0x3Fu);
+    if (!((cp >= 0x620 && cp <= 0x64A) || (cp >= 0x671 && cp <= 0x6D3))) return false;
+    i += 2;
+  }
+  return true;
+}
+
+// Strips ASCII and Arabic punctuation from both ends of a word.
+std::string trim_word(std::string w) {
+  static const std::vector<std::string> punct = {"،", "؛", "؟", ".", ",", ":", ";", "!", "?", "\"", "'",
+                                                 "(", ")", "«", "»", "-", "[", "]"};
+  for (bool changed = true; changed && !w.empty();) {
+    changed = false;
+    for (const auto& p : punct) {
+      if (w.size() >= p.size() && w.compare(0, p.size(), p) == 0) {
+        w.erase(0, p.size());
+        changed = true;
+      }
+      if (w.size() >= p.size() && w.compare(w.size() - p.size(), p.size(), p) == 0) {
+        w.erase(w.size() - p.size());
+        changed = true;
+      }
+    }
+  }
+  return w;
+}
+
+struct Vocabulary {
+  std::vector<std::string> words;  // by descending frequency
+  std::vector<std::pair<std::string, std::string>> pairs;  // real adjacent Arabic words
+};
+
+Vocabulary read_vocabulary(const std::vector<std::string>& paths) {
+  std::unordered_map<std::string, size_t> freq;
+  std::map<std::pair<std::string, std::string>, size_t> pair_freq;
+  for (const auto& p : paths) {
+    std::vector<std::filesystem::path> files;
+    if (std::filesystem::is_directory(p)) {
+      for (const auto& e : std::filesystem::recursive_directory_iterator(p)) {
+        if (e.is_regular_file()) files.push_back(e.path());
+      }
+    } else {
+      files.emplace_back(p);
+    }
+    for (const auto& f : files) {
+      std::ifstream in(f);
+      std::string prev, w;
+      while (in >> w) {
+        w = trim_word(w);
+        if (!arabic_word(w)) {
+          prev.clear();
+          continue;
+        }
+        ++freq[w];
+        if (!prev.empty()) ++pair_freq[{prev, w}];
+        prev = w;
+      }
+    }
+  }
+  // Inflected forms enlarge the vocabulary towards the size of real news text.
+  const std::vector<std::string> prefixes = {"و", "ال", "وال", "ب", "لل"};
+  const std::vector<std::string> suffixes = {"ات", "ين", "ها", "هم"};
+  std::vector<std::pair<std::string, size_t>> ranked(freq.begin(), freq.end());
+  const size_t base = ranked.size();
+  for (size_t i = 0; i < base; ++i) {
+    const auto [w, n] = ranked[i];
+    for (const auto& pre : prefixes) ranked.emplace_back(pre + w, std::max<size_t>(1, n / 4));
+    for (const auto& suf : suffixes) ranked.emplace_back(w + suf, std::max<size_t>(1, n / 6));
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  ranked.erase(std::unique(ranked.begin(), ranked.end(),
+                           [](const auto& a, const auto& b) { return a.first == b.first; }),
+               ranked.end());
+  Vocabulary v;
+  for (auto& [w, n] : ranked) v.words.push_back(w);
+  for (auto& [pq, n] : pair_freq) v.pairs.push_back(pq);
+  return v;
+}
+
+class Zipf {
+ public:
+  Zipf(size_t n, double s) : cdf_(n) {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) cdf_[i] = sum += 1.0 / std::pow(static_cast<double>(i + 1), s);
+    for (auto& c : cdf_) c /= sum;
+  }
+  size_t operator()(std::mt19937_64& rng) const {
+    const double u = std::uniform_real_distribution<double>(0, 1)(rng);
+    return static_cast<size_t>(std::lower_bound(cdf_.begin(), cdf_.end(), u) - cdf_.begin());
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
+// Obfuscates one Arabic word the way the seeds do: a tatweel and a dot after its second letter.
+std::string obfuscate(const std::string& w) {
+  if (w.size() < 6) return w;
+  return w.substr(0, 4) + "\u0640.\u0640" + w.substr(4);
+}
+
+std::vector<rasd::rules::ArticleFields> make_articles(const Vocabulary& v, size_t count, std::mt19937_64& rng) {
+  const Zipf zipf(v.words.size(), 1.0);
+  std::uniform_int_distribution<size_t> size(3000, 6000);
+  std::vector<rasd::rules::ArticleFields> out;
+  for (size_t i = 0; i < count; ++i) {
+    rasd::rules::ArticleFields a;
+    a.id = "a" + std::to_string(i);
+    a.source = "source" + std::to_string(i % 40);
+    a.lang = "ar";
+    a.url = "https://news" + std::to_string(i % 40) + ".example/2024/" + std::to_string(i);
+    for (int k = 0; k < 10; ++k) a.title += (k ? " " : "") + v.words[zipf(rng)];
+    const size_t target = size(rng);
+    size_t in_sentence = 0;
+    while (a.body.size() < target) {
+      std::string w = v.words[zipf(rng)];
+      if (rng() % 200 == 0) w = obfuscate(w);
+      if (!a.body.empty()) a.body += in_sentence == 0 ? (rng() % 4 == 0 ? "\n" : " ") : " ";
+      a.body += w;
+      if (++in_sentence == 12) {
+        a.body += rng() % 2 ? "،" : ".";
+        in_sentence = 0;
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
+const std::vector<std::string> kEnglish = {"isis", "isil", "daesh", "attack", "ambush", "militants", "cell",
+                                           "arrest", "raid", "drone", "explosion", "killed", "syria", "iraq"};
+const std::vector<std::string> kPlaces = {"دير الزور", "الرقة", "الحسكة", "البوكمال", "الميادين", "الباغوز",
+                                          "البادية", "تدمر", "الأنبار", "نينوى", "كركوك", "صلاح الدين"};
+
+// A rule file of n rules mixing every operator, with 200 lists of 8 entries.
+std::string make_rules(const Vocabulary& v, size_t n, std::mt19937_64& rng) {
+  // Analysts pick content words: skip the most frequent ranks (function words).
+  const size_t skip = std::min<size_t>(30, v.words.size() / 10);
+  std::uniform_int_distribution<size_t> pick(skip, v.words.size() - 1);
+  auto term = [&]() -> std::string {
+    const unsigned r = static_cast<unsigned>(rng() % 20);
+    if (r == 0) return kEnglish[rng() % kEnglish.size()];
+    if (r == 1) {
+      const auto& p = kPlaces[rng() % kPlaces.size()];
+      return p.find(' ') != std::string::npos ? "\"" + p + "\"" : p;
+    }
+    if (r == 2 && !v.pairs.empty()) {
+      const auto& [a, b] = v.pairs[rng() % v.pairs.size()];
+      return "\"" + a + " " + b + "\"";
+    }
+    return v.words[pick(rng)];
+  };
+  std::ostringstream y;
+  y << "lists:\n";
+  const size_t list_count = 200;
+  for (size_t l = 0; l < list_count; ++l) {
+    y << "  l" << l << ": [";
+    for (int k = 0; k < 8; ++k) {
+      std::string t = term();
+      if (t.front() != '"') t = "\"" + t + "\"";
+      y << (k ? ", " : "") << t;
+    }
+    y << "]\n";
+  }
+  y << "rules:\n";
+  for (size_t i = 0; i < n; ++i) {
+    std::string q;
+    switch (rng() % 20) {
+      case 0: q = term(); break;
+      case 1: q = term() + " AND " + term(); break;
+      case 2: q = "(" + term() + " OR " + term() + " OR " + term() + ") AND " + term(); break;
+      case 3: q = term() + " NEAR/" + std::to_string(3 + rng() % 8) + " " + term(); break;
+      case 4: q = term() + " " + term() + " -" + term(); break;
+      case 5: q = "@l" + std::to_string(rng() % list_count) + " AND " + term(); break;
+      case 6: q = "@l" + std::to_string(rng() % list_count) + " NEAR/8 (" + term() + " OR " + term() + ")"; break;
+      case 7: q = "title:" + term() + " OR (" + term() + " AND " + term() + ")"; break;
+      case 8: {
+        std::string w = v.words[pick(rng)];
+        q = w + "* AND " + term();
+        break;
+      }
+      case 9: q = term() + " AND /[0-9]+ " + v.words[pick(rng)] + "/"; break;
+      case 10: q = "(" + term() + " OR " + term() + ") NEAR/5 " + term(); break;
+      case 11: q = term() + " AND " + term() + " AND " + term(); break;
+      case 12: q = "\"" + v.words[pick(rng)] + " " + v.words[pick(rng)] + "\" OR " + term(); break;
+      default: q = term() + " " + term(); break;
+    }
+    for (auto& c : q) {
+      if (c == '\'') c = ' ';
+    }
+    y << "  - id: r" << i << "\n    query: '" << q << "'\n";
+  }
+  return y.str();
+}
+
+struct RunResult {
+  double seconds = 0, prepare_seconds = 0;
+  size_t articles = 0, matches = 0, candidates = 0;
+};
+
+RunResult run_articles(const rasd::text::Normalizer& norm, const rasd::rules::Matcher& m,
+                       const std::vector<rasd::rules::ArticleFields>& articles, size_t limit) {
+  RunResult r;
+  std::vector<rasd::rules::RuleIndex::RuleId> ids;
+  const auto t0 = Clock::now();
+  for (size_t i = 0; i < std::min(limit, articles.size()); ++i) {
+    const rasd::rules::PreparedArticle a(norm, articles[i]);
+    r.matches += m.match(a).size();
+    ++r.articles;
+  }
+  r.seconds = seconds_since(t0);
+  // Preparation alone (normalization and token index), for the split.
+  const auto t1 = Clock::now();
+  for (size_t i = 0; i < r.articles; ++i) {
+    const rasd::rules::PreparedArticle a(norm, articles[i]);
+  }
+  r.prepare_seconds = seconds_since(t1);
+  // Candidate counts, outside the timed loop.
+  if (m.index().size() > 0) {
+    for (size_t i = 0; i < r.articles; ++i) {
+      const rasd::rules::PreparedArticle a(norm, articles[i]);
+      m.index().candidates(a, ids);
+      r.candidates += ids.size();
+    }
+  }
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> paths;
+  std::vector<size_t> rule_counts = {10000, 100000};
+  size_t article_count = 2000, off_articles = 200;
+  uint64_t seed = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--rules" && i + 1 < argc) {
+      rule_counts.clear();
+      std::stringstream ss(argv[++i]);
+      for (std::string x; std::getline(ss, x, ',');) rule_counts.push_back(std::stoul(x));
+    } else if (a == "--articles" && i + 1 < argc) {
+      article_count = std::stoul(argv[++i]);
+    } else if (a == "--off-articles" && i + 1 < argc) {
+      off_articles = std::stoul(argv[++i]);
+    } else if (a == "--seed" && i + 1 < argc) {
+      seed = std::stoull(argv[++i]);
+    } else {
+      paths.push_back(a);
+    }
+  }
+  const Vocabulary vocab = read_vocabulary(paths);
+  if (vocab.words.size() < 100) {
+    std::fprintf(stderr, "bench_match: too few Arabic words in the input (%zu)\n", vocab.words.size());
+    return 2;
+  }
+  std::mt19937_64 rng(seed);
+  const auto articles = make_articles(vocab, article_count, rng);
+  size_t bytes = 0;
+  for (const auto& a : articles) bytes += a.title.size() + a.body.size();
+  std::printf("vocabulary: %zu words, %zu adjacent pairs\n", vocab.words.size(), vocab.pairs.size());
+  std::printf("articles: %zu, %.1f KB on average\n", articles.size(),
+              static_cast<double>(bytes) / static_cast<double>(articles.size()) / 1024.0);
+
+  const rasd::text::Normalizer norm;
+  for (const size_t n : rule_counts) {
+    const std::string yaml = make_rules(vocab, n, rng);
+    auto t0 = Clock::now();
+    auto loaded = rasd::rules::load_rules({{"bench.yaml", yaml}}, norm);
+    const double load_s = seconds_since(t0);
+    if (!loaded.rules) {
+      std::fprintf(stderr, "%s", loaded.diagnostics.format().c_str());
+      return 1;
+    }
+    t0 = Clock::now();
+    const rasd::rules::Matcher indexed(loaded.rules);
+    const double index_s = seconds_since(t0);
+    const rasd::rules::Matcher every(loaded.rules, rasd::rules::MatcherOptions{false});
+    std::printf("\n== %zu rules ==\n", n);
+    std::printf("load + compile: %.2f s, %.0f rules/s; index build %.3f s (%zu keys, %zu always checked)\n",
+                load_s, static_cast<double>(n) / load_s, index_s, indexed.index().distinct_keys(),
+                indexed.index().always_checked());
+    const RunResult on = run_articles(norm, indexed, articles, articles.size());
+    const double on_rate = static_cast<double>(on.articles) / on.seconds;
+    std::printf("candidate selection on:  %8.0f articles/s (%zu articles, %.1f candidates and %.2f matches per article)\n",
+                on_rate, on.articles, static_cast<double>(on.candidates) / static_cast<double>(on.articles),
+                static_cast<double>(on.matches) / static_cast<double>(on.articles));
+    std::printf("  of which preparing articles (normalization, token index): %.0f us per article; matching: %.0f us\n",
+                1e6 * on.prepare_seconds / static_cast<double>(on.articles),
+                1e6 * (on.seconds - on.prepare_seconds) / static_cast<double>(on.articles));
+    const RunResult off = run_articles(norm, every, articles, off_articles);
+    const double off_rate = static_cast<double>(off.articles) / off.seconds;
+    std::printf("candidate selection off: %8.0f articles/s (first %zu articles, %.2f matches per article)\n", off_rate,
+                off.articles, static_cast<double>(off.matches) / static_cast<double>(off.articles));
+    // The same articles must match the same number of rules either way.
+    RunResult on_same = run_articles(norm, indexed, articles, off_articles);
+    std::printf("speed-up from candidate selection: %.1fx (matches on the same articles: %zu vs %zu)\n",
+                on_rate / off_rate, on_same.matches, off.matches);
+    std::printf("peak memory so far: %.0f MB\n", peak_mb());
+    if (on_same.matches != off.matches) {
+      std::fprintf(stderr, "bench_match: candidate selection changed the result\n");
+      return 1;
+    }
+  }
+  return 0;
+}

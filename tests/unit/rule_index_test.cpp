@@ -1,0 +1,153 @@
+// Candidate selection (RuleIndex): anchors per operator, equivalence with evaluating every
+// rule, and incremental add/remove.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "rasd/engine/rules/compiler.hpp"
+#include "rasd/engine/rules/loader.hpp"
+#include "rasd/engine/rules/matcher.hpp"
+#include "rasd/engine/rules/rule_index.hpp"
+
+using namespace rasd;
+using namespace rasd::rules;
+
+namespace {
+const text::Normalizer& norm() {
+  static const text::Normalizer n;
+  return n;
+}
+const std::map<std::string, std::vector<std::string>>& lists() {
+  static const std::map<std::string, std::vector<std::string>> l = {
+      {"isis", {"داعش", "تنظيم الدولة", "ISIS"}}, {"cells", {"خلايا*", "cell*"}}};
+  return l;
+}
+CompiledNode compile(const std::string& q) {
+  auto c = compile_query_text(q, {norm(), lists()});
+  INFO(q);
+  REQUIRE(c);
+  return *c;
+}
+std::vector<std::string> sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
+PreparedArticle article(const std::string& title, const std::string& body = "") {
+  return PreparedArticle(norm(), ArticleFields{"a", title, body, "https://news.example/a", "src", "", "ar", {}});
+}
+}  // namespace
+
+TEST_CASE("anchors: each operator files the words a match cannot do without", "[rules][index]") {
+  auto a = anchors_of(compile("داعش"));
+  REQUIRE(a);
+  CHECK(a->words == std::vector<std::string>{"داعش"});
+
+  a = anchors_of(compile("\"دير الزور\""));
+  REQUIRE(a);
+  CHECK(sorted(a->words) == sorted({"دير", "ديرالزور"}));  // first word and glued spelling
+
+  a = anchors_of(compile("اغتيال*"));
+  REQUIRE(a);
+  CHECK(a->words.empty());
+  CHECK(a->prefixes == std::vector<std::string>{"اغتيال"});
+
+  a = anchors_of(compile("هجوم OR كمين"));
+  REQUIRE(a);
+  CHECK(sorted(a->words) == sorted({"هجوم", "كمين"}));
+
+  // AND keeps the cheapest child: one long word beats two words.
+  a = anchors_of(compile("(هجوم OR كمين) AND اشتباكات"));
+  REQUIRE(a);
+  CHECK(a->words == std::vector<std::string>{"اشتباكات"});
+  a = anchors_of(compile("داعش NEAR/5 (هجوم OR كمين)"));
+  REQUIRE(a);
+  CHECK(a->words == std::vector<std::string>{"داعش"});
+
+  // Negated children and regexes never anchor; a list anchors on all its entries.
+  a = anchors_of(compile("داعش -القاعدة"));
+  REQUIRE(a);
+  CHECK(a->words == std::vector<std::string>{"داعش"});
+  a = anchors_of(compile("/[0-9]+ قتيلا/ AND هجوم"));
+  REQUIRE(a);
+  CHECK(a->words == std::vector<std::string>{"هجوم"});
+  CHECK_FALSE(anchors_of(compile("/[0-9]+ قتيلا/")));
+  CHECK_FALSE(anchors_of(compile("داعش OR /قتل[ىا]/")));
+  a = anchors_of(compile("@isis"));
+  REQUIRE(a);
+  CHECK(sorted(a->words) == sorted({"داعش", "تنظيم", "تنظيمالدوله", "isis"}));
+}
+
+TEST_CASE("candidate selection matches exactly what evaluating every rule matches", "[rules][index]") {
+  const std::vector<std::string> queries = {
+      "داعش", "\"دير الزور\"", "ديرالزور", "داعش NEAR/5 هجوم", "title:داعش", "body:داعش",
+      "url:news", "source:src AND هجوم", "lang:ar كمين", "@isis AND (هجوم OR كمين)",
+      "داعش -القاعدة", "اغتيال*", "hijack*", "/[0-9]+ قتيلا/", "isis OR daesh", "@cells NEAR/8 @isis",
+      "\"تنظيم الدولة\" AND الرقة", "قتلى NOT (مدنيين OR اطفال)", "اعتقال OR القبض", "cell*",
+  };
+  std::string file = "lists:\n  isis: [داعش, \"تنظيم الدولة\", ISIS]\n  cells: [\"خلايا*\", \"cell*\"]\nrules:\n";
+  for (size_t i = 0; i < queries.size(); ++i) {
+    file += "  - id: r" + std::to_string(i) + "\n    query: '" + queries[i] + "'\n";
+  }
+  auto loaded = load_rules({{"r.yaml", file}}, norm());
+  INFO(loaded.diagnostics.format());
+  REQUIRE(loaded.rules);
+  REQUIRE(loaded.rules->rules.size() == queries.size());
+  const Matcher indexed(loaded.rules);
+  const Matcher every(loaded.rules, MatcherOptions{false});
+  CHECK(indexed.index().always_checked() == 1);  // only the lone regex
+
+  const std::vector<std::pair<std::string, std::string>> articles = {
+      {"القبـ.ـض على عنـ.ـاصر د|عـ.ـش", "هجوم في ريف ديرالزور"},
+      {"كمين لتنظيم الدولة في الرقة", "سقوط 12 قتيلاً"},
+      {"Hijacking attempt", "ISIS cells in the desert"},
+      {"خلايا نائمة لداعش", "عمليات الاغتيالات مستمرة في #دير_الزور"},
+      {"داعش والقاعدة", "قتلى مدنيين"},
+      {"خبر عادي", "طقس مشمس في دمشق"},
+      {"اعتقال قيادي", "قتلى في هجوم"},
+      {"", ""},
+  };
+  size_t total_matches = 0, fewer_candidates = 0;
+  for (const auto& [title, body] : articles) {
+    INFO(title << " / " << body);
+    auto a = article(title, body);
+    std::vector<std::string> got, want;
+    for (const auto& m : indexed.match(a)) got.push_back(m.rule->id);
+    for (const auto& m : every.match(a)) want.push_back(m.rule->id);
+    CHECK(got == want);
+    total_matches += want.size();
+    std::vector<RuleIndex::RuleId> ids;
+    indexed.index().candidates(a, ids);
+    if (ids.size() < queries.size()) ++fewer_candidates;
+    CHECK(ids.size() >= want.size());
+  }
+  CHECK(total_matches >= 15);                      // the articles do exercise the rules
+  CHECK(fewer_candidates == articles.size());      // and the index does narrow every one
+}
+
+TEST_CASE("rules are added and removed one at a time", "[rules][index]") {
+  RuleIndex index;
+  index.add(1, compile("داعش"));
+  index.add(2, compile("هجوم OR داعش"));
+  index.add(3, compile("/قتل/"));
+  index.add(4, compile("اغتيال*"));
+  CHECK(index.size() == 4);
+  std::vector<RuleIndex::RuleId> ids;
+  index.candidates(article("هجوم لداعش", "الاغتيالات"), ids);
+  CHECK(ids == std::vector<RuleIndex::RuleId>{1, 2, 3, 4});
+
+  index.remove(1);
+  index.remove(4);
+  index.remove(99);  // unknown: ignored
+  CHECK(index.size() == 2);
+  index.candidates(article("هجوم لداعش", "الاغتيالات"), ids);
+  CHECK(ids == std::vector<RuleIndex::RuleId>{2, 3});
+  CHECK(index.distinct_keys() == 2);  // هجوم and داعش, still filed by rule 2
+
+  index.add(5, compile("\"دير الزور\""));
+  index.candidates(article("ديرالزور"), ids);
+  CHECK(ids == std::vector<RuleIndex::RuleId>{3, 5});
+  index.add(3, compile("كمين"));  // re-adding an id replaces its anchors
+  CHECK(index.always_checked() == 0);
+  index.candidates(article("ديرالزور"), ids);
+  CHECK(ids == std::vector<RuleIndex::RuleId>{5});
+}
