@@ -17,7 +17,7 @@ const Normalizer& norm() {
 
 std::vector<std::string> token_texts(const ViewText& v) {
   std::vector<std::string> out;
-  for (const auto& t : v.tokens) out.push_back(t.text);
+  for (const auto& t : v.tokens) out.emplace_back(t.text);
   return out;
 }
 
@@ -188,7 +188,7 @@ TEST_CASE("glued pairs: a two-word phrase meets its glued spelling", "[normalize
   auto spaced = norm().normalize("دير الزور");
   REQUIRE(glued.strict.tokens.size() == 1);
   REQUIRE(spaced.strict.tokens.size() == 2);
-  CHECK(glue({spaced.strict.tokens[0].text, spaced.strict.tokens[1].text}) == glued.strict.tokens[0].text);
+  CHECK(glue({std::string(spaced.strict.tokens[0].text), std::string(spaced.strict.tokens[1].text)}) == glued.strict.tokens[0].text);
 }
 
 TEST_CASE("offsets slice back to the original spelling", "[normalize][offsets]") {

@@ -48,7 +48,7 @@ TEST_CASE("seeds: 004 headline yields القبض, عناصر, داعش collapsed
   const std::string headline = lines(seed("004_")).at(0);
   auto n = norm().normalize(headline);
   std::vector<std::string> toks;
-  for (const auto& t : n.view(text::View::collapsed).tokens) toks.push_back(t.text);
+  for (const auto& t : n.view(text::View::collapsed).tokens) toks.emplace_back(t.text);
   for (const char* w : {"القبض", "عناصر", "داعش"}) {
     INFO(w);
     CHECK(std::find(toks.begin(), toks.end(), w) != toks.end());

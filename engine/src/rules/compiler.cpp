@@ -14,7 +14,7 @@ Expected<CompiledNode> compile_words(const std::string& raw, QueryNode::Kind kin
   const text::Normalized n = ctx.normalizer.normalize(raw);
   CompiledNode c;
   c.fields = fields;
-  for (const auto& t : n.strict.tokens) c.words.push_back(t.text);
+  for (const auto& t : n.strict.tokens) c.words.emplace_back(t.text);
   if (c.words.empty()) {
     return Error{"'" + raw + "' has no letters or digits after normalization", offset};
   }

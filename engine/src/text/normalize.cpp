@@ -7,6 +7,7 @@
 #include <unicode/utf8.h>
 
 #include <array>
+#include <cstring>
 
 #include "view_builder.hpp"
 
@@ -93,10 +94,6 @@ inline size_t encode_utf8(char32_t c, char* buf) {
   return 4;
 }
 
-void append_utf8(std::string& out, char32_t c) {
-  char buf[4];
-  out.append(buf, encode_utf8(c, buf));
-}
 
 }  // namespace
 
@@ -113,8 +110,14 @@ struct Normalizer::Tables {
   static constexpr uint32_t kPreDelete = 1u << 17;  // removed by step 2, before NFKC
   static constexpr uint32_t kOne = 1u << 18;        // maps to exactly the BMP char in the low bits
   static constexpr uint32_t kNone = 1u << 19;       // maps to nothing
+  // A mark that step 4 deletes and that composes with nothing (the harakat; not U+0653-0655):
+  // in a segment it changes nothing but the segment's source span.
+  static constexpr uint32_t kInertMark = 1u << 20;
   static constexpr int kPropsShift = 24;            // with kOne: char_props() of that char
   std::vector<uint32_t> fast;
+  // Per BMP code point: its UTF-8 bytes in the low three bytes (first byte lowest) and their
+  // count in the high byte, so one 4-byte store writes any BMP character.
+  std::vector<uint32_t> utf8;
   struct Span {
     uint32_t offset;
     uint8_t length;
@@ -154,6 +157,7 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
     throw NormalizerError(std::string("ICU NFKC_Casefold unavailable: ") + u_errorName(err));
   t.bmp.resize(0x10000);
   t.fast.resize(0x10000);
+  t.utf8.resize(0x10000);
   std::u32string out;
   for (char32_t c = 0; c < 0x10000; ++c) {
     out.clear();
@@ -168,11 +172,19 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
     if (t.nfkc_cf->hasBoundaryBefore(static_cast<UChar32>(c))) f |= Tables::kBoundary;
     if (deleted_before_nfkc(c)) f |= Tables::kPreDelete;
     if (out.empty()) f |= Tables::kNone;
-    if (out.size() == 1 && out[0] < 0x10000) {
+    if (deleted_in_step4(c) && !(f & Tables::kBoundary) && !(c >= 0x0653 && c <= 0x0655)) {
+      f |= Tables::kInertMark;
+    }
+    // kOne is the fast path's licence to copy the character; step 2 deletions never get it.
+    if (out.size() == 1 && out[0] < 0x10000 && !(f & Tables::kPreDelete)) {
       f |= Tables::kOne | static_cast<uint32_t>(out[0]) |
            static_cast<uint32_t>(detail::compute_char_props(out[0])) << Tables::kPropsShift;
     }
     t.fast[c] = f;
+    char buf[4] = {0, 0, 0, 0};
+    const size_t len = c >= 0xD800 && c <= 0xDFFF ? 0 : encode_utf8(c, buf);
+    t.utf8[c] = static_cast<uint32_t>(static_cast<uint8_t>(buf[0])) | static_cast<uint32_t>(static_cast<uint8_t>(buf[1])) << 8 |
+                static_cast<uint32_t>(static_cast<uint8_t>(buf[2])) << 16 | static_cast<uint32_t>(len) << 24;
   }
 }
 
@@ -183,7 +195,7 @@ namespace {
 // Decodes one code point at s[i] (i < n), advancing i; invalid sequences give U+FFFD for each
 // maximal invalid subpart, as ICU's U8_NEXT does. ASCII and two-byte sequences (Arabic) are
 // decoded inline.
-inline char32_t next_code_point(const uint8_t* s, int32_t& i, int32_t n) {
+[[gnu::always_inline]] inline char32_t next_code_point(const uint8_t* s, int32_t& i, int32_t n) {
   const uint8_t b0 = s[i];
   if (b0 < 0x80) {
     ++i;
@@ -201,79 +213,181 @@ inline char32_t next_code_point(const uint8_t* s, int32_t& i, int32_t n) {
 
 }  // namespace
 
-bool Normalizer::strict_view(std::string_view utf8, Normalized& out) const {
-  // Steps 1-6 in one pass. Characters are gathered into normalization segments (a starter and
-  // the characters after it that have no boundary before them); a segment's output inherits
-  // the segment's source span. A one-character BMP segment, by far the most common, is mapped
-  // by one table load; longer segments go through ICU. The builder cuts tokens as characters
-  // arrive. All loop state is local so that it stays in registers.
+bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const {
+  // Text where every character is its own normalization segment and maps to at most one BMP
+  // character (almost all news text): one pass writes the view, its UTF-8 text and its tokens.
+  // Anything else returns false at once, and strict_view() starts over on the general path.
   const Tables& t = *tables_;
   const uint32_t* const fast = t.fast.data();
-  const uint8_t* const props = detail::char_props_table();
-  out.strict.tokens.reserve(utf8.size() / 8 + 4);
-  detail::ViewBuilder w(out.strict, utf8.size());
+  const uint32_t* const utf8_of = t.utf8.data();
+  ViewText& v = out.strict;
+  const size_t cap = utf8.size() + 1;  // a code point is at least one byte
+  v.chars.resize(cap);
+  v.src_begin.resize(cap);
+  v.src_end.resize(cap);
+  v.text.resize(utf8.size() * 3 + 8);  // an invalid byte becomes U+FFFD, three bytes
+  v.tokens.clear();
+  v.tokens.reserve(utf8.size() / 8 + 2);
+  char32_t* const ch = v.chars.data();
+  uint32_t* const sb = v.src_begin.data();
+  uint32_t* const se = v.src_end.data();
+  char* const text = v.text.data();
+  detail::TokenCutter cutter(v);
+  detail::CollapseWatch watch;
   const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
   const auto n = static_cast<int32_t>(utf8.size());
+  size_t o = 0, bytes = 0;
+  uint32_t index = 0;
+  bool segment_has_char = false;  // the open segment wrote one character, at o - 1
+  constexpr uint32_t kSimple = Tables::kOne | Tables::kBoundary;
+  for (int32_t i = 0; i < n; ++index) {
+    const char32_t c = next_code_point(s, i, n);
+    if (c >= 0x10000) return false;
+    const uint32_t f = fast[c];
+    if ((f & kSimple) != kSimple) [[unlikely]] {
+      if (f & Tables::kPreDelete) continue;
+      if (f & Tables::kInertMark) {  // joins the open segment: widen its source span
+        if (segment_has_char) se[o - 1] = index + 1;
+        continue;
+      }
+      if ((f & Tables::kNone) && (f & Tables::kBoundary)) {
+        segment_has_char = false;
+        continue;
+      }
+      return false;
+    }
+    segment_has_char = true;
+    const char32_t m = f & Tables::kCharMask;
+    const auto props = static_cast<uint8_t>(f >> Tables::kPropsShift);
+    ch[o] = m;
+    sb[o] = index;
+    se[o] = index + 1;
+    cutter.feed(o, props, bytes);
+    if (!watch.needed()) {
+      watch.feed(m, props);
+      watch.single_letter_streak(cutter.single_letter_streak());
+    }
+    const uint32_t u = utf8_of[m];
+    std::memcpy(text + bytes, &u, 4);  // the fourth byte is overwritten next or cut off
+    bytes += u >> 24;
+    ++o;
+  }
+  out.original_length = index;
+  cutter.finish(o, bytes);
+  watch.single_letter_streak(cutter.single_letter_streak());
+  v.chars.resize(o);
+  v.src_begin.resize(o);
+  v.src_end.resize(o);
+  v.text.resize(bytes);
+  v.repoint();
+  out.collapsed_may_differ = watch.needed();
+  return true;
+}
 
-  bool pending = false;    // a segment has been started and not yet emitted
-  char32_t first = 0;      // its first character
-  uint32_t first_flags = 0;
-  uint32_t src_first = 0, src_last = 0;  // source offsets of its first and last characters
-  std::u32string multi;    // the whole segment once it has more than one character
+bool Normalizer::strict_view(std::string_view utf8, Normalized& out) const {
+  if (fast_strict_view(utf8, out)) return out.collapsed_may_differ;
+  out = Normalized{};
+  // Two passes. The first maps characters (steps 1-6): characters are grouped into
+  // normalization segments (a starter and the characters after it that have no boundary before
+  // them) and a segment's output inherits the segment's source span. A one-character BMP
+  // segment, by far the most common, is written at once from one table load; when a character
+  // without a boundary arrives, the open segment's output is taken back and the whole segment
+  // goes through ICU when it ends. The second pass cuts tokens and watches for anything the
+  // collapsed view would change.
+  const Tables& t = *tables_;
+  const uint32_t* const fast = t.fast.data();
+  ViewText& v = out.strict;
+  size_t cap = utf8.size() + 64;
+  detail::grow_view(v, cap);
+  char32_t* ch = v.chars.data();
+  uint32_t* sb = v.src_begin.data();
+  uint32_t* se = v.src_end.data();
+  size_t o = 0;
+  auto ensure = [&](size_t extra) {
+    if (o + extra <= cap) return;
+    cap = std::max(cap * 2, o + extra);
+    detail::grow_view(v, cap);
+    ch = v.chars.data();
+    sb = v.src_begin.data();
+    se = v.src_end.data();
+  };
+
+  // The open segment: its output starts at o_seg; it began with seg_first (source seg_src).
+  bool have_seg = false;
+  size_t o_seg = 0;
+  uint32_t seg_src = 0, seg_last = 0;
+  char32_t seg_first = 0;
+  std::u32string multi;  // non-empty: the segment's characters, output not written yet
   std::u32string mapped;
 
-  auto emit_slow = [&] {
-    const uint32_t b = src_first, e = src_last + 1;
-    if (multi.empty() && first < 0x10000) {
-      const auto& span = t.bmp[first];
-      for (uint32_t k = 0; k < span.length; ++k) {
-        const char32_t c = t.pool[span.offset + k];
-        w.push(c, detail::props_of(props, c), b, e);
-      }
-      return;
-    }
-    if (multi.empty()) multi.assign(1, first);
+  auto flush_multi = [&] {
     mapped.clear();
     t.map_segment(multi, mapped);
-    for (char32_t c : mapped) w.push(c, detail::props_of(props, c), b, e);
+    ensure(mapped.size());
+    for (char32_t c : mapped) {
+      ch[o] = c;
+      sb[o] = seg_src;
+      se[o] = seg_last + 1;
+      ++o;
+    }
     multi.clear();
   };
-  auto emit = [&]() __attribute__((always_inline)) {
-    if ((first_flags & Tables::kOne) && multi.empty()) {
-      w.push(first_flags & Tables::kCharMask, static_cast<uint8_t>(first_flags >> Tables::kPropsShift),
-             src_first, src_last + 1);
-    } else if (!(first_flags & Tables::kNone) || !multi.empty()) {
-      emit_slow();
+  auto start_segment = [&](char32_t c, uint32_t f, uint32_t index) __attribute__((always_inline)) {
+    if (!multi.empty()) [[unlikely]] flush_multi();
+    have_seg = true;
+    o_seg = o;
+    seg_src = seg_last = index;
+    seg_first = c;
+    if (f & Tables::kOne) [[likely]] {
+      ch[o] = f & Tables::kCharMask;
+      sb[o] = index;
+      se[o] = index + 1;
+      ++o;
+    } else if (c >= 0x10000) {
+      multi.assign(1, c);  // above the BMP: ICU maps it when the segment ends
+    } else if (!(f & Tables::kNone)) {
+      const auto& span = t.bmp[c];
+      ensure(span.length);
+      for (uint32_t k = 0; k < span.length; ++k) {
+        ch[o] = t.pool[span.offset + k];
+        sb[o] = index;
+        se[o] = index + 1;
+        ++o;
+      }
     }
-  };
-  auto add = [&](char32_t c, uint32_t f, uint32_t index) __attribute__((always_inline)) {
-    if (pending && !(f & Tables::kBoundary)) {
-      if (multi.empty()) multi.assign(1, first);
-      multi += c;
-      src_last = index;
-      return;
-    }
-    if (pending) emit();
-    pending = true;
-    first = c;
-    first_flags = c < 0x10000 ? f : 0;  // above the BMP: never kOne, always the slow path
-    src_first = src_last = index;
   };
 
+  const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
+  const auto n = static_cast<int32_t>(utf8.size());
   uint32_t index = 0;
   for (int32_t i = 0; i < n; ++index) {
     const char32_t c = next_code_point(s, i, n);
     const uint32_t f = c < 0x10000 ? fast[c] : t.flags(c);
     if (f & Tables::kPreDelete) continue;
+    ensure(32);  // the longest single-character expansion is 18
     if (c == 0xFDFC) [[unlikely]] {  // step 2: the rial sign is spelled out
-      for (char32_t r : std::u32string_view(U"\u0631\u064A\u0627\u0644")) add(r, fast[r], index);
+      for (char32_t r : std::u32string_view(U"\u0631\u064A\u0627\u0644")) start_segment(r, fast[r], index);
       continue;
     }
-    add(c, f, index);
+    if ((f & Tables::kBoundary) || !have_seg) [[likely]] {
+      start_segment(c, f, index);
+    } else {  // joins the open segment, whose output is taken back
+      if (multi.empty()) {
+        o = o_seg;
+        multi.assign(1, seg_first);
+      }
+      multi += c;
+      seg_last = index;
+    }
   }
-  if (pending) emit();
+  if (!multi.empty()) flush_multi();
   out.original_length = index;
-  return w.finish();
+  v.chars.resize(o);
+  v.src_begin.resize(o);
+  v.src_end.resize(o);
+
+  // Second pass: UTF-8 text, tokens, and whether the collapsed view may differ.
+  return detail::encode_view_text(v);
 }
 
 Normalized Normalizer::normalize(std::string_view utf8) const {
@@ -293,22 +407,14 @@ std::string Normalizer::normalize_to_string(std::string_view utf8, View view) co
   return out.strict.utf8();
 }
 
-std::string ViewText::utf8() const {
-  std::string out;
-  append_utf8(out, chars);
-  return out;
-}
-
 std::string ViewText::utf8_with_index(std::vector<uint32_t>& byte_to_char) const {
-  std::string out;
-  out.reserve(chars.size() * 2);
   byte_to_char.clear();
+  byte_to_char.reserve(text.size());
+  char buf[4];
   for (size_t i = 0; i < chars.size(); ++i) {
-    const size_t before = out.size();
-    append_utf8(out, chars[i]);
-    byte_to_char.insert(byte_to_char.end(), out.size() - before, static_cast<uint32_t>(i));
+    byte_to_char.insert(byte_to_char.end(), detail::put_utf8(chars[i], buf), static_cast<uint32_t>(i));
   }
-  return out;
+  return text;
 }
 
 bool is_arabic_letter(char32_t c) { return c >= 0x0600 && (char_props(c) & kArabicLetter); }

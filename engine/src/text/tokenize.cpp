@@ -21,12 +21,25 @@ constexpr char32_t kAlef = 0x0627;
 
 struct Builder {
   ViewText v;
+  explicit Builder(size_t expected) {
+    v.chars.reserve(expected);
+    v.src_begin.reserve(expected);
+    v.src_end.reserve(expected);
+  }
   void push(char32_t c, uint32_t b, uint32_t e) {
     v.chars += c;
     v.src_begin.push_back(b);
     v.src_end.push_back(e);
   }
   void copy(const ViewText& from, size_t i) { push(from.chars[i], from.src_begin[i], from.src_end[i]); }
+  void copy_range(const ViewText& from, size_t b, size_t e) {
+    if (b >= e) return;
+    v.chars.append(from.chars, b, e - b);
+    v.src_begin.insert(v.src_begin.end(), from.src_begin.begin() + static_cast<std::ptrdiff_t>(b),
+                       from.src_begin.begin() + static_cast<std::ptrdiff_t>(e));
+    v.src_end.insert(v.src_end.end(), from.src_end.begin() + static_cast<std::ptrdiff_t>(b),
+                     from.src_end.begin() + static_cast<std::ptrdiff_t>(e));
+  }
 };
 
 // Within one run of non-space characters that holds Arabic letters: alef look-alikes between
@@ -64,8 +77,18 @@ size_t repeat_length(const std::u32string& chars, size_t i) {
   return j - i;
 }
 
-ViewText squeeze_repeats(const ViewText& in) {
-  Builder out;
+bool has_squeezable_repeat(const ViewText& in) {
+  for (size_t i = 0; i < in.chars.size();) {
+    const size_t j = i + repeat_length(in.chars, i);
+    if (j - i > 1 && detail::squeezes(in.chars[i], j - i, is_arabic_letter(in.chars[i]))) return true;
+    i = j;
+  }
+  return false;
+}
+
+ViewText squeeze_repeats(ViewText in) {
+  if (!has_squeezable_repeat(in)) return in;
+  Builder out(in.chars.size());
   for (size_t i = 0; i < in.chars.size();) {
     const char32_t c = in.chars[i];
     const size_t j = i + repeat_length(in.chars, i);
@@ -106,7 +129,7 @@ ViewText join_spaced_letters(ViewText in) {
     i = j;
   }
   if (drop.empty()) return in;
-  Builder out;
+  Builder out(in.chars.size());
   for (size_t c = 0; c < in.chars.size(); ++c) {
     if (!drop[c]) out.copy(in, c);
   }
@@ -116,9 +139,11 @@ ViewText join_spaced_letters(ViewText in) {
 
 }  // namespace
 
-void detail::append_token(ViewText& v, size_t begin, size_t end, bool arabic) {
+void detail::append_token(ViewText& v, size_t begin, size_t end, size_t byte_begin, size_t byte_end,
+                          bool arabic) {
   Token& t = v.tokens.emplace_back();
-  append_utf8(t.text, std::u32string_view(v.chars.data() + begin, end - begin));
+  t.byte_begin = static_cast<uint32_t>(byte_begin);
+  t.byte_end = static_cast<uint32_t>(byte_end);
   t.start = v.src_begin[begin];
   t.end = v.src_end[end - 1];
   t.pos = static_cast<uint32_t>(v.tokens.size() - 1);
@@ -133,14 +158,35 @@ void detail::grow_view(ViewText& v, size_t cap) {
   v.src_end.resize(cap);
 }
 
-void tokenize(ViewText& v) {
-  const uint8_t* const props = detail::char_props_table();
+bool detail::encode_view_text(ViewText& v) {
+  const uint8_t* const props = char_props_table();
+  const size_t n = v.chars.size();
+  const char32_t* const chars = v.chars.data();
   v.tokens.clear();
-  v.tokens.reserve(v.chars.size() / 5 + 1);
-  detail::TokenCutter cutter(v);
-  for (size_t i = 0; i < v.chars.size(); ++i) cutter.feed(i, detail::props_of(props, v.chars[i]));
-  cutter.finish(v.chars.size());
+  v.tokens.reserve(n / 5 + 2);
+  v.text.resize(n * 4);
+  char* const out = v.text.data();
+  size_t bytes = 0;
+  TokenCutter cutter(v);
+  CollapseWatch watch;
+  for (size_t k = 0; k < n; ++k) {
+    const char32_t c = chars[k];
+    const uint8_t p = props_of(props, c);
+    cutter.feed(k, p, bytes);
+    if (!watch.needed()) {
+      watch.feed(c, p);
+      watch.single_letter_streak(cutter.single_letter_streak());
+    }
+    bytes += put_utf8(c, out + bytes);
+  }
+  cutter.finish(n, bytes);
+  watch.single_letter_streak(cutter.single_letter_streak());
+  v.text.resize(bytes);
+  v.repoint();
+  return watch.needed();
 }
+
+void tokenize(ViewText& v) { detail::encode_view_text(v); }
 
 bool needs_collapse(const ViewText& s) {
   const uint8_t* const props = detail::char_props_table();
@@ -155,31 +201,43 @@ bool needs_collapse(const ViewText& s) {
 }
 
 ViewText collapse(const ViewText& strict) {
-  Builder runs;
+  // Runs of non-space characters that the collapse rules can change (an Arabic letter, then
+  // something else, then an Arabic letter) go through collapse_run(); everything between them
+  // is copied in bulk.
+  Builder runs(strict.chars.size());
   const size_t n = strict.chars.size();
+  size_t copied = 0;
   for (size_t i = 0; i < n;) {
     if (is_space(strict.chars[i])) {
-      runs.copy(strict, i++);
+      ++i;
       continue;
     }
     size_t j = i;
-    bool arabic = false;
-    while (j < n && !is_space(strict.chars[j])) arabic |= is_arabic_letter(strict.chars[j++]);
-    if (arabic) {
+    bool letter_seen = false, gap = false, changes = false;
+    for (; j < n && !is_space(strict.chars[j]); ++j) {
+      if (is_arabic_letter(strict.chars[j])) {
+        changes |= gap;
+        letter_seen = true;
+      } else if (letter_seen) {
+        gap = true;
+      }
+    }
+    if (changes) {
+      runs.copy_range(strict, copied, i);
       collapse_run(strict, i, j, runs);
-    } else {
-      for (size_t k = i; k < j; ++k) runs.copy(strict, k);
+      copied = j;
     }
     i = j;
   }
-  ViewText squeezed = squeeze_repeats(runs.v);
+  runs.copy_range(strict, copied, n);
+  ViewText squeezed = squeeze_repeats(std::move(runs.v));
   tokenize(squeezed);
   const size_t before_join = squeezed.chars.size();
   ViewText joined = join_spaced_letters(std::move(squeezed));
   if (joined.chars.size() != before_join) {
     // Joining can put repeats side by side ("ا ا ع ش" -> "ااعش"); squeeze them too, or the
     // view would change when collapsed again.
-    joined = squeeze_repeats(joined);
+    joined = squeeze_repeats(std::move(joined));
     tokenize(joined);
   }
   return joined;
@@ -187,40 +245,54 @@ ViewText collapse(const ViewText& strict) {
 
 size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcliticStems],
                        std::string& al_buffer) {
-  struct Prefix {
-    std::string_view letters;  // UTF-8; every letter is two bytes
-    bool also_with_al;         // لل... is ل + ال... with the alef elided
+  // Letters as their two UTF-8 bytes in one integer (lead byte high), so prefixes compare as
+  // small integer arrays. All prefix letters are in U+0621-064A, two bytes each.
+  constexpr auto L = [](char32_t c) {
+    return static_cast<uint16_t>(((0xC0 | (c >> 6)) << 8) | (0x80 | (c & 0x3F)));
   };
-  static constexpr std::array<Prefix, 23> kPrefixes = {{
-      {"\u0648", false}, {"\u0641", false}, {"\u0628", false}, {"\u0644", false},
-      {"\u0643", false},                                          // و ف ب ل ك
-      {"\u0627\u0644", false},                                    // ال
-      {"\u0644\u0644", true},                                     // لل
-      {"\u0648\u0627\u0644", false}, {"\u0641\u0627\u0644", false},  // وال فال
-      {"\u0628\u0627\u0644", false}, {"\u0643\u0627\u0644", false},  // بال كال
-      {"\u0648\u0644\u0644", true},  {"\u0641\u0644\u0644", true},   // ولل فلل
-      {"\u0648\u0628", false}, {"\u0641\u0628", false},              // وب فب
-      {"\u0648\u0644", false}, {"\u0641\u0644", false},              // ول فل
-      {"\u0648\u0643", false}, {"\u0641\u0643", false},              // وك فك
-      {"\u0648\u0628\u0627\u0644", false}, {"\u0641\u0628\u0627\u0644", false},  // وبال فبال
-      {"\u0648\u0643\u0627\u0644", false}, {"\u0641\u0643\u0627\u0644", false},  // وكال فكال
-  }};
-  // A stem needs a prefix of Arabic letters (two bytes each) and at least two more letters.
-  if (token.size() < 6) return 0;
-  // Every prefix starts with و ف ب ل ك or ا; most words start with something else.
-  static constexpr std::string_view kFirst[] = {"\u0648", "\u0641", "\u0628", "\u0644", "\u0643", "\u0627"};
-  const std::string_view first = token.substr(0, 2);
-  if (std::find(std::begin(kFirst), std::end(kFirst), first) == std::end(kFirst)) return 0;
+  constexpr uint16_t waw = L(0x0648), fa = L(0x0641), ba = L(0x0628), lam = L(0x0644),
+                     kaf = L(0x0643), alef = L(0x0627);
+  struct Prefix {
+    uint8_t length;
+    uint16_t letters[4];
+    bool also_with_al;  // لل... is ل + ال... with the alef elided
+  };
+  static constexpr Prefix kPrefixes[] = {
+      {1, {waw}, false}, {1, {fa}, false}, {1, {ba}, false}, {1, {lam}, false}, {1, {kaf}, false},
+      {2, {alef, lam}, false},                                        // ال
+      {2, {lam, lam}, true},                                          // لل
+      {3, {waw, alef, lam}, false}, {3, {fa, alef, lam}, false},      // وال فال
+      {3, {ba, alef, lam}, false},  {3, {kaf, alef, lam}, false},     // بال كال
+      {3, {waw, lam, lam}, true},   {3, {fa, lam, lam}, true},        // ولل فلل
+      {2, {waw, ba}, false}, {2, {fa, ba}, false},                    // وب فب
+      {2, {waw, lam}, false}, {2, {fa, lam}, false},                  // ول فل
+      {2, {waw, kaf}, false}, {2, {fa, kaf}, false},                  // وك فك
+      {4, {waw, ba, alef, lam}, false}, {4, {fa, ba, alef, lam}, false},   // وبال فبال
+      {4, {waw, kaf, alef, lam}, false}, {4, {fa, kaf, alef, lam}, false}, // وكال فكال
+  };
+  // A stem needs a one-letter prefix and three more letters, or a longer prefix and two more.
+  if (token.size() < 8) return 0;
+  uint16_t head[4] = {0, 0, 0, 0};
+  size_t head_letters = 0;
+  for (; head_letters < 4 && 2 * head_letters + 1 < token.size(); ++head_letters) {
+    const auto b0 = static_cast<unsigned char>(token[2 * head_letters]);
+    const auto b1 = static_cast<unsigned char>(token[2 * head_letters + 1]);
+    if (b0 < 0xD8 || b0 > 0xD9 || (b1 & 0xC0) != 0x80) break;
+    head[head_letters] = static_cast<uint16_t>(b0 << 8 | b1);
+  }
+  const uint16_t first = head[0];
+  if (first != waw && first != fa && first != ba && first != lam && first != kaf && first != alef) return 0;
   size_t length = 0;  // in code points
   for (char c : token) length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  if (length < 3) return 0;
   size_t n = 0;
   for (const auto& p : kPrefixes) {
-    const size_t prefix_letters = p.letters.size() / 2;
-    const size_t min_rest = prefix_letters == 1 ? 3 : 2;
-    if (length < prefix_letters + min_rest) continue;
-    if (token.compare(0, p.letters.size(), p.letters) != 0) continue;
-    const std::string_view stem = token.substr(p.letters.size());
+    if (p.letters[0] != first || p.length > head_letters) continue;
+    const size_t min_rest = p.length == 1 ? 3 : 2;
+    if (length < p.length + min_rest) continue;
+    bool same = true;
+    for (size_t k = 1; k < p.length && same; ++k) same = head[k] == p.letters[k];
+    if (!same) continue;
+    const std::string_view stem = token.substr(2 * p.length);
     out[n++] = stem;
     if (p.also_with_al) {
       al_buffer.assign("\u0627\u0644");

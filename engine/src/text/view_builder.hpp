@@ -1,11 +1,10 @@
-// Internal to engine/text: the one-pass machinery behind Normalizer::normalize.
+// Internal to engine/text: the machinery shared by Normalizer::normalize and tokenize().
 //
-// ViewBuilder appends normalized characters with their source spans to a ViewText and, in the
-// same pass, cuts tokens (DESIGN.md 5.7) and watches for anything the collapsed view would
-// change. tokenize() runs the same TokenCutter over an existing view, so both paths cut tokens
-// identically.
+// encode_view_text() writes a view's UTF-8 text and, in the same pass, cuts its tokens
+// (DESIGN.md 5.7) and watches for anything the collapsed view would change; both the strict
+// view and every view built by collapse() go through it, so they cut tokens identically.
 //
-// Not thread-safe; one builder per view being built.
+// Not thread-safe; one cutter per view being built.
 #pragma once
 
 #include <cstdint>
@@ -37,8 +36,9 @@ inline bool squeezes(char32_t c, size_t count, bool arabic) {
   return count > 1 && arabic && (count >= 3 || c == 0x0627);
 }
 
-// Appends the token made of view characters [begin, end); out of line, it runs once a word.
-void append_token(ViewText& v, size_t begin, size_t end, bool arabic);
+// Appends the token made of view characters [begin, end), bytes [byte_begin, byte_end) of the
+// view's text; its text view is set by ViewText::repoint() once the text is complete.
+void append_token(ViewText& v, size_t begin, size_t end, size_t byte_begin, size_t byte_end, bool arabic);
 
 // Grows the three arrays of a view to cap characters; out of line, it runs rarely.
 void grow_view(ViewText& v, size_t cap);
@@ -49,31 +49,32 @@ class TokenCutter {
  public:
   explicit TokenCutter(ViewText& v) : v_(v) {}
 
-  // Character i of the view, of the given properties, has just been appended.
-  [[gnu::always_inline]] void feed(size_t i, uint8_t props) {
+  // Character i of the view, of the given properties, starts at byte `byte` of the view text.
+  [[gnu::always_inline]] void feed(size_t i, uint8_t props, size_t byte) {
     const CharClass cls = class_of(props);
     if (open_) {
       if (cls == cls_ || cls == CharClass::mark) return;
-      close(i);
+      close(i, byte);
     }
     if (cls == CharClass::letter || cls == CharClass::digit) {
       open_ = true;
       cls_ = cls;
       begin_ = i;
+      byte_begin_ = byte;
       arabic_ = (props & kArabicLetter) != 0;
     }
   }
-  // The view ends at n characters.
-  void finish(size_t n) {
-    if (open_) close(n);
+  // The view ends at n characters, `bytes` bytes.
+  void finish(size_t n, size_t bytes) {
+    if (open_) close(n, bytes);
   }
   // Number of single-Arabic-letter tokens in a row so far (ending at the last closed token).
   size_t single_letter_streak() const { return singles_; }
 
  private:
-  void close(size_t end) {
+  void close(size_t end, size_t byte_end) {
     open_ = false;
-    append_token(v_, begin_, end, arabic_);
+    append_token(v_, begin_, end, byte_begin_, byte_end, arabic_);
     singles_ = arabic_ && end - begin_ == 1 ? singles_ + 1 : 0;
   }
 
@@ -82,6 +83,7 @@ class TokenCutter {
   bool arabic_ = false;
   CharClass cls_ = CharClass::other;
   size_t begin_ = 0;
+  size_t byte_begin_ = 0;
   size_t singles_ = 0;
 };
 
@@ -118,51 +120,32 @@ class CollapseWatch {
   size_t repeat_ = 0;
 };
 
-// Appends characters to a view, growing its three arrays together; they are sized up front
-// and trimmed by finish(), so the common case is three stores.
-class ViewBuilder {
- public:
-  ViewBuilder(ViewText& v, size_t expected) : v_(v), cutter_(v) { grow(expected + 16); }
+// Encodes c (a valid code point, not a surrogate) at p, returning the number of bytes.
+[[gnu::always_inline]] inline size_t put_utf8(char32_t c, char* p) {
+  if (c < 0x80) {
+    p[0] = static_cast<char>(c);
+    return 1;
+  }
+  if (c < 0x800) {
+    p[0] = static_cast<char>(0xC0 | (c >> 6));
+    p[1] = static_cast<char>(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    p[0] = static_cast<char>(0xE0 | (c >> 12));
+    p[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    p[2] = static_cast<char>(0x80 | (c & 0x3F));
+    return 3;
+  }
+  p[0] = static_cast<char>(0xF0 | (c >> 18));
+  p[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+  p[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  p[3] = static_cast<char>(0x80 | (c & 0x3F));
+  return 4;
+}
 
-  [[gnu::always_inline]] void push(char32_t c, uint8_t props, uint32_t src_begin,
-                                   uint32_t src_end) {
-    if (n_ == cap_) grow(cap_ * 2);
-    chars_[n_] = c;
-    begin_[n_] = src_begin;
-    end_[n_] = src_end;
-    cutter_.feed(n_, props);
-    if (!watch_.needed()) {
-      watch_.feed(c, props);
-      watch_.single_letter_streak(cutter_.single_letter_streak());
-    }
-    ++n_;
-  }
-  // Trims the arrays, closes the last token and returns whether collapsing may change the view.
-  bool finish() {
-    v_.chars.resize(n_);
-    v_.src_begin.resize(n_);
-    v_.src_end.resize(n_);
-    cutter_.finish(n_);
-    watch_.single_letter_streak(cutter_.single_letter_streak());
-    return watch_.needed();
-  }
-
- private:
-  void grow(size_t cap) {
-    grow_view(v_, cap);
-    chars_ = v_.chars.data();
-    begin_ = v_.src_begin.data();
-    end_ = v_.src_end.data();
-    cap_ = cap;
-  }
-  ViewText& v_;
-  TokenCutter cutter_;
-  CollapseWatch watch_;
-  char32_t* chars_ = nullptr;
-  uint32_t* begin_ = nullptr;
-  uint32_t* end_ = nullptr;
-  size_t n_ = 0;
-  size_t cap_ = 0;
-};
+// Writes v.text from v.chars and cuts v.tokens (replacing both); returns whether the collapsed
+// view may differ from this one (meaningful for the strict view).
+bool encode_view_text(ViewText& v);
 
 }  // namespace rasd::text::detail

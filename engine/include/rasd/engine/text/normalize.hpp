@@ -23,7 +23,9 @@ enum class View { strict, collapsed };
 const char* view_name(View v);
 
 struct Token {
-  std::string text;    // normalized, UTF-8
+  std::string_view text;  // normalized, UTF-8: a view into its ViewText::text
+  uint32_t byte_begin = 0;  // the same as offsets into ViewText::text
+  uint32_t byte_end = 0;
   uint32_t start = 0;  // code-point offset of the first original character
   uint32_t end = 0;    // one past the last original character
   uint32_t pos = 0;    // index in its view's token sequence
@@ -32,14 +34,39 @@ struct Token {
   bool arabic = false;
 };
 
-// One view of a text: normalized code points with their source spans, and its tokens.
+// One view of a text: normalized code points with their source spans, the same text as
+// UTF-8, and its tokens, whose text points into `text` (copies and moves re-point them).
 struct ViewText {
   std::u32string chars;
   std::vector<uint32_t> src_begin;  // per char, original code-point offset
   std::vector<uint32_t> src_end;
+  std::string text;                 // chars as UTF-8
   std::vector<Token> tokens;
 
-  std::string utf8() const;
+  ViewText() = default;
+  ViewText(const ViewText& o) : chars(o.chars), src_begin(o.src_begin), src_end(o.src_end), text(o.text), tokens(o.tokens) { repoint(); }
+  ViewText(ViewText&& o) noexcept
+      : chars(std::move(o.chars)), src_begin(std::move(o.src_begin)), src_end(std::move(o.src_end)),
+        text(std::move(o.text)), tokens(std::move(o.tokens)) { repoint(); }
+  ViewText& operator=(const ViewText& o) {
+    if (this != &o) *this = ViewText(o);
+    return *this;
+  }
+  ViewText& operator=(ViewText&& o) noexcept {
+    chars = std::move(o.chars);
+    src_begin = std::move(o.src_begin);
+    src_end = std::move(o.src_end);
+    text = std::move(o.text);
+    tokens = std::move(o.tokens);
+    repoint();
+    return *this;
+  }
+  // Points every token's text at its bytes of `text`.
+  void repoint() {
+    for (auto& t : tokens) t.text = std::string_view(text).substr(t.byte_begin, t.byte_end - t.byte_begin);
+  }
+
+  std::string utf8() const { return text; }
   // Normalized text as UTF-8 plus, per byte, the index of the char it belongs to; for regexes.
   std::string utf8_with_index(std::vector<uint32_t>& byte_to_char) const;
 };
@@ -51,6 +78,7 @@ struct Normalized {
   // view then saves building, storing and indexing a copy. Read views through view().
   ViewText collapsed;
   bool collapsed_is_strict = false;
+  bool collapsed_may_differ = false;  // internal to the Normalizer
 
   const ViewText& view(View v) const {
     return v == View::strict || collapsed_is_strict ? strict : collapsed;
@@ -81,10 +109,13 @@ class Normalizer {
   std::unique_ptr<Tables> tables_;
   // Builds out.strict with its tokens; returns whether the collapsed view may differ.
   bool strict_view(std::string_view utf8, Normalized& out) const;
+  // The same for common text in one pass; false (out unspecified) when the text needs the
+  // general path.
+  bool fast_strict_view(std::string_view utf8, Normalized& out) const;
 };
 
 // Splits a view into tokens (DESIGN.md 5.7): on white space and punctuation, at letter/digit
-// boundaries; "_" inside a hashtag is a space.
+// boundaries; "_" inside a hashtag is a space. Also rebuilds view.text from view.chars.
 void tokenize(ViewText& view);
 
 // Builds the collapsed view from the strict one (DESIGN.md section 5, "Collapsed view").
