@@ -113,6 +113,7 @@ struct Normalizer::Tables {
   // A mark that step 4 deletes and that composes with nothing (the harakat; not U+0653-0655):
   // in a segment it changes nothing but the segment's source span.
   static constexpr uint32_t kInertMark = 1u << 20;
+  static constexpr int kCategoryShift = 21;  // with kOne: detail::watch_category() of the char
   static constexpr int kPropsShift = 24;            // with kOne: char_props() of that char
   std::vector<uint32_t> fast;
   // Per BMP code point: its UTF-8 bytes in the low three bytes (first byte lowest) and their
@@ -177,8 +178,9 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
     }
     // kOne is the fast path's licence to copy the character; step 2 deletions never get it.
     if (out.size() == 1 && out[0] < 0x10000 && !(f & Tables::kPreDelete)) {
-      f |= Tables::kOne | static_cast<uint32_t>(out[0]) |
-           static_cast<uint32_t>(detail::compute_char_props(out[0])) << Tables::kPropsShift;
+      const uint8_t props = detail::compute_char_props(out[0]);
+      f |= Tables::kOne | static_cast<uint32_t>(out[0]) | static_cast<uint32_t>(props) << Tables::kPropsShift |
+           static_cast<uint32_t>(detail::watch_category(out[0], props)) << Tables::kCategoryShift;
     }
     t.fast[c] = f;
     char buf[4] = {0, 0, 0, 0};
@@ -264,7 +266,7 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
     se[o] = index + 1;
     cutter.feed(o, props, bytes);
     if (!watch.needed()) {
-      watch.feed(m, props);
+      watch.feed(m, static_cast<uint8_t>((f >> Tables::kCategoryShift) & 3));
       watch.single_letter_streak(cutter.single_letter_streak());
     }
     const uint32_t u = utf8_of[m];
@@ -279,7 +281,6 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   v.src_begin.resize(o);
   v.src_end.resize(o);
   v.text.resize(bytes);
-  v.repoint();
   out.collapsed_may_differ = watch.needed();
   return true;
 }

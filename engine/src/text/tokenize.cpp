@@ -142,6 +142,9 @@ ViewText join_spaced_letters(ViewText in) {
 void detail::append_token(ViewText& v, size_t begin, size_t end, size_t byte_begin, size_t byte_end,
                           bool arabic) {
   Token& t = v.tokens.emplace_back();
+  // The text buffer is sized before tokens are cut and only shrinks afterwards, so the view
+  // stays valid.
+  t.text = std::string_view(v.text.data() + byte_begin, byte_end - byte_begin);
   t.byte_begin = static_cast<uint32_t>(byte_begin);
   t.byte_end = static_cast<uint32_t>(byte_end);
   t.start = v.src_begin[begin];
@@ -174,7 +177,7 @@ bool detail::encode_view_text(ViewText& v) {
     const uint8_t p = props_of(props, c);
     cutter.feed(k, p, bytes);
     if (!watch.needed()) {
-      watch.feed(c, p);
+      watch.feed(c, watch_category(c, p));
       watch.single_letter_streak(cutter.single_letter_streak());
     }
     bytes += put_utf8(c, out + bytes);
@@ -182,7 +185,6 @@ bool detail::encode_view_text(ViewText& v) {
   cutter.finish(n, bytes);
   watch.single_letter_streak(cutter.single_letter_streak());
   v.text.resize(bytes);
-  v.repoint();
   return watch.needed();
 }
 
@@ -191,7 +193,7 @@ void tokenize(ViewText& v) { detail::encode_view_text(v); }
 bool needs_collapse(const ViewText& s) {
   const uint8_t* const props = detail::char_props_table();
   detail::CollapseWatch watch;
-  for (char32_t c : s.chars) watch.feed(c, detail::props_of(props, c));
+  for (char32_t c : s.chars) watch.feed(c, detail::watch_category(c, detail::props_of(props, c)));
   size_t singles = 0;
   for (const auto& t : s.tokens) {
     singles = t.arabic && t.char_end - t.char_begin == 1 ? singles + 1 : 0;

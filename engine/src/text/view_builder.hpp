@@ -87,35 +87,42 @@ class TokenCutter {
   size_t singles_ = 0;
 };
 
+// What the collapse watch needs to know of a character: white space, an Arabic letter, or
+// anything else.
+enum WatchCategory : uint8_t { kCatSpace = 0, kCatArabic = 1, kCatOther = 2 };
+inline uint8_t watch_category(char32_t c, uint8_t props) {
+  if (is_space_props(c, props)) return kCatSpace;
+  if (c >= 0x0600 && (props & kArabicLetter)) return kCatArabic;
+  return kCatOther;
+}
+
 // Whether the collapsed view could differ from the strict one, decided character by
 // character (see needs_collapse() for the rule). Conservative: true means "maybe".
+// The gap rule (inside a run of non-space characters, an Arabic letter, then something else,
+// then an Arabic letter) is a four-state automaton, one table load per character; repeats are
+// checked only when a character equals the one before it.
 class CollapseWatch {
  public:
-  [[gnu::always_inline]] void feed(char32_t c, uint8_t props) {
-    if (is_space_props(c, props)) {
-      in_run_after_arabic_ = gap_ = false;
-      last_ = 0;
-      return;
+  [[gnu::always_inline]] void feed(char32_t c, uint8_t category) {
+    // States: 0 no Arabic letter yet in this run, 1 after one, 2 after one and then something
+    // else, 3 a gap was closed by an Arabic letter (final).
+    static constexpr uint8_t kNext[4][3] = {{0, 1, 0}, {0, 1, 2}, {0, 3, 2}, {3, 3, 3}};
+    state_ = kNext[state_][category];
+    if (c == last_) [[unlikely]] {
+      if (category == kCatArabic && squeezes(c, ++repeat_, true)) flagged_ = true;
+    } else {
+      repeat_ = 1;
     }
-    const bool arabic = c >= 0x0600 && (props & kArabicLetter);
-    repeat_ = c == last_ ? repeat_ + 1 : 1;
-    last_ = c;
-    if (arabic) {
-      if (gap_ || squeezes(c, repeat_, true)) needed_ = true;
-      in_run_after_arabic_ = true;
-    } else if (in_run_after_arabic_) {
-      gap_ = true;
-    }
+    last_ = category == kCatSpace ? 0 : c;
   }
   void single_letter_streak(size_t n) {
-    if (n >= 3) needed_ = true;
+    if (n >= 3) flagged_ = true;
   }
-  bool needed() const { return needed_; }
+  bool needed() const { return flagged_ || state_ == 3; }
 
  private:
-  bool needed_ = false;
-  bool in_run_after_arabic_ = false;  // inside a run, an Arabic letter seen
-  bool gap_ = false;                  // ... and then a non-letter
+  uint8_t state_ = 0;
+  bool flagged_ = false;
   char32_t last_ = 0;
   size_t repeat_ = 0;
 };
