@@ -42,9 +42,12 @@ TEST_CASE("anchors: each operator files the words a match cannot do without", "[
   REQUIRE(a);
   CHECK(a->words == std::vector<std::string>{"داعش"});
 
-  a = anchors_of(compile("\"دير الزور\""));
-  REQUIRE(a);
-  CHECK(sorted(a->words) == sorted({"دير", "ديرالزور"}));  // first word and glued spelling
+  // A phrase needs its first and its second word, or its glued spelling.
+  auto g = anchor_groups_of(compile("\"دير الزور\""));
+  REQUIRE(g);
+  REQUIRE(g->size() == 2);
+  CHECK(sorted((*g)[0].words) == sorted({"دير", "ديرالزور"}));
+  CHECK(sorted((*g)[1].words) == sorted({"الزور", "ديرالزور"}));
 
   a = anchors_of(compile("اغتيال*"));
   REQUIRE(a);
@@ -74,7 +77,15 @@ TEST_CASE("anchors: each operator files the words a match cannot do without", "[
   CHECK_FALSE(anchors_of(compile("داعش OR /قتل[ىا]/")));
   a = anchors_of(compile("@isis"));
   REQUIRE(a);
-  CHECK(sorted(a->words) == sorted({"داعش", "تنظيم", "تنظيمالدوله", "isis"}));
+  CHECK(sorted(a->words) == sorted({"داعش", "الدوله", "تنظيمالدوله", "isis"}));
+
+  // AND files every child, cheapest first, at most kMaxGroups; a negation adds none.
+  g = anchor_groups_of(compile("هجوم AND اشتباكات AND (كمين OR قصف) AND اغتيال* AND -القاعدة"));
+  REQUIRE(g);
+  REQUIRE(g->size() == kMaxGroups);
+  CHECK((*g)[0].words == std::vector<std::string>{"اشتباكات"});
+  CHECK((*g)[1].words == std::vector<std::string>{"هجوم"});
+  CHECK(sorted((*g)[2].words) == sorted({"كمين", "قصف"}));
 }
 
 TEST_CASE("candidate selection matches exactly what evaluating every rule matches", "[rules][index]") {
@@ -122,6 +133,21 @@ TEST_CASE("candidate selection matches exactly what evaluating every rule matche
   }
   CHECK(total_matches >= 15);                      // the articles do exercise the rules
   CHECK(fewer_candidates == articles.size());      // and the index does narrow every one
+}
+
+TEST_CASE("a rule is a candidate only when every one of its groups is met", "[rules][index]") {
+  RuleIndex index;
+  index.add(7, compile("داعش AND الرقة"));
+  index.add(8, compile("\"دير الزور\""));
+  std::vector<RuleIndex::RuleId> ids;
+  index.candidates(article("هجوم لداعش"), ids);
+  CHECK(ids.empty());  // الرقة is missing
+  index.candidates(article("هجوم لداعش", "في الرقة"), ids);
+  CHECK(ids == std::vector<RuleIndex::RuleId>{7});
+  index.candidates(article("دير في الزور"), ids);  // both words, not in a row: a candidate still
+  CHECK(ids == std::vector<RuleIndex::RuleId>{8});
+  index.candidates(article("الزور"), ids);
+  CHECK(ids.empty());
 }
 
 TEST_CASE("rules are added and removed one at a time", "[rules][index]") {

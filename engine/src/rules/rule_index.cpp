@@ -11,7 +11,7 @@ size_t code_points(std::string_view s) {
   return n;
 }
 
-// Expected cost of requiring these anchors: how many candidates they are likely to bring in.
+// Expected cost of requiring a group: how many articles are likely to hold one of its keys.
 // Short words are common and prefixes match many words, so both cost more.
 double cost(const Anchors& a) {
   double c = 0;
@@ -20,21 +20,27 @@ double cost(const Anchors& a) {
   return c;
 }
 
-void erase_id(std::vector<RuleIndex::RuleId>& v, RuleIndex::RuleId id) {
-  v.erase(std::remove(v.begin(), v.end(), id), v.end());
+void sort_by_cost(AnchorGroups& groups) {
+  std::stable_sort(groups.begin(), groups.end(),
+                   [](const Anchors& a, const Anchors& b) { return cost(a) < cost(b); });
 }
 
 }  // namespace
 
-std::optional<Anchors> anchors_of(const CompiledNode& n) {
+std::optional<AnchorGroups> anchor_groups_of(const CompiledNode& n) {
   using K = QueryNode::Kind;
   switch (n.kind) {
     case K::term:
-      return Anchors{{n.words[0]}, {}};
-    case K::phrase:
-      return Anchors{{n.words[0], n.glued}, {}};
+      return AnchorGroups{{{n.words[0]}, {}}};
+    case K::phrase: {
+      // Either the words in a row (the first may carry proclitics, so its key is its stem) or
+      // the glued spelling.
+      AnchorGroups g{{{n.words[0], n.glued}, {}}};
+      if (n.words.size() > 1) g.push_back({{n.words[1], n.glued}, {}});
+      return g;
+    }
     case K::prefix:
-      return Anchors{{}, {n.words[0]}};
+      return AnchorGroups{{{}, {n.words[0]}}};
     case K::any_of: {
       Anchors all;
       for (const auto& c : n.children) {
@@ -43,22 +49,20 @@ std::optional<Anchors> anchors_of(const CompiledNode& n) {
         all.words.insert(all.words.end(), a->words.begin(), a->words.end());
         all.prefixes.insert(all.prefixes.end(), a->prefixes.begin(), a->prefixes.end());
       }
-      return all;
+      return AnchorGroups{std::move(all)};
     }
     case K::all_of:
     case K::near: {
-      std::optional<Anchors> best;
-      double best_cost = 0;
+      AnchorGroups all;
       for (const auto& c : n.children) {
-        auto a = anchors_of(c);
-        if (!a) continue;
-        const double k = cost(*a);
-        if (!best || k < best_cost) {
-          best = std::move(a);
-          best_cost = k;
-        }
+        auto g = anchor_groups_of(c);
+        if (!g) continue;
+        all.insert(all.end(), std::make_move_iterator(g->begin()), std::make_move_iterator(g->end()));
       }
-      return best;
+      if (all.empty()) return std::nullopt;
+      sort_by_cost(all);
+      if (all.size() > kMaxGroups) all.resize(kMaxGroups);
+      return all;
     }
     case K::regex:
     case K::negation:
@@ -68,87 +72,123 @@ std::optional<Anchors> anchors_of(const CompiledNode& n) {
   return std::nullopt;
 }
 
+std::optional<Anchors> anchors_of(const CompiledNode& n) {
+  auto g = anchor_groups_of(n);
+  if (!g) return std::nullopt;
+  sort_by_cost(*g);
+  return std::move(g->front());
+}
+
+uint64_t RuleIndex::prefix_key(std::string_view p, size_t& length) {
+  size_t bytes = 0;
+  length = 0;
+  while (length < kPrefixHead && bytes < p.size()) {
+    const auto b = static_cast<unsigned char>(p[bytes]);
+    bytes += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    ++length;
+  }
+  return key_hash(p.substr(0, std::min(bytes, p.size())));
+}
+
 void RuleIndex::add(RuleId id, const CompiledNode& query) {
   remove(id);
-  auto anchors = anchors_of(query);
-  if (!anchors) {
-    always_.push_back(id);
-  } else {
-    for (const auto& w : anchors->words) {
-      auto& posting = by_word_[key_hash(w)];
-      if (posting.empty() || posting.back() != id) posting.push_back(id);
-    }
-    for (const auto& p : anchors->prefixes) {
-      const uint64_t h = key_head(p);
-      if (h == 0) {  // the compiler never makes one-letter prefixes; check it anyway
-        anchors.reset();
-        always_.push_back(id);
-        break;
+  auto groups = anchor_groups_of(query);
+  if (groups) {
+    // The compiler never makes one-letter prefixes; a group with one could not be filed.
+    for (const auto& g : *groups) {
+      for (const auto& p : g.prefixes) {
+        size_t length = 0;
+        prefix_key(p, length);
+        if (length < 2) groups.reset();
       }
-      by_prefix_head_[h].emplace_back(p, id);
+      if (!groups) break;
     }
   }
-  filed_.emplace(id, std::move(anchors));
+  if (!groups) {
+    always_.push_back(id);
+  } else {
+    for (uint8_t gi = 0; gi < groups->size(); ++gi) {
+      const Anchors& g = (*groups)[gi];
+      for (const auto& w : g.words) by_word_.add(key_hash(w), {id, gi});
+      for (const auto& p : g.prefixes) {
+        size_t length = 0;
+        by_prefix_.add(prefix_key(p, length), {p, id, gi});
+        if (length < kPrefixHead) ++short_prefixes_[length];
+      }
+    }
+    if (all_groups_.size() <= id) all_groups_.resize(id + 1, 0);
+    all_groups_[id] = static_cast<uint8_t>((1u << groups->size()) - 1);
+  }
+  filed_.emplace(id, std::move(groups));
 }
 
 void RuleIndex::remove(RuleId id) {
   auto it = filed_.find(id);
   if (it == filed_.end()) return;
   if (!it->second) {
-    erase_id(always_, id);
+    always_.erase(std::remove(always_.begin(), always_.end(), id), always_.end());
   } else {
-    for (const auto& w : it->second->words) {
-      auto p = by_word_.find(key_hash(w));
-      if (p == by_word_.end()) continue;
-      erase_id(p->second, id);
-      if (p->second.empty()) by_word_.erase(p);
+    for (const auto& g : *it->second) {
+      for (const auto& w : g.words) by_word_.remove_if(key_hash(w), [&](const Posting& e) { return e.id == id; });
+      for (const auto& p : g.prefixes) {
+        size_t length = 0;
+        const uint64_t key = prefix_key(p, length);
+        size_t removed = 0;
+        by_prefix_.remove_if(key, [&](const PrefixPosting& e) {
+          const bool match = e.id == id && e.prefix == p;
+          removed += match;
+          return match;
+        });
+        if (length < kPrefixHead) short_prefixes_[length] -= std::min(removed, short_prefixes_[length]);
+      }
     }
-    for (const auto& pre : it->second->prefixes) {
-      auto p = by_prefix_head_.find(key_head(pre));
-      if (p == by_prefix_head_.end()) continue;
-      auto& v = p->second;
-      v.erase(std::remove_if(v.begin(), v.end(), [&](const auto& e) { return e.second == id; }), v.end());
-      if (v.empty()) by_prefix_head_.erase(p);
-    }
+    all_groups_[id] = 0;
   }
   filed_.erase(it);
 }
 
-void RuleIndex::collect(std::string_view key, uint64_t hash, std::vector<RuleId>& out) const {
-  if (auto it = by_word_.find(hash); it != by_word_.end()) {
-    out.insert(out.end(), it->second.begin(), it->second.end());
+void RuleIndex::collect(std::string_view key, uint64_t hash, std::vector<uint8_t>& met,
+                        std::vector<RuleId>& touched) const {
+  auto mark = [&](RuleId id, uint8_t group) {
+    if (met[id] == 0) touched.push_back(id);
+    met[id] |= static_cast<uint8_t>(1u << group);
+  };
+  if (const auto* list = by_word_.find(hash)) {
+    for (const auto& p : *list) mark(p.id, p.group);
   }
-  if (by_prefix_head_.empty()) return;
-  const uint64_t h = key_head(key);
-  if (h == 0) return;
-  if (auto it = by_prefix_head_.find(h); it != by_prefix_head_.end()) {
-    for (const auto& [prefix, id] : it->second) {
-      if (key.compare(0, prefix.size(), prefix) == 0) out.push_back(id);
+  if (by_prefix_.empty()) return;
+  // Probe the key's head of each prefix length in use: 2, 3 (when short prefixes are filed)
+  // and kPrefixHead code points.
+  size_t bytes = 0;
+  for (size_t length = 1; length <= kPrefixHead && bytes < key.size(); ++length) {
+    const auto b = static_cast<unsigned char>(key[bytes]);
+    bytes += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+    if (bytes > key.size()) return;
+    if (length < 2 || (length < kPrefixHead && short_prefixes_[length] == 0)) continue;
+    if (const auto* list = by_prefix_.find(key_hash(key.substr(0, bytes)))) {
+      for (const auto& p : *list) {
+        if (key.compare(0, p.prefix.size(), p.prefix) == 0) mark(p.id, p.group);
+      }
     }
   }
 }
 
 void RuleIndex::candidates(const PreparedArticle& article, std::vector<RuleId>& out) const {
-  out.assign(always_.begin(), always_.end());
+  std::vector<uint8_t> met(all_groups_.size(), 0);  // per id: the groups met so far
+  std::vector<RuleId> touched;
   for (size_t f = 0; f < kFieldCount; ++f) {
     const PreparedField& pf = article.field(f);
     for (size_t v = 0; v < 2; ++v) {
       if (v == 1 && pf.normalized.collapsed_is_strict) break;
       const KeyIndex& index = pf.views[v].index;
-      for (size_t k = 0; k < index.size(); ++k) collect(index.key(k), index.hash(k), out);
+      for (size_t k = 0; k < index.size(); ++k) collect(index.key(k), index.hash(k), met, touched);
     }
   }
-  // Ids come in key order with repeats; a bit per filed id sorts and dedups them in one pass.
-  if (out.empty()) return;
-  const RuleId top = *std::max_element(out.begin(), out.end());
-  std::vector<uint64_t> bits(top / 64 + 1, 0);
-  for (const RuleId id : out) bits[id / 64] |= uint64_t{1} << (id % 64);
-  out.clear();
-  for (size_t w = 0; w < bits.size(); ++w) {
-    for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
-      out.push_back(static_cast<RuleId>(w * 64 + static_cast<size_t>(__builtin_ctzll(b))));
-    }
+  out.assign(always_.begin(), always_.end());
+  for (const RuleId id : touched) {
+    if (met[id] == all_groups_[id]) out.push_back(id);
   }
+  std::sort(out.begin(), out.end());
 }
 
 }  // namespace rasd::rules

@@ -114,6 +114,7 @@ struct Normalizer::Tables {
   // in a segment it changes nothing but the segment's source span.
   static constexpr uint32_t kInertMark = 1u << 20;
   static constexpr int kCategoryShift = 21;  // with kOne: detail::watch_category() of the char
+  static constexpr int kClassShift = 30;     // with kOne: detail::class_of() of the char
   static constexpr int kPropsShift = 24;            // with kOne: char_props() of that char
   std::vector<uint32_t> fast;
   // Per BMP code point: its UTF-8 bytes in the low three bytes (first byte lowest) and their
@@ -179,7 +180,9 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
     // kOne is the fast path's licence to copy the character; step 2 deletions never get it.
     if (out.size() == 1 && out[0] < 0x10000 && !(f & Tables::kPreDelete)) {
       const uint8_t props = detail::compute_char_props(out[0]);
+      const auto cls = static_cast<uint32_t>(detail::class_of(props));
       f |= Tables::kOne | static_cast<uint32_t>(out[0]) | static_cast<uint32_t>(props) << Tables::kPropsShift |
+           cls << Tables::kClassShift |
            static_cast<uint32_t>(detail::watch_category(out[0], props)) << Tables::kCategoryShift;
     }
     t.fast[c] = f;
@@ -264,7 +267,7 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
     ch[o] = m;
     sb[o] = index;
     se[o] = index + 1;
-    cutter.feed(o, props, bytes);
+    cutter.feed(o, static_cast<detail::CharClass>(f >> Tables::kClassShift), (props & kArabicLetter) != 0, bytes);
     if (!watch.needed()) {
       watch.feed(m, static_cast<uint8_t>((f >> Tables::kCategoryShift) & 3));
       watch.single_letter_streak(cutter.single_letter_streak());

@@ -51,37 +51,35 @@ class TokenCutter {
 
   // Character i of the view, of the given properties, starts at byte `byte` of the view text.
   [[gnu::always_inline]] void feed(size_t i, uint8_t props, size_t byte) {
-    const CharClass cls = class_of(props);
-    if (open_) {
-      if (cls == cls_ || cls == CharClass::mark) return;
-      close(i, byte);
-    }
-    if (cls == CharClass::letter || cls == CharClass::digit) {
-      open_ = true;
-      cls_ = cls;
+    feed(i, class_of(props), (props & kArabicLetter) != 0, byte);
+  }
+  [[gnu::always_inline]] void feed(size_t i, CharClass cls, bool arabic, size_t byte) {
+    if (cls == cur_ || cls == CharClass::mark) return;  // a mark extends an open token only
+    if (cur_ != CharClass::other) close(i, byte);
+    cur_ = cls;
+    if (cls != CharClass::other) {
       begin_ = i;
       byte_begin_ = byte;
-      arabic_ = (props & kArabicLetter) != 0;
+      arabic_ = arabic;
     }
   }
   // The view ends at n characters, `bytes` bytes.
   void finish(size_t n, size_t bytes) {
-    if (open_) close(n, bytes);
+    if (cur_ != CharClass::other) close(n, bytes);
   }
   // Number of single-Arabic-letter tokens in a row so far (ending at the last closed token).
   size_t single_letter_streak() const { return singles_; }
 
  private:
   void close(size_t end, size_t byte_end) {
-    open_ = false;
+    cur_ = CharClass::other;
     append_token(v_, begin_, end, byte_begin_, byte_end, arabic_);
     singles_ = arabic_ && end - begin_ == 1 ? singles_ + 1 : 0;
   }
 
   ViewText& v_;
-  bool open_ = false;
+  CharClass cur_ = CharClass::other;  // of the open token; other when none is open
   bool arabic_ = false;
-  CharClass cls_ = CharClass::other;
   size_t begin_ = 0;
   size_t byte_begin_ = 0;
   size_t singles_ = 0;
