@@ -243,7 +243,7 @@ std::string make_rules(const Vocabulary& v, size_t n, std::mt19937_64& rng) {
 }
 
 struct RunResult {
-  double seconds = 0, prepare_seconds = 0;
+  double seconds = 0, prepare_seconds = 0, select_seconds = 0;
   size_t articles = 0, matches = 0, candidates = 0;
 };
 
@@ -268,7 +268,9 @@ RunResult run_articles(const rasd::text::Normalizer& norm, const rasd::rules::Ma
   if (m.index().size() > 0) {
     for (size_t i = 0; i < r.articles; ++i) {
       const rasd::rules::PreparedArticle a(norm, articles[i]);
+      const auto t2 = Clock::now();
       m.index().candidates(a, ids);
+      r.select_seconds += seconds_since(t2);
       r.candidates += ids.size();
     }
   }
@@ -344,9 +346,10 @@ int main(int argc, char** argv) {
     std::printf("candidate selection on:  %8.0f articles/s (%zu articles, %.1f candidates and %.2f matches per article)\n",
                 on_rate, on.articles, static_cast<double>(on.candidates) / static_cast<double>(on.articles),
                 static_cast<double>(on.matches) / static_cast<double>(on.articles));
-    std::printf("  of which preparing articles (normalization, token index): %.0f us per article; matching: %.0f us\n",
+    std::printf("  per article: %.0f us preparing (normalization, token index), %.0f us matching, of which %.0f us selecting candidates\n",
                 1e6 * on.prepare_seconds / static_cast<double>(on.articles),
-                1e6 * (on.seconds - on.prepare_seconds) / static_cast<double>(on.articles));
+                1e6 * (on.seconds - on.prepare_seconds) / static_cast<double>(on.articles),
+                1e6 * on.select_seconds / static_cast<double>(on.articles));
     const RunResult off = run_articles(norm, every, articles, off_articles);
     const double off_rate = static_cast<double>(off.articles) / off.seconds;
     std::printf("candidate selection off: %8.0f articles/s (first %zu articles, %.2f matches per article)\n", off_rate,

@@ -1,5 +1,6 @@
 #include "rasd/engine/rules/compiler.hpp"
 
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -71,6 +72,13 @@ Expected<CompiledNode> compile_node(const QueryNode& q, const CompileContext& ct
       c.kind = q.kind;
       c.fields = q.fields;
       c.regex = std::move(re);
+      auto filter = std::make_shared<re2::FilteredRE2>(3);
+      int id = 0;
+      if (filter->Add(q.text, opt, &id) == re2::RE2::NoError) {
+        filter->Compile(&c.atoms);
+        if (!c.atoms.empty()) c.prefilter = std::move(filter);
+        else c.atoms.clear();
+      }
       return c;
     }
     case QueryNode::Kind::list: {

@@ -62,12 +62,13 @@ void KeyIndex::add(std::string_view k, Occurrence o) {
   const uint64_t h = key_hash(k);
   uint32_t* slot = slot_for(k, h);
   if (*slot == 0) {
-    keys_.push_back({h, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(k.size()), 0, 0});
+    keys_.push_back({h, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(k.size()), 0, 0, false});
     arena_.append(k);
     *slot = static_cast<uint32_t>(keys_.size());
   }
   const uint32_t id = *slot - 1;
   ++keys_[id].count;
+  keys_[id].single |= o.length == 1;
   added_.emplace_back(id, o);
 }
 

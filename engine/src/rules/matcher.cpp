@@ -1,5 +1,6 @@
 #include "rasd/engine/rules/matcher.hpp"
 
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 
 #include <algorithm>
@@ -49,24 +50,34 @@ void leaf_words(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v
   for (const auto& o : fv.index.find(n.glued, n.glued_hash)) add(o);
 }
 
-void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v, Hits& out) {
-  if (!fv.regex_text_ready) {
-    fv.regex_text = fv.view->utf8_with_index(fv.byte_to_char);
-    fv.regex_text_ready = true;
+// Whether the prefilter rules the regex out for this text: none of the combinations of atoms
+// it needs is there. Atoms are looked for with a plain substring search.
+bool ruled_out(const CompiledNode& n, std::string_view text) {
+  if (!n.prefilter) return false;
+  std::vector<int> found;
+  for (size_t i = 0; i < n.atoms.size(); ++i) {
+    if (text.find(n.atoms[i]) != std::string_view::npos) found.push_back(static_cast<int>(i));
   }
+  std::vector<int> potential;
+  n.prefilter->AllPotentials(found, &potential);
+  return potential.empty();
+}
+
+void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v, Hits& out) {
+  const std::string& text = fv.view->text;
   const auto& toks = fv.view->tokens;
-  if (toks.empty()) return;
-  re2::StringPiece input(fv.regex_text);
+  if (toks.empty() || ruled_out(n, text)) return;
+  re2::StringPiece input(text);
   re2::StringPiece m;
   size_t start = 0;
-  while (start <= fv.regex_text.size() &&
-         n.regex->Match(input, start, fv.regex_text.size(), RE2::UNANCHORED, &m, 1)) {
-    const size_t b = static_cast<size_t>(m.data() - fv.regex_text.data());
+  while (start <= text.size() && n.regex->Match(input, start, text.size(), RE2::UNANCHORED, &m, 1)) {
+    const size_t b = static_cast<size_t>(m.data() - text.data());
     const size_t e = b + m.size();
     if (m.empty()) {
       start = b + 1;
       continue;
     }
+    if (fv.byte_to_char.empty()) fv.view->utf8_with_index(fv.byte_to_char);
     const uint32_t cb = fv.byte_to_char[b];
     const uint32_t ce = fv.byte_to_char[e - 1];
     // Tokens overlapping [cb, ce].

@@ -1,6 +1,7 @@
 #include "rasd/engine/rules/rule_index.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace rasd::rules {
 namespace {
@@ -79,6 +80,18 @@ std::optional<Anchors> anchors_of(const CompiledNode& n) {
   return std::move(g->front());
 }
 
+uint64_t RuleIndex::head_key(std::string_view head) {
+  if (head.size() <= 8) {
+    uint64_t k = 0;
+    std::memcpy(&k, head.data(), head.size());
+    // Mixed so that the low bits used by tables and filters depend on every byte; the length
+    // keeps "ab" and "ab\0" apart.
+    k = (k ^ head.size()) * 0x9E3779B97F4A7C15ull;
+    return k ^ (k >> 32);
+  }
+  return key_hash(head);
+}
+
 uint64_t RuleIndex::prefix_key(std::string_view p, size_t& length) {
   size_t bytes = 0;
   length = 0;
@@ -87,7 +100,7 @@ uint64_t RuleIndex::prefix_key(std::string_view p, size_t& length) {
     bytes += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
     ++length;
   }
-  return key_hash(p.substr(0, std::min(bytes, p.size())));
+  return head_key(p.substr(0, std::min(bytes, p.size())));
 }
 
 void RuleIndex::add(RuleId id, const CompiledNode& query) {
@@ -109,10 +122,16 @@ void RuleIndex::add(RuleId id, const CompiledNode& query) {
   } else {
     for (uint8_t gi = 0; gi < groups->size(); ++gi) {
       const Anchors& g = (*groups)[gi];
-      for (const auto& w : g.words) by_word_.add(key_hash(w), {id, gi});
+      for (const auto& w : g.words) {
+        const uint64_t h = key_hash(w);
+        by_word_.add(h, {id, gi});
+        set_filter(word_filter_, h);
+      }
       for (const auto& p : g.prefixes) {
         size_t length = 0;
-        by_prefix_.add(prefix_key(p, length), {p, id, gi});
+        const uint64_t h = prefix_key(p, length);
+        by_prefix_.add(h, {p, id, gi});
+        set_filter(prefix_filter_, h);
         if (length < kPrefixHead) ++short_prefixes_[length];
       }
     }
@@ -147,16 +166,18 @@ void RuleIndex::remove(RuleId id) {
   filed_.erase(it);
 }
 
-void RuleIndex::collect(std::string_view key, uint64_t hash, std::vector<uint8_t>& met,
+void RuleIndex::collect(std::string_view key, uint64_t hash, bool single_token, std::vector<uint8_t>& met,
                         std::vector<RuleId>& touched) const {
   auto mark = [&](RuleId id, uint8_t group) {
     if (met[id] == 0) touched.push_back(id);
     met[id] |= static_cast<uint8_t>(1u << group);
   };
-  if (const auto* list = by_word_.find(hash)) {
-    for (const auto& p : *list) mark(p.id, p.group);
+  if (maybe_filed(word_filter_, hash)) {
+    if (const auto* list = by_word_.find(hash)) {
+      for (const auto& p : *list) mark(p.id, p.group);
+    }
   }
-  if (by_prefix_.empty()) return;
+  if (by_prefix_.empty() || !single_token) return;  // prefixes match single tokens only
   // Probe the key's head of each prefix length in use: 2, 3 (when short prefixes are filed)
   // and kPrefixHead code points.
   size_t bytes = 0;
@@ -165,7 +186,9 @@ void RuleIndex::collect(std::string_view key, uint64_t hash, std::vector<uint8_t
     bytes += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
     if (bytes > key.size()) return;
     if (length < 2 || (length < kPrefixHead && short_prefixes_[length] == 0)) continue;
-    if (const auto* list = by_prefix_.find(key_hash(key.substr(0, bytes)))) {
+    const uint64_t h = head_key(key.substr(0, bytes));
+    if (!maybe_filed(prefix_filter_, h)) continue;
+    if (const auto* list = by_prefix_.find(h)) {
       for (const auto& p : *list) {
         if (key.compare(0, p.prefix.size(), p.prefix) == 0) mark(p.id, p.group);
       }
@@ -181,7 +204,9 @@ void RuleIndex::candidates(const PreparedArticle& article, std::vector<RuleId>& 
     for (size_t v = 0; v < 2; ++v) {
       if (v == 1 && pf.normalized.collapsed_is_strict) break;
       const KeyIndex& index = pf.views[v].index;
-      for (size_t k = 0; k < index.size(); ++k) collect(index.key(k), index.hash(k), met, touched);
+      for (size_t k = 0; k < index.size(); ++k) {
+        collect(index.key(k), index.hash(k), index.single_token(k), met, touched);
+      }
     }
   }
   out.assign(always_.begin(), always_.end());

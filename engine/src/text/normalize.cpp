@@ -421,7 +421,6 @@ std::string ViewText::utf8_with_index(std::vector<uint32_t>& byte_to_char) const
   return text;
 }
 
-bool is_arabic_letter(char32_t c) { return c >= 0x0600 && (char_props(c) & kArabicLetter); }
 
 uint8_t detail::compute_char_props(char32_t cp) {
   const auto c = static_cast<UChar32>(cp);

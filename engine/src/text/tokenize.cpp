@@ -259,21 +259,35 @@ size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcl
     uint16_t letters[4];
     bool also_with_al;  // لل... is ل + ال... with the alef elided
   };
+  // Grouped by first letter, so that a word is tried only against its letter's group.
   static constexpr Prefix kPrefixes[] = {
-      {1, {waw}, false}, {1, {fa}, false}, {1, {ba}, false}, {1, {lam}, false}, {1, {kaf}, false},
-      {2, {alef, lam}, false},                                        // ال
-      {2, {lam, lam}, true},                                          // لل
-      {3, {waw, alef, lam}, false}, {3, {fa, alef, lam}, false},      // وال فال
-      {3, {ba, alef, lam}, false},  {3, {kaf, alef, lam}, false},     // بال كال
-      {3, {waw, lam, lam}, true},   {3, {fa, lam, lam}, true},        // ولل فلل
-      {2, {waw, ba}, false}, {2, {fa, ba}, false},                    // وب فب
-      {2, {waw, lam}, false}, {2, {fa, lam}, false},                  // ول فل
-      {2, {waw, kaf}, false}, {2, {fa, kaf}, false},                  // وك فك
-      {4, {waw, ba, alef, lam}, false}, {4, {fa, ba, alef, lam}, false},   // وبال فبال
-      {4, {waw, kaf, alef, lam}, false}, {4, {fa, kaf, alef, lam}, false}, // وكال فكال
+      {1, {waw}, false}, {3, {waw, alef, lam}, false}, {3, {waw, lam, lam}, true},  // و وال ولل
+      {2, {waw, ba}, false}, {2, {waw, lam}, false}, {2, {waw, kaf}, false},      // وب ول وك
+      {4, {waw, ba, alef, lam}, false}, {4, {waw, kaf, alef, lam}, false},        // وبال وكال
+      {1, {fa}, false}, {3, {fa, alef, lam}, false}, {3, {fa, lam, lam}, true},   // ف فال فلل
+      {2, {fa, ba}, false}, {2, {fa, lam}, false}, {2, {fa, kaf}, false},         // فب فل فك
+      {4, {fa, ba, alef, lam}, false}, {4, {fa, kaf, alef, lam}, false},          // فبال فكال
+      {1, {ba}, false}, {3, {ba, alef, lam}, false},                              // ب بال
+      {1, {lam}, false}, {2, {lam, lam}, true},                                   // ل لل
+      {1, {kaf}, false}, {3, {kaf, alef, lam}, false},                            // ك كال
+      {2, {alef, lam}, false},                                                    // ال
   };
-  // A stem needs a one-letter prefix and three more letters, or a longer prefix and two more.
+  struct Range {
+    uint16_t letter;
+    uint8_t begin, end;
+  };
+  static constexpr Range kGroups[] = {{waw, 0, 8}, {fa, 8, 16}, {ba, 16, 18},
+                                      {lam, 18, 20}, {kaf, 20, 22}, {alef, 22, 23}};
+  // A stem needs a one-letter prefix and three more letters, or a longer prefix and two more;
+  // and every prefix starts with و ف ب ل ك or ا.
   if (token.size() < 8) return 0;
+  const uint16_t lead = static_cast<uint16_t>(static_cast<unsigned char>(token[0]) << 8 |
+                                              static_cast<unsigned char>(token[1]));
+  const Range* group = nullptr;
+  for (const auto& g : kGroups) {
+    if (g.letter == lead) group = &g;
+  }
+  if (group == nullptr) return 0;
   uint16_t head[4] = {0, 0, 0, 0};
   size_t head_letters = 0;
   for (; head_letters < 4 && 2 * head_letters + 1 < token.size(); ++head_letters) {
@@ -282,13 +296,12 @@ size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcl
     if (b0 < 0xD8 || b0 > 0xD9 || (b1 & 0xC0) != 0x80) break;
     head[head_letters] = static_cast<uint16_t>(b0 << 8 | b1);
   }
-  const uint16_t first = head[0];
-  if (first != waw && first != fa && first != ba && first != lam && first != kaf && first != alef) return 0;
   size_t length = 0;  // in code points
   for (char c : token) length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
   size_t n = 0;
-  for (const auto& p : kPrefixes) {
-    if (p.letters[0] != first || p.length > head_letters) continue;
+  for (size_t pi = group->begin; pi < group->end; ++pi) {
+    const Prefix& p = kPrefixes[pi];
+    if (p.length > head_letters) continue;
     const size_t min_rest = p.length == 1 ? 3 : 2;
     if (length < p.length + min_rest) continue;
     bool same = true;

@@ -35,9 +35,7 @@ struct FieldView {
   // Keys: each token, its proclitic stems, and the glued spelling of adjacent Arabic tokens
   // (and its stems).
   KeyIndex index;
-  // Built on first use by a regex: the view as UTF-8 and, per byte, its char index.
-  mutable bool regex_text_ready = false;
-  mutable std::string regex_text;
+  // Built on first regex hit: per byte of view->text, the index of its char.
   mutable std::vector<uint32_t> byte_to_char;
 };
 

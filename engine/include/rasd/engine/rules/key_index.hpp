@@ -45,6 +45,8 @@ class KeyIndex {
   size_t size() const { return keys_.size(); }
   std::string_view key(size_t i) const { return {arena_.data() + keys_[i].text_offset, keys_[i].text_length}; }
   uint64_t hash(size_t i) const { return keys_[i].hash; }
+  // Whether key i occurs as one token (not only as a glued pair); prefixes match only those.
+  bool single_token(size_t i) const { return keys_[i].single; }
   std::span<const Occurrence> occurrences(size_t i) const {
     return {occurrences_.data() + keys_[i].first, keys_[i].count};
   }
@@ -64,6 +66,7 @@ class KeyIndex {
     uint64_t hash;
     uint32_t text_offset, text_length;
     uint32_t first, count;  // into occurrences_, after finish()
+    bool single;            // some occurrence is one token long
   };
   std::pair<size_t, size_t> head_range(uint64_t head) const;
   uint32_t* slot_for(std::string_view key, uint64_t hash);

@@ -14,6 +14,7 @@
 
 namespace re2 {
 class RE2;
+class FilteredRE2;
 }
 
 namespace rasd::rules {
@@ -32,6 +33,11 @@ struct CompiledNode {
   uint64_t first_hash = 0;         // key_hash(words[0]) and key_hash(glued), for lookups
   uint64_t glued_hash = 0;
   std::shared_ptr<const re2::RE2> regex;
+  // Literal strings the regex needs (RE2's FilteredRE2 atoms) and the prefilter that decides,
+  // from which of them a text holds, whether the regex can match it at all. Null when the
+  // regex has no usable atoms; then it always runs.
+  std::shared_ptr<const re2::FilteredRE2> prefilter;
+  std::vector<std::string> atoms;
   std::vector<CompiledNode> children;
 };
 

@@ -78,11 +78,29 @@ class RuleIndex {
     RuleId id;
     uint8_t group;
   };
-  void collect(std::string_view key, uint64_t hash, std::vector<uint8_t>& met,
+  void collect(std::string_view key, uint64_t hash, bool single_token, std::vector<uint8_t>& met,
                std::vector<RuleId>& touched) const;
-  // Hash of the first kPrefixHead code points of p, or of all of p when shorter; sets the
-  // length of p in code points (capped at kPrefixHead).
+  // Key of the first kPrefixHead code points of p, or of all of p when shorter (head_key());
+  // sets the length of p in code points (capped at kPrefixHead).
   static uint64_t prefix_key(std::string_view p, size_t& length);
+  // A key for a short head of a word: its bytes packed into an integer when they fit in 8
+  // (Arabic: four letters), else key_hash(); never equal for different heads of one length.
+  static uint64_t head_key(std::string_view head);
+
+  // One bit per hash value (low kFilterBits bits): set for every filed word and prefix head,
+  // never cleared. Most keys of an article are no rule's word; the filter turns them away
+  // before the probe of the larger table.
+  static constexpr unsigned kFilterBits = 20;
+  bool maybe_filed(const std::vector<uint64_t>& filter, uint64_t key) const {
+    const uint64_t bit = (key ^ (key >> 29)) & ((uint64_t{1} << kFilterBits) - 1);
+    return (filter[bit >> 6] >> (bit & 63)) & 1;
+  }
+  static void set_filter(std::vector<uint64_t>& filter, uint64_t key) {
+    const uint64_t bit = (key ^ (key >> 29)) & ((uint64_t{1} << kFilterBits) - 1);
+    filter[bit >> 6] |= uint64_t{1} << (bit & 63);
+  }
+  std::vector<uint64_t> word_filter_ = std::vector<uint64_t>(size_t{1} << (kFilterBits - 6), 0);
+  std::vector<uint64_t> prefix_filter_ = std::vector<uint64_t>(size_t{1} << (kFilterBits - 6), 0);
 
   // Keyed by key_hash() of the word, the hash articles' KeyIndex already holds. Two words with
   // the same hash share a posting list; that only adds candidates, never loses one.

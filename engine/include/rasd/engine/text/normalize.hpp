@@ -125,8 +125,6 @@ ViewText collapse(const ViewText& strict);
 // strict view can stand for both). Conservative: a digit between Arabic letters says true.
 bool needs_collapse(const ViewText& strict);
 
-// True for letters of the Arabic script.
-bool is_arabic_letter(char32_t c);
 
 // Character properties from ICU: from a table built once for the BMP, computed above it.
 enum CharProp : uint8_t {
@@ -140,6 +138,9 @@ inline uint8_t char_props(char32_t c) {
   static const uint8_t* const table = detail::char_props_table();
   return c < 0x10000 ? table[c] : detail::compute_char_props(c);
 }
+
+// True for letters of the Arabic script.
+inline bool is_arabic_letter(char32_t c) { return c >= 0x0600 && (char_props(c) & kArabicLetter); }
 
 // Stems of an Arabic token with its proclitics (و ف ب ل ك ال and their combinations) removed,
 // with length guards: at least 3 letters left after a one-letter prefix, 2 after a longer one;
