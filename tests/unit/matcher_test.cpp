@@ -4,6 +4,8 @@
 #include "rasd/engine/rules/loader.hpp"
 #include "rasd/engine/rules/matcher.hpp"
 
+#include <random>
+
 using namespace rasd;
 using namespace rasd::rules;
 
@@ -124,4 +126,49 @@ rules:
   CHECK(m.match(ar).size() == 2);
   auto en_hits = m.match(en);
   CHECK(en_hits.empty());
+}
+
+TEST_CASE("words next to an obfuscated spelling: NEAR across views, phrases", "[rules][match][views]") {
+  CHECK(matches("داعش NEAR/2 هجوم", "هجوم كبير لـ د|عـ.ـش"));
+  CHECK_FALSE(matches("داعش NEAR/1 هجوم", "هجوم كبير جدا لـ د|عـ.ـش"));
+  CHECK(matches("\"عناصر داعش\"", "القبض على عنـ.ـاصر د|عـ.ـش"));
+  CHECK(matches("\"على عناصر\"", "القبض على عنـ.ـاصر د|عـ.ـش"));
+  CHECK(matches("\"القبض على\"", "القبـ.ـض على عنـ.ـاصر"));
+  CHECK_FALSE(matches("\"عناصر القبض\"", "القبـ.ـض على عنـ.ـاصر"));
+}
+
+TEST_CASE("the partial collapsed index matches what a full one matches", "[rules][match][views]") {
+  // Random texts mixing plain and obfuscated spellings of a few words; every query must give
+  // the same hits whether the collapsed view is indexed in full or only where it differs.
+  const std::vector<std::string> plain = {"داعش", "هجوم", "عناصر", "القبض", "على", "دير", "الزور", "في", "كمين", "قتلى"};
+  const std::vector<std::string> obfuscated = {"د|عـ.ـش", "هـ.ـجوم", "عنـ.ـاصر", "القبـ.ـض", "ع|لى", "د ي ر", "الـ.ـزور", "في", "كـ.ـمين", "قتـ.ـلى"};
+  const std::vector<std::string> queries = {"داعش", "داعش NEAR/3 هجوم", "\"دير الزور\"", "\"القبض على\"", "\"على عناصر داعش\"",
+                                            "(كمين OR هجوم) AND قتلى", "داعش -القبض", "قتل*", "هجوم NEAR/1 كمين", "ديرالزور"};
+  std::mt19937 rng(7);
+  int differing = 0;
+  for (int round = 0; round < 300; ++round) {
+    std::string text;
+    for (int w = 0; w < 12; ++w) {
+      const size_t k = rng() % plain.size();
+      text += (w ? " " : "") + (rng() % 4 == 0 ? obfuscated[k] : plain[k]);
+    }
+    PreparedArticle partial(norm(), ArticleFields{"id", text, "", "", "src", "", "ar", {}});
+    PreparedArticle full(norm(), ArticleFields{"id", text, "", "", "src", "", "ar", {}}, PrepareOptions{true});
+    differing += !partial.field(0).normalized.collapsed_is_strict;
+    for (const auto& q : queries) {
+      auto c = compile_query_text(q, {norm(), {}});
+      REQUIRE(c);
+      std::vector<Hit> a, b;
+      const bool ma = evaluate(*c, partial, a), mb = evaluate(*c, full, b);
+      INFO(q << " on " << text);
+      REQUIRE(ma == mb);
+      REQUIRE(a.size() == b.size());
+      for (size_t i = 0; i < a.size(); ++i) {
+        CHECK(a[i].start == b[i].start);
+        CHECK(a[i].end == b[i].end);
+        CHECK(a[i].view == b[i].view);
+      }
+    }
+  }
+  CHECK(differing > 200);  // the texts do exercise the collapsed view
 }

@@ -7,13 +7,16 @@
 namespace rasd::rules {
 namespace {
 
-void build_index(FieldView& fv) {
+// Indexes the tokens of a view (all of them when `wanted` is empty, else those marked).
+void build_index(FieldView& fv, const std::vector<bool>& wanted = {}) {
   const auto& toks = fv.view->tokens;
   KeyIndex& index = fv.index;
+  auto want = [&](size_t i) { return wanted.empty() || wanted[i]; };
   index.reserve(toks.size() * 3 + 8);
   std::string_view stems[text::kMaxProcliticStems];
   std::string al;
   for (const auto& t : toks) {
+    if (!want(t.pos)) continue;
     index.add(t.text, {t.pos, 1});
     if (t.arabic) {
       const size_t n = text::proclitic_stems(t.text, stems, al);
@@ -25,7 +28,7 @@ void build_index(FieldView& fv) {
   for (size_t i = 0; i + 1 < toks.size(); ++i) {
     const auto& a = toks[i];
     const auto& b = toks[i + 1];
-    if (!a.arabic || !b.arabic) continue;
+    if (!a.arabic || !b.arabic || !want(i) || !want(i + 1)) continue;
     bool spaces_only = true;
     for (uint32_t c = a.char_end; c < b.char_begin && spaces_only; ++c) {
       const char32_t ch = fv.view->chars[c];
@@ -38,6 +41,31 @@ void build_index(FieldView& fv) {
     for (size_t k = 0; k < n; ++k) index.add(stems[k], {a.pos, 2});
   }
   index.finish();
+}
+
+// Marks the collapsed tokens that the strict view does not have as they are (same source
+// span, same text), and the kPhraseReach tokens on either side of each: the part of the
+// collapsed view that can produce a hit the strict view cannot. Unchanged words are found in
+// the strict view; phrases that touch a changed token find their other words here.
+constexpr size_t kPhraseReach = 3;
+std::vector<bool> changed_tokens(const text::ViewText& strict, const text::ViewText& collapsed) {
+  const auto& s = strict.tokens;
+  const auto& c = collapsed.tokens;
+  std::vector<bool> changed(c.size(), false);
+  size_t j = 0;
+  for (size_t i = 0; i < c.size(); ++i) {
+    while (j < s.size() && s[j].start < c[i].start) ++j;
+    const bool same = j < s.size() && s[j].start == c[i].start && s[j].end == c[i].end && s[j].text == c[i].text;
+    changed[i] = !same;
+  }
+  std::vector<bool> wanted(c.size(), false);
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (!changed[i]) continue;
+    const size_t lo = i >= kPhraseReach ? i - kPhraseReach : 0;
+    const size_t hi = std::min(c.size(), i + kPhraseReach + 1);
+    for (size_t k = lo; k < hi; ++k) wanted[k] = true;
+  }
+  return wanted;
 }
 
 }  // namespace
@@ -66,7 +94,7 @@ Field field_at(size_t index) {
   return kFields[index];
 }
 
-PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields)
+PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields, PrepareOptions options)
     : fields_(std::move(fields)) {
   const std::array<const std::string*, kFieldCount> originals = {
       &fields_.title, &fields_.body, &fields_.url, &fields_.source, &fields_.author, &fields_.lang};
@@ -77,7 +105,10 @@ PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFiel
     p.views[0].view = &p.normalized.strict;
     p.views[1].view = &p.normalized.view(text::View::collapsed);
     build_index(p.views[0]);
-    if (!p.normalized.collapsed_is_strict) build_index(p.views[1]);
+    if (!p.normalized.collapsed_is_strict) {
+      if (options.full_collapsed_index) build_index(p.views[1]);
+      else build_index(p.views[1], changed_tokens(p.normalized.strict, p.normalized.collapsed));
+    }
   }
 }
 

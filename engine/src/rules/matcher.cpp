@@ -92,6 +92,20 @@ void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v
   }
 }
 
+// The same place in the other view of its field: the tokens of `view` that overlap the hit's
+// source span. The collapsed view merges tokens, so a span may grow or shrink in tokens.
+RawHit in_view(const PreparedArticle& a, const RawHit& h, uint8_t view) {
+  const PreparedField& pf = a.field(h.field);
+  const auto& from = pf.views[h.view].view->tokens;
+  const auto& to = pf.views[view].view->tokens;
+  const uint32_t start = from[h.pos].start, end = from[h.pos + h.length - 1].end;
+  auto first = std::lower_bound(to.begin(), to.end(), start,
+                                [](const text::Token& t, uint32_t s) { return t.end <= s; });
+  auto last = std::lower_bound(first, to.end(), end, [](const text::Token& t, uint32_t e) { return t.start < e; });
+  if (first == last) return {h.field, view, static_cast<uint32_t>(first - to.begin()), 0};
+  return {h.field, view, static_cast<uint32_t>(first - to.begin()), static_cast<uint32_t>(last - first)};
+}
+
 // Appends the hits of n to out; returns whether n matched. On false, out is as it was.
 bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
   const size_t mark = out.size();
@@ -140,8 +154,11 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
       out.resize(mark);
       const auto d = static_cast<uint32_t>(n.distance);
       for (const auto& x : left) {
-        for (const auto& y : right) {
-          if (x.field != y.field || x.view != y.view) continue;
+        for (const auto& y_hit : right) {
+          if (x.field != y_hit.field) continue;
+          // Hits of different views are compared in x's view.
+          const RawHit y = x.view == y_hit.view ? y_hit : in_view(a, y_hit, x.view);
+          if (y.length == 0) continue;
           // Tokens strictly between the two spans.
           uint32_t gap = 0;
           if (x.pos + x.length <= y.pos) gap = y.pos - (x.pos + x.length);
@@ -149,7 +166,7 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
           else continue;  // overlapping spans are the same words, not two
           if (gap <= d) {
             out.push_back(x);
-            out.push_back(y);
+            out.push_back(y_hit);
           }
         }
       }

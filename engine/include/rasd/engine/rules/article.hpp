@@ -33,7 +33,9 @@ Field field_at(size_t index);  // kTitle for 0, kBody for 1, ...
 struct FieldView {
   const text::ViewText* view = nullptr;
   // Keys: each token, its proclitic stems, and the glued spelling of adjacent Arabic tokens
-  // (and its stems).
+  // (and its stems). For the collapsed view, only the tokens it does not share with the
+  // strict view and their neighbours (see article.cpp): a word both views have is looked up
+  // in the strict one, and NEAR compares hits of different views by their source spans.
   KeyIndex index;
   // Built on first regex hit: per byte of view->text, the index of its char.
   mutable std::vector<uint32_t> byte_to_char;
@@ -52,9 +54,15 @@ struct PreparedField {
   mutable std::vector<uint32_t> byte_of_code_point_;
 };
 
+struct PrepareOptions {
+  // Index every token of the collapsed view, not only those it does not share with the strict
+  // view; matches the same, more slowly (for tests that check exactly that).
+  bool full_collapsed_index = false;
+};
+
 class PreparedArticle {
  public:
-  PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields);
+  PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields, PrepareOptions options = {});
   PreparedArticle(const PreparedArticle&) = delete;
   PreparedArticle& operator=(const PreparedArticle&) = delete;
 
