@@ -268,10 +268,7 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
     sb[o] = index;
     se[o] = index + 1;
     cutter.feed(o, static_cast<detail::CharClass>(f >> Tables::kClassShift), (props & kArabicLetter) != 0, bytes);
-    if (!watch.needed()) {
-      watch.feed(m, static_cast<uint8_t>((f >> Tables::kCategoryShift) & 3));
-      watch.single_letter_streak(cutter.single_letter_streak());
-    }
+    if (!watch.needed()) watch.feed(m, static_cast<uint8_t>((f >> Tables::kCategoryShift) & 3));
     const uint32_t u = utf8_of[m];
     std::memcpy(text + bytes, &u, 4);  // the fourth byte is overwritten next or cut off
     bytes += u >> 24;
@@ -279,7 +276,7 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   }
   out.original_length = index;
   cutter.finish(o, bytes);
-  watch.single_letter_streak(cutter.single_letter_streak());
+  if (cutter.saw_spaced_letters()) watch.single_letter_streak(3);
   v.chars.resize(o);
   v.src_begin.resize(o);
   v.src_end.resize(o);

@@ -78,9 +78,12 @@ size_t repeat_length(const std::u32string& chars, size_t i) {
 }
 
 bool has_squeezable_repeat(const ViewText& in) {
-  for (size_t i = 0; i < in.chars.size();) {
-    const size_t j = i + repeat_length(in.chars, i);
-    if (j - i > 1 && detail::squeezes(in.chars[i], j - i, is_arabic_letter(in.chars[i]))) return true;
+  const char32_t* c = in.chars.data();
+  const size_t n = in.chars.size();
+  for (size_t i = 1; i < n; ++i) {
+    if (c[i] != c[i - 1]) continue;  // most characters differ from the one before
+    const size_t j = i - 1 + repeat_length(in.chars, i - 1);
+    if (detail::squeezes(c[i], j - (i - 1), is_arabic_letter(c[i]))) return true;
     i = j;
   }
   return false;
@@ -176,14 +179,11 @@ bool detail::encode_view_text(ViewText& v) {
     const char32_t c = chars[k];
     const uint8_t p = props_of(props, c);
     cutter.feed(k, p, bytes);
-    if (!watch.needed()) {
-      watch.feed(c, watch_category(c, p));
-      watch.single_letter_streak(cutter.single_letter_streak());
-    }
+    if (!watch.needed()) watch.feed(c, watch_category(c, p));
     bytes += put_utf8(c, out + bytes);
   }
   cutter.finish(n, bytes);
-  watch.single_letter_streak(cutter.single_letter_streak());
+  if (cutter.saw_spaced_letters()) watch.single_letter_streak(3);
   v.text.resize(bytes);
   return watch.needed();
 }

@@ -67,14 +67,15 @@ class TokenCutter {
   void finish(size_t n, size_t bytes) {
     if (cur_ != CharClass::other) close(n, bytes);
   }
-  // Number of single-Arabic-letter tokens in a row so far (ending at the last closed token).
-  size_t single_letter_streak() const { return singles_; }
+  // Whether three or more single-Arabic-letter tokens in a row have been closed so far.
+  bool saw_spaced_letters() const { return spaced_letters_; }
 
  private:
   void close(size_t end, size_t byte_end) {
     cur_ = CharClass::other;
     append_token(v_, begin_, end, byte_begin_, byte_end, arabic_);
     singles_ = arabic_ && end - begin_ == 1 ? singles_ + 1 : 0;
+    spaced_letters_ |= singles_ >= 3;
   }
 
   ViewText& v_;
@@ -83,6 +84,7 @@ class TokenCutter {
   size_t begin_ = 0;
   size_t byte_begin_ = 0;
   size_t singles_ = 0;
+  bool spaced_letters_ = false;
 };
 
 // What the collapse watch needs to know of a character: white space, an Arabic letter, or
@@ -104,8 +106,13 @@ class CollapseWatch {
   [[gnu::always_inline]] void feed(char32_t c, uint8_t category) {
     // States: 0 no Arabic letter yet in this run, 1 after one, 2 after one and then something
     // else, 3 a gap was closed by an Arabic letter (final).
-    static constexpr uint8_t kNext[4][3] = {{0, 1, 0}, {0, 1, 2}, {0, 3, 2}, {3, 3, 3}};
-    state_ = kNext[state_][category];
+    // kNext[state][category] packed two bits each at 2 * (4 * state + category): a shift
+    // instead of a table load keeps the per-character dependency chain short.
+    constexpr uint32_t kNext = (0u << 0) | (1u << 2) | (0u << 4) |    // state 0
+                               (0u << 8) | (1u << 10) | (2u << 12) |  // state 1
+                               (0u << 16) | (3u << 18) | (2u << 20) | // state 2
+                               (3u << 24) | (3u << 26) | (3u << 28);  // state 3
+    state_ = static_cast<uint8_t>((kNext >> (2 * (4 * state_ + category))) & 3);
     if (c == last_) [[unlikely]] {
       if (category == kCatArabic && squeezes(c, ++repeat_, true)) flagged_ = true;
     } else {
