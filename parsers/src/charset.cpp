@@ -1,6 +1,7 @@
 #include "rasd/parsers/charset.hpp"
 
 #include <unicode/ucnv.h>
+#include <unicode/ucsdet.h>
 #include <unicode/utf8.h>
 
 #include <algorithm>
@@ -45,8 +46,28 @@ std::string repair_utf8(std::string_view bytes) {
 struct ConverterDeleter {
   void operator()(UConverter* c) const { ucnv_close(c); }
 };
+struct DetectorDeleter {
+  void operator()(UCharsetDetector* d) const { ucsdet_close(d); }
+};
 
 }  // namespace
+
+bool known(std::string_view charset) {
+  UErrorCode err = U_ZERO_ERROR;
+  std::unique_ptr<UConverter, ConverterDeleter> c(ucnv_open(std::string(charset).c_str(), &err));
+  return U_SUCCESS(err) && c != nullptr;
+}
+
+std::string detect(std::string_view bytes) {
+  UErrorCode err = U_ZERO_ERROR;
+  std::unique_ptr<UCharsetDetector, DetectorDeleter> d(ucsdet_open(&err));
+  if (U_FAILURE(err)) return {};
+  ucsdet_setText(d.get(), bytes.data(), static_cast<int32_t>(std::min<size_t>(bytes.size(), 1 << 16)), &err);
+  const UCharsetMatch* m = ucsdet_detect(d.get(), &err);
+  if (U_FAILURE(err) || m == nullptr) return {};
+  const char* name = ucsdet_getName(m, &err);
+  return U_SUCCESS(err) && name != nullptr ? lower(name) : std::string();
+}
 
 std::string from_content_type(std::string_view ct) {
   const std::string l = lower(ct);
@@ -108,29 +129,50 @@ std::string convert(std::string_view bytes, std::string_view charset) {
 }
 
 Decoded to_utf8(std::string_view bytes, std::string_view transport, std::string_view document) {
-  if (bytes.substr(0, 3) == "\xEF\xBB\xBF") return {repair_utf8(bytes.substr(3)), "utf-8", false};
+  if (bytes.substr(0, 3) == "\xEF\xBB\xBF") return {repair_utf8(bytes.substr(3)), "utf-8", false, {}};
   if (bytes.substr(0, 4) == std::string_view("\xFF\xFE\x00\x00", 4))
-    return {convert(bytes.substr(4), "utf-32le"), "utf-32le", false};
+    return {convert(bytes.substr(4), "utf-32le"), "utf-32le", false, {}};
   if (bytes.substr(0, 4) == std::string_view("\x00\x00\xFE\xFF", 4))
-    return {convert(bytes.substr(4), "utf-32be"), "utf-32be", false};
-  if (bytes.substr(0, 2) == "\xFF\xFE") return {convert(bytes.substr(2), "utf-16le"), "utf-16le", false};
-  if (bytes.substr(0, 2) == "\xFE\xFF") return {convert(bytes.substr(2), "utf-16be"), "utf-16be", false};
-  // BOM-less UTF-16: "<\0?\0" / "\0<\0?".
+    return {convert(bytes.substr(4), "utf-32be"), "utf-32be", false, {}};
+  if (bytes.substr(0, 2) == "\xFF\xFE") return {convert(bytes.substr(2), "utf-16le"), "utf-16le", false, {}};
+  if (bytes.substr(0, 2) == "\xFE\xFF") return {convert(bytes.substr(2), "utf-16be"), "utf-16be", false, {}};
+  // BOM-less UTF-32 and UTF-16, recognised by how "<" is spelled (XML 1.0 appendix F).
+  if (bytes.size() >= 4 && bytes.substr(0, 4) == std::string_view("\0\0\0<", 4))
+    return {convert(bytes, "utf-32be"), "utf-32be", false, {}};
+  if (bytes.size() >= 4 && bytes.substr(0, 4) == std::string_view("<\0\0\0", 4))
+    return {convert(bytes, "utf-32le"), "utf-32le", false, {}};
   if (bytes.size() >= 4 && bytes[0] == '<' && bytes[1] == '\0' && bytes[2] != '\0')
-    return {convert(bytes, "utf-16le"), "utf-16le", false};
+    return {convert(bytes, "utf-16le"), "utf-16le", false, {}};
   if (bytes.size() >= 4 && bytes[0] == '\0' && bytes[1] == '<' && bytes[3] != '\0')
-    return {convert(bytes, "utf-16be"), "utf-16be", false};
+    return {convert(bytes, "utf-16be"), "utf-16be", false, {}};
 
   std::string label = lower(!transport.empty() ? transport : document);
-  if (label.empty() || is_utf8_label(label)) return {repair_utf8(bytes), "utf-8", false};
+  if (label.empty()) {
+    if (is_valid_utf8(bytes)) return {std::string(bytes), "utf-8", false, {}};
+    // Undeclared and not UTF-8: ask ICU's detector. Latin guesses are decoded as
+    // windows-1252 (what browsers do with such bytes); others are reported as a guess.
+    std::string guess = detect(bytes);
+    if (guess.empty()) return {repair_utf8(bytes), "utf-8", false, "bytes are not UTF-8 and no charset was declared"};
+    const bool latin = guess == "iso-8859-1" || guess == "windows-1252" || guess == "iso-8859-15";
+    if (latin) guess = "windows-1252";
+    return {convert(bytes, guess), guess, false,
+            latin ? "" : "no charset declared; decoded as " + guess + ", which the bytes look like"};
+  }
+  if (is_utf8_label(label)) {
+    if (is_valid_utf8(bytes)) return {std::string(bytes), "utf-8", false, {}};
+    return {repair_utf8(bytes), "utf-8", false, "declared UTF-8 but the bytes are not; invalid sequences replaced"};
+  }
   if (label == "us-ascii" || label == "ascii") label = "windows-1252";
   // A single-byte label on bytes that are valid multi-byte UTF-8 is almost always a lie.
   if (label.rfind("utf-16", 0) != 0 && label.rfind("utf-32", 0) != 0 && has_non_ascii(bytes) &&
       is_valid_utf8(bytes)) {
-    return {std::string(bytes), "utf-8", true};
+    return {std::string(bytes), "utf-8", true, {}};
   }
   if (label == "iso-8859-1" || label == "latin1" || label == "latin-1") label = "windows-1252";
-  return {convert(bytes, label), label, false};
+  if (!known(label)) {
+    return {repair_utf8(bytes), "utf-8", false, "unknown charset '" + label + "'; decoded as UTF-8"};
+  }
+  return {convert(bytes, label), label, false, {}};
 }
 
 }  // namespace rasd::charset

@@ -21,6 +21,16 @@ bool starts_with_icase(std::string_view s, std::string_view prefix) {
   });
 }
 
+// XML and JSON media types, and the feed-specific ones; text/plain and the like are not.
+bool feed_media_type(std::string_view content_type) {
+  std::string mt(content_type.substr(0, content_type.find(';')));
+  std::transform(mt.begin(), mt.end(), mt.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  while (!mt.empty() && mt.back() == ' ') mt.pop_back();
+  return mt.find("xml") != std::string::npos || mt.find("json") != std::string::npos ||
+         mt.find("rss") != std::string::npos || mt.find("atom") != std::string::npos ||
+         mt.find("rdf") != std::string::npos || mt == "application/octet-stream";
+}
+
 }  // namespace
 
 Expected<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options) {
@@ -35,6 +45,10 @@ Expected<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& option
                                             : detail::parse_xml_feed(text, options);
   if (feed && decoded.label_ignored) {
     feed->warnings.push_back("declared charset ignored: the bytes are UTF-8");
+  }
+  if (feed && !decoded.problem.empty()) feed->warnings.push_back(decoded.problem);
+  if (feed && !options.content_type.empty() && !feed_media_type(options.content_type)) {
+    feed->warnings.push_back("served as '" + options.content_type + "', not a feed media type");
   }
   return feed;
 }

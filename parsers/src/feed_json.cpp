@@ -32,7 +32,8 @@ Expected<Feed> parse_json_feed(std::string_view utf8, const FeedParseOptions& op
   if (!v.is_object()) return Error{"not a feed: JSON top level is not an object", 0};
   const auto& o = v.get_object();
   const std::string version = str(o, "version");
-  if (version.find("jsonfeed.org") == std::string::npos)
+  const bool has_items = o.contains("items") && o.at("items").is_array();
+  if (version.find("jsonfeed.org") == std::string::npos && !(has_items && !version.empty()))
     return Error{"not a feed: JSON without a jsonfeed.org version", 0};
   Feed feed;
   feed.format = "json";
@@ -40,6 +41,10 @@ Expected<Feed> parse_json_feed(std::string_view utf8, const FeedParseOptions& op
   feed.link = url::resolve(options.base_url, str(o, "home_page_url"));
   feed.self = url::resolve(options.base_url, str(o, "feed_url"));
   feed.language = str(o, "language");
+  feed.description = str(o, "description");
+  if (version.find("jsonfeed.org") == std::string::npos) {
+    feed.warnings.push_back("JSON Feed version '" + version + "' is not a jsonfeed.org URL");
+  }
   if (auto* hubs = o.if_contains("hubs"); hubs && hubs->is_array()) {
     for (const auto& h : hubs->get_array()) {
       if (h.is_object() && feed.hub.empty()) feed.hub = str(h.get_object(), "url");

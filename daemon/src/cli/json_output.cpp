@@ -32,7 +32,8 @@ json::object feed_to_json(const Feed& feed) {
                                             {"link", feed.link},
                                             {"language", feed.language},
                                             {"hub", feed.hub},
-                                            {"self", feed.self}}},
+                                            {"self", feed.self},
+                                            {"description", feed.description}}},
                       {"items", std::move(items)},
                       {"warnings", std::move(warnings)}};
 }

@@ -26,6 +26,7 @@ struct FeedItem {
   std::string summary;
   std::string content;
   std::vector<std::string> categories;
+  std::string image;  // media:thumbnail / media:content image / enclosure image URL
 };
 
 struct Feed {
@@ -35,7 +36,13 @@ struct Feed {
   std::string language;
   std::string hub;
   std::string self;
+  std::string description;  // RSS channel description, Atom subtitle, JSON Feed description
+  // Publishing hints for the scheduler: <ttl>, sy:updatePeriod x sy:updateFrequency, and the
+  // hours (0-23, UTC) and days ("Monday"...) <skipHours>/<skipDays> ask not to poll in.
   std::optional<int> ttl_minutes;
+  std::optional<int> update_period_minutes;
+  std::vector<int> skip_hours;
+  std::vector<std::string> skip_days;
   std::vector<FeedItem> items;
   // Problems the parser recovered from; non-empty means the input was malformed ("bozo").
   std::vector<std::string> warnings;
