@@ -77,8 +77,10 @@ std::optional<int> zone_offset(const std::string& w) {
 }
 
 bool valid(int y, int mo, int d, int h, int mi, int s) {
-  return y >= 1 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h >= 0 && h <= 24 && mi >= 0 &&
-         mi <= 59 && s >= 0 && s <= 60;
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 24 || mi < 0 || mi > 59 || s < 0 || s > 60) return false;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return d <= (mo == 2 && !leap ? 28 : kDays[mo - 1]);
 }
 
 int64_t to_unix(int y, int mo, int d, int h, int mi, int s, int offset_minutes) {
@@ -218,7 +220,8 @@ std::optional<int64_t> parse_iso8601(std::string_view s) {
 
 std::optional<int64_t> parse_any(std::string_view s) {
   if (auto v = parse_iso8601(s)) return v;
-  return parse_rfc822(s);
+  if (auto v = parse_rfc822(s)) return v;
+  return parse_arabic(s);
 }
 
 std::string format_rfc3339(int64_t t) {

@@ -16,6 +16,11 @@ std::optional<int64_t> parse_rfc822(std::string_view s);
 // RFC 3339 / ISO 8601 / W3C-DTF, including partial dates ("2024", "2024-12", "2024-12-19").
 std::optional<int64_t> parse_iso8601(std::string_view s);
 
+// Arabic dates: "الخميس ١٩ ديسمبر ٢٠٢٤ - ٠٦:٣٠ م", "19 كانون الأول 2024", "١٩/١٢/٢٠٢٤", with either
+// month-name system or the Maghreb spellings, Arabic-Indic or Persian digits, ص/م, and zone
+// phrases such as "بتوقيت مكة" or "GMT+3"; no zone means UTC. Hijri dates are not converted.
+std::optional<int64_t> parse_arabic(std::string_view s);
+
 // Tries every supported format in turn.
 std::optional<int64_t> parse_any(std::string_view s);
 
