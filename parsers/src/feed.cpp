@@ -31,6 +31,21 @@ bool feed_media_type(std::string_view content_type) {
          mt.find("rdf") != std::string::npos || mt == "application/octet-stream";
 }
 
+// Character references can name what UTF-8 cannot carry (&#xD800;, &#x110000;), and pugixml
+// encodes them anyway; every string leaves the parser as valid UTF-8.
+void repair(std::string& s) {
+  if (!charset::is_valid_utf8(s)) s = charset::convert(s, "");
+}
+void repair(Feed& feed) {
+  for (auto* s : {&feed.title, &feed.link, &feed.language, &feed.hub, &feed.self, &feed.description}) repair(*s);
+  for (auto& d : feed.skip_days) repair(d);
+  for (auto& w : feed.warnings) repair(w);
+  for (auto& it : feed.items) {
+    for (auto* s : {&it.guid, &it.title, &it.link, &it.author, &it.summary, &it.content, &it.image}) repair(*s);
+    for (auto& c : it.categories) repair(c);
+  }
+}
+
 }  // namespace
 
 Expected<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options) {
@@ -50,6 +65,7 @@ Expected<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& option
   if (feed && !options.content_type.empty() && !feed_media_type(options.content_type)) {
     feed->warnings.push_back("served as '" + options.content_type + "', not a feed media type");
   }
+  if (feed) repair(*feed);
   return feed;
 }
 

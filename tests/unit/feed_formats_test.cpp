@@ -182,3 +182,9 @@ TEST_CASE("feed: ill-formed feeds recover or name the problem", "[parsers][feed]
   CHECK(b->title.size() < bomb.size() * 5 + (1u << 20));
   CHECK_FALSE(b->warnings.empty());
 }
+
+TEST_CASE("feed: character references UTF-8 cannot carry become U+FFFD", "[parsers][feed][errors]") {
+  auto f = parse_feed("<rss version=\"2.0\"><channel><title>a&#xD800;b&#x110000;c</title></channel></rss>");
+  REQUIRE(f);
+  CHECK(f->title == "a\uFFFD\uFFFD\uFFFDb\uFFFD\uFFFD\uFFFD\uFFFDc");  // one per invalid byte, as ICU repairs
+}
