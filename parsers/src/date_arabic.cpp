@@ -111,9 +111,13 @@ bool all_digits(const std::u32string& w) {
   return true;
 }
 
+// The value of a digit string, saturating at 10^6 (no date part is longer; found by fuzz_feed).
 int to_int(const std::u32string& w) {
   int v = 0;
-  for (char32_t c : w) v = v * 10 + static_cast<int>(c - U'0');
+  for (char32_t c : w) {
+    v = v * 10 + static_cast<int>(c - U'0');
+    if (v >= 1000000) return 1000000;
+  }
   return v;
 }
 

@@ -180,3 +180,8 @@ TEST_CASE("dates: the table of real-world spellings", "[parsers][dates][table]")
     CHECK_FALSE(parse_any(bad));
   }
 }
+
+TEST_CASE("dates: absurdly long digit runs are not dates (regression, found by fuzz_feed)", "[parsers][dates]") {
+  CHECK_FALSE(parse_any("19 ديسمبر 89359137489359137489359137489359137"));
+  CHECK_FALSE(parse_any("٨٩٣٥٩١٣٧٤٨٩٣٥٩١٣٧٤/١٢/٢٠٢٤"));
+}
