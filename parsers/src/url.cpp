@@ -2,6 +2,8 @@
 
 #include <boost/url.hpp>
 
+#include <cctype>
+
 namespace rasd::url {
 
 std::string resolve(std::string_view base, std::string_view ref) {
@@ -21,6 +23,43 @@ std::string resolve(std::string_view base, std::string_view ref) {
   auto rv = boost::urls::resolve(*b, *r, out);
   if (!rv) return std::string(trimmed);
   return std::string(out.buffer());
+}
+
+namespace {
+bool tracking_parameter(std::string_view key) {
+  static constexpr std::string_view kExact[] = {"fbclid", "gclid", "mc_cid", "mc_eid", "igshid", "_ga",
+                                                "yclid", "msclkid", "ref_src", "dclid", "gbraid", "wbraid"};
+  if (key.substr(0, 4) == "utm_") return true;
+  for (auto k : kExact) {
+    if (key == k) return true;
+  }
+  return false;
+}
+}  // namespace
+
+std::string canonical(std::string_view raw) {
+  std::string trimmed = resolve("", raw);
+  auto parsed = boost::urls::parse_uri(trimmed);
+  if (!parsed) return trimmed;
+  boost::urls::url u(*parsed);
+  std::string scheme(u.scheme());
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "http" && scheme != "https") return trimmed;
+  u.set_scheme(scheme);
+  std::string host(u.encoded_host());
+  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  u.set_encoded_host(host);
+  if ((scheme == "http" && u.port() == "80") || (scheme == "https" && u.port() == "443")) u.remove_port();
+  u.remove_fragment();
+  if (u.encoded_path().empty()) u.set_encoded_path("/");
+  u.normalize_path();
+  auto params = u.params();
+  for (auto it = params.begin(); it != params.end();) {
+    if (tracking_parameter((*it).key)) it = params.erase(it);
+    else ++it;
+  }
+  if (u.has_query() && u.encoded_query().empty()) u.remove_query();
+  return std::string(u.buffer());
 }
 
 }  // namespace rasd::url

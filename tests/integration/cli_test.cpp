@@ -220,3 +220,28 @@ TEST_CASE("rasd match with the shipped rules over the seeds", "[cli][match][rule
   CHECK(run.hits >= 20);
   CHECK(run.collapsed_hits >= 2);
 }
+
+TEST_CASE("rasd dedup prints one cluster line per article", "[cli][dedup]") {
+  const std::string body =
+      "أعلنت قوات الأمن الداخلي القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد عملية أمنية استمرت ثلاثة أيام";
+  std::string input;
+  input += boost::json::serialize(boost::json::object{{"id", "a"}, {"body", body}, {"url", "https://one.example/x?utm_source=rss"}, {"source", "one"}}) + "\n";
+  input += boost::json::serialize(boost::json::object{{"id", "b"}, {"body", "خبر"}, {"url", "https://ONE.example/x"}, {"source", "two"}}) + "\n";
+  input += "not json\n";
+  input += boost::json::serialize(boost::json::object{{"id", "c"}, {"body", "لـ د|عـ.ـش " + body}, {"url", "https://three.example/y"}, {"source", "three"}}) + "\n";
+  input += boost::json::serialize(boost::json::object{{"id", "d"}, {"body", "طقس مشمس ومعتدل في معظم المناطق مع رياح خفيفة وأمطار متفرقة على الساحل خلال عطلة نهاية الأسبوع"}, {"url", ""}, {"source", "four"}}) + "\n";
+  auto r = run_process({RASD_BINARY, "dedup"}, input);
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("-:3: error: not a JSON object") != std::string::npos);
+  auto lines = lines_of(r.out);
+  REQUIRE(lines.size() == 4);
+  auto row = [&](size_t i) { return boost::json::parse(lines[i]).as_object(); };
+  CHECK(row(0).at("kind").as_string() == "new");
+  CHECK(row(0).at("duplicate_of").is_null());
+  CHECK(row(1).at("kind").as_string() == "exact");
+  CHECK(row(1).at("duplicate_of").as_string() == "a");
+  CHECK(row(2).at("kind").as_string() == "near");
+  CHECK(row(2).at("cluster") == row(0).at("cluster"));
+  CHECK(row(3).at("kind").as_string() == "new");
+  CHECK(row(3).at("cluster") != row(0).at("cluster"));
+}

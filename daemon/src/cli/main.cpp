@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "commands.hpp"
 #include "json_output.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
@@ -271,6 +272,10 @@ int main(int argc, char** argv) {
   norm->add_option("text", text_in, "text, or - for stdin");
 
   std::string rules_path, input = "-";
+  std::string dedup_input = "-";
+  auto* dedup = app.add_subcommand("dedup", "story clusters of JSON Lines articles");
+  dedup->add_option("--input", dedup_input, "JSON Lines file, or - for stdin");
+
   auto* match = app.add_subcommand("match", "match JSON Lines articles against rules");
   match->add_option("--rules", rules_path, "rule file or directory")->required();
   match->add_option("--input", input, "JSON Lines file, or - for stdin");
@@ -316,6 +321,10 @@ int main(int argc, char** argv) {
     if (*pf) return cmd_parse_feed(file, content_type, base_url);
     if (*norm) return cmd_normalize(view, text_in);
     if (*match) return cmd_match(rules_path, input);
+    if (*dedup) {
+      std::istringstream in(read_input(dedup_input));
+      return cli::cmd_dedup(in, dedup_input, std::cout, std::cerr);
+    }
     if (*fetch) {
       CurlGlobal curl;
       return cmd_fetch(url, allow_private);

@@ -10,4 +10,10 @@ namespace rasd::url {
 // or when base is empty.
 std::string resolve(std::string_view base, std::string_view ref);
 
+// The identity form of an article URL (DESIGN.md section 6): scheme and host lower-cased, the
+// default port dropped, the fragment removed, tracking parameters (utm_*, fbclid, gclid,
+// mc_cid, mc_eid, igshid, _ga, yclid, msclkid, ref_src) removed, an empty query dropped and
+// an empty path written "/". Returns the input, trimmed, when it is not an absolute http(s) URL.
+std::string canonical(std::string_view url);
+
 }  // namespace rasd::url

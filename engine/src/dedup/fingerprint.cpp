@@ -1,0 +1,128 @@
+#include "rasd/engine/dedup/fingerprint.hpp"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <limits>
+
+namespace rasd::dedup {
+namespace {
+
+// The i-th hash function of the MinHash family: a fixed odd multiplier and offset per i,
+// applied to the shingle hash (universal multiply-shift hashing).
+uint32_t hash_i(uint32_t x, size_t i) {
+  static const std::array<std::pair<uint64_t, uint64_t>, kSignature> kParams = [] {
+    std::array<std::pair<uint64_t, uint64_t>, kSignature> p{};
+    uint64_t s = 0x9E3779B97F4A7C15ull;
+    for (auto& [a, b] : p) {
+      s ^= s << 13;
+      s ^= s >> 7;
+      s ^= s << 17;
+      a = s | 1;
+      s ^= s << 13;
+      s ^= s >> 7;
+      s ^= s << 17;
+      b = s;
+    }
+    return p;
+  }();
+  return static_cast<uint32_t>((kParams[i].first * x + kParams[i].second) >> 32);
+}
+
+}  // namespace
+
+Fingerprint fingerprint(const text::Normalized& body) {
+  Fingerprint f;
+  // Words as the fingerprint sees them: one-letter tokens dropped (a proclitic cut off by a
+  // tatweel, "لـ داعش"), Arabic words without their longest proclitic (والرقة, الرقة -> رقه), so
+  // that a copy edited in such details keeps its shingles.
+  std::vector<std::string_view> words;
+  std::string_view stems[text::kMaxProcliticStems];
+  std::string al;
+  for (const auto& t : body.view(text::View::collapsed).tokens) {
+    if (t.char_end - t.char_begin < 2) continue;
+    std::string_view w = t.text;
+    if (t.arabic) {
+      const size_t n = text::proclitic_stems(w, stems, al);
+      for (size_t k = 0; k < n; ++k) {
+        if (stems[k].data() >= t.text.data() && stems[k].data() < t.text.data() + t.text.size() && stems[k].size() < w.size()) {
+          w = stems[k];  // a suffix of the token: the shortest is the longest proclitic removed
+        }
+      }
+    }
+    words.push_back(w);
+  }
+  const auto& toks = words;
+  f.tokens = toks.size();
+  XXH3_state_t* whole = XXH3_createState();
+  XXH3_64bits_reset(whole);
+  std::vector<uint64_t> tok_hash(toks.size());
+  for (size_t i = 0; i < toks.size(); ++i) {
+    tok_hash[i] = XXH3_64bits(toks[i].data(), toks[i].size());
+    XXH3_64bits_update(whole, toks[i].data(), toks[i].size());
+    XXH3_64bits_update(whole, " ", 1);
+  }
+  f.body_hash = XXH3_64bits_digest(whole);
+  XXH3_freeState(whole);
+  const size_t n = toks.size() >= kShingleWords ? toks.size() - kShingleWords + 1 : (toks.empty() ? 0 : 1);
+  std::vector<uint32_t> in_order;
+  in_order.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t h = 0;
+    for (size_t k = i; k < std::min(toks.size(), i + kShingleWords); ++k) h = h * 0x100000001B3ull ^ tok_hash[k];
+    in_order.push_back(static_cast<uint32_t>(h ^ (h >> 32)));
+  }
+  return fingerprint_of_shingles(in_order, f.body_hash, f.tokens);
+}
+
+Fingerprint fingerprint_of_shingles(const std::vector<uint32_t>& in_order, uint64_t body_hash, size_t tokens) {
+  Fingerprint f;
+  f.body_hash = body_hash;
+  f.tokens = tokens;
+  for (size_t i = 0; i < kLeadShingles && i < in_order.size(); ++i) f.lead[i] = in_order[i];
+  f.shingles = in_order;
+  std::sort(f.shingles.begin(), f.shingles.end());
+  f.shingles.erase(std::unique(f.shingles.begin(), f.shingles.end()), f.shingles.end());
+  f.minhash.fill(std::numeric_limits<uint32_t>::max());
+  for (uint32_t s : f.shingles) {
+    for (size_t i = 0; i < kSignature; ++i) f.minhash[i] = std::min(f.minhash[i], hash_i(s, i));
+  }
+  return f;
+}
+
+namespace {
+size_t intersection(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  size_t i = 0, j = 0, n = 0;
+  while (i < a.size() && j < b.size()) {
+    if (a[i] < b[j]) ++i;
+    else if (b[j] < a[i]) ++j;
+    else {
+      ++n;
+      ++i;
+      ++j;
+    }
+  }
+  return n;
+}
+}  // namespace
+
+double jaccard(const Fingerprint& a, const Fingerprint& b) {
+  if (a.shingles.empty() || b.shingles.empty()) return 0;
+  const size_t i = intersection(a.shingles, b.shingles);
+  return static_cast<double>(i) / static_cast<double>(a.shingles.size() + b.shingles.size() - i);
+}
+
+double containment(const Fingerprint& a, const Fingerprint& in) {
+  if (a.shingles.empty()) return 0;
+  return static_cast<double>(intersection(a.shingles, in.shingles)) / static_cast<double>(a.shingles.size());
+}
+
+std::array<uint64_t, kBands> band_keys(const Fingerprint& f) {
+  std::array<uint64_t, kBands> keys{};
+  for (size_t b = 0; b < kBands; ++b) {
+    keys[b] = XXH3_64bits_withSeed(&f.minhash[b * kRows], kRows * sizeof(uint32_t), b + 1);
+  }
+  return keys;
+}
+
+}  // namespace rasd::dedup

@@ -1,0 +1,93 @@
+// Story clustering: canonical URLs, fingerprints and the story index (DESIGN.md section 6).
+#include <catch2/catch.hpp>
+
+#include "rasd/engine/dedup/story_index.hpp"
+#include "rasd/parsers/url.hpp"
+
+using namespace rasd;
+
+namespace {
+const text::Normalizer& norm() {
+  static const text::Normalizer n;
+  return n;
+}
+dedup::Fingerprint fp(const std::string& text) { return dedup::fingerprint(norm().normalize(text)); }
+dedup::ArticleIdentity article(const std::string& id, const std::string& body, const std::string& url = "",
+                               int64_t time = 0, const std::string& source = "s", const std::string& guid = "") {
+  return {id, url, source, guid, time, fp(body)};
+}
+const std::string kStory =
+    "أعلنت قوات الأمن الداخلي القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد عملية "
+    "أمنية استمرت ثلاثة أيام، وقالت مصادر محلية إن الخلية كانت تخطط لهجمات على نقاط عسكرية في البادية "
+    "وإن العملية أسفرت عن مصادرة أسلحة وذخائر ووثائق تكشف عن شبكة تمويل تمتد إلى مناطق أخرى في شرق سوريا.";
+const std::string kOtherStory =
+    "أعلنت وزارة الداخلية العراقية اعتقال عدد من المطلوبين بتهم تتعلق بالإرهاب في محافظة الأنبار "
+    "خلال حملة تفتيش واسعة شملت عدة أقضية، وقال مسؤول أمني إن الحملة ستستمر حتى تطهير المنطقة من "
+    "فلول التنظيم، مشيراً إلى أن القوات عثرت على مضافات ومخازن أسلحة في الصحراء الغربية.";
+}  // namespace
+
+TEST_CASE("canonical URLs drop what does not identify the article", "[dedup][url]") {
+  CHECK(url::canonical("HTTPS://News.Example:443/a/b?utm_source=x&id=7&fbclid=y#top") == "https://news.example/a/b?id=7");
+  CHECK(url::canonical("http://news.example:80") == "http://news.example/");
+  CHECK(url::canonical("https://news.example/a?gclid=1&utm_medium=2") == "https://news.example/a");
+  CHECK(url::canonical("https://news.example/a/./b/../c") == "https://news.example/a/c");
+  CHECK(url::canonical("https://news.example:8443/a") == "https://news.example:8443/a");
+  CHECK(url::canonical("not a url") == "not a url");
+}
+
+TEST_CASE("fingerprints fold obfuscations and proclitics; different stories stay far apart", "[dedup][fingerprint]") {
+  const auto a = fp(kStory);
+  std::string obfuscated = kStory;
+  obfuscated.replace(obfuscated.find("داعش"), std::string("داعش").size(), "د|عـ.ـش");
+  const auto b = fp(obfuscated);
+  CHECK(dedup::jaccard(a, b) == Approx(1.0));  // collapsed before hashing
+  CHECK(dedup::jaccard(a, fp(kOtherStory)) < 0.1);
+  const auto teaser = fp(kStory.substr(0, kStory.find("وقالت")));
+  CHECK(dedup::containment(teaser, a) == Approx(1.0));
+  CHECK(dedup::jaccard(teaser, a) < 0.5);  // a teaser is found by containment, not by Jaccard
+}
+
+TEST_CASE("story index: exact identities, near copies, teasers, and stories kept apart", "[dedup][index]") {
+  dedup::StoryIndex index;
+  const auto first = index.add(article("a", kStory, "https://one.example/story?utm_source=rss", 1000));
+  CHECK(first.kind == dedup::Kind::fresh);
+
+  // Same URL once canonical.
+  auto d = index.add(article("b", "نص مختلف تماما", "https://ONE.example/story#comments", 1010));
+  CHECK(d.kind == dedup::Kind::exact);
+  CHECK(d.cluster == first.cluster);
+  CHECK(d.duplicate_of == "a");
+
+  // Same GUID within its source; the same GUID from another source is another article.
+  index.add(article("g1", "خبر قصير عن الطقس في دمشق اليوم", "", 1000, "feedA", "guid-1"));
+  CHECK(index.add(article("g2", "تحديث", "", 1001, "feedA", "guid-1")).kind == dedup::Kind::exact);
+  CHECK(index.add(article("g3", "تحديث", "", 1001, "feedB", "guid-1")).kind == dedup::Kind::fresh);
+
+  // Same body under another URL and headline: exact by body hash.
+  d = index.add(article("c", kStory, "https://two.example/x", 1020));
+  CHECK(d.kind == dedup::Kind::exact);
+  CHECK(d.cluster == first.cluster);
+
+  // A light edit and a teaser: near.
+  std::string edited = kStory;
+  edited.replace(edited.find("ثلاثة أيام"), std::string("ثلاثة أيام").size(), "يومين");
+  d = index.add(article("e", edited, "https://three.example/y", 1030));
+  CHECK(d.kind == dedup::Kind::near);
+  CHECK(d.cluster == first.cluster);
+  d = index.add(article("t", kStory.substr(0, kStory.find("وقالت")), "https://four.example/z", 1040));
+  CHECK(d.kind == dedup::Kind::near);
+  CHECK(d.cluster == first.cluster);
+
+  // A different story on the same topic starts its own cluster.
+  d = index.add(article("o", kOtherStory, "https://one.example/other", 1050));
+  CHECK(d.kind == dedup::Kind::fresh);
+  CHECK(d.cluster != first.cluster);
+
+  // Outside the window the same text is a new story; expired entries attract nothing.
+  dedup::StoryIndex windowed(dedup::StoryOptions{3600, 0.4, 0.8, 8});
+  windowed.add(article("w1", kStory + " أول", "", 0));
+  CHECK(windowed.add(article("w2", kStory + " ثان", "", 7200)).kind == dedup::Kind::fresh);
+  windowed.expire(5000);
+  CHECK(windowed.size() == 1);
+  CHECK(windowed.add(article("w3", kStory + " ثالث", "", 7300)).duplicate_of == "w2");
+}
