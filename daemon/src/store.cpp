@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 1> kMigrations = {R"sql(
+constexpr std::array<std::string_view, 2> kMigrations = {R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
   url TEXT NOT NULL,
@@ -61,6 +61,24 @@ CREATE TABLE delivery_attempts(
   error TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX delivery_attempts_id ON delivery_attempts(delivery_id);
+)sql",
+// 2: story clusters. An alert belongs to a cluster; later articles of the cluster are its
+// members, and their alert.updated deliveries carry their own body.
+R"sql(
+ALTER TABLE articles ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN payload TEXT;
+CREATE TABLE alert_members(
+  alert_id TEXT NOT NULL REFERENCES alerts(id),
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  source_id TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY(alert_id, article_id)
+);
+INSERT INTO alert_members SELECT a.id, a.article_id, r.source_id, a.created_at
+  FROM alerts a JOIN articles r ON r.id = a.article_id;
+CREATE INDEX alerts_rule_cluster ON alerts(rule_id, cluster);
+CREATE INDEX articles_fetched ON articles(fetched_at);
 )sql"};
 
 SourceState read_source(const sql::Statement& s) {
@@ -98,7 +116,7 @@ Delivery read_delivery(const sql::Statement& s) {
 
 constexpr std::string_view kDeliverySelect =
     "SELECT d.id, d.alert_id, d.webhook, d.state, d.attempts, d.next_attempt, d.last_status, "
-    "d.last_error, d.delivered_at, a.payload FROM deliveries d JOIN alerts a ON a.id = d.alert_id ";
+    "d.last_error, d.delivered_at, coalesce(d.payload, a.payload) FROM deliveries d JOIN alerts a ON a.id = d.alert_id ";
 
 }  // namespace
 
@@ -191,29 +209,67 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
   sql::Transaction tx(db_.get());
   sql::Statement ins(db_.get(),
                      "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
-                     "fetched_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9) "
+                     "fetched_at, cluster) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) "
                      "ON CONFLICT(source_id, guid) DO NOTHING");
   ins.bind(1, a.source_id).bind(2, a.guid).bind(3, a.url).bind(4, a.title).bind(5, a.body);
-  ins.bind(6, a.author).bind(7, a.lang).bind(8, a.published).bind(9, a.fetched_at);
+  ins.bind(6, a.author).bind(7, a.lang).bind(8, a.published).bind(9, a.fetched_at).bind(10, a.cluster);
   ins.run();
   if (sqlite3_changes(db_.get()) == 0) return std::nullopt;
   const int64_t article_id = sqlite3_last_insert_rowid(db_.get());
   sql::Statement alert(db_.get(),
-                       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload) "
-                       "VALUES(?1,?2,?3,?4,?5,?6)");
+                       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) "
+                       "VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  sql::Statement member(db_.get(),
+                        "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
+                        "VALUES(?1,?2,?3,?4)");
   sql::Statement outbox(db_.get(),
-                        "INSERT INTO deliveries(id, alert_id, webhook, next_attempt) VALUES(?1,?2,?3,?4)");
+                        "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) VALUES(?1,?2,?3,?4,?5)");
   for (const auto& al : alerts) {
-    alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
-    alert.bind(5, al.created_at).bind(6, al.payload);
-    alert.run();
+    const bool update = !al.update_of.empty();
+    const std::string& alert_id = update ? al.update_of : al.id;
+    if (!update) {
+      alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
+      alert.bind(5, al.created_at).bind(6, al.payload).bind(7, a.cluster);
+      alert.run();
+    }
+    member.bind(1, alert_id).bind(2, article_id).bind(3, a.source_id).bind(4, al.created_at).run();
     for (const auto& d : al.deliveries) {
-      outbox.bind(1, d.id).bind(2, al.id).bind(3, d.webhook).bind(4, al.created_at);
+      outbox.bind(1, d.id).bind(2, alert_id).bind(3, d.webhook).bind(4, al.created_at);
+      if (update) outbox.bind(5, al.payload);
+      else outbox.bind_null(5);
       outbox.run();
     }
   }
   tx.commit();
   return article_id;
+}
+
+std::optional<ClusterAlert> Store::cluster_alert(const std::string& rule_id, const std::string& cluster) {
+  if (cluster.empty()) return std::nullopt;
+  sql::Statement s(db_.get(), "SELECT id FROM alerts WHERE rule_id = ?1 AND cluster = ?2 ORDER BY created_at LIMIT 1");
+  s.bind(1, rule_id).bind(2, cluster);
+  if (!s.step()) return std::nullopt;
+  ClusterAlert out;
+  out.alert_id = s.text(0);
+  sql::Statement m(db_.get(),
+                   "SELECT source_id, count(*) FROM alert_members WHERE alert_id = ?1 GROUP BY source_id "
+                   "ORDER BY min(added_at), source_id");
+  m.bind(1, out.alert_id);
+  while (m.step()) {
+    out.sources.push_back(m.text(0));
+    out.articles += m.int64(1);
+  }
+  return out;
+}
+
+std::vector<RecentArticle> Store::recent_articles(int64_t since) {
+  sql::Statement s(db_.get(),
+                   "SELECT source_id, guid, url, title, body, coalesce(published, fetched_at), cluster FROM articles "
+                   "WHERE fetched_at >= ?1 AND cluster <> '' ORDER BY id");
+  s.bind(1, since);
+  std::vector<RecentArticle> out;
+  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6)});
+  return out;
 }
 
 int64_t Store::article_count() {

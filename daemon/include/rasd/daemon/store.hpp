@@ -38,6 +38,21 @@ struct NewArticle {
   std::string lang;
   std::optional<int64_t> published;
   int64_t fetched_at = 0;
+  std::string cluster;  // story cluster id (DESIGN.md section 6); "" when not clustered
+};
+
+// The alert a rule already raised for a story cluster, with the sources of its members.
+struct ClusterAlert {
+  std::string alert_id;
+  std::vector<std::string> sources;  // distinct, in the order they joined
+  int64_t articles = 0;
+};
+
+// What the story index needs of a stored article to rebuild itself after a restart.
+struct RecentArticle {
+  std::string source_id, guid, url, title, body;
+  int64_t time = 0;
+  std::string cluster;
 };
 
 struct NewDelivery {
@@ -52,6 +67,9 @@ struct NewAlert {
   int64_t created_at = 0;
   std::string payload;  // JSON body sent to webhooks
   std::vector<NewDelivery> deliveries;
+  // Non-empty: not a new alert but an update of this one (alert.updated): the article joins
+  // its members and the deliveries carry `payload`.
+  std::string update_of;
 };
 
 struct StoredAlert {
@@ -85,7 +103,7 @@ struct DeliveryAttempt {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   // Opens or creates the database and migrates it. Throws StoreError, including when the file's
   // schema is newer than this binary knows.
@@ -102,6 +120,9 @@ class Store {
   // article's row id, or nullopt when (source, guid) is already stored (nothing is written).
   std::optional<int64_t> insert_article(const NewArticle& a, const std::vector<NewAlert>& alerts);
   bool has_article(const std::string& source_id, const std::string& guid);
+  std::optional<ClusterAlert> cluster_alert(const std::string& rule_id, const std::string& cluster);
+  // Clustered articles fetched at or after `since`, oldest first.
+  std::vector<RecentArticle> recent_articles(int64_t since);
   int64_t article_count();
 
   std::vector<StoredAlert> alerts(int64_t since, const std::string& rule_id = "");
