@@ -65,9 +65,9 @@ PollStats& PollStats::operator+=(const PollStats& o) {
   return *this;
 }
 
-std::string alert_payload(const std::string& alert_id, int64_t created_at, const rules::Rule& rule,
-                          const NewArticle& a, const std::string& key,
-                          const std::vector<rules::Hit>& hits) {
+std::string alert_payload(const std::string& type, const std::string& alert_id, int64_t created_at,
+                          const rules::Rule& rule, const NewArticle& a, const std::string& key,
+                          const std::vector<rules::Hit>& hits, const ClusterSummary& cl) {
   namespace json = boost::json;
   json::object r;
   r["id"] = rule.id;
@@ -85,8 +85,10 @@ std::string alert_payload(const std::string& alert_id, int64_t created_at, const
   art["lang"] = a.lang;
   art["snippet"] = snippet(a.body, hits);
   art["hits"] = hits_to_json(hits);
-  json::object cluster{{"id", "cl_" + key}, {"articles", 1}, {"sources", json::array{json::value(a.source_id)}}};
-  json::object o{{"type", "alert.created"},
+  json::array sources;
+  for (const auto& src : cl.sources) sources.emplace_back(src);
+  json::object cluster{{"id", cl.id}, {"articles", cl.articles}, {"sources", std::move(sources)}};
+  json::object o{{"type", type},
                  {"id", alert_id},
                  {"created_at", dates::format_rfc3339(created_at)},
                  {"rule", std::move(r)},
@@ -121,11 +123,38 @@ Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rul
     : config_(config), rules_(std::move(rules)), matcher_(std::make_unique<const rules::Matcher>(rules_)),
       normalizer_(normalizer), store_(store), http_(http), clock_(clock), log_(std::move(log)) {
   for (const auto& s : config_.sources) store_.ensure_source(s.id, s.url);
+  restore_stories();
 }
 
 void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
   matcher_ = std::make_unique<const rules::Matcher>(rules);
   rules_ = std::move(rules);
+}
+
+std::string Monitor::cluster_for(const NewArticle& a, const std::string& key, const text::Normalized& body) {
+  const int64_t now = clock_.now();
+  if (now - stories_expired_at_ > 3600) {
+    stories_.expire(now - dedup::StoryOptions{}.window_seconds);
+    stories_expired_at_ = now;
+  }
+  dedup::ArticleIdentity id{key, a.url, a.source_id, a.guid, a.published.value_or(a.fetched_at), dedup::fingerprint(body)};
+  const dedup::Decision d = stories_.add(std::move(id));
+  auto [it, fresh] = cluster_ids_.emplace(d.cluster, "cl_" + key);
+  return it->second;
+}
+
+void Monitor::restore_stories() {
+  const int64_t since = clock_.now() - dedup::StoryOptions{}.window_seconds;
+  size_t n = 0;
+  for (const auto& r : store_.recent_articles(since)) {
+    const std::string body = r.body.empty() ? r.title : r.body;
+    dedup::ArticleIdentity id{r.source_id + "\n" + r.guid, r.url, r.source_id, r.guid, r.time,
+                              dedup::fingerprint(normalizer_.normalize(body))};
+    const dedup::Decision d = stories_.add(std::move(id));
+    cluster_ids_.emplace(d.cluster, r.cluster);  // the first member's stored id names the cluster
+    ++n;
+  }
+  if (n > 0) log_->info("story index: {} recent articles restored", n);
 }
 
 int64_t Monitor::interval_for(const SourceConfig& s) const {
@@ -227,14 +256,31 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
     const rules::PreparedArticle prepared(normalizer_, std::move(fields));
     const std::string key = article_key(a);
     std::vector<NewAlert> alerts;
+    a.cluster = cluster_for(a, key, prepared.field(1).normalized.strict.tokens.empty()
+                                       ? prepared.field(0).normalized
+                                       : prepared.field(1).normalized);
     for (const auto& m : matcher.match(prepared)) {
       if (m.rule->threshold) continue;  // counted by the threshold stage, not alerted per article
       NewAlert al;
-      al.id = random_id("alert_");
       al.rule_id = m.rule->id;
       al.severity = rules::severity_name(m.rule->severity);
       al.created_at = now;
-      al.payload = alert_payload(al.id, now, *m.rule, a, key, m.hits);
+      ClusterSummary summary{a.cluster, 1, {a.source_id}};
+      std::string type = "alert.created";
+      if (auto existing = store_.cluster_alert(m.rule->id, a.cluster)) {
+        // The story already raised this rule's alert: the article joins it (DESIGN.md 6).
+        al.id = existing->alert_id;
+        al.update_of = existing->alert_id;
+        summary.articles = existing->articles + 1;
+        summary.sources = existing->sources;
+        if (std::find(summary.sources.begin(), summary.sources.end(), a.source_id) == summary.sources.end()) {
+          summary.sources.push_back(a.source_id);
+        }
+        type = "alert.updated";
+      } else {
+        al.id = random_id("alert_");
+      }
+      al.payload = alert_payload(type, al.id, now, *m.rule, a, key, m.hits, summary);
       for (const auto& target : m.rule->notify) al.deliveries.push_back({random_id("msg_"), target});
       alerts.push_back(std::move(al));
     }
@@ -242,7 +288,8 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
       ++stats.new_articles;
       stats.alerts += static_cast<int>(alerts.size());
       for (const auto& al : alerts) {
-        log_->info("source '{}': alert {} rule '{}' on \"{}\"", s.id, al.id, al.rule_id, a.title);
+        log_->info("source '{}': alert {} rule '{}' on \"{}\"{}", s.id, al.id, al.rule_id, a.title,
+                   al.update_of.empty() ? "" : " (same story: alert updated)");
       }
     }
   }

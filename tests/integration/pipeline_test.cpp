@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 
 #include <boost/json.hpp>
+#include <map>
+#include <set>
 #include <catch2/catch.hpp>
 
 #include "http_server.hpp"
@@ -233,4 +235,87 @@ TEST_CASE("skeleton: rasd run --once drives the real binary end to end", "[integ
   auto again = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
   CHECK(again.exit_code == 0);
   CHECK(hooks.request_count("/hook") == 1);
+}
+
+namespace {
+// One story as three outlets publish it: another URL and headline, a light edit, an
+// obfuscated copy.
+std::string story_feed(const std::string& outlet, const std::string& title, const std::string& body) {
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>" + outlet +
+         "</title><link>https://" + outlet + ".example/</link><language>ar</language><item><title>" + title +
+         "</title><link>https://" + outlet + ".example/2024/12/19/story</link><guid>" + outlet +
+         "-1</guid><pubDate>Thu, 19 Dec 2024 06:30:00 GMT</pubDate><description>" + body +
+         "</description></item></channel></rss>";
+}
+const std::string kStoryBody =
+    "أعلنت قوات الأمن الداخلي القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد عملية أمنية "
+    "استمرت ثلاثة أيام، وقالت مصادر محلية إن الخلية كانت تخطط لهجمات على نقاط عسكرية في البادية وإن العملية "
+    "أسفرت عن مصادرة أسلحة وذخائر ووثائق تكشف عن شبكة تمويل تمتد إلى مناطق أخرى في شرق سوريا.";
+}  // namespace
+
+TEST_CASE("one story from three sources: one alert, three sources on it, alert.updated for the later two",
+          "[integration][dedup]") {
+  std::string edited = kStoryBody;
+  edited.replace(edited.find("ثلاثة أيام"), std::string("ثلاثة أيام").size(), "يومين");
+  std::string obfuscated = kStoryBody;
+  obfuscated.replace(obfuscated.find("داعش"), std::string("داعش").size(), "د|عـ.ـش");
+  const std::map<std::string, std::string> feeds = {
+      {"/one.xml", story_feed("one", "القبض على خلية لداعش في دير الزور", kStoryBody)},
+      {"/two.xml", story_feed("two", "عاجل: تفكيك خلية في ريف ديرالزور", edited)},
+      {"/three.xml", story_feed("three", "القبـ.ـض على خلية لـ د|عـ.ـش", obfuscated)},
+  };
+  test::HttpServer site([&](const test::Request& r) {
+    auto it = feeds.find(r.target);
+    if (it == feeds.end()) return test::Response{404, {}, ""};
+    return test::Response{200, {{"Content-Type", "application/rss+xml; charset=utf-8"}}, it->second};
+  });
+  test::HttpServer hooks([](const test::Request&) { return test::Response{204, {}, ""}; });
+  std::string yaml = config_yaml(site, hooks);
+  const std::string one = "  - {id: demo-ar, url: \"" + site.url("/feed.xml") + "\", type: feed, tags: [ar]}\n";
+  yaml.replace(yaml.find(one), one.size(),
+               "  - {id: one, url: \"" + site.url("/one.xml") + "\", type: feed}\n"
+               "  - {id: two, url: \"" + site.url("/two.xml") + "\", type: feed}\n"
+               "  - {id: three, url: \"" + site.url("/three.xml") + "\", type: feed}\n");
+  Rig rig(yaml);
+  const PollStats stats = rig.monitor->poll_all();
+  CHECK(stats.new_articles == 3);
+  CHECK(count_rows(rig.db(), "SELECT count(*) FROM alerts") == 1);
+  CHECK(count_rows(rig.db(), "SELECT count(DISTINCT cluster) FROM articles") == 1);
+  CHECK(count_rows(rig.db(), "SELECT count(DISTINCT source_id) FROM alert_members") == 3);
+  CHECK(count_rows(rig.db(), "SELECT count(*) FROM deliveries") == 3);
+
+  CHECK(rig.deliverer->deliver_due().delivered == 3);
+  auto received = hooks.requests();
+  REQUIRE(received.size() == 3);
+  std::set<std::string> types, alert_ids, webhook_ids;
+  size_t most_sources = 0;
+  for (const auto& req : received) {
+    auto body = boost::json::parse(req.body).as_object();
+    types.insert(std::string(body.at("type").as_string()));
+    alert_ids.insert(std::string(body.at("id").as_string()));
+    webhook_ids.insert(req.headers.at("webhook-id"));
+    most_sources = std::max(most_sources, body.at("cluster").at("sources").as_array().size());
+  }
+  CHECK(types == std::set<std::string>{"alert.created", "alert.updated"});
+  CHECK(alert_ids.size() == 1);    // the same alert, updated
+  CHECK(webhook_ids.size() == 3);  // three messages, each deduplicable on its own id
+  CHECK(most_sources == 3);
+
+  // After a restart the story index is rebuilt from the store: a fourth copy joins the cluster.
+  rig.monitor.reset();
+  rig.monitor = std::make_unique<Monitor>(*rig.cfg.config, rig.rules.rules, rig.normalizer, *rig.store, rig.http,
+                                          rig.clock, null_logger());
+  Feed late;
+  late.language = "ar";
+  FeedItem item;
+  item.guid = "four-1";
+  item.title = "خلية لداعش في ريف دير الزور";
+  item.link = "https://four.example/story";
+  item.summary = kStoryBody;
+  late.items.push_back(item);
+  SourceConfig four;
+  four.id = "four";
+  rig.monitor->process_feed(four, late);
+  CHECK(count_rows(rig.db(), "SELECT count(*) FROM alerts") == 1);
+  CHECK(count_rows(rig.db(), "SELECT count(DISTINCT source_id) FROM alert_members") == 4);
 }

@@ -12,12 +12,14 @@
 
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/env.hpp"
 #include "rasd/daemon/http_client.hpp"
 #include "rasd/daemon/store.hpp"
+#include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/engine/rules/matcher.hpp"
 #include "rasd/parsers/feed.hpp"
 
@@ -36,10 +38,18 @@ struct PollStats {
   PollStats& operator+=(const PollStats& o);
 };
 
-// Alert JSON body (DESIGN.md section 7) for one rule match on one article.
-std::string alert_payload(const std::string& alert_id, int64_t created_at, const rules::Rule& rule,
-                          const NewArticle& article, const std::string& article_key,
-                          const std::vector<rules::Hit>& hits);
+// The story cluster an alert is about, as the webhook body shows it.
+struct ClusterSummary {
+  std::string id;
+  int64_t articles = 1;
+  std::vector<std::string> sources;
+};
+
+// Alert JSON body (DESIGN.md section 7) for one rule match on one article: "alert.created",
+// or "alert.updated" when the article joins the cluster of an existing alert.
+std::string alert_payload(const std::string& type, const std::string& alert_id, int64_t created_at,
+                          const rules::Rule& rule, const NewArticle& article, const std::string& article_key,
+                          const std::vector<rules::Hit>& hits, const ClusterSummary& cluster);
 
 // The article's text fields from a feed item: title, body as plain text, language.
 NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
@@ -62,6 +72,10 @@ class Monitor {
 
  private:
   int64_t interval_for(const SourceConfig& s) const;
+  // The story cluster of a new article (a stable id, stored with it), filing it in stories_.
+  std::string cluster_for(const NewArticle& a, const std::string& key, const text::Normalized& body);
+  // Refiles the clustered articles of the last window from the store (after a restart).
+  void restore_stories();
   void record_failure(SourceState& st, const SourceConfig& s, const std::string& error,
                       std::optional<int64_t> retry_after);
 
@@ -73,6 +87,10 @@ class Monitor {
   HttpClient& http_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
+  // Story clusters of the last window: the index, and its cluster numbers' stable ids.
+  dedup::StoryIndex stories_;
+  std::unordered_map<uint64_t, std::string> cluster_ids_;
+  int64_t stories_expired_at_ = 0;
 };
 
 }  // namespace rasd
