@@ -251,7 +251,11 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
     d.error(path, 1, 1, "the configuration must be a YAML map");
     return out;
   }
-  r.check_keys(root, {"store", "rules", "http", "network", "defaults", "sources", "webhooks"}, "configuration");
+  r.check_keys(root, {"store", "rules", "http", "network", "defaults", "sources", "webhooks", "dedup"}, "configuration");
+  if (auto n = root["dedup"]; n && r.map(n, "dedup")) {
+    r.check_keys(n, {"window"}, "dedup");
+    r.duration(n, "window", c.dedup_window, "dedup.");
+  }
   if (auto n = root["store"]; n && r.map(n, "store")) {
     r.check_keys(n, {"path", "retention"}, "store");
     r.string(n, "path", c.store_path, "store.");

@@ -121,7 +121,8 @@ Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rul
                  const text::Normalizer& normalizer, Store& store, HttpClient& http,
                  const Clock& clock, std::shared_ptr<spdlog::logger> log)
     : config_(config), rules_(std::move(rules)), matcher_(std::make_unique<const rules::Matcher>(rules_)),
-      normalizer_(normalizer), store_(store), http_(http), clock_(clock), log_(std::move(log)) {
+      normalizer_(normalizer), store_(store), http_(http), clock_(clock), log_(std::move(log)),
+      stories_(dedup::StoryOptions{config.dedup_window, 0.4, 0.8, 8}) {
   for (const auto& s : config_.sources) store_.ensure_source(s.id, s.url);
   restore_stories();
 }
@@ -134,7 +135,7 @@ void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
 std::string Monitor::cluster_for(const NewArticle& a, const std::string& key, const text::Normalized& body) {
   const int64_t now = clock_.now();
   if (now - stories_expired_at_ > 3600) {
-    stories_.expire(now - dedup::StoryOptions{}.window_seconds);
+    stories_.expire(now - config_.dedup_window);
     stories_expired_at_ = now;
   }
   dedup::ArticleIdentity id{key, a.url, a.source_id, a.guid, a.published.value_or(a.fetched_at), dedup::fingerprint(body)};
@@ -144,7 +145,7 @@ std::string Monitor::cluster_for(const NewArticle& a, const std::string& key, co
 }
 
 void Monitor::restore_stories() {
-  const int64_t since = clock_.now() - dedup::StoryOptions{}.window_seconds;
+  const int64_t since = clock_.now() - config_.dedup_window;
   size_t n = 0;
   for (const auto& r : store_.recent_articles(since)) {
     const std::string body = r.body.empty() ? r.title : r.body;

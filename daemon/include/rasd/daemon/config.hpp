@@ -46,6 +46,7 @@ struct Config {
   std::string path;
   std::string store_path = "/var/lib/rasd/rasd.db";
   int64_t retention = 90 * 86400;
+  int64_t dedup_window = 3 * 86400;  // articles this close in time are compared for the same story
   std::vector<std::string> rule_paths = {"/etc/rasd/rules.d"};
   std::string http_listen = "127.0.0.1:8470";
   std::string token_file = "/etc/rasd/api-token";
