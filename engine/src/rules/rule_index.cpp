@@ -105,76 +105,76 @@ uint64_t RuleIndex::prefix_key(std::string_view p, size_t& length) {
 
 void RuleIndex::add(RuleId id, const CompiledNode& query) {
   remove(id);
-  Filed filed;
-  filed.groups = anchor_groups_of(query);
-  if (filed.groups) {
-    // The compiler never makes one-letter prefixes; a first group with one could not be posted.
-    for (const auto& p : filed.groups->front().prefixes) {
-      size_t length = 0;
-      prefix_key(p, length);
-      if (length < 2) filed.groups.reset();
+  auto groups = anchor_groups_of(query);
+  if (groups) {
+    // The compiler never makes one-letter prefixes; a group with one could not be filed.
+    for (const auto& g : *groups) {
+      for (const auto& p : g.prefixes) {
+        size_t length = 0;
+        prefix_key(p, length);
+        if (length < 2) groups.reset();
+      }
+      if (!groups) break;
     }
   }
-  if (!filed.groups) {
+  if (!groups) {
     always_.push_back(id);
   } else {
-    const Anchors& first = filed.groups->front();
-    for (const auto& w : first.words) {
-      const uint64_t h = key_hash(w);
-      by_word_.add(h, {id, 0});
-      set_filter(word_filter_, h);
+    for (uint8_t gi = 0; gi < groups->size(); ++gi) {
+      const Anchors& g = (*groups)[gi];
+      for (const auto& w : g.words) {
+        const uint64_t h = key_hash(w);
+        by_word_.add(h, {id, gi});
+        set_filter(word_filter_, h);
+      }
+      for (const auto& p : g.prefixes) {
+        size_t length = 0;
+        const uint64_t h = prefix_key(p, length);
+        by_prefix_.add(h, {p, id, gi});
+        set_filter(prefix_filter_, h);
+        if (length < kPrefixHead) ++short_prefixes_[length];
+      }
     }
-    for (const auto& p : first.prefixes) {
-      size_t length = 0;
-      const uint64_t h = prefix_key(p, length);
-      by_prefix_.add(h, {p, id, 0});
-      set_filter(prefix_filter_, h);
-      if (length < kPrefixHead) ++short_prefixes_[length];
-    }
-    for (const auto& g : *filed.groups) {
-      auto& hashes = filed.word_hashes.emplace_back();
-      for (const auto& w : g.words) hashes.push_back(key_hash(w));
-    }
+    if (all_groups_.size() <= id) all_groups_.resize(id + 1, 0);
+    all_groups_[id] = static_cast<uint8_t>((1u << groups->size()) - 1);
   }
-  auto [it, inserted] = filed_.emplace(id, std::move(filed));
-  if (by_id_.size() <= id) by_id_.resize(id + 1, nullptr);
-  by_id_[id] = &it->second;  // unordered_map nodes do not move on rehash
+  filed_.emplace(id, std::move(groups));
 }
 
 void RuleIndex::remove(RuleId id) {
   auto it = filed_.find(id);
   if (it == filed_.end()) return;
-  const auto& groups = it->second.groups;
-  if (!groups) {
+  if (!it->second) {
     always_.erase(std::remove(always_.begin(), always_.end(), id), always_.end());
   } else {
-    const Anchors& first = groups->front();
-    for (const auto& w : first.words) by_word_.remove_if(key_hash(w), [&](const Posting& e) { return e.id == id; });
-    for (const auto& pre : first.prefixes) {
-      size_t length = 0;
-      const uint64_t key = prefix_key(pre, length);
-      size_t removed = 0;
-      by_prefix_.remove_if(key, [&](const PrefixPosting& e) {
-        const bool match = e.id == id && e.prefix == pre;
-        removed += match;
-        return match;
-      });
-      if (length < kPrefixHead) short_prefixes_[length] -= std::min(removed, short_prefixes_[length]);
+    for (const auto& g : *it->second) {
+      for (const auto& w : g.words) by_word_.remove_if(key_hash(w), [&](const Posting& e) { return e.id == id; });
+      for (const auto& p : g.prefixes) {
+        size_t length = 0;
+        const uint64_t key = prefix_key(p, length);
+        size_t removed = 0;
+        by_prefix_.remove_if(key, [&](const PrefixPosting& e) {
+          const bool match = e.id == id && e.prefix == p;
+          removed += match;
+          return match;
+        });
+        if (length < kPrefixHead) short_prefixes_[length] -= std::min(removed, short_prefixes_[length]);
+      }
     }
+    all_groups_[id] = 0;
   }
-  by_id_[id] = nullptr;
   filed_.erase(it);
 }
 
-void RuleIndex::collect(std::string_view key, uint64_t hash, bool single_token, std::vector<uint8_t>& seen,
+void RuleIndex::collect(std::string_view key, uint64_t hash, bool single_token, std::vector<uint8_t>& met,
                         std::vector<RuleId>& touched) const {
-  auto mark = [&](RuleId id) {
-    if (seen[id] == 0) touched.push_back(id);
-    seen[id] = 1;
+  auto mark = [&](RuleId id, uint8_t group) {
+    if (met[id] == 0) touched.push_back(id);
+    met[id] |= static_cast<uint8_t>(1u << group);
   };
   if (maybe_filed(word_filter_, hash)) {
     if (const auto* list = by_word_.find(hash)) {
-      for (const auto& p : *list) mark(p.id);
+      for (const auto& p : *list) mark(p.id, p.group);
     }
   }
   if (by_prefix_.empty() || !single_token) return;  // prefixes match single tokens only
@@ -190,34 +190,14 @@ void RuleIndex::collect(std::string_view key, uint64_t hash, bool single_token, 
     if (!maybe_filed(prefix_filter_, h)) continue;
     if (const auto* list = by_prefix_.find(h)) {
       for (const auto& p : *list) {
-        if (key.compare(0, p.prefix.size(), p.prefix) == 0) mark(p.id);
+        if (key.compare(0, p.prefix.size(), p.prefix) == 0) mark(p.id, p.group);
       }
     }
   }
-}
-
-bool RuleIndex::other_groups_met(RuleId id, const PreparedArticle& article) const {
-  const Filed& f = *by_id_[id];
-  for (size_t g = 1; g < f.groups->size(); ++g) {
-    const Anchors& group = (*f.groups)[g];
-    if (!group.prefixes.empty()) continue;  // not checked here: taken as met
-    bool met = false;
-    for (size_t w = 0; w < group.words.size() && !met; ++w) {
-      for (size_t field = 0; field < kFieldCount && !met; ++field) {
-        const PreparedField& pf = article.field(field);
-        for (size_t v = 0; v < 2 && !met; ++v) {
-          if (v == 1 && pf.normalized.collapsed_is_strict) break;
-          met = !pf.views[v].index.find(group.words[w], f.word_hashes[g][w]).empty();
-        }
-      }
-    }
-    if (!met) return false;
-  }
-  return true;
 }
 
 void RuleIndex::candidates(const PreparedArticle& article, std::vector<RuleId>& out) const {
-  std::vector<uint8_t> seen(by_id_.size(), 0);
+  std::vector<uint8_t> met(all_groups_.size(), 0);  // per id: the groups met so far
   std::vector<RuleId> touched;
   for (size_t f = 0; f < kFieldCount; ++f) {
     const PreparedField& pf = article.field(f);
@@ -225,13 +205,13 @@ void RuleIndex::candidates(const PreparedArticle& article, std::vector<RuleId>& 
       if (v == 1 && pf.normalized.collapsed_is_strict) break;
       const KeyIndex& index = pf.views[v].index;
       for (size_t k = 0; k < index.size(); ++k) {
-        collect(index.key(k), index.hash(k), index.single_token(k), seen, touched);
+        collect(index.key(k), index.hash(k), index.single_token(k), met, touched);
       }
     }
   }
   out.assign(always_.begin(), always_.end());
   for (const RuleId id : touched) {
-    if (other_groups_met(id, article)) out.push_back(id);
+    if (met[id] == all_groups_[id]) out.push_back(id);
   }
   std::sort(out.begin(), out.end());
 }

@@ -12,12 +12,8 @@
 //   AND, NEAR  the groups of all children (negated ones never anchor), cheapest first, at
 //              most kMaxGroups of them; cheap means few and long words, which are rarer
 //   NOT        none
-// A rule is posted under the keys of its cheapest group only; when an article holds one of
-// them, the rule's other groups are checked by probing the article's own KeyIndex, so common
-// words in a rule's other groups cost nothing until its rare word shows up.
 // Selection is conservative: every rule that can match is a candidate; candidates that do not
-// match are rejected by the full evaluation. (Prefix groups other than the first are taken as
-// met.)
+// match are rejected by the full evaluation.
 //
 // Adding or removing one rule touches only that rule's postings; nothing is rebuilt.
 //
@@ -54,13 +50,6 @@ class RuleIndex {
  public:
   using RuleId = uint32_t;
 
-  RuleIndex() = default;
-  // Holds pointers into its own tables: movable, not copyable.
-  RuleIndex(const RuleIndex&) = delete;
-  RuleIndex& operator=(const RuleIndex&) = delete;
-  RuleIndex(RuleIndex&&) = default;
-  RuleIndex& operator=(RuleIndex&&) = default;
-
   // Files rule `id` under the anchor groups of `query`. Adding an id already filed replaces it.
   void add(RuleId id, const CompiledNode& query);
   // Unfiles rule `id`; unknown ids are ignored.
@@ -89,10 +78,8 @@ class RuleIndex {
     RuleId id;
     uint8_t group;
   };
-  void collect(std::string_view key, uint64_t hash, bool single_token, std::vector<uint8_t>& seen,
+  void collect(std::string_view key, uint64_t hash, bool single_token, std::vector<uint8_t>& met,
                std::vector<RuleId>& touched) const;
-  // Whether the article holds a key of every group after the first.
-  bool other_groups_met(RuleId id, const PreparedArticle& article) const;
   // Key of the first kPrefixHead code points of p, or of all of p when shorter (head_key());
   // sets the length of p in code points (capped at kPrefixHead).
   static uint64_t prefix_key(std::string_view p, size_t& length);
@@ -121,12 +108,8 @@ class RuleIndex {
   detail::PostingTable<PrefixPosting> by_prefix_;
   size_t short_prefixes_[kPrefixHead] = {};  // how many prefixes of 0..3 code points are filed
   std::vector<RuleId> always_;
-  struct Filed {
-    std::optional<AnchorGroups> groups;               // nullopt: on the always-check list
-    std::vector<std::vector<uint64_t>> word_hashes;  // per group, key_hash() of its words
-  };
-  std::vector<const Filed*> by_id_;               // per id, for the checks; null when not filed
-  std::unordered_map<RuleId, Filed> filed_;  // what remove() must undo
+  std::vector<uint8_t> all_groups_;  // per id: the bit mask of its groups; 0 when not filed
+  std::unordered_map<RuleId, std::optional<AnchorGroups>> filed_;  // what remove() must undo
 };
 
 }  // namespace rasd::rules
