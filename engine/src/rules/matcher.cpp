@@ -4,6 +4,7 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <tuple>
 
 namespace rasd::rules {
 namespace {
@@ -179,34 +180,50 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
 
 }  // namespace
 
+namespace {
+
+// evaluate() with a caller's scratch vector for the raw hits, so that a Matcher evaluating many
+// candidates allocates it once.
+bool evaluate_with(const CompiledNode& query, const PreparedArticle& article, Hits& raw, std::vector<Hit>& hits) {
+  raw.clear();
+  if (!eval(query, article, raw)) return false;
+  // Each original span once, the strict view's before the collapsed one's; texts are sliced
+  // only for the spans kept.
+  struct Span {
+    uint8_t field, view;
+    uint32_t start, end;
+  };
+  std::vector<Span> spans;
+  spans.reserve(raw.size());
+  for (const auto& h : raw) {
+    const auto& toks = article.field(h.field).views[h.view].view->tokens;
+    spans.push_back({h.field, h.view, toks[h.pos].start, toks[h.pos + h.length - 1].end});
+  }
+  std::sort(spans.begin(), spans.end(), [](const Span& x, const Span& y) {
+    return std::tie(x.field, x.start, x.end, x.view) < std::tie(y.field, y.start, y.end, y.view);
+  });
+  spans.erase(std::unique(spans.begin(), spans.end(),
+                          [](const Span& x, const Span& y) { return x.field == y.field && x.start == y.start && x.end == y.end; }),
+              spans.end());
+  hits.clear();
+  hits.reserve(spans.size());
+  for (const auto& sp : spans) {
+    Hit hit;
+    hit.field = field_at(sp.field);
+    hit.view = sp.view == 0 ? text::View::strict : text::View::collapsed;
+    hit.start = sp.start;
+    hit.end = sp.end;
+    hit.text = article.field(sp.field).original_slice(sp.start, sp.end);
+    hits.push_back(std::move(hit));
+  }
+  return true;
+}
+
+}  // namespace
+
 bool evaluate(const CompiledNode& query, const PreparedArticle& article, std::vector<Hit>& hits) {
   Hits raw;
-  if (!eval(query, article, raw)) return false;
-  // Report each original span once: strict first, then collapsed-only spans.
-  std::vector<Hit> out;
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const auto& h : raw) {
-      if (h.view != pass) continue;
-      const PreparedField& pf = article.field(h.field);
-      const auto& toks = pf.views[h.view].view->tokens;
-      Hit hit;
-      hit.field = field_at(h.field);
-      hit.view = h.view == 0 ? text::View::strict : text::View::collapsed;
-      hit.start = toks[h.pos].start;
-      hit.end = toks[h.pos + h.length - 1].end;
-      const bool seen = std::any_of(out.begin(), out.end(), [&](const Hit& o) {
-        return o.field == hit.field && o.start == hit.start && o.end == hit.end;
-      });
-      if (seen) continue;
-      hit.text = pf.original_slice(hit.start, hit.end);
-      out.push_back(std::move(hit));
-    }
-  }
-  std::sort(out.begin(), out.end(), [](const Hit& x, const Hit& y) {
-    return x.field != y.field ? x.field < y.field : x.start < y.start;
-  });
-  hits = std::move(out);
-  return true;
+  return evaluate_with(query, article, raw, hits);
 }
 
 bool rule_applies(const Rule& rule, const ArticleFields& article) {
@@ -233,10 +250,11 @@ Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options)
 
 std::vector<RuleMatch> Matcher::match(const PreparedArticle& article) const {
   std::vector<RuleMatch> out;
+  Hits raw;
+  std::vector<Hit> hits;
   auto consider = [&](const Rule& rule) {
     if (!rule_applies(rule, article.fields())) return;
-    std::vector<Hit> hits;
-    if (evaluate(rule.query, article, hits)) out.push_back({&rule, std::move(hits)});
+    if (evaluate_with(rule.query, article, raw, hits)) out.push_back({&rule, std::move(hits)});
   };
   if (!options_.candidate_selection) {
     for (const auto& rule : rules_->rules) consider(rule);

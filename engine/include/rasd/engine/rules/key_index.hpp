@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
@@ -51,9 +52,18 @@ class KeyIndex {
     return {occurrences_.data() + keys_[i].first, keys_[i].count};
   }
 
-  // Calls f(key id) for every key that starts with prefix (at least two code points).
+  // Calls f(key id) for every key that starts with prefix (at least two code points). The
+  // first few lookups scan the keys; after that a list sorted by head is built once, which
+  // costs more than a scan but pays off over many lookups.
   template <class F>
   void for_each_with_prefix(std::string_view prefix, F&& f) const {
+    if (!by_head_ready_ && ++prefix_scans_ <= kScansBeforeSort) {
+      for (uint32_t id = 0; id < keys_.size(); ++id) {
+        const std::string_view k = key(id);
+        if (k.size() >= prefix.size() && std::memcmp(k.data(), prefix.data(), prefix.size()) == 0) f(id);
+      }
+      return;
+    }
     const auto [b, e] = head_range(key_head(prefix));
     for (size_t i = b; i < e; ++i) {
       const uint32_t id = by_head_[i].second;
@@ -81,6 +91,8 @@ class KeyIndex {
   // (key_head, key id) sorted, built on first prefix lookup.
   mutable std::vector<std::pair<uint64_t, uint32_t>> by_head_;
   mutable bool by_head_ready_ = false;
+  static constexpr int kScansBeforeSort = 8;
+  mutable int prefix_scans_ = 0;
 };
 
 }  // namespace rasd::rules
