@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "commands.hpp"
+#include "json_output.hpp"
 #include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/parsers/date.hpp"
 
@@ -24,18 +25,7 @@ std::string field(const json::object& o, std::string_view key) {
 int cmd_dedup(std::istream& in, const std::string& input_name, std::ostream& out, std::ostream& err) {
   const text::Normalizer normalizer;
   dedup::StoryIndex index;
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    boost::system::error_code ec;
-    auto v = json::parse(line, ec);
-    if (ec || !v.is_object()) {
-      err << input_name << ":" << line_no << ": error: not a JSON object; line skipped\n";
-      continue;
-    }
-    const auto& o = v.get_object();
+  for_each_json_line(in, input_name, err, [&](const json::object& o) {
     dedup::ArticleIdentity a;
     a.id = field(o, "id");
     a.url = field(o, "url");
@@ -54,7 +44,7 @@ int cmd_dedup(std::istream& in, const std::string& input_name, std::ostream& out
                      {"kind", dedup::kind_name(d.kind)}};
     if (d.kind == dedup::Kind::near) row["similarity"] = d.similarity;
     out << json::serialize(row) << "\n";
-  }
+  });
   return 0;
 }
 

@@ -130,18 +130,7 @@ int cmd_match(const std::string& rules_path, const std::string& input) {
   if (!loaded.rules) return 2;
   const rules::Matcher matcher(loaded.rules);
   std::istringstream in(read_input(input));
-  std::string line;
-  int line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-    boost::system::error_code ec;
-    auto v = json::parse(line, ec);
-    if (ec || !v.is_object()) {
-      std::cerr << input << ":" << line_no << ": error: not a JSON object; line skipped\n";
-      continue;
-    }
-    const auto& o = v.get_object();
+  cli::for_each_json_line(in, input, std::cerr, [&](const json::object& o) {
     rules::ArticleFields f{json_string(o, "id"), json_string(o, "title"), json_string(o, "body"),
                            json_string(o, "url"), json_string(o, "source"), "", json_string(o, "lang"), {}};
     const std::string id = f.id;
@@ -150,7 +139,7 @@ int cmd_match(const std::string& rules_path, const std::string& input) {
       std::cout << json::serialize(json::object{{"article", id}, {"rule", m.rule->id}, {"hits", hits_to_json(m.hits)}})
                 << "\n";
     }
-  }
+  });
   return 0;
 }
 

@@ -71,27 +71,8 @@ char32_t fold(char32_t c) {
 // Encodes c into buf (at least 4 bytes), returning the length; surrogates and values beyond
 // U+10FFFF become U+FFFD.
 inline size_t encode_utf8(char32_t c, char* buf) {
-  if (c < 0x80) {
-    buf[0] = static_cast<char>(c);
-    return 1;
-  }
-  if (c < 0x800) {
-    buf[0] = static_cast<char>(0xC0 | (c >> 6));
-    buf[1] = static_cast<char>(0x80 | (c & 0x3F));
-    return 2;
-  }
   if ((c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) c = kReplacement;
-  if (c < 0x10000) {
-    buf[0] = static_cast<char>(0xE0 | (c >> 12));
-    buf[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    buf[2] = static_cast<char>(0x80 | (c & 0x3F));
-    return 3;
-  }
-  buf[0] = static_cast<char>(0xF0 | (c >> 18));
-  buf[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-  buf[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-  buf[3] = static_cast<char>(0x80 | (c & 0x3F));
-  return 4;
+  return detail::put_utf8(c, buf);
 }
 
 
