@@ -199,6 +199,7 @@ void RuleIndex::collect(std::string_view key, uint64_t hash, bool single_token, 
 void RuleIndex::candidates(const PreparedArticle& article, std::vector<RuleId>& out) const {
   std::vector<uint8_t> met(all_groups_.size(), 0);  // per id: the groups met so far
   std::vector<RuleId> touched;
+  touched.reserve(1024);
   for (size_t f = 0; f < kFieldCount; ++f) {
     const PreparedField& pf = article.field(f);
     for (size_t v = 0; v < 2; ++v) {
