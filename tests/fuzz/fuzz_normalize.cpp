@@ -1,4 +1,5 @@
-// No crash, offsets in range, and both views idempotent.
+// No crash, offsets in range, both views idempotent, and the one-pass fast path gives exactly
+// what the general path gives.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -13,6 +14,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const auto* v = &n.view(view);
     for (const auto& t : v->tokens) {
       if (t.start >= t.end || t.end > n.original_length) std::abort();
+    }
+  }
+  const auto g = normalizer.normalize_general(in);
+  if (g.collapsed_is_strict != n.collapsed_is_strict || g.original_length != n.original_length) std::abort();
+  for (const rasd::text::View view : {rasd::text::View::strict, rasd::text::View::collapsed}) {
+    const auto& a = n.view(view);
+    const auto& b = g.view(view);
+    if (a.chars != b.chars || a.src_begin != b.src_begin || a.src_end != b.src_end || a.text != b.text) std::abort();
+    if (a.tokens.size() != b.tokens.size()) std::abort();
+    for (size_t i = 0; i < a.tokens.size(); ++i) {
+      const auto &x = a.tokens[i], &y = b.tokens[i];
+      if (x.text != y.text || x.start != y.start || x.end != y.end || x.arabic != y.arabic) std::abort();
     }
   }
   const std::string s = n.strict.utf8();

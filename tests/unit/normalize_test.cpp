@@ -262,3 +262,26 @@ TEST_CASE("language identification", "[normalize][lang]") {
   CHECK(detect_language("كشف تقرير جديد أعده خبراء الأمم المتحدة أن خسارة تنظيم داعش لمعقله الأخير شكل منعطفا") == "ar");
   CHECK(detect_language("A new report by United Nations experts says the group keeps a covert network in Syria") == "en");
 }
+
+TEST_CASE("the one-pass fast path gives exactly what the general path gives", "[normalize][fastpath]") {
+  const std::vector<std::string> texts = {
+      "القبـ.ـض على عنـ.ـاصر د|عـ.ـش", "قتيلاً وجريحاً في هجومٍ", "ISIS cells in Raqqa", "١٢ قتيلا",
+      "ﻻ إله", "د ا ع ش", "مــــــرحبا", "a\u0301 e\u0301", "﷼ 100", "x\u200By\u200Fz", "\xff\xfe bad", ""};
+  for (const auto& t : texts) {
+    INFO(t);
+    const auto a = norm().normalize(t);
+    const auto b = norm().normalize_general(t);
+    CHECK(a.strict.chars == b.strict.chars);
+    CHECK(a.strict.src_begin == b.strict.src_begin);
+    CHECK(a.strict.src_end == b.strict.src_end);
+    CHECK(a.strict.text == b.strict.text);
+    CHECK(a.collapsed_is_strict == b.collapsed_is_strict);
+    CHECK(a.view(View::collapsed).text == b.view(View::collapsed).text);
+    REQUIRE(a.strict.tokens.size() == b.strict.tokens.size());
+    for (size_t i = 0; i < a.strict.tokens.size(); ++i) {
+      CHECK(a.strict.tokens[i].text == b.strict.tokens[i].text);
+      CHECK(a.strict.tokens[i].start == b.strict.tokens[i].start);
+      CHECK(a.strict.tokens[i].end == b.strict.tokens[i].end);
+    }
+  }
+}

@@ -269,6 +269,10 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
 bool Normalizer::strict_view(std::string_view utf8, Normalized& out) const {
   if (fast_strict_view(utf8, out)) return out.collapsed_may_differ;
   out = Normalized{};
+  return general_strict_view(utf8, out);
+}
+
+bool Normalizer::general_strict_view(std::string_view utf8, Normalized& out) const {
   // Two passes. The first maps characters (steps 1-6): characters are grouped into
   // normalization segments (a starter and the characters after it that have no boundary before
   // them) and a segment's output inherits the segment's source span. A one-character BMP
@@ -375,6 +379,16 @@ bool Normalizer::strict_view(std::string_view utf8, Normalized& out) const {
 Normalized Normalizer::normalize(std::string_view utf8) const {
   Normalized out;
   if (strict_view(utf8, out)) {
+    out.collapsed = collapse(out.strict);
+  } else {
+    out.collapsed_is_strict = true;
+  }
+  return out;
+}
+
+Normalized Normalizer::normalize_general(std::string_view utf8) const {
+  Normalized out;
+  if (general_strict_view(utf8, out)) {
     out.collapsed = collapse(out.strict);
   } else {
     out.collapsed_is_strict = true;

@@ -100,6 +100,9 @@ class Normalizer {
   // Both views with tokens. Invalid UTF-8 becomes U+FFFD (one per maximal invalid subpart, each
   // counted as one original code point).
   Normalized normalize(std::string_view utf8) const;
+  // The same without the one-pass fast path for common text: the result must be identical
+  // (the fuzz target and tests compare the two).
+  Normalized normalize_general(std::string_view utf8) const;
 
   // One view as a UTF-8 string (for `rasd normalize` and for rule terms).
   std::string normalize_to_string(std::string_view utf8, View view) const;
@@ -112,6 +115,7 @@ class Normalizer {
   // The same for common text in one pass; false (out unspecified) when the text needs the
   // general path.
   bool fast_strict_view(std::string_view utf8, Normalized& out) const;
+  bool general_strict_view(std::string_view utf8, Normalized& out) const;
 };
 
 // Splits a view into tokens (DESIGN.md 5.7): on white space and punctuation, at letter/digit
