@@ -78,7 +78,7 @@ void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v
       start = b + 1;
       continue;
     }
-    if (fv.byte_to_char.empty()) fv.view->utf8_with_index(fv.byte_to_char);
+    if (fv.byte_to_char.empty()) fv.view->byte_to_char_index(fv.byte_to_char);
     const uint32_t cb = fv.byte_to_char[b];
     const uint32_t ce = fv.byte_to_char[e - 1];
     // Tokens overlapping [cb, ce].

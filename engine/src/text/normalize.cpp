@@ -257,7 +257,7 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   }
   out.original_length = index;
   cutter.finish(o, bytes);
-  if (cutter.saw_spaced_letters()) watch.single_letter_streak(3);
+  if (cutter.saw_spaced_letters()) watch.flag();
   v.chars.resize(o);
   v.src_begin.resize(o);
   v.src_end.resize(o);
@@ -376,23 +376,23 @@ bool Normalizer::general_strict_view(std::string_view utf8, Normalized& out) con
   return detail::encode_view_text(v);
 }
 
+namespace {
+// Builds the collapsed view when the strict one may differ, else lets the strict view stand.
+void add_collapsed_view(Normalized& out, bool may_differ) {
+  if (may_differ) out.collapsed = collapse(out.strict);
+  else out.collapsed_is_strict = true;
+}
+}  // namespace
+
 Normalized Normalizer::normalize(std::string_view utf8) const {
   Normalized out;
-  if (strict_view(utf8, out)) {
-    out.collapsed = collapse(out.strict);
-  } else {
-    out.collapsed_is_strict = true;
-  }
+  add_collapsed_view(out, strict_view(utf8, out));
   return out;
 }
 
 Normalized Normalizer::normalize_general(std::string_view utf8) const {
   Normalized out;
-  if (general_strict_view(utf8, out)) {
-    out.collapsed = collapse(out.strict);
-  } else {
-    out.collapsed_is_strict = true;
-  }
+  add_collapsed_view(out, general_strict_view(utf8, out));
   return out;
 }
 
@@ -403,14 +403,13 @@ std::string Normalizer::normalize_to_string(std::string_view utf8, View view) co
   return out.strict.utf8();
 }
 
-std::string ViewText::utf8_with_index(std::vector<uint32_t>& byte_to_char) const {
+void ViewText::byte_to_char_index(std::vector<uint32_t>& byte_to_char) const {
   byte_to_char.clear();
   byte_to_char.reserve(text.size());
   char buf[4];
   for (size_t i = 0; i < chars.size(); ++i) {
     byte_to_char.insert(byte_to_char.end(), detail::put_utf8(chars[i], buf), static_cast<uint32_t>(i));
   }
-  return text;
 }
 
 

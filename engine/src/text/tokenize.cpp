@@ -183,24 +183,12 @@ bool detail::encode_view_text(ViewText& v) {
     bytes += put_utf8(c, out + bytes);
   }
   cutter.finish(n, bytes);
-  if (cutter.saw_spaced_letters()) watch.single_letter_streak(3);
+  if (cutter.saw_spaced_letters()) watch.flag();
   v.text.resize(bytes);
   return watch.needed();
 }
 
 void tokenize(ViewText& v) { detail::encode_view_text(v); }
-
-bool needs_collapse(const ViewText& s) {
-  const uint8_t* const props = detail::char_props_table();
-  detail::CollapseWatch watch;
-  for (char32_t c : s.chars) watch.feed(c, detail::watch_category(c, detail::props_of(props, c)));
-  size_t singles = 0;
-  for (const auto& t : s.tokens) {
-    singles = t.arabic && t.char_end - t.char_begin == 1 ? singles + 1 : 0;
-    watch.single_letter_streak(singles);
-  }
-  return watch.needed();
-}
 
 ViewText collapse(const ViewText& strict) {
   // Runs of non-space characters that the collapse rules can change (an Arabic letter, then

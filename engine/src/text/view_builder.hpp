@@ -96,8 +96,10 @@ inline uint8_t watch_category(char32_t c, uint8_t props) {
   return kCatOther;
 }
 
-// Whether the collapsed view could differ from the strict one, decided character by
-// character (see needs_collapse() for the rule). Conservative: true means "maybe".
+// Whether the collapsed view could differ from the strict one, decided character by character;
+// false guarantees it would not, so the strict view can stand for both. Conservative: true
+// means "maybe" (a digit between Arabic letters, say). Three or more single-letter Arabic
+// tokens in a row are seen by the TokenCutter and reported with flag().
 // The gap rule (inside a run of non-space characters, an Arabic letter, then something else,
 // then an Arabic letter) is a four-state automaton, one table load per character; repeats are
 // checked only when a character equals the one before it.
@@ -120,9 +122,7 @@ class CollapseWatch {
     }
     last_ = category == kCatSpace ? 0 : c;
   }
-  void single_letter_streak(size_t n) {
-    if (n >= 3) flagged_ = true;
-  }
+  void flag() { flagged_ = true; }
   bool needed() const { return flagged_ || state_ == 3; }
 
  private:

@@ -67,8 +67,8 @@ struct ViewText {
   }
 
   std::string utf8() const { return text; }
-  // Normalized text as UTF-8 plus, per byte, the index of the char it belongs to; for regexes.
-  std::string utf8_with_index(std::vector<uint32_t>& byte_to_char) const;
+  // Per byte of `text`, the index of the char it belongs to; for regex hits.
+  void byte_to_char_index(std::vector<uint32_t>& byte_to_char) const;
 };
 
 struct Normalized {
@@ -124,10 +124,6 @@ void tokenize(ViewText& view);
 
 // Builds the collapsed view from the strict one (DESIGN.md section 5, "Collapsed view").
 ViewText collapse(const ViewText& strict);
-
-// True when collapse(strict) may differ from strict; false guarantees it would not (so the
-// strict view can stand for both). Conservative: a digit between Arabic letters says true.
-bool needs_collapse(const ViewText& strict);
 
 
 // Character properties from ICU: from a table built once for the BMP, computed above it.
