@@ -25,10 +25,21 @@ Decision StoryIndex::exact(size_t entry, Kind kind) const {
   return {entries_[entry].cluster, entries_[entry].id, kind, 1.0};
 }
 
-Decision StoryIndex::find(const ArticleIdentity& a) const {
-  const std::string url = a.url.empty() ? std::string() : url::canonical(a.url);
-  const std::string guid = a.guid.empty() ? std::string() : a.source + "\n" + a.guid;
-  const bool long_enough = a.fp.shingles.size() >= options_.min_shingles;
+StoryIndex::Keys StoryIndex::keys_of(const ArticleIdentity& a) const {
+  Keys k;
+  if (!a.url.empty()) k.url = url::canonical(a.url);
+  if (!a.guid.empty()) k.guid = a.source + "\n" + a.guid;
+  k.long_enough = a.fp.shingles.size() >= options_.min_shingles;
+  if (k.long_enough) k.bands = band_keys(a.fp);
+  return k;
+}
+
+Decision StoryIndex::find(const ArticleIdentity& a) const { return find(a, keys_of(a)); }
+
+Decision StoryIndex::find(const ArticleIdentity& a, const Keys& k) const {
+  const std::string& url = k.url;
+  const std::string& guid = k.guid;
+  const bool long_enough = k.long_enough;
   Decision d;
   // Exact identities, strongest first.
   if (auto it = by_url_.find(url); !url.empty() && it != by_url_.end() && entries_[it->second].alive) {
@@ -40,9 +51,8 @@ Decision StoryIndex::find(const ArticleIdentity& a) const {
   } else if (long_enough) {
     // Near duplicates: candidates from the LSH bands and the first shingles, confirmed.
     std::vector<uint32_t> candidates;
-    const auto keys = band_keys(a.fp);
     for (size_t i = 0; i < kBands; ++i) {
-      if (auto it = bands_[i].find(keys[i]); it != bands_[i].end()) {
+      if (auto it = bands_[i].find(k.bands[i]); it != bands_[i].end()) {
         candidates.insert(candidates.end(), it->second.begin(), it->second.end());
       }
     }
@@ -71,18 +81,18 @@ Decision StoryIndex::find(const ArticleIdentity& a) const {
 }
 
 Decision StoryIndex::add(ArticleIdentity a) {
-  Decision d = find(a);
+  const Keys k = keys_of(a);
+  Decision d = find(a, k);
   if (d.cluster == 0) d = {next_cluster_++, "", Kind::fresh, 0};
-  const std::string url = a.url.empty() ? std::string() : url::canonical(a.url);
-  const std::string guid = a.guid.empty() ? std::string() : a.source + "\n" + a.guid;
-  const bool long_enough = a.fp.shingles.size() >= options_.min_shingles;
+  const std::string& url = k.url;
+  const std::string& guid = k.guid;
+  const bool long_enough = k.long_enough;
   const auto index = static_cast<uint32_t>(entries_.size());
   if (!url.empty()) by_url_.emplace(url, index);
   if (!guid.empty()) by_guid_.emplace(guid, index);
-  if (long_enough) by_body_.emplace(a.fp.body_hash, index);  // short texts repeat by chance
   if (long_enough) {
-    const auto keys = band_keys(a.fp);
-    for (size_t i = 0; i < kBands; ++i) bands_[i][keys[i]].push_back(index);
+    by_body_.emplace(a.fp.body_hash, index);  // short texts repeat by chance
+    for (size_t i = 0; i < kBands; ++i) bands_[i][k.bands[i]].push_back(index);
     for (uint32_t lead : a.fp.lead) {
       // A lead shared by this many articles is a site's stock opening, not a story's.
       auto& list = by_lead_[lead];

@@ -72,6 +72,15 @@ class StoryIndex {
     Fingerprint fp;
     bool alive;
   };
+  // What find() and add() look an article up by, computed once per article.
+  struct Keys {
+    std::string url;   // canonical; "" when none
+    std::string guid;  // "source\nguid"; "" when none
+    bool long_enough = false;
+    std::array<uint64_t, kBands> bands{};  // set when long_enough
+  };
+  Keys keys_of(const ArticleIdentity& a) const;
+  Decision find(const ArticleIdentity& a, const Keys& keys) const;
   bool in_window(const Entry& e, int64_t t) const;
   Decision exact(size_t entry, Kind kind) const;
 
