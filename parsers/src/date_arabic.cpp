@@ -3,6 +3,8 @@
 // and Iraq, and the Maghreb's جانفي/يوليوز ... spellings), Arabic-Indic or Persian digits,
 // optional weekday, time with ص/م (a.m./p.m.), and a few zone phrases (بتوقيت مكة, GMT+3).
 // A date without a zone is read as UTC.
+#include <unicode/utf8.h>
+
 #include <array>
 #include <cctype>
 #include <string>
@@ -13,18 +15,15 @@
 namespace rasd::dates {
 namespace {
 
-// Decodes UTF-8 to code points (input is valid UTF-8 from the parsers; bad bytes are skipped).
+// Decodes UTF-8 to code points with ICU; an invalid sequence becomes a space (a separator).
 std::u32string decode(std::string_view s) {
   std::u32string out;
-  for (size_t i = 0; i < s.size();) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    size_t n = b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-    if (b >= 0x80 && b < 0xC0) n = 1;
-    if (i + n > s.size()) break;
-    char32_t c = n == 1 ? b : n == 2 ? b & 0x1F : n == 3 ? b & 0x0F : b & 0x07;
-    for (size_t k = 1; k < n; ++k) c = (c << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
-    out += (b >= 0x80 && b < 0xC0) ? U' ' : c;
-    i += n;
+  const auto* b = reinterpret_cast<const uint8_t*>(s.data());
+  const auto n = static_cast<int32_t>(s.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT(b, i, n, c);
+    out += c < 0 ? U' ' : static_cast<char32_t>(c);
   }
   return out;
 }

@@ -88,14 +88,6 @@ bool is_rss_core(std::string_view uri, const Doc& doc) {
   return uri.empty() || uri == kRss10 || uri == kRss090 || uri == kUserlandRss2 || uri == doc.rss_ns;
 }
 
-std::string trim(std::string_view s) {
-  const char* ws = " \t\r\n";
-  auto b = s.find_first_not_of(ws);
-  if (b == std::string_view::npos) return {};
-  auto e = s.find_last_not_of(ws);
-  return std::string(s.substr(b, e - b + 1));
-}
-
 // Concatenated text (including CDATA) of an element's direct and nested text children.
 std::string inner_text(const pugi::xml_node& n) {
   std::string out;

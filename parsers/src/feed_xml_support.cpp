@@ -4,14 +4,14 @@
 #include <map>
 
 namespace rasd::detail {
-namespace {
-
 std::string trim(std::string_view s) {
   const char* ws = " \t\r\n";
   const auto b = s.find_first_not_of(ws);
   if (b == std::string_view::npos) return {};
   return std::string(s.substr(b, s.find_last_not_of(ws) - b + 1));
 }
+
+namespace {
 
 bool name_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.' || c == ':' ||

@@ -15,6 +15,9 @@ namespace rasd::detail {
 // past that the remaining references stay as they are and a warning is added.
 std::string expand_internal_entities(std::string_view doc, std::vector<std::string>& warnings);
 
+// s without the XML white space (space, tab, CR, LF) at either end.
+std::string trim(std::string_view s);
+
 // RFC 4648 base64 (white space ignored); nullopt when the text is not base64.
 std::optional<std::string> base64_decode(std::string_view text);
 
