@@ -166,48 +166,78 @@ void RuleIndex::remove(RuleId id) {
   filed_.erase(it);
 }
 
-void RuleIndex::collect(std::string_view key, uint64_t hash, bool single_token, std::vector<uint8_t>& met,
-                        std::vector<RuleId>& touched) const {
-  auto mark = [&](RuleId id, uint8_t group) {
-    if (met[id] == 0) touched.push_back(id);
-    met[id] |= static_cast<uint8_t>(1u << group);
-  };
-  if (maybe_filed(word_filter_, hash)) {
-    if (const auto* list = by_word_.find(hash)) {
-      for (const auto& p : *list) mark(p.id, p.group);
-    }
-  }
-  if (by_prefix_.empty() || !single_token) return;  // prefixes match single tokens only
-  // Probe the key's head of each prefix length in use: 2, 3 (when short prefixes are filed)
-  // and kPrefixHead code points.
-  size_t bytes = 0;
-  for (size_t length = 1; length <= kPrefixHead && bytes < key.size(); ++length) {
-    const auto b = static_cast<unsigned char>(key[bytes]);
-    bytes += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
-    if (bytes > key.size()) return;
-    if (length < 2 || (length < kPrefixHead && short_prefixes_[length] == 0)) continue;
-    const uint64_t h = head_key(key.substr(0, bytes));
-    if (!maybe_filed(prefix_filter_, h)) continue;
-    if (const auto* list = by_prefix_.find(h)) {
-      for (const auto& p : *list) {
-        if (key.compare(0, p.prefix.size(), p.prefix) == 0) mark(p.id, p.group);
-      }
-    }
-  }
-}
-
+// Selection is bound by memory latency: each key that passes a filter costs a table slot, a
+// list header and the list's postings, three dependent cache misses. So it runs in passes over
+// the whole article, each prefetching what the next one reads, and the misses overlap.
 void RuleIndex::candidates(const PreparedArticle& article, std::vector<RuleId>& out) const {
-  std::vector<uint8_t> met(all_groups_.size(), 0);  // per id: the groups met so far
-  std::vector<RuleId> touched;
-  touched.reserve(1024);
+  struct HeadProbe {
+    uint64_t hash;
+    std::string_view key;
+  };
+  std::vector<uint64_t> word_probes;
+  std::vector<HeadProbe> head_probes;
+  word_probes.reserve(512);
+  // Pass 1: the keys that pass the filters (most keys of an article are no rule's word).
   for (size_t f = 0; f < kFieldCount; ++f) {
     const PreparedField& pf = article.field(f);
     for (size_t v = 0; v < 2; ++v) {
       if (v == 1 && pf.normalized.collapsed_is_strict) break;
       const KeyIndex& index = pf.views[v].index;
       for (size_t k = 0; k < index.size(); ++k) {
-        collect(index.key(k), index.hash(k), index.single_token(k), met, touched);
+        const uint64_t hash = index.hash(k);
+        if (maybe_filed(word_filter_, hash)) word_probes.push_back(hash);
+        if (by_prefix_.empty() || !index.single_token(k)) continue;  // prefixes match single tokens only
+        // The key's head of each prefix length in use: 2, 3 (when short prefixes are filed) and
+        // kPrefixHead code points.
+        const std::string_view key = index.key(k);
+        size_t bytes = 0;
+        for (size_t length = 1; length <= kPrefixHead && bytes < key.size(); ++length) {
+          const auto b = static_cast<unsigned char>(key[bytes]);
+          bytes += b < 0x80 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+          if (bytes > key.size()) break;
+          if (length < 2 || (length < kPrefixHead && short_prefixes_[length] == 0)) continue;
+          const uint64_t h = head_key(key.substr(0, bytes));
+          if (maybe_filed(prefix_filter_, h)) head_probes.push_back({h, key});
+        }
       }
+    }
+  }
+  // Pass 2: start loading the table slots.
+  for (const uint64_t h : word_probes) by_word_.prefetch(h);
+  for (const auto& p : head_probes) by_prefix_.prefetch(p.hash);
+  // Pass 3: look up, and start loading the list headers.
+  std::vector<const std::vector<Posting>*> word_lists;
+  word_lists.reserve(word_probes.size());
+  for (const uint64_t h : word_probes) {
+    if (const auto* list = by_word_.find(h)) {
+      __builtin_prefetch(list);
+      word_lists.push_back(list);
+    }
+  }
+  std::vector<std::pair<const std::vector<PrefixPosting>*, std::string_view>> prefix_lists;
+  for (const auto& p : head_probes) {
+    if (const auto* list = by_prefix_.find(p.hash)) {
+      __builtin_prefetch(list);
+      prefix_lists.emplace_back(list, p.key);
+    }
+  }
+  // Pass 4: start loading the postings.
+  for (const auto* list : word_lists) __builtin_prefetch(list->data());
+  for (const auto& [list, key] : prefix_lists) __builtin_prefetch(list->data());
+  // Pass 5: mark the groups met.
+  std::vector<uint8_t> met(all_groups_.size(), 0);  // per id: the groups met so far
+  std::vector<RuleId> touched;
+  touched.reserve(1024);
+  auto mark = [&](RuleId id, uint8_t group) {
+    if (met[id] == 0) touched.push_back(id);
+    met[id] |= static_cast<uint8_t>(1u << group);
+  };
+  for (const auto* list : word_lists) {
+    for (const auto& p : *list) mark(p.id, p.group);
+  }
+  for (const auto& [list, key] : prefix_lists) {
+    for (const auto& p : *list) {
+      if (key.compare(0, p.prefix.size(), p.prefix) == 0) mark(p.id, p.group);
     }
   }
   out.assign(always_.begin(), always_.end());

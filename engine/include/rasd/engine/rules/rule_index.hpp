@@ -78,8 +78,6 @@ class RuleIndex {
     RuleId id;
     uint8_t group;
   };
-  void collect(std::string_view key, uint64_t hash, bool single_token, std::vector<uint8_t>& met,
-               std::vector<RuleId>& touched) const;
   // Key of the first kPrefixHead code points of p, or of all of p when shorter (head_key());
   // sets the length of p in code points (capped at kPrefixHead).
   static uint64_t prefix_key(std::string_view p, size_t& length);
