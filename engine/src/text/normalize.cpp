@@ -107,6 +107,7 @@ struct Normalizer::Tables {
   };
   std::vector<Span> bmp;
   std::u32string pool;
+  std::vector<uint8_t> watch_category;  // per BMP code point: detail::watch_category()
 
   void map_segment(std::u32string_view seg, std::u32string& out) const {
     icu::UnicodeString u;
@@ -141,6 +142,7 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
   t.bmp.resize(0x10000);
   t.fast.resize(0x10000);
   t.utf8.resize(0x10000);
+  t.watch_category.resize(0x10000);
   std::u32string out;
   for (char32_t c = 0; c < 0x10000; ++c) {
     out.clear();
@@ -167,6 +169,7 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
            static_cast<uint32_t>(detail::watch_category(out[0], props)) << Tables::kCategoryShift;
     }
     t.fast[c] = f;
+    t.watch_category[c] = detail::watch_category(c, detail::compute_char_props(c));
     char buf[4] = {0, 0, 0, 0};
     const size_t len = c >= 0xD800 && c <= 0xDFFF ? 0 : encode_utf8(c, buf);
     t.utf8[c] = static_cast<uint32_t>(static_cast<uint8_t>(buf[0])) | static_cast<uint32_t>(static_cast<uint8_t>(buf[1])) << 8 |
@@ -219,7 +222,9 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   uint32_t* const se = v.src_end.data();
   char* const text = v.text.data();
   detail::TokenCutter cutter(v);
-  detail::CollapseWatch watch;
+  bool collapse_needed = false;
+  char32_t previous = 0;  // the view's last character
+  uint8_t previous_category = detail::kCatSpace;
   const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
   const auto n = static_cast<int32_t>(utf8.size());
   size_t o = 0, bytes = 0;
@@ -227,8 +232,19 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   bool segment_has_char = false;  // the open segment wrote one character, at o - 1
   constexpr uint32_t kSimple = Tables::kOne | Tables::kBoundary;
   for (int32_t i = 0; i < n; ++index) {
-    const char32_t c = next_code_point(s, i, n);
-    if (c >= 0x10000) return false;
+    // ASCII (spaces, mostly) and two-byte sequences (Arabic) alternate at every word, too
+    // irregularly for a branch predictor: both are decoded without a branch.
+    char32_t c;
+    const uint8_t b0 = s[i];
+    const uint8_t b1 = i + 1 < n ? s[i + 1] : 0;
+    const bool two = b0 >= 0xC2 && b0 < 0xE0 && (b1 & 0xC0) == 0x80;
+    if (b0 < 0x80 || two) [[likely]] {
+      c = two ? (static_cast<char32_t>(b0 & 0x1F) << 6) | (b1 & 0x3F) : b0;
+      i += 1 + two;
+    } else {
+      c = next_code_point(s, i, n);
+      if (c >= 0x10000) return false;
+    }
     const uint32_t f = fast[c];
     if ((f & kSimple) != kSimple) [[unlikely]] {
       if (f & Tables::kPreDelete) continue;
@@ -249,7 +265,20 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
     sb[o] = index;
     se[o] = index + 1;
     cutter.feed(o, static_cast<detail::CharClass>(f >> Tables::kClassShift), (props & kArabicLetter) != 0, bytes);
-    if (!watch.needed()) watch.feed(m, static_cast<uint8_t>((f >> Tables::kCategoryShift) & 3));
+    // What CollapseWatch decides, without its serial state: a repeat is seen when a letter equals
+    // the one before it, and a gap (Arabic letter, non-space characters, Arabic letter) when an
+    // Arabic letter follows another category than its own and the run before it leads back to
+    // an Arabic letter; both are rare, so the loop carries only the previous character.
+    const auto category = static_cast<uint8_t>((f >> Tables::kCategoryShift) & 3);
+    if (m == previous) [[unlikely]] {
+      if (category == detail::kCatArabic && (m == 0x0627 || (o >= 2 && ch[o - 2] == m))) collapse_needed = true;
+    } else if (category == detail::kCatArabic && previous_category == detail::kCatOther) [[unlikely]] {
+      size_t j = o - 1;  // ch[o - 1] is the run's last character
+      while (j > 0 && t.watch_category[ch[j - 1]] == detail::kCatOther) --j;
+      if (j > 0 && t.watch_category[ch[j - 1]] == detail::kCatArabic) collapse_needed = true;
+    }
+    previous = m;
+    previous_category = category;
     const uint32_t u = utf8_of[m];
     std::memcpy(text + bytes, &u, 4);  // the fourth byte is overwritten next or cut off
     bytes += u >> 24;
@@ -257,12 +286,11 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   }
   out.original_length = index;
   cutter.finish(o, bytes);
-  if (cutter.saw_spaced_letters()) watch.flag();
   v.chars.resize(o);
   v.src_begin.resize(o);
   v.src_end.resize(o);
   v.text.resize(bytes);
-  out.collapsed_may_differ = watch.needed();
+  out.collapsed_may_differ = collapse_needed || cutter.saw_spaced_letters();
   return true;
 }
 

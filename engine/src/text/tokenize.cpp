@@ -142,30 +142,18 @@ ViewText join_spaced_letters(ViewText in) {
 
 }  // namespace
 
-void detail::append_token(ViewText& v, size_t begin, size_t end, size_t byte_begin, size_t byte_end,
-                          bool arabic) {
-  Token& t = v.tokens.emplace_back();
-  // The text buffer is sized before tokens are cut and only shrinks afterwards, so the view
-  // stays valid.
-  t.text = std::string_view(v.text.data() + byte_begin, byte_end - byte_begin);
-  t.byte_begin = static_cast<uint32_t>(byte_begin);
-  t.byte_end = static_cast<uint32_t>(byte_end);
-  t.start = v.src_begin[begin];
-  t.end = v.src_end[end - 1];
-  t.pos = static_cast<uint32_t>(v.tokens.size() - 1);
-  t.char_begin = static_cast<uint32_t>(begin);
-  t.char_end = static_cast<uint32_t>(end);
-  t.arabic = arabic;
-}
-
 void detail::grow_view(ViewText& v, size_t cap) {
   v.chars.resize(cap);
   v.src_begin.resize(cap);
   v.src_end.resize(cap);
 }
 
-bool detail::encode_view_text(ViewText& v) {
-  const uint8_t* const props = char_props_table();
+namespace {
+// With Watch false the collapse watch is skipped (its per-character state is a serial chain)
+// and the result is false.
+template <bool Watch>
+bool encode(ViewText& v) {
+  const uint8_t* const props = detail::char_props_table();
   const size_t n = v.chars.size();
   const char32_t* const chars = v.chars.data();
   v.tokens.clear();
@@ -173,22 +161,27 @@ bool detail::encode_view_text(ViewText& v) {
   v.text.resize(n * 4);
   char* const out = v.text.data();
   size_t bytes = 0;
-  TokenCutter cutter(v);
-  CollapseWatch watch;
+  detail::TokenCutter cutter(v);
+  detail::CollapseWatch watch;
   for (size_t k = 0; k < n; ++k) {
     const char32_t c = chars[k];
-    const uint8_t p = props_of(props, c);
+    const uint8_t p = detail::props_of(props, c);
     cutter.feed(k, p, bytes);
-    if (!watch.needed()) watch.feed(c, watch_category(c, p));
-    bytes += put_utf8(c, out + bytes);
+    if constexpr (Watch) {
+      if (!watch.needed()) watch.feed(c, detail::watch_category(c, p));
+    }
+    bytes += detail::put_utf8(c, out + bytes);
   }
   cutter.finish(n, bytes);
   if (cutter.saw_spaced_letters()) watch.flag();
   v.text.resize(bytes);
-  return watch.needed();
+  return Watch && watch.needed();
 }
+}  // namespace
 
-void tokenize(ViewText& v) { detail::encode_view_text(v); }
+bool detail::encode_view_text(ViewText& v) { return encode<true>(v); }
+
+void tokenize(ViewText& v) { encode<false>(v); }
 
 ViewText collapse(const ViewText& strict) {
   // Runs of non-space characters that the collapse rules can change (an Arabic letter, then

@@ -38,7 +38,22 @@ inline bool squeezes(char32_t c, size_t count, bool arabic) {
 
 // Appends the token made of view characters [begin, end), bytes [byte_begin, byte_end) of the
 // view's text; its text view is set by ViewText::repoint() once the text is complete.
-void append_token(ViewText& v, size_t begin, size_t end, size_t byte_begin, size_t byte_end, bool arabic);
+[[gnu::always_inline]] inline void append_token(ViewText& v, size_t begin, size_t end, size_t byte_begin, size_t byte_end,
+                          bool arabic) {
+  Token& t = v.tokens.emplace_back();
+  // The text buffer is sized before tokens are cut and only shrinks afterwards, so the view
+  // stays valid.
+  t.text = std::string_view(v.text.data() + byte_begin, byte_end - byte_begin);
+  t.byte_begin = static_cast<uint32_t>(byte_begin);
+  t.byte_end = static_cast<uint32_t>(byte_end);
+  t.start = v.src_begin[begin];
+  t.end = v.src_end[end - 1];
+  t.pos = static_cast<uint32_t>(v.tokens.size() - 1);
+  t.char_begin = static_cast<uint32_t>(begin);
+  t.char_end = static_cast<uint32_t>(end);
+  t.arabic = arabic;
+}
+
 
 // Grows the three arrays of a view to cap characters; out of line, it runs rarely.
 void grow_view(ViewText& v, size_t cap);
