@@ -4,6 +4,7 @@
 #include <unicode/normalizer2.h>
 #include <unicode/bytestream.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -58,19 +59,6 @@ int main(int argc, char** argv) {
 
   UErrorCode err = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCCasefoldInstance(err);
-  size_t sink = 0;
-  auto t0 = std::chrono::steady_clock::now();
-  for (size_t r = 0; r < reps; ++r) {
-    for (const auto& l : lines) {
-      std::string out;
-      icu::StringByteSink<std::string> bs(&out);
-      err = U_ZERO_ERROR;
-      nfkc->normalizeUTF8(0, l, bs, nullptr, err);
-      sink += out.size();
-    }
-  }
-  const double icu_s = seconds_since(t0);
-
   const rasd::text::Normalizer normalizer;
   size_t collapsing = 0, collapsing_bytes = 0;
   for (const auto& l : lines) {
@@ -79,20 +67,58 @@ int main(int argc, char** argv) {
       collapsing_bytes += l.size();
     }
   }
-  size_t tokens = 0;
-  t0 = std::chrono::steady_clock::now();
-  for (size_t r = 0; r < reps; ++r) {
-    for (const auto& l : lines) {
-      auto n = normalizer.normalize(l);
-      tokens += n.strict.tokens.size() + (n.collapsed_is_strict ? 0 : n.collapsed.tokens.size());
+  size_t sink = 0, tokens = 0;
+  auto run_icu = [&](size_t count) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t r = 0; r < count; ++r) {
+      for (const auto& l : lines) {
+        std::string out;
+        icu::StringByteSink<std::string> bs(&out);
+        err = U_ZERO_ERROR;
+        nfkc->normalizeUTF8(0, l, bs, nullptr, err);
+        sink += out.size();
+      }
     }
+    return seconds_since(t0);
+  };
+  auto run_rasd = [&](size_t count) {
+    const auto t0 = std::chrono::steady_clock::now();
+    for (size_t r = 0; r < count; ++r) {
+      for (const auto& l : lines) {
+        auto n = normalizer.normalize(l);
+        tokens += n.strict.tokens.size() + (n.collapsed_is_strict ? 0 : n.collapsed.tokens.size());
+      }
+    }
+    return seconds_since(t0);
+  };
+  // The two run in alternating rounds, so that a change in the machine's load (it is shared)
+  // falls on both alike; the ratio is of the totals, and the spread of the per-round ratios is
+  // printed to show how steady the run was.
+  constexpr size_t kRounds = 10;
+  double icu_s = 0, rasd_s = 0;
+  std::vector<double> round_ratios;
+  for (size_t round = 0; round < kRounds; ++round) {
+    const size_t count = reps / kRounds + (round < reps % kRounds ? 1 : 0);
+    if (count == 0) continue;
+    double i_s, r_s;
+    if (round % 2 == 0) {
+      i_s = run_icu(count);
+      r_s = run_rasd(count);
+    } else {
+      r_s = run_rasd(count);
+      i_s = run_icu(count);
+    }
+    icu_s += i_s;
+    rasd_s += r_s;
+    round_ratios.push_back(i_s / r_s);
   }
-  const double rasd_s = seconds_since(t0);
+  std::sort(round_ratios.begin(), round_ratios.end());
   std::printf("input: %zu lines, %.1f MB over %zu repetitions\n", lines.size(), mb, reps);
   std::printf("lines whose collapsed view differs from the strict one: %zu of %zu (%.0f%% of bytes)\n",
               collapsing, lines.size(), 100.0 * static_cast<double>(collapsing_bytes) / static_cast<double>(one_pass));
   std::printf("ICU NFKC_Casefold alone:              %8.1f MB/s\n", mb / icu_s);
   std::printf("rasd normalize (both views + tokens): %8.1f MB/s  (%zu tokens)\n", mb / rasd_s, tokens);
-  std::printf("ratio rasd / ICU: %.2f (target >= 0.50)\n", icu_s / rasd_s);
+  std::printf("ratio rasd / ICU: %.2f (target >= 0.50); per round %.2f to %.2f, median %.2f\n", icu_s / rasd_s,
+              round_ratios.front(), round_ratios.back(), round_ratios[round_ratios.size() / 2]);
   return sink == 0 ? 1 : 0;
 }

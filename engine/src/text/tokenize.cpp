@@ -91,17 +91,23 @@ bool has_squeezable_repeat(const ViewText& in) {
 
 ViewText squeeze_repeats(ViewText in) {
   if (!has_squeezable_repeat(in)) return in;
-  Builder out(in.chars.size());
-  for (size_t i = 0; i < in.chars.size();) {
-    const char32_t c = in.chars[i];
-    const size_t j = i + repeat_length(in.chars, i);
-    if (detail::squeezes(c, j - i, is_arabic_letter(c))) {
-      out.push(c, in.src_begin[i], in.src_end[j - 1]);
-    } else {
-      for (size_t k = i; k < j; ++k) out.copy(in, k);
+  // Everything between squeezed runs is copied in bulk.
+  const char32_t* c = in.chars.data();
+  const size_t n = in.chars.size();
+  Builder out(n);
+  size_t copied = 0;
+  for (size_t i = 1; i < n; ++i) {
+    if (c[i] != c[i - 1]) continue;
+    const size_t start = i - 1;
+    const size_t j = start + repeat_length(in.chars, start);
+    if (detail::squeezes(c[start], j - start, is_arabic_letter(c[start]))) {
+      out.copy_range(in, copied, start);
+      out.push(c[start], in.src_begin[start], in.src_end[j - 1]);
+      copied = j;
     }
-    i = j;
+    i = j;  // c[j] differs from c[j - 1]
   }
+  out.copy_range(in, copied, n);
   return std::move(out.v);
 }
 
@@ -189,16 +195,22 @@ ViewText collapse(const ViewText& strict) {
   // is copied in bulk.
   Builder runs(strict.chars.size());
   const size_t n = strict.chars.size();
+  const char32_t* const chars = strict.chars.data();
+  const uint8_t* const props = detail::char_props_table();
+  auto category = [&](size_t k) {
+    const char32_t c = chars[k];
+    return detail::watch_category(c, detail::props_of(props, c));
+  };
   size_t copied = 0;
   for (size_t i = 0; i < n;) {
-    if (is_space(strict.chars[i])) {
+    if (category(i) == detail::kCatSpace) {
       ++i;
       continue;
     }
     size_t j = i;
     bool letter_seen = false, gap = false, changes = false;
-    for (; j < n && !is_space(strict.chars[j]); ++j) {
-      if (is_arabic_letter(strict.chars[j])) {
+    for (uint8_t cat; j < n && (cat = category(j)) != detail::kCatSpace; ++j) {
+      if (cat == detail::kCatArabic) {
         changes |= gap;
         letter_seen = true;
       } else if (letter_seen) {
