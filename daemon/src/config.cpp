@@ -179,7 +179,11 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
     const std::string where = "webhook '" + w.name + "': ";
     if (w.name.empty()) r.error(n, "webhook without a 'name'");
     else if (!names.insert(w.name).second) r.error(n["name"], "duplicate webhook name '" + w.name + "'");
-    r.check_keys(n, {"name", "url", "secret", "secrets", "format", "allow_private"}, "webhook '" + w.name + "'");
+    r.check_keys(n, {"name", "url", "secret", "secrets", "format", "allow_private", "concurrency", "timeout"},
+                 "webhook '" + w.name + "'");
+    r.integer(n, "concurrency", w.concurrency, where, 1);
+    w.timeout = std::min<int64_t>(c.defaults.timeout, 30);
+    r.duration(n, "timeout", w.timeout, where);
     r.url(n, "url", w.url, where);
     if (n["secret"]) {
       std::string s;

@@ -1,5 +1,7 @@
 #include "rasd/daemon/monitor.hpp"
 
+#include "rasd/daemon/article_search.hpp"
+
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 
@@ -256,6 +258,9 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
     rules::ArticleFields fields{a.guid, a.title, a.body, a.url, a.source_id, a.author, a.lang, s.tags};
     const rules::PreparedArticle prepared(normalizer_, std::move(fields));
     const std::string key = article_key(a);
+    SearchColumns columns = search_columns(prepared);
+    a.search_words = std::move(columns.words);
+    a.search_stems = std::move(columns.stems);
     std::vector<NewAlert> alerts;
     a.cluster = cluster_for(a, key, prepared.field(1).normalized.strict.tokens.empty()
                                        ? prepared.field(0).normalized

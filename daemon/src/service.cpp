@@ -7,6 +7,7 @@
 
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/daemon/deliverer.hpp"
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/webhook.hpp"
@@ -52,6 +53,7 @@ class Service {
 
   int run() {
     if (opts_.once) {
+      prune_if_due();
       auto stats = monitor_->poll_all();
       auto ds = deliverer_->deliver_due(10000);
       log_->info("once: {} fetched, {} not modified, {} failed, {} new articles, {} alerts, {} delivered, {} failed deliveries",
@@ -80,6 +82,7 @@ class Service {
     std::function<void()> tick = [&] {
       if (stopping_) return;
       try {
+        prune_if_due();
         auto stats = monitor_->poll_due();
         auto ds = deliverer_->deliver_due();
         totals_ += stats;
@@ -113,7 +116,21 @@ class Service {
  private:
   void rebuild() {
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_, http_, clock_, log_);
-    deliverer_ = std::make_unique<Deliverer>(current_->config, store_, http_, clock_, log_);
+    deliverer_.reset();  // waits for requests in flight before the config they point into goes
+    deliverer_ = std::make_unique<Deliverer>(
+        current_->config, store_, [] { return std::make_unique<CurlHttpClient>(); }, clock_, log_);
+  }
+
+  // Retention (store.retention): at start, then hourly.
+  void prune_if_due() {
+    const int64_t now = clock_.now();
+    if (last_prune_ != 0 && now - last_prune_ < 3600) return;
+    last_prune_ = now;
+    const PruneStats p = store_.prune(now - current_->config.retention);
+    if (p.articles > 0 || p.kept_for_alerts > 0) {
+      log_->info("retention: {} articles older than {}s pruned, {} kept because alerts refer to them", p.articles,
+                 current_->config.retention, p.kept_for_alerts);
+    }
   }
 
   void reload() {
@@ -144,6 +161,7 @@ class Service {
   PollStats totals_;
   int delivered_ = 0;
   bool stopping_ = false;
+  int64_t last_prune_ = 0;
 };
 
 }  // namespace

@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 2> kMigrations = {R"sql(
+constexpr std::array<std::string_view, 3> kMigrations = {R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
   url TEXT NOT NULL,
@@ -79,6 +79,19 @@ INSERT INTO alert_members SELECT a.id, a.article_id, r.source_id, a.created_at
   FROM alerts a JOIN articles r ON r.id = a.article_id;
 CREATE INDEX alerts_rule_cluster ON alerts(rule_id, cluster);
 CREATE INDEX articles_fetched ON articles(fetched_at);
+)sql",
+// 3: full-text search over the engine's normalized text (FTS5 does not fold Arabic: the words
+// column holds the collapsed view's tokens, the stems column their proclitic-free stems; rowid
+// is the article's id), and the state of webhook endpoints (410 Gone disables one).
+R"sql(
+CREATE VIRTUAL TABLE article_search USING fts5(words, stems, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE webhook_endpoints(
+  name TEXT PRIMARY KEY,
+  disabled_at INTEGER,
+  reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX alert_members_article ON alert_members(article_id);
+CREATE INDEX alerts_article ON alerts(article_id);
 )sql"};
 
 SourceState read_source(const sql::Statement& s) {
@@ -120,9 +133,10 @@ constexpr std::string_view kDeliverySelect =
 
 }  // namespace
 
-Store::Store(const std::string& path) {
+Store::Store(const std::string& path, const StoreOptions& options) {
   sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  const int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) {
     throw sql::StoreError("cannot open database '" + path + "': " +
@@ -131,10 +145,23 @@ Store::Store(const std::string& path) {
   }
   sqlite3_busy_timeout(db_.get(), 5000);
   sqlite3_extended_result_codes(db_.get(), 1);
-  sql::exec(db_.get(), "PRAGMA journal_mode=WAL");
-  // FULL: alerts and deliveries must survive power loss once committed.
-  sql::exec(db_.get(), "PRAGMA synchronous=FULL");
+  if (!options.read_only) {
+    sql::exec(db_.get(), "PRAGMA journal_mode=WAL");
+    // FULL: alerts and deliveries must survive power loss once committed.
+    sql::exec(db_.get(), "PRAGMA synchronous=FULL");
+  }
   sql::exec(db_.get(), "PRAGMA foreign_keys=ON");
+  if (options.max_page_count) {
+    sql::exec(db_.get(), "PRAGMA max_page_count=" + std::to_string(*options.max_page_count));
+  }
+  if (options.read_only) {
+    if (const int v = schema_version(); v != kSchemaVersion) {
+      throw sql::StoreError("database '" + path + "' has schema version " + std::to_string(v) + ", this rasd needs " +
+                                std::to_string(kSchemaVersion) + " and cannot migrate a database opened read-only",
+                            SQLITE_READONLY);
+    }
+    return;
+  }
   migrate();
 }
 
@@ -216,6 +243,13 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
   ins.run();
   if (sqlite3_changes(db_.get()) == 0) return std::nullopt;
   const int64_t article_id = sqlite3_last_insert_rowid(db_.get());
+  if (!a.search_words.empty()) {
+    sql::Statement(db_.get(), "INSERT INTO article_search(rowid, words, stems) VALUES(?1, ?2, ?3)")
+        .bind(1, article_id)
+        .bind(2, a.search_words)
+        .bind(3, a.search_stems)
+        .run();
+  }
   sql::Statement alert(db_.get(),
                        "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) "
                        "VALUES(?1,?2,?3,?4,?5,?6,?7)");
@@ -342,9 +376,42 @@ void Store::record_attempt(const std::string& id, int64_t at, std::optional<int6
   tx.commit();
 }
 
-int64_t Store::retry_dead(int64_t now) {
-  sql::Statement(db_.get(), "UPDATE deliveries SET state = 'pending', next_attempt = ?1 WHERE state = 'dead'")
+int64_t Store::retry_dead(int64_t now, const std::string& webhook) {
+  sql::Transaction tx(db_.get());
+  sql::Statement(db_.get(),
+                 "UPDATE deliveries SET state = 'pending', next_attempt = ?1 "
+                 "WHERE state IN ('dead', 'disabled') AND (?2 = '' OR webhook = ?2)")
       .bind(1, now)
+      .bind(2, webhook)
+      .run();
+  const int64_t n = sqlite3_changes(db_.get());
+  sql::Statement(db_.get(), "DELETE FROM webhook_endpoints WHERE ?1 = '' OR name = ?1").bind(1, webhook).run();
+  tx.commit();
+  return n;
+}
+
+void Store::disable_webhook(const std::string& name, int64_t at, const std::string& reason) {
+  sql::Statement(db_.get(),
+                 "INSERT INTO webhook_endpoints(name, disabled_at, reason) VALUES(?1, ?2, ?3) "
+                 "ON CONFLICT(name) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason")
+      .bind(1, name)
+      .bind(2, at)
+      .bind(3, reason)
+      .run();
+}
+
+bool Store::webhook_disabled(const std::string& name) {
+  sql::Statement s(db_.get(), "SELECT 1 FROM webhook_endpoints WHERE name = ?1 AND disabled_at IS NOT NULL");
+  s.bind(1, name);
+  return s.step();
+}
+
+int64_t Store::disable_pending(const std::string& webhook, int64_t at) {
+  sql::Statement(db_.get(),
+                 "UPDATE deliveries SET state = 'disabled', last_error = 'endpoint disabled (410 Gone)', "
+                 "next_attempt = ?2 WHERE state = 'pending' AND webhook = ?1")
+      .bind(1, webhook)
+      .bind(2, at)
       .run();
   return sqlite3_changes(db_.get());
 }

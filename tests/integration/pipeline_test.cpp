@@ -12,6 +12,7 @@
 #include "http_server.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/daemon/deliverer.hpp"
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/webhook.hpp"
@@ -85,7 +86,8 @@ struct Rig {
     REQUIRE(rules.rules);
     store = std::make_unique<Store>(cfg.config->store_path);
     monitor = std::make_unique<Monitor>(*cfg.config, rules.rules, normalizer, *store, http, clock, null_logger());
-    deliverer = std::make_unique<Deliverer>(*cfg.config, *store, http, clock, null_logger());
+    deliverer = std::make_unique<Deliverer>(
+        *cfg.config, *store, [] { return std::make_unique<CurlHttpClient>(); }, clock, null_logger());
   }
   const std::string& db() const { return cfg.config->store_path; }
 };

@@ -191,11 +191,14 @@ int cmd_alerts(const std::string& config_path, const std::string& since, const s
   return 0;
 }
 
-int cmd_deliveries(const std::string& config_path, const std::string& action, const std::string& state) {
+int cmd_deliveries(const std::string& config_path, const std::string& action, const std::string& state,
+                   const std::string& webhook) {
   const Config c = load_config_or_throw(config_path);
   Store store(c.store_path);
   if (action == "retry") {
-    std::cout << store.retry_dead(SystemClock().now()) << " dead deliveries queued again\n";
+    std::cout << store.retry_dead(SystemClock().now(), webhook)
+              << " dead or disabled deliveries queued again" << (webhook.empty() ? "" : " for webhook '" + webhook + "'")
+              << "; disabled endpoints enabled\n";
     return 0;
   }
   for (const auto& d : store.deliveries(state)) {
@@ -245,6 +248,10 @@ int main(int argc, char** argv) {
   auto* run = app.add_subcommand("run", "run the daemon in the foreground");
   run->add_option("--config", config_path, "configuration file")->capture_default_str();
   run->add_flag("--once", once, "poll every source once, deliver, and exit");
+  int tick_ms = 1000;
+  run->add_option("--tick-ms", tick_ms, "how often due sources and deliveries are checked")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 60000));
 
   auto* check = app.add_subcommand("check", "validate the configuration and every rule file");
   check->add_option("--config", config_path, "configuration file")->capture_default_str();
@@ -288,6 +295,17 @@ int main(int argc, char** argv) {
   deliveries->add_option("--config", config_path, "configuration file")->capture_default_str();
   deliveries->add_option("action", action, "list or retry")->check(CLI::IsMember({"list", "retry"}));
   deliveries->add_option("--state", state, "pending, delivered, dead, disabled");
+  std::string webhook_name;
+  deliveries->add_option("--webhook", webhook_name, "retry: only this webhook's deliveries");
+
+  std::string query;
+  int search_limit = 20;
+  auto* articles = app.add_subcommand("articles", "stored articles");
+  articles->require_subcommand(1);
+  auto* articles_search = articles->add_subcommand("search", "full-text search, Arabic-aware");
+  articles_search->add_option("--config", config_path, "configuration file")->capture_default_str();
+  articles_search->add_option("query", query, "words, \"phrases\", OR, -word")->required();
+  articles_search->add_option("--limit", search_limit, "most results")->capture_default_str()->check(CLI::PositiveNumber);
 
   auto* sources = app.add_subcommand("sources", "manage sources");
   sources->require_subcommand(1);
@@ -304,7 +322,7 @@ int main(int argc, char** argv) {
   try {
     if (*run) {
       CurlGlobal curl;
-      return run_service({config_path, once}, make_logger(log_level));
+      return run_service({config_path, once, tick_ms}, make_logger(log_level));
     }
     if (*check) return cmd_check(config_path);
     if (*pf) return cmd_parse_feed(file, content_type, base_url);
@@ -319,7 +337,11 @@ int main(int argc, char** argv) {
       return cmd_fetch(url, allow_private);
     }
     if (*alerts) return cmd_alerts(config_path, since, rule_id, as_json);
-    if (*deliveries) return cmd_deliveries(config_path, action, state);
+    if (*deliveries) return cmd_deliveries(config_path, action, state, webhook_name);
+    if (*articles_search) {
+      return cli::cmd_articles_search(load_config_or_throw(config_path).store_path, query, search_limit, std::cout,
+                                      std::cerr);
+    }
     if (*sources_list) return cmd_sources_list(config_path);
   } catch (const UsageError& e) {
     std::cerr << "rasd: " << e.what() << "\n";

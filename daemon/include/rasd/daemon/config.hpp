@@ -40,6 +40,8 @@ struct WebhookConfig {
   std::vector<std::string> secrets;  // "whsec_<base64>"; the first signs, all are valid
   std::string format = "standard";   // standard | slack
   bool allow_private = false;
+  int64_t concurrency = 2;  // deliveries in flight to this endpoint at most
+  int64_t timeout = 30;     // seconds per attempt (default: defaults.timeout, at most 30)
 };
 
 struct Config {

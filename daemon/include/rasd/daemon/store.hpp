@@ -39,6 +39,28 @@ struct NewArticle {
   std::optional<int64_t> published;
   int64_t fetched_at = 0;
   std::string cluster;  // story cluster id (DESIGN.md section 6); "" when not clustered
+  // What full-text search indexes (see article_search.hpp); nothing when empty.
+  std::string search_words;
+  std::string search_stems;
+};
+
+struct FoundArticle {
+  int64_t id = 0;
+  std::string source_id, guid, url, title, lang;
+  std::optional<int64_t> published;
+  int64_t fetched_at = 0;
+  std::string snippet;  // from the body
+};
+
+struct PruneStats {
+  int64_t articles = 0;  // deleted
+  int64_t kept_for_alerts = 0;  // older than the cut-off but kept: an alert refers to them
+};
+
+// Test and operator knobs; the defaults are what the daemon uses.
+struct StoreOptions {
+  bool read_only = false;  // open without write access (CLI listings)
+  std::optional<int64_t> max_page_count;  // cap the file's size (simulates a full disk in tests)
 };
 
 // The alert a rule already raised for a story cluster, with the sources of its members.
@@ -103,11 +125,12 @@ struct DeliveryAttempt {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens or creates the database and migrates it. Throws StoreError, including when the file's
-  // schema is newer than this binary knows.
-  explicit Store(const std::string& path);
+  // schema is newer than this binary knows. A read-only store never migrates: it refuses an
+  // older schema too.
+  explicit Store(const std::string& path, const StoreOptions& options = {});
 
   int schema_version();
 
@@ -133,8 +156,23 @@ class Store {
   // Records one attempt and the delivery's new state, in one transaction.
   void record_attempt(const std::string& delivery_id, int64_t at, std::optional<int64_t> status,
                       const std::string& error, const std::string& new_state, int64_t next_attempt);
-  // Puts dead deliveries back in the queue; returns how many.
-  int64_t retry_dead(int64_t now);
+  // Puts dead and disabled deliveries back in the queue, and enables every endpoint again (or
+  // only those of `webhook` when given); returns how many deliveries.
+  int64_t retry_dead(int64_t now, const std::string& webhook = "");
+
+  // Webhook endpoints that answered 410 Gone stay disabled until retry_dead() (an operator's
+  // `rasd deliveries retry`): their due deliveries are marked disabled, not sent.
+  void disable_webhook(const std::string& name, int64_t at, const std::string& reason);
+  bool webhook_disabled(const std::string& name);
+  // Marks the pending deliveries of a disabled endpoint disabled; returns how many.
+  int64_t disable_pending(const std::string& webhook, int64_t at);
+
+  // Full-text search: `fts_query` is an FTS5 MATCH expression over the words and stems columns
+  // (build it with search_query()). Newest first.
+  std::vector<FoundArticle> search(const std::string& fts_query, int limit);
+  // Retention: deletes articles fetched before `before` with their search rows; articles an
+  // alert refers to are kept (the alert's payload and members stay readable). One transaction.
+  PruneStats prune(int64_t before);
 
   std::string integrity_check();
 

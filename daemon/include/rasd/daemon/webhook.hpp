@@ -1,8 +1,5 @@
-// Webhook delivery (DESIGN.md section 7, Standard Webhooks). Delivery is at least once: the
-// outbox row is committed with the alert; this sends due rows and records every attempt.
-//
-// Thread safety: a Deliverer is used by one thread (it owns no lock); it shares the Store with
-// nothing else on that thread's turn.
+// Webhook requests (DESIGN.md section 7, Standard Webhooks): signatures, bodies, the retry
+// schedule. Pure functions, thread-safe. The Deliverer (deliverer.hpp) sends them.
 #pragma once
 
 #include <cstdint>
@@ -15,10 +12,6 @@
 #include "rasd/daemon/env.hpp"
 #include "rasd/daemon/http_client.hpp"
 #include "rasd/daemon/store.hpp"
-
-namespace spdlog {
-class logger;
-}
 
 namespace rasd {
 
@@ -40,27 +33,5 @@ std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now);
 
 // Slack/Mattermost-style body {"text": …} from the standard alert payload.
 std::string slack_body(const std::string& standard_payload);
-
-struct DeliveryStats {
-  int delivered = 0;
-  int failed = 0;
-  int dead = 0;
-  int disabled = 0;
-};
-
-class Deliverer {
- public:
-  Deliverer(const Config& config, Store& store, HttpClient& http, const Clock& clock,
-            std::shared_ptr<spdlog::logger> log);
-  // Sends every due pending delivery once (up to `limit`).
-  DeliveryStats deliver_due(int limit = 100);
-
- private:
-  const Config& config_;
-  Store& store_;
-  HttpClient& http_;
-  const Clock& clock_;
-  std::shared_ptr<spdlog::logger> log_;
-};
 
 }  // namespace rasd

@@ -1,0 +1,59 @@
+// Store: full-text search and retention (the parts of the store that read or prune articles in
+// bulk rather than one at a time).
+#include "rasd/daemon/store.hpp"
+
+namespace rasd {
+
+std::vector<FoundArticle> Store::search(const std::string& fts_query, int limit) {
+  std::vector<FoundArticle> out;
+  if (fts_query.empty()) return out;
+  sql::Statement s(db_.get(),
+                   "SELECT a.id, a.source_id, a.guid, a.url, a.title, a.lang, a.published, a.fetched_at, "
+                   "substr(a.body, 1, 200) FROM article_search f JOIN articles a ON a.id = f.rowid "
+                   "WHERE article_search MATCH ?1 "
+                   "ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC LIMIT ?2");
+  s.bind(1, fts_query).bind(2, limit);
+  while (s.step()) {
+    FoundArticle f;
+    f.id = s.int64(0);
+    f.source_id = s.text(1);
+    f.guid = s.text(2);
+    f.url = s.text(3);
+    f.title = s.text(4);
+    f.lang = s.text(5);
+    f.published = s.opt_int64(6);
+    f.fetched_at = s.int64(7);
+    f.snippet = s.text(8);
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+PruneStats Store::prune(int64_t before) {
+  PruneStats stats;
+  sql::Transaction tx(db_.get());
+  // Articles an alert or an alert's membership refers to stay: the foreign keys say so, and an
+  // alert must remain readable for as long as it is kept.
+  constexpr std::string_view kReferenced =
+      "(EXISTS (SELECT 1 FROM alerts x WHERE x.article_id = articles.id) OR "
+      "EXISTS (SELECT 1 FROM alert_members m WHERE m.article_id = articles.id))";
+  {
+    sql::Statement kept(db_.get(), "SELECT count(*) FROM articles WHERE fetched_at < ?1 AND " + std::string(kReferenced));
+    kept.bind(1, before);
+    kept.step();
+    stats.kept_for_alerts = kept.int64(0);
+  }
+  sql::Statement(db_.get(),
+                 "DELETE FROM article_search WHERE rowid IN (SELECT id FROM articles WHERE fetched_at < ?1 AND NOT " +
+                     std::string(kReferenced) + ")")
+      .bind(1, before)
+      .run();
+  sql::Statement(db_.get(), "DELETE FROM articles WHERE fetched_at < ?1 AND NOT " + std::string(kReferenced))
+      .bind(1, before)
+      .run();
+  stats.articles = sqlite3_changes(db_.get());
+  tx.commit();
+  return stats;
+}
+
+}  // namespace rasd

@@ -1,0 +1,216 @@
+// The store under bad conditions and its article features (issue 7): a full disk and a read-only
+// database give clear errors and damage nothing; Arabic-aware full-text search; retention.
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+#include <sqlite3.h>
+
+#include <set>
+#include <catch2/catch.hpp>
+
+#include "http_server.hpp"
+#include "rasd/daemon/article_search.hpp"
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/daemon/monitor.hpp"
+#include "rasd/daemon/store.hpp"
+#include "rasd/engine/rules/loader.hpp"
+#include "test_util.hpp"
+
+using namespace rasd;
+
+namespace {
+
+std::shared_ptr<spdlog::logger> null_logger() {
+  return std::make_shared<spdlog::logger>("test", std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+NewArticle article(const std::string& guid, int64_t fetched_at, size_t body_bytes = 100) {
+  NewArticle a;
+  a.source_id = "src";
+  a.guid = guid;
+  a.title = "عنوان " + guid;
+  while (a.body.size() < body_bytes) a.body += "نص الخبر عن الأحداث في المنطقة الشرقية. ";
+  a.fetched_at = fetched_at;
+  return a;
+}
+
+int64_t page_count(const std::string& db) {
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(h, "PRAGMA page_count", -1, &st, nullptr);
+  sqlite3_step(st);
+  const int64_t n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return n;
+}
+
+// A feed of `n` items with long bodies, all new.
+std::string big_feed(int n) {
+  std::string items;
+  for (int i = 0; i < n; ++i) {
+    std::string body;
+    for (int k = 0; k < 60; ++k) body += "أعلنت مصادر محلية في ريف دير الزور عن تطورات جديدة رقم " + std::to_string(i) + ". ";
+    items += "<item><title>خبر رقم " + std::to_string(i) + "</title><guid>item-" + std::to_string(i) +
+             "</guid><link>https://news.example/" + std::to_string(i) + "</link><description>" + body +
+             "</description></item>";
+  }
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>t</title>"
+         "<link>https://news.example/</link>" + items + "</channel></rss>";
+}
+
+}  // namespace
+
+TEST_CASE("store: a full disk is a clear, environmental error and damages nothing", "[integration][store]") {
+  test::TempDir dir;
+  const std::string db = dir.file("rasd.db");
+  { Store store(db); }
+  const int64_t pages = page_count(db);
+  // SQLite's max_page_count makes the file unable to grow, as a full disk would.
+  Store store(db, {false, pages + 8});
+  int stored = 0;
+  bool full = false;
+  for (int i = 0; i < 200 && !full; ++i) {
+    try {
+      const auto id = store.insert_article(article("a" + std::to_string(i), 1000, 4000), {});
+      REQUIRE(id.has_value());
+      ++stored;
+    } catch (const sql::StoreError& e) {
+      full = true;
+      CHECK(e.is_environmental());
+      CHECK(std::string(e.what()).find("full") != std::string::npos);
+    }
+  }
+  REQUIRE(full);
+  REQUIRE(stored > 0);
+  CHECK(store.article_count() == stored);  // the failed insert left nothing behind
+  CHECK(store.integrity_check() == "ok");
+  // Space again: the store goes on where it stopped.
+  Store roomy(db);
+  CHECK(roomy.insert_article(article("after", 1000), {}).has_value());
+  CHECK(roomy.article_count() == stored + 1);
+}
+
+TEST_CASE("store: a read-only database refuses writes clearly and keeps its contents", "[integration][store]") {
+  test::TempDir dir;
+  const std::string db = dir.file("rasd.db");
+  {
+    Store store(db);
+    REQUIRE(store.insert_article(article("kept", 1000), {}));
+  }
+  Store ro(db, {true, std::nullopt});
+  CHECK(ro.article_count() == 1);
+  try {
+    ro.insert_article(article("new", 1000), {});
+    FAIL("a read-only store accepted a write");
+  } catch (const sql::StoreError& e) {
+    CHECK(e.is_environmental());
+    CHECK(std::string(e.what()).find("readonly") != std::string::npos);
+  }
+  CHECK(ro.article_count() == 1);
+  CHECK(ro.integrity_check() == "ok");
+}
+
+TEST_CASE("store: a full store during a poll loses nothing; the feed is fetched again in full",
+          "[integration][store]") {
+  test::TempDir dir;
+  const std::string feed = big_feed(40);
+  test::HttpServer site([&](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}}, feed};
+  });
+  dir.write("rules.yaml", "rules: []\n");
+  auto cfg = load_config_text(dir.file("rasd.yaml"), "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                                                      "sources:\n  - {id: big, url: \"" + site.url("/feed.xml") + "\"}\n");
+  REQUIRE(cfg.config);
+  text::Normalizer normalizer;
+  auto rules = std::make_shared<const rules::RuleSet>();
+  CurlGlobal curl;
+  CurlHttpClient http;
+  ManualClock clock(1734600000);
+  const std::string db = cfg.config->store_path;
+  { Store s(db); }
+  {
+    Store store(db, {false, page_count(db) + 10});
+    Monitor monitor(*cfg.config, rules, normalizer, store, http, clock, null_logger());
+    CHECK_THROWS_AS(monitor.poll_source(cfg.config->sources[0]), sql::StoreError);
+    const auto n = store.article_count();
+    CHECK(n < 40);
+    // The ETag was not kept: the next poll must not be answered 304 for items never stored.
+    const auto st = store.source("big");
+    CHECK((!st || st->etag.empty()));
+  }
+  Store store(db);
+  Monitor monitor(*cfg.config, rules, normalizer, store, http, clock, null_logger());
+  const PollStats s = monitor.poll_source(cfg.config->sources[0]);
+  CHECK(s.failed == 0);
+  CHECK(store.article_count() == 40);
+  const auto reqs = site.requests();
+  REQUIRE(reqs.size() == 2);
+  CHECK(reqs[1].headers.count("if-none-match") == 0);
+  CHECK(store.integrity_check() == "ok");
+}
+
+TEST_CASE("store: full-text search folds Arabic spellings, clitics, obfuscation and glued names",
+          "[integration][store][search]") {
+  test::TempDir dir;
+  Store store(dir.file("rasd.db"));
+  text::Normalizer normalizer;
+  auto add = [&](const std::string& guid, const std::string& title, const std::string& body) {
+    NewArticle a = article(guid, 1000);
+    a.title = title;
+    a.body = body;
+    rules::ArticleFields fields{a.guid, a.title, a.body, "", a.source_id, "", "ar", {}};
+    const rules::PreparedArticle prepared(normalizer, std::move(fields));
+    auto cols = search_columns(prepared);
+    a.search_words = cols.words;
+    a.search_stems = cols.stems;
+    REQUIRE(store.insert_article(a, {}));
+  };
+  add("clitic", "القبض على عناصر لداعش", "في ريف ديرالزور الشرقي");
+  add("obfuscated", "هجوم لـ د|عـ.ـش", "قرب دير الزور");
+  add("other", "الداعمون للمشروع", "اجتماع في دمشق");
+  auto found = [&](const std::string& q) {
+    auto fts = search_query(normalizer, q);
+    INFO(q << ": " << (fts ? *fts : fts.error().message));
+    REQUIRE(fts);
+    std::set<std::string> guids;
+    for (const auto& a : store.search(*fts, 10)) guids.insert(a.guid);
+    return guids;
+  };
+  CHECK(found("داعش") == std::set<std::string>{"clitic", "obfuscated"});
+  CHECK(found("\"دير الزور\"") == std::set<std::string>{"clitic", "obfuscated"});
+  CHECK(found("داعش -هجوم") == std::set<std::string>{"clitic"});
+  CHECK(found("دمشق OR القبض") == std::set<std::string>{"clitic", "other"});
+  CHECK(found("الداعمون") == std::set<std::string>{"other"});
+  CHECK(found("بغداد").empty());
+  CHECK_FALSE(search_query(normalizer, "-داعش"));
+  CHECK_FALSE(search_query(normalizer, "\"دير الزور"));
+  CHECK_FALSE(search_query(normalizer, "OR داعش"));
+}
+
+TEST_CASE("store: retention prunes old articles but keeps those alerts refer to", "[integration][store]") {
+  test::TempDir dir;
+  Store store(dir.file("rasd.db"));
+  const int64_t now = 1734600000, day = 86400;
+  NewArticle old_plain = article("old", now - 100 * day);
+  old_plain.search_words = "قديم";
+  REQUIRE(store.insert_article(old_plain, {}));
+  NewAlert al;
+  al.id = "alert_1";
+  al.rule_id = "r";
+  al.severity = "high";
+  al.created_at = now - 100 * day;
+  al.payload = "{}";
+  REQUIRE(store.insert_article(article("old-alerted", now - 100 * day), {al}));
+  REQUIRE(store.insert_article(article("recent", now - day), {}));
+  const PruneStats p = store.prune(now - 90 * day);
+  CHECK(p.articles == 1);
+  CHECK(p.kept_for_alerts == 1);
+  CHECK(store.article_count() == 2);
+  CHECK_FALSE(store.has_article("src", "old"));
+  CHECK(store.has_article("src", "old-alerted"));
+  CHECK(store.alerts(0).size() == 1);
+  CHECK(store.search("{words stems} : \"قديم\"", 10).empty());  // its search row went with it
+  CHECK(store.integrity_check() == "ok");
+}
