@@ -102,19 +102,34 @@ DeliveryStats Deliverer::deliver_due(int limit) {
     }
     if (handed > 0) job_ready_.notify_all();
     if (outstanding == 0) break;
-    Result r{0, Error{""}};
+    // Every answer that has arrived is recorded in one transaction: under load one fsync
+    // covers many attempts.
+    std::vector<Result> arrived;
     {
       std::unique_lock<std::mutex> lock(mu_);
       result_ready_.wait(lock, [&] { return !results_.empty(); });
-      r = std::move(results_.front());
-      results_.pop_front();
+      while (!results_.empty()) {
+        arrived.push_back(std::move(results_.front()));
+        results_.pop_front();
+      }
     }
-    --outstanding;
-    const Delivery& d = due[r.index];
-    --in_flight[d.webhook];
-    if (failure) continue;  // only collecting the answers still to come
+    outstanding -= arrived.size();
+    std::vector<AttemptRecord> records;
+    std::vector<std::string> now_gone;
+    for (const Result& r : arrived) {
+      const Delivery& d = due[r.index];
+      --in_flight[d.webhook];
+      if (failure) continue;  // only collecting the answers still to come
+      records.push_back(outcome(d, sent_at[r.index], r.response, stats));
+      if (records.back().new_state == "disabled") now_gone.push_back(d.webhook);
+    }
+    if (failure) continue;
     try {
-      if (record(d, sent_at[r.index], r.response, stats)) gone[d.webhook] = true;
+      store_.record_attempts(records);
+      for (const auto& name : now_gone) {
+        if (!gone[name]) store_.disable_webhook(name, clock_.now(), "410 Gone");
+        gone[name] = true;
+      }
     } catch (const std::exception&) {
       // The store failed: hand out nothing more, collect what is in flight so that the next
       // call starts clean, then report. Unrecorded attempts are simply sent again later.
@@ -129,44 +144,44 @@ DeliveryStats Deliverer::deliver_due(int limit) {
   return stats;
 }
 
-bool Deliverer::record(const Delivery& d, int64_t at, const Expected<HttpResponse>& res, DeliveryStats& stats) {
-  std::optional<int64_t> status;
-  std::string error;
-  std::optional<int64_t> explicit_delay;
+AttemptRecord Deliverer::outcome(const Delivery& d, int64_t at, const Expected<HttpResponse>& res,
+                                 DeliveryStats& stats) {
+  AttemptRecord rec{d.id, at, std::nullopt, "", "pending", at};
   if (!res) {
-    error = res.error().message;
+    rec.error = res.error().message;
   } else {
-    status = res->status;
+    rec.status = res->status;
     if (res->status >= 200 && res->status < 300) {
-      store_.record_attempt(d.id, at, status, "", "delivered", at);
+      rec.new_state = "delivered";
       log_->info("webhook '{}': delivered {} (alert {})", d.webhook, d.id, d.alert_id);
       ++stats.delivered;
-      return false;
+      return rec;
     }
     if (res->status == 410) {
-      store_.record_attempt(d.id, at, status, "endpoint gone (410)", "disabled", at);
-      store_.disable_webhook(d.webhook, at, "410 Gone on delivery " + d.id);
+      rec.new_state = "disabled";
+      rec.error = "endpoint gone (410)";
       log_->error("webhook '{}': 410 Gone: endpoint disabled until `rasd deliveries retry`", d.webhook);
       ++stats.disabled;
-      return true;
+      return rec;
     }
-    error = "HTTP " + std::to_string(res->status);
-    if (res->status == 429 || res->status == 503) explicit_delay = parse_retry_after(res->header("retry-after"), at);
+    rec.error = "HTTP " + std::to_string(res->status);
   }
+  std::optional<int64_t> explicit_delay;
+  if (res && (res->status == 429 || res->status == 503)) explicit_delay = parse_retry_after(res->header("retry-after"), at);
   const int64_t failed = d.attempts + 1;
   const auto delay = retry_delay(failed);
   if (!delay) {
-    store_.record_attempt(d.id, at, status, error, "dead", at);
-    log_->error("webhook '{}': delivery {} dead after {} attempts: {}", d.webhook, d.id, failed, error);
+    rec.new_state = "dead";
+    log_->error("webhook '{}': delivery {} dead after {} attempts: {}", d.webhook, d.id, failed, rec.error);
     ++stats.dead;
-    return false;
+    return rec;
   }
   const int64_t wait =
       explicit_delay ? *explicit_delay : std::max<int64_t>(1, std::llround(static_cast<double>(*delay) * jitter(0.1)));
-  store_.record_attempt(d.id, at, status, error, "pending", at + wait);
-  log_->warn("webhook '{}': delivery {} failed ({}), retry in {}s", d.webhook, d.id, error, wait);
+  rec.next_attempt = at + wait;
+  log_->warn("webhook '{}': delivery {} failed ({}), retry in {}s", d.webhook, d.id, rec.error, wait);
   ++stats.failed;
-  return false;
+  return rec;
 }
 
 }  // namespace rasd

@@ -355,24 +355,22 @@ std::vector<DeliveryAttempt> Store::attempts(const std::string& delivery_id) {
 
 void Store::record_attempt(const std::string& id, int64_t at, std::optional<int64_t> status,
                            const std::string& error, const std::string& new_state, int64_t next_attempt) {
+  record_attempts({{id, at, status, error, new_state, next_attempt}});
+}
+
+void Store::record_attempts(const std::vector<AttemptRecord>& records) {
+  if (records.empty()) return;
   sql::Transaction tx(db_.get());
-  sql::Statement(db_.get(), "INSERT INTO delivery_attempts(delivery_id, at, status, error) VALUES(?1,?2,?3,?4)")
-      .bind(1, id)
-      .bind(2, at)
-      .bind(3, status)
-      .bind(4, error)
-      .run();
-  sql::Statement(db_.get(),
-                 "UPDATE deliveries SET attempts = attempts + 1, state = ?2, next_attempt = ?3, "
-                 "last_status = ?4, last_error = ?5, "
-                 "delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END WHERE id = ?1")
-      .bind(1, id)
-      .bind(2, new_state)
-      .bind(3, next_attempt)
-      .bind(4, status)
-      .bind(5, error)
-      .bind(6, at)
-      .run();
+  sql::Statement attempt(db_.get(), "INSERT INTO delivery_attempts(delivery_id, at, status, error) VALUES(?1,?2,?3,?4)");
+  sql::Statement update(db_.get(),
+                        "UPDATE deliveries SET attempts = attempts + 1, state = ?2, next_attempt = ?3, "
+                        "last_status = ?4, last_error = ?5, "
+                        "delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END WHERE id = ?1");
+  for (const auto& r : records) {
+    attempt.bind(1, r.delivery_id).bind(2, r.at).bind(3, r.status).bind(4, r.error).run();
+    update.bind(1, r.delivery_id).bind(2, r.new_state).bind(3, r.next_attempt).bind(4, r.status);
+    update.bind(5, r.error).bind(6, r.at).run();
+  }
   tx.commit();
 }
 

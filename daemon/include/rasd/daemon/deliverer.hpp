@@ -67,8 +67,9 @@ class Deliverer {
     Expected<HttpResponse> response;
   };
   void work();
-  // Records the outcome of one attempt made at `at`; returns true when the endpoint is gone.
-  bool record(const Delivery& d, int64_t at, const Expected<HttpResponse>& res, DeliveryStats& stats);
+  // What one attempt made at `at` leads to (the delivery's new state; "disabled" when the
+  // endpoint is gone), counted in stats.
+  AttemptRecord outcome(const Delivery& d, int64_t at, const Expected<HttpResponse>& res, DeliveryStats& stats);
 
   const Config& config_;
   Store& store_;

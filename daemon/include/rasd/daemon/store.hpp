@@ -116,6 +116,16 @@ struct Delivery {
   std::string payload;
 };
 
+// One attempt's outcome and the delivery's new state (Store::record_attempts).
+struct AttemptRecord {
+  std::string delivery_id;
+  int64_t at = 0;
+  std::optional<int64_t> status;
+  std::string error;
+  std::string new_state;
+  int64_t next_attempt = 0;
+};
+
 struct DeliveryAttempt {
   std::string delivery_id;
   int64_t at = 0;
@@ -156,6 +166,8 @@ class Store {
   // Records one attempt and the delivery's new state, in one transaction.
   void record_attempt(const std::string& delivery_id, int64_t at, std::optional<int64_t> status,
                       const std::string& error, const std::string& new_state, int64_t next_attempt);
+  // Several attempts in one transaction (one fsync for a batch of answers).
+  void record_attempts(const std::vector<AttemptRecord>& records);
   // Puts dead and disabled deliveries back in the queue, and enables every endpoint again (or
   // only those of `webhook` when given); returns how many deliveries.
   int64_t retry_dead(int64_t now, const std::string& webhook = "");
