@@ -179,7 +179,7 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
     const std::string where = "webhook '" + w.name + "': ";
     if (w.name.empty()) r.error(n, "webhook without a 'name'");
     else if (!names.insert(w.name).second) r.error(n["name"], "duplicate webhook name '" + w.name + "'");
-    r.check_keys(n, {"name", "url", "secret", "secrets", "format", "allow_private", "concurrency", "timeout"},
+    r.check_keys(n, {"name", "url", "secret", "secrets", "format", "allow_private", "concurrency", "timeout", "template"},
                  "webhook '" + w.name + "'");
     r.integer(n, "concurrency", w.concurrency, where, 1);
     w.timeout = std::min<int64_t>(c.defaults.timeout, 30);
@@ -200,6 +200,9 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
       }
     }
     r.string(n, "format", w.format, where);
+    r.string(n, "template", w.text_template, where);
+    if (!w.text_template.empty() && w.format != "slack")
+      r.error(n["template"], where + "template applies to format 'slack' only");
     if (w.format != "standard" && w.format != "slack")
       r.error(n["format"], where + "format must be 'standard' or 'slack', got '" + w.format + "'");
     w.allow_private = c.allow_private;

@@ -1,7 +1,5 @@
 #include "rasd/daemon/monitor.hpp"
 
-#include "rasd/daemon/article_search.hpp"
-
 #include <spdlog/spdlog.h>
 #include <xxhash.h>
 
@@ -9,11 +7,13 @@
 #include <boost/json.hpp>
 #include <cmath>
 
+#include "rasd/daemon/article_search.hpp"
 #include "rasd/daemon/hits_json.hpp"
 #include "rasd/daemon/webhook.hpp"
 #include "rasd/engine/text/language.hpp"
 #include "rasd/parsers/date.hpp"
 #include "rasd/parsers/html_text.hpp"
+#include "rasd/parsers/url.hpp"
 
 namespace rasd {
 namespace {
@@ -134,13 +134,15 @@ void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
   rules_ = std::move(rules);
 }
 
-std::string Monitor::cluster_for(const NewArticle& a, const std::string& key, const text::Normalized& body) {
+std::string Monitor::cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body) {
   const int64_t now = clock_.now();
   if (now - stories_expired_at_ > 3600) {
     stories_.expire(now - config_.dedup_window);
     stories_expired_at_ = now;
   }
   dedup::ArticleIdentity id{key, a.url, a.source_id, a.guid, a.published.value_or(a.fetched_at), dedup::fingerprint(body)};
+  a.canonical_url = url::canonical(a.url);
+  a.content_hash = hex64(id.fp.body_hash);
   const dedup::Decision d = stories_.add(std::move(id));
   auto [it, fresh] = cluster_ids_.emplace(d.cluster, "cl_" + key);
   return it->second;
@@ -287,6 +289,9 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
         al.id = random_id("alert_");
       }
       al.payload = alert_payload(type, al.id, now, *m.rule, a, key, m.hits, summary);
+      for (const auto& h : m.hits) {
+        al.hits.push_back({rules::field_name(h.field), h.start, h.end, h.text, text::view_name(h.view)});
+      }
       for (const auto& target : m.rule->notify) al.deliveries.push_back({random_id("msg_"), target});
       alerts.push_back(std::move(al));
     }

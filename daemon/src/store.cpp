@@ -82,7 +82,8 @@ CREATE INDEX articles_fetched ON articles(fetched_at);
 )sql",
 // 3: full-text search over the engine's normalized text (FTS5 does not fold Arabic: the words
 // column holds the collapsed view's tokens, the stems column their proclitic-free stems; rowid
-// is the article's id), and the state of webhook endpoints (410 Gone disables one).
+// is the article's id), the state of webhook endpoints (410 Gone disables one), the identity
+// hashes of articles and the rule hits behind each alert.
 R"sql(
 CREATE VIRTUAL TABLE article_search USING fts5(words, stems, tokenize = 'unicode61 remove_diacritics 0');
 CREATE TABLE webhook_endpoints(
@@ -91,6 +92,19 @@ CREATE TABLE webhook_endpoints(
   reason TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX alert_members_article ON alert_members(article_id);
+ALTER TABLE articles ADD COLUMN canonical_url TEXT NOT NULL DEFAULT '';
+ALTER TABLE articles ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
+CREATE INDEX articles_canonical_url ON articles(canonical_url);
+CREATE TABLE alert_hits(
+  alert_id TEXT NOT NULL REFERENCES alerts(id),
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  field TEXT NOT NULL,
+  start INTEGER NOT NULL,
+  end INTEGER NOT NULL,
+  text TEXT NOT NULL,
+  view TEXT NOT NULL
+);
+CREATE INDEX alert_hits_alert ON alert_hits(alert_id);
 CREATE INDEX alerts_article ON alerts(article_id);
 )sql"};
 
@@ -236,10 +250,11 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
   sql::Transaction tx(db_.get());
   sql::Statement ins(db_.get(),
                      "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
-                     "fetched_at, cluster) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) "
+                     "fetched_at, cluster, canonical_url, content_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
                      "ON CONFLICT(source_id, guid) DO NOTHING");
   ins.bind(1, a.source_id).bind(2, a.guid).bind(3, a.url).bind(4, a.title).bind(5, a.body);
   ins.bind(6, a.author).bind(7, a.lang).bind(8, a.published).bind(9, a.fetched_at).bind(10, a.cluster);
+  ins.bind(11, a.canonical_url).bind(12, a.content_hash);
   ins.run();
   if (sqlite3_changes(db_.get()) == 0) return std::nullopt;
   const int64_t article_id = sqlite3_last_insert_rowid(db_.get());
@@ -258,6 +273,8 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
                         "VALUES(?1,?2,?3,?4)");
   sql::Statement outbox(db_.get(),
                         "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) VALUES(?1,?2,?3,?4,?5)");
+  sql::Statement hit(db_.get(),
+                     "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) VALUES(?1,?2,?3,?4,?5,?6,?7)");
   for (const auto& al : alerts) {
     const bool update = !al.update_of.empty();
     const std::string& alert_id = update ? al.update_of : al.id;
@@ -267,6 +284,10 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
       alert.run();
     }
     member.bind(1, alert_id).bind(2, article_id).bind(3, a.source_id).bind(4, al.created_at).run();
+    for (const auto& h : al.hits) {
+      hit.bind(1, alert_id).bind(2, article_id).bind(3, h.field).bind(4, h.start).bind(5, h.end);
+      hit.bind(6, h.text).bind(7, h.view).run();
+    }
     for (const auto& d : al.deliveries) {
       outbox.bind(1, d.id).bind(2, alert_id).bind(3, d.webhook).bind(4, al.created_at);
       if (update) outbox.bind(5, al.payload);
@@ -321,6 +342,14 @@ std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id
   while (s.step()) {
     out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), s.text(5)});
   }
+  return out;
+}
+
+std::vector<StoredHit> Store::alert_hits(const std::string& alert_id) {
+  sql::Statement s(db_.get(), "SELECT field, start, end, text, view FROM alert_hits WHERE alert_id = ?1 ORDER BY rowid");
+  s.bind(1, alert_id);
+  std::vector<StoredHit> out;
+  while (s.step()) out.push_back({s.text(0), s.int64(1), s.int64(2), s.text(3), s.text(4)});
   return out;
 }
 

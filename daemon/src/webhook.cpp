@@ -8,6 +8,7 @@
 #include <array>
 #include <boost/json.hpp>
 #include <cmath>
+#include <map>
 
 #include "rasd/parsers/date.hpp"
 
@@ -53,10 +54,10 @@ std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now) 
   return std::clamp<int64_t>(*delay, 1, 86400);
 }
 
-std::string slack_body(const std::string& payload) {
+std::string slack_body(const std::string& payload, const std::string& text_template) {
   boost::system::error_code ec;
   auto v = boost::json::parse(payload, ec);
-  std::string text = "rasd alert";
+  std::map<std::string, std::string, std::less<>> fields;
   if (!ec && v.is_object()) {
     const auto& o = v.get_object();
     auto str = [](const boost::json::value* x, std::string_view key) -> std::string {
@@ -66,8 +67,32 @@ std::string slack_body(const std::string& payload) {
     };
     const auto* rule = o.if_contains("rule");
     const auto* article = o.if_contains("article");
-    text = "[" + str(rule, "severity") + "] " + str(rule, "title") + ": " + str(article, "title") +
-           " (" + str(article, "source") + ") " + str(article, "url");
+    fields["type"] = o.contains("type") && o.at("type").is_string() ? std::string(o.at("type").get_string()) : "";
+    fields["severity"] = str(rule, "severity");
+    fields["rule"] = str(rule, "title");
+    fields["rule_id"] = str(rule, "id");
+    fields["title"] = str(article, "title");
+    fields["source"] = str(article, "source");
+    fields["url"] = str(article, "url");
+    fields["snippet"] = str(article, "snippet");
+    fields["published"] = str(article, "published");
+  }
+  // {name} is replaced by the field; anything else is copied as it is.
+  std::string text;
+  const std::string& t = text_template.empty() ? kDefaultSlackTemplate : text_template;
+  for (size_t i = 0; i < t.size();) {
+    if (t[i] == '{') {
+      const size_t close = t.find('}', i);
+      if (close != std::string::npos) {
+        auto it = fields.find(std::string_view(t).substr(i + 1, close - i - 1));
+        if (it != fields.end()) {
+          text += it->second;
+          i = close + 1;
+          continue;
+        }
+      }
+    }
+    text += t[i++];
   }
   boost::json::object out;
   out["text"] = text;
@@ -79,7 +104,7 @@ HttpRequest build_webhook_request(const WebhookConfig& hook, const Delivery& d, 
   HttpRequest req;
   req.method = "POST";
   req.url = hook.url;
-  req.body = hook.format == "slack" ? slack_body(d.payload) : d.payload;
+  req.body = hook.format == "slack" ? slack_body(d.payload, hook.text_template) : d.payload;
   req.timeout_ms = timeout_seconds * 1000;
   req.max_body = 64 << 10;  // a receiver's reply is not interesting beyond this
   req.max_redirects = 0;    // a webhook that redirects is misconfigured

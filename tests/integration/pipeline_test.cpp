@@ -134,6 +134,13 @@ TEST_CASE("skeleton: one alert per matching new item, none again on the next pol
     }
   }
   CHECK(collapsed_title_hit);
+  // The store keeps the same hits beside the alert, and the article's identity hashes.
+  const auto stored = rig.store->alert_hits(std::string(body.at("id").as_string()));
+  bool stored_title_hit = false;
+  for (const auto& h : stored) stored_title_hit |= h.field == "title" && h.text == "د|عـ.ـش" && h.view == "collapsed";
+  CHECK(stored_title_hit);
+  CHECK(stored.size() == body.at("article").at("hits").as_array().size());
+  CHECK(count_rows(rig.db(), "SELECT count(*) FROM articles WHERE content_hash <> '' AND canonical_url <> ''") == 2);
 
   clock.advance(3600);
   PollStats second = monitor.poll_all();

@@ -48,6 +48,10 @@ TEST_CASE("webhook request: headers, several secrets for rotation, slack format"
   hook.format = "slack";
   auto slack = build_webhook_request(hook, d, 1700000000, 10);
   CHECK(slack.body == R"({"text":"[high] ISIS: عنوان (s) https://n.example/1"})");
+  // A Mattermost-style template; unknown {names} and lone braces stay as written.
+  hook.text_template = "#### {rule}\n{title} — {url} {unknown} {";
+  auto templated = build_webhook_request(hook, d, 1700000000, 10);
+  CHECK(templated.body == R"({"text":"#### ISIS\nعنوان — https://n.example/1 {unknown} {"})");
 }
 
 TEST_CASE("retry schedule and Retry-After", "[webhook][retry]") {

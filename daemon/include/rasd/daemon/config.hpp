@@ -39,6 +39,7 @@ struct WebhookConfig {
   std::string url;
   std::vector<std::string> secrets;  // "whsec_<base64>"; the first signs, all are valid
   std::string format = "standard";   // standard | slack
+  std::string text_template;         // slack: the message text (see slack_body())
   bool allow_private = false;
   int64_t concurrency = 2;  // deliveries in flight to this endpoint at most
   int64_t timeout = 30;     // seconds per attempt (default: defaults.timeout, at most 30)

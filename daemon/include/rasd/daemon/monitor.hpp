@@ -72,8 +72,9 @@ class Monitor {
 
  private:
   int64_t interval_for(const SourceConfig& s) const;
-  // The story cluster of a new article (a stable id, stored with it), filing it in stories_.
-  std::string cluster_for(const NewArticle& a, const std::string& key, const text::Normalized& body);
+  // The story cluster of a new article (a stable id, stored with it), filing it in stories_;
+  // sets the article's identity hashes on the way.
+  std::string cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
   void record_failure(SourceState& st, const SourceConfig& s, const std::string& error,

@@ -39,6 +39,8 @@ struct NewArticle {
   std::optional<int64_t> published;
   int64_t fetched_at = 0;
   std::string cluster;  // story cluster id (DESIGN.md section 6); "" when not clustered
+  std::string canonical_url;  // identity hashes: the URL with tracking noise removed,
+  std::string content_hash;   // and a hash of the body's normalized token sequence
   // What full-text search indexes (see article_search.hpp); nothing when empty.
   std::string search_words;
   std::string search_stems;
@@ -82,6 +84,14 @@ struct NewDelivery {
   std::string webhook;
 };
 
+// A rule hit as stored (alert_hits): code-point offsets into the original field.
+struct StoredHit {
+  std::string field;  // title, body, ...
+  int64_t start = 0, end = 0;
+  std::string text;  // the original spelling
+  std::string view;  // strict | collapsed
+};
+
 struct NewAlert {
   std::string id;
   std::string rule_id;
@@ -92,6 +102,7 @@ struct NewAlert {
   // Non-empty: not a new alert but an update of this one (alert.updated): the article joins
   // its members and the deliveries carry `payload`.
   std::string update_of;
+  std::vector<StoredHit> hits;  // what the rule matched in this article
 };
 
 struct StoredAlert {
@@ -159,6 +170,8 @@ class Store {
   int64_t article_count();
 
   std::vector<StoredAlert> alerts(int64_t since, const std::string& rule_id = "");
+  // The hits stored for an alert, over all its member articles, in insertion order.
+  std::vector<StoredHit> alert_hits(const std::string& alert_id);
 
   std::vector<Delivery> due_deliveries(int64_t now, int limit);
   std::vector<Delivery> deliveries(const std::string& state = "");

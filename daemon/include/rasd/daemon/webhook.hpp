@@ -31,7 +31,10 @@ std::optional<int64_t> retry_delay(int64_t failed_attempts);
 // Retry-After as delay seconds (delta-seconds or an HTTP date), clamped to [1, 86400].
 std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now);
 
-// Slack/Mattermost-style body {"text": …} from the standard alert payload.
-std::string slack_body(const std::string& standard_payload);
+// Slack/Mattermost-style body {"text": …} from the standard alert payload. The text comes from
+// a template where {type}, {severity}, {rule}, {rule_id}, {title}, {source}, {url}, {snippet}
+// and {published} are replaced by the alert's values; empty means kDefaultSlackTemplate.
+inline const std::string kDefaultSlackTemplate = "[{severity}] {rule}: {title} ({source}) {url}";
+std::string slack_body(const std::string& standard_payload, const std::string& text_template = "");
 
 }  // namespace rasd
