@@ -240,6 +240,14 @@ TEST_CASE("skeleton: rasd run --once drives the real binary end to end", "[integ
   CHECK(alerts.out.find("\"rule\":{\"id\":\"isis-arrests\"") != std::string::npos);
   // Arabic is written as UTF-8, never \u-escaped.
   CHECK(alerts.out.find("د|عـ.ـش") != std::string::npos);
+  // Full-text search through the engine's normalization: the plain spelling finds the
+  // obfuscated headline; a malformed query is a usage error.
+  auto found = test::run_process({RASD_BINARY, "articles", "search", "داعش", "--config", cfg});
+  INFO(found.err);
+  CHECK(found.exit_code == 0);
+  CHECK(found.out.find("https://news.example/2024/12/cell-arrested") != std::string::npos);
+  CHECK(std::count(found.out.begin(), found.out.end(), '\n') == 1);
+  CHECK(test::run_process({RASD_BINARY, "articles", "search", "-داعش", "--config", cfg}).exit_code == 2);
   // Second run: nothing new.
   auto again = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
   CHECK(again.exit_code == 0);
