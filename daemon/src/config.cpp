@@ -72,6 +72,25 @@ class Reader {
     out = *d;
   }
 
+  // A duration that may be zero or given in milliseconds ("0", "250ms", "1s"), in milliseconds.
+  void milliseconds(const YAML::Node& n, const char* key, int64_t& out, const std::string& where) {
+    if (!n[key]) return;
+    const std::string v = n[key].IsScalar() ? n[key].Scalar() : "";
+    if (v == "0" || v == "0s") {
+      out = 0;
+      return;
+    }
+    if (v.size() > 2 && v.compare(v.size() - 2, 2, "ms") == 0 &&
+        std::all_of(v.begin(), v.end() - 2, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+        v.size() < 12) {
+      out = std::stoll(v.substr(0, v.size() - 2));
+      return;
+    }
+    auto d = dates::parse_duration_seconds(v);
+    if (!d || *d < 0) return error(n[key], where + key + ": invalid duration '" + v + "' (expected e.g. 0, 250ms, 1s)");
+    out = *d * 1000;
+  }
+
   void size(const YAML::Node& n, const char* key, int64_t& out, const std::string& where) {
     if (!n[key]) return;
     const std::string v = n[key].IsScalar() ? n[key].Scalar() : "";
@@ -213,6 +232,13 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
 
 }  // namespace
 
+const SourceConfig* Config::source(const std::string& id) const {
+  for (const auto& s : sources) {
+    if (s.id == id) return &s;
+  }
+  return nullptr;
+}
+
 const WebhookConfig* Config::webhook(const std::string& name) const {
   for (const auto& w : webhooks) {
     if (w.name == name) return &w;
@@ -283,14 +309,15 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
   }
   if (auto n = root["defaults"]; n && r.map(n, "defaults")) {
     r.check_keys(n, {"interval", "min_interval", "max_interval", "timeout", "max_body",
-                     "per_host_concurrency", "per_host_gap"}, "defaults");
+                     "per_host_concurrency", "per_host_gap", "max_concurrency"}, "defaults");
     r.duration(n, "interval", c.defaults.interval, "defaults.");
     r.duration(n, "min_interval", c.defaults.min_interval, "defaults.");
     r.duration(n, "max_interval", c.defaults.max_interval, "defaults.");
     r.duration(n, "timeout", c.defaults.timeout, "defaults.");
     r.size(n, "max_body", c.defaults.max_body, "defaults.");
     r.integer(n, "per_host_concurrency", c.defaults.per_host_concurrency, "defaults.", 1);
-    r.duration(n, "per_host_gap", c.defaults.per_host_gap, "defaults.");
+    r.integer(n, "max_concurrency", c.defaults.max_concurrency, "defaults.", 1);
+    r.milliseconds(n, "per_host_gap", c.defaults.per_host_gap_ms, "defaults.");
   }
   if (auto n = root["sources"]) read_sources(r, n, c);
   if (auto n = root["webhooks"]) read_webhooks(r, n, c);

@@ -9,6 +9,7 @@
 
 #include "rasd/daemon/article_search.hpp"
 #include "rasd/daemon/hits_json.hpp"
+#include "rasd/daemon/schedule.hpp"
 #include "rasd/daemon/webhook.hpp"
 #include "rasd/engine/text/language.hpp"
 #include "rasd/parsers/date.hpp"
@@ -179,7 +180,23 @@ void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::
   log_->warn("source '{}': {} (failure {}, next try in {}s)", s.id, error, st.failures, st.next_due - now);
 }
 
-PollStats Monitor::poll_source(const SourceConfig& s) {
+HttpRequest Monitor::request_for(const SourceConfig& s) {
+  HttpRequest req;
+  req.url = s.url;
+  req.timeout_ms = config_.defaults.timeout * 1000;
+  req.max_body = config_.defaults.max_body;
+  req.allow_private = s.allow_private;
+  req.headers.emplace_back("accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
+  if (auto st = store_.source(s.id)) {
+    if (!st->etag.empty()) req.headers.emplace_back("if-none-match", st->etag);
+    if (!st->last_modified.empty()) req.headers.emplace_back("if-modified-since", st->last_modified);
+  }
+  return req;
+}
+
+PollStats Monitor::poll_source(const SourceConfig& s) { return handle_response(s, http_.perform(request_for(s))); }
+
+PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpResponse>& res) {
   PollStats stats;
   const int64_t now = clock_.now();
   SourceState st;
@@ -188,18 +205,10 @@ PollStats Monitor::poll_source(const SourceConfig& s) {
   } else {
     st.id = s.id;
     st.url = s.url;
+    store_.ensure_source(s.id, s.url);
   }
+  const std::optional<int64_t> previous_success = st.last_success;
   st.last_fetch = now;
-  HttpRequest req;
-  req.url = s.url;
-  req.timeout_ms = config_.defaults.timeout * 1000;
-  req.max_body = config_.defaults.max_body;
-  req.allow_private = s.allow_private;
-  req.headers.emplace_back("accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
-  if (!st.etag.empty()) req.headers.emplace_back("if-none-match", st.etag);
-  if (!st.last_modified.empty()) req.headers.emplace_back("if-modified-since", st.last_modified);
-
-  auto res = http_.perform(req);
   if (!res) {
     record_failure(st, s, res.error().message, std::nullopt);
     store_.save_source_state(st);
@@ -209,8 +218,8 @@ PollStats Monitor::poll_source(const SourceConfig& s) {
   if (res->status == 304) {
     st.failures = 0;
     st.last_error.clear();
+    schedule_next(st, s, previous_success, 0, nullptr, *res);
     st.last_success = now;
-    st.next_due = now + std::llround(static_cast<double>(interval_for(s)) * jitter(0.1));
     store_.save_source_state(st);
     ++stats.not_modified;
     log_->debug("source '{}': not modified", s.id);
@@ -237,17 +246,44 @@ PollStats Monitor::poll_source(const SourceConfig& s) {
     return stats;
   }
   for (const auto& w : feed->warnings) log_->info("source '{}': recovered: {}", s.id, w);
+  // Items first: if the store fails here, the source keeps its old validators and next_due,
+  // so everything is fetched again (nothing accepted is lost).
   stats += process_feed(s, *feed);
   ++stats.fetched;
   st.etag = res->header("etag");
   st.last_modified = res->header("last-modified");
   st.failures = 0;
   st.last_error.clear();
+  schedule_next(st, s, previous_success, stats.new_articles, &*feed, *res);
   st.last_success = now;
-  st.next_due = now + std::llround(static_cast<double>(interval_for(s)) * jitter(0.1));
   store_.save_source_state(st);
-  log_->info("source '{}': {} items, {} new, {} alerts", s.id, feed->items.size(), stats.new_articles, stats.alerts);
+  log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, feed->items.size(), stats.new_articles,
+             stats.alerts, st.next_due - now);
   return stats;
+}
+
+void Monitor::schedule_next(SourceState& st, const SourceConfig& s, std::optional<int64_t> previous_success,
+                            int new_items, const Feed* feed, const HttpResponse& res) {
+  const int64_t now = clock_.now();
+  ScheduleInput in;
+  in.now = now;
+  in.since_last_success = previous_success ? std::optional<int64_t>(now - *previous_success) : std::nullopt;
+  in.new_items = new_items;
+  in.current_interval = st.interval > 0 ? st.interval : interval_for(s);
+  in.min_interval = s.interval ? std::max<int64_t>(config_.defaults.min_interval, *s.interval) : config_.defaults.min_interval;
+  in.max_interval = s.interval ? std::max<int64_t>(in.min_interval, *s.interval) : config_.defaults.max_interval;
+  if (s.interval) in.max_interval = std::max(in.max_interval, config_.defaults.max_interval);
+  if (feed) {
+    in.ttl_seconds = feed->ttl_minutes ? std::optional<int64_t>(int64_t{*feed->ttl_minutes} * 60) : std::nullopt;
+    in.update_period_seconds =
+        feed->update_period_minutes ? std::optional<int64_t>(int64_t{*feed->update_period_minutes} * 60) : std::nullopt;
+    in.skip_hours = feed->skip_hours;
+    in.skip_days = feed->skip_days;
+  }
+  in.max_age_seconds = cache_lifetime(res.header("cache-control"), res.header("expires"), now);
+  const ScheduleOutput out = schedule_after_success(in, jitter(0.1));
+  st.interval = out.interval;
+  st.next_due = out.next_due;
 }
 
 PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {

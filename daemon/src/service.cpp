@@ -4,10 +4,13 @@
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio.hpp>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
 #include "rasd/daemon/deliverer.hpp"
+#include "rasd/daemon/fetcher.hpp"
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/webhook.hpp"
@@ -54,7 +57,12 @@ class Service {
   int run() {
     if (opts_.once) {
       prune_if_due();
-      auto stats = monitor_->poll_all();
+      // Every source once, concurrently on the event loop, then every due delivery.
+      boost::asio::io_context io;
+      Fetcher fetcher(io, fetcher_limits(current_->config));
+      PollStats stats;
+      for (const auto& src : current_->config.sources) submit_poll(fetcher, src.id, &stats);
+      io.run();
       auto ds = deliverer_->deliver_due(10000);
       log_->info("once: {} fetched, {} not modified, {} failed, {} new articles, {} alerts, {} delivered, {} failed deliveries",
                  stats.fetched, stats.not_modified, stats.failed, stats.new_articles, stats.alerts,
@@ -63,7 +71,9 @@ class Service {
     }
     boost::asio::io_context io;
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
-    boost::asio::steady_timer timer(io);
+    boost::asio::steady_timer timer(io), shutdown_timer(io);
+    Fetcher fetcher(io, fetcher_limits(current_->config));
+    for (const auto& st : store_.sources()) next_due_[st.id] = st.next_due;
     std::function<void()> arm_signals = [&] {
       signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
@@ -72,10 +82,19 @@ class Service {
           arm_signals();
           return;
         }
-        log_->info("signal {}: stopping", sig);
+        log_->info("signal {}: stopping; {} requests in flight may finish within {}s", sig,
+                   fetcher.stats().in_flight, kShutdownGraceSeconds);
         sd_notify(0, "STOPPING=1");
         stopping_ = true;
         timer.cancel();
+        signals.cancel();
+        fetcher.stop_accepting();
+        // In-flight requests finish (their results are stored) or are cut off at the deadline.
+        shutdown_timer.expires_after(std::chrono::seconds(kShutdownGraceSeconds));
+        shutdown_timer.async_wait([&](const boost::system::error_code& e) {
+          if (!e) fetcher.abort_all();
+        });
+        if (fetcher.stats().in_flight == 0) shutdown_timer.cancel();
       });
     };
     arm_signals();
@@ -83,11 +102,17 @@ class Service {
       if (stopping_) return;
       try {
         prune_if_due();
-        auto stats = monitor_->poll_due();
+        const int64_t now = clock_.now();
+        for (const auto& src : current_->config.sources) {
+          auto due = next_due_.find(src.id);
+          if (in_flight_.count(src.id) || (due != next_due_.end() && due->second > now)) continue;
+          submit_poll(fetcher, src.id, &totals_, [&] {
+            if (stopping_ && fetcher.stats().in_flight == 0) shutdown_timer.cancel();
+          });
+        }
         auto ds = deliverer_->deliver_due();
-        totals_ += stats;
         delivered_ += ds.delivered;
-        if (stats.fetched + stats.failed + stats.not_modified + ds.delivered + ds.failed > 0) {
+        if (totals_.fetched + totals_.failed + totals_.not_modified + ds.delivered + ds.failed > 0) {
           sd_notify(0, ("STATUS=" + std::to_string(current_->config.sources.size()) + " sources, " +
                         std::to_string(totals_.new_articles) + " articles, " + std::to_string(totals_.alerts) +
                         " alerts, " + std::to_string(delivered_) + " delivered").c_str());
@@ -115,10 +140,51 @@ class Service {
 
  private:
   void rebuild() {
+    sources_by_id_.clear();
+    for (const auto& src : current_->config.sources) sources_by_id_[src.id] = &src;
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_, http_, clock_, log_);
     deliverer_.reset();  // waits for requests in flight before the config they point into goes
     deliverer_ = std::make_unique<Deliverer>(
         current_->config, store_, [] { return std::make_unique<CurlHttpClient>(); }, clock_, log_);
+  }
+
+  const SourceConfig* source(const std::string& id) const {
+    auto it = sources_by_id_.find(id);
+    return it == sources_by_id_.end() ? nullptr : it->second;
+  }
+
+  static FetcherLimits fetcher_limits(const Config& c) {
+    FetcherLimits l;
+    l.max_concurrency = static_cast<size_t>(c.defaults.max_concurrency);
+    l.per_host_concurrency = static_cast<size_t>(c.defaults.per_host_concurrency);
+    l.per_host_gap_ms = c.defaults.per_host_gap_ms;
+    return l;
+  }
+
+  // Queues one poll of source `id`; its answer is handled by the Monitor current at that time
+  // (a reload may have replaced it) and added to *stats. Store failures are logged: the source
+  // keeps its old state and is polled again.
+  void submit_poll(Fetcher& fetcher, const std::string& id, PollStats* stats, std::function<void()> after = {}) {
+    const SourceConfig* src = source(id);
+    if (!src) return;
+    in_flight_.insert(id);
+    const bool accepted = fetcher.submit(monitor_->request_for(*src), [this, id, stats, after](Expected<HttpResponse> res) {
+      in_flight_.erase(id);
+      if (const SourceConfig* now_src = source(id)) {
+        try {
+          *stats += monitor_->handle_response(*now_src, res);
+          if (auto st = store_.source(id)) next_due_[id] = st->next_due;
+        } catch (const sql::StoreError& e) {
+          log_->error("source '{}': store: {} (will fetch again)", id, e.what());
+          next_due_[id] = clock_.now() + 5;
+        }
+      }
+      if (after) after();
+    });
+    if (!accepted) {
+      in_flight_.erase(id);
+      log_->warn("source '{}': fetch queue full; polled on a later tick", id);
+    }
   }
 
   // Retention (store.retention): at start, then hourly.
@@ -162,6 +228,10 @@ class Service {
   int delivered_ = 0;
   bool stopping_ = false;
   int64_t last_prune_ = 0;
+  std::unordered_map<std::string, int64_t> next_due_;  // per source id, mirrors the store
+  std::unordered_set<std::string> in_flight_;         // source ids being fetched
+  std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into current_
+  static constexpr int kShutdownGraceSeconds = 10;
 };
 
 }  // namespace

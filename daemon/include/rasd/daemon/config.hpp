@@ -21,7 +21,8 @@ struct Defaults {
   int64_t timeout = 30;
   int64_t max_body = 16 << 20;
   int64_t per_host_concurrency = 2;
-  int64_t per_host_gap = 1;
+  int64_t per_host_gap_ms = 1000;  // between the starts of two requests to one host
+  int64_t max_concurrency = 64;    // requests in flight in all
 };
 
 struct SourceConfig {
@@ -59,6 +60,7 @@ struct Config {
   std::vector<WebhookConfig> webhooks;
 
   const WebhookConfig* webhook(const std::string& name) const;
+  const SourceConfig* source(const std::string& id) const;
   std::vector<std::string> webhook_names() const;
 };
 

@@ -62,6 +62,11 @@ class Monitor {
           std::shared_ptr<spdlog::logger> log);
 
   void set_rules(std::shared_ptr<const rules::RuleSet> rules);
+  // One poll split in two, for an event loop: the conditional GET for a source (stored ETag and
+  // Last-Modified), then everything its answer leads to (parse, store, alerts, schedule).
+  HttpRequest request_for(const SourceConfig& source);
+  PollStats handle_response(const SourceConfig& source, const Expected<HttpResponse>& response);
+  // Both, through the blocking HttpClient (tests, `rasd run --once`).
   PollStats poll_source(const SourceConfig& source);
   PollStats poll_due();  // sources whose next_due has come
   PollStats poll_all();  // every source once, regardless of schedule
@@ -79,6 +84,10 @@ class Monitor {
   void restore_stories();
   void record_failure(SourceState& st, const SourceConfig& s, const std::string& error,
                       std::optional<int64_t> retry_after);
+  // After a successful fetch (new_items new articles; feed absent on 304): the adaptive interval
+  // and next_due (schedule.hpp).
+  void schedule_next(SourceState& st, const SourceConfig& s, std::optional<int64_t> previous_success, int new_items,
+                     const Feed* feed, const HttpResponse& res);
 
   const Config& config_;
   std::shared_ptr<const rules::RuleSet> rules_;

@@ -1,0 +1,138 @@
+// Internal to daemon/: one HTTP transfer on a curl easy handle, shared by the blocking client
+// (curl_http_client.cpp) and the event-loop fetcher (fetcher.cpp).
+#include "curl_transfer.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "rasd/daemon/curl_http_client.hpp"
+
+namespace rasd::detail {
+namespace {
+
+size_t on_body(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t len = size * n;
+  if (static_cast<int64_t>(t->response.body.size() + len) > t->max_body) {
+    t->too_large = true;
+    return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  t->response.body.append(data, len);
+  return len;
+}
+
+size_t on_header(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t len = size * n;
+  std::string line(data, len);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->response.headers.clear();  // a new response (after a redirect or 100-continue)
+    return len;
+  }
+  auto colon = line.find(':');
+  if (colon == std::string::npos) return len;
+  std::string name = line.substr(0, colon);
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string value = line.substr(colon + 1);
+  const auto b = value.find_first_not_of(" \t");
+  const auto e = value.find_last_not_of(" \t\r\n");
+  value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
+  t->response.headers[name] = value;
+  return len;
+}
+
+// Runs for every connection curl opens, after DNS resolution, redirects included.
+curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
+  auto* t = static_cast<Transfer*>(user);
+  char buf[INET6_ADDRSTRLEN] = {0};
+  if (addr->family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(&addr->addr)->sin_addr, buf, sizeof buf);
+  } else if (addr->family == AF_INET6) {
+    inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(&addr->addr)->sin6_addr, buf, sizeof buf);
+  } else {
+    t->blocked_address = "non-IP address family";
+    return CURL_SOCKET_BAD;
+  }
+  if (!t->allow_private && is_restricted_address(buf)) {
+    t->blocked_address = buf;
+    return CURL_SOCKET_BAD;
+  }
+  return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+}  // namespace
+
+void Transfer::configure(CURL* c, const HttpRequest& req) {
+  curl_easy_reset(c);
+  request = &req;
+  response = {};
+  max_body = req.max_body;
+  allow_private = req.allow_private;
+  too_large = false;
+  blocked_address.clear();
+  errbuf[0] = 0;
+  headers.reset();
+  for (const auto& [k, v] : req.headers) {
+    headers.reset(curl_slist_append(headers.release(), (k + ": " + v).c_str()));
+  }
+  curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.max_redirects > 0 ? 1L : 0L);
+  curl_easy_setopt(c, CURLOPT_MAXREDIRS, static_cast<long>(req.max_redirects));
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(req.timeout_ms));
+  curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(req.connect_timeout_ms));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, static_cast<long>(req.low_speed_bytes));
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, static_cast<long>(req.low_speed_seconds));
+  curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(req.max_body));
+  curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl decodes
+  curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(c, CURLOPT_USERAGENT, "rasd/0.1 (+https://github.com/rasd)");
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, this);
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+  curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, this);
+  curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
+  if (req.method == "POST") {
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, req.body.data());
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(req.body.size()));
+  } else if (req.method != "GET") {
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, req.method.c_str());
+  }
+}
+
+Expected<HttpResponse> Transfer::finish(CURL* c, CURLcode rc) {
+  const HttpRequest& req = *request;
+  Transfer& t = *this;
+  if (!t.blocked_address.empty()) {
+    return Error{"address not allowed: " + t.blocked_address +
+                 " (private, loopback or link-local; set allow_private to permit)"};
+  }
+  if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+    return Error{"response body exceeds the limit of " + std::to_string(req.max_body) + " bytes"};
+  }
+  if (rc == CURLE_TOO_MANY_REDIRECTS) {
+    return Error{"too many redirects (limit " + std::to_string(req.max_redirects) + ")"};
+  }
+  if (rc != CURLE_OK) {
+    return Error{std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : "")};
+  }
+  long status = 0;
+  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  t.response.status = status;
+  char* eff = nullptr;
+  curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
+  if (eff) t.response.effective_url = eff;
+  return std::move(t.response);
+}
+
+}  // namespace rasd::detail

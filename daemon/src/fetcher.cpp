@@ -1,0 +1,305 @@
+#include "rasd/daemon/fetcher.hpp"
+
+#include <curl/curl.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/url/parse.hpp>
+#include <chrono>
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+#include "curl_transfer.hpp"
+#include "rasd/daemon/webhook.hpp"
+
+namespace rasd {
+
+namespace asio = boost::asio;
+using Steady = std::chrono::steady_clock;
+
+std::string host_of(const std::string& url) {
+  auto u = boost::urls::parse_uri(url);
+  if (!u) return {};
+  std::string h = u->host();
+  for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return h;
+}
+
+struct Fetcher::Impl {
+  // A socket curl asked us to watch. Shared with pending waits, which may outlive its entry.
+  struct Socket {
+    explicit Socket(asio::io_context& io) : sd(io) {}
+    asio::posix::stream_descriptor sd;
+    int action = 0;  // CURL_POLL_IN / OUT / INOUT
+    bool read_pending = false, write_pending = false, closed = false;
+  };
+  struct Job {
+    std::string host;
+    HttpRequest request;
+    Callback done;
+  };
+  struct Active {
+    std::unique_ptr<CURL, detail::EasyDeleter> easy;
+    detail::Transfer transfer;
+    Job job;
+  };
+  struct Host {
+    std::deque<Job> queue;
+    size_t in_flight = 0;
+    Steady::time_point next_start{}, blocked_until{};
+  };
+
+  Impl(asio::io_context& io_, FetcherLimits l) : io(io_), limits(l), curl_timer(io_), dispatch_timer(io_) {
+    multi = curl_multi_init();
+    if (!multi) throw std::runtime_error("curl_multi_init failed");
+    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
+    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(limits.max_concurrency));
+  }
+
+  ~Impl() {
+    for (auto& [easy, a] : active) curl_multi_remove_handle(multi, easy);
+    active.clear();
+    curl_multi_cleanup(multi);  // closes the sockets it still holds through on_close
+  }
+
+  // curl: watch socket s for `what`.
+  static int on_socket(CURL*, curl_socket_t s, int what, void* self_ptr, void*) {
+    auto* self = static_cast<Impl*>(self_ptr);
+    if (what == CURL_POLL_REMOVE) {
+      if (auto it = self->sockets.find(s); it != self->sockets.end()) {
+        it->second->action = 0;
+        boost::system::error_code ec;
+        it->second->sd.cancel(ec);
+      }
+      return 0;
+    }
+    auto& sock = self->sockets[s];
+    if (!sock) {
+      sock = std::make_shared<Socket>(self->io);
+      boost::system::error_code ec;
+      sock->sd.assign(s, ec);
+      if (ec) return -1;
+    }
+    sock->action = what;
+    self->arm(s, sock);
+    return 0;
+  }
+
+  // curl closes a socket it opened: Asio must let go of it first.
+  static int on_close(void* self_ptr, curl_socket_t s) {
+    auto* self = static_cast<Impl*>(self_ptr);
+    if (auto it = self->sockets.find(s); it != self->sockets.end()) {
+      it->second->closed = true;
+      boost::system::error_code ec;
+      it->second->sd.cancel(ec);
+      it->second->sd.release();
+      self->sockets.erase(it);
+    }
+    return ::close(s);
+  }
+
+  static int on_timer(CURLM*, long timeout_ms, void* self_ptr) {
+    auto* self = static_cast<Impl*>(self_ptr);
+    self->curl_timer.cancel();
+    if (timeout_ms < 0) return 0;
+    self->curl_timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    self->curl_timer.async_wait([self](const boost::system::error_code& ec) {
+      if (ec) return;
+      int running = 0;
+      curl_multi_socket_action(self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+      self->collect_done();
+    });
+    return 0;
+  }
+
+  void arm(curl_socket_t s, const std::shared_ptr<Socket>& sock) {
+    if ((sock->action & CURL_POLL_IN) && !sock->read_pending) {
+      sock->read_pending = true;
+      sock->sd.async_wait(asio::posix::stream_descriptor::wait_read, [this, s, sock](const boost::system::error_code& ec) {
+        sock->read_pending = false;
+        if (!ec && !sock->closed) on_ready(s, CURL_CSELECT_IN, sock);
+      });
+    }
+    if ((sock->action & CURL_POLL_OUT) && !sock->write_pending) {
+      sock->write_pending = true;
+      sock->sd.async_wait(asio::posix::stream_descriptor::wait_write, [this, s, sock](const boost::system::error_code& ec) {
+        sock->write_pending = false;
+        if (!ec && !sock->closed) on_ready(s, CURL_CSELECT_OUT, sock);
+      });
+    }
+  }
+
+  void on_ready(curl_socket_t s, int flag, const std::shared_ptr<Socket>& sock) {
+    int running = 0;
+    curl_multi_socket_action(multi, s, flag, &running);
+    collect_done();
+    if (!sock->closed) arm(s, sock);
+  }
+
+  void collect_done() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      CURL* easy = msg->easy_handle;
+      const CURLcode rc = msg->data.result;
+      curl_multi_remove_handle(multi, easy);
+      auto it = active.find(easy);
+      if (it == active.end()) continue;
+      std::unique_ptr<Active> a = std::move(it->second);
+      active.erase(it);
+      Expected<HttpResponse> result = a->transfer.finish(easy, rc);
+      Host& h = hosts[a->job.host];
+      --h.in_flight;
+      if (result && (result->status == 429 || result->status == 503)) {
+        const auto now_s = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+        if (auto delay = parse_retry_after(result->header("retry-after"), now_s)) {
+          h.blocked_until = std::max(h.blocked_until, Steady::now() + std::chrono::seconds(*delay));
+        }
+      }
+      result ? ++stats.completed : ++stats.failed;
+      idle.push_back(std::move(a->easy));
+      Callback done = std::move(a->job.done);
+      a.reset();
+      done(std::move(result));
+    }
+    dispatch();
+  }
+
+  void start(Job job) {
+    auto a = std::make_unique<Active>();
+    if (!idle.empty()) {
+      a->easy = std::move(idle.back());
+      idle.pop_back();
+    } else {
+      a->easy.reset(curl_easy_init());
+    }
+    a->job = std::move(job);
+    CURL* easy = a->easy.get();
+    a->transfer.configure(easy, a->job.request);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close);
+    curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
+    ++stats.started;
+    active.emplace(easy, std::move(a));
+    curl_multi_add_handle(multi, easy);  // curl's timer callback schedules the first action
+  }
+
+  // Starts what the global and per-host limits allow, and wakes up again when a host's gap or
+  // Retry-After ends.
+  void dispatch() {
+    if (!accepting) return;
+    const auto now = Steady::now();
+    Steady::time_point wake = Steady::time_point::max();
+    for (size_t i = 0; i < busy_hosts.size() && active.size() < limits.max_concurrency;) {
+      Host& h = hosts[busy_hosts[i]];
+      while (!h.queue.empty() && active.size() < limits.max_concurrency && h.in_flight < limits.per_host_concurrency &&
+             now >= h.next_start && now >= h.blocked_until) {
+        Job job = std::move(h.queue.front());
+        h.queue.pop_front();
+        ++h.in_flight;
+        h.next_start = now + std::chrono::milliseconds(limits.per_host_gap_ms);
+        start(std::move(job));
+      }
+      if (h.queue.empty()) {
+        busy_hosts[i] = std::move(busy_hosts.back());
+        busy_hosts.pop_back();
+        continue;
+      }
+      if (h.in_flight < limits.per_host_concurrency) wake = std::min(wake, std::max(h.next_start, h.blocked_until));
+      ++i;
+    }
+    if (wake != Steady::time_point::max() && wake > now && (!dispatch_armed || wake < dispatch_at)) {
+      dispatch_armed = true;
+      dispatch_at = wake;
+      dispatch_timer.expires_at(wake);
+      dispatch_timer.async_wait([this](const boost::system::error_code& ec) {
+        if (ec) return;
+        dispatch_armed = false;
+        dispatch();
+      });
+    }
+  }
+
+  size_t queued() const {
+    size_t n = 0;
+    for (const auto& name : busy_hosts) n += hosts.at(name).queue.size();
+    return n;
+  }
+
+  asio::io_context& io;
+  FetcherLimits limits;
+  CURLM* multi = nullptr;
+  asio::steady_timer curl_timer, dispatch_timer;
+  bool dispatch_armed = false;
+  Steady::time_point dispatch_at{};
+  std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets;
+  std::unordered_map<CURL*, std::unique_ptr<Active>> active;
+  std::unordered_map<std::string, Host> hosts;
+  std::vector<std::string> busy_hosts;  // hosts with a non-empty queue
+  std::vector<std::unique_ptr<CURL, detail::EasyDeleter>> idle;
+  bool accepting = true;
+  FetcherStats stats;
+};
+
+Fetcher::Fetcher(boost::asio::io_context& io, FetcherLimits limits) : impl_(std::make_unique<Impl>(io, limits)) {}
+Fetcher::~Fetcher() = default;
+
+bool Fetcher::submit(HttpRequest request, Callback done) {
+  Impl& m = *impl_;
+  if (!m.accepting || m.queued() >= m.limits.max_queued) {
+    ++m.stats.refused_queue_full;
+    return false;
+  }
+  std::string host = host_of(request.url);
+  Impl::Host& h = m.hosts[host];
+  if (h.queue.empty()) m.busy_hosts.push_back(host);
+  h.queue.push_back({std::move(host), std::move(request), std::move(done)});
+  // Started from the loop, so that a callback that submits again does not recurse.
+  asio::post(m.io, [&m] { m.dispatch(); });
+  return true;
+}
+
+void Fetcher::stop_accepting() {
+  Impl& m = *impl_;
+  m.accepting = false;
+  m.dispatch_timer.cancel();
+  std::vector<Impl::Job> dropped;
+  for (const auto& name : m.busy_hosts) {
+    auto& q = m.hosts[name].queue;
+    for (auto& j : q) dropped.push_back(std::move(j));
+    q.clear();
+  }
+  m.busy_hosts.clear();
+  for (auto& j : dropped) j.done(Error{"shutting down: request not started"});
+}
+
+void Fetcher::abort_all() {
+  Impl& m = *impl_;
+  stop_accepting();
+  std::vector<std::unique_ptr<Impl::Active>> aborted;
+  for (auto& [easy, a] : m.active) {
+    curl_multi_remove_handle(m.multi, easy);
+    aborted.push_back(std::move(a));
+  }
+  m.active.clear();
+  for (auto& a : aborted) {
+    --m.hosts[a->job.host].in_flight;
+    a->job.done(Error{"aborted at shutdown"});
+  }
+}
+
+FetcherStats Fetcher::stats() const {
+  FetcherStats s = impl_->stats;
+  s.in_flight = impl_->active.size();
+  s.queued = impl_->queued();
+  return s;
+}
+
+}  // namespace rasd
