@@ -309,7 +309,8 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
   }
   if (auto n = root["defaults"]; n && r.map(n, "defaults")) {
     r.check_keys(n, {"interval", "min_interval", "max_interval", "timeout", "max_body",
-                     "per_host_concurrency", "per_host_gap", "max_concurrency"}, "defaults");
+                     "per_host_concurrency", "per_host_gap", "max_concurrency", "low_speed_bytes",
+                     "low_speed_time"}, "defaults");
     r.duration(n, "interval", c.defaults.interval, "defaults.");
     r.duration(n, "min_interval", c.defaults.min_interval, "defaults.");
     r.duration(n, "max_interval", c.defaults.max_interval, "defaults.");
@@ -317,6 +318,8 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
     r.size(n, "max_body", c.defaults.max_body, "defaults.");
     r.integer(n, "per_host_concurrency", c.defaults.per_host_concurrency, "defaults.", 1);
     r.integer(n, "max_concurrency", c.defaults.max_concurrency, "defaults.", 1);
+    r.integer(n, "low_speed_bytes", c.defaults.low_speed_bytes, "defaults.", 1);
+    r.duration(n, "low_speed_time", c.defaults.low_speed_time, "defaults.");
     r.milliseconds(n, "per_host_gap", c.defaults.per_host_gap_ms, "defaults.");
   }
   if (auto n = root["sources"]) read_sources(r, n, c);

@@ -25,6 +25,7 @@ std::string host_of(const std::string& url) {
   if (!u) return {};
   std::string h = u->host();
   for (auto& c : h) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (u->has_port()) h += ":" + std::string(u->port());
   return h;
 }
 

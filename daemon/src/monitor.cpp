@@ -185,6 +185,9 @@ HttpRequest Monitor::request_for(const SourceConfig& s) {
   req.url = s.url;
   req.timeout_ms = config_.defaults.timeout * 1000;
   req.max_body = config_.defaults.max_body;
+  req.low_speed_bytes = config_.defaults.low_speed_bytes;
+  req.low_speed_seconds = config_.defaults.low_speed_time;
+  req.connect_timeout_ms = std::min<int64_t>(10000, req.timeout_ms);
   req.allow_private = s.allow_private;
   req.headers.emplace_back("accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
   if (auto st = store_.source(s.id)) {

@@ -23,6 +23,8 @@ struct Defaults {
   int64_t per_host_concurrency = 2;
   int64_t per_host_gap_ms = 1000;  // between the starts of two requests to one host
   int64_t max_concurrency = 64;    // requests in flight in all
+  int64_t low_speed_bytes = 64;    // abort a transfer slower than this many bytes ...
+  int64_t low_speed_time = 15;     // ... per this many seconds (slowloris)
 };
 
 struct SourceConfig {

@@ -63,7 +63,8 @@ class Fetcher {
   std::unique_ptr<Impl> impl_;
 };
 
-// The host part of a URL, lower-cased ("" when the URL does not parse): the politeness key.
+// The host of a URL, lower-cased, with its port when the URL names one ("" when the URL does
+// not parse): the politeness key.
 std::string host_of(const std::string& url);
 
 }  // namespace rasd
