@@ -249,8 +249,10 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     return stats;
   }
   for (const auto& w : feed->warnings) log_->info("source '{}': recovered: {}", s.id, w);
-  // Items first: if the store fails here, the source keeps its old validators and next_due,
-  // so everything is fetched again (nothing accepted is lost).
+  // The items and the source's new validators commit together, in one transaction (one fsync
+  // per feed): if the store fails, the source keeps its old validators and next_due, so
+  // everything is fetched again (nothing accepted is lost).
+  Store::Batch batch(store_);
   stats += process_feed(s, *feed);
   ++stats.fetched;
   st.etag = res->header("etag");
@@ -260,6 +262,7 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
   schedule_next(st, s, previous_success, stats.new_articles, &*feed, *res);
   st.last_success = now;
   store_.save_source_state(st);
+  batch.commit();
   log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, feed->items.size(), stats.new_articles,
              stats.alerts, st.next_due - now);
   return stats;

@@ -83,14 +83,22 @@ void exec(sqlite3* db, std::string_view sql) {
   }
 }
 
-Transaction::Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
+Transaction::Transaction(sqlite3* db) : db_(db), nested_(sqlite3_get_autocommit(db) == 0) {
+  exec(db_, nested_ ? "SAVEPOINT nested" : "BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
-  if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  if (done_) return;
+  if (nested_) {
+    sqlite3_exec(db_, "ROLLBACK TO nested", nullptr, nullptr, nullptr);
+    sqlite3_exec(db_, "RELEASE nested", nullptr, nullptr, nullptr);
+  } else {
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+  }
 }
 
 void Transaction::commit() {
-  exec(db_, "COMMIT");
+  exec(db_, nested_ ? "RELEASE nested" : "COMMIT");
   done_ = true;
 }
 

@@ -61,7 +61,9 @@ class Statement {
 
 void exec(sqlite3* db, std::string_view sql);
 
-// BEGIN IMMEDIATE ... COMMIT, rolled back by the destructor unless commit() was called.
+// BEGIN IMMEDIATE ... COMMIT, rolled back by the destructor unless commit() was called. Inside
+// another transaction it is a savepoint instead: its own work rolls back alone, and nothing is
+// durable before the outer one commits.
 class Transaction {
  public:
   explicit Transaction(sqlite3* db);
@@ -72,6 +74,7 @@ class Transaction {
 
  private:
   sqlite3* db_;
+  bool nested_ = false;
   bool done_ = false;
 };
 

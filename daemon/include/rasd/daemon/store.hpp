@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -147,6 +148,18 @@ struct DeliveryAttempt {
 class Store {
  public:
   static constexpr int kSchemaVersion = 3;
+
+  // Groups many writes into one transaction (one fsync): the writes inside are savepoints that
+  // fail alone, and nothing is durable before commit(); destroyed without commit(), it rolls
+  // everything back.
+  class Batch {
+   public:
+    explicit Batch(Store& store) : tx_(std::make_unique<sql::Transaction>(store.db_.get())) {}
+    void commit() { tx_->commit(); }
+
+   private:
+    std::unique_ptr<sql::Transaction> tx_;
+  };
 
   // Opens or creates the database and migrates it. Throws StoreError, including when the file's
   // schema is newer than this binary knows. A read-only store never migrates: it refuses an
