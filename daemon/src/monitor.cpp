@@ -126,8 +126,11 @@ Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rul
     : config_(config), rules_(std::move(rules)), matcher_(std::make_unique<const rules::Matcher>(rules_)),
       normalizer_(normalizer), store_(store), http_(http), clock_(clock), log_(std::move(log)),
       stories_(dedup::StoryOptions{config.dedup_window, 0.4, 0.8, 8}) {
+  Store::Batch batch(store_);  // one transaction for thousands of sources
   for (const auto& s : config_.sources) store_.ensure_source(s.id, s.url);
-  restore_stories();
+  batch.commit();
+  // The story index is refilled from the store when the first new article needs it: a cycle
+  // of 304s never pays for it.
 }
 
 void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
@@ -137,6 +140,10 @@ void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
 
 std::string Monitor::cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body) {
   const int64_t now = clock_.now();
+  if (!stories_restored_) {
+    stories_restored_ = true;
+    restore_stories();
+  }
   if (now - stories_expired_at_ > 3600) {
     stories_.expire(now - config_.dedup_window);
     stories_expired_at_ = now;

@@ -61,7 +61,7 @@ class Service {
       boost::asio::io_context io;
       Fetcher fetcher(io, fetcher_limits(current_->config));
       PollStats stats;
-      for (const auto& src : current_->config.sources) submit_poll(fetcher, src.id, &stats);
+      for (const auto& src : current_->config.sources) submit_poll(io, fetcher, src.id, &stats);
       io.run();
       auto ds = deliverer_->deliver_due(10000);
       log_->info("once: {} fetched, {} not modified, {} failed, {} new articles, {} alerts, {} delivered, {} failed deliveries",
@@ -106,7 +106,7 @@ class Service {
         for (const auto& src : current_->config.sources) {
           auto due = next_due_.find(src.id);
           if (in_flight_.count(src.id) || (due != next_due_.end() && due->second > now)) continue;
-          submit_poll(fetcher, src.id, &totals_, [&] {
+          submit_poll(io, fetcher, src.id, &totals_, [&] {
             if (stopping_ && fetcher.stats().in_flight == 0) shutdown_timer.cancel();
           });
         }
@@ -161,29 +161,60 @@ class Service {
     return l;
   }
 
-  // Queues one poll of source `id`; its answer is handled by the Monitor current at that time
-  // (a reload may have replaced it) and added to *stats. Store failures are logged: the source
-  // keeps its old state and is polled again.
-  void submit_poll(Fetcher& fetcher, const std::string& id, PollStats* stats, std::function<void()> after = {}) {
+  // Queues one poll of source `id`. Its answer waits in pending_ and is handled, with every
+  // other answer that has arrived by then, in one store transaction (group commit: one fsync
+  // for many feeds under load), by the Monitor current at that time (a reload may have replaced
+  // it); the stats go to *stats. Store failures are logged: the source keeps its old state and
+  // is polled again.
+  void submit_poll(boost::asio::io_context& io, Fetcher& fetcher, const std::string& id, PollStats* stats,
+                   std::function<void()> after = {}) {
     const SourceConfig* src = source(id);
     if (!src) return;
     in_flight_.insert(id);
-    const bool accepted = fetcher.submit(monitor_->request_for(*src), [this, id, stats, after](Expected<HttpResponse> res) {
-      in_flight_.erase(id);
-      if (const SourceConfig* now_src = source(id)) {
-        try {
-          *stats += monitor_->handle_response(*now_src, res);
-          if (auto st = store_.source(id)) next_due_[id] = st->next_due;
-        } catch (const sql::StoreError& e) {
-          log_->error("source '{}': store: {} (will fetch again)", id, e.what());
-          next_due_[id] = clock_.now() + 5;
-        }
-      }
-      if (after) after();
-    });
+    const bool accepted =
+        fetcher.submit(monitor_->request_for(*src), [this, &io, id, stats, after](Expected<HttpResponse> res) {
+          pending_.push_back({id, std::move(res), stats, after});
+          if (!flush_posted_) {
+            // Answers arriving within kGroupCommitMs share one transaction.
+            flush_posted_ = true;
+            flush_timer_ = std::make_unique<boost::asio::steady_timer>(io, std::chrono::milliseconds(kGroupCommitMs));
+            flush_timer_->async_wait([this](const boost::system::error_code&) { handle_pending(); });
+          }
+        });
     if (!accepted) {
       in_flight_.erase(id);
       log_->warn("source '{}': fetch queue full; polled on a later tick", id);
+    }
+  }
+
+  void handle_pending() {
+    flush_posted_ = false;
+    std::vector<PendingAnswer> answers;
+    answers.swap(pending_);
+    try {
+      Store::Batch batch(store_);
+      for (auto& a : answers) {
+        const SourceConfig* src = source(a.id);
+        if (!src) continue;
+        try {
+          *a.stats += monitor_->handle_response(*src, a.response);
+        } catch (const sql::StoreError& e) {  // that source's savepoint is rolled back
+          log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
+        } catch (const std::exception& e) {
+          log_->error("source '{}': {} (will fetch again)", a.id, e.what());
+        }
+      }
+      batch.commit();
+      for (auto& a : answers) {
+        if (auto st = store_.source(a.id)) next_due_[a.id] = st->next_due;
+      }
+    } catch (const sql::StoreError& e) {
+      log_->error("store: {}; {} answers will be fetched again", e.what(), answers.size());
+      for (auto& a : answers) next_due_[a.id] = clock_.now() + 5;
+    }
+    for (auto& a : answers) {
+      in_flight_.erase(a.id);
+      if (a.after) a.after();
     }
   }
 
@@ -231,6 +262,17 @@ class Service {
   std::unordered_map<std::string, int64_t> next_due_;  // per source id, mirrors the store
   std::unordered_set<std::string> in_flight_;         // source ids being fetched
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into current_
+  struct PendingAnswer {
+    std::string id;
+    Expected<HttpResponse> response;
+    PollStats* stats;
+    std::function<void()> after;
+  };
+  // Answers waiting for handle_pending(); at most as many as requests in flight.
+  std::vector<PendingAnswer> pending_;
+  bool flush_posted_ = false;
+  std::unique_ptr<boost::asio::steady_timer> flush_timer_;
+  static constexpr int kGroupCommitMs = 50;
   static constexpr int kShutdownGraceSeconds = 10;
 };
 

@@ -149,7 +149,9 @@ constexpr std::string_view kDeliverySelect =
 
 Store::Store(const std::string& path, const StoreOptions& options) {
   sqlite3* raw = nullptr;
-  const int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+  // NOMUTEX: a Store is used by one thread, so SQLite's own locking is not needed.
+  const int flags =
+      SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) {
@@ -165,6 +167,8 @@ Store::Store(const std::string& path, const StoreOptions& options) {
     sql::exec(db_.get(), "PRAGMA synchronous=FULL");
   }
   sql::exec(db_.get(), "PRAGMA foreign_keys=ON");
+  // 32 MiB of page cache: the search index's pages are rewritten by every batch.
+  sql::exec(db_.get(), "PRAGMA cache_size=-32768");
   if (options.max_page_count) {
     sql::exec(db_.get(), "PRAGMA max_page_count=" + std::to_string(*options.max_page_count));
   }
@@ -177,6 +181,14 @@ Store::Store(const std::string& path, const StoreOptions& options) {
     return;
   }
   migrate();
+}
+
+Store::Lease Store::cached(std::string_view sql) {
+  auto it = statements_.find(std::string(sql));
+  if (it == statements_.end()) {
+    it = statements_.emplace(std::string(sql), std::make_unique<sql::Statement>(db_.get(), sql)).first;
+  }
+  return Lease(*it->second);
 }
 
 int Store::schema_version() {
@@ -211,10 +223,10 @@ void Store::ensure_source(const std::string& id, const std::string& url) {
 }
 
 std::optional<SourceState> Store::source(const std::string& id) {
-  sql::Statement s(db_.get(), "SELECT " + std::string(kSourceColumns) + " FROM sources WHERE id = ?1");
-  s.bind(1, id);
-  if (!s.step()) return std::nullopt;
-  return read_source(s);
+  Lease s = cached("SELECT " + std::string(kSourceColumns) + " FROM sources WHERE id = ?1");
+  s->bind(1, id);
+  if (!s->step()) return std::nullopt;
+  return read_source(*s);
 }
 
 std::vector<SourceState> Store::sources() {
@@ -225,10 +237,9 @@ std::vector<SourceState> Store::sources() {
 }
 
 void Store::save_source_state(const SourceState& st) {
-  sql::Statement(db_.get(),
-                 "UPDATE sources SET etag=?2, last_modified=?3, last_fetch=?4, last_success=?5, "
-                 "last_error=?6, failures=?7, next_due=?8, interval=?9 WHERE id=?1")
-      .bind(1, st.id)
+  cached("UPDATE sources SET etag=?2, last_modified=?3, last_fetch=?4, last_success=?5, "
+         "last_error=?6, failures=?7, next_due=?8, interval=?9 WHERE id=?1")
+      ->bind(1, st.id)
       .bind(2, st.etag)
       .bind(3, st.last_modified)
       .bind(4, st.last_fetch)
@@ -241,17 +252,18 @@ void Store::save_source_state(const SourceState& st) {
 }
 
 bool Store::has_article(const std::string& source_id, const std::string& guid) {
-  sql::Statement s(db_.get(), "SELECT 1 FROM articles WHERE source_id = ?1 AND guid = ?2");
-  s.bind(1, source_id).bind(2, guid);
-  return s.step();
+  Lease s = cached("SELECT 1 FROM articles WHERE source_id = ?1 AND guid = ?2");
+  s->bind(1, source_id).bind(2, guid);
+  return s->step();
 }
 
 std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vector<NewAlert>& alerts) {
   sql::Transaction tx(db_.get());
-  sql::Statement ins(db_.get(),
+  Lease ins_lease = cached(
                      "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
                      "fetched_at, cluster, canonical_url, content_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
                      "ON CONFLICT(source_id, guid) DO NOTHING");
+  sql::Statement& ins = *ins_lease;
   ins.bind(1, a.source_id).bind(2, a.guid).bind(3, a.url).bind(4, a.title).bind(5, a.body);
   ins.bind(6, a.author).bind(7, a.lang).bind(8, a.published).bind(9, a.fetched_at).bind(10, a.cluster);
   ins.bind(11, a.canonical_url).bind(12, a.content_hash);
@@ -259,22 +271,28 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
   if (sqlite3_changes(db_.get()) == 0) return std::nullopt;
   const int64_t article_id = sqlite3_last_insert_rowid(db_.get());
   if (!a.search_words.empty()) {
-    sql::Statement(db_.get(), "INSERT INTO article_search(rowid, words, stems) VALUES(?1, ?2, ?3)")
-        .bind(1, article_id)
+    cached("INSERT INTO article_search(rowid, words, stems) VALUES(?1, ?2, ?3)")
+        ->bind(1, article_id)
         .bind(2, a.search_words)
         .bind(3, a.search_stems)
         .run();
   }
-  sql::Statement alert(db_.get(),
-                       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) "
-                       "VALUES(?1,?2,?3,?4,?5,?6,?7)");
-  sql::Statement member(db_.get(),
-                        "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
-                        "VALUES(?1,?2,?3,?4)");
-  sql::Statement outbox(db_.get(),
-                        "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) VALUES(?1,?2,?3,?4,?5)");
-  sql::Statement hit(db_.get(),
-                     "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  if (alerts.empty()) {
+    tx.commit();
+    return article_id;
+  }
+  Lease alert_lease = cached(
+      "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  Lease member_lease = cached(
+      "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) VALUES(?1,?2,?3,?4)");
+  Lease outbox_lease =
+      cached("INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) VALUES(?1,?2,?3,?4,?5)");
+  Lease hit_lease = cached(
+      "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  sql::Statement& alert = *alert_lease;
+  sql::Statement& member = *member_lease;
+  sql::Statement& outbox = *outbox_lease;
+  sql::Statement& hit = *hit_lease;
   for (const auto& al : alerts) {
     const bool update = !al.update_of.empty();
     const std::string& alert_id = update ? al.update_of : al.id;
@@ -301,18 +319,20 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
 
 std::optional<ClusterAlert> Store::cluster_alert(const std::string& rule_id, const std::string& cluster) {
   if (cluster.empty()) return std::nullopt;
-  sql::Statement s(db_.get(), "SELECT id FROM alerts WHERE rule_id = ?1 AND cluster = ?2 ORDER BY created_at LIMIT 1");
-  s.bind(1, rule_id).bind(2, cluster);
-  if (!s.step()) return std::nullopt;
   ClusterAlert out;
-  out.alert_id = s.text(0);
-  sql::Statement m(db_.get(),
-                   "SELECT source_id, count(*) FROM alert_members WHERE alert_id = ?1 GROUP BY source_id "
-                   "ORDER BY min(added_at), source_id");
-  m.bind(1, out.alert_id);
-  while (m.step()) {
-    out.sources.push_back(m.text(0));
-    out.articles += m.int64(1);
+  {
+    Lease s = cached("SELECT id FROM alerts WHERE rule_id = ?1 AND cluster = ?2 ORDER BY created_at LIMIT 1");
+    s->bind(1, rule_id).bind(2, cluster);
+    if (!s->step()) return std::nullopt;
+    out.alert_id = s->text(0);
+  }
+  Lease m = cached(
+      "SELECT source_id, count(*) FROM alert_members WHERE alert_id = ?1 GROUP BY source_id "
+      "ORDER BY min(added_at), source_id");
+  m->bind(1, out.alert_id);
+  while (m->step()) {
+    out.sources.push_back(m->text(0));
+    out.articles += m->int64(1);
   }
   return out;
 }

@@ -76,7 +76,9 @@ class TricklingServer {
   ~TricklingServer() {
     stop_ = true;
     boost::system::error_code ec;
-    acceptor_.close(ec);
+    // Wake a blocking accept() that never got its client (closing does not, on Linux).
+    asio::ip::tcp::socket wake(io_);
+    wake.connect({asio::ip::make_address("127.0.0.1"), port_}, ec);
     thread_.join();
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/feed.xml"; }

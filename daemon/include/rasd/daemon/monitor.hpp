@@ -101,6 +101,7 @@ class Monitor {
   dedup::StoryIndex stories_;
   std::unordered_map<uint64_t, std::string> cluster_ids_;
   int64_t stories_expired_at_ = 0;
+  bool stories_restored_ = false;
 };
 
 }  // namespace rasd

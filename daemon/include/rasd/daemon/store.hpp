@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "rasd/daemon/sqlite.hpp"
@@ -149,9 +151,9 @@ class Store {
  public:
   static constexpr int kSchemaVersion = 3;
 
-  // Groups many writes into one transaction (one fsync): the writes inside are savepoints that
-  // fail alone, and nothing is durable before commit(); destroyed without commit(), it rolls
-  // everything back.
+  // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
+  // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
+  // commit(), it rolls everything back. Batches nest (the inner ones are savepoints).
   class Batch {
    public:
     explicit Batch(Store& store) : tx_(std::make_unique<sql::Transaction>(store.db_.get())) {}
@@ -216,7 +218,24 @@ class Store {
 
  private:
   void migrate();
+  // A statement prepared once per Store (hot paths prepare nothing); reset when the lease ends,
+  // so no statement keeps a read snapshot open between calls.
+  class Lease {
+   public:
+    explicit Lease(sql::Statement& s) : s_(s) {}
+    ~Lease() { s_.reset(); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    sql::Statement* operator->() { return &s_; }
+    sql::Statement& operator*() { return s_; }
+
+   private:
+    sql::Statement& s_;
+  };
+  Lease cached(std::string_view sql);
   sql::DbPtr db_;
+  std::unordered_map<std::string, std::unique_ptr<sql::Statement>> statements_;  // before db_ closes
+
 };
 
 }  // namespace rasd
