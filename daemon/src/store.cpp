@@ -167,8 +167,6 @@ Store::Store(const std::string& path, const StoreOptions& options) {
     sql::exec(db_.get(), "PRAGMA synchronous=FULL");
   }
   sql::exec(db_.get(), "PRAGMA foreign_keys=ON");
-  // 32 MiB of page cache: the search index's pages are rewritten by every batch.
-  sql::exec(db_.get(), "PRAGMA cache_size=-32768");
   if (options.max_page_count) {
     sql::exec(db_.get(), "PRAGMA max_page_count=" + std::to_string(*options.max_page_count));
   }
