@@ -84,7 +84,7 @@ Delivery delivery(Store& store, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("delivery: 500, then 429 with Retry-After, then a timeout, then success; once per webhook-id",
+TEST_CASE("delivery: 500, then 429 with Retry-After, then a timeout, then success, once per webhook-id",
           "[integration][delivery]") {
   test::TempDir dir;
   std::atomic<int> calls{0};

@@ -10,7 +10,7 @@
 
 using namespace rasd;
 
-TEST_CASE("service: SIGHUP keeps the old rules on a broken file, applies a valid change; SIGTERM stops cleanly",
+TEST_CASE("service: SIGHUP keeps the old rules on a broken file, applies a valid change, SIGTERM stops cleanly",
           "[integration][service]") {
   test::HttpServer site([](const test::Request&) {
     return test::Response{200, {{"Content-Type", "application/rss+xml"}}, "<rss version=\"2.0\"><channel><title>t</title></channel></rss>"};

@@ -112,7 +112,7 @@ TEST_CASE("store: a read-only database refuses writes clearly and keeps its cont
   CHECK(ro.integrity_check() == "ok");
 }
 
-TEST_CASE("store: a full store during a poll loses nothing; the feed is fetched again in full",
+TEST_CASE("store: a full store during a poll loses nothing, the feed is fetched again in full",
           "[integration][store]") {
   test::TempDir dir;
   const std::string feed = big_feed(40);

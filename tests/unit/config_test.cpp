@@ -73,7 +73,7 @@ TEST_CASE("store: refuses a database with a newer schema", "[store]") {
   }
 }
 
-TEST_CASE("store: an article and its alerts are one transaction; duplicates write nothing", "[store]") {
+TEST_CASE("store: an article and its alerts are one transaction, duplicates write nothing", "[store]") {
   test::TempDir dir;
   Store s(dir.file("x.db"));
   NewArticle a;

@@ -35,7 +35,7 @@ TEST_CASE("canonical URLs drop what does not identify the article", "[dedup][url
   CHECK(url::canonical("not a url") == "not a url");
 }
 
-TEST_CASE("fingerprints fold obfuscations and proclitics; different stories stay far apart", "[dedup][fingerprint]") {
+TEST_CASE("fingerprints fold obfuscations and proclitics, different stories stay far apart", "[dedup][fingerprint]") {
   const auto a = fp(kStory);
   std::string obfuscated = kStory;
   obfuscated.replace(obfuscated.find("داعش"), std::string("داعش").size(), "د|عـ.ـش");

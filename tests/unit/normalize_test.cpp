@@ -138,7 +138,7 @@ TEST_CASE("views are idempotent: normalizing a view again changes nothing", "[no
   }
 }
 
-TEST_CASE("tokens: split on spaces, punctuation, digits; hashtags", "[normalize][tokens]") {
+TEST_CASE("tokens: split on spaces, punctuation, digits, and hashtags", "[normalize][tokens]") {
   auto n = norm().normalize("#دير_الزور، الزور24 (ISIS) al-Qaeda");
   CHECK(token_texts(n.strict) == std::vector<std::string>{"دير", "الزور", "الزور", "24", "isis", "al", "qaeda"});
   CHECK(n.strict.tokens[0].arabic);
