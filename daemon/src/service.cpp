@@ -63,6 +63,7 @@ class Service {
       PollStats stats;
       for (const auto& src : current_->config.sources) submit_poll(io, fetcher, src.id, &stats);
       io.run();
+      flush_timer_.reset();  // it belongs to this io_context
       auto ds = deliverer_->deliver_due(10000);
       log_->info("once: {} fetched, {} not modified, {} failed, {} new articles, {} alerts, {} delivered, {} failed deliveries",
                  stats.fetched, stats.not_modified, stats.failed, stats.new_articles, stats.alerts,
@@ -134,6 +135,7 @@ class Service {
     sd_notify(0, "READY=1");
     boost::asio::post(io, tick);
     io.run();
+    flush_timer_.reset();  // it belongs to this io_context
     log_->info("rasd stopped");
     return 0;
   }
