@@ -107,7 +107,6 @@ struct Normalizer::Tables {
   };
   std::vector<Span> bmp;
   std::u32string pool;
-  std::vector<uint8_t> watch_category;  // per BMP code point: detail::watch_category()
 
   void map_segment(std::u32string_view seg, std::u32string& out) const {
     icu::UnicodeString u;
@@ -142,7 +141,6 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
   t.bmp.resize(0x10000);
   t.fast.resize(0x10000);
   t.utf8.resize(0x10000);
-  t.watch_category.resize(0x10000);
   std::u32string out;
   for (char32_t c = 0; c < 0x10000; ++c) {
     out.clear();
@@ -169,7 +167,6 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
            static_cast<uint32_t>(detail::watch_category(out[0], props)) << Tables::kCategoryShift;
     }
     t.fast[c] = f;
-    t.watch_category[c] = detail::watch_category(c, detail::compute_char_props(c));
     char buf[4] = {0, 0, 0, 0};
     const size_t len = c >= 0xD800 && c <= 0xDFFF ? 0 : encode_utf8(c, buf);
     t.utf8[c] = static_cast<uint32_t>(static_cast<uint8_t>(buf[0])) | static_cast<uint32_t>(static_cast<uint8_t>(buf[1])) << 8 |
@@ -265,18 +262,8 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
     sb[o] = index;
     se[o] = index + 1;
     cutter.feed(o, static_cast<detail::CharClass>(f >> Tables::kClassShift), (props & kArabicLetter) != 0, bytes);
-    // What CollapseWatch decides, without its serial state: a repeat is seen when a letter equals
-    // the one before it, and a gap (Arabic letter, non-space characters, Arabic letter) when an
-    // Arabic letter follows another category than its own and the run before it leads back to
-    // an Arabic letter; both are rare, so the loop carries only the previous character.
     const auto category = static_cast<uint8_t>((f >> Tables::kCategoryShift) & 3);
-    if (m == previous) [[unlikely]] {
-      if (category == detail::kCatArabic && (m == 0x0627 || (o >= 2 && ch[o - 2] == m))) collapse_needed = true;
-    } else if (category == detail::kCatArabic && previous_category == detail::kCatOther) [[unlikely]] {
-      size_t j = o - 1;  // ch[o - 1] is the run's last character
-      while (j > 0 && t.watch_category[ch[j - 1]] == detail::kCatOther) --j;
-      if (j > 0 && t.watch_category[ch[j - 1]] == detail::kCatArabic) collapse_needed = true;
-    }
+    if (detail::collapse_sign(ch, o, category, previous, previous_category)) collapse_needed = true;
     previous = m;
     previous_category = category;
     const uint32_t u = utf8_of[m];

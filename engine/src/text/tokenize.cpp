@@ -155,8 +155,7 @@ void detail::grow_view(ViewText& v, size_t cap) {
 }
 
 namespace {
-// With Watch false the collapse watch is skipped (its per-character state is a serial chain)
-// and the result is false.
+// With Watch false the collapse rule (collapse_sign) is not asked and the result is false.
 template <bool Watch>
 bool encode(ViewText& v) {
   const uint8_t* const props = detail::char_props_table();
@@ -168,24 +167,35 @@ bool encode(ViewText& v) {
   char* const out = v.text.data();
   size_t bytes = 0;
   detail::TokenCutter cutter(v);
-  detail::CollapseWatch watch;
+  bool may_differ = false;
+  char32_t prev = 0;
+  uint8_t prev_cat = detail::kCatSpace;
   for (size_t k = 0; k < n; ++k) {
     const char32_t c = chars[k];
     const uint8_t p = detail::props_of(props, c);
     cutter.feed(k, p, bytes);
     if constexpr (Watch) {
-      if (!watch.needed()) watch.feed(c, detail::watch_category(c, p));
+      const uint8_t cat = detail::watch_category(c, p);
+      if (detail::collapse_sign(chars, k, cat, prev, prev_cat)) may_differ = true;
+      prev = c;
+      prev_cat = cat;
     }
     bytes += detail::put_utf8(c, out + bytes);
   }
   cutter.finish(n, bytes);
-  if (cutter.saw_spaced_letters()) watch.flag();
   v.text.resize(bytes);
-  return Watch && watch.needed();
+  return Watch && (may_differ || cutter.saw_spaced_letters());
 }
 }  // namespace
 
 bool detail::encode_view_text(ViewText& v) { return encode<true>(v); }
+
+bool detail::gap_closes_at(const char32_t* chars, size_t k) {
+  auto category = [](char32_t c) { return watch_category(c, char_props(c)); };
+  size_t j = k - 1;  // chars[k - 1] ends a run of other characters
+  while (j > 0 && category(chars[j - 1]) == kCatOther) --j;
+  return j > 0 && category(chars[j - 1]) == kCatArabic;
+}
 
 void tokenize(ViewText& v) { encode<false>(v); }
 

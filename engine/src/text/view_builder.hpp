@@ -111,41 +111,26 @@ inline uint8_t watch_category(char32_t c, uint8_t props) {
   return kCatOther;
 }
 
-// Whether the collapsed view could differ from the strict one, decided character by character;
-// false guarantees it would not, so the strict view can stand for both. Conservative: true
-// means "maybe" (a digit between Arabic letters, say). Three or more single-letter Arabic
-// tokens in a row are seen by the TokenCutter and reported with flag().
-// The gap rule (inside a run of non-space characters, an Arabic letter, then something else,
-// then an Arabic letter) is a four-state automaton, one table load per character; repeats are
-// checked only when a character equals the one before it.
-class CollapseWatch {
- public:
-  [[gnu::always_inline]] void feed(char32_t c, uint8_t category) {
-    // States: 0 no Arabic letter yet in this run, 1 after one, 2 after one and then something
-    // else, 3 a gap was closed by an Arabic letter (final).
-    // kNext[state][category] packed two bits each at 2 * (4 * state + category): a shift
-    // instead of a table load keeps the per-character dependency chain short.
-    constexpr uint32_t kNext = (0u << 0) | (1u << 2) | (0u << 4) |    // state 0
-                               (0u << 8) | (1u << 10) | (2u << 12) |  // state 1
-                               (0u << 16) | (3u << 18) | (2u << 20) | // state 2
-                               (3u << 24) | (3u << 26) | (3u << 28);  // state 3
-    state_ = static_cast<uint8_t>((kNext >> (2 * (4 * state_ + category))) & 3);
-    if (c == last_) [[unlikely]] {
-      if (category == kCatArabic && squeezes(c, ++repeat_, true)) flagged_ = true;
-    } else {
-      repeat_ = 1;
-    }
-    last_ = category == kCatSpace ? 0 : c;
-  }
-  void flag() { flagged_ = true; }
-  bool needed() const { return flagged_ || state_ == 3; }
-
- private:
-  uint8_t state_ = 0;
-  bool flagged_ = false;
-  char32_t last_ = 0;
-  size_t repeat_ = 0;
-};
+// Whether the collapsed view could differ from the strict one, decided as a view is written;
+// false for every character guarantees it would not, so the strict view can stand for both.
+// Conservative: true means "maybe" (a digit between Arabic letters, say). Three or more
+// single-letter Arabic tokens in a row are seen by the TokenCutter instead.
+//
+// collapse_sign() is asked about chars[k], of watch category `cat`, the character before it
+// being `prev` of category `prev_cat` (0 and kCatSpace at the start). It sees a repeat when a
+// letter equals the one before it (three alike, or two alefs), and a gap (inside a run of
+// non-space characters an Arabic letter, then something else, then an Arabic letter) when an
+// Arabic letter follows another category than its own and that run leads back to an Arabic
+// letter. Both are rare, so a caller carries no state but the previous character: no serial
+// dependency from one character to the next.
+bool gap_closes_at(const char32_t* chars, size_t k);  // the walk back, out of line
+[[gnu::always_inline]] inline bool collapse_sign(const char32_t* chars, size_t k, uint8_t cat, char32_t prev,
+                                                  uint8_t prev_cat) {
+  const char32_t c = chars[k];
+  if (c == prev) [[unlikely]] return cat == kCatArabic && (c == 0x0627 || (k >= 2 && chars[k - 2] == c));
+  if (cat == kCatArabic && prev_cat == kCatOther) [[unlikely]] return gap_closes_at(chars, k);
+  return false;
+}
 
 // Encodes c (a valid code point, not a surrogate) at p, returning the number of bytes.
 [[gnu::always_inline]] inline size_t put_utf8(char32_t c, char* p) {
