@@ -232,13 +232,6 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
 
 }  // namespace
 
-const SourceConfig* Config::source(const std::string& id) const {
-  for (const auto& s : sources) {
-    if (s.id == id) return &s;
-  }
-  return nullptr;
-}
-
 const WebhookConfig* Config::webhook(const std::string& name) const {
   for (const auto& w : webhooks) {
     if (w.name == name) return &w;

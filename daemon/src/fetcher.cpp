@@ -195,6 +195,7 @@ struct Fetcher::Impl {
   // Starts what the global and per-host limits allow, and wakes up again when a host's gap or
   // Retry-After ends.
   void dispatch() {
+    dispatch_posted = false;
     if (!accepting) return;
     const auto now = Steady::now();
     Steady::time_point wake = Steady::time_point::max();
@@ -204,6 +205,7 @@ struct Fetcher::Impl {
              now >= h.next_start && now >= h.blocked_until) {
         Job job = std::move(h.queue.front());
         h.queue.pop_front();
+        --queued;
         ++h.in_flight;
         h.next_start = now + std::chrono::milliseconds(limits.per_host_gap_ms);
         start(std::move(job));
@@ -228,11 +230,6 @@ struct Fetcher::Impl {
     }
   }
 
-  size_t queued() const {
-    size_t n = 0;
-    for (const auto& name : busy_hosts) n += hosts.at(name).queue.size();
-    return n;
-  }
 
   asio::io_context& io;
   FetcherLimits limits;
@@ -246,6 +243,8 @@ struct Fetcher::Impl {
   std::vector<std::string> busy_hosts;  // hosts with a non-empty queue
   std::vector<std::unique_ptr<CURL, detail::EasyDeleter>> idle;
   bool accepting = true;
+  bool dispatch_posted = false;  // a dispatch() is already queued on the loop
+  size_t queued = 0;             // jobs in the hosts' queues
   FetcherStats stats;
 };
 
@@ -254,7 +253,7 @@ Fetcher::~Fetcher() = default;
 
 bool Fetcher::submit(HttpRequest request, Callback done) {
   Impl& m = *impl_;
-  if (!m.accepting || m.queued() >= m.limits.max_queued) {
+  if (!m.accepting || m.queued >= m.limits.max_queued) {
     ++m.stats.refused_queue_full;
     return false;
   }
@@ -262,8 +261,13 @@ bool Fetcher::submit(HttpRequest request, Callback done) {
   Impl::Host& h = m.hosts[host];
   if (h.queue.empty()) m.busy_hosts.push_back(host);
   h.queue.push_back({std::move(host), std::move(request), std::move(done)});
-  // Started from the loop, so that a callback that submits again does not recurse.
-  asio::post(m.io, [&m] { m.dispatch(); });
+  ++m.queued;
+  // Started from the loop, so that a callback that submits again does not recurse; one
+  // dispatch serves every submit made before it runs.
+  if (!m.dispatch_posted) {
+    m.dispatch_posted = true;
+    asio::post(m.io, [&m] { m.dispatch(); });
+  }
   return true;
 }
 
@@ -278,6 +282,7 @@ void Fetcher::stop_accepting() {
     q.clear();
   }
   m.busy_hosts.clear();
+  m.queued = 0;
   for (auto& j : dropped) j.done(Error{"shutting down: request not started"});
 }
 
@@ -299,7 +304,7 @@ void Fetcher::abort_all() {
 FetcherStats Fetcher::stats() const {
   FetcherStats s = impl_->stats;
   s.in_flight = impl_->active.size();
-  s.queued = impl_->queued();
+  s.queued = impl_->queued;
   return s;
 }
 

@@ -283,9 +283,9 @@ void Monitor::schedule_next(SourceState& st, const SourceConfig& s, std::optiona
   in.since_last_success = previous_success ? std::optional<int64_t>(now - *previous_success) : std::nullopt;
   in.new_items = new_items;
   in.current_interval = st.interval > 0 ? st.interval : interval_for(s);
-  in.min_interval = s.interval ? std::max<int64_t>(config_.defaults.min_interval, *s.interval) : config_.defaults.min_interval;
-  in.max_interval = s.interval ? std::max<int64_t>(in.min_interval, *s.interval) : config_.defaults.max_interval;
-  if (s.interval) in.max_interval = std::max(in.max_interval, config_.defaults.max_interval);
+  // A source's own interval is its floor (it never asks to be polled more often than that).
+  in.min_interval = std::max<int64_t>(config_.defaults.min_interval, s.interval.value_or(0));
+  in.max_interval = std::max(config_.defaults.max_interval, in.min_interval);
   if (feed) {
     in.ttl_seconds = feed->ttl_minutes ? std::optional<int64_t>(int64_t{*feed->ttl_minutes} * 60) : std::nullopt;
     in.update_period_seconds =
@@ -356,30 +356,10 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
   return stats;
 }
 
-PollStats Monitor::poll_due() {
-  PollStats stats;
-  const int64_t now = clock_.now();
-  for (const auto& s : config_.sources) {
-    auto st = store_.source(s.id);
-    if (st && st->next_due > now) continue;
-    stats += poll_source(s);
-  }
-  return stats;
-}
-
 PollStats Monitor::poll_all() {
   PollStats stats;
   for (const auto& s : config_.sources) stats += poll_source(s);
   return stats;
-}
-
-int64_t Monitor::next_due() {
-  int64_t best = INT64_MAX;
-  for (const auto& s : config_.sources) {
-    auto st = store_.source(s.id);
-    best = std::min(best, st ? st->next_due : 0);
-  }
-  return best;
 }
 
 }  // namespace rasd

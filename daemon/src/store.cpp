@@ -275,10 +275,6 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
         .bind(3, a.search_stems)
         .run();
   }
-  if (alerts.empty()) {
-    tx.commit();
-    return article_id;
-  }
   Lease alert_lease = cached(
       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) VALUES(?1,?2,?3,?4,?5,?6,?7)");
   Lease member_lease = cached(

@@ -2,12 +2,10 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
-#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <array>
 #include <boost/json.hpp>
-#include <cmath>
 #include <map>
 
 #include "rasd/parsers/date.hpp"
@@ -67,7 +65,7 @@ std::string slack_body(const std::string& payload, const std::string& text_templ
     };
     const auto* rule = o.if_contains("rule");
     const auto* article = o.if_contains("article");
-    fields["type"] = o.contains("type") && o.at("type").is_string() ? std::string(o.at("type").get_string()) : "";
+    fields["type"] = str(&v, "type");
     fields["severity"] = str(rule, "severity");
     fields["rule"] = str(rule, "title");
     fields["rule_id"] = str(rule, "id");

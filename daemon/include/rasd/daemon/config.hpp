@@ -62,7 +62,6 @@ struct Config {
   std::vector<WebhookConfig> webhooks;
 
   const WebhookConfig* webhook(const std::string& name) const;
-  const SourceConfig* source(const std::string& id) const;
   std::vector<std::string> webhook_names() const;
 };
 

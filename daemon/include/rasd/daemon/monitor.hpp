@@ -68,12 +68,9 @@ class Monitor {
   PollStats handle_response(const SourceConfig& source, const Expected<HttpResponse>& response);
   // Both, through the blocking HttpClient (tests, `rasd run --once`).
   PollStats poll_source(const SourceConfig& source);
-  PollStats poll_due();  // sources whose next_due has come
   PollStats poll_all();  // every source once, regardless of schedule
   // Handles parsed items as if just fetched from `source` (also used by tests and `fetch`).
   PollStats process_feed(const SourceConfig& source, const Feed& feed);
-  // Earliest next_due among configured sources.
-  int64_t next_due();
 
  private:
   int64_t interval_for(const SourceConfig& s) const;

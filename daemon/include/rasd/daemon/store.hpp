@@ -64,7 +64,7 @@ struct PruneStats {
 
 // Test and operator knobs; the defaults are what the daemon uses.
 struct StoreOptions {
-  bool read_only = false;  // open without write access (CLI listings)
+  bool read_only = false;  // open without write access (a read-only file or copy; tests)
   std::optional<int64_t> max_page_count;  // cap the file's size (simulates a full disk in tests)
 };
 
@@ -235,7 +235,6 @@ class Store {
   Lease cached(std::string_view sql);
   sql::DbPtr db_;
   std::unordered_map<std::string, std::unique_ptr<sql::Statement>> statements_;  // before db_ closes
-
 };
 
 }  // namespace rasd

@@ -3,13 +3,10 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
 #include "rasd/daemon/config.hpp"
-#include "rasd/daemon/env.hpp"
 #include "rasd/daemon/http_client.hpp"
 #include "rasd/daemon/store.hpp"
 
