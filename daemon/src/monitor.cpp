@@ -84,7 +84,8 @@ std::string alert_payload(const std::string& type, const std::string& alert_id, 
   art["url"] = a.url;
   art["title"] = a.title;
   art["source"] = a.source_id;
-  art["published"] = a.published ? json::value(dates::format_rfc3339(*a.published)) : json::value(nullptr);
+  art["published"] =
+      a.published ? json::value(dates::format_rfc3339(*a.published)) : json::value(nullptr);
   art["lang"] = a.lang;
   art["snippet"] = snippet(a.body, hits);
   art["hits"] = hits_to_json(hits);
@@ -100,7 +101,8 @@ std::string alert_payload(const std::string& type, const std::string& alert_id, 
   return json::serialize(o);
 }
 
-NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source, int64_t now) {
+NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
+                             int64_t now) {
   NewArticle a;
   a.source_id = source.id;
   a.url = item.link;
@@ -115,7 +117,8 @@ NewArticle article_from_item(const FeedItem& item, const Feed& feed, const Sourc
     a.guid = "hash:" + hex64(XXH3_64bits(k.data(), k.size()));
   }
   std::string lang = feed.language.substr(0, 2);
-  std::transform(lang.begin(), lang.end(), lang.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::transform(lang.begin(), lang.end(), lang.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   a.lang = !lang.empty() ? lang : text::detect_language(a.title + "\n" + a.body);
   return a;
 }
@@ -123,8 +126,14 @@ NewArticle article_from_item(const FeedItem& item, const Feed& feed, const Sourc
 Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
                  const text::Normalizer& normalizer, Store& store, HttpClient& http,
                  const Clock& clock, std::shared_ptr<spdlog::logger> log)
-    : config_(config), rules_(std::move(rules)), matcher_(std::make_unique<const rules::Matcher>(rules_)),
-      normalizer_(normalizer), store_(store), http_(http), clock_(clock), log_(std::move(log)),
+    : config_(config),
+      rules_(std::move(rules)),
+      matcher_(std::make_unique<const rules::Matcher>(rules_)),
+      normalizer_(normalizer),
+      store_(store),
+      http_(http),
+      clock_(clock),
+      log_(std::move(log)),
       stories_(dedup::StoryOptions{config.dedup_window, 0.4, 0.8, 8}) {
   Store::Batch batch(store_);  // one transaction for thousands of sources
   for (const auto& s : config_.sources) store_.ensure_source(s.id, s.url);
@@ -138,7 +147,8 @@ void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
   rules_ = std::move(rules);
 }
 
-std::string Monitor::cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body) {
+std::string Monitor::cluster_for(NewArticle& a, const std::string& key,
+                                 const text::Normalized& body) {
   const int64_t now = clock_.now();
   if (!stories_restored_) {
     stories_restored_ = true;
@@ -148,25 +158,28 @@ std::string Monitor::cluster_for(NewArticle& a, const std::string& key, const te
     stories_.expire(now - config_.dedup_window);
     stories_expired_at_ = now;
   }
-  dedup::ArticleIdentity id{key, a.url, a.source_id, a.guid, a.published.value_or(a.fetched_at), dedup::fingerprint(body)};
+  dedup::ArticleIdentity id{key,
+                            a.url,
+                            a.source_id,
+                            a.guid,
+                            a.published.value_or(a.fetched_at),
+                            dedup::fingerprint(body),
+                            "cl_" + key};
   a.canonical_url = url::canonical(a.url);
   a.content_hash = hex64(id.fp.body_hash);
-  const dedup::Decision d = stories_.add(std::move(id));
-  auto [it, fresh] = cluster_ids_.emplace(d.cluster, "cl_" + key);
-  return it->second;
+  return stories_.add(std::move(id)).label;
 }
 
 void Monitor::restore_stories() {
   const int64_t since = clock_.now() - config_.dedup_window;
   size_t n = 0;
-  for (const auto& r : store_.recent_articles(since)) {
-    const std::string body = r.body.empty() ? r.title : r.body;
-    dedup::ArticleIdentity id{r.source_id + "\n" + r.guid, r.url, r.source_id, r.guid, r.time,
-                              dedup::fingerprint(normalizer_.normalize(body))};
-    const dedup::Decision d = stories_.add(std::move(id));
-    cluster_ids_.emplace(d.cluster, r.cluster);  // the first member's stored id names the cluster
+  store_.for_each_recent_article(since, [&](const RecentArticle& r) {
+    const std::string& body = r.body.empty() ? r.title : r.body;
+    // The first member's stored cluster id names the cluster, as when it was filed.
+    stories_.add({r.source_id + "\n" + r.guid, r.url, r.source_id, r.guid, r.time,
+                  dedup::fingerprint(normalizer_.normalize(body)), r.cluster});
     ++n;
-  }
+  });
   if (n > 0) log_->info("story index: {} recent articles restored", n);
 }
 
@@ -181,10 +194,14 @@ void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::
   st.failures += 1;
   st.last_error = error;
   // Exponential backoff from the normal interval, capped at max_interval.
-  const double backoff = static_cast<double>(interval_for(s)) * std::pow(2.0, static_cast<double>(std::min<int64_t>(st.failures - 1, 16)));
-  const auto capped = static_cast<int64_t>(std::min(backoff, static_cast<double>(config_.defaults.max_interval)));
-  st.next_due = now + (retry_after ? *retry_after : std::llround(static_cast<double>(capped) * jitter(0.1)));
-  log_->warn("source '{}': {} (failure {}, next try in {}s)", s.id, error, st.failures, st.next_due - now);
+  const double backoff = static_cast<double>(interval_for(s)) *
+                         std::pow(2.0, static_cast<double>(std::min<int64_t>(st.failures - 1, 16)));
+  const auto capped =
+      static_cast<int64_t>(std::min(backoff, static_cast<double>(config_.defaults.max_interval)));
+  st.next_due =
+      now + (retry_after ? *retry_after : std::llround(static_cast<double>(capped) * jitter(0.1)));
+  log_->warn("source '{}': {} (failure {}, next try in {}s)", s.id, error, st.failures,
+             st.next_due - now);
 }
 
 HttpRequest Monitor::request_for(const SourceConfig& s) {
@@ -196,15 +213,20 @@ HttpRequest Monitor::request_for(const SourceConfig& s) {
   req.low_speed_seconds = config_.defaults.low_speed_time;
   req.connect_timeout_ms = std::min<int64_t>(10000, req.timeout_ms);
   req.allow_private = s.allow_private;
-  req.headers.emplace_back("accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
+  req.headers.emplace_back("accept",
+                           "application/rss+xml, application/atom+xml, application/feed+json, "
+                           "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
   if (auto st = store_.source(s.id)) {
     if (!st->etag.empty()) req.headers.emplace_back("if-none-match", st->etag);
-    if (!st->last_modified.empty()) req.headers.emplace_back("if-modified-since", st->last_modified);
+    if (!st->last_modified.empty())
+      req.headers.emplace_back("if-modified-since", st->last_modified);
   }
   return req;
 }
 
-PollStats Monitor::poll_source(const SourceConfig& s) { return handle_response(s, http_.perform(request_for(s))); }
+PollStats Monitor::poll_source(const SourceConfig& s) {
+  return handle_response(s, http_.perform(request_for(s)));
+}
 
 PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpResponse>& res) {
   PollStats stats;
@@ -237,7 +259,8 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
   }
   if (res->status < 200 || res->status >= 300) {
     std::optional<int64_t> retry_after;
-    if (res->status == 429 || res->status == 503) retry_after = parse_retry_after(res->header("retry-after"), now);
+    if (res->status == 429 || res->status == 503)
+      retry_after = parse_retry_after(res->header("retry-after"), now);
     record_failure(st, s, "HTTP " + std::to_string(res->status), retry_after);
     store_.save_source_state(st);
     ++stats.failed;
@@ -249,7 +272,8 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
   auto feed = parse_feed(res->body, opts);
   if (!feed) {
     std::string msg = feed.error().message;
-    if (feed.error().offset != static_cast<size_t>(-1)) msg += " (byte " + std::to_string(feed.error().offset) + ")";
+    if (feed.error().offset != static_cast<size_t>(-1))
+      msg += " (byte " + std::to_string(feed.error().offset) + ")";
     record_failure(st, s, msg, std::nullopt);
     store_.save_source_state(st);
     ++stats.failed;
@@ -270,26 +294,31 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
   st.last_success = now;
   store_.save_source_state(st);
   batch.commit();
-  log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, feed->items.size(), stats.new_articles,
-             stats.alerts, st.next_due - now);
+  log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, feed->items.size(),
+             stats.new_articles, stats.alerts, st.next_due - now);
   return stats;
 }
 
-void Monitor::schedule_next(SourceState& st, const SourceConfig& s, std::optional<int64_t> previous_success,
-                            int new_items, const Feed* feed, const HttpResponse& res) {
+void Monitor::schedule_next(SourceState& st, const SourceConfig& s,
+                            std::optional<int64_t> previous_success, int new_items,
+                            const Feed* feed, const HttpResponse& res) {
   const int64_t now = clock_.now();
   ScheduleInput in;
   in.now = now;
-  in.since_last_success = previous_success ? std::optional<int64_t>(now - *previous_success) : std::nullopt;
+  in.since_last_success =
+      previous_success ? std::optional<int64_t>(now - *previous_success) : std::nullopt;
   in.new_items = new_items;
   in.current_interval = st.interval > 0 ? st.interval : interval_for(s);
   // A source's own interval is its floor (it never asks to be polled more often than that).
   in.min_interval = std::max<int64_t>(config_.defaults.min_interval, s.interval.value_or(0));
   in.max_interval = std::max(config_.defaults.max_interval, in.min_interval);
   if (feed) {
-    in.ttl_seconds = feed->ttl_minutes ? std::optional<int64_t>(int64_t{*feed->ttl_minutes} * 60) : std::nullopt;
+    in.ttl_seconds =
+        feed->ttl_minutes ? std::optional<int64_t>(int64_t{*feed->ttl_minutes} * 60) : std::nullopt;
     in.update_period_seconds =
-        feed->update_period_minutes ? std::optional<int64_t>(int64_t{*feed->update_period_minutes} * 60) : std::nullopt;
+        feed->update_period_minutes
+            ? std::optional<int64_t>(int64_t{*feed->update_period_minutes} * 60)
+            : std::nullopt;
     in.skip_hours = feed->skip_hours;
     in.skip_days = feed->skip_days;
   }
@@ -306,16 +335,18 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
     const int64_t now = clock_.now();
     NewArticle a = article_from_item(item, feed, s, now);
     if (store_.has_article(a.source_id, a.guid)) continue;
-    rules::ArticleFields fields{a.guid, a.title, a.body, a.url, a.source_id, a.author, a.lang, s.tags};
+    rules::ArticleFields fields{a.guid,      a.title,  a.body, a.url,
+                                a.source_id, a.author, a.lang, s.tags};
     const rules::PreparedArticle prepared(normalizer_, std::move(fields));
     const std::string key = article_key(a);
     SearchColumns columns = search_columns(prepared);
     a.search_words = std::move(columns.words);
     a.search_stems = std::move(columns.stems);
     std::vector<NewAlert> alerts;
-    a.cluster = cluster_for(a, key, prepared.field(1).normalized.strict.tokens.empty()
-                                       ? prepared.field(0).normalized
-                                       : prepared.field(1).normalized);
+    a.cluster = cluster_for(a, key,
+                            prepared.field(1).normalized.strict.tokens.empty()
+                                ? prepared.field(0).normalized
+                                : prepared.field(1).normalized);
     for (const auto& m : matcher.match(prepared)) {
       if (m.rule->threshold) continue;  // counted by the threshold stage, not alerted per article
       NewAlert al;
@@ -330,7 +361,8 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
         al.update_of = existing->alert_id;
         summary.articles = existing->articles + 1;
         summary.sources = existing->sources;
-        if (std::find(summary.sources.begin(), summary.sources.end(), a.source_id) == summary.sources.end()) {
+        if (std::find(summary.sources.begin(), summary.sources.end(), a.source_id) ==
+            summary.sources.end()) {
           summary.sources.push_back(a.source_id);
         }
         type = "alert.updated";
@@ -339,9 +371,11 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
       }
       al.payload = alert_payload(type, al.id, now, *m.rule, a, key, m.hits, summary);
       for (const auto& h : m.hits) {
-        al.hits.push_back({rules::field_name(h.field), h.start, h.end, h.text, text::view_name(h.view)});
+        al.hits.push_back(
+            {rules::field_name(h.field), h.start, h.end, h.text, text::view_name(h.view)});
       }
-      for (const auto& target : m.rule->notify) al.deliveries.push_back({random_id("msg_"), target});
+      for (const auto& target : m.rule->notify)
+        al.deliveries.push_back({random_id("msg_"), target});
       alerts.push_back(std::move(al));
     }
     if (store_.insert_article(a, alerts)) {

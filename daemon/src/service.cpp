@@ -48,7 +48,9 @@ class Service {
  public:
   Service(const ServiceOptions& opts, std::shared_ptr<spdlog::logger> log, Loaded loaded,
           const text::Normalizer& normalizer)
-      : opts_(opts), log_(std::move(log)), normalizer_(normalizer),
+      : opts_(opts),
+        log_(std::move(log)),
+        normalizer_(normalizer),
         current_(std::make_unique<Loaded>(std::move(loaded))),
         store_(current_->config.store_path) {
     rebuild();
@@ -65,9 +67,11 @@ class Service {
       io.run();
       flush_timer_.reset();  // it belongs to this io_context
       auto ds = deliverer_->deliver_due(10000);
-      log_->info("once: {} fetched, {} not modified, {} failed, {} new articles, {} alerts, {} delivered, {} failed deliveries",
-                 stats.fetched, stats.not_modified, stats.failed, stats.new_articles, stats.alerts,
-                 ds.delivered, ds.failed + ds.dead);
+      log_->info(
+          "once: {} fetched, {} not modified, {} failed, {} new articles, {} alerts, {} delivered, "
+          "{} failed deliveries",
+          stats.fetched, stats.not_modified, stats.failed, stats.new_articles, stats.alerts,
+          ds.delivered, ds.failed + ds.dead);
       return 0;
     }
     boost::asio::io_context io;
@@ -113,10 +117,13 @@ class Service {
         }
         auto ds = deliverer_->deliver_due();
         delivered_ += ds.delivered;
-        if (totals_.fetched + totals_.failed + totals_.not_modified + ds.delivered + ds.failed > 0) {
+        if (totals_.fetched + totals_.failed + totals_.not_modified + ds.delivered + ds.failed >
+            0) {
           sd_notify(0, ("STATUS=" + std::to_string(current_->config.sources.size()) + " sources, " +
-                        std::to_string(totals_.new_articles) + " articles, " + std::to_string(totals_.alerts) +
-                        " alerts, " + std::to_string(delivered_) + " delivered").c_str());
+                        std::to_string(totals_.new_articles) + " articles, " +
+                        std::to_string(totals_.alerts) + " alerts, " + std::to_string(delivered_) +
+                        " delivered")
+                           .c_str());
         }
         sd_notify(0, "WATCHDOG=1");
       } catch (const sql::StoreError& e) {
@@ -142,9 +149,12 @@ class Service {
 
  private:
   void rebuild() {
+    max_pending_ =
+        static_cast<size_t>(std::max<int64_t>(1, current_->config.defaults.max_concurrency));
     sources_by_id_.clear();
     for (const auto& src : current_->config.sources) sources_by_id_[src.id] = &src;
-    monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_, http_, clock_, log_);
+    monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
+                                         http_, clock_, log_);
     deliverer_.reset();  // waits for requests in flight before the config they point into goes
     deliverer_ = std::make_unique<Deliverer>(
         current_->config, store_, [] { return std::make_unique<CurlHttpClient>(); }, clock_, log_);
@@ -168,19 +178,33 @@ class Service {
   // for many feeds under load), by the Monitor current at that time (a reload may have replaced
   // it); the stats go to *stats. Store failures are logged: the source keeps its old state and
   // is polled again.
-  void submit_poll(boost::asio::io_context& io, Fetcher& fetcher, const std::string& id, PollStats* stats,
-                   std::function<void()> after = {}) {
+  void submit_poll(boost::asio::io_context& io, Fetcher& fetcher, const std::string& id,
+                   PollStats* stats, std::function<void()> after = {}) {
     const SourceConfig* src = source(id);
     if (!src) return;
     in_flight_.insert(id);
-    const bool accepted =
-        fetcher.submit(monitor_->request_for(*src), [this, &io, id, stats, after](Expected<HttpResponse> res) {
+    const bool accepted = fetcher.submit(
+        monitor_->request_for(*src), [this, &io, id, stats, after](Expected<HttpResponse> res) {
           pending_.push_back({id, std::move(res), stats, after});
-          if (!flush_posted_) {
+          if (pending_.size() >= max_pending_) {
+            // Bodies wait in memory: when answers arrive faster than they are handled (a
+            // local server, a burst of sources), handle them now rather than let them pile up.
+            if (flush_timer_) flush_timer_->cancel();
+            if (!flush_now_posted_) {
+              flush_now_posted_ = true;
+              boost::asio::post(io, [this] {
+                flush_now_posted_ = false;
+                handle_pending();
+              });
+            }
+          } else if (!flush_posted_) {
             // Answers arriving within kGroupCommitMs share one transaction.
             flush_posted_ = true;
-            flush_timer_ = std::make_unique<boost::asio::steady_timer>(io, std::chrono::milliseconds(kGroupCommitMs));
-            flush_timer_->async_wait([this](const boost::system::error_code&) { handle_pending(); });
+            flush_timer_ = std::make_unique<boost::asio::steady_timer>(
+                io, std::chrono::milliseconds(kGroupCommitMs));
+            flush_timer_->async_wait([this](const boost::system::error_code& ec) {
+              if (!ec) handle_pending();
+            });
           }
         });
     if (!accepted) {
@@ -191,6 +215,7 @@ class Service {
 
   void handle_pending() {
     flush_posted_ = false;
+    if (pending_.empty()) return;
     std::vector<PendingAnswer> answers;
     answers.swap(pending_);
     try {
@@ -227,8 +252,9 @@ class Service {
     last_prune_ = now;
     const PruneStats p = store_.prune(now - current_->config.retention);
     if (p.articles > 0 || p.kept_for_alerts > 0) {
-      log_->info("retention: {} articles older than {}s pruned, {} kept because alerts refer to them", p.articles,
-                 current_->config.retention, p.kept_for_alerts);
+      log_->info(
+          "retention: {} articles older than {}s pruned, {} kept because alerts refer to them",
+          p.articles, current_->config.retention, p.kept_for_alerts);
     }
   }
 
@@ -239,11 +265,14 @@ class Service {
     if (!staged) {
       log_->error("reload failed; keeping the previous configuration and rules");
     } else if (staged->config.store_path != current_->config.store_path) {
-      log_->error("reload failed: store.path cannot change without a restart; keeping the previous configuration");
+      log_->error(
+          "reload failed: store.path cannot change without a restart; keeping the previous "
+          "configuration");
     } else {
       current_ = std::make_unique<Loaded>(std::move(*staged));
       rebuild();
-      log_->info("reloaded: {} sources, {} rules", current_->config.sources.size(), current_->rules->rules.size());
+      log_->info("reloaded: {} sources, {} rules", current_->config.sources.size(),
+                 current_->rules->rules.size());
     }
     sd_notify(0, "READY=1");
   }
@@ -262,7 +291,7 @@ class Service {
   bool stopping_ = false;
   int64_t last_prune_ = 0;
   std::unordered_map<std::string, int64_t> next_due_;  // per source id, mirrors the store
-  std::unordered_set<std::string> in_flight_;         // source ids being fetched
+  std::unordered_set<std::string> in_flight_;          // source ids being fetched
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into current_
   struct PendingAnswer {
     std::string id;
@@ -270,9 +299,12 @@ class Service {
     PollStats* stats;
     std::function<void()> after;
   };
-  // Answers waiting for handle_pending(); at most as many as requests in flight.
+  // Answers waiting for handle_pending(): at most max_pending_ (the global request cap) before
+  // they are handled at once.
   std::vector<PendingAnswer> pending_;
+  size_t max_pending_ = 1;
   bool flush_posted_ = false;
+  bool flush_now_posted_ = false;
   std::unique_ptr<boost::asio::steady_timer> flush_timer_;
   static constexpr int kGroupCommitMs = 50;
   static constexpr int kShutdownGraceSeconds = 10;

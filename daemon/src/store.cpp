@@ -6,7 +6,8 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 3> kMigrations = {R"sql(
+constexpr std::array<std::string_view, 3> kMigrations = {
+    R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
   url TEXT NOT NULL,
@@ -62,9 +63,9 @@ CREATE TABLE delivery_attempts(
 );
 CREATE INDEX delivery_attempts_id ON delivery_attempts(delivery_id);
 )sql",
-// 2: story clusters. An alert belongs to a cluster; later articles of the cluster are its
-// members, and their alert.updated deliveries carry their own body.
-R"sql(
+    // 2: story clusters. An alert belongs to a cluster; later articles of the cluster are its
+    // members, and their alert.updated deliveries carry their own body.
+    R"sql(
 ALTER TABLE articles ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
 ALTER TABLE alerts ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN payload TEXT;
@@ -80,11 +81,11 @@ INSERT INTO alert_members SELECT a.id, a.article_id, r.source_id, a.created_at
 CREATE INDEX alerts_rule_cluster ON alerts(rule_id, cluster);
 CREATE INDEX articles_fetched ON articles(fetched_at);
 )sql",
-// 3: full-text search over the engine's normalized text (FTS5 does not fold Arabic: the words
-// column holds the collapsed view's tokens, the stems column their proclitic-free stems; rowid
-// is the article's id), the state of webhook endpoints (410 Gone disables one), the identity
-// hashes of articles and the rule hits behind each alert.
-R"sql(
+    // 3: full-text search over the engine's normalized text (FTS5 does not fold Arabic: the words
+    // column holds the collapsed view's tokens, the stems column their proclitic-free stems; rowid
+    // is the article's id), the state of webhook endpoints (410 Gone disables one), the identity
+    // hashes of articles and the rule hits behind each alert.
+    R"sql(
 CREATE VIRTUAL TABLE article_search USING fts5(words, stems, tokenize = 'unicode61 remove_diacritics 0');
 CREATE TABLE webhook_endpoints(
   name TEXT PRIMARY KEY,
@@ -124,7 +125,8 @@ SourceState read_source(const sql::Statement& s) {
 }
 
 constexpr std::string_view kSourceColumns =
-    "id, url, etag, last_modified, last_fetch, last_success, last_error, failures, next_due, interval";
+    "id, url, etag, last_modified, last_fetch, last_success, last_error, failures, next_due, "
+    "interval";
 
 Delivery read_delivery(const sql::Statement& s) {
   Delivery d;
@@ -143,7 +145,8 @@ Delivery read_delivery(const sql::Statement& s) {
 
 constexpr std::string_view kDeliverySelect =
     "SELECT d.id, d.alert_id, d.webhook, d.state, d.attempts, d.next_attempt, d.last_status, "
-    "d.last_error, d.delivered_at, coalesce(d.payload, a.payload) FROM deliveries d JOIN alerts a ON a.id = d.alert_id ";
+    "d.last_error, d.delivered_at, coalesce(d.payload, a.payload) FROM deliveries d JOIN alerts a "
+    "ON a.id = d.alert_id ";
 
 }  // namespace
 
@@ -151,13 +154,14 @@ Store::Store(const std::string& path, const StoreOptions& options) {
   sqlite3* raw = nullptr;
   // NOMUTEX: a Store is used by one thread, so SQLite's own locking is not needed.
   const int flags =
-      SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+      SQLITE_OPEN_NOMUTEX |
+      (options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   db_.reset(raw);
   if (rc != SQLITE_OK) {
-    throw sql::StoreError("cannot open database '" + path + "': " +
-                              (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)),
-                          rc);
+    throw sql::StoreError(
+        "cannot open database '" + path + "': " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)),
+        rc);
   }
   sqlite3_busy_timeout(db_.get(), 5000);
   sqlite3_extended_result_codes(db_.get(), 1);
@@ -172,8 +176,9 @@ Store::Store(const std::string& path, const StoreOptions& options) {
   }
   if (options.read_only) {
     if (const int v = schema_version(); v != kSchemaVersion) {
-      throw sql::StoreError("database '" + path + "' has schema version " + std::to_string(v) + ", this rasd needs " +
-                                std::to_string(kSchemaVersion) + " and cannot migrate a database opened read-only",
+      throw sql::StoreError("database '" + path + "' has schema version " + std::to_string(v) +
+                                ", this rasd needs " + std::to_string(kSchemaVersion) +
+                                " and cannot migrate a database opened read-only",
                             SQLITE_READONLY);
     }
     return;
@@ -184,7 +189,8 @@ Store::Store(const std::string& path, const StoreOptions& options) {
 Store::Lease Store::cached(std::string_view sql) {
   auto it = statements_.find(std::string(sql));
   if (it == statements_.end()) {
-    it = statements_.emplace(std::string(sql), std::make_unique<sql::Statement>(db_.get(), sql)).first;
+    it = statements_.emplace(std::string(sql), std::make_unique<sql::Statement>(db_.get(), sql))
+             .first;
   }
   return Lease(*it->second);
 }
@@ -228,15 +234,17 @@ std::optional<SourceState> Store::source(const std::string& id) {
 }
 
 std::vector<SourceState> Store::sources() {
-  sql::Statement s(db_.get(), "SELECT " + std::string(kSourceColumns) + " FROM sources ORDER BY id");
+  sql::Statement s(db_.get(),
+                   "SELECT " + std::string(kSourceColumns) + " FROM sources ORDER BY id");
   std::vector<SourceState> out;
   while (s.step()) out.push_back(read_source(s));
   return out;
 }
 
 void Store::save_source_state(const SourceState& st) {
-  cached("UPDATE sources SET etag=?2, last_modified=?3, last_fetch=?4, last_success=?5, "
-         "last_error=?6, failures=?7, next_due=?8, interval=?9 WHERE id=?1")
+  cached(
+      "UPDATE sources SET etag=?2, last_modified=?3, last_fetch=?4, last_success=?5, "
+      "last_error=?6, failures=?7, next_due=?8, interval=?9 WHERE id=?1")
       ->bind(1, st.id)
       .bind(2, st.etag)
       .bind(3, st.last_modified)
@@ -255,15 +263,21 @@ bool Store::has_article(const std::string& source_id, const std::string& guid) {
   return s->step();
 }
 
-std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vector<NewAlert>& alerts) {
+std::optional<int64_t> Store::insert_article(const NewArticle& a,
+                                             const std::vector<NewAlert>& alerts) {
   sql::Transaction tx(db_.get());
   Lease ins_lease = cached(
-                     "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
-                     "fetched_at, cluster, canonical_url, content_hash) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
-                     "ON CONFLICT(source_id, guid) DO NOTHING");
+      "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
+      "fetched_at, cluster, canonical_url, content_hash) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+      "ON CONFLICT(source_id, guid) DO NOTHING");
   sql::Statement& ins = *ins_lease;
   ins.bind(1, a.source_id).bind(2, a.guid).bind(3, a.url).bind(4, a.title).bind(5, a.body);
-  ins.bind(6, a.author).bind(7, a.lang).bind(8, a.published).bind(9, a.fetched_at).bind(10, a.cluster);
+  ins.bind(6, a.author)
+      .bind(7, a.lang)
+      .bind(8, a.published)
+      .bind(9, a.fetched_at)
+      .bind(10, a.cluster);
   ins.bind(11, a.canonical_url).bind(12, a.content_hash);
   ins.run();
   if (sqlite3_changes(db_.get()) == 0) return std::nullopt;
@@ -276,13 +290,17 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
         .run();
   }
   Lease alert_lease = cached(
-      "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+      "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
   Lease member_lease = cached(
-      "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) VALUES(?1,?2,?3,?4)");
-  Lease outbox_lease =
-      cached("INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) VALUES(?1,?2,?3,?4,?5)");
+      "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
+      "VALUES(?1,?2,?3,?4)");
+  Lease outbox_lease = cached(
+      "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) "
+      "VALUES(?1,?2,?3,?4,?5)");
   Lease hit_lease = cached(
-      "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+      "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
   sql::Statement& alert = *alert_lease;
   sql::Statement& member = *member_lease;
   sql::Statement& outbox = *outbox_lease;
@@ -302,8 +320,10 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
     }
     for (const auto& d : al.deliveries) {
       outbox.bind(1, d.id).bind(2, alert_id).bind(3, d.webhook).bind(4, al.created_at);
-      if (update) outbox.bind(5, al.payload);
-      else outbox.bind_null(5);
+      if (update)
+        outbox.bind(5, al.payload);
+      else
+        outbox.bind_null(5);
       outbox.run();
     }
   }
@@ -311,11 +331,13 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a, const std::vec
   return article_id;
 }
 
-std::optional<ClusterAlert> Store::cluster_alert(const std::string& rule_id, const std::string& cluster) {
+std::optional<ClusterAlert> Store::cluster_alert(const std::string& rule_id,
+                                                 const std::string& cluster) {
   if (cluster.empty()) return std::nullopt;
   ClusterAlert out;
   {
-    Lease s = cached("SELECT id FROM alerts WHERE rule_id = ?1 AND cluster = ?2 ORDER BY created_at LIMIT 1");
+    Lease s = cached(
+        "SELECT id FROM alerts WHERE rule_id = ?1 AND cluster = ?2 ORDER BY created_at LIMIT 1");
     s->bind(1, rule_id).bind(2, cluster);
     if (!s->step()) return std::nullopt;
     out.alert_id = s->text(0);
@@ -331,14 +353,15 @@ std::optional<ClusterAlert> Store::cluster_alert(const std::string& rule_id, con
   return out;
 }
 
-std::vector<RecentArticle> Store::recent_articles(int64_t since) {
+void Store::for_each_recent_article(int64_t since,
+                                    const std::function<void(const RecentArticle&)>& fn) {
   sql::Statement s(db_.get(),
-                   "SELECT source_id, guid, url, title, body, coalesce(published, fetched_at), cluster FROM articles "
+                   "SELECT source_id, guid, url, title, body, coalesce(published, fetched_at), "
+                   "cluster FROM articles "
                    "WHERE fetched_at >= ?1 AND cluster <> '' ORDER BY id");
   s.bind(1, since);
-  std::vector<RecentArticle> out;
-  while (s.step()) out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6)});
-  return out;
+  while (s.step())
+    fn({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6)});
 }
 
 int64_t Store::article_count() {
@@ -348,9 +371,10 @@ int64_t Store::article_count() {
 }
 
 std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id) {
-  sql::Statement s(db_.get(),
-                   "SELECT id, rule_id, severity, article_id, created_at, payload FROM alerts "
-                   "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at, rowid");
+  sql::Statement s(
+      db_.get(),
+      "SELECT id, rule_id, severity, article_id, created_at, payload FROM alerts "
+      "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at, rowid");
   s.bind(1, since).bind(2, rule_id);
   std::vector<StoredAlert> out;
   while (s.step()) {
@@ -360,7 +384,9 @@ std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id
 }
 
 std::vector<StoredHit> Store::alert_hits(const std::string& alert_id) {
-  sql::Statement s(db_.get(), "SELECT field, start, end, text, view FROM alert_hits WHERE alert_id = ?1 ORDER BY rowid");
+  sql::Statement s(
+      db_.get(),
+      "SELECT field, start, end, text, view FROM alert_hits WHERE alert_id = ?1 ORDER BY rowid");
   s.bind(1, alert_id);
   std::vector<StoredHit> out;
   while (s.step()) out.push_back({s.text(0), s.int64(1), s.int64(2), s.text(3), s.text(4)});
@@ -378,8 +404,8 @@ std::vector<Delivery> Store::due_deliveries(int64_t now, int limit) {
 }
 
 std::vector<Delivery> Store::deliveries(const std::string& state) {
-  sql::Statement s(db_.get(), std::string(kDeliverySelect) +
-                                  "WHERE (?1 = '' OR d.state = ?1) ORDER BY d.rowid");
+  sql::Statement s(
+      db_.get(), std::string(kDeliverySelect) + "WHERE (?1 = '' OR d.state = ?1) ORDER BY d.rowid");
   s.bind(1, state);
   std::vector<Delivery> out;
   while (s.step()) out.push_back(read_delivery(s));
@@ -397,18 +423,22 @@ std::vector<DeliveryAttempt> Store::attempts(const std::string& delivery_id) {
 }
 
 void Store::record_attempt(const std::string& id, int64_t at, std::optional<int64_t> status,
-                           const std::string& error, const std::string& new_state, int64_t next_attempt) {
+                           const std::string& error, const std::string& new_state,
+                           int64_t next_attempt) {
   record_attempts({{id, at, status, error, new_state, next_attempt}});
 }
 
 void Store::record_attempts(const std::vector<AttemptRecord>& records) {
   if (records.empty()) return;
   sql::Transaction tx(db_.get());
-  sql::Statement attempt(db_.get(), "INSERT INTO delivery_attempts(delivery_id, at, status, error) VALUES(?1,?2,?3,?4)");
-  sql::Statement update(db_.get(),
-                        "UPDATE deliveries SET attempts = attempts + 1, state = ?2, next_attempt = ?3, "
-                        "last_status = ?4, last_error = ?5, "
-                        "delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END WHERE id = ?1");
+  sql::Statement attempt(
+      db_.get(),
+      "INSERT INTO delivery_attempts(delivery_id, at, status, error) VALUES(?1,?2,?3,?4)");
+  sql::Statement update(
+      db_.get(),
+      "UPDATE deliveries SET attempts = attempts + 1, state = ?2, next_attempt = ?3, "
+      "last_status = ?4, last_error = ?5, "
+      "delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END WHERE id = ?1");
   for (const auto& r : records) {
     attempt.bind(1, r.delivery_id).bind(2, r.at).bind(3, r.status).bind(4, r.error).run();
     update.bind(1, r.delivery_id).bind(2, r.new_state).bind(3, r.next_attempt).bind(4, r.status);
@@ -426,7 +456,9 @@ int64_t Store::retry_dead(int64_t now, const std::string& webhook) {
       .bind(2, webhook)
       .run();
   const int64_t n = sqlite3_changes(db_.get());
-  sql::Statement(db_.get(), "DELETE FROM webhook_endpoints WHERE ?1 = '' OR name = ?1").bind(1, webhook).run();
+  sql::Statement(db_.get(), "DELETE FROM webhook_endpoints WHERE ?1 = '' OR name = ?1")
+      .bind(1, webhook)
+      .run();
   tx.commit();
   return n;
 }
@@ -434,7 +466,8 @@ int64_t Store::retry_dead(int64_t now, const std::string& webhook) {
 void Store::disable_webhook(const std::string& name, int64_t at, const std::string& reason) {
   sql::Statement(db_.get(),
                  "INSERT INTO webhook_endpoints(name, disabled_at, reason) VALUES(?1, ?2, ?3) "
-                 "ON CONFLICT(name) DO UPDATE SET disabled_at = excluded.disabled_at, reason = excluded.reason")
+                 "ON CONFLICT(name) DO UPDATE SET disabled_at = excluded.disabled_at, reason = "
+                 "excluded.reason")
       .bind(1, name)
       .bind(2, at)
       .bind(3, reason)
@@ -442,15 +475,17 @@ void Store::disable_webhook(const std::string& name, int64_t at, const std::stri
 }
 
 bool Store::webhook_disabled(const std::string& name) {
-  sql::Statement s(db_.get(), "SELECT 1 FROM webhook_endpoints WHERE name = ?1 AND disabled_at IS NOT NULL");
+  sql::Statement s(db_.get(),
+                   "SELECT 1 FROM webhook_endpoints WHERE name = ?1 AND disabled_at IS NOT NULL");
   s.bind(1, name);
   return s.step();
 }
 
 int64_t Store::disable_pending(const std::string& webhook, int64_t at) {
-  sql::Statement(db_.get(),
-                 "UPDATE deliveries SET state = 'disabled', last_error = 'endpoint disabled (410 Gone)', "
-                 "next_attempt = ?2 WHERE state = 'pending' AND webhook = ?1")
+  sql::Statement(
+      db_.get(),
+      "UPDATE deliveries SET state = 'disabled', last_error = 'endpoint disabled (410 Gone)', "
+      "next_attempt = ?2 WHERE state = 'pending' AND webhook = ?1")
       .bind(1, webhook)
       .bind(2, at)
       .run();

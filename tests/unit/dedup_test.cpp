@@ -11,15 +11,20 @@ const text::Normalizer& norm() {
   static const text::Normalizer n;
   return n;
 }
-dedup::Fingerprint fp(const std::string& text) { return dedup::fingerprint(norm().normalize(text)); }
-dedup::ArticleIdentity article(const std::string& id, const std::string& body, const std::string& url = "",
-                               int64_t time = 0, const std::string& source = "s", const std::string& guid = "") {
-  return {id, url, source, guid, time, fp(body)};
+dedup::Fingerprint fp(const std::string& text) {
+  return dedup::fingerprint(norm().normalize(text));
+}
+dedup::ArticleIdentity article(const std::string& id, const std::string& body,
+                               const std::string& url = "", int64_t time = 0,
+                               const std::string& source = "s", const std::string& guid = "") {
+  return {id, url, source, guid, time, fp(body), "cl_" + id};
 }
 const std::string kStory =
     "أعلنت قوات الأمن الداخلي القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد عملية "
-    "أمنية استمرت ثلاثة أيام، وقالت مصادر محلية إن الخلية كانت تخطط لهجمات على نقاط عسكرية في البادية "
-    "وإن العملية أسفرت عن مصادرة أسلحة وذخائر ووثائق تكشف عن شبكة تمويل تمتد إلى مناطق أخرى في شرق سوريا.";
+    "أمنية استمرت ثلاثة أيام، وقالت مصادر محلية إن الخلية كانت تخطط لهجمات على نقاط عسكرية في "
+    "البادية "
+    "وإن العملية أسفرت عن مصادرة أسلحة وذخائر ووثائق تكشف عن شبكة تمويل تمتد إلى مناطق أخرى في شرق "
+    "سوريا.";
 const std::string kOtherStory =
     "أعلنت وزارة الداخلية العراقية اعتقال عدد من المطلوبين بتهم تتعلق بالإرهاب في محافظة الأنبار "
     "خلال حملة تفتيش واسعة شملت عدة أقضية، وقال مسؤول أمني إن الحملة ستستمر حتى تطهير المنطقة من "
@@ -27,7 +32,8 @@ const std::string kOtherStory =
 }  // namespace
 
 TEST_CASE("canonical URLs drop what does not identify the article", "[dedup][url]") {
-  CHECK(url::canonical("HTTPS://News.Example:443/a/b?utm_source=x&id=7&fbclid=y#top") == "https://news.example/a/b?id=7");
+  CHECK(url::canonical("HTTPS://News.Example:443/a/b?utm_source=x&id=7&fbclid=y#top") ==
+        "https://news.example/a/b?id=7");
   CHECK(url::canonical("http://news.example:80") == "http://news.example/");
   CHECK(url::canonical("https://news.example/a?gclid=1&utm_medium=2") == "https://news.example/a");
   CHECK(url::canonical("https://news.example/a/./b/../c") == "https://news.example/a/c");
@@ -35,7 +41,8 @@ TEST_CASE("canonical URLs drop what does not identify the article", "[dedup][url
   CHECK(url::canonical("not a url") == "not a url");
 }
 
-TEST_CASE("fingerprints fold obfuscations and proclitics, different stories stay far apart", "[dedup][fingerprint]") {
+TEST_CASE("fingerprints fold obfuscations and proclitics, different stories stay far apart",
+          "[dedup][fingerprint]") {
   const auto a = fp(kStory);
   std::string obfuscated = kStory;
   obfuscated.replace(obfuscated.find("داعش"), std::string("داعش").size(), "د|عـ.ـش");
@@ -47,9 +54,11 @@ TEST_CASE("fingerprints fold obfuscations and proclitics, different stories stay
   CHECK(dedup::jaccard(teaser, a) < 0.5);  // a teaser is found by containment, not by Jaccard
 }
 
-TEST_CASE("story index: exact identities, near copies, teasers, and stories kept apart", "[dedup][index]") {
+TEST_CASE("story index: exact identities, near copies, teasers, and stories kept apart",
+          "[dedup][index]") {
   dedup::StoryIndex index;
-  const auto first = index.add(article("a", kStory, "https://one.example/story?utm_source=rss", 1000));
+  const auto first =
+      index.add(article("a", kStory, "https://one.example/story?utm_source=rss", 1000));
   CHECK(first.kind == dedup::Kind::fresh);
 
   // Same URL once canonical.
@@ -57,6 +66,8 @@ TEST_CASE("story index: exact identities, near copies, teasers, and stories kept
   CHECK(d.kind == dedup::Kind::exact);
   CHECK(d.cluster == first.cluster);
   CHECK(d.duplicate_of == "a");
+  CHECK(first.label == "cl_a");
+  CHECK(d.label == "cl_a");  // members carry the label their cluster's first article brought
 
   // Same GUID within its source; the same GUID from another source is another article.
   index.add(article("g1", "خبر قصير عن الطقس في دمشق اليوم", "", 1000, "feedA", "guid-1"));
@@ -74,7 +85,8 @@ TEST_CASE("story index: exact identities, near copies, teasers, and stories kept
   d = index.add(article("e", edited, "https://three.example/y", 1030));
   CHECK(d.kind == dedup::Kind::near);
   CHECK(d.cluster == first.cluster);
-  d = index.add(article("t", kStory.substr(0, kStory.find("وقالت")), "https://four.example/z", 1040));
+  d = index.add(
+      article("t", kStory.substr(0, kStory.find("وقالت")), "https://four.example/z", 1040));
   CHECK(d.kind == dedup::Kind::near);
   CHECK(d.cluster == first.cluster);
 
@@ -90,4 +102,67 @@ TEST_CASE("story index: exact identities, near copies, teasers, and stories kept
   windowed.expire(5000);
   CHECK(windowed.size() == 1);
   CHECK(windowed.add(article("w3", kStory + " ثالث", "", 7300)).duplicate_of == "w2");
+}
+
+TEST_CASE(
+    "story index: expiry frees old entries and the tables stay right across growth and compaction",
+    "[dedup][index]") {
+  // Thousands of distinct synthetic articles (many more than the initial buckets), then half
+  // expired: copies of the kept ones are still found by URL, GUID and text; copies of the
+  // expired ones start new clusters.
+  dedup::StoryIndex index(dedup::StoryOptions{1 << 30, 0.4, 0.8, 8});
+  auto shingles = [](uint32_t seed) {
+    std::vector<uint32_t> s;
+    uint32_t x = seed * 2654435761u + 1;
+    for (int i = 0; i < 40; ++i) s.push_back(x = x * 1664525u + 1013904223u);
+    return s;
+  };
+  auto doc = [&](uint32_t i, const std::string& id, bool with_ids) {
+    dedup::ArticleIdentity a;
+    a.id = id;
+    a.label = "cl_" + id;
+    a.time = i;
+    if (with_ids) {
+      a.url = "https://site.example/" + std::to_string(i);
+      a.source = "s";
+      a.guid = "g" + std::to_string(i);
+    }
+    a.fp = dedup::fingerprint_of_shingles(shingles(i), 1000000 + i, 42);
+    return a;
+  };
+  constexpr uint32_t n = 3000;
+  for (uint32_t i = 0; i < n; ++i)
+    REQUIRE(index.add(doc(i, std::to_string(i), true)).kind == dedup::Kind::fresh);
+  CHECK(index.size() == n);
+  index.expire(0);  // nothing that old: everything stays as it was
+  CHECK(index.size() == n);
+  const auto again = index.find(doc(7, "x", true));
+  CHECK(again.duplicate_of == "7");
+  CHECK(again.label == "cl_7");
+  const size_t before = index.memory_bytes();
+  index.expire(n / 2);
+  CHECK(index.size() == n / 2);
+  CHECK(index.memory_bytes() < before);
+  for (uint32_t i = 0; i < n; i += 97) {
+    const bool kept = i >= n / 2;
+    // By text only (no URL or GUID), with a few shingles changed.
+    auto copy = doc(i, "copy", false);
+    auto s = shingles(i);
+    s[3] ^= 1;
+    s[17] ^= 1;
+    copy.fp = dedup::fingerprint_of_shingles(s, 2000000 + i, 42);
+    const auto d = index.find(copy);
+    INFO("article " << i);
+    CHECK(d.kind == (kept ? dedup::Kind::near : dedup::Kind::fresh));
+    if (kept) CHECK(d.label == "cl_" + std::to_string(i));
+    // By URL and GUID, with another text.
+    auto same_url = doc(i, "u", true);
+    same_url.fp = dedup::fingerprint_of_shingles(shingles(n + i), 3000000 + i, 42);
+    CHECK(index.find(same_url).kind == (kept ? dedup::Kind::exact : dedup::Kind::fresh));
+    same_url.url.clear();
+    CHECK(index.find(same_url).kind == (kept ? dedup::Kind::exact : dedup::Kind::fresh));
+  }
+  index.expire(n + 1);
+  CHECK(index.size() == 0);
+  CHECK(index.add(doc(5, "again", true)).kind == dedup::Kind::fresh);
 }

@@ -45,7 +45,8 @@ Fingerprint fingerprint(const text::Normalized& body) {
     if (t.arabic) {
       const size_t n = text::proclitic_stems(w, stems, al);
       for (size_t k = 0; k < n; ++k) {
-        if (stems[k].data() >= t.text.data() && stems[k].data() < t.text.data() + t.text.size() && stems[k].size() < w.size()) {
+        if (stems[k].data() >= t.text.data() && stems[k].data() < t.text.data() + t.text.size() &&
+            stems[k].size() < w.size()) {
           w = stems[k];  // a suffix of the token: the shortest is the longest proclitic removed
         }
       }
@@ -64,18 +65,21 @@ Fingerprint fingerprint(const text::Normalized& body) {
   }
   f.body_hash = XXH3_64bits_digest(whole);
   XXH3_freeState(whole);
-  const size_t n = toks.size() >= kShingleWords ? toks.size() - kShingleWords + 1 : (toks.empty() ? 0 : 1);
+  const size_t n =
+      toks.size() >= kShingleWords ? toks.size() - kShingleWords + 1 : (toks.empty() ? 0 : 1);
   std::vector<uint32_t> in_order;
   in_order.reserve(n);
   for (size_t i = 0; i < n; ++i) {
     uint64_t h = 0;
-    for (size_t k = i; k < std::min(toks.size(), i + kShingleWords); ++k) h = h * 0x100000001B3ull ^ tok_hash[k];
+    for (size_t k = i; k < std::min(toks.size(), i + kShingleWords); ++k)
+      h = h * 0x100000001B3ull ^ tok_hash[k];
     in_order.push_back(static_cast<uint32_t>(h ^ (h >> 32)));
   }
   return fingerprint_of_shingles(in_order, f.body_hash, f.tokens);
 }
 
-Fingerprint fingerprint_of_shingles(const std::vector<uint32_t>& in_order, uint64_t body_hash, size_t tokens) {
+Fingerprint fingerprint_of_shingles(const std::vector<uint32_t>& in_order, uint64_t body_hash,
+                                    size_t tokens) {
   Fingerprint f;
   f.body_hash = body_hash;
   f.tokens = tokens;
@@ -91,11 +95,13 @@ Fingerprint fingerprint_of_shingles(const std::vector<uint32_t>& in_order, uint6
 }
 
 namespace {
-size_t intersection(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+size_t intersection(std::span<const uint32_t> a, std::span<const uint32_t> b) {
   size_t i = 0, j = 0, n = 0;
   while (i < a.size() && j < b.size()) {
-    if (a[i] < b[j]) ++i;
-    else if (b[j] < a[i]) ++j;
+    if (a[i] < b[j])
+      ++i;
+    else if (b[j] < a[i])
+      ++j;
     else {
       ++n;
       ++i;
@@ -106,15 +112,23 @@ size_t intersection(const std::vector<uint32_t>& a, const std::vector<uint32_t>&
 }
 }  // namespace
 
+double jaccard(std::span<const uint32_t> a, std::span<const uint32_t> b) {
+  if (a.empty() || b.empty()) return 0;
+  const size_t i = intersection(a, b);
+  return static_cast<double>(i) / static_cast<double>(a.size() + b.size() - i);
+}
+
+double containment(std::span<const uint32_t> a, std::span<const uint32_t> in) {
+  if (a.empty()) return 0;
+  return static_cast<double>(intersection(a, in)) / static_cast<double>(a.size());
+}
+
 double jaccard(const Fingerprint& a, const Fingerprint& b) {
-  if (a.shingles.empty() || b.shingles.empty()) return 0;
-  const size_t i = intersection(a.shingles, b.shingles);
-  return static_cast<double>(i) / static_cast<double>(a.shingles.size() + b.shingles.size() - i);
+  return jaccard(std::span(a.shingles), std::span(b.shingles));
 }
 
 double containment(const Fingerprint& a, const Fingerprint& in) {
-  if (a.shingles.empty()) return 0;
-  return static_cast<double>(intersection(a.shingles, in.shingles)) / static_cast<double>(a.shingles.size());
+  return containment(std::span(a.shingles), std::span(in.shingles));
 }
 
 std::array<uint64_t, kBands> band_keys(const Fingerprint& f) {

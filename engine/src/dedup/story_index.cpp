@@ -1,144 +1,209 @@
 #include "rasd/engine/dedup/story_index.hpp"
 
+#include <xxhash.h>
+
 #include <algorithm>
+#include <bit>
+#include <cstring>
 
 #include "rasd/parsers/url.hpp"
 
 namespace rasd::dedup {
 namespace {
+// A lead shared by more articles than this is a site's stock opening, not a story's.
 constexpr size_t kMaxLeadPostings = 256;
+// Shingle blocks hold this many shingles (256 KiB); a larger set gets a block of its own.
+constexpr size_t kBlockShingles = size_t{1} << 16;
+constexpr size_t kMinBuckets = 256;
+
+size_t bucket_of(uint64_t key, size_t buckets) {
+  // Fibonacci hashing: the top bits of the product, so any bits of the key spread.
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - std::countr_zero(buckets)));
+}
 }  // namespace
 
 const char* kind_name(Kind k) {
   switch (k) {
-    case Kind::exact: return "exact";
-    case Kind::near: return "near";
-    default: return "new";
+    case Kind::exact:
+      return "exact";
+    case Kind::near:
+      return "near";
+    default:
+      return "new";
   }
 }
 
-bool StoryIndex::in_window(const Entry& e, int64_t t) const {
-  return e.alive && (e.time > t ? e.time - t : t - e.time) <= options_.window_seconds;
+StoryIndex::StoryIndex(StoryOptions options) : options_(options) {
+  for (auto& h : heads_) h.assign(kMinBuckets, kNone);
 }
 
-Decision StoryIndex::exact(size_t entry, Kind kind) const {
-  return {entries_[entry].cluster, entries_[entry].id, kind, 1.0};
+bool StoryIndex::in_window(const Entry& e, int64_t t) const {
+  return (e.time > t ? e.time - t : t - e.time) <= options_.window_seconds;
+}
+
+Decision StoryIndex::decision(const Entry& e, Kind kind, double similarity) const {
+  return {e.cluster, e.id, kind, similarity, e.label};
 }
 
 StoryIndex::Keys StoryIndex::keys_of(const ArticleIdentity& a) const {
   Keys k;
-  if (!a.url.empty()) k.url = url::canonical(a.url);
-  if (!a.guid.empty()) k.guid = a.source + "\n" + a.guid;
-  k.long_enough = a.fp.shingles.size() >= options_.min_shingles;
-  if (k.long_enough) k.bands = band_keys(a.fp);
+  if (!a.url.empty()) {
+    const std::string canonical = url::canonical(a.url);
+    k.exact[kUrl] = XXH3_64bits(canonical.data(), canonical.size());
+    k.present |= 1u << kUrl;
+  }
+  if (!a.guid.empty()) {
+    // Seeded by the source: the same GUID in another source is another article.
+    k.exact[kGuid] = XXH3_64bits_withSeed(a.guid.data(), a.guid.size(),
+                                          XXH3_64bits(a.source.data(), a.source.size()));
+    k.present |= 1u << kGuid;
+  }
+  if (a.fp.shingles.size() >= options_.min_shingles) {
+    k.exact[kBody] = a.fp.body_hash;
+    k.present |= 1u << kBody;
+    const auto bands = band_keys(a.fp);
+    for (size_t i = 0; i < kBands; ++i) k.near[i] = static_cast<uint32_t>(bands[i]);
+    for (size_t i = 0; i < kLeadShingles; ++i) k.near[kBands + i] = a.fp.lead[i];
+    for (size_t s = 0; s < kNearSlots; ++s) k.present |= 1u << (kExactSlots + s);
+  }
   return k;
+}
+
+uint32_t StoryIndex::first_exact(size_t slot, uint64_t key) const {
+  const auto& heads = heads_[slot];
+  for (uint32_t e = heads[bucket_of(key, heads.size())]; e != kNone; e = entries_[e].next[slot]) {
+    if (entries_[e].keys.exact[slot] == key) return e;
+  }
+  return kNone;
 }
 
 Decision StoryIndex::find(const ArticleIdentity& a) const { return find(a, keys_of(a)); }
 
 Decision StoryIndex::find(const ArticleIdentity& a, const Keys& k) const {
-  const std::string& url = k.url;
-  const std::string& guid = k.guid;
-  const bool long_enough = k.long_enough;
-  Decision d;
   // Exact identities, strongest first.
-  if (auto it = by_url_.find(url); !url.empty() && it != by_url_.end() && entries_[it->second].alive) {
-    d = exact(it->second, Kind::exact);
-  } else if (auto g = by_guid_.find(guid); !guid.empty() && g != by_guid_.end() && entries_[g->second].alive) {
-    d = exact(g->second, Kind::exact);
-  } else if (auto b = by_body_.find(a.fp.body_hash); long_enough && b != by_body_.end() && entries_[b->second].alive) {
-    d = exact(b->second, Kind::exact);
-  } else if (long_enough) {
-    // Near duplicates: candidates from the LSH bands and the first shingles, confirmed.
-    std::vector<uint32_t> candidates;
-    for (size_t i = 0; i < kBands; ++i) {
-      if (auto it = bands_[i].find(k.bands[i]); it != bands_[i].end()) {
-        candidates.insert(candidates.end(), it->second.begin(), it->second.end());
-      }
-    }
-    for (uint32_t lead : a.fp.lead) {
-      if (auto it = by_lead_.find(lead); it != by_lead_.end()) {
-        candidates.insert(candidates.end(), it->second.begin(), it->second.end());
-      }
-    }
-    std::sort(candidates.begin(), candidates.end());
-    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
-    double best = 0;
-    for (uint32_t c : candidates) {
-      const Entry& e = entries_[c];
-      if (!in_window(e, a.time) || e.fp.shingles.size() < options_.min_shingles) continue;
-      const double j = jaccard(a.fp, e.fp);
-      const bool a_smaller = a.fp.shingles.size() <= e.fp.shingles.size();
-      const double inside = a_smaller ? containment(a.fp, e.fp) : containment(e.fp, a.fp);
-      const double score = std::max(j, inside >= options_.min_containment ? inside : 0.0);
-      if ((j >= options_.min_jaccard || inside >= options_.min_containment) && score > best) {
-        best = score;
-        d = {e.cluster, e.id, Kind::near, score};
+  for (size_t slot : {kUrl, kGuid, kBody}) {
+    if (!(k.present & (1u << slot))) continue;
+    if (const uint32_t e = first_exact(slot, k.exact[slot]); e != kNone)
+      return decision(entries_[e], Kind::exact, 1.0);
+  }
+  if (!(k.present & (1u << kBody))) return {};  // too short for near matches
+  // Near duplicates: candidates from the LSH bands and the first shingles, confirmed.
+  std::vector<uint32_t> candidates;
+  for (size_t s = 0; s < kNearSlots; ++s) {
+    const size_t slot = kExactSlots + s;
+    const uint32_t key = k.near[s];
+    const auto& heads = heads_[slot];
+    const size_t cap = s < kBands ? SIZE_MAX : kMaxLeadPostings;
+    size_t taken = 0;
+    for (uint32_t e = heads[bucket_of(key, heads.size())]; e != kNone && taken < cap;
+         e = entries_[e].next[slot]) {
+      if (entries_[e].keys.near[s] == key) {
+        candidates.push_back(e);
+        ++taken;
       }
     }
   }
+  std::sort(candidates.begin(), candidates.end());
+  candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+  const std::span<const uint32_t> mine(a.fp.shingles);
+  Decision d;
+  double best = 0;
+  for (uint32_t c : candidates) {
+    const Entry& e = entries_[c];
+    if (!in_window(e, a.time)) continue;
+    const std::span<const uint32_t> theirs(e.shingles, e.shingle_count);
+    const double j = jaccard(mine, theirs);
+    const double inside =
+        mine.size() <= theirs.size() ? containment(mine, theirs) : containment(theirs, mine);
+    const double score = std::max(j, inside >= options_.min_containment ? inside : 0.0);
+    if ((j >= options_.min_jaccard || inside >= options_.min_containment) && score > best) {
+      best = score;
+      d = decision(e, Kind::near, score);
+    }
+  }
   return d;
+}
+
+const uint32_t* StoryIndex::store_shingles(std::span<const uint32_t> s, uint32_t& block) {
+  if (blocks_.empty() || blocks_.back().capacity - blocks_.back().used < s.size()) {
+    Block b;
+    b.capacity = std::max(kBlockShingles, s.size());
+    b.data = std::make_unique_for_overwrite<uint32_t[]>(b.capacity);
+    blocks_.push_back(std::move(b));
+  }
+  Block& b = blocks_.back();
+  uint32_t* out = b.data.get() + b.used;
+  std::memcpy(out, s.data(), s.size() * sizeof(uint32_t));
+  b.used += s.size();
+  ++b.entries;
+  block = static_cast<uint32_t>(blocks_.size() - 1);
+  return out;
+}
+
+void StoryIndex::link(uint32_t index) {
+  Entry& e = entries_[index];
+  for (size_t slot = 0; slot < heads_.size(); ++slot) {
+    if (!(e.keys.present & (1u << slot))) continue;
+    const uint64_t key = slot < kExactSlots ? e.keys.exact[slot] : e.keys.near[slot - kExactSlots];
+    auto& head = heads_[slot][bucket_of(key, heads_[slot].size())];
+    e.next[slot] = head;
+    head = index;
+  }
+}
+
+void StoryIndex::relink_all() {
+  const size_t buckets = std::max(kMinBuckets, std::bit_ceil(entries_.size()));
+  for (auto& h : heads_) {
+    h.assign(buckets, kNone);
+    h.shrink_to_fit();
+  }
+  for (size_t i = 0; i < entries_.size(); ++i) link(static_cast<uint32_t>(i));
 }
 
 Decision StoryIndex::add(ArticleIdentity a) {
   const Keys k = keys_of(a);
   Decision d = find(a, k);
-  if (d.cluster == 0) d = {next_cluster_++, "", Kind::fresh, 0};
-  const std::string& url = k.url;
-  const std::string& guid = k.guid;
-  const bool long_enough = k.long_enough;
-  const auto index = static_cast<uint32_t>(entries_.size());
-  if (!url.empty()) by_url_.emplace(url, index);
-  if (!guid.empty()) by_guid_.emplace(guid, index);
-  if (long_enough) {
-    by_body_.emplace(a.fp.body_hash, index);  // short texts repeat by chance
-    for (size_t i = 0; i < kBands; ++i) bands_[i][k.bands[i]].push_back(index);
-    for (uint32_t lead : a.fp.lead) {
-      // A lead shared by this many articles is a site's stock opening, not a story's.
-      auto& list = by_lead_[lead];
-      if (list.size() < kMaxLeadPostings) list.push_back(index);
-    }
+  if (d.cluster == 0) d = {next_cluster_++, "", Kind::fresh, 0, a.label};
+  Entry e{std::move(a.id), d.label, a.time, d.cluster, nullptr, 0, kNone, k, {}};
+  if (k.present & (1u << kBody)) {  // only entries with near keys are ever compared by text
+    e.shingles = store_shingles(a.fp.shingles, e.block);
+    e.shingle_count = static_cast<uint32_t>(a.fp.shingles.size());
   }
-  entries_.push_back({std::move(a.id), a.time, d.cluster, std::move(a.fp), true});
-  ++live_;
+  entries_.push_back(std::move(e));
+  const auto index = static_cast<uint32_t>(entries_.size() - 1);
+  if (entries_.size() > heads_[0].size())
+    relink_all();  // keeps chains about one entry long
+  else
+    link(index);
   return d;
 }
 
 void StoryIndex::expire(int64_t before) {
+  if (std::none_of(entries_.begin(), entries_.end(),
+                   [&](const Entry& e) { return e.time < before; }))
+    return;
+  std::deque<Entry> kept;
   for (auto& e : entries_) {
-    if (e.alive && e.time < before) {
-      e.alive = false;
-      e.fp.shingles.clear();
-      e.fp.shingles.shrink_to_fit();
-      --live_;
+    if (e.time >= before) {
+      kept.push_back(std::move(e));
+    } else if (e.block != kNone && --blocks_[e.block].entries == 0) {
+      blocks_[e.block] = Block{};  // freed; the slot stays so later indexes keep their meaning
     }
   }
-  auto dead = [&](uint32_t i) { return !entries_[i].alive; };
-  for (auto* m : {&by_url_, &by_guid_}) std::erase_if(*m, [&](const auto& kv) { return dead(kv.second); });
-  std::erase_if(by_body_, [&](const auto& kv) { return dead(kv.second); });
-  for (auto it = by_lead_.begin(); it != by_lead_.end();) {
-    auto& v = it->second;
-    v.erase(std::remove_if(v.begin(), v.end(), dead), v.end());
-    it = v.empty() ? by_lead_.erase(it) : std::next(it);
-  }
-  for (auto& table : bands_) {
-    for (auto it = table.begin(); it != table.end();) {
-      auto& v = it->second;
-      v.erase(std::remove_if(v.begin(), v.end(), [&](uint32_t i) { return !entries_[i].alive; }), v.end());
-      it = v.empty() ? table.erase(it) : std::next(it);
-    }
-  }
+  entries_.swap(kept);
+  kept.clear();
+  relink_all();
 }
 
 size_t StoryIndex::memory_bytes() const {
-  size_t bytes = entries_.capacity() * sizeof(Entry);
-  for (const auto& e : entries_) bytes += e.id.capacity() + e.fp.shingles.capacity() * sizeof(uint32_t);
-  for (const auto& table : bands_) {
-    bytes += table.bucket_count() * sizeof(void*);
-    for (const auto& [k, v] : table) bytes += 48 + v.capacity() * sizeof(uint32_t);
+  size_t bytes = entries_.size() * (sizeof(Entry) + 16);  // a deque node each (Entry > 512 / 2)
+  for (const auto& e : entries_) {
+    for (const std::string* s : {&e.id, &e.label}) {
+      if (s->capacity() > 15) bytes += s->capacity() + 1;
+    }
   }
-  for (const auto& [k, v] : by_lead_) bytes += 48 + v.capacity() * sizeof(uint32_t);
-  bytes += (by_url_.size() + by_guid_.size()) * 96 + by_body_.size() * 32;
+  for (const auto& h : heads_) bytes += h.capacity() * sizeof(uint32_t);
+  for (const auto& b : blocks_) bytes += b.capacity * sizeof(uint32_t);
   return bytes;
 }
 

@@ -94,9 +94,8 @@ class Monitor {
   HttpClient& http_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
-  // Story clusters of the last window: the index, and its cluster numbers' stable ids.
+  // Story clusters of the last window (each entry carries its cluster's stored id).
   dedup::StoryIndex stories_;
-  std::unordered_map<uint64_t, std::string> cluster_ids_;
   int64_t stories_expired_at_ = 0;
   bool stories_restored_ = false;
 };

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -180,8 +181,9 @@ class Store {
   std::optional<int64_t> insert_article(const NewArticle& a, const std::vector<NewAlert>& alerts);
   bool has_article(const std::string& source_id, const std::string& guid);
   std::optional<ClusterAlert> cluster_alert(const std::string& rule_id, const std::string& cluster);
-  // Clustered articles fetched at or after `since`, oldest first.
-  std::vector<RecentArticle> recent_articles(int64_t since);
+  // Calls fn with each clustered article fetched at or after `since`, oldest first; one row
+  // in memory at a time (a restart restores days of articles).
+  void for_each_recent_article(int64_t since, const std::function<void(const RecentArticle&)>& fn);
   int64_t article_count();
 
   std::vector<StoredAlert> alerts(int64_t since, const std::string& rule_id = "");

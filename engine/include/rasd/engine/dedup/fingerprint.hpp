@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "rasd/engine/text/normalize.hpp"
@@ -38,8 +39,11 @@ Fingerprint fingerprint(const text::Normalized& body);
 Fingerprint fingerprint_of_shingles(const std::vector<uint32_t>& in_order, uint64_t body_hash, size_t tokens);
 
 // |A ∩ B| / |A ∪ B| and |A ∩ B| / |A| over the shingle sets.
+// The same over sorted shingle sets, for callers that keep the sets elsewhere.
 double jaccard(const Fingerprint& a, const Fingerprint& b);
 double containment(const Fingerprint& a, const Fingerprint& in);
+double jaccard(std::span<const uint32_t> a, std::span<const uint32_t> b);
+double containment(std::span<const uint32_t> a, std::span<const uint32_t> in);
 
 // The band keys of a signature (kBands of them), for the LSH tables.
 std::array<uint64_t, kBands> band_keys(const Fingerprint& f);

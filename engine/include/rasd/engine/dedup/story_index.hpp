@@ -10,14 +10,23 @@
 // Hamming-radius search misses them; MinHash bands find pairs by Jaccard similarity, which is
 // what the confirmation measures anyway (see scripts/eval/dedup for the figures).
 //
-// Thread safety: none; one owner (the daemon's loop or a CLI run). Memory: the entries of
-// the window; expire() drops the older ones.
+// Memory, because a daemon holds days of articles (issue 6: 100,000 articles within 150 MB
+// for the whole process): an entry keeps its shingle set (in shared blocks, not one vector
+// each), 64-bit hashes of its URL and GUID rather than the strings, and its band and lead
+// keys; the lookup tables are chained through the entries (an entry's own `next` per key)
+// from flat bucket arrays, so a key costs 8 bytes and a bucket 4 instead of a hash-map node
+// and a vector each. About 1 KB per article of 120 words.
+//
+// Thread safety: none; one owner (the daemon's loop or a CLI run). expire() drops older
+// entries and returns their memory.
 #pragma once
 
 #include <array>
 #include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "rasd/engine/dedup/fingerprint.hpp"
@@ -32,15 +41,17 @@ struct ArticleIdentity {
   std::string url;     // any form; canonicalized here
   std::string source;  // GUIDs are unique within a source only
   std::string guid;
-  int64_t time = 0;    // published (or first seen), Unix seconds
+  int64_t time = 0;  // published (or first seen), Unix seconds
   Fingerprint fp;
+  std::string label;  // the name of the cluster if this article starts one (see Decision::label)
 };
 
 struct Decision {
   uint64_t cluster = 0;
   std::string duplicate_of;  // id of the article it was matched to; empty when fresh
   Kind kind = Kind::fresh;
-  double similarity = 0;     // of the confirmed near match
+  double similarity = 0;  // of the confirmed near match
+  std::string label;      // the label its cluster's first article brought
 };
 
 struct StoryOptions {
@@ -52,7 +63,7 @@ struct StoryOptions {
 
 class StoryIndex {
  public:
-  explicit StoryIndex(StoryOptions options = {}) : options_(options) {}
+  explicit StoryIndex(StoryOptions options = {});
 
   // Files an article and says which cluster it belongs to.
   Decision add(ArticleIdentity article);
@@ -61,36 +72,52 @@ class StoryIndex {
   // Forgets articles older than `before` (they no longer attract new members).
   void expire(int64_t before);
 
-  size_t size() const { return live_; }
+  size_t size() const { return entries_.size(); }
   size_t memory_bytes() const;  // an estimate, for benchmarks
 
  private:
+  // Lookup keys of an entry, one per slot. Exact slots hold 64-bit hashes (a collision would
+  // merge two stories unconfirmed); near slots hold 32-bit keys (candidates are confirmed).
+  enum ExactSlot : uint8_t { kUrl, kGuid, kBody, kExactSlots };
+  static constexpr size_t kNearSlots = kBands + kLeadShingles;  // bands, then leads
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  struct Keys {
+    std::array<uint64_t, kExactSlots> exact{};
+    std::array<uint32_t, kNearSlots> near{};
+    uint32_t present = 0;  // bit s for exact slot s, bit kExactSlots + s for near slot s
+  };
   struct Entry {
     std::string id;
+    std::string label;
     int64_t time;
     uint64_t cluster;
-    Fingerprint fp;
-    bool alive;
+    const uint32_t* shingles;  // sorted, in blocks_[block]
+    uint32_t shingle_count;
+    uint32_t block;
+    Keys keys;
+    std::array<uint32_t, kExactSlots + kNearSlots> next;  // the chain of each key's bucket
   };
-  // What find() and add() look an article up by, computed once per article.
-  struct Keys {
-    std::string url;   // canonical; "" when none
-    std::string guid;  // "source\nguid"; "" when none
-    bool long_enough = false;
-    std::array<uint64_t, kBands> bands{};  // set when long_enough
-  };
+
   Keys keys_of(const ArticleIdentity& a) const;
   Decision find(const ArticleIdentity& a, const Keys& keys) const;
   bool in_window(const Entry& e, int64_t t) const;
-  Decision exact(size_t entry, Kind kind) const;
+  Decision decision(const Entry& e, Kind kind, double similarity) const;
+  uint32_t first_exact(size_t slot, uint64_t key) const;
+  const uint32_t* store_shingles(std::span<const uint32_t> s, uint32_t& block);
+  void link(uint32_t index);
+  void relink_all();
 
   StoryOptions options_;
-  std::vector<Entry> entries_;
-  size_t live_ = 0;
-  std::unordered_map<std::string, uint32_t> by_url_, by_guid_;
-  std::unordered_map<uint64_t, uint32_t> by_body_;
-  std::array<std::unordered_map<uint64_t, std::vector<uint32_t>>, kBands> bands_;
-  std::unordered_map<uint32_t, std::vector<uint32_t>> by_lead_;
+  std::deque<Entry> entries_;  // deque: growing it never copies what is there
+  // Bucket heads per slot, chained through Entry::next; a power of two, at least size().
+  std::array<std::vector<uint32_t>, kExactSlots + kNearSlots> heads_;
+  // Shingle sets live in blocks; a block is freed when its last entry expires.
+  struct Block {
+    std::unique_ptr<uint32_t[]> data;
+    size_t used = 0, capacity = 0, entries = 0;
+  };
+  std::vector<Block> blocks_;
   uint64_t next_cluster_ = 1;
 };
 
