@@ -277,7 +277,8 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
     d.error(path, 1, 1, "the configuration must be a YAML map");
     return out;
   }
-  r.check_keys(root, {"store", "rules", "http", "network", "defaults", "sources", "webhooks", "dedup"}, "configuration");
+  r.check_keys(root, {"store", "rules", "watch_rules", "http", "network", "defaults", "sources", "webhooks", "dedup"},
+               "configuration");
   if (auto n = root["dedup"]; n && r.map(n, "dedup")) {
     r.check_keys(n, {"window"}, "dedup");
     r.duration(n, "window", c.dedup_window, "dedup.");
@@ -291,6 +292,7 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
     r.strings(root, "rules", c.rule_paths, "");
     for (auto& p : c.rule_paths) p = r.resolve_path(p);
   }
+  if (root["watch_rules"]) r.boolean(root, "watch_rules", c.watch_rules, "");
   if (auto n = root["http"]; n && r.map(n, "http")) {
     r.check_keys(n, {"listen", "token_file"}, "http");
     r.string(n, "listen", c.http_listen, "http.");

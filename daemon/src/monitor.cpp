@@ -125,7 +125,7 @@ NewArticle article_from_item(const FeedItem& item, const Feed& feed, const Sourc
 
 Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
                  const text::Normalizer& normalizer, Store& store, HttpClient& http,
-                 const Clock& clock, std::shared_ptr<spdlog::logger> log)
+                 const Clock& clock, std::shared_ptr<spdlog::logger> log, DaemonMetrics* metrics)
     : config_(config),
       rules_(std::move(rules)),
       matcher_(std::make_unique<const rules::Matcher>(rules_)),
@@ -134,6 +134,7 @@ Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rul
       http_(http),
       clock_(clock),
       log_(std::move(log)),
+      metrics_(metrics),
       stories_(dedup::StoryOptions{config.dedup_window, 0.4, 0.8, 8}) {
   Store::Batch batch(store_);  // one transaction for thousands of sources
   for (const auto& s : config_.sources) store_.ensure_source(s.id, s.url);
@@ -147,8 +148,8 @@ void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
   rules_ = std::move(rules);
 }
 
-std::string Monitor::cluster_for(NewArticle& a, const std::string& key,
-                                 const text::Normalized& body) {
+dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
+                                     const text::Normalized& body) {
   const int64_t now = clock_.now();
   if (!stories_restored_) {
     stories_restored_ = true;
@@ -167,7 +168,7 @@ std::string Monitor::cluster_for(NewArticle& a, const std::string& key,
                             "cl_" + key};
   a.canonical_url = url::canonical(a.url);
   a.content_hash = hex64(id.fp.body_hash);
-  return stories_.add(std::move(id)).label;
+  return stories_.add(std::move(id));
 }
 
 void Monitor::restore_stories() {
@@ -193,6 +194,7 @@ void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::
   const int64_t now = clock_.now();
   st.failures += 1;
   st.last_error = error;
+  if (metrics_) metrics_->source_failures(s.id).inc();
   // Exponential backoff from the normal interval, capped at max_interval.
   const double backoff = static_cast<double>(interval_for(s)) *
                          std::pow(2.0, static_cast<double>(std::min<int64_t>(st.failures - 1, 16)));
@@ -245,6 +247,7 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     record_failure(st, s, res.error().message, std::nullopt);
     store_.save_source_state(st);
     ++stats.failed;
+    count("transport_error");
     return stats;
   }
   if (res->status == 304) {
@@ -254,6 +257,7 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     st.last_success = now;
     store_.save_source_state(st);
     ++stats.not_modified;
+    count("not_modified");
     log_->debug("source '{}': not modified", s.id);
     return stats;
   }
@@ -264,6 +268,7 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     record_failure(st, s, "HTTP " + std::to_string(res->status), retry_after);
     store_.save_source_state(st);
     ++stats.failed;
+    count("http_error");
     return stats;
   }
   FeedParseOptions opts;
@@ -277,6 +282,7 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     record_failure(st, s, msg, std::nullopt);
     store_.save_source_state(st);
     ++stats.failed;
+    count("parse_error");
     return stats;
   }
   for (const auto& w : feed->warnings) log_->info("source '{}': recovered: {}", s.id, w);
@@ -294,6 +300,8 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
   st.last_success = now;
   store_.save_source_state(st);
   batch.commit();
+  count("ok");
+  if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
   log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, feed->items.size(),
              stats.new_articles, stats.alerts, st.next_due - now);
   return stats;
@@ -343,11 +351,14 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
     a.search_words = std::move(columns.words);
     a.search_stems = std::move(columns.stems);
     std::vector<NewAlert> alerts;
-    a.cluster = cluster_for(a, key,
-                            prepared.field(1).normalized.strict.tokens.empty()
-                                ? prepared.field(0).normalized
-                                : prepared.field(1).normalized);
+    const dedup::Decision story = cluster_for(a, key,
+                                              prepared.field(1).normalized.strict.tokens.empty()
+                                                  ? prepared.field(0).normalized
+                                                  : prepared.field(1).normalized);
+    a.cluster = story.label;
+    std::vector<const rules::Rule*> matched;
     for (const auto& m : matcher.match(prepared)) {
+      matched.push_back(m.rule);
       if (m.rule->threshold) continue;  // counted by the threshold stage, not alerted per article
       NewAlert al;
       al.rule_id = m.rule->id;
@@ -381,6 +392,14 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
     if (store_.insert_article(a, alerts)) {
       ++stats.new_articles;
       stats.alerts += static_cast<int>(alerts.size());
+      if (metrics_) {
+        metrics_->articles.inc();
+        if (story.kind != dedup::Kind::fresh)
+          metrics_->duplicates(dedup::kind_name(story.kind)).inc();
+        for (const rules::Rule* r : matched) metrics_->rule_hits(r->id).inc();
+        for (const auto& al : alerts)
+          metrics_->alerts(al.update_of.empty() ? "created" : "updated").inc();
+      }
       for (const auto& al : alerts) {
         log_->info("source '{}': alert {} rule '{}' on \"{}\"{}", s.id, al.id, al.rule_id, a.title,
                    al.update_of.empty() ? "" : " (same story: alert updated)");
@@ -388,6 +407,41 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
     }
   }
   return stats;
+}
+
+void Monitor::raise_internal_alert(const std::string& kind, const std::string& title,
+                                   const std::string& message) {
+  const int64_t now = clock_.now();
+  rules::Rule rule;
+  rule.id = "rasd." + kind;
+  rule.title = title;
+  rule.severity = rules::Severity::high;
+  rule.tags = {"rasd", "internal"};
+  NewArticle a;
+  a.source_id = "rasd";
+  a.guid = random_id(kind + "_");
+  a.title = title;
+  a.body = message;
+  a.lang = "en";
+  a.fetched_at = now;
+  NewAlert al;
+  al.id = random_id("alert_");
+  al.rule_id = rule.id;
+  al.severity = rules::severity_name(rule.severity);
+  al.created_at = now;
+  al.payload = alert_payload("alert.created", al.id, now, rule, a, a.guid, {},
+                             ClusterSummary{"", 1, {"rasd"}});
+  // Every webhook hears of it: an operator should not have to write a rule to learn that
+  // the daemon is running on an old configuration.
+  for (const auto& name : config_.webhook_names())
+    al.deliveries.push_back({random_id("msg_"), name});
+  store_.insert_article(a, {al});
+  if (metrics_) metrics_->alerts("created").inc();
+  log_->warn("internal alert {} raised: {}", al.id, rule.id);
+}
+
+void Monitor::count(const char* outcome) {
+  if (metrics_) metrics_->fetch(outcome).inc();
 }
 
 PollStats Monitor::poll_all() {

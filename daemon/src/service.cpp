@@ -4,13 +4,18 @@
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio.hpp>
+#include <fstream>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "rasd/daemon/api_handlers.hpp"
+#include "rasd/daemon/api_server.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
 #include "rasd/daemon/deliverer.hpp"
 #include "rasd/daemon/fetcher.hpp"
+#include "rasd/daemon/file_watch.hpp"
+#include "rasd/daemon/metrics.hpp"
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/webhook.hpp"
@@ -23,13 +28,18 @@ struct Loaded {
   std::shared_ptr<const rules::RuleSet> rules;
 };
 
-// Reads and validates config and rules; nullopt (with everything logged) when anything is wrong.
+// Reads and validates config and rules; nullopt (with everything logged, and the errors
+// appended to *errors) when anything is wrong.
 std::optional<Loaded> load_all(const std::string& path, const text::Normalizer& normalizer,
-                               spdlog::logger& log) {
+                               spdlog::logger& log, std::string* errors = nullptr) {
+  auto report = [&](const Diagnostics& diags) {
+    for (const auto& d : diags.items()) {
+      (d.level == Diagnostic::Level::error ? log.error(d.format()) : log.warn(d.format()));
+      if (errors && d.level == Diagnostic::Level::error) *errors += d.format() + "\n";
+    }
+  };
   auto cfg = load_config_file(path);
-  for (const auto& d : cfg.diagnostics.items()) {
-    (d.level == Diagnostic::Level::error ? log.error(d.format()) : log.warn(d.format()));
-  }
+  report(cfg.diagnostics);
   if (!cfg.config) return std::nullopt;
   Diagnostics diag;
   auto files = read_rule_files(*cfg.config, diag);
@@ -37,11 +47,24 @@ std::optional<Loaded> load_all(const std::string& path, const text::Normalizer& 
   opts.known_webhooks = cfg.config->webhook_names();
   auto loaded = rules::load_rules(files, normalizer, opts);
   diag.append(loaded.diagnostics);
-  for (const auto& d : diag.items()) {
-    (d.level == Diagnostic::Level::error ? log.error(d.format()) : log.warn(d.format()));
-  }
+  report(diag);
   if (diag.has_errors() || !loaded.rules) return std::nullopt;
   return Loaded{std::move(*cfg.config), std::move(loaded.rules)};
+}
+
+// The API token: the first line of the token file, trimmed; "" when the file is missing.
+// Under systemd the unit passes it as a credential (LoadCredential=api-token:…), readable by
+// the dynamic user even though /etc/rasd/api-token is not; that copy wins when present.
+std::string read_token(const std::string& path) {
+  std::ifstream in;
+  if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"))
+    in.open(std::string(creds) + "/api-token");
+  if (!in.is_open()) in.open(path);
+  std::string line;
+  std::getline(in, line);
+  const auto b = line.find_first_not_of(" \t\r");
+  const auto e = line.find_last_not_of(" \t\r");
+  return b == std::string::npos ? std::string() : line.substr(b, e - b + 1);
 }
 
 class Service {
@@ -67,6 +90,7 @@ class Service {
       io.run();
       flush_timer_.reset();  // it belongs to this io_context
       auto ds = deliverer_->deliver_due(10000);
+      count_deliveries(ds);
       log_->info(
           "once: {} fetched, {} not modified, {} failed, {} new articles, {} alerts, {} delivered, "
           "{} failed deliveries",
@@ -79,11 +103,49 @@ class Service {
     boost::asio::steady_timer timer(io), shutdown_timer(io);
     Fetcher fetcher(io, fetcher_limits(current_->config));
     for (const auto& st : store_.sources()) next_due_[st.id] = st.next_due;
+    metrics_.start_time.set(static_cast<double>(clock_.now()));
+    // The HTTP API answers from its own thread (see api_server.hpp).
+    std::unique_ptr<ApiHandlers> api_handlers;
+    std::unique_ptr<ApiServer> api;
+    if (!current_->config.http_listen.empty()) {
+      ApiContext ctx;
+      ctx.store_path = current_->config.store_path;
+      ctx.normalizer = &normalizer_;
+      ctx.metrics = &registry_;
+      ctx.daemon_metrics = &metrics_;
+      ctx.health = &health_;
+      ctx.token = &token_;
+      ctx.now = [this] { return clock_.now(); };
+      ctx.http = [] { return std::make_unique<CurlHttpClient>(); };
+      ctx.allow_private_urls = current_->config.allow_private;
+      api_handlers = std::make_unique<ApiHandlers>(std::move(ctx));
+      api = std::make_unique<ApiServer>(
+          current_->config.http_listen,
+          [h = api_handlers.get()](const ApiRequest& r) { return h->handle(r); }, log_);
+      api->start();
+      log_->info("http api listening on {} (port {}){}", current_->config.http_listen, api->port(),
+                 token_.empty() ? "; no token in " + current_->config.token_file +
+                                      ": only /healthz and /readyz answer"
+                                : "");
+    }
+    std::unique_ptr<FileWatch> rule_watch;
+    auto watch_rules = [&] {
+      rule_watch.reset();
+      if (!current_->config.watch_rules) return;
+      rule_watch = std::make_unique<FileWatch>(io, current_->config.rule_paths,
+                                               std::chrono::milliseconds(300), [this] {
+                                                 log_->info("rule files changed");
+                                                 reload();
+                                               });
+      for (const auto& e : rule_watch->errors()) log_->warn("watch_rules: {}", e);
+    };
+    watch_rules();
     std::function<void()> arm_signals = [&] {
       signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {
-          reload();
+          log_->info("SIGHUP: reloading {}", opts_.config_path);
+          if (reload()) watch_rules();
           arm_signals();
           return;
         }
@@ -93,6 +155,7 @@ class Service {
         stopping_ = true;
         timer.cancel();
         signals.cancel();
+        rule_watch.reset();
         fetcher.stop_accepting();
         // In-flight requests finish (their results are stored) or are cut off at the deadline.
         shutdown_timer.expires_after(std::chrono::seconds(kShutdownGraceSeconds));
@@ -115,22 +178,24 @@ class Service {
             if (stopping_ && fetcher.stats().in_flight == 0) shutdown_timer.cancel();
           });
         }
-        auto ds = deliverer_->deliver_due();
-        delivered_ += ds.delivered;
-        if (totals_.fetched + totals_.failed + totals_.not_modified + ds.delivered + ds.failed >
-            0) {
-          sd_notify(0, ("STATUS=" + std::to_string(current_->config.sources.size()) + " sources, " +
-                        std::to_string(totals_.new_articles) + " articles, " +
-                        std::to_string(totals_.alerts) + " alerts, " + std::to_string(delivered_) +
-                        " delivered")
-                           .c_str());
-        }
-        sd_notify(0, "WATCHDOG=1");
+        count_deliveries(deliverer_->deliver_due());
+        health_.store_ok = true;
       } catch (const sql::StoreError& e) {
         // Disk full or read-only store: keep running and retry on the next tick; what was
         // committed stays committed and unprocessed items will be fetched again.
         log_->error("store: {} (will retry)", e.what());
+        health_.store_ok = false;
       }
+      const FetcherStats fs = fetcher.stats();
+      metrics_.queue("fetch_queued").set(static_cast<double>(fs.queued));
+      metrics_.queue("fetch_in_flight").set(static_cast<double>(fs.in_flight));
+      metrics_.queue("answers_pending").set(static_cast<double>(pending_.size()));
+      notify_status();
+      // The watchdog hears from the loop only when this tick ran: a loop blocked in a store
+      // lock, a runaway parse or a deadlock stops the pings, and systemd restarts the daemon.
+      health_.last_tick = clock_.now();
+      metrics_.loop_heartbeat.set(static_cast<double>(health_.last_tick.load()));
+      sd_notify(0, "WATCHDOG=1");
       if (stopping_) return;
       timer.expires_after(std::chrono::milliseconds(opts_.tick_ms));
       timer.async_wait([&](const boost::system::error_code& ec) {
@@ -139,10 +204,13 @@ class Service {
     };
     log_->info("rasd running: {} sources, {} rules, store {}", current_->config.sources.size(),
                current_->rules->rules.size(), current_->config.store_path);
+    health_.polling = true;
+    health_.last_tick = clock_.now();
     sd_notify(0, "READY=1");
     boost::asio::post(io, tick);
     io.run();
     flush_timer_.reset();  // it belongs to this io_context
+    api.reset();           // before the handlers it calls
     log_->info("rasd stopped");
     return 0;
   }
@@ -154,7 +222,10 @@ class Service {
     sources_by_id_.clear();
     for (const auto& src : current_->config.sources) sources_by_id_[src.id] = &src;
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
-                                         http_, clock_, log_);
+                                         http_, clock_, log_, &metrics_);
+    token_.set(read_token(current_->config.token_file));
+    metrics_.sources.set(static_cast<double>(current_->config.sources.size()));
+    metrics_.rules.set(static_cast<double>(current_->rules->rules.size()));
     deliverer_.reset();  // waits for requests in flight before the config they point into goes
     deliverer_ = std::make_unique<Deliverer>(
         current_->config, store_, [] { return std::make_unique<CurlHttpClient>(); }, clock_, log_);
@@ -183,8 +254,12 @@ class Service {
     const SourceConfig* src = source(id);
     if (!src) return;
     in_flight_.insert(id);
+    const auto started = std::chrono::steady_clock::now();
     const bool accepted = fetcher.submit(
-        monitor_->request_for(*src), [this, &io, id, stats, after](Expected<HttpResponse> res) {
+        monitor_->request_for(*src),
+        [this, &io, id, stats, after, started](Expected<HttpResponse> res) {
+          metrics_.fetch_seconds.observe(
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
           pending_.push_back({id, std::move(res), stats, after});
           if (pending_.size() >= max_pending_) {
             // Bodies wait in memory: when answers arrive faster than they are handled (a
@@ -232,10 +307,12 @@ class Service {
         }
       }
       batch.commit();
+      health_.store_ok = true;
       for (auto& a : answers) {
         if (auto st = store_.source(a.id)) next_due_[a.id] = st->next_due;
       }
     } catch (const sql::StoreError& e) {
+      health_.store_ok = false;
       log_->error("store: {}; {} answers will be fetched again", e.what(), answers.size());
       for (auto& a : answers) next_due_[a.id] = clock_.now() + 5;
     }
@@ -258,27 +335,68 @@ class Service {
     }
   }
 
-  void reload() {
+  // Re-reads config, sources and rules into a staging copy and swaps it in only when all of it
+  // is valid (ISC Kea's way); a failure keeps the running set, is logged with file:line:col,
+  // counted, and raised as an internal alert. Answers in flight are handled by the new set.
+  bool reload() {
     sd_notify(0, "RELOADING=1");
-    log_->info("SIGHUP: reloading {}", opts_.config_path);
-    auto staged = load_all(opts_.config_path, normalizer_, *log_);
-    if (!staged) {
-      log_->error("reload failed; keeping the previous configuration and rules");
-    } else if (staged->config.store_path != current_->config.store_path) {
-      log_->error(
-          "reload failed: store.path cannot change without a restart; keeping the previous "
-          "configuration");
-    } else {
+    std::string errors;
+    auto staged = load_all(opts_.config_path, normalizer_, *log_, &errors);
+    if (staged && staged->config.store_path != current_->config.store_path) {
+      errors = "store.path cannot change without a restart\n";
+      staged.reset();
+    }
+    if (staged && staged->config.http_listen != current_->config.http_listen) {
+      log_->warn("reload: http.listen changes at the next restart");
+    }
+    const bool ok = staged.has_value();
+    if (ok) {
       current_ = std::make_unique<Loaded>(std::move(*staged));
       rebuild();
+      metrics_.reloads("ok").inc();
       log_->info("reloaded: {} sources, {} rules", current_->config.sources.size(),
                  current_->rules->rules.size());
+    } else {
+      metrics_.reloads("failed").inc();
+      log_->error("reload failed; keeping the previous configuration and rules");
+      try {
+        monitor_->raise_internal_alert("reload_failed",
+                                       "rasd: reload failed, previous configuration kept",
+                                       "Reloading " + opts_.config_path + " failed:\n" + errors);
+      } catch (const sql::StoreError& e) {
+        log_->error("store: {} (the reload failure is not stored as an alert)", e.what());
+      }
     }
     sd_notify(0, "READY=1");
+    notify_status();
+    return ok;
+  }
+
+  void count_deliveries(const DeliveryStats& ds) {
+    metrics_.deliveries("delivered").inc(static_cast<uint64_t>(ds.delivered));
+    metrics_.deliveries("failed").inc(static_cast<uint64_t>(ds.failed));
+    metrics_.deliveries("dead").inc(static_cast<uint64_t>(ds.dead));
+    metrics_.deliveries("disabled").inc(static_cast<uint64_t>(ds.disabled));
+    delivered_ += ds.delivered;
+  }
+
+  void notify_status() {
+    const std::string status = "STATUS=" + std::to_string(current_->config.sources.size()) +
+                               " sources, " + std::to_string(current_->rules->rules.size()) +
+                               " rules, " + std::to_string(totals_.new_articles) +
+                               " new articles, " + std::to_string(totals_.alerts) + " alerts, " +
+                               std::to_string(delivered_) + " delivered" +
+                               (health_.store_ok ? "" : "; STORE FAILING");
+    sd_notify(0, status.c_str());
   }
 
   const ServiceOptions& opts_;
   std::shared_ptr<spdlog::logger> log_;
+  // Metrics, health and token first: the Monitor and the API thread point into them.
+  MetricsRegistry registry_;
+  DaemonMetrics metrics_{registry_};
+  LoopHealth health_;
+  ApiToken token_;
   const text::Normalizer& normalizer_;
   std::unique_ptr<Loaded> current_;
   Store store_;
@@ -321,6 +439,9 @@ int run_service(const ServiceOptions& options, std::shared_ptr<spdlog::logger> l
     return service.run();
   } catch (const sql::StoreError& e) {
     log->critical("store: {}", e.what());
+    return 1;
+  } catch (const std::runtime_error& e) {  // e.g. the API address cannot be bound
+    log->critical("{}", e.what());
     return 1;
   }
 }

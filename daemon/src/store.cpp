@@ -370,6 +370,16 @@ int64_t Store::article_count() {
   return s.int64(0);
 }
 
+std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& rule_id, int limit) {
+  auto s = cached(
+      "SELECT id, rule_id, severity, article_id, created_at, payload FROM alerts "
+      "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at DESC, rowid DESC LIMIT ?3");
+  s->bind(1, since).bind(2, rule_id).bind(3, int64_t{limit});
+  std::vector<StoredAlert> out;
+  while (s->step()) out.push_back({s->text(0), s->text(1), s->text(2), s->int64(3), s->int64(4), s->text(5)});
+  return out;
+}
+
 std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id) {
   sql::Statement s(
       db_.get(),

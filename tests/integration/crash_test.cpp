@@ -97,7 +97,7 @@ TEST_CASE("crash: SIGKILL at 50 random moments loses no alert and alerts no arti
   });
   test::TempDir dir;
   dir.write("rules.yaml", "rules:\n  - id: isis-arrests\n    query: 'داعش AND القبض'\n    notify: [analysts]\n");
-  std::string yaml = "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+  std::string yaml = "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\nhttp: {listen: \"127.0.0.1:0\"}\n"
                      "defaults: {interval: 1s, min_interval: 1s, timeout: 5s}\nsources:\n";
   for (const auto& [name, feed] : feeds) {
     yaml += "  - {id: " + name + ", url: \"" + site.url("/" + name + ".xml") + "\"}\n";

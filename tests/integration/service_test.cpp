@@ -17,7 +17,7 @@ TEST_CASE("service: SIGHUP keeps the old rules on a broken file, applies a valid
   });
   test::TempDir dir;
   dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
-  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
+  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\nhttp: {listen: \"127.0.0.1:0\"}\n"
                                                  "sources:\n  - {id: s, url: \"" + site.url("/f.xml") + "\"}\n");
   test::Process rasd({RASD_BINARY, "run", "--config", cfg});
   REQUIRE(rasd.wait_for("rasd running: 1 sources, 1 rules", 10000));
@@ -50,7 +50,7 @@ TEST_CASE("service: SIGTERM lets a request in flight finish and stores its resul
   });
   test::TempDir dir;
   dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
-  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
+  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\nhttp: {listen: \"127.0.0.1:0\"}\n"
                                                  "sources:\n  - {id: s, url: \"" + site.url("/f.xml") + "\"}\n");
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
   REQUIRE(rasd.wait_for("rasd running", 10000));

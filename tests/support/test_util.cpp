@@ -111,7 +111,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const std::strin
 
 namespace rasd::test {
 
-Process::Process(const std::vector<std::string>& argv) {
+Process::Process(const std::vector<std::string>& argv, const std::vector<std::string>& env) {
   int err[2];
   if (pipe(err)) throw std::runtime_error("pipe failed");
   pid_ = fork();
@@ -120,6 +120,7 @@ Process::Process(const std::vector<std::string>& argv) {
     dup2(err[1], 2);
     close(err[0]);
     close(err[1]);
+    for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);

@@ -39,7 +39,8 @@ namespace rasd::test {
 // A child process whose stderr is read as it runs (for daemons under test).
 class Process {
  public:
-  explicit Process(const std::vector<std::string>& argv);
+  // `env` entries ("NAME=value") are added to the child's environment.
+  explicit Process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {});
   ~Process();  // SIGKILLs and reaps the child if still running
   Process(const Process&) = delete;
   Process& operator=(const Process&) = delete;

@@ -6,7 +6,7 @@
 #include "commands.hpp"
 #include "rasd/daemon/article_search.hpp"
 #include "rasd/daemon/store.hpp"
-#include "rasd/parsers/date.hpp"
+#include "rasd/daemon/store_json.hpp"
 
 namespace rasd::cli {
 
@@ -20,17 +20,7 @@ int cmd_articles_search(const std::string& store_path, const std::string& query,
   }
   Store store(store_path);
   for (const auto& a : store.search(*fts, limit)) {
-    namespace json = boost::json;
-    out << json::serialize(json::object{
-               {"id", a.id},
-               {"source", a.source_id},
-               {"guid", a.guid},
-               {"url", a.url},
-               {"title", a.title},
-               {"lang", a.lang},
-               {"published", a.published ? json::value(dates::format_rfc3339(*a.published)) : json::value(nullptr)},
-               {"fetched", dates::format_rfc3339(a.fetched_at)},
-               {"snippet", a.snippet}})
+    out << boost::json::serialize(article_to_json(a))
         << "\n";
   }
   return 0;

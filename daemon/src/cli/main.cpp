@@ -17,6 +17,7 @@
 #include "rasd/daemon/hits_json.hpp"
 #include "rasd/daemon/service.hpp"
 #include "rasd/daemon/store.hpp"
+#include "rasd/daemon/store_json.hpp"
 #include "rasd/engine/rules/loader.hpp"
 #include "rasd/engine/rules/matcher.hpp"
 #include "rasd/parsers/date.hpp"
@@ -219,19 +220,7 @@ int cmd_sources_list(const std::string& config_path) {
   const Config c = load_config_or_throw(config_path);
   Store store(c.store_path);
   for (const auto& s : c.sources) store.ensure_source(s.id, s.url);
-  auto opt_time = [](const std::optional<int64_t>& t) {
-    return t ? json::value(dates::format_rfc3339(*t)) : json::value(nullptr);
-  };
-  for (const auto& s : store.sources()) {
-    std::cout << json::serialize(json::object{{"id", s.id},
-                                              {"url", s.url},
-                                              {"last_fetch", opt_time(s.last_fetch)},
-                                              {"last_success", opt_time(s.last_success)},
-                                              {"last_error", s.last_error},
-                                              {"failures", s.failures},
-                                              {"next_due", dates::format_rfc3339(s.next_due)}})
-              << "\n";
-  }
+  for (const auto& s : store.sources()) std::cout << json::serialize(source_to_json(s)) << "\n";
   return 0;
 }
 

@@ -54,6 +54,7 @@ struct Config {
   int64_t retention = 90 * 86400;
   int64_t dedup_window = 3 * 86400;  // articles this close in time are compared for the same story
   std::vector<std::string> rule_paths = {"/etc/rasd/rules.d"};
+  bool watch_rules = false;  // reload when a rule file changes (inotify), as on SIGHUP
   std::string http_listen = "127.0.0.1:8470";
   std::string token_file = "/etc/rasd/api-token";
   bool allow_private = false;

@@ -18,6 +18,7 @@
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/env.hpp"
 #include "rasd/daemon/http_client.hpp"
+#include "rasd/daemon/metrics.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/engine/rules/matcher.hpp"
@@ -59,7 +60,7 @@ class Monitor {
  public:
   Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
           const text::Normalizer& normalizer, Store& store, HttpClient& http, const Clock& clock,
-          std::shared_ptr<spdlog::logger> log);
+          std::shared_ptr<spdlog::logger> log, DaemonMetrics* metrics = nullptr);
 
   void set_rules(std::shared_ptr<const rules::RuleSet> rules);
   // One poll split in two, for an event loop: the conditional GET for a source (stored ETag and
@@ -71,12 +72,16 @@ class Monitor {
   PollStats poll_all();  // every source once, regardless of schedule
   // Handles parsed items as if just fetched from `source` (also used by tests and `fetch`).
   PollStats process_feed(const SourceConfig& source, const Feed& feed);
+  // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
+  // "rasd"), delivered to every configured webhook: a failed reload, for one.
+  void raise_internal_alert(const std::string& kind, const std::string& title, const std::string& message);
 
  private:
   int64_t interval_for(const SourceConfig& s) const;
-  // The story cluster of a new article (a stable id, stored with it), filing it in stories_;
-  // sets the article's identity hashes on the way.
-  std::string cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body);
+  void count(const char* fetch_outcome);
+  // Files a new article in stories_ and says which story it joins (Decision::label is the
+  // stable cluster id stored with it); sets the article's identity hashes on the way.
+  dedup::Decision cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
   void record_failure(SourceState& st, const SourceConfig& s, const std::string& error,
@@ -94,6 +99,7 @@ class Monitor {
   HttpClient& http_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
+  DaemonMetrics* metrics_;  // may be null (tests, CLI)
   // Story clusters of the last window (each entry carries its cluster's stored id).
   dedup::StoryIndex stories_;
   int64_t stories_expired_at_ = 0;

@@ -187,6 +187,8 @@ class Store {
   int64_t article_count();
 
   std::vector<StoredAlert> alerts(int64_t since, const std::string& rule_id = "");
+  // The newest `limit` alerts created at or after `since`, newest first (the HTTP API).
+  std::vector<StoredAlert> latest_alerts(int64_t since, const std::string& rule_id, int limit);
   // The hits stored for an alert, over all its member articles, in insertion order.
   std::vector<StoredHit> alert_hits(const std::string& alert_id);
 

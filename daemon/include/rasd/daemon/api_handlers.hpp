@@ -1,0 +1,103 @@
+// What the HTTP API answers (issue 10), apart from the HTTP plumbing (api_server.hpp), so the
+// routing, authentication and JSON are testable without a socket.
+//
+//   GET  /healthz          200 "ok" while the process runs
+//   GET  /readyz           200 when the event loop ticked within the last 10 s and the last
+//                          store write succeeded; 503 with the reason otherwise
+//   GET  /metrics          Prometheus text format
+//   GET  /api/alerts       ?since=24h&rule=ID&limit=100: newest first, each with its payload
+//   GET  /api/articles     ?q=QUERY&limit=50: full-text search (the `rasd articles search`
+//   language) GET  /api/sources      every source with its polling state POST /api/rules/test
+//   {"rules": "<rule file YAML>", "text": "...", "title": "..."} or with
+//                          "url" (a feed: each item is tested): which rules match and their hits;
+//                          a broken rule answers 422 with diagnostics (line:col in the YAML)
+//
+// Errors answer JSON {"error": "..."} with 400 (bad parameter), 401 (no or wrong token), 404,
+// 405, 422 or 500 (store failure), and never include the token or a URL's credentials.
+//
+// Thread safety: handle() runs on the API thread only (it owns a read-only store connection).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "rasd/daemon/metrics.hpp"
+#include "rasd/engine/text/normalize.hpp"
+
+namespace rasd {
+
+class Store;
+class HttpClient;
+
+struct ApiRequest {
+  std::string method;
+  std::string target;  // path and query, as sent
+  std::string authorization;
+  std::string body;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+
+// The loop's health, written by the loop and read by /readyz.
+struct LoopHealth {
+  std::atomic<int64_t> last_tick = 0;  // Unix seconds of the loop's last tick
+  std::atomic<bool> store_ok = true;   // the last store transaction committed
+  std::atomic<bool> polling = false;   // READY: the loop has started polling
+};
+
+// The API's bearer token, replaced on reload.
+class ApiToken {
+ public:
+  void set(std::string token);
+  bool matches(const std::string& authorization_header) const;  // constant-time compare
+  bool empty() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::string token_;
+};
+
+struct ApiContext {
+  std::string store_path;
+  const text::Normalizer* normalizer = nullptr;
+  MetricsRegistry* metrics = nullptr;
+  DaemonMetrics* daemon_metrics = nullptr;
+  const LoopHealth* health = nullptr;
+  const ApiToken* token = nullptr;
+  std::function<int64_t()> now;                       // Unix seconds
+  std::function<std::unique_ptr<HttpClient>()> http;  // for /api/rules/test with a URL
+  bool allow_private_urls = false;                    // the config's network.allow_private
+};
+
+class ApiHandlers {
+ public:
+  explicit ApiHandlers(ApiContext context);
+  ~ApiHandlers();
+  ApiResponse handle(const ApiRequest& request);
+
+ private:
+  ApiResponse route(const ApiRequest& request, const std::string& path,
+                    const std::map<std::string, std::string>& query);
+  ApiResponse readyz();
+  ApiResponse alerts(const std::map<std::string, std::string>& query);
+  ApiResponse articles(const std::map<std::string, std::string>& query);
+  ApiResponse sources();
+  ApiResponse rules_test(const std::string& body);
+  Store& store();
+
+  ApiContext ctx_;
+  std::unique_ptr<Store> store_;  // opened on first use, read-only
+  std::unique_ptr<HttpClient> http_;
+};
+
+}  // namespace rasd

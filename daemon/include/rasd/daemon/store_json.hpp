@@ -1,0 +1,17 @@
+// JSON views of stored records, shared by the CLI (`rasd sources list`, `rasd articles
+// search`, `rasd alerts --json`) and the HTTP API so both print one contract. Times are
+// RFC 3339 UTC; absent times are null. Pure.
+#pragma once
+
+#include <boost/json/object.hpp>
+
+#include "rasd/daemon/store.hpp"
+
+namespace rasd {
+
+boost::json::object source_to_json(const SourceState& s);
+boost::json::object article_to_json(const FoundArticle& a);
+// The alert's columns and its stored webhook payload as an object under "payload".
+boost::json::object alert_to_json(const StoredAlert& a);
+
+}  // namespace rasd

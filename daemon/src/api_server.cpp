@@ -1,0 +1,178 @@
+#include "rasd/daemon/api_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/version.hpp>
+#include <stdexcept>
+#include <thread>
+
+#include "rasd/daemon/api_handlers.hpp"
+
+namespace rasd {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+constexpr size_t kMaxRequestBytes = 1 << 20;
+constexpr auto kReadTimeout = std::chrono::seconds(30);
+
+// One connection: read a request, answer it, repeat while keep-alive; closes on any error.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const ApiServer::Handler& handler, std::atomic<size_t>& sessions)
+      : stream_(std::move(socket)), handler_(handler), sessions_(sessions) {}
+  ~Session() { sessions_.fetch_sub(1); }
+
+  void start() { read(); }
+
+ private:
+  void read() {
+    parser_.emplace();
+    parser_->header_limit(16 * 1024);
+    parser_->body_limit(kMaxRequestBytes);
+    stream_.expires_after(kReadTimeout);
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec == http::error::end_of_stream) return close();
+    if (ec == http::error::body_limit || ec == http::error::header_limit)
+      return answer_error(413, "request too large");
+    if (ec) return;  // timeout or reset: the socket closes with this session
+    const auto& req = parser_->get();
+    ApiRequest r{std::string(req.method_string()), std::string(req.target()),
+                 std::string(req[http::field::authorization]), req.body()};
+    ApiResponse a = handler_(r);
+    respond(a, req.version(), req.keep_alive(), req.method() == http::verb::head);
+  }
+
+  void answer_error(int status, const std::string& message) {
+    respond({status, "application/json", "{\"error\":\"" + message + "\"}\n"}, 11, false, false);
+  }
+
+  void respond(const ApiResponse& a, unsigned version, bool keep_alive, bool head) {
+    auto res = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(a.status), version);
+    res->set(http::field::server, "rasd");
+    res->set(http::field::content_type, a.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->keep_alive(keep_alive);
+    if (a.status == 401) res->set(http::field::www_authenticate, "Bearer");
+    res->body() = head ? std::string() : a.body;
+    res->prepare_payload();
+    if (head) res->content_length(a.body.size());
+    stream_.expires_after(kReadTimeout);
+    http::async_write(stream_, *res,
+                      [self = shared_from_this(), res, keep_alive](beast::error_code ec, size_t) {
+                        if (ec) return;
+                        if (keep_alive)
+                          self->read();
+                        else
+                          self->close();
+                      });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const ApiServer::Handler& handler_;
+  std::atomic<size_t>& sessions_;
+};
+
+tcp::endpoint parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos)
+    throw std::runtime_error("http.listen '" + listen + "': expected host:port");
+  std::string host = listen.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(host, ec);
+  if (ec) throw std::runtime_error("http.listen '" + listen + "': not an IP address");
+  int port = -1;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (const std::exception&) {
+  }
+  if (port < 0 || port > 65535) throw std::runtime_error("http.listen '" + listen + "': bad port");
+  return {address, static_cast<uint16_t>(port)};
+}
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(const std::string& listen, Handler h, std::shared_ptr<spdlog::logger> l)
+      : handler(std::move(h)), log(std::move(l)), acceptor(io) {
+    const tcp::endpoint ep = parse_listen(listen);
+    boost::system::error_code ec;
+    acceptor.open(ep.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(ep, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("http.listen '" + listen + "': " + ec.message());
+  }
+
+  void accept() {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) {
+        if (sessions.fetch_add(1) >= kMaxSessions) {
+          sessions.fetch_sub(1);
+          ++refused;
+          log->warn("http api: {} connections open; one refused", kMaxSessions);
+        } else {
+          std::make_shared<Session>(std::move(socket), handler, sessions)->start();
+        }
+      }
+      accept();
+    });
+  }
+
+  // Declared before io: sessions still queued in io reference them while io is destroyed.
+  Handler handler;
+  std::shared_ptr<spdlog::logger> log;
+  std::atomic<size_t> sessions{0};
+  uint64_t refused = 0;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  std::thread thread;
+};
+
+ApiServer::ApiServer(const std::string& listen, Handler handler,
+                     std::shared_ptr<spdlog::logger> log)
+    : impl_(std::make_unique<Impl>(listen, std::move(handler), std::move(log))) {}
+
+ApiServer::~ApiServer() {
+  asio::post(impl_->io, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  impl_->io.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+uint16_t ApiServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void ApiServer::start() {
+  impl_->accept();
+  impl_->thread = std::thread([this] {
+    try {
+      impl_->io.run();
+    } catch (const std::exception& e) {
+      impl_->log->error("http api: stopped: {}", e.what());
+    }
+  });
+}
+
+}  // namespace rasd

@@ -1,0 +1,49 @@
+#include "rasd/daemon/store_json.hpp"
+
+#include <boost/json.hpp>
+
+#include "rasd/parsers/date.hpp"
+
+namespace rasd {
+namespace json = boost::json;
+namespace {
+json::value time_or_null(const std::optional<int64_t>& t) {
+  return t ? json::value(dates::format_rfc3339(*t)) : json::value(nullptr);
+}
+}  // namespace
+
+json::object source_to_json(const SourceState& s) {
+  return {{"id", s.id},
+          {"url", s.url},
+          {"last_fetch", time_or_null(s.last_fetch)},
+          {"last_success", time_or_null(s.last_success)},
+          {"last_error", s.last_error},
+          {"failures", s.failures},
+          {"next_due", dates::format_rfc3339(s.next_due)}};
+}
+
+json::object article_to_json(const FoundArticle& a) {
+  return {{"id", a.id},
+          {"source", a.source_id},
+          {"guid", a.guid},
+          {"url", a.url},
+          {"title", a.title},
+          {"lang", a.lang},
+          {"published", time_or_null(a.published)},
+          {"fetched", dates::format_rfc3339(a.fetched_at)},
+          {"snippet", a.snippet}};
+}
+
+json::object alert_to_json(const StoredAlert& a) {
+  boost::system::error_code ec;
+  json::value payload = json::parse(a.payload, ec);
+  if (ec) payload = a.payload;  // stored by an older version as text: shown as it is
+  return {{"id", a.id},
+          {"rule", a.rule_id},
+          {"severity", a.severity},
+          {"article_id", a.article_id},
+          {"created", dates::format_rfc3339(a.created_at)},
+          {"payload", std::move(payload)}};
+}
+
+}  // namespace rasd

@@ -1,0 +1,284 @@
+// The daemon's operational face (issue 10), on the real `rasd run` process: the HTTP API with
+// its token, /metrics checked by a strict text-format parser, reloads (valid while a request
+// is in flight; broken, with the error, the metric and the internal alert), and systemd
+// watchdog pings through a fake NOTIFY_SOCKET that stop while the loop is blocked.
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <csignal>
+#include <mutex>
+#include <regex>
+#include <thread>
+
+#include "http_server.hpp"
+#include "prometheus_text.hpp"
+#include "rasd/daemon/curl_http_client.hpp"
+#include "test_util.hpp"
+
+using namespace rasd;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kToken = "t0ken-for-tests-0123456789";
+
+std::string item_feed(const std::string& guid, const std::string& title) {
+  return "<rss version=\"2.0\"><channel><title>t</title><item><title>" + title + "</title><guid>" +
+         guid + "</guid><description>" + title + "</description></item></channel></rss>";
+}
+
+// The port the daemon's API bound (it logs it; the config asks for port 0).
+int api_port(const test::Process& rasd) {
+  std::smatch m;
+  const std::string& err = rasd.err();
+  static const std::regex kPort(R"(http api listening on \S+ \(port (\d+)\))");
+  if (!std::regex_search(err, m, kPort)) return -1;
+  return std::stoi(m[1]);
+}
+
+struct Api {
+  int port;
+  CurlHttpClient http;
+  HttpResponse call(const std::string& method, const std::string& target,
+                    const std::string& token = kToken, const std::string& body = "") {
+    HttpRequest r;
+    r.method = method;
+    r.url = "http://127.0.0.1:" + std::to_string(port) + target;
+    r.allow_private = true;
+    r.timeout_ms = 10000;
+    if (!token.empty()) r.headers.emplace_back("authorization", "Bearer " + token);
+    if (!body.empty()) {
+      r.body = body;
+      r.headers.emplace_back("content-type", "application/json");
+    }
+    auto res = http.perform(r);
+    REQUIRE(res);
+    return *res;
+  }
+};
+
+std::string config(const test::TempDir& dir, const std::string& source_url,
+                   const std::string& extra = "") {
+  dir.write("api-token", kToken + "\n");
+  return dir.write("rasd.yaml",
+                   "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
+                   "http: {listen: \"127.0.0.1:0\", token_file: api-token}\n" +
+                       extra + "sources:\n  - {id: s, url: \"" + source_url + "\"}\n");
+}
+
+}  // namespace
+
+TEST_CASE(
+    "http api: token, endpoints, strict /metrics, rule test, and a reload failure counted and "
+    "alerted",
+    "[integration][service][api]") {
+  test::HttpServer site([](const test::Request&) {
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}}, item_feed("g1", "القبض على عناصر من داعش")};
+  });
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
+  const std::string cfg = config(dir, site.url("/f.xml"));
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
+  REQUIRE(rasd.wait_for("alert", 10000));
+  Api api{api_port(rasd), {}};
+  REQUIRE(api.port > 0);
+
+  // Health needs no token; everything else does, and a wrong one is refused.
+  CHECK(api.call("GET", "/healthz", "").status == 200);
+  CHECK(api.call("GET", "/readyz", "").status == 200);
+  CHECK(api.call("GET", "/metrics", "").status == 401);
+  CHECK(api.call("GET", "/api/alerts", "wrong-token").status == 401);
+  CHECK(api.call("GET", "/nowhere").status == 404);
+  CHECK(api.call("POST", "/api/alerts").status == 405);
+
+  const auto metrics = api.call("GET", "/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.header("content-type").find("text/plain; version=0.0.4") == 0);
+  INFO(metrics.body);
+  const auto prom = test::parse_prometheus_text(metrics.body);  // throws on any malformed line
+  CHECK(prom.value("rasd_fetches_total", {{"outcome", "ok"}}) >= 1);
+  CHECK(prom.value("rasd_articles_total") == 1);
+  CHECK(prom.value("rasd_rule_matches_total", {{"rule", "one"}}) == 1);
+  CHECK(prom.value("rasd_alerts_total", {{"type", "created"}}) == 1);
+  CHECK(prom.value("rasd_fetch_duration_seconds_count") >= 1);
+  CHECK(prom.value("rasd_sources") == 1);
+  CHECK(prom.value("rasd_queue_depth", {{"queue", "fetch_in_flight"}}) >= 0);
+
+  namespace json = boost::json;
+  const auto alerts = json::parse(api.call("GET", "/api/alerts?since=1h").body).as_array();
+  REQUIRE(alerts.size() == 1);
+  CHECK(alerts[0].at("rule").as_string() == "one");
+  CHECK(alerts[0].at("payload").at("article").at("title").as_string() == "القبض على عناصر من داعش");
+  CHECK(api.call("GET", "/api/alerts?since=soon").status == 400);
+  // Arabic query, percent-encoded (داعش).
+  const auto found =
+      json::parse(api.call("GET", "/api/articles?q=%D8%AF%D8%A7%D8%B9%D8%B4").body).as_array();
+  CHECK(found.size() == 1);
+  CHECK(api.call("GET", "/api/articles?q=%22unclosed").status == 400);
+  const auto sources = json::parse(api.call("GET", "/api/sources").body).as_array();
+  REQUIRE(sources.size() == 1);
+  CHECK(sources[0].at("id").as_string() == "s");
+  CHECK(sources[0].at("failures").as_int64() == 0);
+
+  // A rule tried on a text: hits with offsets into the original spelling.
+  auto tried =
+      api.call("POST", "/api/rules/test", kToken,
+               json::serialize(json::object{{"rules", "rules:\n  - id: t\n    query: داعش\n"},
+                                            {"text", "خلية د|عـ.ـش في البادية"}}));
+  REQUIRE(tried.status == 200);
+  auto results = json::parse(tried.body).at("results").as_array();
+  REQUIRE(results.size() == 1);
+  auto matches = results[0].at("matches").as_array();
+  REQUIRE(matches.size() == 1);
+  CHECK(matches[0].at("hits").as_array()[0].at("text").as_string() == "د|عـ.ـش");
+  // A broken rule: 422 with the position inside the YAML sent.
+  tried = api.call("POST", "/api/rules/test", kToken,
+                   json::serialize(json::object{
+                       {"rules", "rules:\n  - id: t\n    query: '(داعش'\n"}, {"text", "x"}}));
+  CHECK(tried.status == 422);
+  CHECK(tried.body.find("request:3:13: error: rule 't'") != std::string::npos);
+  CHECK(api.call("POST", "/api/rules/test", kToken, "not json").status == 400);
+
+  // A broken rule file on reload: old rules kept, error with file:line:col, counted, alerted.
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: '(داعش'\n");
+  const size_t mark = rasd.err().size();
+  rasd.signal(SIGHUP);
+  REQUIRE(
+      rasd.wait_for("reload failed; keeping the previous configuration and rules", 10000, mark));
+  CHECK(rasd.err().find("a.yaml:3:13: error: rule 'one'", mark) != std::string::npos);
+  REQUIRE(rasd.wait_for("internal alert", 10000, mark));
+  const auto after = test::parse_prometheus_text(api.call("GET", "/metrics").body);
+  CHECK(after.value("rasd_reloads_total", {{"outcome", "failed"}}) == 1);
+  CHECK(after.value("rasd_reloads_total", {{"outcome", "ok"}}) == 0);
+  CHECK(after.value("rasd_rules") == 1);
+  const auto internal =
+      json::parse(api.call("GET", "/api/alerts?rule=rasd.reload_failed").body).as_array();
+  REQUIRE(internal.size() == 1);
+  CHECK(std::string(internal[0].at("payload").at("article").at("snippet").as_string())
+            .find("a.yaml:3:13") != std::string::npos);
+
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+}
+
+TEST_CASE("reload: a valid change applies to the answer of a request in flight during the reload",
+          "[integration][service]") {
+  std::atomic<int> served{0};
+  test::HttpServer site([&](const test::Request&) {
+    ++served;
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}}, item_feed("g1", "هجوم في البادية"), 1500};
+  });
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
+  const std::string cfg = config(dir, site.url("/f.xml"));
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
+  REQUIRE(rasd.wait_for("rasd running", 10000));
+  for (int i = 0; i < 100 && served == 0; ++i) std::this_thread::sleep_for(20ms);
+  REQUIRE(served == 1);  // the answer is 1.5 s away
+  dir.write("rules/a.yaml",
+            "rules:\n  - id: one\n    query: داعش\n  - id: attacks\n    query: هجوم\n");
+  rasd.signal(SIGHUP);
+  REQUIRE(rasd.wait_for("reloaded: 1 sources, 2 rules", 10000));
+  // The article arrives after the swap: stored, and matched by the new rule.
+  REQUIRE(rasd.wait_for("rule 'attacks'", 10000));
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+  auto alerts = test::run_process({RASD_BINARY, "alerts", "--config", cfg, "--json"});
+  CHECK(alerts.out.find("\"attacks\"") != std::string::npos);
+  CHECK(served == 1);  // nothing was fetched twice
+}
+
+TEST_CASE("watchdog: pings flow from the event loop and stop while it is blocked on a store lock",
+          "[integration][service][watchdog]") {
+  test::TempDir dir;
+  // The fake systemd: a datagram socket that records every notification with its time.
+  const std::string sock_path = dir.file("notify.sock");
+  const int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  REQUIRE(sock >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
+  REQUIRE(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  timeval tv{0, 50000};
+  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  using Clock = std::chrono::steady_clock;
+  std::mutex mu;
+  std::vector<std::pair<Clock::time_point, std::string>> got;
+  std::atomic<bool> done{false};
+  std::thread listener([&] {
+    char buf[4096];
+    while (!done) {
+      const ssize_t n = recv(sock, buf, sizeof buf, 0);
+      if (n > 0) {
+        std::lock_guard l(mu);
+        got.emplace_back(Clock::now(), std::string(buf, static_cast<size_t>(n)));
+      }
+    }
+  });
+  auto pings_between = [&](Clock::time_point a, Clock::time_point b, double* max_gap) {
+    std::lock_guard l(mu);
+    size_t n = 0;
+    std::optional<Clock::time_point> prev;
+    *max_gap = 0;
+    for (const auto& [t, msg] : got) {
+      if (msg.find("WATCHDOG=1") == std::string::npos || t < a || t > b) continue;
+      ++n;
+      if (prev) *max_gap = std::max(*max_gap, std::chrono::duration<double>(t - *prev).count());
+      prev = t;
+    }
+    return n;
+  };
+
+  // A source polled every second, so the loop writes to the store every second.
+  test::HttpServer site([](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, item_feed("g1", "خبر")};
+  });
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
+  const std::string cfg =
+      config(dir, site.url("/f.xml"), "defaults: {interval: 1s, min_interval: 1s}\n");
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"},
+                     {"NOTIFY_SOCKET=" + sock_path, "WATCHDOG_USEC=2000000"});
+  REQUIRE(rasd.wait_for("rasd running", 10000));
+  std::this_thread::sleep_for(1500ms);
+  const auto healthy_from = Clock::now() - 1000ms;
+  double gap = 0;
+  CHECK(pings_between(healthy_from, Clock::now(), &gap) >= 5);
+  CHECK(gap < 0.5);
+  {
+    std::lock_guard l(mu);
+    CHECK(std::any_of(got.begin(), got.end(),
+                      [](const auto& m) { return m.second.find("READY=1") != std::string::npos; }));
+    CHECK(std::any_of(got.begin(), got.end(), [](const auto& m) {
+      return m.second.find("STATUS=1 sources") != std::string::npos;
+    }));
+  }
+
+  // Another process holds the store's write lock for 3 s: the loop's next write waits on it
+  // (busy timeout 5 s), the loop is blocked, and the pings stop until the lock is released.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(dir.file("rasd.db").c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK);
+  const auto locked_at = Clock::now();
+  std::this_thread::sleep_for(3000ms);
+  REQUIRE(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK);
+  const auto released_at = Clock::now();
+  sqlite3_close(db);
+  std::this_thread::sleep_for(1000ms);
+  pings_between(locked_at, released_at + 200ms, &gap);
+  CHECK(gap >= 1.0);  // a second and more without a ping while the lock was held
+  CHECK(pings_between(released_at + 300ms, Clock::now(), &gap) >= 5);  // and they resumed
+  CHECK(gap < 0.5);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+  done = true;
+  listener.join();
+  close(sock);
+}
