@@ -2,6 +2,8 @@
 // (curl_http_client.cpp) and the event-loop fetcher (fetcher.cpp).
 #include "curl_transfer.hpp"
 
+#include "rasd/parsers/url.hpp"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -124,7 +126,8 @@ Expected<HttpResponse> Transfer::finish(CURL* c, CURLcode rc) {
     return Error{"too many redirects (limit " + std::to_string(req.max_redirects) + ")"};
   }
   if (rc != CURLE_OK) {
-    return Error{std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : "")};
+    // curl's detail may quote the URL; credentials in it never reach a log or the store.
+    return Error{url::redact_credentials(std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : ""))};
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

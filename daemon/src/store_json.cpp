@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "rasd/parsers/date.hpp"
+#include "rasd/parsers/url.hpp"
 
 namespace rasd {
 namespace json = boost::json;
@@ -14,7 +15,7 @@ json::value time_or_null(const std::optional<int64_t>& t) {
 
 json::object source_to_json(const SourceState& s) {
   return {{"id", s.id},
-          {"url", s.url},
+          {"url", url::redact_credentials(s.url)},
           {"last_fetch", time_or_null(s.last_fetch)},
           {"last_success", time_or_null(s.last_success)},
           {"last_error", s.last_error},

@@ -62,4 +62,28 @@ std::string canonical(std::string_view raw) {
   return std::string(u.buffer());
 }
 
+std::string redact_credentials(std::string_view text) {
+  std::string out;
+  size_t pos = 0;
+  while (true) {
+    const size_t scheme_end = text.find("://", pos);
+    if (scheme_end == std::string_view::npos) break;
+    const size_t authority = scheme_end + 3;
+    size_t end = authority;
+    while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#' && text[end] != '@' &&
+           !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != '"') {
+      ++end;
+    }
+    out.append(text.substr(pos, authority - pos));
+    if (end < text.size() && text[end] == '@') {
+      out += "***";
+      pos = end;  // the '@' and the host follow
+    } else {
+      pos = authority;
+    }
+  }
+  out.append(text.substr(pos));
+  return out;
+}
+
 }  // namespace rasd::url

@@ -103,6 +103,13 @@ TEST_CASE(
   CHECK(metrics.header("content-type").find("text/plain; version=0.0.4") == 0);
   INFO(metrics.body);
   const auto prom = test::parse_prometheus_text(metrics.body);  // throws on any malformed line
+  if (access("/usr/bin/promtool", X_OK) == 0) {  // scripts/setup installs it; Prometheus's own linter
+    const auto lint = test::run_process({"/usr/bin/promtool", "check", "metrics"}, metrics.body);
+    INFO(lint.out << lint.err);
+    CHECK(lint.exit_code == 0);
+  } else {
+    WARN("promtool not installed: /metrics checked by the strict parser only");
+  }
   CHECK(prom.value("rasd_fetches_total", {{"outcome", "ok"}}) >= 1);
   CHECK(prom.value("rasd_articles_total") == 1);
   CHECK(prom.value("rasd_rule_matches_total", {{"rule", "one"}}) == 1);
@@ -281,4 +288,25 @@ TEST_CASE("watchdog: pings flow from the event loop and stop while it is blocked
   done = true;
   listener.join();
   close(sock);
+}
+
+TEST_CASE("watch_rules: editing a rule file reloads without a signal, a broken edit keeps the old rules",
+          "[integration][service]") {
+  test::HttpServer site([](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, item_feed("g1", "خبر")};
+  });
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
+  const std::string cfg = config(dir, site.url("/f.xml"), "watch_rules: true\n");
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
+  REQUIRE(rasd.wait_for("rasd running: 1 sources, 1 rules", 10000));
+  size_t mark = rasd.err().size();
+  dir.write("rules/b.yaml", "rules:\n  - id: two\n    query: هجوم\n");
+  REQUIRE(rasd.wait_for("reloaded: 1 sources, 2 rules", 10000, mark));
+  mark = rasd.err().size();
+  dir.write("rules/b.yaml", "rules:\n  - id: two\n    query: 'هجوم AND'\n");
+  REQUIRE(rasd.wait_for("reload failed; keeping the previous configuration and rules", 10000, mark));
+  CHECK(rasd.err().find("b.yaml:3:", mark) != std::string::npos);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
 }

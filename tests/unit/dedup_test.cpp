@@ -41,6 +41,15 @@ TEST_CASE("canonical URLs drop what does not identify the article", "[dedup][url
   CHECK(url::canonical("not a url") == "not a url");
 }
 
+TEST_CASE("credentials in URLs are redacted wherever they appear in a text", "[url]") {
+  CHECK(url::redact_credentials("https://user:pw@news.example/feed") == "https://***@news.example/feed");
+  CHECK(url::redact_credentials("failed: http://a:b@h:8080/x?y=1 and ftp://t@h2/") ==
+        "failed: http://***@h:8080/x?y=1 and ftp://***@h2/");
+  CHECK(url::redact_credentials("https://news.example/a@b") == "https://news.example/a@b");  // '@' in the path
+  CHECK(url::redact_credentials("no url here: user@example.com") == "no url here: user@example.com");
+  CHECK(url::redact_credentials("https://") == "https://");
+}
+
 TEST_CASE("fingerprints fold obfuscations and proclitics, different stories stay far apart",
           "[dedup][fingerprint]") {
   const auto a = fp(kStory);

@@ -16,4 +16,8 @@ std::string resolve(std::string_view base, std::string_view ref);
 // an empty path written "/". Returns the input, trimmed, when it is not an absolute http(s) URL.
 std::string canonical(std::string_view url);
 
+// `text` with the user-info of every URL in it replaced by "***" (https://user:pw@host/ ->
+// https://***@host/), so that logs and API answers never show credentials.
+std::string redact_credentials(std::string_view text);
+
 }  // namespace rasd::url
