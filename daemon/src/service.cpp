@@ -179,6 +179,7 @@ class Service {
           });
         }
         count_deliveries(deliverer_->deliver_due());
+        metrics_.queue("deliveries_pending").set(static_cast<double>(store_.pending_delivery_count()));
         health_.store_ok = true;
       } catch (const sql::StoreError& e) {
         // Disk full or read-only store: keep running and retry on the next tick; what was

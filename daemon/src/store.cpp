@@ -364,6 +364,12 @@ void Store::for_each_recent_article(int64_t since,
     fn({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6)});
 }
 
+int64_t Store::pending_delivery_count() {
+  auto s = cached("SELECT count(*) FROM deliveries WHERE state = 'pending'");  // deliveries_due index
+  s->step();
+  return s->int64(0);
+}
+
 int64_t Store::article_count() {
   sql::Statement s(db_.get(), "SELECT count(*) FROM articles");
   s.step();

@@ -117,6 +117,7 @@ TEST_CASE(
   CHECK(prom.value("rasd_fetch_duration_seconds_count") >= 1);
   CHECK(prom.value("rasd_sources") == 1);
   CHECK(prom.value("rasd_queue_depth", {{"queue", "fetch_in_flight"}}) >= 0);
+  CHECK(prom.value("rasd_queue_depth", {{"queue", "deliveries_pending"}}) == 0);  // the rule notifies no webhook
 
   namespace json = boost::json;
   const auto alerts = json::parse(api.call("GET", "/api/alerts?since=1h").body).as_array();

@@ -185,6 +185,7 @@ class Store {
   // in memory at a time (a restart restores days of articles).
   void for_each_recent_article(int64_t since, const std::function<void(const RecentArticle&)>& fn);
   int64_t article_count();
+  int64_t pending_delivery_count();  // deliveries waiting for a (first or next) attempt
 
   std::vector<StoredAlert> alerts(int64_t since, const std::string& rule_id = "");
   // The newest `limit` alerts created at or after `since`, newest first (the HTTP API).
