@@ -20,6 +20,8 @@
 #include "rasd/daemon/store_json.hpp"
 #include "rasd/engine/rules/loader.hpp"
 #include "rasd/engine/rules/matcher.hpp"
+#include "rasd/engine/text/boilerplate.hpp"
+#include "rasd/parsers/article.hpp"
 #include "rasd/parsers/date.hpp"
 #include "rasd/parsers/feed.hpp"
 
@@ -94,6 +96,26 @@ int cmd_parse_feed(const std::string& file, const std::string& ct, const std::st
     return 2;
   }
   std::cout << json::serialize(cli::feed_to_json(*feed)) << "\n";
+  return 0;
+}
+
+int cmd_extract(const std::string& file, const std::string& ct, const std::string& page_url) {
+  const std::string bytes = read_input(file);
+  const text::Normalizer normalizer;
+  html::ExtractOptions opts;
+  opts.content_type = ct;
+  opts.url = page_url;
+  opts.is_boilerplate = [&](std::string_view line) { return text::is_boilerplate_line(normalizer, line); };
+  const auto a = html::extract_article(bytes, opts);
+  std::cout << json::serialize(json::object{
+                   {"title", a.title},
+                   {"byline", a.byline},
+                   {"published", a.published ? json::value(dates::format_rfc3339(*a.published)) : json::value(nullptr)},
+                   {"lang", a.lang},
+                   {"dir", a.dir},
+                   {"canonical_url", a.canonical_url},
+                   {"text", a.text}})
+            << "\n";
   return 0;
 }
 
@@ -251,6 +273,12 @@ int main(int argc, char** argv) {
   pf->add_option("--content-type", content_type, "HTTP Content-Type the bytes came with");
   pf->add_option("--base-url", base_url, "URL the feed came from");
 
+  std::string page_url;
+  auto* extract = app.add_subcommand("extract", "extract the article of an HTML page and print it as JSON");
+  extract->add_option("file", file, "HTML file, or - for stdin");
+  extract->add_option("--content-type", content_type, "HTTP Content-Type the bytes came with");
+  extract->add_option("--url", page_url, "URL the page came from");
+
   std::string view = "strict", text_in = "-";
   auto* norm = app.add_subcommand("normalize", "print the normalized text, one line per input line");
   norm->add_option("--view", view, "strict or collapsed")->check(CLI::IsMember({"strict", "collapsed"}));
@@ -315,6 +343,7 @@ int main(int argc, char** argv) {
     }
     if (*check) return cmd_check(config_path);
     if (*pf) return cmd_parse_feed(file, content_type, base_url);
+    if (*extract) return cmd_extract(file, content_type, page_url);
     if (*norm) return cmd_normalize(view, text_in);
     if (*match) return cmd_match(rules_path, input);
     if (*dedup) {
