@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <map>
+#include <regex>
 #include <vector>
 
 #include "article_internal.hpp"
@@ -48,7 +50,9 @@ void text_of(const GumboNode* n, std::string& out, int depth = 0) {
 }
 
 struct Found {
-  std::string og_title, tw_title, title, h1, ld_headline;
+  std::string og_title, tw_title, title, h1, ld_headline, ld_name;
+  std::map<std::string, std::string> meta;  // dc:title, og:title, title, parsely-title, ... (last wins)
+  std::vector<std::string> headings;        // h1 and h2 texts
   std::string author_meta, ld_author, rel_author, byline_class;
   std::string published_meta, ld_published, time_datetime;
   std::string html_lang, og_locale, ld_lang, dir;
@@ -79,7 +83,10 @@ void read_json_ld(const boost::json::value& v, Found& f, int depth = 0) {
   const bool article =
       type.find("Article") != std::string::npos || type == "BlogPosting" || type == "Report";
   if (!article) return;
-  if (f.ld_headline.empty()) f.ld_headline = str("headline");
+  if (f.ld_headline.empty() && f.ld_name.empty()) {
+    f.ld_headline = str("headline");
+    f.ld_name = str("name");
+  }
   if (f.ld_published.empty()) f.ld_published = str("datePublished");
   if (f.ld_lang.empty()) f.ld_lang = str("inLanguage");
   if (f.ld_author.empty()) {
@@ -103,6 +110,9 @@ void read_json_ld(const boost::json::value& v, Found& f, int depth = 0) {
   }
 }
 
+void collect_meta_names(const std::string& property, const std::string& name, const std::string& content,
+                        std::map<std::string, std::string>& out);
+
 void scan(const GumboNode* n, Found& f, int depth) {
   if (depth > kMaxDepth || n->type != GUMBO_NODE_ELEMENT) return;
   const GumboElement& e = n->v.element;
@@ -115,13 +125,19 @@ void scan(const GumboNode* n, Found& f, int depth) {
       if (f.title.empty()) text_of(n, f.title);
       break;
     case GUMBO_TAG_H1:
-      if (++f.h1_count == 1) text_of(n, f.h1);
+    case GUMBO_TAG_H2: {
+      std::string t;
+      text_of(n, t);
+      f.headings.push_back(squeeze(t));
+      if (e.tag == GUMBO_TAG_H1 && ++f.h1_count == 1) f.h1 = f.headings.back();
       break;
+    }
     case GUMBO_TAG_META: {
       const std::string key =
           lower(attr(n, "property").empty() ? attr(n, "name") : attr(n, "property"));
       const std::string item = lower(attr(n, "itemprop"));
       const std::string content = attr(n, "content");
+      collect_meta_names(attr(n, "property"), attr(n, "name"), content, f.meta);
       if (key == "og:title")
         f.og_title = content;
       else if (key == "twitter:title")
@@ -176,19 +192,105 @@ void scan(const GumboNode* n, Found& f, int depth) {
     scan(static_cast<const GumboNode*>(e.children.data[i]), f, depth + 1);
 }
 
-// "Headline | Site", "Site - Headline": the part that is the headline.
-std::string strip_site_name(const std::string& title, const std::string& h1) {
-  const std::string t = squeeze(title);
-  if (!h1.empty() && t.find(h1) != std::string::npos && h1.size() * 2 >= t.size()) return h1;
-  for (const char* sep : {" | ", " - ", " – ", " — ", " :: ", " « ", " » ", " / "}) {
-    const size_t at = t.rfind(sep);
-    if (at == std::string::npos) continue;
-    std::string before = t.substr(0, at), after = t.substr(at + std::strlen(sep));
-    auto words = [](const std::string& s) { return std::count(s.begin(), s.end(), ' ') + 1; };
-    if (words(before) >= 3) return before;
-    if (words(after) >= 4) return after;
+// Metadata names as Readability reads them: `property` may list several (space-separated) of
+// dc|dcterm|og|twitter|weibo:article|weibo:webpage + . or : + author|creator|description|title|
+// site_name; `name` may also be parsely-… and pub-date, or a bare name. Keys are lower case,
+// without spaces, with ':' for '.'.
+void collect_meta_names(const std::string& property, const std::string& name, const std::string& content,
+                        std::map<std::string, std::string>& out) {
+  if (content.empty()) return;
+  static const std::regex kProperty(
+      R"(\s*(dc|dcterm|og|twitter|weibo:(article|webpage))\s*[\.:]\s*(author|creator|description|title|site_name)\s*)",
+      std::regex::icase);
+  static const std::regex kName(
+      R"(^\s*(?:(dc|dcterm|og|twitter|parsely|weibo:(article|webpage))\s*[-\.:]\s*)?(author|creator|pub-date|description|title|site_name)\s*$)",
+      std::regex::icase);
+  auto key_of = [](std::string k) {
+    std::string out;
+    for (char c : k) {
+      if (c == ' ' || c == '\t') continue;
+      out += c == '.' ? ':' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    return out;
+  };
+  const std::string value = squeeze(content);
+  bool matched = false;
+  for (std::sregex_iterator it(property.begin(), property.end(), kProperty), end; it != end; ++it) {
+    out[key_of(it->str())] = value;
+    matched = true;
   }
-  return t;
+  if (!matched && std::regex_match(name, kName)) out[key_of(name)] = value;
+}
+
+size_t word_count(const std::string& s) {
+  size_t n = 0;
+  bool in = false;
+  for (char c : s) {
+    const bool space = c == ' ' || c == '\t' || c == '\n';
+    if (!space && !in) ++n;
+    in = !space;
+  }
+  return n;
+}
+
+// Words of a text as Readability's similarity sees them: lower case, split at non-word characters.
+std::vector<std::string> sim_tokens(const std::string& s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (unsigned char c : s) {
+    if (std::isalnum(c) || c == '_' || c >= 0x80) cur += static_cast<char>(std::tolower(c));
+    else if (!cur.empty()) out.push_back(std::move(cur)), cur.clear();
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+// 1 - (length of b's words not in a) / (length of all of b's words).
+double similarity(const std::string& a, const std::string& b) {
+  const auto ta = sim_tokens(a), tb = sim_tokens(b);
+  if (ta.empty() || tb.empty()) return 0;
+  auto joined = [](const std::vector<std::string>& v) {
+    size_t n = 0;
+    for (const auto& w : v) n += w.size() + 1;
+    return n ? n - 1 : 0;
+  };
+  std::vector<std::string> uniq;
+  for (const auto& w : tb) {
+    if (std::find(ta.begin(), ta.end(), w) == ta.end()) uniq.push_back(w);
+  }
+  return 1.0 - static_cast<double>(joined(uniq)) / static_cast<double>(joined(tb));
+}
+
+// The headline within a document title ("Headline | Site", "Site » Headline", "Site: Headline"),
+// by Readability's rules, so that titles agree with what readers of its output expect.
+std::string article_title(const std::string& doc_title, const std::vector<std::string>& headings,
+                          const std::string& only_h1) {
+  const std::string orig = squeeze(doc_title);
+  std::string cur = orig;
+  static const std::regex kSep(R"( [\|\-\\/>»] )");
+  static const std::regex kHierarchical(R"( [\\/>»] )");
+  bool hierarchical = false;
+  if (std::regex_search(orig, kSep)) {
+    hierarchical = std::regex_search(orig, kHierarchical);
+    cur = std::regex_replace(orig, std::regex(R"((.*)[\|\-\\/>»] .*)"), "$1");
+    if (word_count(cur) < 3) cur = std::regex_replace(orig, std::regex(R"([^\|\-\\/>»]*[\|\-\\/>»](.*))"), "$1");
+  } else if (orig.find(": ") != std::string::npos) {
+    const bool heading_is_title = std::find(headings.begin(), headings.end(), orig) != headings.end();
+    if (!heading_is_title) {
+      cur = orig.substr(orig.rfind(':') + 1);
+      if (word_count(cur) < 3) cur = orig.substr(orig.find(':') + 1);
+      else if (word_count(orig.substr(0, orig.find(':'))) > 5) cur = orig;
+    }
+  } else if ((orig.size() > 150 || orig.size() < 15) && !only_h1.empty()) {
+    cur = only_h1;
+  }
+  cur = squeeze(cur);
+  const size_t words = word_count(cur);
+  if (words <= 4 &&
+      (!hierarchical || words != word_count(std::regex_replace(orig, std::regex(R"([\|\-\\/>»]+)"), "")) - 1)) {
+    cur = orig;
+  }
+  return cur;
 }
 
 }  // namespace
@@ -217,12 +319,24 @@ std::string meta_charset(std::string_view bytes) {
 void read_metadata(const GumboNode* root, const std::string& page_url, ExtractedArticle& out) {
   Found f;
   scan(root, f, 0);
-  const std::string headline = !f.ld_headline.empty() ? f.ld_headline
-                               : !f.og_title.empty()  ? f.og_title
-                                                      : f.tw_title;
-  out.title = squeeze(!headline.empty()  ? headline
-                      : !f.title.empty() ? strip_site_name(f.title, squeeze(f.h1))
-                                         : f.h1);
+  // Readability's order: JSON-LD, then dc, dcterm, og, weibo, a bare `title`, twitter and
+  // parsely metadata, then the document title cut down to its headline.
+  const std::string doc_title = article_title(f.title, f.headings, f.h1_count == 1 ? f.h1 : "");
+  std::string ld_title;
+  if (!f.ld_name.empty() && !f.ld_headline.empty() && f.ld_name != f.ld_headline) {
+    const bool name_matches = similarity(f.ld_name, doc_title) > 0.75;
+    const bool headline_matches = similarity(f.ld_headline, doc_title) > 0.75;
+    ld_title = headline_matches && !name_matches ? f.ld_headline : f.ld_name;
+  } else {
+    ld_title = !f.ld_name.empty() ? f.ld_name : f.ld_headline;
+  }
+  std::string title = squeeze(ld_title);
+  for (const char* key : {"dc:title", "dcterm:title", "og:title", "weibo:article:title", "weibo:webpage:title", "title",
+                          "twitter:title", "parsely-title"}) {
+    if (!title.empty()) break;
+    if (auto it = f.meta.find(key); it != f.meta.end()) title = it->second;
+  }
+  out.title = !title.empty() ? title : doc_title;
   out.byline = squeeze(!f.ld_author.empty()     ? f.ld_author
                        : !f.author_meta.empty() ? f.author_meta
                        : !f.rel_author.empty()  ? f.rel_author
