@@ -2,6 +2,8 @@
 #include <gumbo.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -27,7 +29,6 @@ bool is_dropped_tag(GumboTag t) {
     case GUMBO_TAG_TEMPLATE:
     case GUMBO_TAG_SVG:
     case GUMBO_TAG_IFRAME:
-    case GUMBO_TAG_FORM:
     case GUMBO_TAG_BUTTON:
     case GUMBO_TAG_NAV:
     case GUMBO_TAG_ASIDE:
@@ -82,6 +83,44 @@ bool is_block(GumboTag t) {
     default:
       return false;
   }
+}
+
+std::string names_of(const GumboElement& e) {
+  std::string names;
+  for (const char* attr : {"class", "id"}) {
+    if (const GumboAttribute* a = gumbo_get_attribute(&e.attributes, attr)) {
+      names += ' ';
+      names += a->value;
+    }
+  }
+  std::transform(names.begin(), names.end(), names.begin(), [](unsigned char c) { return std::tolower(c); });
+  return names;
+}
+
+// Containers that are never the article nor inside it, by their class or id (comment threads,
+// sidebars, banners...), unless the name also says article, body, content or main.
+bool is_unlikely(const GumboElement& e) {
+  if (e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_A || e.tag == GUMBO_TAG_ARTICLE || e.tag == GUMBO_TAG_MAIN) return false;
+  const std::string names = names_of(e);
+  if (names.empty()) return false;
+  static const char* const kUnlikely[] = {"-ad-",     "banner",   "breadcrumb", "combx",    "comment", "community",
+                                          "disqus",   "footer",   "gdpr",       "legends",  "menu",    "related",
+                                          "remark",   "replies",  "shoutbox",   "sidebar",  "skyscraper",
+                                          "social",   "sponsor",  "ad-break",   "agegate",  "pagination",
+                                          "pager",    "popup"};
+  static const char* const kMaybe[] = {"and", "article", "body", "column", "content", "main", "shadow"};
+  bool unlikely = false;
+  for (const char* u : kUnlikely) {
+    if (names.find(u) != std::string::npos) {
+      unlikely = true;
+      break;
+    }
+  }
+  if (!unlikely) return false;
+  for (const char* m : kMaybe) {
+    if (names.find(m) != std::string::npos) return false;
+  }
+  return true;
 }
 
 // Class and id words of site chrome and of article bodies (one signal among several: many
@@ -147,7 +186,7 @@ class Scorer {
     Stats st;
     if (depth > kMaxDepth || n->type != GUMBO_NODE_ELEMENT) return st;
     const GumboElement& e = n->v.element;
-    if (is_dropped_tag(e.tag)) return st;
+    if (is_dropped_tag(e.tag) || is_unlikely(e)) return st;
     size_t own_chars = 0, own_punct = 0;  // text of this block: its text nodes and inline children
     ancestors.push_back(n);
     for (unsigned i = 0; i < e.children.length; ++i) {
@@ -310,6 +349,7 @@ ExtractedArticle extract_article(std::string_view bytes, const ExtractOptions& o
     }
   }
   if (!top) top = body;
+  if (getenv("RASD_DEBUG_EXTRACT")) { const GumboAttribute* c = top->type==GUMBO_NODE_ELEMENT? gumbo_get_attribute(&top->v.element.attributes, "class"):nullptr; fprintf(stderr, "top tag=%s class=%s score=%.1f chars=%zu\n", gumbo_normalized_tagname(top->v.element.tag), c?c->value:"", best, scorer.stats[top].chars); }
   TextWriter writer(scorer, options);
   // Siblings that score alike belong to the article too (a body split into several containers).
   const GumboNode* parent = top->parent;
