@@ -180,13 +180,14 @@ struct Stats {
 class Scorer {
  public:
   std::unordered_map<const GumboNode*, Stats> stats;
+  bool strict = true;  // leave unlikely containers out
 
   // Totals of the subtree; scores its text blocks and hands their scores to ancestors.
   Stats walk(const GumboNode* n, int depth, std::vector<const GumboNode*>& ancestors) {
     Stats st;
     if (depth > kMaxDepth || n->type != GUMBO_NODE_ELEMENT) return st;
     const GumboElement& e = n->v.element;
-    if (is_dropped_tag(e.tag) || is_unlikely(e)) return st;
+    if (is_dropped_tag(e.tag) || (strict && is_unlikely(e))) return st;
     size_t own_chars = 0, own_punct = 0;  // text of this block: its text nodes and inline children
     ancestors.push_back(n);
     for (unsigned i = 0; i < e.children.length; ++i) {
@@ -324,18 +325,14 @@ const GumboNode* find_body(const GumboNode* root) {
 
 }  // namespace
 
-ExtractedArticle extract_article(std::string_view bytes, const ExtractOptions& options) {
-  ExtractedArticle out;
-  const auto decoded = charset::to_utf8(bytes, charset::from_content_type(options.content_type),
-                                        detail::meta_charset(bytes));
-  out.charset = decoded.charset;
-  std::unique_ptr<GumboOutput, GumboDeleter> doc(
-      gumbo_parse_with_options(&kGumboDefaultOptions, decoded.utf8.data(), decoded.utf8.size()));
-  detail::read_metadata(doc->root, options.url, out);
+namespace {
 
+// The article text under `body`. With strict, containers named like comments or sidebars are
+// left out of the scoring.
+std::string main_text(const GumboNode* body, const ExtractOptions& options, bool strict) {
   Scorer scorer;
+  scorer.strict = strict;
   std::vector<const GumboNode*> ancestors;
-  const GumboNode* body = find_body(doc->root);
   scorer.walk(body, 0, ancestors);
   // The best container: its block score, scaled by how little of it is links and by its names.
   const GumboNode* top = nullptr;
@@ -349,7 +346,6 @@ ExtractedArticle extract_article(std::string_view bytes, const ExtractOptions& o
     }
   }
   if (!top) top = body;
-  if (getenv("RASD_DEBUG_EXTRACT")) { const GumboAttribute* c = top->type==GUMBO_NODE_ELEMENT? gumbo_get_attribute(&top->v.element.attributes, "class"):nullptr; fprintf(stderr, "top tag=%s class=%s score=%.1f chars=%zu\n", gumbo_normalized_tagname(top->v.element.tag), c?c->value:"", best, scorer.stats[top].chars); }
   TextWriter writer(scorer, options);
   // Siblings that score alike belong to the article too (a body split into several containers).
   const GumboNode* parent = top->parent;
@@ -376,7 +372,31 @@ ExtractedArticle extract_article(std::string_view bytes, const ExtractOptions& o
   } else {
     writer.write(top, 0);
   }
-  out.text = writer.take();
+  return writer.take();
+}
+
+size_t code_points(const std::string& s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+}  // namespace
+
+ExtractedArticle extract_article(std::string_view bytes, const ExtractOptions& options) {
+  ExtractedArticle out;
+  const auto decoded = charset::to_utf8(bytes, charset::from_content_type(options.content_type),
+                                        detail::meta_charset(bytes));
+  out.charset = decoded.charset;
+  std::unique_ptr<GumboOutput, GumboDeleter> doc(
+      gumbo_parse_with_options(&kGumboDefaultOptions, decoded.utf8.data(), decoded.utf8.size()));
+  detail::read_metadata(doc->root, options.url, out);
+  const GumboNode* body = find_body(doc->root);
+  out.text = main_text(body, options, true);
+  // Too little: the page may hide its article inside a container named like chrome (a popup
+  // wrapper left open, say); score everything and keep the longer text.
+  if (code_points(out.text) < 500) {
+    std::string loose = main_text(body, options, false);
+    if (code_points(loose) > code_points(out.text)) out.text = std::move(loose);
+  }
   return out;
 }
 
