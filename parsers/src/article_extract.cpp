@@ -141,7 +141,7 @@ int class_weight(const GumboElement& e) {
       "menu",       "cookie",     "banner",   "promo",     "advert",  "newsletter", "subscribe",
       "breadcrumb", "popup",      "modal",    "widget",    "sponsor", "outbrain",   "taboola",
       "recommend",  "most-read",  "mostread", "trending",  "signup",  "masthead",   "byline",
-      "toolbar",    "pagination", "tags",     "author-bio"};
+      "toolbar",    "pagination", "tags",     "author-bio", "caption", "gallery", "slideshow", "carousel", "credit"};
   static const char* const kPositive[] = {"article",     "content",      "entry",  "post",
                                           "story",       "text",         "main",   "body",
                                           "articlebody", "news-details", "details"};
@@ -253,7 +253,7 @@ class TextWriter {
     }
     if (n->type != GUMBO_NODE_ELEMENT) return;
     const GumboElement& e = n->v.element;
-    if (is_dropped_tag(e.tag) || is_chrome(n)) return;
+    if (is_dropped_tag(e.tag) || e.tag == GUMBO_TAG_FIGURE || e.tag == GUMBO_TAG_FIGCAPTION || is_chrome(n)) return;
     const bool block = is_block(e.tag);
     if (block) line_break();
     for (unsigned i = 0; i < e.children.length; ++i)
