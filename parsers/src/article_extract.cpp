@@ -161,6 +161,10 @@ int class_weight(const GumboElement& e) {
   return w;
 }
 
+size_t code_points(const std::string& s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
 // Code points in UTF-8 text that are not white space, and its sentence punctuation.
 void measure(const char* s, size_t& chars, size_t& punct) {
   for (const auto* p = reinterpret_cast<const unsigned char*>(s); *p; ++p) {
@@ -256,8 +260,10 @@ class TextWriter {
     if (is_dropped_tag(e.tag) || e.tag == GUMBO_TAG_FIGURE || e.tag == GUMBO_TAG_FIGCAPTION || is_chrome(n)) return;
     const bool block = is_block(e.tag);
     if (block) line_break();
+    if (e.tag == GUMBO_TAG_A) ++in_link_;
     for (unsigned i = 0; i < e.children.length; ++i)
       write(static_cast<const GumboNode*>(e.children.data[i]), depth + 1);
+    if (e.tag == GUMBO_TAG_A) --in_link_;
     if (block) line_break();
   }
 
@@ -297,19 +303,26 @@ class TextWriter {
         if (pending_space_ && !current_.empty()) current_ += ' ';
         pending_space_ = false;
         current_ += ch;
+        if (in_link_ > 0) ++current_link_bytes_;
       }
     }
   }
+  // A line that is mostly link text (share buttons, "related" headlines, tag lists) is
+  // navigation, not article text.
   void line_break() {
     pending_space_ = false;
-    if (!current_.empty()) lines_.push_back(std::move(current_));
+    const bool link_line = current_link_bytes_ * 2 >= current_.size();
+    if (!current_.empty() && !link_line) lines_.push_back(std::move(current_));
     current_.clear();
+    current_link_bytes_ = 0;
   }
 
   const Scorer& scorer_;
   const ExtractOptions& options_;
   std::vector<std::string> lines_;
   std::string current_;
+  size_t current_link_bytes_ = 0;
+  int in_link_ = 0;
   bool pending_space_ = false;
 };
 
@@ -373,10 +386,6 @@ std::string main_text(const GumboNode* body, const ExtractOptions& options, bool
     writer.write(top, 0);
   }
   return writer.take();
-}
-
-size_t code_points(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 }  // namespace
