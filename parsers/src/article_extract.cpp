@@ -364,7 +364,7 @@ std::string main_text(const GumboNode* body, const ExtractOptions& options, bool
   const GumboNode* parent = top->parent;
   if (parent && parent->type == GUMBO_NODE_ELEMENT && top != body) {
     const GumboVector& sibs = parent->v.element.children;
-    const double threshold = std::max(10.0, best * 0.2);
+    const double threshold = std::max(10.0, best * 0.4);
     for (unsigned i = 0; i < sibs.length; ++i) {
       const auto* s = static_cast<const GumboNode*>(sibs.data[i]);
       if (s == top) {
