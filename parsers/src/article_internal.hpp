@@ -18,4 +18,10 @@ std::string meta_charset(std::string_view bytes);
 // <time>; relative URLs resolved against `url`.
 void read_metadata(const GumboNode* root, const std::string& url, ExtractedArticle& out);
 
+// How much of `html` to parse: all of it, or up to the tag where the nesting of explicitly
+// closed elements (an estimate from the tags alone) exceeds max_depth.
+size_t nesting_limit(std::string_view html, size_t max_depth);
+
+constexpr size_t kMaxSourceNesting = 2000;
+
 }  // namespace rasd::html::detail
