@@ -93,22 +93,26 @@ std::string names_of(const GumboElement& e) {
       names += a->value;
     }
   }
-  std::transform(names.begin(), names.end(), names.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(names.begin(), names.end(), names.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   return names;
 }
 
 // Containers that are never the article nor inside it, by their class or id (comment threads,
 // sidebars, banners...), unless the name also says article, body, content or main.
 bool is_unlikely(const GumboElement& e) {
-  if (e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_A || e.tag == GUMBO_TAG_ARTICLE || e.tag == GUMBO_TAG_MAIN) return false;
+  if (e.tag == GUMBO_TAG_BODY || e.tag == GUMBO_TAG_A || e.tag == GUMBO_TAG_ARTICLE ||
+      e.tag == GUMBO_TAG_MAIN)
+    return false;
   const std::string names = names_of(e);
   if (names.empty()) return false;
-  static const char* const kUnlikely[] = {"-ad-",     "banner",   "breadcrumb", "combx",    "comment", "community",
-                                          "disqus",   "footer",   "gdpr",       "legends",  "menu",    "related",
-                                          "remark",   "replies",  "shoutbox",   "sidebar",  "skyscraper",
-                                          "social",   "sponsor",  "ad-break",   "agegate",  "pagination",
-                                          "pager",    "popup"};
-  static const char* const kMaybe[] = {"and", "article", "body", "column", "content", "main", "shadow"};
+  static const char* const kUnlikely[] = {
+      "-ad-",    "banner",   "breadcrumb", "combx",      "comment",    "community",
+      "disqus",  "footer",   "gdpr",       "legends",    "menu",       "related",
+      "remark",  "replies",  "shoutbox",   "sidebar",    "skyscraper", "social",
+      "sponsor", "ad-break", "agegate",    "pagination", "pager",      "popup"};
+  static const char* const kMaybe[] = {"and",     "article", "body",  "column",
+                                       "content", "main",    "shadow"};
   bool unlikely = false;
   for (const char* u : kUnlikely) {
     if (names.find(u) != std::string::npos) {
@@ -137,11 +141,12 @@ int class_weight(const GumboElement& e) {
   std::transform(names.begin(), names.end(), names.begin(),
                  [](unsigned char c) { return std::tolower(c); });
   static const char* const kNegative[] = {
-      "comment",    "share",      "social",   "related",   "sidebar", "footer",     "navbar",
-      "menu",       "cookie",     "banner",   "promo",     "advert",  "newsletter", "subscribe",
-      "breadcrumb", "popup",      "modal",    "widget",    "sponsor", "outbrain",   "taboola",
-      "recommend",  "most-read",  "mostread", "trending",  "signup",  "masthead",   "byline",
-      "toolbar",    "pagination", "tags",     "author-bio", "caption", "gallery", "slideshow", "carousel", "credit"};
+      "comment",    "share",      "social",   "related",    "sidebar", "footer",     "navbar",
+      "menu",       "cookie",     "banner",   "promo",      "advert",  "newsletter", "subscribe",
+      "breadcrumb", "popup",      "modal",    "widget",     "sponsor", "outbrain",   "taboola",
+      "recommend",  "most-read",  "mostread", "trending",   "signup",  "masthead",   "byline",
+      "toolbar",    "pagination", "tags",     "author-bio", "caption", "gallery",    "slideshow",
+      "carousel",   "credit"};
   static const char* const kPositive[] = {"article",     "content",      "entry",  "post",
                                           "story",       "text",         "main",   "body",
                                           "articlebody", "news-details", "details"};
@@ -162,7 +167,8 @@ int class_weight(const GumboElement& e) {
 }
 
 size_t code_points(const std::string& s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+  return static_cast<size_t>(
+      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
 // Code points in UTF-8 text that are not white space, and its sentence punctuation.
@@ -257,7 +263,9 @@ class TextWriter {
     }
     if (n->type != GUMBO_NODE_ELEMENT) return;
     const GumboElement& e = n->v.element;
-    if (is_dropped_tag(e.tag) || e.tag == GUMBO_TAG_FIGURE || e.tag == GUMBO_TAG_FIGCAPTION || is_chrome(n)) return;
+    if (is_dropped_tag(e.tag) || e.tag == GUMBO_TAG_FIGURE || e.tag == GUMBO_TAG_FIGCAPTION ||
+        is_chrome(n))
+      return;
     const bool block = is_block(e.tag);
     if (block) line_break();
     if (e.tag == GUMBO_TAG_A) ++in_link_;
@@ -399,8 +407,9 @@ size_t detail::nesting_limit(std::string_view html, size_t max_depth) {
     std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
     return n;
   };
-  static const char* const kVoid[] = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-                                      "meta", "param", "source", "track", "wbr", "p", "li", "option"};
+  static const char* const kVoid[] = {"area",  "base",  "br",   "col",  "embed", "hr",
+                                      "img",   "input", "link", "meta", "param", "source",
+                                      "track", "wbr",   "p",    "li",   "option"};
   size_t depth = 0;
   for (size_t i = 0; i < html.size(); ++i) {
     if (html[i] != '<' || i + 1 >= html.size()) continue;
@@ -424,7 +433,8 @@ size_t detail::nesting_limit(std::string_view html, size_t max_depth) {
       continue;
     }
     const bool self_closing = html[close - 1] == '/';
-    if (self_closing || std::find(std::begin(kVoid), std::end(kVoid), name) != std::end(kVoid)) continue;
+    if (self_closing || std::find(std::begin(kVoid), std::end(kVoid), name) != std::end(kVoid))
+      continue;
     if (++depth > max_depth) return i;
   }
   return html.size();

@@ -51,8 +51,9 @@ void text_of(const GumboNode* n, std::string& out, int depth = 0) {
 
 struct Found {
   std::string og_title, tw_title, title, h1, ld_headline, ld_name;
-  std::map<std::string, std::string> meta;  // dc:title, og:title, title, parsely-title, ... (last wins)
-  std::vector<std::string> headings;        // h1 and h2 texts
+  std::map<std::string, std::string>
+      meta;                           // dc:title, og:title, title, parsely-title, ... (last wins)
+  std::vector<std::string> headings;  // h1 and h2 texts
   std::string author_meta, ld_author, rel_author, byline_class;
   std::string published_meta, ld_published, time_datetime;
   std::string html_lang, og_locale, ld_lang, dir;
@@ -110,8 +111,8 @@ void read_json_ld(const boost::json::value& v, Found& f, int depth = 0) {
   }
 }
 
-void collect_meta_names(const std::string& property, const std::string& name, const std::string& content,
-                        std::map<std::string, std::string>& out);
+void collect_meta_names(const std::string& property, const std::string& name,
+                        const std::string& content, std::map<std::string, std::string>& out);
 
 void scan(const GumboNode* n, Found& f, int depth) {
   if (depth > kMaxDepth || n->type != GUMBO_NODE_ELEMENT) return;
@@ -196,8 +197,8 @@ void scan(const GumboNode* n, Found& f, int depth) {
 // dc|dcterm|og|twitter|weibo:article|weibo:webpage + . or : + author|creator|description|title|
 // site_name; `name` may also be parsely-… and pub-date, or a bare name. Keys are lower case,
 // without spaces, with ':' for '.'.
-void collect_meta_names(const std::string& property, const std::string& name, const std::string& content,
-                        std::map<std::string, std::string>& out) {
+void collect_meta_names(const std::string& property, const std::string& name,
+                        const std::string& content, std::map<std::string, std::string>& out) {
   if (content.empty()) return;
   static const std::regex kProperty(
       R"(\s*(dc|dcterm|og|twitter|weibo:(article|webpage))\s*[\.:]\s*(author|creator|description|title|site_name)\s*)",
@@ -238,8 +239,10 @@ std::vector<std::string> sim_tokens(const std::string& s) {
   std::vector<std::string> out;
   std::string cur;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '_' || c >= 0x80) cur += static_cast<char>(std::tolower(c));
-    else if (!cur.empty()) out.push_back(std::move(cur)), cur.clear();
+    if (std::isalnum(c) || c == '_' || c >= 0x80)
+      cur += static_cast<char>(std::tolower(c));
+    else if (!cur.empty())
+      out.push_back(std::move(cur)), cur.clear();
   }
   if (!cur.empty()) out.push_back(cur);
   return out;
@@ -273,13 +276,17 @@ std::string article_title(const std::string& doc_title, const std::vector<std::s
   if (std::regex_search(orig, kSep)) {
     hierarchical = std::regex_search(orig, kHierarchical);
     cur = std::regex_replace(orig, std::regex(R"((.*)[\|\-\\/>»] .*)"), "$1");
-    if (word_count(cur) < 3) cur = std::regex_replace(orig, std::regex(R"([^\|\-\\/>»]*[\|\-\\/>»](.*))"), "$1");
+    if (word_count(cur) < 3)
+      cur = std::regex_replace(orig, std::regex(R"([^\|\-\\/>»]*[\|\-\\/>»](.*))"), "$1");
   } else if (orig.find(": ") != std::string::npos) {
-    const bool heading_is_title = std::find(headings.begin(), headings.end(), orig) != headings.end();
+    const bool heading_is_title =
+        std::find(headings.begin(), headings.end(), orig) != headings.end();
     if (!heading_is_title) {
       cur = orig.substr(orig.rfind(':') + 1);
-      if (word_count(cur) < 3) cur = orig.substr(orig.find(':') + 1);
-      else if (word_count(orig.substr(0, orig.find(':'))) > 5) cur = orig;
+      if (word_count(cur) < 3)
+        cur = orig.substr(orig.find(':') + 1);
+      else if (word_count(orig.substr(0, orig.find(':'))) > 5)
+        cur = orig;
     }
   } else if ((orig.size() > 150 || orig.size() < 15) && !only_h1.empty()) {
     cur = only_h1;
@@ -287,7 +294,8 @@ std::string article_title(const std::string& doc_title, const std::vector<std::s
   cur = squeeze(cur);
   const size_t words = word_count(cur);
   if (words <= 4 &&
-      (!hierarchical || words != word_count(std::regex_replace(orig, std::regex(R"([\|\-\\/>»]+)"), "")) - 1)) {
+      (!hierarchical ||
+       words != word_count(std::regex_replace(orig, std::regex(R"([\|\-\\/>»]+)"), "")) - 1)) {
     cur = orig;
   }
   return cur;
@@ -331,8 +339,8 @@ void read_metadata(const GumboNode* root, const std::string& page_url, Extracted
     ld_title = !f.ld_name.empty() ? f.ld_name : f.ld_headline;
   }
   std::string title = squeeze(ld_title);
-  for (const char* key : {"dc:title", "dcterm:title", "og:title", "weibo:article:title", "weibo:webpage:title", "title",
-                          "twitter:title", "parsely-title"}) {
+  for (const char* key : {"dc:title", "dcterm:title", "og:title", "weibo:article:title",
+                          "weibo:webpage:title", "title", "twitter:title", "parsely-title"}) {
     if (!title.empty()) break;
     if (auto it = f.meta.find(key); it != f.meta.end()) title = it->second;
   }
