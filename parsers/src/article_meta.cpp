@@ -56,6 +56,7 @@ struct Found {
   std::vector<std::string> headings;  // h1 and h2 texts
   std::string author_meta, ld_author, rel_author, byline_class;
   std::string published_meta, ld_published, time_datetime;
+  std::vector<std::string> visible_dates;  // short texts of elements named date/time/meta
   std::string html_lang, og_locale, ld_lang, dir;
   std::string canonical, og_url;
   int h1_count = 0;
@@ -178,6 +179,16 @@ void scan(const GumboNode* n, Found& f, int depth) {
       break;
     default:
       break;
+  }
+  if (f.visible_dates.size() < 8 && e.tag != GUMBO_TAG_BODY && e.tag != GUMBO_TAG_HTML) {
+    const std::string cls = lower(attr(n, "class") + " " + attr(n, "id"));
+    if (e.tag == GUMBO_TAG_TIME || cls.find("date") != std::string::npos || cls.find("time") != std::string::npos ||
+        cls.find("meta") != std::string::npos || cls.find("publish") != std::string::npos) {
+      std::string t;
+      text_of(n, t);
+      t = squeeze(t);
+      if (!t.empty() && t.size() < 200) f.visible_dates.push_back(t);
+    }
   }
   if (f.byline_class.empty() && e.tag != GUMBO_TAG_BODY && e.tag != GUMBO_TAG_HTML) {
     const std::string cls =
@@ -355,6 +366,12 @@ void read_metadata(const GumboNode* root, const std::string& page_url, Extracted
       out.published = *t;
       break;
     }
+  }
+  // Then a date the page shows: Arabic in either month system ("17 كانون الأول 2024",
+  // "١٧ ديسمبر ٢٠٢٤"), or any format parse_any() reads.
+  for (size_t i = 0; !out.published && i < f.visible_dates.size(); ++i) {
+    out.published = dates::parse_arabic(f.visible_dates[i]);
+    if (!out.published) out.published = dates::parse_any(f.visible_dates[i]);
   }
   std::string lang = !f.html_lang.empty() ? f.html_lang
                      : !f.ld_lang.empty() ? f.ld_lang

@@ -174,3 +174,20 @@ TEST_CASE("hostile structure: nesting past the limit is cut, what comes before i
   CHECK(html::extract_article("").text.empty());
   CHECK(html::extract_article(std::string("\xff\xfe\x00<", 4)).title.empty());
 }
+
+TEST_CASE("a date the page only shows, in Arabic, when no metadata gives one", "[extract][arabic]") {
+  std::string page = fixture("ar_article_utf8.html");
+  const size_t meta = page.find("<meta property=\"article:published_time\"");
+  REQUIRE(meta != std::string::npos);
+  page.erase(meta, page.find('>', meta) + 1 - meta);
+  auto a = html::extract_article(page, with_filter());
+  REQUIRE(a.published);
+  CHECK(dates::format_rfc3339(*a.published) == "2024-12-17T00:00:00Z");  // الثلاثاء 17 كانون الأول 2024
+  const std::string levantine = "17 كانون الأول 2024";
+  const size_t shown = page.find(levantine);
+  REQUIRE(shown != std::string::npos);
+  page.replace(shown, levantine.size(), "١٧ ديسمبر ٢٠٢٤");
+  a = html::extract_article(page, with_filter());
+  REQUIRE(a.published);
+  CHECK(dates::format_rfc3339(*a.published) == "2024-12-17T00:00:00Z");
+}
