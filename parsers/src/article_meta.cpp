@@ -279,37 +279,46 @@ double similarity(const std::string& a, const std::string& b) {
 // by Readability's rules, so that titles agree with what readers of its output expect.
 std::string article_title(const std::string& doc_title, const std::vector<std::string>& headings,
                           const std::string& only_h1) {
-  const std::string orig = squeeze(doc_title);
+  // The separators are | - \ / > and »; » is two bytes in UTF-8, so it stands in as \x01 while
+  // the byte-wise regular expressions run (in a bracket expression its bytes would match alone
+  // and cut other characters in half).
+  auto encode = [](std::string s) {
+    for (size_t at; (at = s.find("\xC2\xBB")) != std::string::npos;) s.replace(at, 2, "\x01");
+    return s;
+  };
+  auto decode = [](std::string s) {
+    for (size_t at; (at = s.find('\x01')) != std::string::npos;) s.replace(at, 1, "\xC2\xBB");
+    return s;
+  };
+  const std::string orig_text = squeeze(doc_title);
+  const std::string orig = encode(orig_text);
   std::string cur = orig;
-  static const std::regex kSep(R"( [\|\-\\/>»] )");
-  static const std::regex kHierarchical(R"( [\\/>»] )");
+  static const std::regex kSep(R"( [\|\-\\/>\x01] )");
+  static const std::regex kHierarchical(R"( [\\/>\x01] )");
+  static const std::regex kBeforeLast(R"((.*)[\|\-\\/>\x01] .*)");
+  static const std::regex kAfterFirst(R"([^\|\-\\/>\x01]*[\|\-\\/>\x01](.*))");
+  static const std::regex kSeparators(R"([\|\-\\/>\x01]+)");
   bool hierarchical = false;
   if (std::regex_search(orig, kSep)) {
     hierarchical = std::regex_search(orig, kHierarchical);
-    cur = std::regex_replace(orig, std::regex(R"((.*)[\|\-\\/>»] .*)"), "$1");
-    if (word_count(cur) < 3)
-      cur = std::regex_replace(orig, std::regex(R"([^\|\-\\/>»]*[\|\-\\/>»](.*))"), "$1");
+    cur = std::regex_replace(orig, kBeforeLast, "$1");
+    if (word_count(cur) < 3) cur = std::regex_replace(orig, kAfterFirst, "$1");
   } else if (orig.find(": ") != std::string::npos) {
-    const bool heading_is_title =
-        std::find(headings.begin(), headings.end(), orig) != headings.end();
+    const bool heading_is_title = std::find(headings.begin(), headings.end(), orig_text) != headings.end();
     if (!heading_is_title) {
       cur = orig.substr(orig.rfind(':') + 1);
-      if (word_count(cur) < 3)
-        cur = orig.substr(orig.find(':') + 1);
-      else if (word_count(orig.substr(0, orig.find(':'))) > 5)
-        cur = orig;
+      if (word_count(cur) < 3) cur = orig.substr(orig.find(':') + 1);
+      else if (word_count(orig.substr(0, orig.find(':'))) > 5) cur = orig;
     }
   } else if ((orig.size() > 150 || orig.size() < 15) && !only_h1.empty()) {
-    cur = only_h1;
+    cur = encode(only_h1);
   }
   cur = squeeze(cur);
   const size_t words = word_count(cur);
-  if (words <= 4 &&
-      (!hierarchical ||
-       words != word_count(std::regex_replace(orig, std::regex(R"([\|\-\\/>»]+)"), "")) - 1)) {
+  if (words <= 4 && (!hierarchical || words != word_count(std::regex_replace(orig, kSeparators, "")) - 1)) {
     cur = orig;
   }
-  return cur;
+  return decode(cur);
 }
 
 }  // namespace
