@@ -11,9 +11,12 @@
 #include "rasd/daemon/hits_json.hpp"
 #include "rasd/daemon/schedule.hpp"
 #include "rasd/daemon/webhook.hpp"
+#include "rasd/engine/text/boilerplate.hpp"
 #include "rasd/engine/text/language.hpp"
+#include "rasd/parsers/article.hpp"
 #include "rasd/parsers/date.hpp"
 #include "rasd/parsers/html_text.hpp"
+#include "rasd/parsers/links.hpp"
 #include "rasd/parsers/url.hpp"
 
 namespace rasd {
@@ -271,6 +274,30 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     count("http_error");
     return stats;
   }
+  if (s.type == "html") {
+    int new_links = 0;
+    std::string error;
+    if (!queue_article_links(s, *res, new_links, &error)) {
+      record_failure(st, s, error, std::nullopt);
+      store_.save_source_state(st);
+      ++stats.failed;
+      count("parse_error");
+      return stats;
+    }
+    st.etag = res->header("etag");
+    st.last_modified = res->header("last-modified");
+    st.failures = 0;
+    st.last_error.clear();
+    schedule_next(st, s, previous_success, new_links, nullptr, *res);
+    st.last_success = now;
+    store_.save_source_state(st);
+    ++stats.fetched;
+    count("ok");
+    if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
+    log_->info("source '{}': section page, {} new article links, next in {}s", s.id, new_links,
+               st.next_due - now);
+    return stats;
+  }
   FeedParseOptions opts;
   opts.content_type = res->header("content-type");
   opts.base_url = res->effective_url.empty() ? s.url : res->effective_url;
@@ -338,11 +365,16 @@ void Monitor::schedule_next(SourceState& st, const SourceConfig& s,
 
 PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
   PollStats stats;
+  for (const auto& item : feed.items)
+    process_article(s, article_from_item(item, feed, s, clock_.now()), stats);
+  return stats;
+}
+
+void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& stats) {
   const rules::Matcher& matcher = *matcher_;
-  for (const auto& item : feed.items) {
+  {
     const int64_t now = clock_.now();
-    NewArticle a = article_from_item(item, feed, s, now);
-    if (store_.has_article(a.source_id, a.guid)) continue;
+    if (store_.has_article(a.source_id, a.guid)) return;
     rules::ArticleFields fields{a.guid,      a.title,  a.body, a.url,
                                 a.source_id, a.author, a.lang, s.tags};
     const rules::PreparedArticle prepared(normalizer_, std::move(fields));
@@ -406,7 +438,6 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
       }
     }
   }
-  return stats;
 }
 
 void Monitor::raise_internal_alert(const std::string& kind, const std::string& title,
@@ -438,6 +469,81 @@ void Monitor::raise_internal_alert(const std::string& kind, const std::string& t
   store_.insert_article(a, {al});
   if (metrics_) metrics_->alerts("created").inc();
   log_->warn("internal alert {} raised: {}", al.id, rule.id);
+}
+
+bool Monitor::queue_article_links(const SourceConfig& s, const HttpResponse& res, int& new_links,
+                                  std::string* error) {
+  const std::string page_url = res.effective_url.empty() ? s.url : res.effective_url;
+  auto links = html::article_links(res.body, page_url, s.links, res.header("content-type"));
+  if (!links) {
+    *error = links.error().message;
+    return false;
+  }
+  for (const auto& l : *links) {
+    if (static_cast<size_t>(new_links) >= kMaxArticlesPerPoll) break;
+    if (store_.has_article(s.id, l.url)) continue;
+    const bool queued =
+        std::any_of(article_fetches_.begin(), article_fetches_.end(),
+                    [&](const ArticleFetch& f) { return f.source_id == s.id && f.url == l.url; });
+    if (!queued) article_fetches_.push_back({s.id, l.url});
+    ++new_links;
+  }
+  return true;
+}
+
+std::vector<Monitor::ArticleFetch> Monitor::take_article_fetches() {
+  return std::exchange(article_fetches_, {});
+}
+
+HttpRequest Monitor::request_for_article(const SourceConfig& s, const std::string& url) const {
+  HttpRequest req;
+  req.url = url;
+  req.timeout_ms = config_.defaults.timeout * 1000;
+  req.max_body = config_.defaults.max_body;
+  req.low_speed_bytes = config_.defaults.low_speed_bytes;
+  req.low_speed_seconds = config_.defaults.low_speed_time;
+  req.connect_timeout_ms = std::min<int64_t>(10000, req.timeout_ms);
+  req.allow_private = s.allow_private;
+  req.headers.emplace_back("accept", "text/html, application/xhtml+xml;q=0.9, */*;q=0.5");
+  return req;
+}
+
+PollStats Monitor::handle_article(const SourceConfig& s, const std::string& url,
+                                  const Expected<HttpResponse>& res) {
+  PollStats stats;
+  if (!res || res->status < 200 || res->status >= 300) {
+    const std::string why = !res ? res.error().message : "HTTP " + std::to_string(res->status);
+    log_->warn("source '{}': article {}: {} (tried again at the next poll)", s.id,
+               url::redact_credentials(url), why);
+    ++stats.failed;
+    count(!res ? "transport_error" : "http_error");
+    return stats;
+  }
+  html::ExtractOptions opts;
+  opts.content_type = res->header("content-type");
+  opts.url = res->effective_url.empty() ? url : res->effective_url;
+  opts.is_boilerplate = [this](std::string_view line) {
+    return text::is_boilerplate_line(normalizer_, line);
+  };
+  const html::ExtractedArticle page = html::extract_article(res->body, opts);
+  count("ok");
+  if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
+  if (page.text.empty() && page.title.empty()) {
+    log_->warn("source '{}': article {}: no article text found", s.id,
+               url::redact_credentials(url));
+    return stats;
+  }
+  NewArticle a;
+  a.source_id = s.id;
+  a.guid = url;  // the link as the section page gives it: what the next poll compares
+  a.url = page.canonical_url.empty() ? url : page.canonical_url;
+  a.title = page.title;
+  a.body = page.text;
+  a.lang = page.lang.substr(0, page.lang.find('-'));
+  a.published = page.published;
+  a.fetched_at = clock_.now();
+  process_article(s, std::move(a), stats);
+  return stats;
 }
 
 void Monitor::count(const char* outcome) {

@@ -85,6 +85,8 @@ class Service {
       // Every source once, concurrently on the event loop, then every due delivery.
       boost::asio::io_context io;
       Fetcher fetcher(io, fetcher_limits(current_->config));
+      io_ = &io;
+      fetcher_ = &fetcher;
       PollStats stats;
       for (const auto& src : current_->config.sources) submit_poll(io, fetcher, src.id, &stats);
       io.run();
@@ -102,6 +104,8 @@ class Service {
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     boost::asio::steady_timer timer(io), shutdown_timer(io);
     Fetcher fetcher(io, fetcher_limits(current_->config));
+    io_ = &io;
+    fetcher_ = &fetcher;
     for (const auto& st : store_.sources()) next_due_[st.id] = st.next_due;
     metrics_.start_time.set(static_cast<double>(clock_.now()));
     // The HTTP API answers from its own thread (see api_server.hpp).
@@ -179,7 +183,8 @@ class Service {
           });
         }
         count_deliveries(deliverer_->deliver_due());
-        metrics_.queue("deliveries_pending").set(static_cast<double>(store_.pending_delivery_count()));
+        metrics_.queue("deliveries_pending")
+            .set(static_cast<double>(store_.pending_delivery_count()));
         health_.store_ok = true;
       } catch (const sql::StoreError& e) {
         // Disk full or read-only store: keep running and retry on the next tick; what was
@@ -261,31 +266,35 @@ class Service {
         [this, &io, id, stats, after, started](Expected<HttpResponse> res) {
           metrics_.fetch_seconds.observe(
               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-          pending_.push_back({id, std::move(res), stats, after});
-          if (pending_.size() >= max_pending_) {
-            // Bodies wait in memory: when answers arrive faster than they are handled (a
-            // local server, a burst of sources), handle them now rather than let them pile up.
-            if (flush_timer_) flush_timer_->cancel();
-            if (!flush_now_posted_) {
-              flush_now_posted_ = true;
-              boost::asio::post(io, [this] {
-                flush_now_posted_ = false;
-                handle_pending();
-              });
-            }
-          } else if (!flush_posted_) {
-            // Answers arriving within kGroupCommitMs share one transaction.
-            flush_posted_ = true;
-            flush_timer_ = std::make_unique<boost::asio::steady_timer>(
-                io, std::chrono::milliseconds(kGroupCommitMs));
-            flush_timer_->async_wait([this](const boost::system::error_code& ec) {
-              if (!ec) handle_pending();
-            });
-          }
+          pending_.push_back({id, std::move(res), stats, after, {}});
+          schedule_flush(io);
         });
     if (!accepted) {
       in_flight_.erase(id);
       log_->warn("source '{}': fetch queue full; polled on a later tick", id);
+    }
+  }
+
+  // Answers arriving within kGroupCommitMs share one transaction; when as many as the request
+  // cap have piled up, they are handled at once (bodies wait in memory: a local server can
+  // answer faster than articles are processed).
+  void schedule_flush(boost::asio::io_context& io) {
+    if (pending_.size() >= max_pending_) {
+      if (flush_timer_) flush_timer_->cancel();
+      if (!flush_now_posted_) {
+        flush_now_posted_ = true;
+        boost::asio::post(io, [this] {
+          flush_now_posted_ = false;
+          handle_pending();
+        });
+      }
+    } else if (!flush_posted_) {
+      flush_posted_ = true;
+      flush_timer_ = std::make_unique<boost::asio::steady_timer>(
+          io, std::chrono::milliseconds(kGroupCommitMs));
+      flush_timer_->async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) handle_pending();
+      });
     }
   }
 
@@ -300,7 +309,9 @@ class Service {
         const SourceConfig* src = source(a.id);
         if (!src) continue;
         try {
-          *a.stats += monitor_->handle_response(*src, a.response);
+          *a.stats += a.article_url.empty()
+                          ? monitor_->handle_response(*src, a.response)
+                          : monitor_->handle_article(*src, a.article_url, a.response);
         } catch (const sql::StoreError& e) {  // that source's savepoint is rolled back
           log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
         } catch (const std::exception& e) {
@@ -318,9 +329,34 @@ class Service {
       for (auto& a : answers) next_due_[a.id] = clock_.now() + 5;
     }
     for (auto& a : answers) {
-      in_flight_.erase(a.id);
+      if (a.article_url.empty())
+        in_flight_.erase(a.id);
+      else
+        articles_in_flight_.erase(a.article_url);
+    }
+    // Article pages that html sources' section pages linked to: fetched like any request.
+    for (auto& f : monitor_->take_article_fetches()) {
+      if (articles_in_flight_.count(f.url) || !fetcher_) continue;
+      submit_article(*io_, *fetcher_, f.source_id, f.url,
+                     answers.empty() ? nullptr : answers.front().stats);
+    }
+    for (auto& a : answers) {
       if (a.after) a.after();
     }
+  }
+
+  void submit_article(boost::asio::io_context& io, Fetcher& fetcher, const std::string& source_id,
+                      const std::string& url, PollStats* stats) {
+    const SourceConfig* src = source(source_id);
+    if (!src || !stats) return;
+    articles_in_flight_.insert(url);
+    const bool accepted =
+        fetcher.submit(monitor_->request_for_article(*src, url),
+                       [this, &io, source_id, url, stats](Expected<HttpResponse> res) {
+                         pending_.push_back({source_id, std::move(res), stats, {}, url});
+                         schedule_flush(io);
+                       });
+    if (!accepted) articles_in_flight_.erase(url);  // the next section poll offers it again
   }
 
   // Retention (store.retention): at start, then hourly.
@@ -409,14 +445,18 @@ class Service {
   int delivered_ = 0;
   bool stopping_ = false;
   int64_t last_prune_ = 0;
-  std::unordered_map<std::string, int64_t> next_due_;  // per source id, mirrors the store
-  std::unordered_set<std::string> in_flight_;          // source ids being fetched
+  std::unordered_map<std::string, int64_t> next_due_;   // per source id, mirrors the store
+  std::unordered_set<std::string> in_flight_;           // source ids being fetched
+  std::unordered_set<std::string> articles_in_flight_;  // article page URLs being fetched
+  boost::asio::io_context* io_ = nullptr;               // the running loop and its fetcher
+  Fetcher* fetcher_ = nullptr;
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into current_
   struct PendingAnswer {
     std::string id;
     Expected<HttpResponse> response;
     PollStats* stats;
     std::function<void()> after;
+    std::string article_url;  // set for the article page of an html source
   };
   // Answers waiting for handle_pending(): at most max_pending_ (the global request cap) before
   // they are handled at once.

@@ -49,8 +49,9 @@ struct ClusterSummary {
 // Alert JSON body (DESIGN.md section 7) for one rule match on one article: "alert.created",
 // or "alert.updated" when the article joins the cluster of an existing alert.
 std::string alert_payload(const std::string& type, const std::string& alert_id, int64_t created_at,
-                          const rules::Rule& rule, const NewArticle& article, const std::string& article_key,
-                          const std::vector<rules::Hit>& hits, const ClusterSummary& cluster);
+                          const rules::Rule& rule, const NewArticle& article,
+                          const std::string& article_key, const std::vector<rules::Hit>& hits,
+                          const ClusterSummary& cluster);
 
 // The article's text fields from a feed item: title, body as plain text, language.
 NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
@@ -72,13 +73,35 @@ class Monitor {
   PollStats poll_all();  // every source once, regardless of schedule
   // Handles parsed items as if just fetched from `source` (also used by tests and `fetch`).
   PollStats process_feed(const SourceConfig& source, const Feed& feed);
+  // Stores one new article (nothing when its GUID is known) with its story and alerts.
+  void process_article(const SourceConfig& source, NewArticle article, PollStats& stats);
+
+  // Sources of type html: handle_response() reads the section page's article links and queues
+  // the new ones (at most kMaxArticlesPerPoll per poll); the caller fetches each through the
+  // same politeness rules and hands the answer to handle_article(), which extracts the page
+  // and processes it as an article whose GUID is its URL. A failed article fetch is logged
+  // and counted; the link is tried again at the next poll of its section page.
+  struct ArticleFetch {
+    std::string source_id;
+    std::string url;
+  };
+  std::vector<ArticleFetch> take_article_fetches();
+  HttpRequest request_for_article(const SourceConfig& source, const std::string& url) const;
+  PollStats handle_article(const SourceConfig& source, const std::string& url,
+                           const Expected<HttpResponse>& response);
+  static constexpr size_t kMaxArticlesPerPoll = 30;
   // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
   // "rasd"), delivered to every configured webhook: a failed reload, for one.
-  void raise_internal_alert(const std::string& kind, const std::string& title, const std::string& message);
+  void raise_internal_alert(const std::string& kind, const std::string& title,
+                            const std::string& message);
 
  private:
   int64_t interval_for(const SourceConfig& s) const;
   void count(const char* fetch_outcome);
+  // The section page of an html source: queue its new article links. False when the page
+  // cannot be read for links (the error is in *error).
+  bool queue_article_links(const SourceConfig& s, const HttpResponse& res, int& new_links,
+                           std::string* error);
   // Files a new article in stories_ and says which story it joins (Decision::label is the
   // stable cluster id stored with it); sets the article's identity hashes on the way.
   dedup::Decision cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body);
@@ -88,8 +111,9 @@ class Monitor {
                       std::optional<int64_t> retry_after);
   // After a successful fetch (new_items new articles; feed absent on 304): the adaptive interval
   // and next_due (schedule.hpp).
-  void schedule_next(SourceState& st, const SourceConfig& s, std::optional<int64_t> previous_success, int new_items,
-                     const Feed* feed, const HttpResponse& res);
+  void schedule_next(SourceState& st, const SourceConfig& s,
+                     std::optional<int64_t> previous_success, int new_items, const Feed* feed,
+                     const HttpResponse& res);
 
   const Config& config_;
   std::shared_ptr<const rules::RuleSet> rules_;
@@ -100,6 +124,7 @@ class Monitor {
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   DaemonMetrics* metrics_;  // may be null (tests, CLI)
+  std::vector<ArticleFetch> article_fetches_;
   // Story clusters of the last window (each entry carries its cluster's stored id).
   dedup::StoryIndex stories_;
   int64_t stories_expired_at_ = 0;
