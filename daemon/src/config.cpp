@@ -5,12 +5,12 @@
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
-#include <cerrno>
-#include <cstring>
 
 #include "rasd/parsers/date.hpp"
 
@@ -58,7 +58,8 @@ class Reader {
     try {
       out = n[key].as<bool>();
     } catch (const YAML::Exception&) {
-      error(n[key], where + key + " must be true or false, got '" + n[key].as<std::string>("") + "'");
+      error(n[key],
+            where + key + " must be true or false, got '" + n[key].as<std::string>("") + "'");
     }
   }
 
@@ -67,7 +68,8 @@ class Reader {
     const std::string v = n[key].IsScalar() ? n[key].Scalar() : "";
     auto d = dates::parse_duration_seconds(v);
     if (!d || *d <= 0) {
-      return error(n[key], where + key + ": invalid duration '" + v + "' (expected e.g. 30s, 15m, 6h, 90d)");
+      return error(
+          n[key], where + key + ": invalid duration '" + v + "' (expected e.g. 30s, 15m, 6h, 90d)");
     }
     out = *d;
   }
@@ -81,13 +83,16 @@ class Reader {
       return;
     }
     if (v.size() > 2 && v.compare(v.size() - 2, 2, "ms") == 0 &&
-        std::all_of(v.begin(), v.end() - 2, [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+        std::all_of(v.begin(), v.end() - 2,
+                    [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
         v.size() < 12) {
       out = std::stoll(v.substr(0, v.size() - 2));
       return;
     }
     auto d = dates::parse_duration_seconds(v);
-    if (!d || *d < 0) return error(n[key], where + key + ": invalid duration '" + v + "' (expected e.g. 0, 250ms, 1s)");
+    if (!d || *d < 0)
+      return error(n[key],
+                   where + key + ": invalid duration '" + v + "' (expected e.g. 0, 250ms, 1s)");
     out = *d * 1000;
   }
 
@@ -96,32 +101,41 @@ class Reader {
     const std::string v = n[key].IsScalar() ? n[key].Scalar() : "";
     size_t i = 0;
     int64_t num = 0;
-    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])) && num < (int64_t{1} << 40)) {
+    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i])) &&
+           num < (int64_t{1} << 40)) {
       num = num * 10 + (v[i++] - '0');
     }
     const std::string unit = v.substr(i);
     int64_t mult = 0;
-    if (unit.empty() || unit == "B") mult = 1;
-    else if (unit == "KiB" || unit == "K" || unit == "KB") mult = 1024;
-    else if (unit == "MiB" || unit == "M" || unit == "MB") mult = 1 << 20;
-    else if (unit == "GiB" || unit == "G" || unit == "GB") mult = 1 << 30;
+    if (unit.empty() || unit == "B")
+      mult = 1;
+    else if (unit == "KiB" || unit == "K" || unit == "KB")
+      mult = 1024;
+    else if (unit == "MiB" || unit == "M" || unit == "MB")
+      mult = 1 << 20;
+    else if (unit == "GiB" || unit == "G" || unit == "GB")
+      mult = 1 << 30;
     if (i == 0 || mult == 0 || num == 0) {
-      return error(n[key], where + key + ": invalid size '" + v + "' (expected e.g. 512KiB, 16MiB)");
+      return error(n[key],
+                   where + key + ": invalid size '" + v + "' (expected e.g. 512KiB, 16MiB)");
     }
     out = num * mult;
   }
 
-  void integer(const YAML::Node& n, const char* key, int64_t& out, const std::string& where, int64_t min) {
+  void integer(const YAML::Node& n, const char* key, int64_t& out, const std::string& where,
+               int64_t min) {
     if (!n[key]) return;
     try {
       out = n[key].as<int64_t>();
     } catch (const YAML::Exception&) {
-      return error(n[key], where + key + " must be a whole number, got '" + n[key].as<std::string>("") + "'");
+      return error(n[key], where + key + " must be a whole number, got '" +
+                               n[key].as<std::string>("") + "'");
     }
     if (out < min) error(n[key], where + key + " must be at least " + std::to_string(min));
   }
 
-  void strings(const YAML::Node& n, const char* key, std::vector<std::string>& out, const std::string& where) {
+  void strings(const YAML::Node& n, const char* key, std::vector<std::string>& out,
+               const std::string& where) {
     if (!n[key]) return;
     const YAML::Node v = n[key];
     if (v.IsScalar()) {
@@ -169,13 +183,19 @@ void read_sources(Reader& r, const YAML::Node& list, Config& c) {
     SourceConfig s;
     r.string(n, "id", s.id, "source: ");
     const std::string where = "source '" + s.id + "': ";
-    if (s.id.empty()) r.error(n, "source without an 'id'");
-    else if (!ids.insert(s.id).second) r.error(n["id"], "duplicate source id '" + s.id + "'");
-    r.check_keys(n, {"id", "url", "type", "links", "tags", "allow_private", "interval"}, where.substr(0, where.size() - 2));
+    if (s.id.empty())
+      r.error(n, "source without an 'id'");
+    else if (!ids.insert(s.id).second)
+      r.error(n["id"], "duplicate source id '" + s.id + "'");
+    r.check_keys(n,
+                 {"id", "url", "type", "links", "tags", "allow_private", "interval", "full_text"},
+                 where.substr(0, where.size() - 2));
     r.url(n, "url", s.url, where);
     r.string(n, "type", s.type, where);
-    if (s.type != "feed" && s.type != "html") r.error(n["type"], where + "type must be 'feed' or 'html', got '" + s.type + "'");
+    if (s.type != "feed" && s.type != "html")
+      r.error(n["type"], where + "type must be 'feed' or 'html', got '" + s.type + "'");
     r.string(n, "links", s.links, where);
+    if (n["full_text"]) r.boolean(n, "full_text", s.full_text, where);
     r.strings(n, "tags", s.tags, where);
     s.allow_private = c.allow_private;
     r.boolean(n, "allow_private", s.allow_private, where);
@@ -196,9 +216,13 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
     WebhookConfig w;
     r.string(n, "name", w.name, "webhook: ");
     const std::string where = "webhook '" + w.name + "': ";
-    if (w.name.empty()) r.error(n, "webhook without a 'name'");
-    else if (!names.insert(w.name).second) r.error(n["name"], "duplicate webhook name '" + w.name + "'");
-    r.check_keys(n, {"name", "url", "secret", "secrets", "format", "allow_private", "concurrency", "timeout", "template"},
+    if (w.name.empty())
+      r.error(n, "webhook without a 'name'");
+    else if (!names.insert(w.name).second)
+      r.error(n["name"], "duplicate webhook name '" + w.name + "'");
+    r.check_keys(n,
+                 {"name", "url", "secret", "secrets", "format", "allow_private", "concurrency",
+                  "timeout", "template"},
                  "webhook '" + w.name + "'");
     r.integer(n, "concurrency", w.concurrency, where, 1);
     w.timeout = std::min<int64_t>(c.defaults.timeout, 30);
@@ -214,7 +238,8 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
     w.secrets.insert(w.secrets.end(), more.begin(), more.end());
     for (size_t i = 0; i < w.secrets.size(); ++i) {
       if (!decode_webhook_secret(w.secrets[i])) {
-        r.error(n["secret"] ? n["secret"] : n["secrets"], where + "secret must be 'whsec_' followed by base64");
+        r.error(n["secret"] ? n["secret"] : n["secrets"],
+                where + "secret must be 'whsec_' followed by base64");
         break;
       }
     }
@@ -251,7 +276,8 @@ std::optional<std::string> decode_webhook_secret(const std::string& secret) {
   if (b64.size() % 4 != 0) return std::nullopt;
   std::string out(b64.size() / 4 * 3, '\0');
   const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                reinterpret_cast<const unsigned char*>(b64.data()), static_cast<int>(b64.size()));
+                                reinterpret_cast<const unsigned char*>(b64.data()),
+                                static_cast<int>(b64.size()));
   if (n < 0) return std::nullopt;
   size_t pad = 0;
   if (!b64.empty() && b64.back() == '=') ++pad;
@@ -277,7 +303,9 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
     d.error(path, 1, 1, "the configuration must be a YAML map");
     return out;
   }
-  r.check_keys(root, {"store", "rules", "watch_rules", "http", "network", "defaults", "sources", "webhooks", "dedup"},
+  r.check_keys(root,
+               {"store", "rules", "watch_rules", "http", "network", "defaults", "sources",
+                "webhooks", "dedup"},
                "configuration");
   if (auto n = root["dedup"]; n && r.map(n, "dedup")) {
     r.check_keys(n, {"window"}, "dedup");
@@ -303,9 +331,11 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
     r.boolean(n, "allow_private", c.allow_private, "network.");
   }
   if (auto n = root["defaults"]; n && r.map(n, "defaults")) {
-    r.check_keys(n, {"interval", "min_interval", "max_interval", "timeout", "max_body",
-                     "per_host_concurrency", "per_host_gap", "max_concurrency", "low_speed_bytes",
-                     "low_speed_time"}, "defaults");
+    r.check_keys(
+        n,
+        {"interval", "min_interval", "max_interval", "timeout", "max_body", "per_host_concurrency",
+         "per_host_gap", "max_concurrency", "low_speed_bytes", "low_speed_time"},
+        "defaults");
     r.duration(n, "interval", c.defaults.interval, "defaults.");
     r.duration(n, "min_interval", c.defaults.min_interval, "defaults.");
     r.duration(n, "max_interval", c.defaults.max_interval, "defaults.");
@@ -339,7 +369,8 @@ ConfigLoad load_config_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     ConfigLoad out;
-    out.diagnostics.error(path, 0, 0, "cannot read configuration file: " + std::string(std::strerror(errno)));
+    out.diagnostics.error(path, 0, 0,
+                          "cannot read configuration file: " + std::string(std::strerror(errno)));
     return out;
   }
   std::ostringstream ss;
@@ -355,7 +386,8 @@ std::vector<rules::RuleFile> read_rule_files(const Config& config, Diagnostics& 
       std::vector<std::string> in_dir;
       for (const auto& e : fs::directory_iterator(p, ec)) {
         const auto ext = e.path().extension().string();
-        if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml")) in_dir.push_back(e.path().string());
+        if (e.is_regular_file() && (ext == ".yaml" || ext == ".yml"))
+          in_dir.push_back(e.path().string());
       }
       std::sort(in_dir.begin(), in_dir.end());
       paths.insert(paths.end(), in_dir.begin(), in_dir.end());

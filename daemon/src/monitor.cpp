@@ -317,10 +317,17 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
   // per feed): if the store fails, the source keeps its old validators and next_due, so
   // everything is fetched again (nothing accepted is lost).
   Store::Batch batch(store_);
+  const size_t waiting_before = teasers_.size();
   stats += process_feed(s, *feed);
   ++stats.fetched;
   st.etag = res->header("etag");
   st.last_modified = res->header("last-modified");
+  if (teasers_.size() > waiting_before) {
+    // Items wait for their pages in memory only: without validators the next poll fetches the
+    // feed whole, so a restart before the pages arrive loses none of them.
+    st.etag.clear();
+    st.last_modified.clear();
+  }
   st.failures = 0;
   st.last_error.clear();
   schedule_next(st, s, previous_success, stats.new_articles, &*feed, *res);
@@ -365,8 +372,15 @@ void Monitor::schedule_next(SourceState& st, const SourceConfig& s,
 
 PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
   PollStats stats;
-  for (const auto& item : feed.items)
-    process_article(s, article_from_item(item, feed, s, clock_.now()), stats);
+  for (const auto& item : feed.items) {
+    NewArticle a = article_from_item(item, feed, s, clock_.now());
+    if (s.full_text && !item.link.empty() && !store_.has_article(a.source_id, a.guid)) {
+      if (!teasers_.count(item.link)) article_fetches_.push_back({s.id, item.link});
+      teasers_[item.link] = std::move(a);
+      continue;
+    }
+    process_article(s, std::move(a), stats);
+  }
   return stats;
 }
 
@@ -511,12 +525,19 @@ HttpRequest Monitor::request_for_article(const SourceConfig& s, const std::strin
 PollStats Monitor::handle_article(const SourceConfig& s, const std::string& url,
                                   const Expected<HttpResponse>& res) {
   PollStats stats;
+  std::optional<NewArticle> teaser;
+  if (auto it = teasers_.find(url); it != teasers_.end()) {
+    teaser = std::move(it->second);
+    teasers_.erase(it);
+  }
   if (!res || res->status < 200 || res->status >= 300) {
     const std::string why = !res ? res.error().message : "HTTP " + std::to_string(res->status);
     log_->warn("source '{}': article {}: {} (tried again at the next poll)", s.id,
                url::redact_credentials(url), why);
     ++stats.failed;
     count(!res ? "transport_error" : "http_error");
+    if (teaser)
+      process_article(s, std::move(*teaser), stats);  // the feed's text rather than nothing
     return stats;
   }
   html::ExtractOptions opts;
@@ -528,6 +549,12 @@ PollStats Monitor::handle_article(const SourceConfig& s, const std::string& url,
   const html::ExtractedArticle page = html::extract_article(res->body, opts);
   count("ok");
   if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
+  if (teaser) {
+    // The feed's identity, title and date; the page's text when it holds more than the teaser.
+    if (page.text.size() > teaser->body.size()) teaser->body = page.text;
+    process_article(s, std::move(*teaser), stats);
+    return stats;
+  }
   if (page.text.empty() && page.title.empty()) {
     log_->warn("source '{}': article {}: no article text found", s.id,
                url::redact_credentials(url));

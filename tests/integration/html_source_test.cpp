@@ -135,3 +135,53 @@ TEST_CASE(
             .find("selector: unexpected '>'") != std::string::npos);
   CHECK(scalar(db, "SELECT failures FROM sources WHERE id = 'news'") == "0");
 }
+
+TEST_CASE(
+    "full_text feeds: each new item's page is fetched and extracted, a failed page keeps the "
+    "teaser",
+    "[integration][html]") {
+  const std::string body =
+      "أعلنت قوات الأمن، اليوم، القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد "
+      "عملية أمنية استمرت ثلاثة أيام، وقال مصدر إن التحقيقات ما زالت جارية.";
+  const std::string feed =
+      "<rss version=\"2.0\"><channel><title>t</title>"
+      "<item><title>القبض على خلية</title><guid>g1</guid><link>/a/1.html</link>"
+      "<description>مقدمة قصيرة عن الخبر</description></item>"
+      "<item><title>خبر بلا صفحة</title><guid>g2</guid><link>/a/missing.html</link>"
+      "<description>نص المقدمة الذي يبقى</description></item></channel></rss>";
+  test::HttpServer site([&](const test::Request& r) {
+    if (r.target == "/feed.xml") {
+      return test::Response{
+          200, {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}}, feed};
+    }
+    if (r.target == "/a/1.html") {
+      return test::Response{200,
+                            {{"Content-Type", "text/html; charset=utf-8"}},
+                            article_page("القبض على خلية", body)};
+    }
+    return test::Response{404, {}, ""};
+  });
+  test::TempDir dir;
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"\"}\ndefaults: {per_host_gap: 0}\nsources:\n"
+                "  - {id: f, url: \"" +
+                    site.url("/feed.xml") + "\", full_text: true}\n");
+  auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const std::string db = dir.file("rasd.db");
+  CHECK(scalar(db, "SELECT count(*) FROM articles") == "2");
+  // The feed's guid and title, the page's text (and its alert: the teaser does not say داعش).
+  const std::string full = scalar(db, "SELECT body FROM articles WHERE guid = 'g1'");
+  CHECK(full.find("ريف دير الزور الشرقي") != std::string::npos);
+  CHECK(full.find("شارك على فيسبوك") == std::string::npos);
+  CHECK(scalar(db, "SELECT title FROM articles WHERE guid = 'g1'") == "القبض على خلية");
+  CHECK(scalar(db, "SELECT count(*) FROM alerts WHERE rule_id = 'isis'") == "1");
+  // The page that failed: the item as the feed gave it.
+  CHECK(scalar(db, "SELECT body FROM articles WHERE guid = 'g2'") == "نص المقدمة الذي يبقى");
+  // Items waited for their pages in memory, so the feed's validators were not kept.
+  CHECK(scalar(db, "SELECT etag FROM sources WHERE id = 'f'").empty());
+}

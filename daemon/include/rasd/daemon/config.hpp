@@ -32,6 +32,7 @@ struct SourceConfig {
   std::string url;
   std::string type = "feed";  // feed | html
   std::string links;          // html: CSS-like selector of article links
+  bool full_text = false;     // feed: fetch each new item's page and extract the whole article
   std::vector<std::string> tags;
   bool allow_private = false;
   std::optional<int64_t> interval;

@@ -76,6 +76,9 @@ class Monitor {
   // Stores one new article (nothing when its GUID is known) with its story and alerts.
   void process_article(const SourceConfig& source, NewArticle article, PollStats& stats);
 
+  // Feed sources with full_text: each new item's page is fetched the same way, and the item is
+  // stored with the page's extracted text as its body (or as the feed gave it, if the page
+  // cannot be fetched or holds no article).
   // Sources of type html: handle_response() reads the section page's article links and queues
   // the new ones (at most kMaxArticlesPerPoll per poll); the caller fetches each through the
   // same politeness rules and hands the answer to handle_article(), which extracts the page
@@ -125,6 +128,8 @@ class Monitor {
   std::shared_ptr<spdlog::logger> log_;
   DaemonMetrics* metrics_;  // may be null (tests, CLI)
   std::vector<ArticleFetch> article_fetches_;
+  // full_text feed items waiting for their page, by URL: stored as they are if the page fails.
+  std::unordered_map<std::string, NewArticle> teasers_;
   // Story clusters of the last window (each entry carries its cluster's stored id).
   dedup::StoryIndex stories_;
   int64_t stories_expired_at_ = 0;
