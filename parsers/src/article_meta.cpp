@@ -2,8 +2,10 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
+#include <cstring>
+#include <iterator>
 #include <map>
-#include <regex>
+#include <sstream>
 #include <vector>
 
 #include "article_internal.hpp"
@@ -182,8 +184,9 @@ void scan(const GumboNode* n, Found& f, int depth) {
   }
   if (f.visible_dates.size() < 8 && e.tag != GUMBO_TAG_BODY && e.tag != GUMBO_TAG_HTML) {
     const std::string cls = lower(attr(n, "class") + " " + attr(n, "id"));
-    if (e.tag == GUMBO_TAG_TIME || cls.find("date") != std::string::npos || cls.find("time") != std::string::npos ||
-        cls.find("meta") != std::string::npos || cls.find("publish") != std::string::npos) {
+    if (e.tag == GUMBO_TAG_TIME || cls.find("date") != std::string::npos ||
+        cls.find("time") != std::string::npos || cls.find("meta") != std::string::npos ||
+        cls.find("publish") != std::string::npos) {
       std::string t;
       text_of(n, t);
       t = squeeze(t);
@@ -211,27 +214,49 @@ void scan(const GumboNode* n, Found& f, int depth) {
 void collect_meta_names(const std::string& property, const std::string& name,
                         const std::string& content, std::map<std::string, std::string>& out) {
   if (content.empty()) return;
-  static const std::regex kProperty(
-      R"(\s*(dc|dcterm|og|twitter|weibo:(article|webpage))\s*[\.:]\s*(author|creator|description|title|site_name)\s*)",
-      std::regex::icase);
-  static const std::regex kName(
-      R"(^\s*(?:(dc|dcterm|og|twitter|parsely|weibo:(article|webpage))\s*[-\.:]\s*)?(author|creator|pub-date|description|title|site_name)\s*$)",
-      std::regex::icase);
-  auto key_of = [](std::string k) {
-    std::string out;
+  // No std::regex here: libstdc++'s recursive matcher overflows the stack on long attribute
+  // values (found by fuzz_extract), and the grammar is small.
+  auto split_key = [](const std::string& k, std::initializer_list<const char*> prefixes,
+                      const char* seps, std::initializer_list<const char*> names,
+                      bool bare_ok) -> std::string {
+    std::string t;
     for (char c : k) {
-      if (c == ' ' || c == '\t') continue;
-      out += c == '.' ? ':' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      if (c != ' ' && c != '\t')
+        t += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
-    return out;
+    auto is_name = [&](std::string_view n) {
+      return std::any_of(names.begin(), names.end(), [&](const char* x) { return n == x; });
+    };
+    if (bare_ok && is_name(t)) return t;
+    for (const char* p : prefixes) {
+      const size_t pl = std::strlen(p);
+      if (t.size() > pl + 1 && t.compare(0, pl, p) == 0 && std::strchr(seps, t[pl]) &&
+          is_name(std::string_view(t).substr(pl + 1))) {
+        std::string key = t;
+        if (key[pl] == '.') key[pl] = ':';
+        return key;
+      }
+    }
+    return "";
   };
   const std::string value = squeeze(content);
   bool matched = false;
-  for (std::sregex_iterator it(property.begin(), property.end(), kProperty), end; it != end; ++it) {
-    out[key_of(it->str())] = value;
-    matched = true;
+  std::string token;
+  std::istringstream words(property);
+  while (words >> token) {
+    const std::string key =
+        split_key(token, {"dc", "dcterm", "og", "twitter", "weibo:article", "weibo:webpage"},
+                  ".:", {"author", "creator", "description", "title", "site_name"}, false);
+    if (!key.empty()) {
+      out[key] = value;
+      matched = true;
+    }
   }
-  if (!matched && std::regex_match(name, kName)) out[key_of(name)] = value;
+  if (matched || name.empty()) return;
+  const std::string key = split_key(
+      name, {"dc", "dcterm", "og", "twitter", "parsely", "weibo:article", "weibo:webpage"},
+      "-.:", {"author", "creator", "pub-date", "description", "title", "site_name"}, true);
+  if (!key.empty()) out[key] = value;
 }
 
 size_t word_count(const std::string& s) {
@@ -277,11 +302,13 @@ double similarity(const std::string& a, const std::string& b) {
 
 // The headline within a document title ("Headline | Site", "Site » Headline", "Site: Headline"),
 // by Readability's rules, so that titles agree with what readers of its output expect.
+bool is_separator(char c) {
+  return c == '|' || c == '-' || c == '\\' || c == '/' || c == '>' || c == '\x01';
+}
+
 std::string article_title(const std::string& doc_title, const std::vector<std::string>& headings,
                           const std::string& only_h1) {
-  // The separators are | - \ / > and »; » is two bytes in UTF-8, so it stands in as \x01 while
-  // the byte-wise regular expressions run (in a bracket expression its bytes would match alone
-  // and cut other characters in half).
+  // The separators are | - \ / > and »; » (two bytes in UTF-8) stands in as \x01 meanwhile.
   auto encode = [](std::string s) {
     for (size_t at; (at = s.find("\xC2\xBB")) != std::string::npos;) s.replace(at, 2, "\x01");
     return s;
@@ -293,31 +320,45 @@ std::string article_title(const std::string& doc_title, const std::vector<std::s
   const std::string orig_text = squeeze(doc_title);
   const std::string orig = encode(orig_text);
   std::string cur = orig;
-  static const std::regex kSep(R"( [\|\-\\/>\x01] )");
-  static const std::regex kHierarchical(R"( [\\/>\x01] )");
-  static const std::regex kBeforeLast(R"((.*)[\|\-\\/>\x01] .*)");
-  static const std::regex kAfterFirst(R"([^\|\-\\/>\x01]*[\|\-\\/>\x01](.*))");
-  static const std::regex kSeparators(R"([\|\-\\/>\x01]+)");
-  bool hierarchical = false;
-  if (std::regex_search(orig, kSep)) {
-    hierarchical = std::regex_search(orig, kHierarchical);
-    cur = std::regex_replace(orig, kBeforeLast, "$1");
-    if (word_count(cur) < 3) cur = std::regex_replace(orig, kAfterFirst, "$1");
+  // " X " with X a separator (hierarchical ones: \ / > »).
+  bool spaced = false, hierarchical = false;
+  for (size_t i = 1; i + 1 < orig.size(); ++i) {
+    if (orig[i - 1] == ' ' && orig[i + 1] == ' ' && is_separator(orig[i])) {
+      spaced = true;
+      hierarchical |= orig[i] != '|' && orig[i] != '-';
+    }
+  }
+  if (spaced) {
+    // The part before the last separator that a space follows; if that is under 3 words, the
+    // part after the first separator.
+    size_t last = std::string::npos;
+    for (size_t i = 0; i + 1 < orig.size(); ++i) {
+      if (is_separator(orig[i]) && orig[i + 1] == ' ') last = i;
+    }
+    if (last != std::string::npos) cur = orig.substr(0, last);
+    if (word_count(cur) < 3) {
+      const auto first = std::find_if(orig.begin(), orig.end(), is_separator);
+      cur = first == orig.end() ? orig : std::string(first + 1, orig.end());
+    }
   } else if (orig.find(": ") != std::string::npos) {
-    const bool heading_is_title = std::find(headings.begin(), headings.end(), orig_text) != headings.end();
+    const bool heading_is_title =
+        std::find(headings.begin(), headings.end(), orig_text) != headings.end();
     if (!heading_is_title) {
       cur = orig.substr(orig.rfind(':') + 1);
-      if (word_count(cur) < 3) cur = orig.substr(orig.find(':') + 1);
-      else if (word_count(orig.substr(0, orig.find(':'))) > 5) cur = orig;
+      if (word_count(cur) < 3)
+        cur = orig.substr(orig.find(':') + 1);
+      else if (word_count(orig.substr(0, orig.find(':'))) > 5)
+        cur = orig;
     }
   } else if ((orig.size() > 150 || orig.size() < 15) && !only_h1.empty()) {
     cur = encode(only_h1);
   }
   cur = squeeze(cur);
   const size_t words = word_count(cur);
-  if (words <= 4 && (!hierarchical || words != word_count(std::regex_replace(orig, kSeparators, "")) - 1)) {
-    cur = orig;
-  }
+  std::string without_separators;
+  std::copy_if(orig.begin(), orig.end(), std::back_inserter(without_separators),
+               [](char c) { return !is_separator(c); });
+  if (words <= 4 && (!hierarchical || words != word_count(without_separators) - 1)) cur = orig;
   return decode(cur);
 }
 
