@@ -103,7 +103,8 @@ TEST_CASE(
   CHECK(metrics.header("content-type").find("text/plain; version=0.0.4") == 0);
   INFO(metrics.body);
   const auto prom = test::parse_prometheus_text(metrics.body);  // throws on any malformed line
-  if (access("/usr/bin/promtool", X_OK) == 0) {  // scripts/setup installs it; Prometheus's own linter
+  if (access("/usr/bin/promtool", X_OK) ==
+      0) {  // scripts/setup installs it; Prometheus's own linter
     const auto lint = test::run_process({"/usr/bin/promtool", "check", "metrics"}, metrics.body);
     INFO(lint.out << lint.err);
     CHECK(lint.exit_code == 0);
@@ -117,7 +118,8 @@ TEST_CASE(
   CHECK(prom.value("rasd_fetch_duration_seconds_count") >= 1);
   CHECK(prom.value("rasd_sources") == 1);
   CHECK(prom.value("rasd_queue_depth", {{"queue", "fetch_in_flight"}}) >= 0);
-  CHECK(prom.value("rasd_queue_depth", {{"queue", "deliveries_pending"}}) == 0);  // the rule notifies no webhook
+  CHECK(prom.value("rasd_queue_depth", {{"queue", "deliveries_pending"}}) ==
+        0);  // the rule notifies no webhook
 
   namespace json = boost::json;
   const auto alerts = json::parse(api.call("GET", "/api/alerts?since=1h").body).as_array();
@@ -291,8 +293,9 @@ TEST_CASE("watchdog: pings flow from the event loop and stop while it is blocked
   close(sock);
 }
 
-TEST_CASE("watch_rules: editing a rule file reloads without a signal, a broken edit keeps the old rules",
-          "[integration][service]") {
+TEST_CASE(
+    "watch_rules: editing a rule file reloads without a signal, a broken edit keeps the old rules",
+    "[integration][service]") {
   test::HttpServer site([](const test::Request&) {
     return test::Response{200, {{"Content-Type", "application/rss+xml"}}, item_feed("g1", "خبر")};
   });
@@ -306,8 +309,59 @@ TEST_CASE("watch_rules: editing a rule file reloads without a signal, a broken e
   REQUIRE(rasd.wait_for("reloaded: 1 sources, 2 rules", 10000, mark));
   mark = rasd.err().size();
   dir.write("rules/b.yaml", "rules:\n  - id: two\n    query: 'هجوم AND'\n");
-  REQUIRE(rasd.wait_for("reload failed; keeping the previous configuration and rules", 10000, mark));
+  REQUIRE(
+      rasd.wait_for("reload failed; keeping the previous configuration and rules", 10000, mark));
   CHECK(rasd.err().find("b.yaml:3:", mark) != std::string::npos);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+}
+
+TEST_CASE("http api: under systemd the token comes from the unit's credential, not the token file",
+          "[integration][service][api]") {
+  test::HttpServer site([](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, item_feed("g1", "خبر")};
+  });
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
+  dir.write("creds/api-token", "credential-token-0123456789\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"127.0.0.1:0\", token_file: missing-token}\n"
+                "sources:\n  - {id: s, url: \"" +
+                    site.url("/f.xml") + "\"}\n");
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"},
+                     {"CREDENTIALS_DIRECTORY=" + dir.file("creds")});
+  REQUIRE(rasd.wait_for("rasd running", 10000));
+  Api api{api_port(rasd), {}};
+  REQUIRE(api.port > 0);
+  CHECK(api.call("GET", "/api/sources", "credential-token-0123456789").status == 200);
+  CHECK(api.call("GET", "/api/sources", kToken).status == 401);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+}
+
+TEST_CASE("http api: without a token file only health answers, and the log says why",
+          "[integration][service][api]") {
+  test::HttpServer site([](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, item_feed("g1", "خبر")};
+  });
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"127.0.0.1:0\", token_file: missing-token}\n"
+                "sources:\n  - {id: s, url: \"" +
+                    site.url("/f.xml") + "\"}\n");
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
+  REQUIRE(rasd.wait_for("rasd running", 10000));
+  CHECK(rasd.err().find("only /healthz and /readyz answer") != std::string::npos);
+  Api api{api_port(rasd), {}};
+  CHECK(api.call("GET", "/healthz", "").status == 200);
+  const auto refused = api.call("GET", "/metrics", "");
+  CHECK(refused.status == 401);
+  CHECK(refused.body.find("token file is missing") != std::string::npos);
   rasd.signal(SIGTERM);
   CHECK(rasd.wait() == 0);
 }

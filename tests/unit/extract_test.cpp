@@ -175,14 +175,16 @@ TEST_CASE("hostile structure: nesting past the limit is cut, what comes before i
   CHECK(html::extract_article(std::string("\xff\xfe\x00<", 4)).title.empty());
 }
 
-TEST_CASE("a date the page only shows, in Arabic, when no metadata gives one", "[extract][arabic]") {
+TEST_CASE("a date the page only shows, in Arabic, when no metadata gives one",
+          "[extract][arabic]") {
   std::string page = fixture("ar_article_utf8.html");
   const size_t meta = page.find("<meta property=\"article:published_time\"");
   REQUIRE(meta != std::string::npos);
   page.erase(meta, page.find('>', meta) + 1 - meta);
   auto a = html::extract_article(page, with_filter());
   REQUIRE(a.published);
-  CHECK(dates::format_rfc3339(*a.published) == "2024-12-17T00:00:00Z");  // الثلاثاء 17 كانون الأول 2024
+  CHECK(dates::format_rfc3339(*a.published) ==
+        "2024-12-17T00:00:00Z");  // الثلاثاء 17 كانون الأول 2024
   const std::string levantine = "17 كانون الأول 2024";
   const size_t shown = page.find(levantine);
   REQUIRE(shown != std::string::npos);
@@ -190,4 +192,24 @@ TEST_CASE("a date the page only shows, in Arabic, when no metadata gives one", "
   a = html::extract_article(page, with_filter());
   REQUIRE(a.published);
   CHECK(dates::format_rfc3339(*a.published) == "2024-12-17T00:00:00Z");
+}
+
+TEST_CASE("ISO-8859-6 pages decode, by their header or their meta", "[extract][arabic]") {
+  // "خبر عاجل" and a sentence, in ISO-8859-6 bytes.
+  const std::string title = "\xce\xc8\xd1 \xd9\xc7\xcc\xe4";
+  const std::string sentence =
+      "\xc3\xd9\xe4\xe6\xca\x20\xe2\xe8\xc7\xca\x20\xc7\xe4\xc3\xe5\xe6\xac\x20\xc7\xe4"
+      "\xea\xe8\xe5\xac\x20\xc7\xe4\xe2\xc8\xd6\x20\xd9\xe4\xe9\x20\xce\xe4\xea\xc9\x20"
+      "\xe1\xea\x20\xd1\xea\xe1\x20\xcf\xea\xd1\x20\xc7\xe4\xd2\xe8\xd1\x2e";
+  const std::string body = "<html><head><title>" + title + "</title></head><body><article><p>" +
+                           sentence + " " + sentence + "</p></article></body></html>";
+  html::ExtractOptions by_header;
+  by_header.content_type = "text/html; charset=ISO-8859-6";
+  const auto a = html::extract_article(body, by_header);
+  CHECK(a.charset == "iso-8859-6");
+  CHECK(a.title == "خبر عاجل");
+  CHECK(a.text.find("أعلنت قوات الأمن، اليوم، القبض على خلية في ريف دير الزور.") !=
+        std::string::npos);
+  const auto b = html::extract_article("<meta charset=\"iso-8859-6\">" + body);
+  CHECK(b.title == "خبر عاجل");
 }
