@@ -209,15 +209,20 @@ void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::
              st.next_due - now);
 }
 
-HttpRequest Monitor::request_for(const SourceConfig& s) {
+HttpRequest Monitor::request_to(const SourceConfig& s, const std::string& url) const {
   HttpRequest req;
-  req.url = s.url;
+  req.url = url;
   req.timeout_ms = config_.defaults.timeout * 1000;
   req.max_body = config_.defaults.max_body;
   req.low_speed_bytes = config_.defaults.low_speed_bytes;
   req.low_speed_seconds = config_.defaults.low_speed_time;
   req.connect_timeout_ms = std::min<int64_t>(10000, req.timeout_ms);
   req.allow_private = s.allow_private;
+  return req;
+}
+
+HttpRequest Monitor::request_for(const SourceConfig& s) {
+  HttpRequest req = request_to(s, s.url);
   req.headers.emplace_back("accept",
                            "application/rss+xml, application/atom+xml, application/feed+json, "
                            "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5");
@@ -510,14 +515,7 @@ std::vector<Monitor::ArticleFetch> Monitor::take_article_fetches() {
 }
 
 HttpRequest Monitor::request_for_article(const SourceConfig& s, const std::string& url) const {
-  HttpRequest req;
-  req.url = url;
-  req.timeout_ms = config_.defaults.timeout * 1000;
-  req.max_body = config_.defaults.max_body;
-  req.low_speed_bytes = config_.defaults.low_speed_bytes;
-  req.low_speed_seconds = config_.defaults.low_speed_time;
-  req.connect_timeout_ms = std::min<int64_t>(10000, req.timeout_ms);
-  req.allow_private = s.allow_private;
+  HttpRequest req = request_to(s, url);
   req.headers.emplace_back("accept", "text/html, application/xhtml+xml;q=0.9, */*;q=0.5");
   return req;
 }

@@ -18,6 +18,9 @@ std::string meta_charset(std::string_view bytes);
 // <time>; relative URLs resolved against `url`.
 void read_metadata(const GumboNode* root, const std::string& url, ExtractedArticle& out);
 
+// `s` with runs of white space as one space, none at either end.
+std::string squeeze(std::string_view s);
+
 // How much of `html` to parse: all of it, or up to the tag where the nesting of explicitly
 // closed elements (an estimate from the tags alone) exceeds max_depth.
 size_t nesting_limit(std::string_view html, size_t max_depth);

@@ -25,21 +25,6 @@ std::string attr(const GumboNode* n, const char* name) {
   return a ? a->value : "";
 }
 
-std::string squeeze(std::string_view s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
-  return out;
-}
-
 void text_of(const GumboNode* n, std::string& out, int depth = 0) {
   if (depth > kMaxDepth) return;
   if (n->type == GUMBO_NODE_TEXT || n->type == GUMBO_NODE_WHITESPACE) {
@@ -363,6 +348,21 @@ std::string article_title(const std::string& doc_title, const std::vector<std::s
 }
 
 }  // namespace
+
+std::string squeeze(std::string_view s) {
+  std::string out;
+  bool space = false;
+  for (char c : s) {
+    if (c == ' ' || c == '\n' || c == '\t' || c == '\r' || c == '\f') {
+      space = !out.empty();
+    } else {
+      if (space) out += ' ';
+      space = false;
+      out += c;
+    }
+  }
+  return out;
+}
 
 std::string meta_charset(std::string_view bytes) {
   std::string head = lower(std::string(bytes.substr(0, 1024)));

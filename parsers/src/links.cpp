@@ -113,21 +113,6 @@ void text_of(const GumboNode* n, std::string& out, int depth = 0) {
   }
 }
 
-std::string squeeze(const std::string& s) {
-  std::string out;
-  bool space = false;
-  for (char c : s) {
-    if (c == ' ' || c == '\n' || c == '\t' || c == '\r') {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
-  return out;
-}
-
 size_t words(const std::string& s) {
   return s.empty() ? 0 : static_cast<size_t>(std::count(s.begin(), s.end(), ' ')) + 1;
 }
@@ -167,7 +152,7 @@ void collect(const GumboNode* n, int depth, const std::vector<Compound>* sel, bo
     if (const GumboAttribute* href = gumbo_get_attribute(&e.attributes, "href")) {
       std::string text;
       text_of(n, text);
-      text = squeeze(text);
+      text = detail::squeeze(text);
       std::string abs = url::resolve(page_url, href->value);
       auto u = boost::urls::parse_uri(abs);
       if (u && (u->scheme() == "http" || u->scheme() == "https")) {

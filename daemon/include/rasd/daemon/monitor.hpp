@@ -101,6 +101,9 @@ class Monitor {
  private:
   int64_t interval_for(const SourceConfig& s) const;
   void count(const char* fetch_outcome);
+  // A GET of `url` with the limits every request of `s` gets (timeouts, size cap, slowloris
+  // limit, address policy).
+  HttpRequest request_to(const SourceConfig& s, const std::string& url) const;
   // The section page of an html source: queue its new article links. False when the page
   // cannot be read for links (the error is in *error).
   bool queue_article_links(const SourceConfig& s, const HttpResponse& res, int& new_links,
