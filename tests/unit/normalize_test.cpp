@@ -266,7 +266,12 @@ TEST_CASE("language identification", "[normalize][lang]") {
 TEST_CASE("the one-pass fast path gives exactly what the general path gives", "[normalize][fastpath]") {
   const std::vector<std::string> texts = {
       "القبـ.ـض على عنـ.ـاصر د|عـ.ـش", "قتيلاً وجريحاً في هجومٍ", "ISIS cells in Raqqa", "١٢ قتيلا",
-      "ﻻ إله", "د ا ع ش", "مــــــرحبا", "a\u0301 e\u0301", "﷼ 100", "x\u200By\u200Fz", "\xff\xfe bad", ""};
+      "ﻻ إله", "د ا ع ش", "مــــــرحبا", "a\u0301 e\u0301", "﷼ 100", "x\u200By\u200Fz", "\xff\xfe bad", "",
+      // Characters whose output is longer in UTF-8 than the input (U+023A -> U+2C65), and
+      // invalid sequences of one, two and three bytes at the start, middle and end: the fast
+      // path bounds its text by the input's size and must hand these to the general path.
+      "\u023A\u023E داعش", "داعش \u023A", "\xe0\xa0 داعش", "داعش \xf0\x90\x80", "داعش\xc3",
+      "\xf0\x90\x80x", "x\xe0"};
   for (const auto& t : texts) {
     INFO(t);
     const auto a = norm().normalize(t);
@@ -275,6 +280,7 @@ TEST_CASE("the one-pass fast path gives exactly what the general path gives", "[
     CHECK(a.strict.src_begin == b.strict.src_begin);
     CHECK(a.strict.src_end == b.strict.src_end);
     CHECK(a.strict.text == b.strict.text);
+    CHECK(a.strict.text == to_utf8(std::u32string(a.strict.chars.begin(), a.strict.chars.end())));
     CHECK(a.collapsed_is_strict == b.collapsed_is_strict);
     CHECK(a.view(View::collapsed).text == b.view(View::collapsed).text);
     REQUIRE(a.strict.tokens.size() == b.strict.tokens.size());

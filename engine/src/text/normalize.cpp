@@ -95,6 +95,9 @@ struct Normalizer::Tables {
   // in a segment it changes nothing but the segment's source span.
   static constexpr uint32_t kInertMark = 1u << 20;
   static constexpr int kCategoryShift = 21;  // with kOne: detail::watch_category() of the char
+  // With kOne: the output character is longer in UTF-8 than the input one. The fast path leaves
+  // such characters to the general path, so that its text never outgrows its input.
+  static constexpr uint32_t kGrows = 1u << 23;
   static constexpr int kClassShift = 30;     // with kOne: detail::class_of() of the char
   static constexpr int kPropsShift = 24;            // with kOne: char_props() of that char
   std::vector<uint32_t> fast;
@@ -165,6 +168,8 @@ Normalizer::Normalizer() : tables_(std::make_unique<Tables>()) {
       f |= Tables::kOne | static_cast<uint32_t>(out[0]) | static_cast<uint32_t>(props) << Tables::kPropsShift |
            cls << Tables::kClassShift |
            static_cast<uint32_t>(detail::watch_category(out[0], props)) << Tables::kCategoryShift;
+      char in_bytes[4], out_bytes[4];
+      if (encode_utf8(out[0], out_bytes) > encode_utf8(c, in_bytes)) f |= Tables::kGrows;
     }
     t.fast[c] = f;
     char buf[4] = {0, 0, 0, 0};
@@ -202,7 +207,9 @@ namespace {
 bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const {
   // Text where every character is its own normalization segment and maps to at most one BMP
   // character (almost all news text): one pass writes the view, its UTF-8 text and its tokens.
-  // Anything else returns false at once, and strict_view() starts over on the general path.
+  // Anything else returns false at once, and strict_view() starts over on the general path:
+  // so does invalid UTF-8 and any character whose output is longer in UTF-8 than its input,
+  // which bounds the text by the input's size.
   const Tables& t = *tables_;
   const uint32_t* const fast = t.fast.data();
   const uint32_t* const utf8_of = t.utf8.data();
@@ -211,7 +218,7 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   v.chars.resize(cap);
   v.src_begin.resize(cap);
   v.src_end.resize(cap);
-  v.text.resize(utf8.size() * 3 + 8);  // an invalid byte becomes U+FFFD, three bytes
+  v.text.resize(utf8.size() + 4);  // the output is no longer; each character stores 4 bytes
   v.tokens.clear();
   v.tokens.reserve(utf8.size() / 8 + 2);
   char32_t* const ch = v.chars.data();
@@ -239,11 +246,13 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
       c = two ? (static_cast<char32_t>(b0 & 0x1F) << 6) | (b1 & 0x3F) : b0;
       i += 1 + two;
     } else {
+      const int32_t start = i;
       c = next_code_point(s, i, n);
-      if (c >= 0x10000) return false;
+      // An invalid sequence of one or two bytes would become U+FFFD, three bytes.
+      if (c >= 0x10000 || (c == kReplacement && i - start < 3)) return false;
     }
     const uint32_t f = fast[c];
-    if ((f & kSimple) != kSimple) [[unlikely]] {
+    if ((f & (kSimple | Tables::kGrows)) != kSimple) [[unlikely]] {
       if (f & Tables::kPreDelete) continue;
       if (f & Tables::kInertMark) {  // joins the open segment: widen its source span
         if (segment_has_char) se[o - 1] = index + 1;

@@ -27,18 +27,23 @@ struct Builder {
     v.src_end.reserve(expected);
   }
   void push(char32_t c, uint32_t b, uint32_t e) {
-    v.chars += c;
+    v.chars.push_back(c);
     v.src_begin.push_back(b);
     v.src_end.push_back(e);
   }
   void copy(const ViewText& from, size_t i) { push(from.chars[i], from.src_begin[i], from.src_end[i]); }
   void copy_range(const ViewText& from, size_t b, size_t e) {
     if (b >= e) return;
-    v.chars.append(from.chars, b, e - b);
-    v.src_begin.insert(v.src_begin.end(), from.src_begin.begin() + static_cast<std::ptrdiff_t>(b),
-                       from.src_begin.begin() + static_cast<std::ptrdiff_t>(e));
-    v.src_end.insert(v.src_end.end(), from.src_end.begin() + static_cast<std::ptrdiff_t>(b),
-                     from.src_end.begin() + static_cast<std::ptrdiff_t>(e));
+    append(v.chars, from.chars.data() + b, e - b);
+    append(v.src_begin, from.src_begin.data() + b, e - b);
+    append(v.src_end, from.src_end.data() + b, e - b);
+  }
+  // A bulk copy: insert() would construct element by element through the allocator.
+  template <class T>
+  static void append(UninitializedVector<T>& to, const T* from, size_t count) {
+    const size_t old = to.size();
+    to.resize(old + count);
+    std::copy(from, from + count, to.data() + old);
   }
 };
 
@@ -71,7 +76,7 @@ void collapse_run(const ViewText& s, size_t r0, size_t r1, Builder& out) {
 
 
 // Length of the run of c starting at chars[i].
-size_t repeat_length(const std::u32string& chars, size_t i) {
+size_t repeat_length(const UninitializedVector<char32_t>& chars, size_t i) {
   size_t j = i + 1;
   while (j < chars.size() && chars[j] == chars[i]) ++j;
   return j - i;
@@ -163,7 +168,11 @@ bool encode(ViewText& v) {
   const char32_t* const chars = v.chars.data();
   v.tokens.clear();
   v.tokens.reserve(n / 5 + 2);
-  v.text.resize(n * 4);
+  // Sized exactly (a count that vectorizes) rather than for the worst case, which would be
+  // zero-filled first.
+  size_t size = n;
+  for (size_t k = 0; k < n; ++k) size += (chars[k] >= 0x80) + (chars[k] >= 0x800) + (chars[k] >= 0x10000);
+  v.text.resize(size);
   char* const out = v.text.data();
   size_t bytes = 0;
   detail::TokenCutter cutter(v);

@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace rasd::text {
@@ -34,12 +36,37 @@ struct Token {
   bool arabic = false;
 };
 
+// An allocator whose value-initialization (resize(), a sized constructor) leaves elements
+// uninitialized. The normalizer sizes a view's arrays for the worst case and then writes each
+// element once, so zero-filling them first would be a second pass over memory for nothing.
+template <class T>
+struct UninitializedAllocator : std::allocator<T> {
+  using value_type = T;
+  template <class U>
+  struct rebind {
+    using other = UninitializedAllocator<U>;
+  };
+  UninitializedAllocator() = default;
+  template <class U>
+  UninitializedAllocator(const UninitializedAllocator<U>&) noexcept {}  // NOLINT(google-explicit-constructor)
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;  // default-initialized: no zeroing for scalars
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
+};
+template <class T>
+using UninitializedVector = std::vector<T, UninitializedAllocator<T>>;
+
 // One view of a text: normalized code points with their source spans, the same text as
 // UTF-8, and its tokens, whose text points into `text` (copies and moves re-point them).
 struct ViewText {
-  std::u32string chars;
-  std::vector<uint32_t> src_begin;  // per char, original code-point offset
-  std::vector<uint32_t> src_end;
+  UninitializedVector<char32_t> chars;
+  UninitializedVector<uint32_t> src_begin;  // per char, original code-point offset
+  UninitializedVector<uint32_t> src_end;
   std::string text;                 // chars as UTF-8
   std::vector<Token> tokens;
 
