@@ -29,13 +29,17 @@ bool deleted_in_step4(char32_t c) {
 // removed here too: deleted after NFKC they could join two runs of marks out of canonical
 // order, and the view would change when normalized again. Marks (class > 0) wait for step 4,
 // because NFKC first composes some of them with their letter (و + U+0654 -> ؤ -> ء).
+// The same goes for presentation forms that NFKC decomposes into tatweel and marks (the medial
+// forms U+FE71, U+FE77 ... U+FE7F and U+FCF2-FCF4): step 4 would remove all of it, and the
+// tatweel, a starter, would leave the marks on either side of it joined out of canonical order.
 // U+0000 is dropped as well; it carries no text.
 bool deleted_before_nfkc(char32_t c) {
-  if (c == 0 || (c >= 0xFC5E && c <= 0xFC63)) return true;
+  if (c == 0 || (c >= 0xFC5E && c <= 0xFC63) || (c >= 0xFCF2 && c <= 0xFCF4)) return true;
   if (deleted_in_step4(c) && u_getCombiningClass(static_cast<UChar32>(c)) == 0) return true;
   switch (c) {
     case 0xFE70: case 0xFE72: case 0xFE74: case 0xFE76:
     case 0xFE78: case 0xFE7A: case 0xFE7C: case 0xFE7E:
+    case 0xFE71: case 0xFE77: case 0xFE79: case 0xFE7B: case 0xFE7D: case 0xFE7F:
       return true;
     default:
       return false;
