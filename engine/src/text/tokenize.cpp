@@ -168,11 +168,9 @@ bool encode(ViewText& v) {
   const char32_t* const chars = v.chars.data();
   v.tokens.clear();
   v.tokens.reserve(n / 5 + 2);
-  // Sized exactly (a count that vectorizes) rather than for the worst case, which would be
-  // zero-filled first.
-  size_t size = n;
-  for (size_t k = 0; k < n; ++k) size += (chars[k] >= 0x80) + (chars[k] >= 0x800) + (chars[k] >= 0x10000);
-  v.text.resize(size);
+  // Four bytes per character bound the text, including the four-byte stores of put_bmp_utf8();
+  // zero-filling them is cheaper than counting the exact size.
+  v.text.resize(n * 4);
   char* const out = v.text.data();
   size_t bytes = 0;
   detail::TokenCutter cutter(v);
@@ -189,7 +187,11 @@ bool encode(ViewText& v) {
       prev = c;
       prev_cat = cat;
     }
-    bytes += detail::put_utf8(c, out + bytes);
+    if (c < 0x10000) [[likely]] {
+      bytes += detail::put_bmp_utf8(c, out + bytes);
+    } else {
+      bytes += detail::put_utf8(c, out + bytes);
+    }
   }
   cutter.finish(n, bytes);
   v.text.resize(bytes);
@@ -211,7 +213,10 @@ void tokenize(ViewText& v) { encode<false>(v); }
 ViewText collapse(const ViewText& strict) {
   // Runs of non-space characters that the collapse rules can change (an Arabic letter, then
   // something else, then an Arabic letter) go through collapse_run(); everything between them
-  // is copied in bulk.
+  // is copied in bulk. Such a run is found where an Arabic letter follows another character
+  // that is neither a space nor an Arabic letter and the walk back reaches an Arabic letter: a
+  // test per character that is almost always false, where looking for run boundaries would
+  // branch at every word.
   Builder runs(strict.chars.size());
   const size_t n = strict.chars.size();
   const char32_t* const chars = strict.chars.data();
@@ -221,27 +226,24 @@ ViewText collapse(const ViewText& strict) {
     return detail::watch_category(c, detail::props_of(props, c));
   };
   size_t copied = 0;
-  for (size_t i = 0; i < n;) {
-    if (category(i) == detail::kCatSpace) {
-      ++i;
-      continue;
-    }
-    size_t j = i;
-    bool letter_seen = false, gap = false, changes = false;
-    for (uint8_t cat; j < n && (cat = category(j)) != detail::kCatSpace; ++j) {
-      if (cat == detail::kCatArabic) {
-        changes |= gap;
-        letter_seen = true;
-      } else if (letter_seen) {
-        gap = true;
+  uint8_t prev_cat = detail::kCatSpace;
+  for (size_t k = 0; k < n; ++k) {
+    const uint8_t cat = category(k);
+    if (cat == detail::kCatArabic && prev_cat == detail::kCatOther) [[unlikely]] {
+      if (detail::gap_closes_at(chars, k)) {
+        size_t i = k;  // the run around k: [i, j)
+        while (i > 0 && category(i - 1) != detail::kCatSpace) --i;
+        size_t j = k + 1;
+        while (j < n && category(j) != detail::kCatSpace) ++j;
+        runs.copy_range(strict, copied, i);
+        collapse_run(strict, i, j, runs);
+        copied = j;
+        k = j - 1;  // resume after the run
+        prev_cat = category(k);
+        continue;
       }
     }
-    if (changes) {
-      runs.copy_range(strict, copied, i);
-      collapse_run(strict, i, j, runs);
-      copied = j;
-    }
-    i = j;
+    prev_cat = cat;
   }
   runs.copy_range(strict, copied, n);
   ViewText squeezed = squeeze_repeats(std::move(runs.v));

@@ -7,7 +7,9 @@
 // Not thread-safe; one cutter per view being built.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "rasd/engine/text/normalize.hpp"
@@ -16,11 +18,20 @@ namespace rasd::text::detail {
 
 enum class CharClass : uint8_t { other, letter, digit, mark };
 
+// A table rather than tests: letters, digits and spaces alternate at every word, too irregularly
+// for a branch predictor.
 inline CharClass class_of(uint8_t props) {
-  if (props & kLetter) return CharClass::letter;
-  if (props & kDigit) return CharClass::digit;
-  if (props & kMark) return CharClass::mark;
-  return CharClass::other;
+  static constexpr auto kTable = [] {
+    std::array<CharClass, 64> t{};
+    for (size_t p = 0; p < t.size(); ++p) {
+      t[p] = p & kLetter ? CharClass::letter
+             : p & kDigit ? CharClass::digit
+             : p & kMark  ? CharClass::mark
+                          : CharClass::other;
+    }
+    return t;
+  }();
+  return kTable[props & 63];
 }
 
 inline uint8_t props_of(const uint8_t* table, char32_t c) {
@@ -154,6 +165,17 @@ bool gap_closes_at(const char32_t* chars, size_t k);  // the walk back, out of l
   p[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
   p[3] = static_cast<char>(0x80 | (c & 0x3F));
   return 4;
+}
+
+// Encodes c (below U+10000, not a surrogate) at p without a branch, storing four bytes of which
+// the first 1-3 are the character's; returns its length. ASCII and Arabic alternate at every
+// word, which would mispredict put_utf8()'s tests.
+[[gnu::always_inline]] inline size_t put_bmp_utf8(char32_t c, char* p) {
+  const uint32_t two = (0xC0 | (c >> 6)) | (0x80 | (c & 0x3F)) << 8;
+  const uint32_t three = (0xE0 | (c >> 12)) | (0x80 | ((c >> 6) & 0x3F)) << 8 | (0x80 | (c & 0x3F)) << 16;
+  const uint32_t u = c < 0x80 ? static_cast<uint32_t>(c) : c < 0x800 ? two : three;
+  std::memcpy(p, &u, 4);
+  return 1 + (c >= 0x80) + (c >= 0x800);
 }
 
 // Writes v.text from v.chars and cuts v.tokens (replacing both); returns whether the collapsed
