@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <vector>
 
 #include "rasd/engine/text/normalize.hpp"
 #include "view_builder.hpp"
@@ -210,6 +211,20 @@ bool detail::gap_closes_at(const char32_t* chars, size_t k) {
 
 void tokenize(ViewText& v) { encode<false>(v); }
 
+namespace {
+// watch_category() of every BMP character: one load per character for collapse()'s scan, where
+// the tests for a space would branch at every word. Built once, immutable afterwards.
+const uint8_t* watch_category_table() {
+  static const std::vector<uint8_t> table = [] {
+    const uint8_t* const props = detail::char_props_table();
+    std::vector<uint8_t> t(0x10000);
+    for (char32_t c = 0; c < 0x10000; ++c) t[c] = detail::watch_category(c, props[c]);
+    return t;
+  }();
+  return table.data();
+}
+}  // namespace
+
 ViewText collapse(const ViewText& strict) {
   // Runs of non-space characters that the collapse rules can change (an Arabic letter, then
   // something else, then an Arabic letter) go through collapse_run(); everything between them
@@ -220,10 +235,10 @@ ViewText collapse(const ViewText& strict) {
   Builder runs(strict.chars.size());
   const size_t n = strict.chars.size();
   const char32_t* const chars = strict.chars.data();
-  const uint8_t* const props = detail::char_props_table();
+  const uint8_t* const categories = watch_category_table();
   auto category = [&](size_t k) {
     const char32_t c = chars[k];
-    return detail::watch_category(c, detail::props_of(props, c));
+    return c < 0x10000 ? categories[c] : detail::watch_category(c, detail::compute_char_props(c));
   };
   size_t copied = 0;
   uint8_t prev_cat = detail::kCatSpace;
