@@ -1,5 +1,5 @@
-// No crash, offsets in range, both views idempotent, and the one-pass fast path gives exactly
-// what the general path gives.
+// No crash, offsets in range, both views idempotent, each view's tokens what tokenize() cuts
+// from its characters, and the one-pass fast path gives exactly what the general path gives.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -26,6 +26,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (size_t i = 0; i < a.tokens.size(); ++i) {
       const auto &x = a.tokens[i], &y = b.tokens[i];
       if (x.text != y.text || x.start != y.start || x.end != y.end || x.arabic != y.arabic) std::abort();
+    }
+  }
+  // Each view's text and tokens are what tokenize() makes of its characters.
+  for (const rasd::text::View view : {rasd::text::View::strict, rasd::text::View::collapsed}) {
+    const auto& a = n.view(view);
+    rasd::text::ViewText copy = a;
+    rasd::text::tokenize(copy);
+    if (copy.text != a.text || copy.tokens.size() != a.tokens.size()) std::abort();
+    for (size_t i = 0; i < a.tokens.size(); ++i) {
+      const auto &x = a.tokens[i], &y = copy.tokens[i];
+      if (x.text != y.text || x.start != y.start || x.end != y.end || x.pos != y.pos ||
+          x.char_begin != y.char_begin || x.char_end != y.char_end || x.arabic != y.arabic)
+        std::abort();
     }
   }
   const std::string s = n.strict.utf8();

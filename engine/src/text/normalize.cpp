@@ -208,7 +208,7 @@ namespace {
 
 }  // namespace
 
-bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const {
+bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out, detail::CollapseHints& hints) const {
   // Text where every character is its own normalization segment and maps to at most one BMP
   // character (almost all news text): one pass writes the view, its UTF-8 text and its tokens.
   // Anything else returns false at once, and strict_view() starts over on the general path:
@@ -230,7 +230,6 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   uint32_t* const se = v.src_end.data();
   char* const text = v.text.data();
   detail::TokenCutter cutter(v);
-  bool collapse_needed = false;
   char32_t previous = 0;  // the view's last character
   uint8_t previous_category = detail::kCatSpace;
   const auto* s = reinterpret_cast<const uint8_t*>(utf8.data());
@@ -276,7 +275,9 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
     se[o] = index + 1;
     cutter.feed(o, static_cast<detail::CharClass>(f >> Tables::kClassShift), (props & kArabicLetter) != 0, bytes);
     const auto category = static_cast<uint8_t>((f >> Tables::kCategoryShift) & 3);
-    if (detail::collapse_sign(ch, o, category, previous, previous_category)) collapse_needed = true;
+    if (const auto sign = detail::collapse_sign(ch, o, category, previous, previous_category)) [[unlikely]] {
+      hints.note(sign, o);
+    }
     previous = m;
     previous_category = category;
     const uint32_t u = utf8_of[m];
@@ -290,17 +291,18 @@ bool Normalizer::fast_strict_view(std::string_view utf8, Normalized& out) const 
   v.src_begin.resize(o);
   v.src_end.resize(o);
   v.text.resize(bytes);
-  out.collapsed_may_differ = collapse_needed || cutter.saw_spaced_letters();
+  hints.spaced_letters = cutter.saw_spaced_letters();
   return true;
 }
 
-bool Normalizer::strict_view(std::string_view utf8, Normalized& out) const {
-  if (fast_strict_view(utf8, out)) return out.collapsed_may_differ;
+void Normalizer::strict_view(std::string_view utf8, Normalized& out, detail::CollapseHints& hints) const {
+  if (fast_strict_view(utf8, out, hints)) return;
   out = Normalized{};
-  return general_strict_view(utf8, out);
+  hints = detail::CollapseHints{};
+  general_strict_view(utf8, out, hints);
 }
 
-bool Normalizer::general_strict_view(std::string_view utf8, Normalized& out) const {
+void Normalizer::general_strict_view(std::string_view utf8, Normalized& out, detail::CollapseHints& hints) const {
   // Two passes. The first maps characters (steps 1-6): characters are grouped into
   // normalization segments (a starter and the characters after it that have no boundary before
   // them) and a segment's output inherits the segment's source span. A one-character BMP
@@ -401,33 +403,38 @@ bool Normalizer::general_strict_view(std::string_view utf8, Normalized& out) con
   v.src_end.resize(o);
 
   // Second pass: UTF-8 text, tokens, and whether the collapsed view may differ.
-  return detail::encode_view_text(v);
+  detail::encode_view_text(v, hints);
 }
 
 namespace {
 // Builds the collapsed view when the strict one may differ, else lets the strict view stand.
-void add_collapsed_view(Normalized& out, bool may_differ) {
-  if (may_differ) out.collapsed = collapse(out.strict);
+void add_collapsed_view(Normalized& out, const detail::CollapseHints& hints) {
+  if (!hints.empty()) out.collapsed = detail::collapse(out.strict, hints);
   else out.collapsed_is_strict = true;
 }
 }  // namespace
 
 Normalized Normalizer::normalize(std::string_view utf8) const {
   Normalized out;
-  add_collapsed_view(out, strict_view(utf8, out));
+  detail::CollapseHints hints;
+  strict_view(utf8, out, hints);
+  add_collapsed_view(out, hints);
   return out;
 }
 
 Normalized Normalizer::normalize_general(std::string_view utf8) const {
   Normalized out;
-  add_collapsed_view(out, general_strict_view(utf8, out));
+  detail::CollapseHints hints;
+  general_strict_view(utf8, out, hints);
+  add_collapsed_view(out, hints);
   return out;
 }
 
 std::string Normalizer::normalize_to_string(std::string_view utf8, View view) const {
   if (view == View::collapsed) return normalize(utf8).view(view).utf8();
   Normalized out;
-  strict_view(utf8, out);
+  detail::CollapseHints hints;
+  strict_view(utf8, out, hints);
   return out.strict.utf8();
 }
 

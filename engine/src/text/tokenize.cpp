@@ -161,9 +161,9 @@ void detail::grow_view(ViewText& v, size_t cap) {
 }
 
 namespace {
-// With Watch false the collapse rule (collapse_sign) is not asked and the result is false.
+// With Watch false the collapse rules (collapse_sign) are not asked and hints is unused.
 template <bool Watch>
-bool encode(ViewText& v) {
+void encode(ViewText& v, detail::CollapseHints* hints) {
   const uint8_t* const props = detail::char_props_table();
   const size_t n = v.chars.size();
   const char32_t* const chars = v.chars.data();
@@ -175,7 +175,6 @@ bool encode(ViewText& v) {
   char* const out = v.text.data();
   size_t bytes = 0;
   detail::TokenCutter cutter(v);
-  bool may_differ = false;
   char32_t prev = 0;
   uint8_t prev_cat = detail::kCatSpace;
   for (size_t k = 0; k < n; ++k) {
@@ -184,7 +183,7 @@ bool encode(ViewText& v) {
     cutter.feed(k, p, bytes);
     if constexpr (Watch) {
       const uint8_t cat = detail::watch_category(c, p);
-      if (detail::collapse_sign(chars, k, cat, prev, prev_cat)) may_differ = true;
+      if (const auto sign = detail::collapse_sign(chars, k, cat, prev, prev_cat)) [[unlikely]] hints->note(sign, k);
       prev = c;
       prev_cat = cat;
     }
@@ -196,11 +195,11 @@ bool encode(ViewText& v) {
   }
   cutter.finish(n, bytes);
   v.text.resize(bytes);
-  return Watch && (may_differ || cutter.saw_spaced_letters());
+  if constexpr (Watch) hints->spaced_letters = cutter.saw_spaced_letters();
 }
 }  // namespace
 
-bool detail::encode_view_text(ViewText& v) { return encode<true>(v); }
+void detail::encode_view_text(ViewText& v, CollapseHints& hints) { encode<true>(v, &hints); }
 
 bool detail::gap_closes_at(const char32_t* chars, size_t k) {
   auto category = [](char32_t c) { return watch_category(c, char_props(c)); };
@@ -209,59 +208,38 @@ bool detail::gap_closes_at(const char32_t* chars, size_t k) {
   return j > 0 && category(chars[j - 1]) == kCatArabic;
 }
 
-void tokenize(ViewText& v) { encode<false>(v); }
-
-namespace {
-// watch_category() of every BMP character: one load per character for collapse()'s scan, where
-// the tests for a space would branch at every word. Built once, immutable afterwards.
-const uint8_t* watch_category_table() {
-  static const std::vector<uint8_t> table = [] {
-    const uint8_t* const props = detail::char_props_table();
-    std::vector<uint8_t> t(0x10000);
-    for (char32_t c = 0; c < 0x10000; ++c) t[c] = detail::watch_category(c, props[c]);
-    return t;
-  }();
-  return table.data();
-}
-}  // namespace
+void tokenize(ViewText& v) { encode<false>(v, nullptr); }
 
 ViewText collapse(const ViewText& strict) {
+  // The hints the strict view's writing would have produced.
+  detail::CollapseHints hints;
+  ViewText scratch = strict;
+  detail::encode_view_text(scratch, hints);
+  return detail::collapse(strict, hints);
+}
+
+ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   // Runs of non-space characters that the collapse rules can change (an Arabic letter, then
   // something else, then an Arabic letter) go through collapse_run(); everything between them
-  // is copied in bulk. Such a run is found where an Arabic letter follows another character
-  // that is neither a space nor an Arabic letter and the walk back reaches an Arabic letter: a
-  // test per character that is almost always false, where looking for run boundaries would
-  // branch at every word.
+  // is copied in bulk. The hints name a character of each such run, where its gap closes.
   Builder runs(strict.chars.size());
   const size_t n = strict.chars.size();
   const char32_t* const chars = strict.chars.data();
-  const uint8_t* const categories = watch_category_table();
-  auto category = [&](size_t k) {
-    const char32_t c = chars[k];
-    return c < 0x10000 ? categories[c] : detail::watch_category(c, detail::compute_char_props(c));
-  };
+  auto is_space = [&](size_t k) { return detail::watch_category(chars[k], char_props(chars[k])) == kCatSpace; };
   size_t copied = 0;
-  uint8_t prev_cat = detail::kCatSpace;
-  for (size_t k = 0; k < n; ++k) {
-    const uint8_t cat = category(k);
-    if (cat == detail::kCatArabic && prev_cat == detail::kCatOther) [[unlikely]] {
-      if (detail::gap_closes_at(chars, k)) {
-        size_t i = k;  // the run around k: [i, j)
-        while (i > 0 && category(i - 1) != detail::kCatSpace) --i;
-        size_t j = k + 1;
-        while (j < n && category(j) != detail::kCatSpace) ++j;
-        runs.copy_range(strict, copied, i);
-        collapse_run(strict, i, j, runs);
-        copied = j;
-        k = j - 1;  // resume after the run
-        prev_cat = category(k);
-        continue;
-      }
-    }
-    prev_cat = cat;
+  for (const uint32_t k : hints.gaps) {
+    if (k < copied) continue;  // in a run already collapsed
+    size_t i = k;  // the run around k: [i, j)
+    while (i > 0 && !is_space(i - 1)) --i;
+    size_t j = k + 1;
+    while (j < n && !is_space(j)) ++j;
+    runs.copy_range(strict, copied, i);
+    collapse_run(strict, i, j, runs);
+    copied = j;
   }
   runs.copy_range(strict, copied, n);
-  ViewText squeezed = squeeze_repeats(std::move(runs.v));
+  // Collapsing a run can put repeats side by side ("ب.ب.ب" -> "ببب").
+  ViewText squeezed = hints.repeats || !hints.gaps.empty() ? squeeze_repeats(std::move(runs.v)) : std::move(runs.v);
   tokenize(squeezed);
   const size_t before_join = squeezed.chars.size();
   ViewText joined = join_spaced_letters(std::move(squeezed));

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "rasd/engine/text/normalize.hpp"
 
@@ -135,13 +136,32 @@ inline uint8_t watch_category(char32_t c, uint8_t props) {
 // letter. Both are rare, so a caller carries no state but the previous character: no serial
 // dependency from one character to the next.
 bool gap_closes_at(const char32_t* chars, size_t k);  // the walk back, out of line
-[[gnu::always_inline]] inline bool collapse_sign(const char32_t* chars, size_t k, uint8_t cat, char32_t prev,
-                                                  uint8_t prev_cat) {
+enum CollapseSign : uint8_t { kNoSign = 0, kRepeatSign = 1, kGapSign = 2 };
+[[gnu::always_inline]] inline CollapseSign collapse_sign(const char32_t* chars, size_t k, uint8_t cat, char32_t prev,
+                                                          uint8_t prev_cat) {
   const char32_t c = chars[k];
-  if (c == prev) [[unlikely]] return cat == kCatArabic && (c == 0x0627 || (k >= 2 && chars[k - 2] == c));
-  if (cat == kCatArabic && prev_cat == kCatOther) [[unlikely]] return gap_closes_at(chars, k);
-  return false;
+  if (c == prev) [[unlikely]] {
+    return cat == kCatArabic && (c == 0x0627 || (k >= 2 && chars[k - 2] == c)) ? kRepeatSign : kNoSign;
+  }
+  if (cat == kCatArabic && prev_cat == kCatOther) [[unlikely]] return gap_closes_at(chars, k) ? kGapSign : kNoSign;
+  return kNoSign;
 }
+
+// What writing the strict view saw of the collapse rules, so that collapse() looks only where
+// they apply: empty means the collapsed view is the strict one.
+struct CollapseHints {
+  bool repeats = false;         // a repeat that squeezing may shorten
+  bool spaced_letters = false;  // three or more single-letter Arabic tokens in a row
+  std::vector<uint32_t> gaps;   // view characters where a gap between Arabic letters closes
+  void note(CollapseSign sign, size_t k) {
+    if (sign == kRepeatSign) repeats = true;
+    else gaps.push_back(static_cast<uint32_t>(k));
+  }
+  bool empty() const { return !repeats && !spaced_letters && gaps.empty(); }
+};
+
+// The collapsed view of `strict`, given the hints its writing produced.
+ViewText collapse(const ViewText& strict, const CollapseHints& hints);
 
 // Encodes c (a valid code point, not a surrogate) at p, returning the number of bytes.
 [[gnu::always_inline]] inline size_t put_utf8(char32_t c, char* p) {
@@ -178,8 +198,8 @@ bool gap_closes_at(const char32_t* chars, size_t k);  // the walk back, out of l
   return 1 + (c >= 0x80) + (c >= 0x800);
 }
 
-// Writes v.text from v.chars and cuts v.tokens (replacing both); returns whether the collapsed
-// view may differ from this one (meaningful for the strict view).
-bool encode_view_text(ViewText& v);
+// Writes v.text from v.chars and cuts v.tokens (replacing both), collecting the collapse hints
+// of this view (meaningful for the strict view).
+void encode_view_text(ViewText& v, CollapseHints& hints);
 
 }  // namespace rasd::text::detail

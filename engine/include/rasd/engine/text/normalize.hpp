@@ -105,12 +105,15 @@ struct Normalized {
   // view then saves building, storing and indexing a copy. Read views through view().
   ViewText collapsed;
   bool collapsed_is_strict = false;
-  bool collapsed_may_differ = false;  // internal to the Normalizer
 
   const ViewText& view(View v) const {
     return v == View::strict || collapsed_is_strict ? strict : collapsed;
   }
 };
+
+namespace detail {
+struct CollapseHints;  // internal to engine/text
+}  // namespace detail
 
 class NormalizerError : public std::runtime_error {
  public:
@@ -137,12 +140,12 @@ class Normalizer {
  private:
   struct Tables;
   std::unique_ptr<Tables> tables_;
-  // Builds out.strict with its tokens; returns whether the collapsed view may differ.
-  bool strict_view(std::string_view utf8, Normalized& out) const;
-  // The same for common text in one pass; false (out unspecified) when the text needs the
-  // general path.
-  bool fast_strict_view(std::string_view utf8, Normalized& out) const;
-  bool general_strict_view(std::string_view utf8, Normalized& out) const;
+  // Builds out.strict with its tokens, and the hints for building the collapsed view.
+  void strict_view(std::string_view utf8, Normalized& out, detail::CollapseHints& hints) const;
+  // The same for common text in one pass; false (out and hints unspecified) when the text
+  // needs the general path.
+  bool fast_strict_view(std::string_view utf8, Normalized& out, detail::CollapseHints& hints) const;
+  void general_strict_view(std::string_view utf8, Normalized& out, detail::CollapseHints& hints) const;
 };
 
 // Splits a view into tokens (DESIGN.md 5.7): on white space and punctuation, at letter/digit
