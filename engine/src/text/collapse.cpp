@@ -1,0 +1,199 @@
+// The collapsed view (DESIGN.md section 5, "Collapsed view"), built from the strict one.
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+#include "rasd/engine/text/normalize.hpp"
+#include "view_builder.hpp"
+
+namespace rasd::text {
+namespace {
+
+bool is_space(char32_t c) { return detail::is_space_props(c, char_props(c)); }
+
+bool is_punct_or_symbol(char32_t c) { return char_props(c) & kPunctOrSymbol; }
+
+// Characters used for alef in obfuscated spellings, as they look after the strict view
+// (I is case-folded, Arabic-Indic and Persian one are ASCII digits by then).
+bool is_alef_like(char32_t c) { return c == U'|' || c == U'l' || c == U'i' || c == U'1'; }
+
+constexpr char32_t kAlef = 0x0627;
+
+struct Builder {
+  ViewText v;
+  explicit Builder(size_t expected) {
+    v.chars.reserve(expected);
+    v.src_begin.reserve(expected);
+    v.src_end.reserve(expected);
+  }
+  void push(char32_t c, uint32_t b, uint32_t e) {
+    v.chars.push_back(c);
+    v.src_begin.push_back(b);
+    v.src_end.push_back(e);
+  }
+  void copy(const ViewText& from, size_t i) { push(from.chars[i], from.src_begin[i], from.src_end[i]); }
+  void copy_range(const ViewText& from, size_t b, size_t e) {
+    if (b >= e) return;
+    append(v.chars, from.chars.data() + b, e - b);
+    append(v.src_begin, from.src_begin.data() + b, e - b);
+    append(v.src_end, from.src_end.data() + b, e - b);
+  }
+  // A bulk copy: insert() would construct element by element through the allocator.
+  template <class T>
+  static void append(UninitializedVector<T>& to, const T* from, size_t count) {
+    const size_t old = to.size();
+    to.resize(old + count);
+    std::copy(from, from + count, to.data() + old);
+  }
+};
+
+// Within one run of non-space characters that holds Arabic letters: alef look-alikes between
+// Arabic letters become alef, punctuation between them is deleted.
+void collapse_run(const ViewText& s, size_t r0, size_t r1, Builder& out) {
+  size_t prev_letter = SIZE_MAX;
+  for (size_t i = r0; i < r1; ++i) {
+    if (!is_arabic_letter(s.chars[i])) continue;
+    if (prev_letter == SIZE_MAX) {
+      for (size_t k = r0; k < i; ++k) out.copy(s, k);
+    } else if (i > prev_letter + 1) {
+      size_t alef_like = 0, other = 0;
+      for (size_t k = prev_letter + 1; k < i; ++k) {
+        if (is_alef_like(s.chars[k])) ++alef_like;
+        else if (!is_punct_or_symbol(s.chars[k])) ++other;
+      }
+      if (other > 0) {
+        for (size_t k = prev_letter + 1; k < i; ++k) out.copy(s, k);
+      } else if (alef_like > 0) {
+        out.push(kAlef, s.src_begin[prev_letter + 1], s.src_end[i - 1]);
+      }  // else: only punctuation and symbols, deleted
+    }
+    out.copy(s, i);
+    prev_letter = i;
+  }
+  if (prev_letter == SIZE_MAX) prev_letter = r0 - 1;
+  for (size_t k = prev_letter + 1; k < r1; ++k) out.copy(s, k);
+}
+
+
+// Length of the run of c starting at chars[i].
+size_t repeat_length(const UninitializedVector<char32_t>& chars, size_t i) {
+  size_t j = i + 1;
+  while (j < chars.size() && chars[j] == chars[i]) ++j;
+  return j - i;
+}
+
+bool has_squeezable_repeat(const ViewText& in) {
+  const char32_t* c = in.chars.data();
+  const size_t n = in.chars.size();
+  for (size_t i = 1; i < n; ++i) {
+    if (c[i] != c[i - 1]) continue;  // most characters differ from the one before
+    const size_t j = i - 1 + repeat_length(in.chars, i - 1);
+    if (detail::squeezes(c[i], j - (i - 1), is_arabic_letter(c[i]))) return true;
+    i = j;
+  }
+  return false;
+}
+
+ViewText squeeze_repeats(ViewText in) {
+  if (!has_squeezable_repeat(in)) return in;
+  // Everything between squeezed runs is copied in bulk.
+  const char32_t* c = in.chars.data();
+  const size_t n = in.chars.size();
+  Builder out(n);
+  size_t copied = 0;
+  for (size_t i = 1; i < n; ++i) {
+    if (c[i] != c[i - 1]) continue;
+    const size_t start = i - 1;
+    const size_t j = start + repeat_length(in.chars, start);
+    if (detail::squeezes(c[start], j - start, is_arabic_letter(c[start]))) {
+      out.copy_range(in, copied, start);
+      out.push(c[start], in.src_begin[start], in.src_end[j - 1]);
+      copied = j;
+    }
+    i = j;  // c[j] differs from c[j - 1]
+  }
+  out.copy_range(in, copied, n);
+  return std::move(out.v);
+}
+
+bool single_arabic_letter(const Token& t) { return t.arabic && t.char_end - t.char_begin == 1; }
+
+// Three or more single-letter Arabic tokens in a row, separated by spaces only, are joined.
+ViewText join_spaced_letters(ViewText in) {
+  const auto& toks = in.tokens;
+  const auto single = single_arabic_letter;
+  auto only_spaces_between = [&](const Token& a, const Token& b) {
+    for (uint32_t c = a.char_end; c < b.char_begin; ++c) {
+      if (!is_space(in.chars[c])) return false;
+    }
+    return true;
+  };
+  std::vector<bool> drop;
+  for (size_t i = 0; i < toks.size();) {
+    size_t j = i + 1;
+    if (single(toks[i])) {
+      while (j < toks.size() && single(toks[j]) && only_spaces_between(toks[j - 1], toks[j])) ++j;
+    }
+    if (j - i >= 3) {
+      if (drop.empty()) drop.assign(in.chars.size(), false);
+      for (size_t k = i; k + 1 < j; ++k) {
+        for (uint32_t c = toks[k].char_end; c < toks[k + 1].char_begin; ++c) drop[c] = true;
+      }
+    }
+    i = j;
+  }
+  if (drop.empty()) return in;
+  Builder out(in.chars.size());
+  for (size_t c = 0; c < in.chars.size(); ++c) {
+    if (!drop[c]) out.copy(in, c);
+  }
+  tokenize(out.v);
+  return std::move(out.v);
+}
+
+}  // namespace
+
+ViewText collapse(const ViewText& strict) {
+  // The hints the strict view's writing would have produced.
+  detail::CollapseHints hints;
+  ViewText scratch = strict;
+  detail::encode_view_text(scratch, hints);
+  return detail::collapse(strict, hints);
+}
+
+ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
+  // Runs of non-space characters that the collapse rules can change (an Arabic letter, then
+  // something else, then an Arabic letter) go through collapse_run(); everything between them
+  // is copied in bulk. The hints name a character of each such run, where its gap closes.
+  Builder runs(strict.chars.size());
+  const size_t n = strict.chars.size();
+  const char32_t* const chars = strict.chars.data();
+  auto is_space = [&](size_t k) { return detail::watch_category(chars[k], char_props(chars[k])) == kCatSpace; };
+  size_t copied = 0;
+  for (const uint32_t k : hints.gaps) {
+    if (k < copied) continue;  // in a run already collapsed
+    size_t i = k;  // the run around k: [i, j)
+    while (i > 0 && !is_space(i - 1)) --i;
+    size_t j = k + 1;
+    while (j < n && !is_space(j)) ++j;
+    runs.copy_range(strict, copied, i);
+    collapse_run(strict, i, j, runs);
+    copied = j;
+  }
+  runs.copy_range(strict, copied, n);
+  // Collapsing a run can put repeats side by side ("ب.ب.ب" -> "ببب").
+  ViewText squeezed = hints.repeats || !hints.gaps.empty() ? squeeze_repeats(std::move(runs.v)) : std::move(runs.v);
+  tokenize(squeezed);
+  const size_t before_join = squeezed.chars.size();
+  ViewText joined = join_spaced_letters(std::move(squeezed));
+  if (joined.chars.size() != before_join) {
+    // Joining can put repeats side by side ("ا ا ع ش" -> "ااعش"); squeeze them too, or the
+    // view would change when collapsed again.
+    joined = squeeze_repeats(std::move(joined));
+    tokenize(joined);
+  }
+  return joined;
+}
+
+}  // namespace rasd::text
