@@ -115,20 +115,34 @@ struct Normalizer::Tables {
   std::vector<Span> bmp;
   std::u32string pool;
 
+  // NFKC_Casefold and steps 4-6 on one normalization segment. A mark that step 4 deletes may
+  // have blocked a composition (y + U+0658 + U+0300: the grave cannot join y past a mark of
+  // its own class), so after a deletion the segment is normalized again until nothing more is
+  // deleted; otherwise normalizing the view again would compose what is left (ỳ).
   void map_segment(std::u32string_view seg, std::u32string& out) const {
     icu::UnicodeString u;
     for (char32_t c : seg) u.append(static_cast<UChar32>(c));
-    UErrorCode err = U_ZERO_ERROR;
-    icu::UnicodeString n = nfkc_cf->normalize(u, err);
-    if (U_FAILURE(err)) {
-      out += kReplacement;
-      return;
+    std::u32string folded;
+    for (;;) {
+      UErrorCode err = U_ZERO_ERROR;
+      const icu::UnicodeString n = nfkc_cf->normalize(u, err);
+      if (U_FAILURE(err)) {
+        out += kReplacement;
+        return;
+      }
+      folded.clear();
+      bool deleted = false;
+      for (int32_t i = 0; i < n.length();) {
+        const UChar32 c = n.char32At(i);
+        i += U16_LENGTH(c);
+        if (const char32_t f = fold(static_cast<char32_t>(c)); f != kDeleted) folded += f;
+        else deleted = true;
+      }
+      if (!deleted) break;
+      u.remove();
+      for (char32_t c : folded) u.append(static_cast<UChar32>(c));
     }
-    for (int32_t i = 0; i < n.length();) {
-      const UChar32 c = n.char32At(i);
-      i += U16_LENGTH(c);
-      if (const char32_t f = fold(static_cast<char32_t>(c)); f != kDeleted) out += f;
-    }
+    out += folded;
   }
 
   uint32_t flags(char32_t c) const {
