@@ -152,6 +152,76 @@ ViewText join_spaced_letters(ViewText in) {
   return std::move(out.v);
 }
 
+// A stretch of the collapsed view: a copy of strict characters [from, from + length) at
+// collapsed character `at`, or (verbatim false) characters that collapse_run() wrote.
+struct Piece {
+  bool verbatim;
+  size_t from;
+  size_t at;
+  size_t length;
+};
+
+size_t utf8_length(char32_t c) { return 1 + (c >= 0x80) + (c >= 0x800) + (c >= 0x10000); }
+
+// Byte offset in strict.text of strict character k, from the last token that starts at or
+// before it (pieces begin and end at spaces, a few characters from a token).
+size_t strict_byte(const ViewText& strict, size_t k) {
+  const auto& toks = strict.tokens;
+  auto after = std::upper_bound(toks.begin(), toks.end(), k,
+                                [](size_t c, const Token& t) { return c < t.char_begin; });
+  size_t c = 0, byte = 0;
+  if (after != toks.begin()) {
+    c = std::prev(after)->char_begin;
+    byte = std::prev(after)->byte_begin;
+  }
+  for (; c < k; ++c) byte += utf8_length(strict.chars[c]);
+  return byte;
+}
+
+// Writes v.text and v.tokens of a collapsed view made of `pieces` (v's characters complete):
+// verbatim pieces take their text and tokens from the strict view, shifted; only the others are
+// encoded and cut. The result is what tokenize(v) gives, because pieces meet at spaces, which no
+// token crosses.
+void encode_pieces(ViewText& v, const ViewText& strict, const std::vector<Piece>& pieces) {
+  size_t rewritten = 0;
+  for (const Piece& p : pieces) rewritten += p.verbatim ? 0 : p.length;
+  v.tokens.clear();
+  v.tokens.reserve(strict.tokens.size() + rewritten / 2 + 2);
+  v.text.resize(strict.text.size() + 4 * rewritten + 4);
+  char* const out = v.text.data();
+  const uint8_t* const props = detail::char_props_table();
+  size_t bytes = 0;
+  detail::TokenCutter cutter(v);
+  for (const Piece& p : pieces) {
+    if (p.length == 0) continue;
+    if (!p.verbatim) {
+      for (size_t k = p.at; k < p.at + p.length; ++k) {
+        const char32_t c = v.chars[k];
+        cutter.feed(k, detail::props_of(props, c), bytes);
+        bytes += c < 0x10000 ? detail::put_bmp_utf8(c, out + bytes) : detail::put_utf8(c, out + bytes);
+      }
+      cutter.finish(p.at + p.length, bytes);
+      continue;
+    }
+    const size_t from_byte = strict_byte(strict, p.from);
+    const size_t to_byte = strict_byte(strict, p.from + p.length);
+    std::memcpy(out + bytes, strict.text.data() + from_byte, to_byte - from_byte);
+    auto t = std::lower_bound(strict.tokens.begin(), strict.tokens.end(), p.from,
+                              [](const Token& tok, size_t c) { return tok.char_begin < c; });
+    for (; t != strict.tokens.end() && t->char_begin < p.from + p.length; ++t) {
+      Token& copy = v.tokens.emplace_back(*t);
+      copy.char_begin = static_cast<uint32_t>(t->char_begin - p.from + p.at);
+      copy.char_end = static_cast<uint32_t>(t->char_end - p.from + p.at);
+      copy.byte_begin = static_cast<uint32_t>(t->byte_begin - from_byte + bytes);
+      copy.byte_end = static_cast<uint32_t>(t->byte_end - from_byte + bytes);
+      copy.pos = static_cast<uint32_t>(v.tokens.size() - 1);
+    }
+    bytes += to_byte - from_byte;
+  }
+  v.text.resize(bytes);
+  v.repoint();
+}
+
 }  // namespace
 
 ViewText collapse(const ViewText& strict) {
@@ -170,6 +240,11 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   const size_t n = strict.chars.size();
   const char32_t* const chars = strict.chars.data();
   auto is_space = [&](size_t k) { return detail::watch_category(chars[k], char_props(chars[k])) == kCatSpace; };
+  std::vector<Piece> pieces;
+  auto copy_verbatim = [&](size_t from, size_t to) {
+    pieces.push_back({true, from, runs.v.chars.size(), to - from});
+    runs.copy_range(strict, from, to);
+  };
   size_t copied = 0;
   for (const uint32_t k : hints.gaps) {
     if (k < copied) continue;  // in a run already collapsed
@@ -177,14 +252,22 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
     while (i > 0 && !is_space(i - 1)) --i;
     size_t j = k + 1;
     while (j < n && !is_space(j)) ++j;
-    runs.copy_range(strict, copied, i);
+    copy_verbatim(copied, i);
+    const size_t at = runs.v.chars.size();
     collapse_run(strict, i, j, runs);
+    pieces.push_back({false, i, at, runs.v.chars.size() - at});
     copied = j;
   }
-  runs.copy_range(strict, copied, n);
+  copy_verbatim(copied, n);
   // Collapsing a run can put repeats side by side ("ب.ب.ب" -> "ببب").
-  ViewText squeezed = hints.repeats || !hints.gaps.empty() ? squeeze_repeats(std::move(runs.v)) : std::move(runs.v);
-  tokenize(squeezed);
+  ViewText squeezed;
+  if ((hints.repeats || !hints.gaps.empty()) && has_squeezable_repeat(runs.v)) {
+    squeezed = squeeze_repeats(std::move(runs.v));
+    tokenize(squeezed);
+  } else {
+    squeezed = std::move(runs.v);
+    encode_pieces(squeezed, strict, pieces);
+  }
   const size_t before_join = squeezed.chars.size();
   ViewText joined = join_spaced_letters(std::move(squeezed));
   if (joined.chars.size() != before_join) {
