@@ -17,15 +17,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   const auto g = normalizer.normalize_general(in);
-  if (g.collapsed_is_strict != n.collapsed_is_strict || g.original_length != n.original_length) std::abort();
+  if (g.collapsed_is_strict != n.collapsed_is_strict || g.original_length != n.original_length)
+    std::abort();
   for (const rasd::text::View view : {rasd::text::View::strict, rasd::text::View::collapsed}) {
     const auto& a = n.view(view);
     const auto& b = g.view(view);
-    if (a.chars != b.chars || a.src_begin != b.src_begin || a.src_end != b.src_end || a.text != b.text) std::abort();
+    if (a.chars != b.chars || a.src_begin != b.src_begin || a.src_end != b.src_end ||
+        a.text != b.text)
+      std::abort();
     if (a.tokens.size() != b.tokens.size()) std::abort();
     for (size_t i = 0; i < a.tokens.size(); ++i) {
       const auto &x = a.tokens[i], &y = b.tokens[i];
-      if (x.text != y.text || x.start != y.start || x.end != y.end || x.arabic != y.arabic) std::abort();
+      if (x.text != y.text || x.start != y.start || x.end != y.end || x.arabic != y.arabic)
+        std::abort();
     }
   }
   // Each view's text and tokens are what tokenize() makes of its characters.

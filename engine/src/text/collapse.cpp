@@ -32,7 +32,9 @@ struct Builder {
     v.src_begin.push_back(b);
     v.src_end.push_back(e);
   }
-  void copy(const ViewText& from, size_t i) { push(from.chars[i], from.src_begin[i], from.src_end[i]); }
+  void copy(const ViewText& from, size_t i) {
+    push(from.chars[i], from.src_begin[i], from.src_end[i]);
+  }
   void copy_range(const ViewText& from, size_t b, size_t e) {
     if (b >= e) return;
     append(v.chars, from.chars.data() + b, e - b);
@@ -59,8 +61,10 @@ void collapse_run(const ViewText& s, size_t r0, size_t r1, Builder& out) {
     } else if (i > prev_letter + 1) {
       size_t alef_like = 0, other = 0;
       for (size_t k = prev_letter + 1; k < i; ++k) {
-        if (is_alef_like(s.chars[k])) ++alef_like;
-        else if (!is_punct_or_symbol(s.chars[k])) ++other;
+        if (is_alef_like(s.chars[k]))
+          ++alef_like;
+        else if (!is_punct_or_symbol(s.chars[k]))
+          ++other;
       }
       if (other > 0) {
         for (size_t k = prev_letter + 1; k < i; ++k) out.copy(s, k);
@@ -74,7 +78,6 @@ void collapse_run(const ViewText& s, size_t r0, size_t r1, Builder& out) {
   if (prev_letter == SIZE_MAX) prev_letter = r0 - 1;
   for (size_t k = prev_letter + 1; k < r1; ++k) out.copy(s, k);
 }
-
 
 // Length of the run of c starting at chars[i].
 size_t repeat_length(const UninitializedVector<char32_t>& chars, size_t i) {
@@ -198,7 +201,8 @@ void encode_pieces(ViewText& v, const ViewText& strict, const std::vector<Piece>
       for (size_t k = p.at; k < p.at + p.length; ++k) {
         const char32_t c = v.chars[k];
         cutter.feed(k, detail::props_of(props, c), bytes);
-        bytes += c < 0x10000 ? detail::put_bmp_utf8(c, out + bytes) : detail::put_utf8(c, out + bytes);
+        bytes +=
+            c < 0x10000 ? detail::put_bmp_utf8(c, out + bytes) : detail::put_utf8(c, out + bytes);
       }
       cutter.finish(p.at + p.length, bytes);
       continue;
@@ -239,7 +243,9 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   Builder runs(strict.chars.size());
   const size_t n = strict.chars.size();
   const char32_t* const chars = strict.chars.data();
-  auto is_space = [&](size_t k) { return detail::watch_category(chars[k], char_props(chars[k])) == kCatSpace; };
+  auto is_space = [&](size_t k) {
+    return detail::watch_category(chars[k], char_props(chars[k])) == kCatSpace;
+  };
   std::vector<Piece> pieces;
   auto copy_verbatim = [&](size_t from, size_t to) {
     pieces.push_back({true, from, runs.v.chars.size(), to - from});
@@ -248,7 +254,7 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   size_t copied = 0;
   for (const uint32_t k : hints.gaps) {
     if (k < copied) continue;  // in a run already collapsed
-    size_t i = k;  // the run around k: [i, j)
+    size_t i = k;              // the run around k: [i, j)
     while (i > 0 && !is_space(i - 1)) --i;
     size_t j = k + 1;
     while (j < n && !is_space(j)) ++j;
