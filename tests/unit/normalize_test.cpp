@@ -170,6 +170,26 @@ TEST_CASE("a mark that step 4 deletes leaves no composition undone (fuzz regress
   CHECK(norm().normalize_to_string("y\u0658\u0300", View::strict) == "\u1EF3");
 }
 
+// normalize() builds the collapsed view from hints gathered while it wrote the strict view;
+// collapse() on its own finds them again. Both must give the same view, tokens included.
+TEST_CASE("collapse() of a strict view equals the collapsed view normalize() built", "[normalize]") {
+  for (const auto& c : kCases) {
+    INFO(c.name);
+    const Normalized n = norm().normalize(c.input);
+    const ViewText again = collapse(n.strict);
+    const ViewText& built = n.view(View::collapsed);
+    CHECK(again.text == built.text);
+    CHECK(again.src_begin == built.src_begin);
+    CHECK(again.src_end == built.src_end);
+    REQUIRE(again.tokens.size() == built.tokens.size());
+    for (size_t i = 0; i < built.tokens.size(); ++i) {
+      CHECK(again.tokens[i].text == built.tokens[i].text);
+      CHECK(again.tokens[i].start == built.tokens[i].start);
+      CHECK(again.tokens[i].end == built.tokens[i].end);
+    }
+  }
+}
+
 TEST_CASE("tokens: split on spaces, punctuation, digits, and hashtags", "[normalize][tokens]") {
   auto n = norm().normalize("#دير_الزور، الزور24 (ISIS) al-Qaeda");
   CHECK(token_texts(n.strict) == std::vector<std::string>{"دير", "الزور", "الزور", "24", "isis", "al", "qaeda"});
