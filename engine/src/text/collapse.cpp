@@ -98,8 +98,10 @@ bool has_squeezable_repeat(const ViewText& in) {
   return false;
 }
 
-ViewText squeeze_repeats(ViewText in) {
-  if (!has_squeezable_repeat(in)) return in;
+// Squeezes the repeats of v in place; false (v unchanged) when it has none.
+bool squeeze_repeats(ViewText& v) {
+  if (!has_squeezable_repeat(v)) return false;
+  const ViewText& in = v;
   // Everything between squeezed runs is copied in bulk.
   const char32_t* c = in.chars.data();
   const size_t n = in.chars.size();
@@ -117,7 +119,8 @@ ViewText squeeze_repeats(ViewText in) {
     i = j;  // c[j] differs from c[j - 1]
   }
   out.copy_range(in, copied, n);
-  return std::move(out.v);
+  v = std::move(out.v);
+  return true;
 }
 
 bool single_arabic_letter(const Token& t) { return t.arabic && t.char_end - t.char_begin == 1; }
@@ -243,9 +246,6 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   Builder runs(strict.chars.size());
   const size_t n = strict.chars.size();
   const char32_t* const chars = strict.chars.data();
-  auto is_space = [&](size_t k) {
-    return detail::watch_category(chars[k], char_props(chars[k])) == kCatSpace;
-  };
   std::vector<Piece> pieces;
   auto copy_verbatim = [&](size_t from, size_t to) {
     pieces.push_back({true, from, runs.v.chars.size(), to - from});
@@ -255,9 +255,9 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   for (const uint32_t k : hints.gaps) {
     if (k < copied) continue;  // in a run already collapsed
     size_t i = k;              // the run around k: [i, j)
-    while (i > 0 && !is_space(i - 1)) --i;
+    while (i > 0 && !is_space(chars[i - 1])) --i;
     size_t j = k + 1;
-    while (j < n && !is_space(j)) ++j;
+    while (j < n && !is_space(chars[j])) ++j;
     copy_verbatim(copied, i);
     const size_t at = runs.v.chars.size();
     collapse_run(strict, i, j, runs);
@@ -266,12 +266,10 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   }
   copy_verbatim(copied, n);
   // Collapsing a run can put repeats side by side ("ب.ب.ب" -> "ببب").
-  ViewText squeezed;
-  if ((hints.repeats || !hints.gaps.empty()) && has_squeezable_repeat(runs.v)) {
-    squeezed = squeeze_repeats(std::move(runs.v));
+  ViewText squeezed = std::move(runs.v);
+  if ((hints.repeats || !hints.gaps.empty()) && squeeze_repeats(squeezed)) {
     tokenize(squeezed);
   } else {
-    squeezed = std::move(runs.v);
     encode_pieces(squeezed, strict, pieces);
   }
   const size_t before_join = squeezed.chars.size();
@@ -279,7 +277,7 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   if (joined.chars.size() != before_join) {
     // Joining can put repeats side by side ("ا ا ع ش" -> "ااعش"); squeeze them too, or the
     // view would change when collapsed again.
-    joined = squeeze_repeats(std::move(joined));
+    squeeze_repeats(joined);
     tokenize(joined);
   }
   return joined;

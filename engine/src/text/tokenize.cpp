@@ -1,7 +1,6 @@
 // Tokenization, proclitic candidates and glued pairs (DESIGN.md section 5).
 
 #include <algorithm>
-#include <array>
 #include <vector>
 
 #include "rasd/engine/text/normalize.hpp"
