@@ -63,13 +63,16 @@ struct Api {
   }
 };
 
+// A config polling one source, with the API on an ephemeral port. The token file holds kToken
+// unless token_file names another (which the caller may leave missing).
 std::string config(const test::TempDir& dir, const std::string& source_url,
-                   const std::string& extra = "") {
-  dir.write("api-token", kToken + "\n");
+                   const std::string& extra = "", const std::string& token_file = "api-token") {
+  if (token_file == "api-token") dir.write("api-token", kToken + "\n");
   return dir.write("rasd.yaml",
                    "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
-                   "http: {listen: \"127.0.0.1:0\", token_file: api-token}\n" +
-                       extra + "sources:\n  - {id: s, url: \"" + source_url + "\"}\n");
+                   "http: {listen: \"127.0.0.1:0\", token_file: " +
+                       token_file + "}\n" + extra + "sources:\n  - {id: s, url: \"" + source_url +
+                       "\"}\n");
 }
 
 }  // namespace
@@ -324,12 +327,7 @@ TEST_CASE("http api: under systemd the token comes from the unit's credential, n
   test::TempDir dir;
   dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
   dir.write("creds/api-token", "credential-token-0123456789\n");
-  const std::string cfg =
-      dir.write("rasd.yaml",
-                "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
-                "http: {listen: \"127.0.0.1:0\", token_file: missing-token}\n"
-                "sources:\n  - {id: s, url: \"" +
-                    site.url("/f.xml") + "\"}\n");
+  const std::string cfg = config(dir, site.url("/f.xml"), "", "missing-token");
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"},
                      {"CREDENTIALS_DIRECTORY=" + dir.file("creds")});
   REQUIRE(rasd.wait_for("rasd running", 10000));
@@ -348,12 +346,7 @@ TEST_CASE("http api: without a token file only health answers, and the log says 
   });
   test::TempDir dir;
   dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
-  const std::string cfg =
-      dir.write("rasd.yaml",
-                "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
-                "http: {listen: \"127.0.0.1:0\", token_file: missing-token}\n"
-                "sources:\n  - {id: s, url: \"" +
-                    site.url("/f.xml") + "\"}\n");
+  const std::string cfg = config(dir, site.url("/f.xml"), "", "missing-token");
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
   REQUIRE(rasd.wait_for("rasd running", 10000));
   CHECK(rasd.err().find("only /healthz and /readyz answer") != std::string::npos);
