@@ -2,146 +2,136 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <cmath>
 #include <exception>
-#include <unordered_map>
 
 #include "rasd/daemon/webhook.hpp"
 
 namespace rasd {
 
-Deliverer::Deliverer(const Config& config, Store& store, HttpClientFactory make_client, const Clock& clock,
-                     std::shared_ptr<spdlog::logger> log, size_t workers)
-    : config_(config), store_(store), make_client_(std::move(make_client)), clock_(clock), log_(std::move(log)) {
-  for (size_t i = 0; i < std::max<size_t>(1, workers); ++i) workers_.emplace_back([this] { work(); });
+using Steady = std::chrono::steady_clock;
+
+DeliveryStats& DeliveryStats::operator+=(const DeliveryStats& o) {
+  delivered += o.delivered;
+  failed += o.failed;
+  dead += o.dead;
+  disabled += o.disabled;
+  store_errors += o.store_errors;
+  return *this;
 }
 
-Deliverer::~Deliverer() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  job_ready_.notify_all();
-  for (auto& t : workers_) t.join();
+FetcherLimits delivery_fetcher_limits() {
+  FetcherLimits l;
+  l.max_concurrency = 64;
+  l.per_host_concurrency = 64;  // each webhook's own concurrency applies (Deliverer)
+  l.per_host_gap_ms = 0;
+  l.max_queued = 10000;
+  return l;
 }
 
-void Deliverer::work() {
-  std::unique_ptr<HttpClient> client = make_client_();
-  for (;;) {
-    Job job;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      job_ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
-      if (jobs_.empty()) return;  // stopping
-      job = std::move(jobs_.front());
-      jobs_.pop_front();
-    }
-    Expected<HttpResponse> res = Error{"no HTTP client"};
-    try {
-      if (client) res = client->perform(job.request);
-    } catch (const std::exception& e) {  // a failing request must not take the worker down
-      res = Error{std::string("request failed: ") + e.what()};
-    }
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      results_.push_back({job.index, std::move(res)});
-    }
-    result_ready_.notify_one();
-  }
-}
+Deliverer::Deliverer(const Config& config, Store& store, boost::asio::io_context& io,
+                     Fetcher& fetcher, const Clock& clock, std::shared_ptr<spdlog::logger> log)
+    : config_(&config),
+      store_(store),
+      fetcher_(fetcher),
+      io_(io),
+      clock_(clock),
+      log_(std::move(log)) {}
 
-DeliveryStats Deliverer::deliver_due(int limit) {
+void Deliverer::pump(int limit, const std::function<bool(const std::string&)>& allow) {
+  if (stopping_) return;
+  const int64_t now = clock_.now();
+  const auto steady_now = Steady::now();
+  // Rows in flight are still pending in the store: ask for enough to see past them.
+  const std::vector<Delivery> due =
+      store_.due_deliveries(now, limit + static_cast<int>(in_flight_ids_.size()));
+  std::unordered_map<std::string, bool> gone;  // per endpoint: disabled (410), so not sent
+  std::vector<AttemptRecord> unconfigured;
   DeliveryStats stats;
-  const std::vector<Delivery> due = store_.due_deliveries(clock_.now(), limit);
-  if (due.empty()) return stats;
-
-  std::unordered_map<std::string, int64_t> in_flight;
-  std::unordered_map<std::string, bool> gone;  // per endpoint: disabled, so not sent
-  std::vector<int64_t> sent_at(due.size(), 0);
-  std::deque<size_t> waiting;
-  for (size_t i = 0; i < due.size(); ++i) {
-    const Delivery& d = due[i];
-    const int64_t now = clock_.now();
-    if (!config_.webhook(d.webhook)) {
+  for (const Delivery& d : due) {
+    if (in_flight_ids_.count(d.id) || (allow && !allow(d.id))) continue;
+    const WebhookConfig* hook = config_->webhook(d.webhook);
+    if (!hook) {
       // The webhook was removed from the config; keep the row visible rather than drop it.
-      store_.record_attempt(d.id, now, std::nullopt, "webhook '" + d.webhook + "' is not configured", "dead", now);
+      unconfigured.push_back(
+          {d.id, now, std::nullopt, "webhook '" + d.webhook + "' is not configured", "dead", now});
       ++stats.dead;
       continue;
     }
     auto g = gone.find(d.webhook);
     if (g == gone.end()) g = gone.emplace(d.webhook, store_.webhook_disabled(d.webhook)).first;
-    if (g->second) continue;  // disable_pending() below marks them
-    waiting.push_back(i);
+    if (g->second) continue;
+    if (auto h = held_until_.find(d.webhook); h != held_until_.end()) {
+      if (steady_now < h->second) continue;
+      held_until_.erase(h);
+    }
+    int64_t& n = in_flight_per_hook_[d.webhook];
+    if (n >= hook->concurrency) continue;
+    HttpRequest req = build_webhook_request(*hook, d, now, hook->timeout);
+    const bool accepted =
+        fetcher_.submit(std::move(req), [this, d, now](Expected<HttpResponse> res) {
+          arrived({d, now, std::move(res)});
+        });
+    if (!accepted) break;  // the fetcher is full or stopping: the rest wait for the next pump
+    ++n;
+    in_flight_ids_.insert(d.id);
   }
-  size_t outstanding = 0;
-  std::exception_ptr failure;
-  for (;;) {
-    // Hand out what the per-endpoint caps allow, in due order.
-    size_t handed = 0;
-    for (auto it = waiting.begin(); it != waiting.end();) {
-      const Delivery& d = due[*it];
-      const WebhookConfig& hook = *config_.webhook(d.webhook);
-      if (gone[d.webhook]) {
-        it = waiting.erase(it);
-        continue;
-      }
-      if (in_flight[d.webhook] >= hook.concurrency) {
-        ++it;
-        continue;
-      }
-      const int64_t now = clock_.now();
-      sent_at[*it] = now;
-      ++in_flight[d.webhook];
-      ++outstanding;
-      ++handed;
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        jobs_.push_back({*it, build_webhook_request(hook, d, now, hook.timeout)});
-      }
-      it = waiting.erase(it);
-    }
-    if (handed > 0) job_ready_.notify_all();
-    if (outstanding == 0) break;
-    // Every answer that has arrived is recorded in one transaction: under load one fsync
-    // covers many attempts.
-    std::vector<Result> arrived;
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      result_ready_.wait(lock, [&] { return !results_.empty(); });
-      while (!results_.empty()) {
-        arrived.push_back(std::move(results_.front()));
-        results_.pop_front();
-      }
-    }
-    outstanding -= arrived.size();
-    std::vector<AttemptRecord> records;
-    std::vector<std::string> now_gone;
-    for (const Result& r : arrived) {
-      const Delivery& d = due[r.index];
-      --in_flight[d.webhook];
-      if (failure) continue;  // only collecting the answers still to come
-      records.push_back(outcome(d, sent_at[r.index], r.response, stats));
-      if (records.back().new_state == "disabled") now_gone.push_back(d.webhook);
-    }
-    if (failure) continue;
-    try {
-      store_.record_attempts(records);
-      for (const auto& name : now_gone) {
-        if (!gone[name]) store_.disable_webhook(name, clock_.now(), "410 Gone");
-        gone[name] = true;
-      }
-    } catch (const std::exception&) {
-      // The store failed: hand out nothing more, collect what is in flight so that the next
-      // call starts clean, then report. Unrecorded attempts are simply sent again later.
-      failure = std::current_exception();
-      waiting.clear();
-    }
-  }
-  if (failure) std::rethrow_exception(failure);
   for (const auto& [name, is_gone] : gone) {
-    if (is_gone) stats.disabled += static_cast<int>(store_.disable_pending(name, clock_.now()));
+    if (is_gone) stats.disabled += static_cast<int>(store_.disable_pending(name, now));
   }
-  return stats;
+  if (!unconfigured.empty()) store_.record_attempts(unconfigured);
+  if ((stats.dead || stats.disabled) && on_recorded_) on_recorded_(stats);
+}
+
+void Deliverer::arrived(Answer answer) {
+  in_flight_ids_.erase(answer.delivery.id);
+  if (auto it = in_flight_per_hook_.find(answer.delivery.webhook);
+      it != in_flight_per_hook_.end() && it->second > 0) {
+    --it->second;
+  }
+  // Aborted at shutdown: not an attempt; the row stays pending and is sent at the next start.
+  if (!(stopping_ && !answer.response)) arrived_.push_back(std::move(answer));
+  // Every answer that arrives in the same turn of the loop shares one transaction.
+  if (!record_posted_) {
+    record_posted_ = true;
+    boost::asio::post(io_, [this] { record_arrived(); });
+  }
+}
+
+void Deliverer::record_arrived() {
+  record_posted_ = false;
+  std::vector<Answer> answers;
+  answers.swap(arrived_);
+  DeliveryStats stats;
+  if (answers.empty()) {
+    if (on_recorded_) on_recorded_(stats);  // the caller learns that requests ended
+    return;
+  }
+  std::vector<AttemptRecord> records;
+  std::vector<std::string> now_gone;
+  records.reserve(answers.size());
+  for (const Answer& a : answers) {
+    records.push_back(outcome(a.delivery, a.sent_at, a.response, stats));
+    if (records.back().new_state == "disabled") now_gone.push_back(a.delivery.webhook);
+  }
+  try {
+    Store::Batch batch(store_);
+    store_.record_attempts(records);
+    const int64_t now = clock_.now();
+    for (const auto& name : now_gone) {
+      if (!store_.webhook_disabled(name)) store_.disable_webhook(name, now, "410 Gone");
+      stats.disabled += static_cast<int>(store_.disable_pending(name, now));
+    }
+    batch.commit();
+  } catch (const std::exception& e) {
+    // Unrecorded attempts stay pending and are sent again (same webhook-id: at least once).
+    log_->error("deliveries: store: {}; {} answers not recorded, sent again later", e.what(),
+                answers.size());
+    stats = DeliveryStats{};
+    stats.store_errors = 1;
+  }
+  if (on_recorded_) on_recorded_(stats);
 }
 
 AttemptRecord Deliverer::outcome(const Delivery& d, int64_t at, const Expected<HttpResponse>& res,
@@ -160,28 +150,62 @@ AttemptRecord Deliverer::outcome(const Delivery& d, int64_t at, const Expected<H
     if (res->status == 410) {
       rec.new_state = "disabled";
       rec.error = "endpoint gone (410)";
-      log_->error("webhook '{}': 410 Gone: endpoint disabled until `rasd deliveries retry`", d.webhook);
+      log_->error("webhook '{}': 410 Gone: endpoint disabled until `rasd deliveries retry`",
+                  d.webhook);
       ++stats.disabled;
       return rec;
     }
     rec.error = "HTTP " + std::to_string(res->status);
   }
   std::optional<int64_t> explicit_delay;
-  if (res && (res->status == 429 || res->status == 503)) explicit_delay = parse_retry_after(res->header("retry-after"), at);
+  if (res && (res->status == 429 || res->status == 503)) {
+    explicit_delay = parse_retry_after(res->header("retry-after"), at);
+    if (explicit_delay) {
+      // The endpoint asked everyone to wait, not only this delivery.
+      auto& until = held_until_[d.webhook];
+      until = std::max(until, Steady::now() + std::chrono::seconds(*explicit_delay));
+    }
+  }
   const int64_t failed = d.attempts + 1;
   const auto delay = retry_delay(failed);
   if (!delay) {
     rec.new_state = "dead";
-    log_->error("webhook '{}': delivery {} dead after {} attempts: {}", d.webhook, d.id, failed, rec.error);
+    log_->error("webhook '{}': delivery {} dead after {} attempts: {}", d.webhook, d.id, failed,
+                rec.error);
     ++stats.dead;
     return rec;
   }
   const int64_t wait =
-      explicit_delay ? *explicit_delay : std::max<int64_t>(1, std::llround(static_cast<double>(*delay) * jitter(0.1)));
+      explicit_delay
+          ? *explicit_delay
+          : std::max<int64_t>(1, std::llround(static_cast<double>(*delay) * jitter(0.1)));
   rec.next_attempt = at + wait;
-  log_->warn("webhook '{}': delivery {} failed ({}), retry in {}s", d.webhook, d.id, rec.error, wait);
+  log_->warn("webhook '{}': delivery {} failed ({}), retry in {}s", d.webhook, d.id, rec.error,
+             wait);
   ++stats.failed;
   return rec;
+}
+
+DeliveryStats deliver_due_once(const Config& config, Store& store, const Clock& clock,
+                               std::shared_ptr<spdlog::logger> log, int limit) {
+  boost::asio::io_context io;
+  Fetcher fetcher(io, delivery_fetcher_limits());
+  Deliverer deliverer(config, store, io, fetcher, clock, std::move(log));
+  DeliveryStats total;
+  deliverer.on_recorded([&](const DeliveryStats& s) { total += s; });
+  // One attempt per row due at the start: rows held back by an endpoint's concurrency go out
+  // as others finish; a row that failed and is due again at once (Retry-After: 0) waits.
+  std::unordered_set<std::string> due, tried;
+  for (const auto& d : store.due_deliveries(clock.now(), limit)) due.insert(d.id);
+  for (;;) {
+    deliverer.pump(limit, [&](const std::string& id) { return due.count(id) && !tried.count(id); });
+    if (deliverer.in_flight() == 0) break;
+    for (const auto& id : deliverer.in_flight_ids()) tried.insert(id);
+    io.restart();
+    io.run();
+    if (total.store_errors) throw sql::StoreError("deliveries could not be recorded", 0);
+  }
+  return total;
 }
 
 }  // namespace rasd

@@ -1,66 +1,20 @@
 #include "rasd/daemon/monitor.hpp"
 
 #include <spdlog/spdlog.h>
-#include <xxhash.h>
 
 #include <algorithm>
-#include <boost/json.hpp>
 #include <cmath>
 
+#include "monitor_util.hpp"
 #include "rasd/daemon/article_search.hpp"
-#include "rasd/daemon/hits_json.hpp"
 #include "rasd/daemon/schedule.hpp"
 #include "rasd/daemon/webhook.hpp"
-#include "rasd/engine/text/boilerplate.hpp"
-#include "rasd/engine/text/language.hpp"
-#include "rasd/parsers/article.hpp"
-#include "rasd/parsers/date.hpp"
-#include "rasd/parsers/html_text.hpp"
-#include "rasd/parsers/links.hpp"
 #include "rasd/parsers/url.hpp"
 
 namespace rasd {
-namespace {
 
-std::string hex64(uint64_t v) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(16, '0');
-  for (int i = 15; i >= 0; --i, v >>= 4) out[static_cast<size_t>(i)] = kHex[v & 15];
-  return out;
-}
-
-std::string article_key(const NewArticle& a) {
-  const std::string k = a.source_id + "\n" + a.guid;
-  return hex64(XXH3_64bits(k.data(), k.size()));
-}
-
-std::string snippet(const std::string& body, const std::vector<rules::Hit>& hits) {
-  uint32_t center = 0;
-  for (const auto& h : hits) {
-    if (h.field == rules::kBody) {
-      center = h.start;
-      break;
-    }
-  }
-  const uint32_t begin = center > 80 ? center - 80 : 0;
-  std::string s = text::slice_code_points(body, begin, begin + 240);
-  std::replace(s.begin(), s.end(), '\n', ' ');
-  return s;
-}
-
-}  // namespace
-
-boost::json::array hits_to_json(const std::vector<rules::Hit>& hits) {
-  boost::json::array out;
-  for (const auto& h : hits) {
-    out.emplace_back(boost::json::object{{"field", rules::field_name(h.field)},
-                                         {"start", h.start},
-                                         {"end", h.end},
-                                         {"text", h.text},
-                                         {"view", text::view_name(h.view)}});
-  }
-  return out;
-}
+using detail::article_key;
+using detail::hex64;
 
 PollStats& PollStats::operator+=(const PollStats& o) {
   fetched += o.fetched;
@@ -68,68 +22,20 @@ PollStats& PollStats::operator+=(const PollStats& o) {
   failed += o.failed;
   new_articles += o.new_articles;
   alerts += o.alerts;
+  pages_queued += o.pages_queued;
+  pages_dead += o.pages_dead;
+  alerts_created += o.alerts_created;
+  alerts_updated += o.alerts_updated;
+  near_duplicates += o.near_duplicates;
+  exact_duplicates += o.exact_duplicates;
+  rule_hits.insert(rule_hits.end(), o.rule_hits.begin(), o.rule_hits.end());
   return *this;
-}
-
-std::string alert_payload(const std::string& type, const std::string& alert_id, int64_t created_at,
-                          const rules::Rule& rule, const NewArticle& a, const std::string& key,
-                          const std::vector<rules::Hit>& hits, const ClusterSummary& cl) {
-  namespace json = boost::json;
-  json::object r;
-  r["id"] = rule.id;
-  r["title"] = rule.title;
-  r["severity"] = rules::severity_name(rule.severity);
-  json::array tags;
-  for (const auto& t : rule.tags) tags.emplace_back(t);
-  r["tags"] = std::move(tags);
-  json::object art;
-  art["id"] = key;
-  art["url"] = a.url;
-  art["title"] = a.title;
-  art["source"] = a.source_id;
-  art["published"] =
-      a.published ? json::value(dates::format_rfc3339(*a.published)) : json::value(nullptr);
-  art["lang"] = a.lang;
-  art["snippet"] = snippet(a.body, hits);
-  art["hits"] = hits_to_json(hits);
-  json::array sources;
-  for (const auto& src : cl.sources) sources.emplace_back(src);
-  json::object cluster{{"id", cl.id}, {"articles", cl.articles}, {"sources", std::move(sources)}};
-  json::object o{{"type", type},
-                 {"id", alert_id},
-                 {"created_at", dates::format_rfc3339(created_at)},
-                 {"rule", std::move(r)},
-                 {"article", std::move(art)},
-                 {"cluster", std::move(cluster)}};
-  return json::serialize(o);
-}
-
-NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
-                             int64_t now) {
-  NewArticle a;
-  a.source_id = source.id;
-  a.url = item.link;
-  a.title = item.title;
-  a.body = html::to_text(item.content.empty() ? item.summary : item.content);
-  a.author = item.author;
-  a.published = item.published ? item.published : item.updated;
-  a.fetched_at = now;
-  a.guid = !item.guid.empty() ? item.guid : item.link;
-  if (a.guid.empty()) {
-    const std::string k = item.title + "\n" + a.body;
-    a.guid = "hash:" + hex64(XXH3_64bits(k.data(), k.size()));
-  }
-  std::string lang = feed.language.substr(0, 2);
-  std::transform(lang.begin(), lang.end(), lang.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  a.lang = !lang.empty() ? lang : text::detect_language(a.title + "\n" + a.body);
-  return a;
 }
 
 Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
                  const text::Normalizer& normalizer, Store& store, HttpClient& http,
                  const Clock& clock, std::shared_ptr<spdlog::logger> log, DaemonMetrics* metrics)
-    : config_(config),
+    : config_(&config),
       rules_(std::move(rules)),
       matcher_(std::make_unique<const rules::Matcher>(rules_)),
       normalizer_(normalizer),
@@ -140,7 +46,7 @@ Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rul
       metrics_(metrics),
       stories_(dedup::StoryOptions{config.dedup_window, 0.4, 0.8, 8}) {
   Store::Batch batch(store_);  // one transaction for thousands of sources
-  for (const auto& s : config_.sources) store_.ensure_source(s.id, s.url);
+  for (const auto& s : config_->sources) store_.ensure_source(s.id, s.url);
   batch.commit();
   // The story index is refilled from the store when the first new article needs it: a cycle
   // of 304s never pays for it.
@@ -151,6 +57,40 @@ void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
   rules_ = std::move(rules);
 }
 
+void Monitor::reload(const Config& config, std::shared_ptr<const rules::RuleSet> rules) {
+  Store::Batch batch(store_);
+  for (const auto& s : config.sources) store_.ensure_source(s.id, s.url);
+  batch.commit();
+  config_ = &config;
+  set_rules(std::move(rules));
+}
+
+void Monitor::committed(const PollStats& st) {
+  if (!metrics_) return;
+  metrics_->articles.inc(static_cast<uint64_t>(st.new_articles));
+  if (st.near_duplicates) metrics_->duplicates("near").inc(static_cast<uint64_t>(st.near_duplicates));
+  if (st.exact_duplicates)
+    metrics_->duplicates("exact").inc(static_cast<uint64_t>(st.exact_duplicates));
+  if (st.alerts_created) metrics_->alerts("created").inc(static_cast<uint64_t>(st.alerts_created));
+  if (st.alerts_updated) metrics_->alerts("updated").inc(static_cast<uint64_t>(st.alerts_updated));
+  for (const auto& id : st.rule_hits) metrics_->rule_hits(id).inc();
+}
+
+void Monitor::record_processing_failure(const SourceConfig& s, const std::string& error) {
+  SourceState st;
+  if (auto stored = store_.source(s.id)) {
+    st = std::move(*stored);
+  } else {
+    st.id = s.id;
+    st.url = s.url;
+    store_.ensure_source(s.id, s.url);
+  }
+  st.last_fetch = clock_.now();
+  record_failure(st, s, error, std::nullopt);
+  store_.save_source_state(st);
+  count("processing_error");
+}
+
 dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
                                      const text::Normalized& body) {
   const int64_t now = clock_.now();
@@ -159,7 +99,7 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
     restore_stories();
   }
   if (now - stories_expired_at_ > 3600) {
-    stories_.expire(now - config_.dedup_window);
+    stories_.expire(now - config_->dedup_window);
     stories_expired_at_ = now;
   }
   dedup::ArticleIdentity id{key,
@@ -175,7 +115,7 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
 }
 
 void Monitor::restore_stories() {
-  const int64_t since = clock_.now() - config_.dedup_window;
+  const int64_t since = clock_.now() - config_->dedup_window;
   size_t n = 0;
   store_.for_each_recent_article(since, [&](const RecentArticle& r) {
     const std::string& body = r.body.empty() ? r.title : r.body;
@@ -188,8 +128,8 @@ void Monitor::restore_stories() {
 }
 
 int64_t Monitor::interval_for(const SourceConfig& s) const {
-  return std::clamp(s.interval.value_or(config_.defaults.interval), config_.defaults.min_interval,
-                    config_.defaults.max_interval);
+  return std::clamp(s.interval.value_or(config_->defaults.interval), config_->defaults.min_interval,
+                    config_->defaults.max_interval);
 }
 
 void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::string& error,
@@ -202,7 +142,7 @@ void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::
   const double backoff = static_cast<double>(interval_for(s)) *
                          std::pow(2.0, static_cast<double>(std::min<int64_t>(st.failures - 1, 16)));
   const auto capped =
-      static_cast<int64_t>(std::min(backoff, static_cast<double>(config_.defaults.max_interval)));
+      static_cast<int64_t>(std::min(backoff, static_cast<double>(config_->defaults.max_interval)));
   st.next_due =
       now + (retry_after ? *retry_after : std::llround(static_cast<double>(capped) * jitter(0.1)));
   log_->warn("source '{}': {} (failure {}, next try in {}s)", s.id, error, st.failures,
@@ -212,10 +152,10 @@ void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::
 HttpRequest Monitor::request_to(const SourceConfig& s, const std::string& url) const {
   HttpRequest req;
   req.url = url;
-  req.timeout_ms = config_.defaults.timeout * 1000;
-  req.max_body = config_.defaults.max_body;
-  req.low_speed_bytes = config_.defaults.low_speed_bytes;
-  req.low_speed_seconds = config_.defaults.low_speed_time;
+  req.timeout_ms = config_->defaults.timeout * 1000;
+  req.max_body = config_->defaults.max_body;
+  req.low_speed_bytes = config_->defaults.low_speed_bytes;
+  req.low_speed_seconds = config_->defaults.low_speed_time;
   req.connect_timeout_ms = std::min<int64_t>(10000, req.timeout_ms);
   req.allow_private = s.allow_private;
   return req;
@@ -235,7 +175,9 @@ HttpRequest Monitor::request_for(const SourceConfig& s) {
 }
 
 PollStats Monitor::poll_source(const SourceConfig& s) {
-  return handle_response(s, http_.perform(request_for(s)));
+  PollStats stats = handle_response(s, http_.perform(request_for(s)));
+  committed(stats);  // not inside a caller's transaction: handle_response committed its own
+  return stats;
 }
 
 PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpResponse>& res) {
@@ -281,21 +223,28 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
   }
   if (s.type == "html") {
     int new_links = 0;
+    bool truncated = false;
     std::string error;
-    if (!queue_article_links(s, *res, new_links, &error)) {
+    Store::Batch batch(store_);  // the queued links and the validators commit together
+    if (!queue_article_links(s, *res, new_links, &truncated, &error)) {
       record_failure(st, s, error, std::nullopt);
       store_.save_source_state(st);
+      batch.commit();
       ++stats.failed;
       count("parse_error");
       return stats;
     }
-    st.etag = res->header("etag");
-    st.last_modified = res->header("last-modified");
+    // More new links than one poll takes: without validators the next poll reads the page
+    // whole and queues the rest.
+    st.etag = truncated ? std::string() : res->header("etag");
+    st.last_modified = truncated ? std::string() : res->header("last-modified");
     st.failures = 0;
     st.last_error.clear();
     schedule_next(st, s, previous_success, new_links, nullptr, *res);
     st.last_success = now;
     store_.save_source_state(st);
+    batch.commit();
+    stats.pages_queued += new_links;
     ++stats.fetched;
     count("ok");
     if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
@@ -318,21 +267,15 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     return stats;
   }
   for (const auto& w : feed->warnings) log_->info("source '{}': recovered: {}", s.id, w);
-  // The items and the source's new validators commit together, in one transaction (one fsync
-  // per feed): if the store fails, the source keeps its old validators and next_due, so
-  // everything is fetched again (nothing accepted is lost).
+  // The items (stored, or queued with their teasers for their pages) and the source's new
+  // validators commit together, in one transaction (one fsync per feed): if the store fails,
+  // the source keeps its old validators and next_due, so everything is fetched again (nothing
+  // accepted is lost).
   Store::Batch batch(store_);
-  const size_t waiting_before = teasers_.size();
   stats += process_feed(s, *feed);
   ++stats.fetched;
   st.etag = res->header("etag");
   st.last_modified = res->header("last-modified");
-  if (teasers_.size() > waiting_before) {
-    // Items wait for their pages in memory only: without validators the next poll fetches the
-    // feed whole, so a restart before the pages arrive loses none of them.
-    st.etag.clear();
-    st.last_modified.clear();
-  }
   st.failures = 0;
   st.last_error.clear();
   schedule_next(st, s, previous_success, stats.new_articles, &*feed, *res);
@@ -357,8 +300,8 @@ void Monitor::schedule_next(SourceState& st, const SourceConfig& s,
   in.new_items = new_items;
   in.current_interval = st.interval > 0 ? st.interval : interval_for(s);
   // A source's own interval is its floor (it never asks to be polled more often than that).
-  in.min_interval = std::max<int64_t>(config_.defaults.min_interval, s.interval.value_or(0));
-  in.max_interval = std::max(config_.defaults.max_interval, in.min_interval);
+  in.min_interval = std::max<int64_t>(config_->defaults.min_interval, s.interval.value_or(0));
+  in.max_interval = std::max(config_->defaults.max_interval, in.min_interval);
   if (feed) {
     in.ttl_seconds =
         feed->ttl_minutes ? std::optional<int64_t>(int64_t{*feed->ttl_minutes} * 60) : std::nullopt;
@@ -377,14 +320,29 @@ void Monitor::schedule_next(SourceState& st, const SourceConfig& s,
 
 PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
   PollStats stats;
-  for (const auto& item : feed.items) {
-    NewArticle a = article_from_item(item, feed, s, clock_.now());
-    if (s.full_text && !item.link.empty() && !store_.has_article(a.source_id, a.guid)) {
-      if (!teasers_.count(item.link)) article_fetches_.push_back({s.id, item.link});
-      teasers_[item.link] = std::move(a);
+  if (feed.items.size() > kMaxItemsPerFeed) {
+    log_->warn("source '{}': {} items, only the first {} are read", s.id, feed.items.size(),
+               kMaxItemsPerFeed);
+  }
+  const size_t n = std::min(feed.items.size(), kMaxItemsPerFeed);
+  for (size_t i = 0; i < n; ++i) {
+    const FeedItem& item = feed.items[i];
+    // Known items are dropped before any HTML-to-text or language detection.
+    const std::string& cheap_guid = !item.guid.empty() ? item.guid : item.link;
+    if (!cheap_guid.empty() && store_.has_article(s.id, cheap_guid)) continue;
+    if (s.full_text && !item.link.empty()) {
+      if (store_.page_fetch_known(s.id, item.link)) continue;
+      NewArticle a = article_from_item(item, feed, s, clock_.now());
+      if (store_.has_article(a.source_id, a.guid)) continue;
+      PageFetch p;
+      p.source_id = s.id;
+      p.url = item.link;
+      p.teaser = teaser_to_json(a);
+      p.created_at = p.next_attempt = clock_.now();
+      if (store_.queue_page_fetch(p)) ++stats.pages_queued;
       continue;
     }
-    process_article(s, std::move(a), stats);
+    process_article(s, article_from_item(item, feed, s, clock_.now()), stats);
   }
   return stats;
 }
@@ -443,14 +401,10 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
     if (store_.insert_article(a, alerts)) {
       ++stats.new_articles;
       stats.alerts += static_cast<int>(alerts.size());
-      if (metrics_) {
-        metrics_->articles.inc();
-        if (story.kind != dedup::Kind::fresh)
-          metrics_->duplicates(dedup::kind_name(story.kind)).inc();
-        for (const rules::Rule* r : matched) metrics_->rule_hits(r->id).inc();
-        for (const auto& al : alerts)
-          metrics_->alerts(al.update_of.empty() ? "created" : "updated").inc();
-      }
+      if (story.kind == dedup::Kind::near) ++stats.near_duplicates;
+      if (story.kind == dedup::Kind::exact) ++stats.exact_duplicates;
+      for (const rules::Rule* r : matched) stats.rule_hits.push_back(r->id);
+      for (const auto& al : alerts) ++(al.update_of.empty() ? stats.alerts_created : stats.alerts_updated);
       for (const auto& al : alerts) {
         log_->info("source '{}': alert {} rule '{}' on \"{}\"{}", s.id, al.id, al.rule_id, a.title,
                    al.update_of.empty() ? "" : " (same story: alert updated)");
@@ -483,92 +437,11 @@ void Monitor::raise_internal_alert(const std::string& kind, const std::string& t
                              ClusterSummary{"", 1, {"rasd"}});
   // Every webhook hears of it: an operator should not have to write a rule to learn that
   // the daemon is running on an old configuration.
-  for (const auto& name : config_.webhook_names())
+  for (const auto& name : config_->webhook_names())
     al.deliveries.push_back({random_id("msg_"), name});
   store_.insert_article(a, {al});
   if (metrics_) metrics_->alerts("created").inc();
   log_->warn("internal alert {} raised: {}", al.id, rule.id);
-}
-
-bool Monitor::queue_article_links(const SourceConfig& s, const HttpResponse& res, int& new_links,
-                                  std::string* error) {
-  const std::string page_url = res.effective_url.empty() ? s.url : res.effective_url;
-  auto links = html::article_links(res.body, page_url, s.links, res.header("content-type"));
-  if (!links) {
-    *error = links.error().message;
-    return false;
-  }
-  for (const auto& l : *links) {
-    if (static_cast<size_t>(new_links) >= kMaxArticlesPerPoll) break;
-    if (store_.has_article(s.id, l.url)) continue;
-    const bool queued =
-        std::any_of(article_fetches_.begin(), article_fetches_.end(),
-                    [&](const ArticleFetch& f) { return f.source_id == s.id && f.url == l.url; });
-    if (!queued) article_fetches_.push_back({s.id, l.url});
-    ++new_links;
-  }
-  return true;
-}
-
-std::vector<Monitor::ArticleFetch> Monitor::take_article_fetches() {
-  return std::exchange(article_fetches_, {});
-}
-
-HttpRequest Monitor::request_for_article(const SourceConfig& s, const std::string& url) const {
-  HttpRequest req = request_to(s, url);
-  req.headers.emplace_back("accept", "text/html, application/xhtml+xml;q=0.9, */*;q=0.5");
-  return req;
-}
-
-PollStats Monitor::handle_article(const SourceConfig& s, const std::string& url,
-                                  const Expected<HttpResponse>& res) {
-  PollStats stats;
-  std::optional<NewArticle> teaser;
-  if (auto it = teasers_.find(url); it != teasers_.end()) {
-    teaser = std::move(it->second);
-    teasers_.erase(it);
-  }
-  if (!res || res->status < 200 || res->status >= 300) {
-    const std::string why = !res ? res.error().message : "HTTP " + std::to_string(res->status);
-    log_->warn("source '{}': article {}: {} (tried again at the next poll)", s.id,
-               url::redact_credentials(url), why);
-    ++stats.failed;
-    count(!res ? "transport_error" : "http_error");
-    if (teaser)
-      process_article(s, std::move(*teaser), stats);  // the feed's text rather than nothing
-    return stats;
-  }
-  html::ExtractOptions opts;
-  opts.content_type = res->header("content-type");
-  opts.url = res->effective_url.empty() ? url : res->effective_url;
-  opts.is_boilerplate = [this](std::string_view line) {
-    return text::is_boilerplate_line(normalizer_, line);
-  };
-  const html::ExtractedArticle page = html::extract_article(res->body, opts);
-  count("ok");
-  if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
-  if (teaser) {
-    // The feed's identity, title and date; the page's text when it holds more than the teaser.
-    if (page.text.size() > teaser->body.size()) teaser->body = page.text;
-    process_article(s, std::move(*teaser), stats);
-    return stats;
-  }
-  if (page.text.empty() && page.title.empty()) {
-    log_->warn("source '{}': article {}: no article text found", s.id,
-               url::redact_credentials(url));
-    return stats;
-  }
-  NewArticle a;
-  a.source_id = s.id;
-  a.guid = url;  // the link as the section page gives it: what the next poll compares
-  a.url = page.canonical_url.empty() ? url : page.canonical_url;
-  a.title = page.title;
-  a.body = page.text;
-  a.lang = page.lang.substr(0, page.lang.find('-'));
-  a.published = page.published;
-  a.fetched_at = clock_.now();
-  process_article(s, std::move(a), stats);
-  return stats;
 }
 
 void Monitor::count(const char* outcome) {
@@ -577,7 +450,7 @@ void Monitor::count(const char* outcome) {
 
 PollStats Monitor::poll_all() {
   PollStats stats;
-  for (const auto& s : config_.sources) stats += poll_source(s);
+  for (const auto& s : config_->sources) stats += poll_source(s);
   return stats;
 }
 

@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
@@ -107,6 +107,28 @@ CREATE TABLE alert_hits(
 );
 CREATE INDEX alert_hits_alert ON alert_hits(alert_id);
 CREATE INDEX alerts_article ON alerts(article_id);
+)sql",
+    // 4: follow-up page fetches are durable (an html source's article links, a full_text feed's
+    // items with their teasers): a section page's validators commit in the transaction that
+    // queues the pages it links to, and a restart resumes them. The poison-source guard counts
+    // unclean exits blamed on a source and quarantines it.
+    R"sql(
+CREATE TABLE page_fetches(
+  source_id TEXT NOT NULL,
+  url TEXT NOT NULL,
+  teaser TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL DEFAULT 'pending',
+  last_error TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY(source_id, url)
+);
+CREATE INDEX page_fetches_due ON page_fetches(state, next_attempt);
+ALTER TABLE sources ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sources ADD COLUMN quarantined_at INTEGER;
+ALTER TABLE sources ADD COLUMN quarantine_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX delivery_attempts_at ON delivery_attempts(at);
 )sql"};
 
 SourceState read_source(const sql::Statement& s) {
@@ -121,12 +143,15 @@ SourceState read_source(const sql::Statement& s) {
   st.failures = s.int64(7);
   st.next_due = s.int64(8);
   st.interval = s.int64(9);
+  st.crashes = s.int64(10);
+  st.quarantined_at = s.opt_int64(11);
+  st.quarantine_reason = s.text(12);
   return st;
 }
 
 constexpr std::string_view kSourceColumns =
     "id, url, etag, last_modified, last_fetch, last_success, last_error, failures, next_due, "
-    "interval";
+    "interval, crashes, quarantined_at, quarantine_reason";
 
 Delivery read_delivery(const sql::Statement& s) {
   Delivery d;
@@ -220,7 +245,9 @@ void Store::migrate() {
 void Store::ensure_source(const std::string& id, const std::string& url) {
   sql::Statement(db_.get(),
                  "INSERT INTO sources(id, url) VALUES(?1, ?2) "
-                 "ON CONFLICT(id) DO UPDATE SET url = excluded.url")
+                 "ON CONFLICT(id) DO UPDATE SET url = excluded.url, "
+                 "crashes = CASE WHEN url = excluded.url THEN crashes ELSE 0 END, "
+                 "quarantined_at = CASE WHEN url = excluded.url THEN quarantined_at ELSE NULL END")
       .bind(1, id)
       .bind(2, url)
       .run();
@@ -466,7 +493,7 @@ void Store::record_attempts(const std::vector<AttemptRecord>& records) {
 int64_t Store::retry_dead(int64_t now, const std::string& webhook) {
   sql::Transaction tx(db_.get());
   sql::Statement(db_.get(),
-                 "UPDATE deliveries SET state = 'pending', next_attempt = ?1 "
+                 "UPDATE deliveries SET state = 'pending', next_attempt = ?1, attempts = 0 "
                  "WHERE state IN ('dead', 'disabled') AND (?2 = '' OR webhook = ?2)")
       .bind(1, now)
       .bind(2, webhook)

@@ -1,5 +1,6 @@
 #include "rasd/daemon/store_json.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "rasd/parsers/date.hpp"
@@ -20,7 +21,15 @@ json::object source_to_json(const SourceState& s) {
           {"last_success", time_or_null(s.last_success)},
           {"last_error", s.last_error},
           {"failures", s.failures},
-          {"next_due", dates::format_rfc3339(s.next_due)}};
+          {"next_due", dates::format_rfc3339(s.next_due)},
+          // After a failure: how long the source waits before the next try.
+          {"backoff_seconds", s.failures > 0 && s.last_fetch
+                                  ? json::value(std::max<int64_t>(0, s.next_due - *s.last_fetch))
+                                  : json::value(nullptr)},
+          {"quarantined", s.quarantined_at.has_value()},
+          {"quarantined_at", time_or_null(s.quarantined_at)},
+          {"quarantine_reason", s.quarantine_reason},
+          {"unclean_exits", s.crashes}};
 }
 
 json::object article_to_json(const FoundArticle& a) {

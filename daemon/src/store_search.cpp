@@ -32,26 +32,40 @@ std::vector<FoundArticle> Store::search(const std::string& fts_query, int limit)
 PruneStats Store::prune(int64_t before) {
   PruneStats stats;
   sql::Transaction tx(db_.get());
-  // Articles an alert or an alert's membership refers to stay: the foreign keys say so, and an
-  // alert must remain readable for as long as it is kept.
+  auto run = [&](const std::string& sql_text) {
+    sql::Statement(db_.get(), sql_text).bind(1, before).run();
+    return static_cast<int64_t>(sqlite3_changes(db_.get()));
+  };
+  // Alerts past retention go with everything that hangs off them. A delivery still pending
+  // keeps its alert: it was accepted and has not been sent or given up on yet.
+  constexpr std::string_view kOldAlerts =
+      "SELECT id FROM alerts WHERE created_at < ?1 AND NOT EXISTS "
+      "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending')";
+  const std::string old_alerts(kOldAlerts);
+  stats.attempts = run("DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE "
+      "alert_id IN (" + old_alerts + "))");
+  stats.deliveries = run("DELETE FROM deliveries WHERE alert_id IN (" + old_alerts + ")");
+  run("DELETE FROM alert_hits WHERE alert_id IN (" + old_alerts + ")");
+  run("DELETE FROM alert_members WHERE alert_id IN (" + old_alerts + ")");
+  stats.alerts = run("DELETE FROM alerts WHERE id IN (" + old_alerts + ")");
+  stats.attempts += run("DELETE FROM delivery_attempts WHERE at < ?1");
+  stats.page_fetches = run("DELETE FROM page_fetches WHERE state = 'dead' AND created_at < ?1");
+  // Articles a kept alert or membership refers to stay: the foreign keys say so, and an alert
+  // must remain readable for as long as it is kept.
   constexpr std::string_view kReferenced =
       "(EXISTS (SELECT 1 FROM alerts x WHERE x.article_id = articles.id) OR "
       "EXISTS (SELECT 1 FROM alert_members m WHERE m.article_id = articles.id))";
   {
-    sql::Statement kept(db_.get(), "SELECT count(*) FROM articles WHERE fetched_at < ?1 AND " + std::string(kReferenced));
+    sql::Statement kept(db_.get(), "SELECT count(*) FROM articles WHERE fetched_at < ?1 AND " +
+                                       std::string(kReferenced));
     kept.bind(1, before);
     kept.step();
     stats.kept_for_alerts = kept.int64(0);
   }
-  sql::Statement(db_.get(),
-                 "DELETE FROM article_search WHERE rowid IN (SELECT id FROM articles WHERE fetched_at < ?1 AND NOT " +
-                     std::string(kReferenced) + ")")
-      .bind(1, before)
-      .run();
-  sql::Statement(db_.get(), "DELETE FROM articles WHERE fetched_at < ?1 AND NOT " + std::string(kReferenced))
-      .bind(1, before)
-      .run();
-  stats.articles = sqlite3_changes(db_.get());
+  run("DELETE FROM article_search WHERE rowid IN (SELECT id FROM articles WHERE fetched_at < ?1 "
+      "AND NOT " + std::string(kReferenced) + ")");
+  stats.articles =
+      run("DELETE FROM articles WHERE fetched_at < ?1 AND NOT " + std::string(kReferenced));
   tx.commit();
   return stats;
 }

@@ -1,7 +1,7 @@
 // Webhook delivery throughput (issue 7): N alerts (default 10,000) in a real store, delivered
 // to a receiver on 127.0.0.1 running in a separate process (forked before any thread starts),
 // so the CPU time measured is rasd's alone: the Deliverer, its curl clients and SQLite.
-// Usage: bench_deliver [--alerts N] [--concurrency C] [--workers W]
+// Usage: bench_deliver [--alerts N] [--concurrency C]
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
@@ -47,12 +47,11 @@ std::string payload(int i) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int alerts = 10000, concurrency = 8, workers = 8;
+  int alerts = 10000, concurrency = 8;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--alerts") alerts = std::stoi(argv[i + 1]);
     else if (a == "--concurrency") concurrency = std::stoi(argv[i + 1]);
-    else if (a == "--workers") workers = std::stoi(argv[i + 1]);
   }
   // The receiver: a child process, started before this one has threads.
   int ready[2];
@@ -100,13 +99,11 @@ int main(int argc, char** argv) {
   }
   CurlGlobal curl;
   auto log = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());
-  Deliverer deliverer(*cfg.config, store, [] { return std::make_unique<CurlHttpClient>(); }, clock, log,
-                      static_cast<size_t>(workers));
   const Cpu cpu0 = cpu_seconds();
   const auto t0 = std::chrono::steady_clock::now();
   int delivered = 0, failed = 0;
   for (;;) {
-    const DeliveryStats s = deliverer.deliver_due(1000);
+    const DeliveryStats s = deliver_due_once(*cfg.config, store, clock, log, 1000);
     delivered += s.delivered;
     failed += s.failed + s.dead + s.disabled;
     if (s.delivered + s.failed + s.dead + s.disabled == 0) break;
@@ -116,8 +113,8 @@ int main(int argc, char** argv) {
   const double user = cpu1.user - cpu0.user, sys = cpu1.sys - cpu0.sys, cpu = user + sys;
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
-  std::printf("alerts: %d, endpoint concurrency %d, %d workers; receiver in a separate process on 127.0.0.1\n", alerts,
-              concurrency, workers);
+  std::printf("alerts: %d, endpoint concurrency %d, requests on one curl multi; receiver in a separate process on 127.0.0.1\n", alerts,
+              concurrency);
   std::printf("delivered: %d, failed: %d\n", delivered, failed);
   std::printf("wall: %.2f s, %.0f deliveries/s\n", wall, delivered / wall);
   std::printf("rasd CPU: %.2f s (user %.2f, system %.2f), %.0f us per delivery: HTTP (a new connection each time: the\n"

@@ -64,9 +64,14 @@ std::vector<std::string> store_alert(Store& store, const std::string& guid, cons
   return ids;
 }
 
-HttpClientFactory curl_factory() {
-  return [] { return std::make_unique<CurlHttpClient>(); };
-}
+// Each deliver_due() sends every due delivery once on a private loop and records the answers
+// (the daemon's Deliverer, run to completion).
+struct OnceDeliverer {
+  const Config& cfg;
+  Store& store;
+  const Clock& clock;
+  DeliveryStats deliver_due(int limit = 100) { return deliver_due_once(cfg, store, clock, null_logger(), limit); }
+};
 
 // Keeps a port that nothing listens on: a server is started there and stopped.
 unsigned short free_port() {
@@ -100,7 +105,7 @@ TEST_CASE("delivery: 500, then 429 with Retry-After, then a timeout, then succes
   Store store(dir.file("rasd.db"));
   ManualClock clock(1734600000);
   const auto ids = store_alert(store, "a1", {"analysts"}, clock.now());
-  Deliverer deliverer(cfg, store, curl_factory(), clock, null_logger());
+  OnceDeliverer deliverer{cfg, store, clock};
 
   std::vector<int64_t> attempt_times;
   for (int round = 0; round < 10 && delivery(store, ids[0]).state == "pending"; ++round) {
@@ -157,7 +162,7 @@ TEST_CASE("delivery: a receiver down for a day gets the schedule, then everythin
     auto more = store_alert(store, "down" + std::to_string(i), {"analysts"}, start);
     ids.insert(ids.end(), more.begin(), more.end());
   }
-  Deliverer deliverer(cfg, store, curl_factory(), clock, null_logger());
+  OnceDeliverer deliverer{cfg, store, clock};
   // A day of refused connections, the clock jumping to each next attempt.
   while (clock.now() < start + 86400) {
     deliverer.deliver_due();
@@ -209,7 +214,7 @@ TEST_CASE("delivery: 410 Gone disables the endpoint until an operator retries", 
   ManualClock clock(1734600000);
   store_alert(store, "g1", {"old", "other"}, clock.now());
   store_alert(store, "g2", {"old", "other"}, clock.now());
-  Deliverer deliverer(cfg, store, curl_factory(), clock, null_logger());
+  OnceDeliverer deliverer{cfg, store, clock};
   const DeliveryStats s = deliverer.deliver_due();
   CHECK(s.delivered == 2);  // the other endpoint is not affected
   CHECK(s.disabled == 2);
@@ -255,7 +260,7 @@ TEST_CASE("delivery: at most `concurrency` requests in flight to an endpoint, an
   Store store(dir.file("rasd.db"));
   ManualClock clock(1734600000);
   for (int i = 0; i < 8; ++i) store_alert(store, "c" + std::to_string(i), {"capped"}, clock.now());
-  Deliverer deliverer(cfg, store, curl_factory(), clock, null_logger(), 6);
+  OnceDeliverer deliverer{cfg, store, clock};
   CHECK(deliverer.deliver_due().delivered == 8);
   CHECK(max_in_flight == 2);
 }

@@ -73,7 +73,13 @@ struct Rig {
   ManualClock clock{1734600000};
   std::unique_ptr<Store> store;
   std::unique_ptr<Monitor> monitor;
-  std::unique_ptr<Deliverer> deliverer;
+  struct OnceDeliverer {
+    Rig& rig;
+    DeliveryStats deliver_due(int limit = 100) {
+      return deliver_due_once(*rig.cfg.config, *rig.store, rig.clock, null_logger(), limit);
+    }
+  };
+  std::unique_ptr<OnceDeliverer> deliverer;
 
   explicit Rig(const std::string& yaml) {
     dir.write("rules.yaml", kRules);
@@ -86,8 +92,7 @@ struct Rig {
     REQUIRE(rules.rules);
     store = std::make_unique<Store>(cfg.config->store_path);
     monitor = std::make_unique<Monitor>(*cfg.config, rules.rules, normalizer, *store, http, clock, null_logger());
-    deliverer = std::make_unique<Deliverer>(
-        *cfg.config, *store, [] { return std::make_unique<CurlHttpClient>(); }, clock, null_logger());
+    deliverer = std::make_unique<OnceDeliverer>(OnceDeliverer{*this});
   }
   const std::string& db() const { return cfg.config->store_path; }
 };

@@ -189,28 +189,77 @@ TEST_CASE("store: full-text search folds Arabic spellings, clitics, obfuscation 
   CHECK_FALSE(search_query(normalizer, "OR داعش"));
 }
 
-TEST_CASE("store: retention prunes old articles but keeps those alerts refer to", "[integration][store]") {
+TEST_CASE("store: retention removes old alerts with their deliveries, attempts, hits and members, and the articles only they refer to",
+          "[integration][store]") {
   test::TempDir dir;
   Store store(dir.file("rasd.db"));
-  const int64_t now = 1734600000, day = 86400;
+  // The clock is the caller's: the test moves "now" by choosing the cut-off.
+  const int64_t now = 1734600000, day = 86400, cutoff = now - 90 * day;
+  auto alert = [](const std::string& id, int64_t at, const std::string& delivery) {
+    NewAlert al;
+    al.id = id;
+    al.rule_id = "r";
+    al.severity = "high";
+    al.created_at = at;
+    al.payload = "{}";
+    al.hits.push_back({"title", 0, 5, "عنوان", "strict"});
+    al.deliveries.push_back({delivery, "hook"});
+    return al;
+  };
   NewArticle old_plain = article("old", now - 100 * day);
   old_plain.search_words = "قديم";
   REQUIRE(store.insert_article(old_plain, {}));
-  NewAlert al;
-  al.id = "alert_1";
-  al.rule_id = "r";
-  al.severity = "high";
-  al.created_at = now - 100 * day;
-  al.payload = "{}";
-  REQUIRE(store.insert_article(article("old-alerted", now - 100 * day), {al}));
+  // An old alert, delivered long ago: it goes, with its article, hits, member, delivery and
+  // attempt.
+  REQUIRE(store.insert_article(article("old-alerted", now - 100 * day), {alert("alert_old", now - 100 * day, "msg_old")}));
+  store.record_attempt("msg_old", now - 100 * day, 200, "", "delivered", now - 100 * day);
+  // An old article in a recent alert's story (a member): kept while the alert is.
+  REQUIRE(store.insert_article(article("old-in-recent", now - 100 * day), {alert("alert_recent", now - 10 * day, "msg_recent")}));
+  // An old alert whose delivery is still pending (the receiver has been down): kept, it was
+  // accepted and is neither sent nor given up on.
+  REQUIRE(store.insert_article(article("old-pending", now - 100 * day), {alert("alert_pending", now - 100 * day, "msg_pending")}));
+  // An attempt of a kept delivery older than the cut-off goes; the delivery stays.
+  store.record_attempt("msg_recent", now - 95 * day, 500, "HTTP 500", "pending", now);
+  store.record_attempt("msg_recent", now - 9 * day, 200, "", "delivered", now - 9 * day);
   REQUIRE(store.insert_article(article("recent", now - day), {}));
-  const PruneStats p = store.prune(now - 90 * day);
-  CHECK(p.articles == 1);
-  CHECK(p.kept_for_alerts == 1);
-  CHECK(store.article_count() == 2);
+  // A dead page fetch past retention goes, a pending one stays.
+  PageFetch dead_page{"src", "https://x.example/dead", "", 10, 0, "pending", "", now - 100 * day};
+  REQUIRE(store.queue_page_fetch(dead_page));
+  store.page_fetch_failed("src", dead_page.url, "HTTP 404", 0, true);
+  PageFetch waiting{"src", "https://x.example/waiting", "", 0, now, "pending", "", now - 100 * day};
+  REQUIRE(store.queue_page_fetch(waiting));
+
+  const PruneStats p = store.prune(cutoff);
+  CHECK(p.alerts == 1);
+  CHECK(p.deliveries == 1);
+  CHECK(p.attempts == 2);  // msg_old's (with its delivery) and msg_recent's old one
+  CHECK(p.page_fetches == 1);
+  CHECK(p.articles == 2);  // "old" and "old-alerted"
+  CHECK(p.kept_for_alerts == 2);
   CHECK_FALSE(store.has_article("src", "old"));
-  CHECK(store.has_article("src", "old-alerted"));
-  CHECK(store.alerts(0).size() == 1);
+  CHECK_FALSE(store.has_article("src", "old-alerted"));
+  CHECK(store.has_article("src", "old-in-recent"));
+  CHECK(store.has_article("src", "old-pending"));
+  CHECK(store.has_article("src", "recent"));
+  std::set<std::string> kept;
+  for (const auto& a : store.alerts(0)) kept.insert(a.id);
+  CHECK(kept == std::set<std::string>{"alert_recent", "alert_pending"});
+  CHECK(store.alert_hits("alert_old").empty());
+  CHECK(store.alert_hits("alert_recent").size() == 1);
+  CHECK(store.attempts("msg_old").empty());
+  CHECK(store.attempts("msg_recent").size() == 1);
+  std::set<std::string> deliveries;
+  for (const auto& d : store.deliveries()) deliveries.insert(d.id);
+  CHECK(deliveries == std::set<std::string>{"msg_recent", "msg_pending"});
+  CHECK(store.page_fetches().size() == 1);
   CHECK(store.search("{words stems} : \"قديم\"", 10).empty());  // its search row went with it
   CHECK(store.integrity_check() == "ok");
+  // Foreign keys hold: nothing refers to a removed row.
+  sqlite3* h = nullptr;
+  REQUIRE(sqlite3_open_v2(dir.file("rasd.db").c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  REQUIRE(sqlite3_prepare_v2(h, "PRAGMA foreign_key_check", -1, &st, nullptr) == SQLITE_OK);
+  CHECK(sqlite3_step(st) == SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(h);
 }

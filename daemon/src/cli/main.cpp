@@ -246,6 +246,21 @@ int cmd_sources_list(const std::string& config_path) {
   return 0;
 }
 
+// Lets a quarantined source be polled again (the running daemon notices within seconds).
+int cmd_sources_release(const std::string& config_path, const std::string& id) {
+  const Config c = load_config_or_throw(config_path);
+  Store store(c.store_path);
+  const auto st = store.source(id);
+  if (!st) {
+    std::cerr << "rasd: no source '" << id << "' in " << c.store_path << "\n";
+    return 2;
+  }
+  store.release_source(id);
+  std::cout << json::serialize(json::object{{"released", id}, {"was_quarantined", st->quarantined_at.has_value()}})
+            << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -328,6 +343,10 @@ int main(int argc, char** argv) {
   sources->require_subcommand(1);
   auto* sources_list = sources->add_subcommand("list", "sources with their fetch state");
   sources_list->add_option("--config", config_path, "configuration file")->capture_default_str();
+  std::string release_id;
+  auto* sources_release = sources->add_subcommand("release", "poll a quarantined source again");
+  sources_release->add_option("--config", config_path, "configuration file")->capture_default_str();
+  sources_release->add_option("id", release_id, "source id")->required();
 
   try {
     app.parse(argc, argv);
@@ -361,6 +380,7 @@ int main(int argc, char** argv) {
                                       std::cerr);
     }
     if (*sources_list) return cmd_sources_list(config_path);
+    if (*sources_release) return cmd_sources_release(config_path, release_id);
   } catch (const UsageError& e) {
     std::cerr << "rasd: " << e.what() << "\n";
     return 2;

@@ -1,30 +1,42 @@
 // Webhook delivery (DESIGN.md section 7). Delivery is at least once: the outbox row is committed
 // with its alert, and this class sends the rows that are due and records every attempt.
 //
-// Requests run on a small pool of worker threads, each with its own HttpClient, so that one
-// slow receiver does not hold up the others; at most WebhookConfig::concurrency requests are in
-// flight to one endpoint. Only the calling thread touches the Store: workers perform HTTP and
-// hand the response back.
+// Requests run on a Fetcher (curl multi on the daemon's Asio loop): pump() hands due rows to
+// it and returns at once; each answer comes back as a callback on the loop thread, and the
+// answers that arrive together are recorded in one store transaction. Nothing here waits, so
+// a receiver that accepts a connection and never answers holds only its own requests (each
+// bounded by the webhook's timeout), never the loop. At most WebhookConfig::concurrency
+// requests are in flight to one endpoint.
 //
 // Outcomes: 2xx delivered; 410 disables the endpoint (its pending deliveries become `disabled`
-// until `rasd deliveries retry`); 429/503 wait for Retry-After; anything else, and transport
-// errors, wait for the next step of the retry schedule (with jitter) and, when it is exhausted,
-// the delivery is `dead` (visible, and retried by command).
+// until `rasd deliveries retry`); 429/503 with Retry-After hold the whole endpoint (none of
+// its deliveries is sent before then) and the delivery waits that long; anything else, and
+// transport errors, wait for the next step of the retry schedule (with jitter) and, when it is
+// exhausted, the delivery is `dead` (visible, and retried by command).
 //
-// Thread safety: deliver_due() is called from one thread at a time. The destructor waits for
-// requests in flight (each bounded by its timeout).
+// Shutdown: after stop(), answers that fail (aborted at shutdown) are not recorded as attempts:
+// the rows stay pending and are sent at the next start (at least once, same webhook-id).
+//
+// Store failures while recording: logged, counted in the stats' store_errors; the attempts are
+// not recorded and the rows are sent again later (at least once).
+//
+// Thread safety: every method runs on the Fetcher's io_context thread. The Deliverer must
+// outlive the requests it has in flight (destroy or abort the Fetcher first, or wait for
+// idle()).
 #pragma once
 
-#include <condition_variable>
-#include <deque>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
-#include <mutex>
-#include <thread>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/env.hpp"
+#include "rasd/daemon/fetcher.hpp"
 #include "rasd/daemon/http_client.hpp"
 #include "rasd/daemon/store.hpp"
 
@@ -39,50 +51,69 @@ struct DeliveryStats {
   int failed = 0;    // will be retried
   int dead = 0;      // out of retries, or the webhook is no longer configured
   int disabled = 0;  // the endpoint is disabled (410 Gone)
+  int store_errors = 0;  // batches of answers the store could not record (sent again later)
+  DeliveryStats& operator+=(const DeliveryStats& o);
 };
 
-using HttpClientFactory = std::function<std::unique_ptr<HttpClient>()>;
+// The limits of the Fetcher that carries webhook requests: no per-host gap (politeness is for
+// sources), concurrency per endpoint is the Deliverer's.
+FetcherLimits delivery_fetcher_limits();
 
 class Deliverer {
  public:
-  // `workers` threads are started, each with a client from `make_client`.
-  Deliverer(const Config& config, Store& store, HttpClientFactory make_client, const Clock& clock,
-            std::shared_ptr<spdlog::logger> log, size_t workers = 4);
-  ~Deliverer();
+  // `config` must stay valid until set_config() replaces it; `fetcher` (on `io`) runs the
+  // requests.
+  Deliverer(const Config& config, Store& store, boost::asio::io_context& io, Fetcher& fetcher,
+            const Clock& clock, std::shared_ptr<spdlog::logger> log);
   Deliverer(const Deliverer&) = delete;
   Deliverer& operator=(const Deliverer&) = delete;
 
-  // Sends every due pending delivery once (up to `limit`), waits for the answers and records
-  // them. Throws sql::StoreError when the store fails; attempts not yet recorded are then sent
-  // again later (at least once).
-  DeliveryStats deliver_due(int limit = 100);
+  // A reload: later pumps use the new webhooks; requests in flight finish unchanged.
+  void set_config(const Config& config) { config_ = &config; }
+  // Hands every due pending delivery (up to `limit`) that the endpoint limits and holds allow
+  // to the Fetcher. Returns at once. Throws sql::StoreError when the due rows cannot be read.
+  // `allow`, when given, says which delivery ids may be sent.
+  void pump(int limit = 500, const std::function<bool(const std::string&)>& allow = {});
+  // Called (on the loop) with the stats of each recorded batch of answers.
+  void on_recorded(std::function<void(const DeliveryStats&)> fn) { on_recorded_ = std::move(fn); }
+  // From now on, failed answers (aborted at shutdown) are not recorded and pump() sends nothing.
+  void stop() { stopping_ = true; }
+  size_t in_flight() const { return in_flight_ids_.size(); }
+  const std::unordered_set<std::string>& in_flight_ids() const { return in_flight_ids_; }
 
  private:
-  struct Job {
-    size_t index;
-    HttpRequest request;
-  };
-  struct Result {
-    size_t index;
+  struct Answer {
+    Delivery delivery;
+    int64_t sent_at = 0;
     Expected<HttpResponse> response;
   };
-  void work();
+  void arrived(Answer answer);
+  void record_arrived();
   // What one attempt made at `at` leads to (the delivery's new state; "disabled" when the
-  // endpoint is gone), counted in stats.
-  AttemptRecord outcome(const Delivery& d, int64_t at, const Expected<HttpResponse>& res, DeliveryStats& stats);
+  // endpoint is gone), counted in stats; a 429/503 with Retry-After holds the endpoint.
+  AttemptRecord outcome(const Delivery& d, int64_t at, const Expected<HttpResponse>& res,
+                        DeliveryStats& stats);
 
-  const Config& config_;
+  const Config* config_;
   Store& store_;
-  HttpClientFactory make_client_;
+  Fetcher& fetcher_;
+  boost::asio::io_context& io_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
-
-  std::mutex mu_;  // guards jobs_, results_ and stopping_
-  std::condition_variable job_ready_, result_ready_;
-  std::deque<Job> jobs_;
-  std::deque<Result> results_;
+  std::function<void(const DeliveryStats&)> on_recorded_;
+  std::unordered_set<std::string> in_flight_ids_;
+  std::unordered_map<std::string, int64_t> in_flight_per_hook_;
+  // Monotonic: an endpoint that asked to wait (429/503 Retry-After) is not sent to before then.
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> held_until_;
+  std::vector<Answer> arrived_;
+  bool record_posted_ = false;
   bool stopping_ = false;
-  std::vector<std::thread> workers_;
 };
+
+// Sends every due delivery once (up to `limit`) on a private loop and returns when every answer
+// is recorded: `rasd deliveries`-style one-shot use, tests and benchmarks. Throws
+// sql::StoreError when the store fails.
+DeliveryStats deliver_due_once(const Config& config, Store& store, const Clock& clock,
+                               std::shared_ptr<spdlog::logger> log, int limit = 100);
 
 }  // namespace rasd

@@ -4,8 +4,18 @@
 // Failure boundary: poll_source() never throws for a source's own problems (network, HTTP,
 // malformed feed); it records them in the source's stored state, logs them with the source id
 // and returns. Store failures (disk full, read-only) propagate as sql::StoreError: the caller
-// decides whether to retry, and nothing half-written remains because each article is one
-// transaction.
+// decides whether to retry, and nothing half-written remains because each answer is one
+// transaction (or savepoint).
+//
+// Nothing that must survive lives only here: follow-up pages (an html source's article links,
+// a full_text item waiting for its page, with its teaser) are queued in the store
+// (page_fetches) in the transaction that saves the section page's or feed's validators, so a
+// restart, a reload or a full fetch queue loses none of them. The in-memory state is the
+// matcher and the story index, both rebuilt from the store.
+//
+// Counters: the PollStats of an answer describe what its transaction wrote; the caller passes
+// them to committed() once that transaction has committed (a rolled-back answer counts
+// nothing in the metrics).
 //
 // Thread safety: one thread drives a Monitor.
 #pragma once
@@ -36,6 +46,11 @@ struct PollStats {
   int failed = 0;
   int new_articles = 0;
   int alerts = 0;
+  int pages_queued = 0;  // follow-up page fetches queued durably
+  int pages_dead = 0;    // page fetches given up on (kept, visible)
+  // For the metrics, once committed.
+  int alerts_created = 0, alerts_updated = 0, near_duplicates = 0, exact_duplicates = 0;
+  std::vector<std::string> rule_hits;  // one rule id per (article, matching rule)
   PollStats& operator+=(const PollStats& o);
 };
 
@@ -53,17 +68,33 @@ std::string alert_payload(const std::string& type, const std::string& alert_id, 
                           const std::string& article_key, const std::vector<rules::Hit>& hits,
                           const ClusterSummary& cluster);
 
+// A page fetch that failed for the `attempts`-th time waits this long (5 min doubling, at most
+// 6 h: ten tries span about a day).
+int64_t page_retry_delay(int64_t attempts);
+
+// A full_text item's article as stored with its queued page fetch, and back.
+std::string teaser_to_json(const NewArticle& a);
+std::optional<NewArticle> teaser_from_json(const std::string& json);
+
 // The article's text fields from a feed item: title, body as plain text, language.
 NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
                              int64_t now);
 
 class Monitor {
  public:
+  // `config` must outlive the Monitor or the next reload().
   Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
           const text::Normalizer& normalizer, Store& store, HttpClient& http, const Clock& clock,
           std::shared_ptr<spdlog::logger> log, DaemonMetrics* metrics = nullptr);
 
   void set_rules(std::shared_ptr<const rules::RuleSet> rules);
+  // A reload: the new snapshot's sources and rules; the story index stays.
+  void reload(const Config& config, std::shared_ptr<const rules::RuleSet> rules);
+  // Adds what an answer's committed transaction wrote to the metrics.
+  void committed(const PollStats& stats);
+  // A source whose processing failed for a reason of its own that escaped as an exception:
+  // recorded like any failure, with backoff, so it is not polled again at once.
+  void record_processing_failure(const SourceConfig& source, const std::string& error);
   // One poll split in two, for an event loop: the conditional GET for a source (stored ETag and
   // Last-Modified), then everything its answer leads to (parse, store, alerts, schedule).
   HttpRequest request_for(const SourceConfig& source);
@@ -80,19 +111,19 @@ class Monitor {
   // stored with the page's extracted text as its body (or as the feed gave it, if the page
   // cannot be fetched or holds no article).
   // Sources of type html: handle_response() reads the section page's article links and queues
-  // the new ones (at most kMaxArticlesPerPoll per poll); the caller fetches each through the
-  // same politeness rules and hands the answer to handle_article(), which extracts the page
-  // and processes it as an article whose GUID is its URL. A failed article fetch is logged
-  // and counted; the link is tried again at the next poll of its section page.
-  struct ArticleFetch {
-    std::string source_id;
-    std::string url;
-  };
-  std::vector<ArticleFetch> take_article_fetches();
+  // the new ones durably (at most kMaxArticlesPerPoll per poll; when more are new, the page's
+  // validators are not saved, so the next poll reads the page again). The caller fetches the
+  // due ones (Store::due_page_fetches) through the same politeness rules and hands each
+  // answer to handle_page(), which extracts the page and processes it as an article whose GUID
+  // is its URL, removing the queued row in the same transaction. A failed page is tried again
+  // with backoff (page_retry_delay) and marked dead after kMaxPageAttempts; a full_text item
+  // whose page fails is stored with the feed's text at once.
   HttpRequest request_for_article(const SourceConfig& source, const std::string& url) const;
-  PollStats handle_article(const SourceConfig& source, const std::string& url,
-                           const Expected<HttpResponse>& response);
+  PollStats handle_page(const SourceConfig& source, const PageFetch& page,
+                        const Expected<HttpResponse>& response);
   static constexpr size_t kMaxArticlesPerPoll = 30;
+  static constexpr size_t kMaxItemsPerFeed = 1000;  // items beyond are ignored (logged)
+  static constexpr int64_t kMaxPageAttempts = 10;
   // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
   // "rasd"), delivered to every configured webhook: a failed reload, for one.
   void raise_internal_alert(const std::string& kind, const std::string& title,
@@ -105,9 +136,10 @@ class Monitor {
   // limit, address policy).
   HttpRequest request_to(const SourceConfig& s, const std::string& url) const;
   // The section page of an html source: queue its new article links. False when the page
-  // cannot be read for links (the error is in *error).
+  // cannot be read for links (the error is in *error); *truncated when more links were new
+  // than one poll takes.
   bool queue_article_links(const SourceConfig& s, const HttpResponse& res, int& new_links,
-                           std::string* error);
+                           bool* truncated, std::string* error);
   // Files a new article in stories_ and says which story it joins (Decision::label is the
   // stable cluster id stored with it); sets the article's identity hashes on the way.
   dedup::Decision cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body);
@@ -121,7 +153,7 @@ class Monitor {
                      std::optional<int64_t> previous_success, int new_items, const Feed* feed,
                      const HttpResponse& res);
 
-  const Config& config_;
+  const Config* config_;
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unique_ptr<const rules::Matcher> matcher_;  // over rules_, rebuilt by set_rules()
   const text::Normalizer& normalizer_;
@@ -130,9 +162,6 @@ class Monitor {
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;
   DaemonMetrics* metrics_;  // may be null (tests, CLI)
-  std::vector<ArticleFetch> article_fetches_;
-  // full_text feed items waiting for their page, by URL: stored as they are if the page fails.
-  std::unordered_map<std::string, NewArticle> teasers_;
   // Story clusters of the last window (each entry carries its cluster's stored id).
   dedup::StoryIndex stories_;
   int64_t stories_expired_at_ = 0;

@@ -30,6 +30,25 @@ struct SourceState {
   int64_t failures = 0;
   int64_t next_due = 0;
   int64_t interval = 0;  // seconds, current adaptive interval (0 = default)
+  // The poison-source guard: unclean exits blamed on this source since its last clean parse,
+  // and when it was quarantined (not polled until released or its URL changes).
+  int64_t crashes = 0;
+  std::optional<int64_t> quarantined_at;
+  std::string quarantine_reason;
+};
+
+// A follow-up page fetch (an article link of an html source, or a full_text feed item waiting
+// for its page), durable from the transaction that found it until the one that stores its
+// article.
+struct PageFetch {
+  std::string source_id;
+  std::string url;
+  std::string teaser;  // full_text: the feed item's article as JSON (page_teaser.hpp); "" for html
+  int64_t attempts = 0;
+  int64_t next_attempt = 0;
+  std::string state = "pending";  // pending | dead
+  std::string last_error;
+  int64_t created_at = 0;
 };
 
 struct NewArticle {
@@ -60,7 +79,11 @@ struct FoundArticle {
 
 struct PruneStats {
   int64_t articles = 0;  // deleted
-  int64_t kept_for_alerts = 0;  // older than the cut-off but kept: an alert refers to them
+  int64_t kept_for_alerts = 0;  // older than the cut-off but kept: a kept alert refers to them
+  int64_t alerts = 0;           // deleted with their hits, members, deliveries and attempts
+  int64_t deliveries = 0;
+  int64_t attempts = 0;         // attempts older than the cut-off (of any delivery)
+  int64_t page_fetches = 0;     // dead page fetches older than the cut-off
 };
 
 // Test and operator knobs; the defaults are what the daemon uses.
@@ -150,7 +173,7 @@ struct DeliveryAttempt {
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -201,8 +224,9 @@ class Store {
                       const std::string& error, const std::string& new_state, int64_t next_attempt);
   // Several attempts in one transaction (one fsync for a batch of answers).
   void record_attempts(const std::vector<AttemptRecord>& records);
-  // Puts dead and disabled deliveries back in the queue, and enables every endpoint again (or
-  // only those of `webhook` when given); returns how many deliveries.
+  // Puts dead and disabled deliveries back in the queue with a fresh retry schedule (their
+  // attempts stay in the history), and enables every endpoint again (or only those of
+  // `webhook` when given); returns how many deliveries.
   int64_t retry_dead(int64_t now, const std::string& webhook = "");
 
   // Webhook endpoints that answered 410 Gone stay disabled until retry_dead() (an operator's
@@ -212,11 +236,32 @@ class Store {
   // Marks the pending deliveries of a disabled endpoint disabled; returns how many.
   int64_t disable_pending(const std::string& webhook, int64_t at);
 
+  // Follow-up page fetches (store_pages.cpp). queue_page_fetch() does nothing when the page is
+  // already queued (pending or dead) for that source; it returns whether it queued it.
+  bool queue_page_fetch(const PageFetch& p);
+  bool page_fetch_known(const std::string& source_id, const std::string& url);
+  std::vector<PageFetch> due_page_fetches(int64_t now, int limit);
+  std::vector<PageFetch> page_fetches(const std::string& state = "");
+  void page_fetch_done(const std::string& source_id, const std::string& url);
+  // One failed try: pending again at next_attempt, or dead (kept, visible, never retried).
+  void page_fetch_failed(const std::string& source_id, const std::string& url,
+                         const std::string& error, int64_t next_attempt, bool dead);
+  int64_t page_fetch_count(const std::string& state);
+
+  // The poison-source guard (store_pages.cpp): an unclean exit blamed on `id` (returns the
+  // count since its last clean parse), a clean parse, quarantine and release.
+  int64_t blame_crash(const std::string& id);
+  void clear_crashes(const std::string& id);
+  void quarantine_source(const std::string& id, int64_t at, const std::string& reason);
+  bool release_source(const std::string& id);
+
   // Full-text search: `fts_query` is an FTS5 MATCH expression over the words and stems columns
   // (build it with search_query()). Newest first.
   std::vector<FoundArticle> search(const std::string& fts_query, int limit);
-  // Retention: deletes articles fetched before `before` with their search rows; articles an
-  // alert refers to are kept (the alert's payload and members stay readable). One transaction.
+  // Retention: deletes alerts created before `before` with their hits, members, deliveries
+  // (except pending ones) and attempts; attempts and dead page fetches older than `before`;
+  // then articles fetched before `before` with their search rows, except those a kept alert
+  // refers to (its payload and members stay readable). One transaction.
   PruneStats prune(int64_t before);
 
   std::string integrity_check();
