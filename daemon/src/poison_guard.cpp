@@ -1,12 +1,35 @@
 #include "rasd/daemon/poison_guard.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 
 namespace rasd {
+namespace {
+
+// Signal handlers cannot take arguments: the guard's file and the length of what it holds are
+// the one piece of process-wide state here, written by the loop thread, read by the handler.
+std::atomic<int> g_fd{-1};
+std::atomic<long> g_len{0};  // bytes of "id\n" in the file; 0 when no parse is in progress
+constexpr char kCrashMark[] = "crashed\n";
+constexpr int kCrashSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
+
+void on_crash(int sig) {
+  const int fd = g_fd.load();
+  const long len = g_len.load();
+  if (fd >= 0 && len > 0) {
+    // Async-signal-safe: one pwrite.
+    [[maybe_unused]] ssize_t n = ::pwrite(fd, kCrashMark, sizeof kCrashMark - 1, len);
+  }
+  ::signal(sig, SIG_DFL);
+  ::raise(sig);
+}
+
+}  // namespace
 
 PoisonGuard::PoisonGuard(const std::string& path) {
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -17,32 +40,52 @@ PoisonGuard::PoisonGuard(const std::string& path) {
   char buf[512];
   const ssize_t n = ::pread(fd_, buf, sizeof buf, 0);
   if (n > 0) {
-    std::string id(buf, static_cast<size_t>(n));
-    if (const auto nl = id.find('\n'); nl != std::string::npos) id.resize(nl);
+    const std::string text(buf, static_cast<size_t>(n));
+    const auto nl = text.find('\n');
+    const std::string id = text.substr(0, nl);
     if (!id.empty()) left_over_ = id;
+    left_over_crashed_ = nl != std::string::npos && text.compare(nl + 1, std::string::npos, kCrashMark) == 0;
   }
   dirty_ = n > 0;
   leave();
 }
 
 PoisonGuard::~PoisonGuard() {
+  if (handlers_installed_) {
+    for (int sig : kCrashSignals) ::signal(sig, SIG_DFL);
+    g_fd = -1;
+  }
   if (fd_ >= 0) {
     leave();
     ::close(fd_);
   }
 }
 
+void PoisonGuard::install_crash_handlers() {
+  if (fd_ < 0 || handlers_installed_) return;
+  g_fd = fd_;
+  struct sigaction sa {};
+  sa.sa_handler = on_crash;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+  for (int sig : kCrashSignals) ::sigaction(sig, &sa, nullptr);
+  handlers_installed_ = true;
+}
+
 void PoisonGuard::enter(const std::string& source_id) {
   if (fd_ < 0) return;
   const std::string line = source_id + "\n";
+  g_len = 0;  // a crash while the file is rewritten marks nothing
   if (::pwrite(fd_, line.data(), line.size(), 0) == static_cast<ssize_t>(line.size()) &&
       ::ftruncate(fd_, static_cast<off_t>(line.size())) == 0) {
     dirty_ = true;
+    g_len = static_cast<long>(line.size());
   }
 }
 
 void PoisonGuard::leave() {
   if (fd_ < 0 || !dirty_) return;
+  g_len = 0;
   if (::ftruncate(fd_, 0) == 0) dirty_ = false;
 }
 

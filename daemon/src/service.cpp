@@ -87,7 +87,16 @@ class Service {
                                          http_, clock_, log_, &metrics_);
     apply_snapshot();
     if (!guard_.ok()) log_->warn("poison-source guard disabled: {}", guard_.error());
-    if (guard_.left_over()) blame(*guard_.left_over());
+    if (guard_.left_over()) {
+      if (guard_.left_over_crashed()) {
+        blame(*guard_.left_over());
+      } else {
+        log_->warn("source '{}': the last run was killed while handling its answer (not a "
+                   "crash: not blamed)",
+                   *guard_.left_over());
+      }
+    }
+    guard_.install_crash_handlers();
     for (const auto& st : store_.sources()) {
       if (st.crashes > 0) blamed_.insert(st.id);
     }
@@ -418,7 +427,10 @@ class Service {
     bool committed = false;
     try {
       Store::Batch batch(store_);
-      for (size_t i = 0; i < answers.size(); ++i) handled[i] = handle_one(answers[i], results[i]);
+      for (size_t i = 0; i < answers.size(); ++i) {
+        handled[i] = handle_one(answers[i], results[i]);
+        guard_.leave();
+      }
       batch.commit();
       committed = true;
       health_.store_ok = true;
@@ -481,6 +493,9 @@ class Service {
       savepoint.commit();
       return true;
     } catch (const sql::StoreError& e) {
+      // SQLite may have rolled back the whole batch (disk full): nothing of it is kept, and
+      // going on would write the next answers outside any transaction.
+      if (!store_.in_transaction()) throw;
       log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
       if (!a.page) next_due_[a.id] = clock_.now() + kStoreRetrySeconds;
       return false;
@@ -501,6 +516,7 @@ class Service {
         savepoint.commit();
         return true;
       } catch (const sql::StoreError& se) {
+        if (!store_.in_transaction()) throw;
         log_->error("source '{}': store: {} (will fetch again)", a.id, se.what());
         return false;
       }

@@ -1,8 +1,11 @@
 // The poison-source guard: before a source's body reaches the parsers, its id is written to a
-// small file beside the store; after the answer's transaction, the file is emptied. A process
-// that dies in between (a parser crash nobody has found yet, SIGSEGV, abort) leaves the id
-// behind, and the next start blames that source. After kQuarantineAfter unclean exits blamed
-// on the same source without a clean parse between them, the Service quarantines it.
+// small file beside the store; once the answer is handled, the file is emptied. A crash in
+// between (a parser fault nobody has found yet: SIGSEGV, SIGBUS, SIGILL, SIGFPE, or SIGABRT
+// from abort(), a sanitizer or systemd's watchdog) runs a signal handler that appends a
+// "crashed" mark before the process dies, and the next start blames that source. After
+// kQuarantineAfter crashes blamed on the same source without a clean parse between them, the
+// Service quarantines it. A SIGKILL (an operator, the OOM killer, a test) leaves the id
+// without the mark: reported, not blamed, since nothing says the source caused it.
 //
 // Only process crashes are guarded: the file is written without fsync (the page cache keeps it
 // across a process death; an OS crash is not a parser's fault). Errors opening or writing the
@@ -25,8 +28,13 @@ class PoisonGuard {
   PoisonGuard(const PoisonGuard&) = delete;
   PoisonGuard& operator=(const PoisonGuard&) = delete;
 
-  // The source id an unclean exit left in the file when this guard opened it.
+  // The source id an unclean exit left in the file when this guard opened it, and whether that
+  // exit was a crash (the handler's mark) rather than a kill.
   const std::optional<std::string>& left_over() const { return left_over_; }
+  bool left_over_crashed() const { return left_over_crashed_; }
+  // Installs the crash handlers that mark the file (once per process; the guard must outlive
+  // them, so the destructor restores the default actions).
+  void install_crash_handlers();
   void enter(const std::string& source_id);
   void leave();
   bool ok() const { return fd_ >= 0; }
@@ -36,6 +44,8 @@ class PoisonGuard {
   int fd_ = -1;
   bool dirty_ = false;
   std::optional<std::string> left_over_;
+  bool left_over_crashed_ = false;
+  bool handlers_installed_ = false;
   std::string error_;
 };
 

@@ -193,6 +193,9 @@ class Store {
   explicit Store(const std::string& path, const StoreOptions& options = {});
 
   int schema_version();
+  // False when no transaction is open: also after SQLite rolled one back by itself (it may on
+  // SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM), which ends every savepoint inside it too.
+  bool in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
   void ensure_source(const std::string& id, const std::string& url);
   std::optional<SourceState> source(const std::string& id);
