@@ -13,17 +13,20 @@ namespace rasd {
 CurlGlobal::CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 CurlGlobal::~CurlGlobal() { curl_global_cleanup(); }
 
+// An easy handle keeps its connections (and reuses them) across curl_easy_perform calls and
+// curl_easy_reset; one handle per policy keeps the two connection caches apart.
 struct CurlHttpClient::Handle {
-  std::unique_ptr<CURL, detail::EasyDeleter> easy{curl_easy_init()};
+  std::unique_ptr<CURL, detail::EasyDeleter> strict{curl_easy_init()};      // allow_private off
+  std::unique_ptr<CURL, detail::EasyDeleter> permissive{curl_easy_init()};  // allow_private on
 };
 
 CurlHttpClient::CurlHttpClient() : handle_(std::make_unique<Handle>()) {
-  if (!handle_->easy) throw std::runtime_error("curl_easy_init failed");
+  if (!handle_->strict || !handle_->permissive) throw std::runtime_error("curl_easy_init failed");
 }
 CurlHttpClient::~CurlHttpClient() = default;
 
 Expected<HttpResponse> CurlHttpClient::perform(const HttpRequest& req) {
-  CURL* c = handle_->easy.get();
+  CURL* c = (req.allow_private ? handle_->permissive : handle_->strict).get();
   detail::Transfer t;
   t.configure(c, req);
   return t.finish(c, curl_easy_perform(c));
@@ -51,7 +54,7 @@ bool is_restricted_address(const std::string& a) {
       inet_ntop(AF_INET, b + 12, buf, sizeof buf);
       return is_restricted_address(buf);
     }
-    if ((b[0] & 0xFE) == 0xFC) return true;                 // fc00::/7 unique local
+    if ((b[0] & 0xFE) == 0xFC) return true;                  // fc00::/7 unique local
     if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return true;  // fe80::/10 link-local
     if (b[0] == 0xFF) return true;                           // multicast
     if (b[0] == 0xFD && b[1] == 0x00 && b[2] == 0x0E && b[3] == 0xC2) return true;  // AWS metadata

@@ -5,6 +5,10 @@
 // always to the target), and the outcome as an HttpResponse or an Error that says what went
 // wrong.
 //
+// The policy is checked when a connection is opened, not when one is reused: the caller must
+// never let a request without allow_private reuse a connection opened for one with it (both
+// clients keep one connection cache per policy).
+//
 // A Transfer must stay at one address while curl runs it (curl holds pointers to it).
 #pragma once
 

@@ -1,5 +1,13 @@
 // HttpClient on libcurl's easy interface. Not thread-safe: one instance per thread. The
 // process must call curl_global_init once before creating any (see CurlGlobal).
+//
+// Connections are kept alive between requests, in two caches: one for requests with
+// allow_private and one for requests without. The address policy is checked when curl opens a
+// connection, never when it reuses one, so a connection opened to a private address for an
+// allow_private request must not serve a later request without it; a connection opened under
+// the strict policy may only have reached a public address. Two caches (rather than closing
+// every allow_private connection after its request) keep keep-alive for setups where every
+// source is private, such as loopback benchmarks.
 #pragma once
 
 #include <memory>
