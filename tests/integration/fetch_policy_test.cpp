@@ -164,3 +164,41 @@ TEST_CASE("fetch policy: proxies named in the environment are not used (fetcher)
   for (const char* v : {"http_proxy", "ALL_PROXY", "all_proxy"})
     check_environment_proxy_ignored<FetcherRig>(v);
 }
+
+TEST_CASE("fetch policy: the fetcher runs both policies at once, each on its own connections",
+          "[integration][safety]") {
+  // Requests with and without allow_private, to one keep-alive host, in flight together on one
+  // loop: every allowed one is served, every other one is refused, none by a shared connection.
+  test::HttpServer server([](const test::Request& r) { return ok(r.target); }, 0,
+                          test::Connection::keep_alive);
+  CurlGlobal curl;
+  asio::io_context io;
+  Fetcher fetcher(io, {64, 8, 0, 1000});
+  int served = 0, refused = 0;
+  for (int round = 0; round < 3; ++round) {
+    for (int i = 0; i < 8; ++i) {
+      const bool allow = i % 2 == 0;
+      const std::string path = "/" + std::to_string(round) + "/" + std::to_string(i);
+      REQUIRE(
+          fetcher.submit(get(server.url(path), allow), [&, allow, path](Expected<HttpResponse> r) {
+            if (allow) {
+              REQUIRE(r);
+              CHECK(r->body == path);
+              ++served;
+            } else {
+              REQUIRE_FALSE(r);
+              CHECK(r.error().message.find("address not allowed: 127.0.0.1") != std::string::npos);
+              ++refused;
+            }
+          }));
+    }
+    io.restart();
+    io.run();
+  }
+  CHECK(served == 12);
+  CHECK(refused == 12);
+  CHECK(server.request_count() == 12);
+  CHECK(server.connection_count() <= 4);  // at most per_host_concurrency / 2 per round, kept alive
+  CHECK(fetcher.stats().completed == 12);
+  CHECK(fetcher.stats().failed == 12);
+}
