@@ -121,7 +121,8 @@ Expected<HttpResponse> Transfer::finish(CURL* c, CURLcode rc) {
   Transfer& t = *this;
   if (!t.blocked_address.empty()) {
     return Error{"address not allowed: " + t.blocked_address +
-                 " (private, loopback or link-local; set allow_private to permit)"};
+                 " (not a public address: loopback, private, link-local, metadata or reserved; set "
+                 "allow_private to permit)"};
   }
   if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
     return Error{"response body exceeds the limit of " + std::to_string(req.max_body) + " bytes"};
