@@ -2,8 +2,6 @@
 // (curl_http_client.cpp) and the event-loop fetcher (fetcher.cpp).
 #include "curl_transfer.hpp"
 
-#include "rasd/parsers/url.hpp"
-
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -12,6 +10,7 @@
 #include <cstring>
 
 #include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/parsers/url.hpp"
 
 namespace rasd::detail {
 namespace {
@@ -83,6 +82,11 @@ void Transfer::configure(CURL* c, const HttpRequest& req) {
     headers.reset(curl_slist_append(headers.release(), (k + ": " + v).c_str()));
   }
   curl_easy_setopt(c, CURLOPT_URL, req.url.c_str());
+  // No proxy, whatever http_proxy, https_proxy or ALL_PROXY say: through a proxy the only
+  // connection curl opens (and the only address on_open_socket checks) is the proxy's, and the
+  // proxy would reach the target for us. "" turns proxies off; NOPROXY "*" again, for all hosts.
+  curl_easy_setopt(c, CURLOPT_PROXY, "");
+  curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, req.max_redirects > 0 ? 1L : 0L);
@@ -117,7 +121,8 @@ Expected<HttpResponse> Transfer::finish(CURL* c, CURLcode rc) {
   Transfer& t = *this;
   if (!t.blocked_address.empty()) {
     return Error{"address not allowed: " + t.blocked_address +
-                 " (private, loopback or link-local; set allow_private to permit)"};
+                 " (not a public address: loopback, private, link-local, metadata or reserved; set "
+                 "allow_private to permit)"};
   }
   if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
     return Error{"response body exceeds the limit of " + std::to_string(req.max_body) + " bytes"};
@@ -127,7 +132,8 @@ Expected<HttpResponse> Transfer::finish(CURL* c, CURLcode rc) {
   }
   if (rc != CURLE_OK) {
     // curl's detail may quote the URL; credentials in it never reach a log or the store.
-    return Error{url::redact_credentials(std::string(curl_easy_strerror(rc)) + (errbuf[0] ? std::string(": ") + errbuf : ""))};
+    return Error{url::redact_credentials(std::string(curl_easy_strerror(rc)) +
+                                         (errbuf[0] ? std::string(": ") + errbuf : ""))};
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

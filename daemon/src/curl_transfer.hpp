@@ -1,7 +1,13 @@
 // Internal to daemon/: the state and callbacks of one HTTP transfer on a curl easy handle:
 // headers in, body capped while streaming (after decompression, so gzip bombs stop at the cap),
 // the address policy checked on every connection curl opens (after DNS, redirects included),
-// and the outcome as an HttpResponse or an Error that says what went wrong.
+// never a proxy (those named in the environment are ignored, so the connection curl opens is
+// always to the target), and the outcome as an HttpResponse or an Error that says what went
+// wrong.
+//
+// The policy is checked when a connection is opened, not when one is reused: the caller must
+// never let a request without allow_private reuse a connection opened for one with it (both
+// clients keep one connection cache per policy).
 //
 // A Transfer must stay at one address while curl runs it (curl holds pointers to it).
 #pragma once

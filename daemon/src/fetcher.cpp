@@ -3,8 +3,8 @@
 #include <curl/curl.h>
 #include <unistd.h>
 
-#include <boost/asio/post.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/url/parse.hpp>
 #include <chrono>
@@ -30,11 +30,23 @@ std::string host_of(const std::string& url) {
 }
 
 struct Fetcher::Impl {
+  // A multi handle is a connection cache: curl reuses a connection for any transfer of the same
+  // multi handle, and the address policy only runs when a connection is opened. So there is one
+  // pool per policy (`strict` without allow_private, `permissive` with it), and a transfer, its
+  // easy handle and its connections stay in the pool of its request's policy.
+  struct Pool {
+    Pool(Impl& o, asio::io_context& io) : owner(o), timer(io) {}
+    Impl& owner;
+    CURLM* multi = nullptr;
+    asio::steady_timer timer;  // curl's timeout for this multi handle
+    std::vector<std::unique_ptr<CURL, detail::EasyDeleter>> idle;
+  };
   // A socket curl asked us to watch. Shared with pending waits, which may outlive its entry.
   struct Socket {
     explicit Socket(asio::io_context& io) : sd(io) {}
     asio::posix::stream_descriptor sd;
-    int action = 0;  // CURL_POLL_IN / OUT / INOUT
+    Pool* pool = nullptr;  // the multi handle that watches it (set on every on_socket)
+    int action = 0;        // CURL_POLL_IN / OUT / INOUT
     bool read_pending = false, write_pending = false, closed = false;
   };
   struct Job {
@@ -43,6 +55,7 @@ struct Fetcher::Impl {
     Callback done;
   };
   struct Active {
+    Pool* pool = nullptr;
     std::unique_ptr<CURL, detail::EasyDeleter> easy;
     detail::Transfer transfer;
     Job job;
@@ -53,25 +66,36 @@ struct Fetcher::Impl {
     Steady::time_point next_start{}, blocked_until{};
   };
 
-  Impl(asio::io_context& io_, FetcherLimits l) : io(io_), limits(l), curl_timer(io_), dispatch_timer(io_) {
-    multi = curl_multi_init();
-    if (!multi) throw std::runtime_error("curl_multi_init failed");
-    curl_multi_setopt(multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
-    curl_multi_setopt(multi, CURLMOPT_SOCKETDATA, this);
-    curl_multi_setopt(multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
-    curl_multi_setopt(multi, CURLMOPT_TIMERDATA, this);
-    curl_multi_setopt(multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(limits.max_concurrency));
+  Impl(asio::io_context& io_, FetcherLimits l)
+      : io(io_), limits(l), strict(*this, io_), permissive(*this, io_), dispatch_timer(io_) {
+    for (Pool* p : {&strict, &permissive}) {
+      p->multi = curl_multi_init();
+      if (!p->multi) {
+        if (strict.multi) curl_multi_cleanup(strict.multi);
+        throw std::runtime_error("curl_multi_init failed");
+      }
+      curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, &Impl::on_socket);
+      curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
+      curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, &Impl::on_timer);
+      curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
+      curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                        static_cast<long>(limits.max_concurrency));
+    }
   }
 
   ~Impl() {
-    for (auto& [easy, a] : active) curl_multi_remove_handle(multi, easy);
+    for (auto& [easy, a] : active) curl_multi_remove_handle(a->pool->multi, easy);
     active.clear();
-    curl_multi_cleanup(multi);  // closes the sockets it still holds through on_close
+    // Each closes the sockets it still holds through on_close.
+    for (Pool* p : {&strict, &permissive}) curl_multi_cleanup(p->multi);
   }
 
+  Pool& pool_for(const HttpRequest& r) { return r.allow_private ? permissive : strict; }
+
   // curl: watch socket s for `what`.
-  static int on_socket(CURL*, curl_socket_t s, int what, void* self_ptr, void*) {
-    auto* self = static_cast<Impl*>(self_ptr);
+  static int on_socket(CURL*, curl_socket_t s, int what, void* pool_ptr, void*) {
+    auto* pool = static_cast<Pool*>(pool_ptr);
+    Impl* self = &pool->owner;
     if (what == CURL_POLL_REMOVE) {
       if (auto it = self->sockets.find(s); it != self->sockets.end()) {
         it->second->action = 0;
@@ -87,6 +111,7 @@ struct Fetcher::Impl {
       sock->sd.assign(s, ec);
       if (ec) return -1;
     }
+    sock->pool = pool;
     sock->action = what;
     self->arm(s, sock);
     return 0;
@@ -105,16 +130,16 @@ struct Fetcher::Impl {
     return ::close(s);
   }
 
-  static int on_timer(CURLM*, long timeout_ms, void* self_ptr) {
-    auto* self = static_cast<Impl*>(self_ptr);
-    self->curl_timer.cancel();
+  static int on_timer(CURLM*, long timeout_ms, void* pool_ptr) {
+    auto* pool = static_cast<Pool*>(pool_ptr);
+    pool->timer.cancel();
     if (timeout_ms < 0) return 0;
-    self->curl_timer.expires_after(std::chrono::milliseconds(timeout_ms));
-    self->curl_timer.async_wait([self](const boost::system::error_code& ec) {
+    pool->timer.expires_after(std::chrono::milliseconds(timeout_ms));
+    pool->timer.async_wait([pool](const boost::system::error_code& ec) {
       if (ec) return;
       int running = 0;
-      curl_multi_socket_action(self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-      self->collect_done();
+      curl_multi_socket_action(pool->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+      pool->owner.collect_done(*pool);
     });
     return 0;
   }
@@ -122,34 +147,37 @@ struct Fetcher::Impl {
   void arm(curl_socket_t s, const std::shared_ptr<Socket>& sock) {
     if ((sock->action & CURL_POLL_IN) && !sock->read_pending) {
       sock->read_pending = true;
-      sock->sd.async_wait(asio::posix::stream_descriptor::wait_read, [this, s, sock](const boost::system::error_code& ec) {
-        sock->read_pending = false;
-        if (!ec && !sock->closed) on_ready(s, CURL_CSELECT_IN, sock);
-      });
+      sock->sd.async_wait(asio::posix::stream_descriptor::wait_read,
+                          [this, s, sock](const boost::system::error_code& ec) {
+                            sock->read_pending = false;
+                            if (!ec && !sock->closed) on_ready(s, CURL_CSELECT_IN, sock);
+                          });
     }
     if ((sock->action & CURL_POLL_OUT) && !sock->write_pending) {
       sock->write_pending = true;
-      sock->sd.async_wait(asio::posix::stream_descriptor::wait_write, [this, s, sock](const boost::system::error_code& ec) {
-        sock->write_pending = false;
-        if (!ec && !sock->closed) on_ready(s, CURL_CSELECT_OUT, sock);
-      });
+      sock->sd.async_wait(asio::posix::stream_descriptor::wait_write,
+                          [this, s, sock](const boost::system::error_code& ec) {
+                            sock->write_pending = false;
+                            if (!ec && !sock->closed) on_ready(s, CURL_CSELECT_OUT, sock);
+                          });
     }
   }
 
   void on_ready(curl_socket_t s, int flag, const std::shared_ptr<Socket>& sock) {
+    Pool& pool = *sock->pool;
     int running = 0;
-    curl_multi_socket_action(multi, s, flag, &running);
-    collect_done();
+    curl_multi_socket_action(pool.multi, s, flag, &running);
+    collect_done(pool);
     if (!sock->closed) arm(s, sock);
   }
 
-  void collect_done() {
+  void collect_done(Pool& pool) {
     int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    while (CURLMsg* msg = curl_multi_info_read(pool.multi, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
       CURL* easy = msg->easy_handle;
       const CURLcode rc = msg->data.result;
-      curl_multi_remove_handle(multi, easy);
+      curl_multi_remove_handle(pool.multi, easy);
       auto it = active.find(easy);
       if (it == active.end()) continue;
       std::unique_ptr<Active> a = std::move(it->second);
@@ -166,7 +194,7 @@ struct Fetcher::Impl {
         }
       }
       result ? ++stats.completed : ++stats.failed;
-      idle.push_back(std::move(a->easy));
+      pool.idle.push_back(std::move(a->easy));
       Callback done = std::move(a->job.done);
       a.reset();
       done(std::move(result));
@@ -176,9 +204,11 @@ struct Fetcher::Impl {
 
   void start(Job job) {
     auto a = std::make_unique<Active>();
-    if (!idle.empty()) {
-      a->easy = std::move(idle.back());
-      idle.pop_back();
+    Pool& pool = pool_for(job.request);
+    a->pool = &pool;
+    if (!pool.idle.empty()) {
+      a->easy = std::move(pool.idle.back());
+      pool.idle.pop_back();
     } else {
       a->easy.reset(curl_easy_init());
     }
@@ -189,7 +219,7 @@ struct Fetcher::Impl {
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
     ++stats.started;
     active.emplace(easy, std::move(a));
-    curl_multi_add_handle(multi, easy);  // curl's timer callback schedules the first action
+    curl_multi_add_handle(pool.multi, easy);  // curl's timer callback schedules the first action
   }
 
   // Starts what the global and per-host limits allow, and wakes up again when a host's gap or
@@ -201,8 +231,9 @@ struct Fetcher::Impl {
     Steady::time_point wake = Steady::time_point::max();
     for (size_t i = 0; i < busy_hosts.size() && active.size() < limits.max_concurrency;) {
       Host& h = hosts[busy_hosts[i]];
-      while (!h.queue.empty() && active.size() < limits.max_concurrency && h.in_flight < limits.per_host_concurrency &&
-             now >= h.next_start && now >= h.blocked_until) {
+      while (!h.queue.empty() && active.size() < limits.max_concurrency &&
+             h.in_flight < limits.per_host_concurrency && now >= h.next_start &&
+             now >= h.blocked_until) {
         Job job = std::move(h.queue.front());
         h.queue.pop_front();
         --queued;
@@ -215,10 +246,12 @@ struct Fetcher::Impl {
         busy_hosts.pop_back();
         continue;
       }
-      if (h.in_flight < limits.per_host_concurrency) wake = std::min(wake, std::max(h.next_start, h.blocked_until));
+      if (h.in_flight < limits.per_host_concurrency)
+        wake = std::min(wake, std::max(h.next_start, h.blocked_until));
       ++i;
     }
-    if (wake != Steady::time_point::max() && wake > now && (!dispatch_armed || wake < dispatch_at)) {
+    if (wake != Steady::time_point::max() && wake > now &&
+        (!dispatch_armed || wake < dispatch_at)) {
       dispatch_armed = true;
       dispatch_at = wake;
       dispatch_timer.expires_at(wake);
@@ -230,25 +263,24 @@ struct Fetcher::Impl {
     }
   }
 
-
   asio::io_context& io;
   FetcherLimits limits;
-  CURLM* multi = nullptr;
-  asio::steady_timer curl_timer, dispatch_timer;
+  Pool strict, permissive;
+  asio::steady_timer dispatch_timer;
   bool dispatch_armed = false;
   Steady::time_point dispatch_at{};
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets;
   std::unordered_map<CURL*, std::unique_ptr<Active>> active;
   std::unordered_map<std::string, Host> hosts;
   std::vector<std::string> busy_hosts;  // hosts with a non-empty queue
-  std::vector<std::unique_ptr<CURL, detail::EasyDeleter>> idle;
   bool accepting = true;
   bool dispatch_posted = false;  // a dispatch() is already queued on the loop
   size_t queued = 0;             // jobs in the hosts' queues
   FetcherStats stats;
 };
 
-Fetcher::Fetcher(boost::asio::io_context& io, FetcherLimits limits) : impl_(std::make_unique<Impl>(io, limits)) {}
+Fetcher::Fetcher(boost::asio::io_context& io, FetcherLimits limits)
+    : impl_(std::make_unique<Impl>(io, limits)) {}
 Fetcher::~Fetcher() = default;
 
 bool Fetcher::submit(HttpRequest request, Callback done) {
@@ -291,7 +323,7 @@ void Fetcher::abort_all() {
   stop_accepting();
   std::vector<std::unique_ptr<Impl::Active>> aborted;
   for (auto& [easy, a] : m.active) {
-    curl_multi_remove_handle(m.multi, easy);
+    curl_multi_remove_handle(a->pool->multi, easy);
     aborted.push_back(std::move(a));
   }
   m.active.clear();

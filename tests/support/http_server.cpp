@@ -1,8 +1,11 @@
 #include "http_server.hpp"
 
+#include <sys/socket.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast.hpp>
 #include <chrono>
+#include <set>
 
 namespace rasd::test {
 
@@ -20,6 +23,12 @@ struct HttpServer::Impl {
   mutable std::mutex mu;
   std::vector<Request> requests;
   std::vector<std::thread> connections;
+  Connection mode = Connection::close;
+  size_t accepted = 0;
+  // Native handles of the connections being served, so the destructor can wake a thread that
+  // waits for the next request on an idle keep-alive connection. A serve thread removes its own
+  // (under mu) before closing it, so a handle here is never a closed or reused descriptor.
+  std::set<int> open;
 
   void serve(tcp::socket socket) {
     try {
@@ -48,21 +57,28 @@ struct HttpServer::Impl {
         for (const auto& [k, v] : out.headers) res.set(k, v);
         res.body() = out.body;
         res.prepare_payload();
-        // One request per connection, so the destructor never waits on an idle keep-alive.
-        res.keep_alive(false);
+        const bool again = mode == Connection::keep_alive && req.keep_alive();
+        res.keep_alive(again);
         http::write(socket, res);
-        break;
+        if (!again) break;
       }
     } catch (const std::exception&) {
-      // client went away or sent garbage: end this connection only
+      // client went away, sent garbage or the server is stopping: end this connection only
     }
     beast::error_code ec;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      open.erase(socket.native_handle());
+    }
     socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
   }
 };
 
-HttpServer::HttpServer(Handler handler, unsigned short port) : impl_(std::make_unique<Impl>()) {
+HttpServer::HttpServer(Handler handler, unsigned short port, Connection mode)
+    : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
+  impl_->mode = mode;
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), port);
   impl_->acceptor.open(ep.protocol());
   impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -76,7 +92,10 @@ HttpServer::HttpServer(Handler handler, unsigned short port) : impl_(std::make_u
       impl_->acceptor.accept(s, ec);
       if (ec || impl_->stopping) break;
       std::lock_guard<std::mutex> lock(impl_->mu);
-      impl_->connections.emplace_back([this, sock = std::move(s)]() mutable { impl_->serve(std::move(sock)); });
+      ++impl_->accepted;
+      impl_->open.insert(s.native_handle());
+      impl_->connections.emplace_back(
+          [this, sock = std::move(s)]() mutable { impl_->serve(std::move(sock)); });
     }
   });
 }
@@ -96,6 +115,8 @@ HttpServer::~HttpServer() {
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     conns.swap(impl_->connections);
+    // Wakes the threads blocked reading the next request of an idle keep-alive connection.
+    for (int fd : impl_->open) ::shutdown(fd, SHUT_RDWR);
   }
   for (auto& t : conns) {
     if (t.joinable()) t.join();
@@ -109,6 +130,11 @@ std::string HttpServer::url(const std::string& path) const {
 std::vector<Request> HttpServer::requests() const {
   std::lock_guard<std::mutex> lock(impl_->mu);
   return impl_->requests;
+}
+
+size_t HttpServer::connection_count() const {
+  std::lock_guard<std::mutex> lock(impl_->mu);
+  return impl_->accepted;
 }
 
 size_t HttpServer::request_count(const std::string& prefix) const {

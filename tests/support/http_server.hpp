@@ -1,5 +1,10 @@
 // A real HTTP/1.1 server on 127.0.0.1 for tests and the demo (Boost.Beast, one thread per
-// connection). Routes are answered by a handler; every request is recorded.
+// connection). Routes are answered by a handler; every request and every accepted connection is
+// recorded.
+//
+// By default each connection serves one request and closes (Connection: close). With
+// Connection::keep_alive it serves requests until the client closes it or asks for close, so a
+// test can see whether a client reuses a connection; the destructor shuts idle ones down.
 //
 // Thread safety: handler runs on connection threads; recorded requests are guarded by a mutex.
 #pragma once
@@ -29,10 +34,13 @@ struct Response {
   int delay_ms = 0;  // before answering (to provoke client timeouts)
 };
 
+enum class Connection { close, keep_alive };
+
 class HttpServer {
  public:
   using Handler = std::function<Response(const Request&)>;
-  explicit HttpServer(Handler handler, unsigned short port = 0);
+  explicit HttpServer(Handler handler, unsigned short port = 0,
+                      Connection mode = Connection::close);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
@@ -41,6 +49,7 @@ class HttpServer {
   std::string url(const std::string& path) const;
   std::vector<Request> requests() const;
   size_t request_count(const std::string& target_prefix = "") const;
+  size_t connection_count() const;  // connections accepted so far
 
  private:
   struct Impl;

@@ -11,6 +11,15 @@
 // Each request keeps every limit of HttpRequest (timeouts, low-speed abort, body cap after
 // decompression, redirect limit, address policy on every connection).
 //
+// Connections are kept alive and reused, within one of two pools (a curl multi handle each):
+// one for requests with allow_private, one for requests without. curl checks the address policy
+// when it opens a connection, not when it reuses one; with a single pool, a connection opened to
+// a private address for an allow_private source would serve a later request to the same host
+// and port that may not reach it. Two pools rather than closing every allow_private connection
+// after its request (CURLOPT_FORBID_REUSE): keep-alive stays for setups where every source is
+// private (loopback benchmarks, an intranet), at the cost of a second multi handle and timer.
+// The `max_concurrency` limit counts the requests of both pools.
+//
 // Thread safety: every method and every callback runs on the io_context's thread. Callbacks
 // are called exactly once per accepted request, also on stop() (with an error).
 #pragma once
