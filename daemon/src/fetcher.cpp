@@ -333,6 +333,19 @@ void Fetcher::abort_all() {
   }
 }
 
+void Fetcher::set_limits(FetcherLimits limits) {
+  Impl& m = *impl_;
+  m.limits = limits;
+  for (auto* p : {&m.strict, &m.permissive}) {
+    curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
+                      static_cast<long>(limits.max_concurrency));
+  }
+  if (!m.dispatch_posted) {
+    m.dispatch_posted = true;
+    boost::asio::post(m.io, [&m] { m.dispatch(); });
+  }
+}
+
 FetcherStats Fetcher::stats() const {
   FetcherStats s = impl_->stats;
   s.in_flight = impl_->active.size();

@@ -559,6 +559,7 @@ class Service {
         auto next = std::make_unique<Loaded>(std::move(*staged));
         monitor_->reload(next->config, next->rules);
         if (deliverer_) deliverer_->set_config(next->config);
+        if (fetcher_) fetcher_->set_limits(fetcher_limits(next->config));
         std::swap(current_, next);  // the old snapshot goes only after nothing points into it
         apply_snapshot();
         for (const auto& src : current_->config.sources) next_due_.try_emplace(src.id, 0);

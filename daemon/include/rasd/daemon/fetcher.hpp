@@ -65,6 +65,9 @@ class Fetcher {
   // Aborts everything still in flight (callbacks get "aborted at shutdown").
   void abort_all();
 
+  // A reload: later dispatches follow the new limits; requests in flight and queued stay.
+  void set_limits(FetcherLimits limits);
+
   FetcherStats stats() const;
 
  private:
