@@ -43,55 +43,66 @@ void Deliverer::pump(int limit, const std::function<bool(const std::string&)>& a
   if (stopping_) return;
   const int64_t now = clock_.now();
   const auto steady_now = Steady::now();
-  // Rows in flight are still pending in the store: ask for enough to see past them.
-  const std::vector<Delivery> due =
-      store_.due_deliveries(now, limit + static_cast<int>(in_flight_ids_.size()));
-  std::unordered_map<std::string, bool> gone;  // per endpoint: disabled (410), so not sent
-  std::vector<AttemptRecord> unconfigured;
   DeliveryStats stats;
-  for (const Delivery& d : due) {
-    if (in_flight_ids_.count(d.id) || (allow && !allow(d.id))) continue;
-    const WebhookConfig* hook = config_->webhook(d.webhook);
+  int handed = 0;
+  // Endpoint by endpoint, so that one endpoint's backlog (held by Retry-After, at its
+  // concurrency, disabled) never fills the window the others are read through.
+  for (const std::string& name : store_.webhooks_with_due(now)) {
+    if (handed >= limit) break;
+    const WebhookConfig* hook = config_->webhook(name);
     if (!hook) {
-      // The webhook was removed from the config; keep the row visible rather than drop it.
-      unconfigured.push_back(
-          {d.id, now, std::nullopt, "webhook '" + d.webhook + "' is not configured", "dead", now});
-      ++stats.dead;
+      // The webhook was removed from the config; keep the rows visible rather than drop them.
+      stats.dead += static_cast<int>(
+          store_.kill_pending(name, now, "webhook '" + name + "' is not configured"));
       continue;
     }
-    auto g = gone.find(d.webhook);
-    if (g == gone.end()) g = gone.emplace(d.webhook, store_.webhook_disabled(d.webhook)).first;
-    if (g->second) continue;
-    if (auto h = held_until_.find(d.webhook); h != held_until_.end()) {
+    if (store_.webhook_disabled(name)) {
+      stats.disabled += static_cast<int>(store_.disable_pending(name, now));
+      continue;
+    }
+    if (auto h = held_until_.find(name); h != held_until_.end()) {
       if (steady_now < h->second) continue;
       held_until_.erase(h);
     }
-    int64_t& n = in_flight_per_hook_[d.webhook];
+    int64_t& n = in_flight_per_hook_[name];
     if (n >= hook->concurrency) continue;
-    HttpRequest req = build_webhook_request(*hook, d, now, hook->timeout);
-    const bool accepted =
-        fetcher_.submit(std::move(req), [this, d, now](Expected<HttpResponse> res) {
-          arrived({d, now, std::move(res)});
-        });
-    if (!accepted) break;  // the fetcher is full or stopping: the rest wait for the next pump
-    ++n;
-    in_flight_ids_.insert(d.id);
+    // Rows in flight are still pending in the store: ask for enough to see past them.
+    const auto due = store_.due_deliveries(
+        now, static_cast<int>(hook->concurrency + n) + (allow ? limit : 0), name);
+    for (const Delivery& d : due) {
+      if (n >= hook->concurrency || handed >= limit) break;
+      if (in_flight_ids_.count(d.id) || (allow && !allow(d.id))) continue;
+      HttpRequest req = build_webhook_request(*hook, d, now, hook->timeout);
+      const bool accepted =
+          fetcher_.submit(std::move(req), [this, d, now](Expected<HttpResponse> res) {
+            arrived({d, now, std::move(res)});
+          });
+      if (!accepted) break;  // the fetcher is full or stopping: the rest wait for the next pump
+      ++n;
+      ++handed;
+      in_flight_ids_.insert(d.id);
+    }
   }
-  for (const auto& [name, is_gone] : gone) {
-    if (is_gone) stats.disabled += static_cast<int>(store_.disable_pending(name, now));
-  }
-  if (!unconfigured.empty()) store_.record_attempts(unconfigured);
   if ((stats.dead || stats.disabled) && on_recorded_) on_recorded_(stats);
 }
 
-void Deliverer::arrived(Answer answer) {
-  in_flight_ids_.erase(answer.delivery.id);
-  if (auto it = in_flight_per_hook_.find(answer.delivery.webhook);
+void Deliverer::release(const Delivery& d) {
+  in_flight_ids_.erase(d.id);
+  if (auto it = in_flight_per_hook_.find(d.webhook);
       it != in_flight_per_hook_.end() && it->second > 0) {
     --it->second;
   }
+}
+
+void Deliverer::arrived(Answer answer) {
   // Aborted at shutdown: not an attempt; the row stays pending and is sent at the next start.
-  if (!(stopping_ && !answer.response)) arrived_.push_back(std::move(answer));
+  // Otherwise the row counts as in flight until its attempt is recorded, so that no pump in
+  // between sends it again.
+  if (stopping_ && !answer.response) {
+    release(answer.delivery);
+  } else {
+    arrived_.push_back(std::move(answer));
+  }
   // Every answer that arrives in the same turn of the loop shares one transaction.
   if (!record_posted_) {
     record_posted_ = true;
@@ -131,6 +142,7 @@ void Deliverer::record_arrived() {
     stats = DeliveryStats{};
     stats.store_errors = 1;
   }
+  for (const Answer& a : answers) release(a.delivery);
   if (on_recorded_) on_recorded_(stats);
 }
 
@@ -193,12 +205,12 @@ DeliveryStats deliver_due_once(const Config& config, Store& store, const Clock& 
   Deliverer deliverer(config, store, io, fetcher, clock, std::move(log));
   DeliveryStats total;
   deliverer.on_recorded([&](const DeliveryStats& s) { total += s; });
-  // One attempt per row due at the start: rows held back by an endpoint's concurrency go out
-  // as others finish; a row that failed and is due again at once (Retry-After: 0) waits.
-  std::unordered_set<std::string> due, tried;
-  for (const auto& d : store.due_deliveries(clock.now(), limit)) due.insert(d.id);
-  for (;;) {
-    deliverer.pump(limit, [&](const std::string& id) { return due.count(id) && !tried.count(id); });
+  // One attempt per row: rows held back by an endpoint's concurrency go out as others finish;
+  // a row that failed and is due again at once (Retry-After: 0) waits for the next call.
+  std::unordered_set<std::string> tried;
+  while (static_cast<int>(tried.size()) < limit) {
+    deliverer.pump(limit - static_cast<int>(tried.size()),
+                   [&](const std::string& id) { return !tried.count(id); });
     if (deliverer.in_flight() == 0) break;
     for (const auto& id : deliverer.in_flight_ids()) tried.insert(id);
     io.restart();

@@ -114,6 +114,12 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
   return stories_.add(std::move(id));
 }
 
+void Monitor::restore_stories_now() {
+  if (stories_restored_) return;
+  stories_restored_ = true;
+  restore_stories();
+}
+
 void Monitor::restore_stories() {
   const int64_t since = clock_.now() - config_->dedup_window;
   size_t n = 0;

@@ -2,7 +2,10 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <vector>
 
 #include <atomic>
 #include <cerrno>
@@ -15,13 +18,16 @@ namespace {
 // the one piece of process-wide state here, written by the loop thread, read by the handler.
 std::atomic<int> g_fd{-1};
 std::atomic<long> g_len{0};  // bytes of "id\n" in the file; 0 when no parse is in progress
+std::atomic<long> g_tid{0};  // the thread that handles answers
 constexpr char kCrashMark[] = "crashed\n";
 constexpr int kCrashSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 
-void on_crash(int sig) {
+void on_crash(int sig, siginfo_t* info, void*) {
   const int fd = g_fd.load();
   const long len = g_len.load();
-  if (fd >= 0 && len > 0) {
+  const bool on_loop = ::syscall(SYS_gettid) == g_tid.load();
+  const bool from_outside = sig == SIGABRT && info && info->si_code == SI_USER && info->si_pid != ::getpid();
+  if (fd >= 0 && len > 0 && (on_loop || from_outside)) {
     // Async-signal-safe: one pwrite.
     [[maybe_unused]] ssize_t n = ::pwrite(fd, kCrashMark, sizeof kCrashMark - 1, len);
   }
@@ -47,8 +53,9 @@ PoisonGuard::PoisonGuard(const std::string& path) {
     left_over_crashed_ = nl != std::string::npos && text.compare(nl + 1, std::string::npos, kCrashMark) == 0;
   }
   dirty_ = n > 0;
-  leave();
 }
+
+void PoisonGuard::clear_left_over() { leave(); }
 
 PoisonGuard::~PoisonGuard() {
   if (handlers_installed_) {
@@ -64,10 +71,18 @@ PoisonGuard::~PoisonGuard() {
 void PoisonGuard::install_crash_handlers() {
   if (fd_ < 0 || handlers_installed_) return;
   g_fd = fd_;
+  g_tid = ::syscall(SYS_gettid);
+  // A stack overflow leaves no stack for the handler: give it its own (leaked on purpose, it
+  // serves until the process ends).
+  static std::vector<char>* alt = new std::vector<char>(1 << 16);
+  stack_t ss{};
+  ss.ss_sp = alt->data();
+  ss.ss_size = alt->size();
+  ::sigaltstack(&ss, nullptr);
   struct sigaction sa {};
-  sa.sa_handler = on_crash;
+  sa.sa_sigaction = on_crash;
   sigemptyset(&sa.sa_mask);
-  sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+  sa.sa_flags = SA_RESETHAND | SA_NODEFER | SA_SIGINFO | SA_ONSTACK;
   for (int sig : kCrashSignals) ::sigaction(sig, &sa, nullptr);
   handlers_installed_ = true;
 }

@@ -96,6 +96,7 @@ class Service {
                    *guard_.left_over());
       }
     }
+    guard_.clear_left_over();  // only now that the blame is stored
     guard_.install_crash_handlers();
     for (const auto& st : store_.sources()) {
       if (st.crashes > 0) blamed_.insert(st.id);
@@ -115,9 +116,12 @@ class Service {
     io_ = &io;
     fetcher_ = &fetcher;
     deliverer_ = &deliverer;
-    struct Unset {  // the loop's objects die with this frame
+    struct Unset {  // the loop's objects die with this frame, also when it unwinds
       Service* s;
-      ~Unset() { s->io_ = nullptr, s->fetcher_ = nullptr, s->deliverer_ = nullptr; }
+      ~Unset() {
+        s->flush_timer_.reset();  // it belongs to this io_context
+        s->io_ = nullptr, s->fetcher_ = nullptr, s->deliverer_ = nullptr;
+      }
     } unset{this};
     if (opts_.once) return run_once(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
@@ -187,6 +191,12 @@ class Service {
           if (e) return;
           fetcher.abort_all();
           hooks_fetcher.abort_all();
+          // What the aborts leave on the loop (their answers' commit) gets a moment; then
+          // the loop ends whatever else is still waiting on it.
+          shutdown_timer.expires_after(std::chrono::seconds(1));
+          shutdown_timer.async_wait([&](const boost::system::error_code& e2) {
+            if (!e2) io.stop();
+          });
         });
         if (in_flight() == 0 && pending_.empty()) shutdown_timer.cancel();
       });
@@ -248,6 +258,9 @@ class Service {
     };
     log_->info("rasd running: {} sources, {} rules, store {}", current_->config.sources.size(),
                current_->rules->rules.size(), current_->config.store_path);
+    // Before READY=1 (systemd's watchdog starts then), and outside the poison guard: days of
+    // recent articles are normalized again to refill the story index.
+    monitor_->restore_stories_now();
     health_.polling = true;
     health_.last_tick = clock_.now();
     sd_notify(0, "READY=1");
@@ -374,13 +387,23 @@ class Service {
   // offered again at the next call).
   void pump_pages() {
     if (!fetcher_ || stopping_) return;
-    const auto due = store_.due_page_fetches(
-        clock_.now(), kPagesPerPump + static_cast<int>(pages_in_flight_.size()));
+    // Pages wait in the store, not in the fetcher's queue: a bounded number is handed out.
+    const size_t cap = std::max<size_t>(kPagesPerPump, 4 * max_pending_);
+    if (pages_in_flight_.size() >= cap) return;
+    const int64_t now = clock_.now();
+    const auto due =
+        store_.due_page_fetches(now, kPagesPerPump + static_cast<int>(pages_in_flight_.size()));
     for (const PageFetch& p : due) {
+      if (pages_in_flight_.size() >= cap) break;
       const std::string key = p.source_id + "\n" + p.url;
-      if (pages_in_flight_.count(key) || quarantined_.count(p.source_id)) continue;
+      if (pages_in_flight_.count(key)) continue;
       const SourceConfig* src = source(p.source_id);
-      if (!src) continue;  // removed from the config: the row waits (visible) for its return
+      if (!src || quarantined_.count(p.source_id)) {
+        // Removed from the config or quarantined: the row waits (visible) out of the others'
+        // way, and is looked at again in an hour.
+        store_.defer_page_fetch(p.source_id, p.url, now + 3600);
+        continue;
+      }
       pages_in_flight_.insert(key);
       const bool accepted = fetcher_->submit(
           monitor_->request_for_article(*src, p.url), [this, p](Expected<HttpResponse> res) {
@@ -446,11 +469,17 @@ class Service {
         pages_in_flight_.erase(a.page->source_id + "\n" + a.page->url);
       } else {
         in_flight_.erase(a.id);
+        next_due_[a.id] = clock_.now() + kStoreRetrySeconds;  // unless the store says otherwise
         if (committed && handled[i]) {
-          if (auto st = store_.source(a.id)) next_due_[a.id] = st->next_due;
-          if (blamed_.erase(a.id)) store_.clear_crashes(a.id);
-        } else if (!committed) {
-          next_due_[a.id] = clock_.now() + kStoreRetrySeconds;
+          try {
+            if (auto st = store_.source(a.id)) next_due_[a.id] = st->next_due;
+            if (blamed_.count(a.id)) {
+              store_.clear_crashes(a.id);
+              blamed_.erase(a.id);
+            }
+          } catch (const sql::StoreError& e) {
+            log_->error("source '{}': store: {} (its schedule is read again later)", a.id, e.what());
+          }
         }
       }
       // Only what the store kept is counted: logs, the summary and metrics agree with the rows.
@@ -505,11 +534,17 @@ class Service {
       try {
         Store::Batch savepoint(store_);
         if (a.page) {
-          const int64_t attempts = a.page->attempts + 1;
-          store_.page_fetch_failed(a.id, a.page->url, e.what(),
-                                   clock_.now() + page_retry_delay(attempts),
-                                   attempts >= Monitor::kMaxPageAttempts);
+          // As if the page had failed: a full_text item is stored with the feed's text, an
+          // html link is tried again later (and given up on after kMaxPageAttempts).
           log_->error("source '{}': page {}: {}", a.id, a.page->url, e.what());
+          try {
+            stats = monitor_->handle_page(*src, *a.page,
+                                          Error{std::string("processing failed: ") + e.what()});
+          } catch (const sql::StoreError&) {
+            throw;
+          } catch (const std::exception& again) {
+            store_.page_fetch_failed(a.id, a.page->url, again.what(), clock_.now(), true);
+          }
         } else {
           monitor_->record_processing_failure(*src, e.what());
         }
@@ -526,9 +561,12 @@ class Service {
   // Retention (store.retention): at start, then hourly.
   void prune_if_due() {
     const int64_t now = clock_.now();
-    if (last_prune_ != 0 && now - last_prune_ < 3600) return;
+    if (last_prune_ != 0 && now - last_prune_ < (prune_more_ ? 60 : 3600)) return;
     last_prune_ = now;
+    // Bounded per pass (the loop must not stall on months of rows after an upgrade): a pass
+    // that reached the bound is followed by another a minute later.
     const PruneStats p = store_.prune(now - current_->config.retention);
+    prune_more_ = p.more;
     if (p.articles > 0 || p.kept_for_alerts > 0 || p.alerts > 0 || p.attempts > 0) {
       log_->info(
           "retention: {} articles, {} alerts, {} deliveries, {} attempts, {} dead pages older "
@@ -565,9 +603,8 @@ class Service {
         for (const auto& src : current_->config.sources) next_due_.try_emplace(src.id, 0);
         refresh_quarantine();  // a changed URL released its source
       } catch (const sql::StoreError& e) {
+        // Monitor::reload switches only after its store writes committed: nothing changed.
         log_->error("reload: store: {}; keeping the previous configuration", e.what());
-        monitor_->reload(current_->config, current_->rules);
-        if (deliverer_) deliverer_->set_config(current_->config);
         metrics_.reloads("failed").inc();
         sd_notify(0, "READY=1");
         return false;
@@ -628,6 +665,7 @@ class Service {
   DeliveryStats deliveries_;
   bool stopping_ = false;
   int64_t last_prune_ = 0;
+  bool prune_more_ = false;
   uint64_t ticks_ = 0;
   std::unordered_map<std::string, int64_t> next_due_;  // per source id, mirrors the store
   std::unordered_set<std::string> in_flight_;          // source ids being fetched

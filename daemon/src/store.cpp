@@ -129,6 +129,9 @@ ALTER TABLE sources ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sources ADD COLUMN quarantined_at INTEGER;
 ALTER TABLE sources ADD COLUMN quarantine_reason TEXT NOT NULL DEFAULT '';
 CREATE INDEX delivery_attempts_at ON delivery_attempts(at);
+CREATE INDEX deliveries_alert ON deliveries(alert_id);
+CREATE INDEX deliveries_webhook_due ON deliveries(webhook, state, next_attempt);
+CREATE INDEX alert_hits_article ON alert_hits(article_id);
 )sql"};
 
 SourceState read_source(const sql::Statement& s) {
@@ -436,14 +439,44 @@ std::vector<StoredHit> Store::alert_hits(const std::string& alert_id) {
   return out;
 }
 
-std::vector<Delivery> Store::due_deliveries(int64_t now, int limit) {
-  sql::Statement s(db_.get(), std::string(kDeliverySelect) +
-                                  "WHERE d.state = 'pending' AND d.next_attempt <= ?1 "
-                                  "ORDER BY d.next_attempt LIMIT ?2");
-  s.bind(1, now).bind(2, limit);
+std::vector<Delivery> Store::due_deliveries(int64_t now, int limit, const std::string& webhook) {
+  Lease s = cached(std::string(kDeliverySelect) +
+                   "WHERE d.state = 'pending' AND d.next_attempt <= ?1 AND (?3 = '' OR d.webhook = ?3) "
+                   "ORDER BY d.next_attempt LIMIT ?2");
+  s->bind(1, now).bind(2, int64_t{limit}).bind(3, webhook);
   std::vector<Delivery> out;
-  while (s.step()) out.push_back(read_delivery(s));
+  while (s->step()) out.push_back(read_delivery(*s));
   return out;
+}
+
+std::vector<std::string> Store::webhooks_with_due(int64_t now) {
+  Lease s = cached(
+      "SELECT DISTINCT webhook FROM deliveries WHERE state = 'pending' AND next_attempt <= ?1");
+  s->bind(1, now);
+  std::vector<std::string> out;
+  while (s->step()) out.push_back(s->text(0));
+  return out;
+}
+
+int64_t Store::kill_pending(const std::string& webhook, int64_t at, const std::string& reason) {
+  sql::Transaction tx(db_.get());
+  sql::Statement(db_.get(),
+                 "INSERT INTO delivery_attempts(delivery_id, at, status, error) "
+                 "SELECT id, ?2, NULL, ?3 FROM deliveries WHERE state = 'pending' AND webhook = ?1")
+      .bind(1, webhook)
+      .bind(2, at)
+      .bind(3, reason)
+      .run();
+  sql::Statement(db_.get(),
+                 "UPDATE deliveries SET state = 'dead', last_error = ?3, next_attempt = ?2, "
+                 "attempts = attempts + 1 WHERE state = 'pending' AND webhook = ?1")
+      .bind(1, webhook)
+      .bind(2, at)
+      .bind(3, reason)
+      .run();
+  const int64_t n = sqlite3_changes(db_.get());
+  tx.commit();
+  return n;
 }
 
 std::vector<Delivery> Store::deliveries(const std::string& state) {

@@ -29,27 +29,43 @@ std::vector<FoundArticle> Store::search(const std::string& fts_query, int limit)
   return out;
 }
 
-PruneStats Store::prune(int64_t before) {
+PruneStats Store::prune(int64_t before, int64_t max_rows) {
   PruneStats stats;
   sql::Transaction tx(db_.get());
+  // Statements name ?1 (the cut-off) and, where they pick rows, ?2 (the bound).
   auto run = [&](const std::string& sql_text) {
-    sql::Statement(db_.get(), sql_text).bind(1, before).run();
+    sql::Statement st(db_.get(), sql_text);
+    st.bind(1, before);
+    if (sql_text.find("?2") != std::string::npos) st.bind(2, max_rows);
+    st.run();
     return static_cast<int64_t>(sqlite3_changes(db_.get()));
   };
-  // Alerts past retention go with everything that hangs off them. A delivery still pending
-  // keeps its alert: it was accepted and has not been sent or given up on yet.
-  constexpr std::string_view kOldAlerts =
-      "SELECT id FROM alerts WHERE created_at < ?1 AND NOT EXISTS "
-      "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending')";
-  const std::string old_alerts(kOldAlerts);
-  stats.attempts = run("DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE "
+  auto run_plain = [&](const std::string& sql_text) {
+    sql::Statement(db_.get(), sql_text).run();
+    return static_cast<int64_t>(sqlite3_changes(db_.get()));
+  };
+  // Alerts past retention go with everything that hangs off them, at most max_rows per call.
+  // An alert stays while a delivery of it is pending (accepted, neither sent nor given up on)
+  // or while its story still gains members (a later copy would otherwise raise it anew).
+  sql::exec(db_.get(), "CREATE TEMP TABLE IF NOT EXISTS prune_alerts(id TEXT PRIMARY KEY)");
+  sql::exec(db_.get(), "DELETE FROM prune_alerts");
+  const int64_t picked = run(
+      "INSERT INTO prune_alerts SELECT id FROM alerts WHERE created_at < ?1 AND NOT EXISTS "
+      "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending') AND "
+      "NOT EXISTS (SELECT 1 FROM alert_members m WHERE m.alert_id = alerts.id AND m.added_at >= ?1) "
+      "LIMIT ?2");
+  stats.more = picked >= max_rows;
+  const std::string old_alerts = "SELECT id FROM prune_alerts";
+  stats.attempts = run_plain("DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE "
       "alert_id IN (" + old_alerts + "))");
-  stats.deliveries = run("DELETE FROM deliveries WHERE alert_id IN (" + old_alerts + ")");
-  run("DELETE FROM alert_hits WHERE alert_id IN (" + old_alerts + ")");
-  run("DELETE FROM alert_members WHERE alert_id IN (" + old_alerts + ")");
-  stats.alerts = run("DELETE FROM alerts WHERE id IN (" + old_alerts + ")");
-  stats.attempts += run("DELETE FROM delivery_attempts WHERE at < ?1");
-  stats.page_fetches = run("DELETE FROM page_fetches WHERE state = 'dead' AND created_at < ?1");
+  stats.deliveries = run_plain("DELETE FROM deliveries WHERE alert_id IN (" + old_alerts + ")");
+  run_plain("DELETE FROM alert_hits WHERE alert_id IN (" + old_alerts + ")");
+  run_plain("DELETE FROM alert_members WHERE alert_id IN (" + old_alerts + ")");
+  stats.alerts = run_plain("DELETE FROM alerts WHERE id IN (" + old_alerts + ")");
+  stats.attempts += run("DELETE FROM delivery_attempts WHERE rowid IN (SELECT rowid FROM "
+                        "delivery_attempts WHERE at < ?1 LIMIT ?2)");
+  stats.page_fetches = run("DELETE FROM page_fetches WHERE rowid IN (SELECT rowid FROM page_fetches "
+                           "WHERE state = 'dead' AND created_at < ?1 LIMIT ?2)");
   // Articles a kept alert or membership refers to stay: the foreign keys say so, and an alert
   // must remain readable for as long as it is kept.
   constexpr std::string_view kReferenced =
@@ -62,10 +78,14 @@ PruneStats Store::prune(int64_t before) {
     kept.step();
     stats.kept_for_alerts = kept.int64(0);
   }
-  run("DELETE FROM article_search WHERE rowid IN (SELECT id FROM articles WHERE fetched_at < ?1 "
-      "AND NOT " + std::string(kReferenced) + ")");
-  stats.articles =
-      run("DELETE FROM articles WHERE fetched_at < ?1 AND NOT " + std::string(kReferenced));
+  sql::exec(db_.get(), "CREATE TEMP TABLE IF NOT EXISTS prune_articles(id INTEGER PRIMARY KEY)");
+  sql::exec(db_.get(), "DELETE FROM prune_articles");
+  const int64_t articles = run(
+      "INSERT INTO prune_articles SELECT id FROM articles WHERE fetched_at < ?1 AND NOT " +
+      std::string(kReferenced) + " LIMIT ?2");
+  stats.more = stats.more || articles >= max_rows;
+  run_plain("DELETE FROM article_search WHERE rowid IN (SELECT id FROM prune_articles)");
+  stats.articles = run_plain("DELETE FROM articles WHERE id IN (SELECT id FROM prune_articles)");
   tx.commit();
   return stats;
 }

@@ -264,3 +264,68 @@ TEST_CASE("delivery: at most `concurrency` requests in flight to an endpoint, an
   CHECK(deliverer.deliver_due().delivered == 8);
   CHECK(max_in_flight == 2);
 }
+
+TEST_CASE("delivery: 429 with Retry-After holds the whole endpoint, and its backlog never starves another endpoint",
+          "[integration][delivery]") {
+  test::TempDir dir;
+  test::HttpServer busy([](const test::Request&) { return test::Response{429, {{"Retry-After", "3600"}}, "slow down"}; });
+  test::HttpServer ok([](const test::Request&) { return test::Response{200, {}, "ok"}; });
+  const Config cfg = config_with_hooks(dir.path(), {{"busy", busy.url("/hook")}, {"ok", ok.url("/hook")}},
+                                       ", concurrency: 2");
+  Store store(dir.file("rasd.db"));
+  ManualClock clock(1734600000);
+  // A backlog for the busy endpoint, older than (and more than a window of) the other's rows.
+  {
+    Store::Batch batch(store);
+    for (int i = 0; i < 700; ++i) store_alert(store, "b" + std::to_string(i), {"busy"}, clock.now() - 1000 + i);
+    batch.commit();
+  }
+  for (int i = 0; i < 3; ++i) store_alert(store, "o" + std::to_string(i), {"ok"}, clock.now());
+  OnceDeliverer deliverer{cfg, store, clock};
+  const DeliveryStats s = deliverer.deliver_due(100);
+  CHECK(s.delivered == 3);
+  CHECK(ok.request_count() == 3);
+  // The first answers (at most `concurrency` in flight) said to wait an hour: nothing more was
+  // sent to that endpoint, and the rows wait that long.
+  CHECK(busy.request_count() <= 2);
+  CHECK(busy.request_count() >= 1);
+  int64_t waiting_an_hour = 0;
+  for (const auto& d : store.deliveries("pending")) {
+    if (d.attempts == 1) {
+      CHECK(d.next_attempt >= clock.now() + 3600);
+      ++waiting_an_hour;
+    }
+  }
+  CHECK(waiting_an_hour == static_cast<int64_t>(busy.request_count()));
+  CHECK(store.deliveries("pending").size() == 700);
+}
+
+TEST_CASE("delivery: retry of a dead delivery grants a fresh schedule, not one attempt", "[integration][delivery]") {
+  test::TempDir dir;
+  std::atomic<bool> up{false};
+  test::HttpServer receiver([&](const test::Request&) {
+    return up ? test::Response{200, {}, "ok"} : test::Response{500, {}, "down"};
+  });
+  const Config cfg = config_with_hooks(dir.path(), {{"h", receiver.url("/hook")}});
+  Store store(dir.file("rasd.db"));
+  ManualClock clock(1734600000);
+  const auto ids = store_alert(store, "r1", {"h"}, clock.now());
+  OnceDeliverer deliverer{cfg, store, clock};
+  for (int i = 0; i < 20 && delivery(store, ids[0]).state == "pending"; ++i) {
+    clock.set(std::max(clock.now(), delivery(store, ids[0]).next_attempt));
+    deliverer.deliver_due();
+  }
+  REQUIRE(delivery(store, ids[0]).state == "dead");
+  const size_t attempts_when_dead = store.attempts(ids[0]).size();
+  CHECK(store.retry_dead(clock.now()) == 1);
+  // Still failing after the retry: it is retried on the schedule again, not dead at once.
+  deliverer.deliver_due();
+  CHECK(delivery(store, ids[0]).state == "pending");
+  clock.set(delivery(store, ids[0]).next_attempt);
+  deliverer.deliver_due();
+  CHECK(delivery(store, ids[0]).state == "pending");
+  up = true;
+  clock.set(delivery(store, ids[0]).next_attempt);
+  CHECK(deliverer.deliver_due().delivered == 1);
+  CHECK(store.attempts(ids[0]).size() == attempts_when_dead + 3);  // the history is kept
+}

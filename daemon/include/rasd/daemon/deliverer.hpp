@@ -88,6 +88,7 @@ class Deliverer {
     Expected<HttpResponse> response;
   };
   void arrived(Answer answer);
+  void release(const Delivery& d);  // no longer in flight
   void record_arrived();
   // What one attempt made at `at` leads to (the delivery's new state; "disabled" when the
   // endpoint is gone), counted in stats; a 429/503 with Retry-After holds the endpoint.

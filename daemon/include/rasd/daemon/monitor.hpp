@@ -95,6 +95,9 @@ class Monitor {
   // A source whose processing failed for a reason of its own that escaped as an exception:
   // recorded like any failure, with backoff, so it is not polled again at once.
   void record_processing_failure(const SourceConfig& source, const std::string& error);
+  // Refills the story index from the store now rather than at the first new article (the
+  // daemon does it before READY=1; a cycle of 304s under `--once` never pays for it).
+  void restore_stories_now();
   // One poll split in two, for an event loop: the conditional GET for a source (stored ETag and
   // Last-Modified), then everything its answer leads to (parse, store, alerts, schedule).
   HttpRequest request_for(const SourceConfig& source);

@@ -7,6 +7,11 @@
 // Service quarantines it. A SIGKILL (an operator, the OOM killer, a test) leaves the id
 // without the mark: reported, not blamed, since nothing says the source caused it.
 //
+// Only a crash of the thread that called install_crash_handlers() (the loop, where answers are
+// handled) is marked, or a SIGABRT sent by another process (systemd's watchdog): a crash on
+// the API thread says nothing about the source being parsed. The handlers run on an
+// alternate signal stack, so a stack overflow in a parser is marked too.
+//
 // Only process crashes are guarded: the file is written without fsync (the page cache keeps it
 // across a process death; an OS crash is not a parser's fault). Errors opening or writing the
 // file are reported by ok()/error() and make the guard do nothing (the daemon runs on).
@@ -32,6 +37,9 @@ class PoisonGuard {
   // exit was a crash (the handler's mark) rather than a kill.
   const std::optional<std::string>& left_over() const { return left_over_; }
   bool left_over_crashed() const { return left_over_crashed_; }
+  // Empties the file once the caller has stored its blame (until then a failure to store it
+  // keeps the mark for the next start).
+  void clear_left_over();
   // Installs the crash handlers that mark the file (once per process; the guard must outlive
   // them, so the destructor restores the default actions).
   void install_crash_handlers();

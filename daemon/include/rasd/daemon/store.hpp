@@ -84,6 +84,7 @@ struct PruneStats {
   int64_t deliveries = 0;
   int64_t attempts = 0;         // attempts older than the cut-off (of any delivery)
   int64_t page_fetches = 0;     // dead page fetches older than the cut-off
+  bool more = false;            // the row bound was reached: call again
 };
 
 // Test and operator knobs; the defaults are what the daemon uses.
@@ -219,7 +220,12 @@ class Store {
   // The hits stored for an alert, over all its member articles, in insertion order.
   std::vector<StoredHit> alert_hits(const std::string& alert_id);
 
-  std::vector<Delivery> due_deliveries(int64_t now, int limit);
+  // Pending deliveries due at `now`, oldest first; only those of `webhook` when given.
+  std::vector<Delivery> due_deliveries(int64_t now, int limit, const std::string& webhook = "");
+  // The webhooks that have pending deliveries due at `now`.
+  std::vector<std::string> webhooks_with_due(int64_t now);
+  // Marks every pending delivery of `webhook` dead with `reason`; returns how many.
+  int64_t kill_pending(const std::string& webhook, int64_t at, const std::string& reason);
   std::vector<Delivery> deliveries(const std::string& state = "");
   std::vector<DeliveryAttempt> attempts(const std::string& delivery_id);
   // Records one attempt and the delivery's new state, in one transaction.
@@ -246,6 +252,9 @@ class Store {
   std::vector<PageFetch> due_page_fetches(int64_t now, int limit);
   std::vector<PageFetch> page_fetches(const std::string& state = "");
   void page_fetch_done(const std::string& source_id, const std::string& url);
+  // Moves a row that cannot be fetched now (its source is quarantined or not configured) out
+  // of the way of the others, without counting a try.
+  void defer_page_fetch(const std::string& source_id, const std::string& url, int64_t until);
   // One failed try: pending again at next_attempt, or dead (kept, visible, never retried).
   void page_fetch_failed(const std::string& source_id, const std::string& url,
                          const std::string& error, int64_t next_attempt, bool dead);
@@ -265,7 +274,9 @@ class Store {
   // (except pending ones) and attempts; attempts and dead page fetches older than `before`;
   // then articles fetched before `before` with their search rows, except those a kept alert
   // refers to (its payload and members stay readable). One transaction.
-  PruneStats prune(int64_t before);
+  // At most `max_rows` alerts and as many articles go per call (each deletion checks foreign
+  // keys through indexes): PruneStats::more says whether another call has work.
+  PruneStats prune(int64_t before, int64_t max_rows = 5000);
 
   std::string integrity_check();
 
