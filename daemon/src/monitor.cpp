@@ -68,7 +68,8 @@ void Monitor::reload(const Config& config, std::shared_ptr<const rules::RuleSet>
 void Monitor::committed(const PollStats& st) {
   if (!metrics_) return;
   metrics_->articles.inc(static_cast<uint64_t>(st.new_articles));
-  if (st.near_duplicates) metrics_->duplicates("near").inc(static_cast<uint64_t>(st.near_duplicates));
+  if (st.near_duplicates)
+    metrics_->duplicates("near").inc(static_cast<uint64_t>(st.near_duplicates));
   if (st.exact_duplicates)
     metrics_->duplicates("exact").inc(static_cast<uint64_t>(st.exact_duplicates));
   if (st.alerts_created) metrics_->alerts("created").inc(static_cast<uint64_t>(st.alerts_created));
@@ -410,7 +411,8 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
       if (story.kind == dedup::Kind::near) ++stats.near_duplicates;
       if (story.kind == dedup::Kind::exact) ++stats.exact_duplicates;
       for (const rules::Rule* r : matched) stats.rule_hits.push_back(r->id);
-      for (const auto& al : alerts) ++(al.update_of.empty() ? stats.alerts_created : stats.alerts_updated);
+      for (const auto& al : alerts)
+        ++(al.update_of.empty() ? stats.alerts_created : stats.alerts_updated);
       for (const auto& al : alerts) {
         log_->info("source '{}': alert {} rule '{}' on \"{}\"{}", s.id, al.id, al.rule_id, a.title,
                    al.update_of.empty() ? "" : " (same story: alert updated)");

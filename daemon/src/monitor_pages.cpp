@@ -22,9 +22,14 @@ int64_t page_retry_delay(int64_t attempts) {
 
 std::string teaser_to_json(const NewArticle& a) {
   namespace json = boost::json;
-  json::object o{{"source_id", a.source_id}, {"guid", a.guid},     {"url", a.url},
-                 {"title", a.title},         {"body", a.body},     {"author", a.author},
-                 {"lang", a.lang},           {"fetched_at", a.fetched_at}};
+  json::object o{{"source_id", a.source_id},
+                 {"guid", a.guid},
+                 {"url", a.url},
+                 {"title", a.title},
+                 {"body", a.body},
+                 {"author", a.author},
+                 {"lang", a.lang},
+                 {"fetched_at", a.fetched_at}};
   o["published"] = a.published ? json::value(*a.published) : json::value(nullptr);
   return json::serialize(o);
 }
@@ -47,8 +52,10 @@ std::optional<NewArticle> teaser_from_json(const std::string& text) {
   a.body = str("body");
   a.author = str("author");
   a.lang = str("lang");
-  if (const json::value* f = o.if_contains("fetched_at"); f && f->is_int64()) a.fetched_at = f->as_int64();
-  if (const json::value* f = o.if_contains("published"); f && f->is_int64()) a.published = f->as_int64();
+  if (const json::value* f = o.if_contains("fetched_at"); f && f->is_int64())
+    a.fetched_at = f->as_int64();
+  if (const json::value* f = o.if_contains("published"); f && f->is_int64())
+    a.published = f->as_int64();
   if (a.guid.empty()) return std::nullopt;
   return a;
 }

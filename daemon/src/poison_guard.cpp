@@ -5,11 +5,10 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include <vector>
-
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <vector>
 
 namespace rasd {
 namespace {
@@ -26,7 +25,8 @@ void on_crash(int sig, siginfo_t* info, void*) {
   const int fd = g_fd.load();
   const long len = g_len.load();
   const bool on_loop = ::syscall(SYS_gettid) == g_tid.load();
-  const bool from_outside = sig == SIGABRT && info && info->si_code == SI_USER && info->si_pid != ::getpid();
+  const bool from_outside =
+      sig == SIGABRT && info && info->si_code == SI_USER && info->si_pid != ::getpid();
   if (fd >= 0 && len > 0 && (on_loop || from_outside)) {
     // Async-signal-safe: one pwrite.
     [[maybe_unused]] ssize_t n = ::pwrite(fd, kCrashMark, sizeof kCrashMark - 1, len);
@@ -50,7 +50,8 @@ PoisonGuard::PoisonGuard(const std::string& path) {
     const auto nl = text.find('\n');
     const std::string id = text.substr(0, nl);
     if (!id.empty()) left_over_ = id;
-    left_over_crashed_ = nl != std::string::npos && text.compare(nl + 1, std::string::npos, kCrashMark) == 0;
+    left_over_crashed_ =
+        nl != std::string::npos && text.compare(nl + 1, std::string::npos, kCrashMark) == 0;
   }
   dirty_ = n > 0;
 }

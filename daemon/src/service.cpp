@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "poller.hpp"
 #include "rasd/daemon/api_handlers.hpp"
 #include "rasd/daemon/api_server.hpp"
 #include "rasd/daemon/config.hpp"
@@ -18,7 +19,6 @@
 #include "rasd/daemon/file_watch.hpp"
 #include "rasd/daemon/metrics.hpp"
 #include "rasd/daemon/monitor.hpp"
-#include "rasd/daemon/poison_guard.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/webhook.hpp"
 
@@ -81,27 +81,12 @@ class Service {
         log_(std::move(log)),
         normalizer_(normalizer),
         current_(std::make_unique<Loaded>(std::move(loaded))),
-        store_(current_->config.store_path),
-        guard_(current_->config.store_path + ".parsing") {
+        store_(current_->config.store_path) {
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
                                          http_, clock_, log_, &metrics_);
+    poller_ = std::make_unique<Poller>(store_, *monitor_, clock_, log_, metrics_, health_,
+                                       opts_.once, current_->config.store_path + ".parsing");
     apply_snapshot();
-    if (!guard_.ok()) log_->warn("poison-source guard disabled: {}", guard_.error());
-    if (guard_.left_over()) {
-      if (guard_.left_over_crashed()) {
-        blame(*guard_.left_over());
-      } else {
-        log_->warn("source '{}': the last run was killed while handling its answer (not a "
-                   "crash: not blamed)",
-                   *guard_.left_over());
-      }
-    }
-    guard_.clear_left_over();  // only now that the blame is stored
-    guard_.install_crash_handlers();
-    for (const auto& st : store_.sources()) {
-      if (st.crashes > 0) blamed_.insert(st.id);
-    }
-    refresh_quarantine();
   }
 
   int run() {
@@ -109,24 +94,25 @@ class Service {
     Fetcher fetcher(io, fetcher_limits(current_->config));
     Fetcher hooks_fetcher(io, delivery_fetcher_limits());
     Deliverer deliverer(current_->config, store_, io, hooks_fetcher, clock_, log_);
-    deliverer.on_recorded([this](const DeliveryStats& ds) {
+    std::function<void()> after_answers;
+    deliverer.on_recorded([this, &after_answers](const DeliveryStats& ds) {
       count_deliveries(ds);
-      if (after_answers_) after_answers_();
+      if (after_answers) after_answers();
     });
-    io_ = &io;
+    poller_->attach(io, fetcher, &deliverer);
     fetcher_ = &fetcher;
     deliverer_ = &deliverer;
-    struct Unset {  // the loop's objects die with this frame, also when it unwinds
+    struct Detach {  // the loop's objects die with this frame, also when it unwinds
       Service* s;
-      ~Unset() {
-        s->flush_timer_.reset();  // it belongs to this io_context
-        s->io_ = nullptr, s->fetcher_ = nullptr, s->deliverer_ = nullptr;
+      ~Detach() {
+        s->poller_->detach();
+        s->poller_->on_answers({});
+        s->fetcher_ = nullptr, s->deliverer_ = nullptr;
       }
-    } unset{this};
+    } detach{this};
     if (opts_.once) return run_once(io);
     boost::asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
     boost::asio::steady_timer timer(io), shutdown_timer(io);
-    for (const auto& st : store_.sources()) next_due_[st.id] = st.next_due;
     metrics_.start_time.set(static_cast<double>(clock_.now()));
     // The HTTP API answers from its own thread (see api_server.hpp).
     std::unique_ptr<ApiHandlers> api_handlers;
@@ -165,6 +151,9 @@ class Service {
     };
     watch_rules();
     auto in_flight = [&] { return fetcher.stats().in_flight + hooks_fetcher.stats().in_flight; };
+    auto all_done = [&] {
+      return in_flight() == 0 && poller_->idle() && deliverer.in_flight() == 0;
+    };
     std::function<void()> arm_signals = [&] {
       signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
@@ -178,6 +167,7 @@ class Service {
                    in_flight(), kShutdownGraceSeconds);
         sd_notify(0, "STOPPING=1");
         stopping_ = true;
+        poller_->stop();
         deliverer.stop();
         timer.cancel();
         signals.cancel();
@@ -198,32 +188,24 @@ class Service {
             if (!e2) io.stop();
           });
         });
-        if (in_flight() == 0 && pending_.empty()) shutdown_timer.cancel();
+        if (all_done()) shutdown_timer.cancel();
       });
     };
     arm_signals();
     std::function<void()> tick = [&] {
       if (stopping_) {
-        if (in_flight() == 0 && pending_.empty()) shutdown_timer.cancel();
+        if (all_done()) shutdown_timer.cancel();
         return;
       }
       try {
         prune_if_due();
-        if (++ticks_ % 5 == 0) refresh_quarantine();
-        const int64_t now = clock_.now();
-        for (const auto& src : current_->config.sources) {
-          auto due = next_due_.find(src.id);
-          if (in_flight_.count(src.id) || quarantined_.count(src.id) ||
-              (due != next_due_.end() && due->second > now)) {
-            continue;
-          }
-          submit_poll(src.id);
-        }
-        pump_pages();
+        if (++ticks_ % 5 == 0) poller_->refresh_quarantine();
+        poller_->poll_due(clock_.now());
         deliverer.pump();
         metrics_.queue("deliveries_pending")
             .set(static_cast<double>(store_.pending_delivery_count()));
-        metrics_.queue("pages_pending").set(static_cast<double>(store_.page_fetch_count("pending")));
+        metrics_.queue("pages_pending")
+            .set(static_cast<double>(store_.page_fetch_count("pending")));
         metrics_.queue("pages_dead").set(static_cast<double>(store_.page_fetch_count("dead")));
         health_.store_ok = true;
       } catch (const sql::StoreError& e) {
@@ -235,9 +217,9 @@ class Service {
       const FetcherStats fs = fetcher.stats();
       metrics_.queue("fetch_queued").set(static_cast<double>(fs.queued));
       metrics_.queue("fetch_in_flight").set(static_cast<double>(fs.in_flight));
-      metrics_.queue("answers_pending").set(static_cast<double>(pending_.size()));
+      metrics_.queue("answers_pending").set(static_cast<double>(poller_->answers_pending()));
       metrics_.queue("deliveries_in_flight").set(static_cast<double>(deliverer.in_flight()));
-      metrics_.queue("sources_quarantined").set(static_cast<double>(quarantined_.size()));
+      metrics_.queue("sources_quarantined").set(static_cast<double>(poller_->quarantined()));
       notify_status();
       // The watchdog hears from the loop only when this tick ran: a loop blocked in a store
       // lock, a runaway parse or a deadlock stops the pings, and systemd restarts the daemon.
@@ -253,9 +235,10 @@ class Service {
         if (!stopping_) arm_tick();
       });
     };
-    after_answers_ = [&] {
-      if (stopping_ && in_flight() == 0 && pending_.empty()) shutdown_timer.cancel();
+    after_answers = [&] {
+      if (stopping_ && all_done()) shutdown_timer.cancel();
     };
+    poller_->on_answers(after_answers);
     log_->info("rasd running: {} sources, {} rules, store {}", current_->config.sources.size(),
                current_->rules->rules.size(), current_->config.store_path);
     // Before READY=1 (systemd's watchdog starts then), and outside the poison guard: days of
@@ -269,29 +252,18 @@ class Service {
       arm_tick();
     });
     io.run();
-    flush_timer_.reset();  // it belongs to this io_context
-    api.reset();           // before the handlers it calls
+    api.reset();  // before the handlers it calls
     log_->info("rasd stopped");
     return 0;
   }
 
  private:
-  struct PendingAnswer {
-    std::string id;  // the source
-    Expected<HttpResponse> response;
-    std::optional<PageFetch> page;  // set for a follow-up page
-  };
-
   // Every source once, concurrently on the event loop, with the pages they lead to; then every
   // due delivery once.
   int run_once(boost::asio::io_context& io) {
     prune_if_due();
-    for (const auto& src : current_->config.sources) {
-      if (!quarantined_.count(src.id)) submit_poll(src.id);
-    }
-    pump_pages();
+    poller_->poll_all();
     io.run();
-    flush_timer_.reset();
     const DeliveryStats before = deliveries_;
     std::unordered_set<std::string> tried;
     for (;;) {  // one attempt per due row, as endpoint concurrency allows
@@ -301,30 +273,23 @@ class Service {
       io.restart();
       io.run();
     }
+    const PollStats& t = poller_->totals();
     const int delivered = deliveries_.delivered - before.delivered;
     const int failed = (deliveries_.failed - before.failed) + (deliveries_.dead - before.dead);
     log_->info(
         "once: {} fetched, {} not modified, {} failed, {} new articles, {} alerts, {} pages "
         "queued, {} delivered, {} failed deliveries",
-        totals_.fetched, totals_.not_modified, totals_.failed, totals_.new_articles,
-        totals_.alerts, totals_.pages_queued, delivered, failed);
+        t.fetched, t.not_modified, t.failed, t.new_articles, t.alerts, t.pages_queued, delivered,
+        failed);
     return 0;
   }
 
   // The running snapshot's sources, limits and token.
   void apply_snapshot() {
-    max_pending_ =
-        static_cast<size_t>(std::max<int64_t>(1, current_->config.defaults.max_concurrency));
-    sources_by_id_.clear();
-    for (const auto& src : current_->config.sources) sources_by_id_[src.id] = &src;
+    poller_->set_snapshot(current_->config);
     token_.set(read_token(current_->config.token_file));
     metrics_.sources.set(static_cast<double>(current_->config.sources.size()));
     metrics_.rules.set(static_cast<double>(current_->rules->rules.size()));
-  }
-
-  const SourceConfig* source(const std::string& id) const {
-    auto it = sources_by_id_.find(id);
-    return it == sources_by_id_.end() ? nullptr : it->second;
   }
 
   static FetcherLimits fetcher_limits(const Config& c) {
@@ -333,229 +298,6 @@ class Service {
     l.per_host_concurrency = static_cast<size_t>(c.defaults.per_host_concurrency);
     l.per_host_gap_ms = c.defaults.per_host_gap_ms;
     return l;
-  }
-
-  // An unclean exit left `id` in the guard file: count it, and quarantine the source at the
-  // threshold.
-  void blame(const std::string& id) {
-    const int64_t n = store_.blame_crash(id);
-    blamed_.insert(id);
-    log_->error("source '{}': the last run ended while its answer was being parsed ({} time{})",
-                id, n, n == 1 ? "" : "s");
-    if (n < PoisonGuard::kQuarantineAfter) return;
-    const std::string why = "the daemon exited uncleanly " + std::to_string(n) +
-                            " times while parsing this source's answer";
-    store_.quarantine_source(id, clock_.now(), why);
-    log_->error("source '{}': quarantined: {}; not polled until `rasd sources release {}` or its "
-                "URL changes",
-                id, why, id);
-    monitor_->raise_internal_alert("source_quarantined",
-                                   "rasd: source '" + id + "' quarantined | عزل المصدر '" + id + "'",
-                                   "Source '" + id + "': " + why +
-                                       ". It is not polled until `rasd sources release " + id +
-                                       "` or a change of its URL.");
-  }
-
-  void refresh_quarantine() {
-    quarantined_.clear();
-    for (const auto& st : store_.sources()) {
-      if (st.quarantined_at) quarantined_.insert(st.id);
-    }
-  }
-
-  // Queues one poll of source `id`. Its answer waits in pending_ and is handled, with every
-  // other answer that has arrived by then, in one store transaction (group commit).
-  void submit_poll(const std::string& id) {
-    const SourceConfig* src = source(id);
-    if (!src || !fetcher_) return;
-    in_flight_.insert(id);
-    const auto started = std::chrono::steady_clock::now();
-    const bool accepted = fetcher_->submit(
-        monitor_->request_for(*src), [this, id, started](Expected<HttpResponse> res) {
-          metrics_.fetch_seconds.observe(
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-          pending_.push_back({id, std::move(res), std::nullopt});
-          schedule_flush();
-        });
-    if (!accepted) {
-      in_flight_.erase(id);
-      log_->warn("source '{}': fetch queue full; polled on a later tick", id);
-    }
-  }
-
-  // Hands the due follow-up pages to the fetcher (they are durable rows: one refused now is
-  // offered again at the next call).
-  void pump_pages() {
-    if (!fetcher_ || stopping_) return;
-    // Pages wait in the store, not in the fetcher's queue: a bounded number is handed out.
-    const size_t cap = std::max<size_t>(kPagesPerPump, 4 * max_pending_);
-    if (pages_in_flight_.size() >= cap) return;
-    const int64_t now = clock_.now();
-    const auto due =
-        store_.due_page_fetches(now, kPagesPerPump + static_cast<int>(pages_in_flight_.size()));
-    for (const PageFetch& p : due) {
-      if (pages_in_flight_.size() >= cap) break;
-      const std::string key = p.source_id + "\n" + p.url;
-      if (pages_in_flight_.count(key)) continue;
-      const SourceConfig* src = source(p.source_id);
-      if (!src || quarantined_.count(p.source_id)) {
-        // Removed from the config or quarantined: the row waits (visible) out of the others'
-        // way, and is looked at again in an hour.
-        store_.defer_page_fetch(p.source_id, p.url, now + 3600);
-        continue;
-      }
-      pages_in_flight_.insert(key);
-      const bool accepted = fetcher_->submit(
-          monitor_->request_for_article(*src, p.url), [this, p](Expected<HttpResponse> res) {
-            pending_.push_back({p.source_id, std::move(res), p});
-            schedule_flush();
-          });
-      if (!accepted) {
-        pages_in_flight_.erase(key);
-        break;
-      }
-    }
-  }
-
-  // Answers arriving within kGroupCommitMs share one transaction; when as many as the request
-  // cap have piled up, they are handled at once.
-  void schedule_flush() {
-    if (!io_) return;
-    if (pending_.size() >= max_pending_) {
-      if (flush_timer_) flush_timer_->cancel();
-      if (!flush_now_posted_) {
-        flush_now_posted_ = true;
-        boost::asio::post(*io_, [this] {
-          flush_now_posted_ = false;
-          handle_pending();
-        });
-      }
-    } else if (!flush_posted_) {
-      flush_posted_ = true;
-      flush_timer_ = std::make_unique<boost::asio::steady_timer>(
-          *io_, std::chrono::milliseconds(kGroupCommitMs));
-      flush_timer_->async_wait([this](const boost::system::error_code& ec) {
-        if (!ec) handle_pending();
-      });
-    }
-  }
-
-  void handle_pending() {
-    flush_posted_ = false;
-    if (pending_.empty()) return;
-    std::vector<PendingAnswer> answers;
-    answers.swap(pending_);
-    std::vector<PollStats> results(answers.size());
-    std::vector<bool> handled(answers.size(), false);
-    bool committed = false;
-    try {
-      Store::Batch batch(store_);
-      for (size_t i = 0; i < answers.size(); ++i) {
-        handled[i] = handle_one(answers[i], results[i]);
-        guard_.leave();
-      }
-      batch.commit();
-      committed = true;
-      health_.store_ok = true;
-    } catch (const sql::StoreError& e) {
-      health_.store_ok = false;
-      log_->error("store: {}; {} answers will be fetched again", e.what(), answers.size());
-    }
-    guard_.leave();
-    PollStats batch_stats;
-    for (size_t i = 0; i < answers.size(); ++i) {
-      PendingAnswer& a = answers[i];
-      if (a.page) {
-        pages_in_flight_.erase(a.page->source_id + "\n" + a.page->url);
-      } else {
-        in_flight_.erase(a.id);
-        next_due_[a.id] = clock_.now() + kStoreRetrySeconds;  // unless the store says otherwise
-        if (committed && handled[i]) {
-          try {
-            if (auto st = store_.source(a.id)) next_due_[a.id] = st->next_due;
-            if (blamed_.count(a.id)) {
-              store_.clear_crashes(a.id);
-              blamed_.erase(a.id);
-            }
-          } catch (const sql::StoreError& e) {
-            log_->error("source '{}': store: {} (its schedule is read again later)", a.id, e.what());
-          }
-        }
-      }
-      // Only what the store kept is counted: logs, the summary and metrics agree with the rows.
-      if (committed && handled[i]) batch_stats += results[i];
-    }
-    if (committed) {
-      monitor_->committed(batch_stats);
-      totals_ += batch_stats;
-    }
-    if (!stopping_ && committed) {
-      try {
-        pump_pages();  // the pages this batch queued, at once
-        if (batch_stats.alerts > 0 && deliverer_ && !opts_.once) deliverer_->pump();
-      } catch (const sql::StoreError& e) {
-        log_->error("store: {} (will retry)", e.what());
-        health_.store_ok = false;
-      }
-    }
-    if (after_answers_) after_answers_();
-  }
-
-  // One answer in its own savepoint: a failure of that source's own (anything but the store)
-  // is recorded with backoff and rolls back only its writes. False when the answer was not
-  // handled (the store failed for it, or the loop is stopping and its fetch was cut off).
-  bool handle_one(PendingAnswer& a, PollStats& stats) {
-    const SourceConfig* src = source(a.id);
-    if (!src) return false;  // removed by a reload while in flight
-    if (stopping_ && !a.response) return false;  // cut off by the shutdown: not a failure
-    guard_.enter(a.id);
-#ifdef RASD_FAULT_HOOKS
-    if (const char* crash_on = std::getenv("RASD_FAULT_CRASH_ON");
-        crash_on && *crash_on && a.response && a.response->body.find(crash_on) != std::string::npos) {
-      std::abort();  // test-only: a parser crash nobody has found yet
-    }
-#endif
-    try {
-      Store::Batch savepoint(store_);
-      stats = a.page ? monitor_->handle_page(*src, *a.page, a.response)
-                     : monitor_->handle_response(*src, a.response);
-      savepoint.commit();
-      return true;
-    } catch (const sql::StoreError& e) {
-      // SQLite may have rolled back the whole batch (disk full): nothing of it is kept, and
-      // going on would write the next answers outside any transaction.
-      if (!store_.in_transaction()) throw;
-      log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
-      if (!a.page) next_due_[a.id] = clock_.now() + kStoreRetrySeconds;
-      return false;
-    } catch (const std::exception& e) {
-      stats = PollStats{};
-      ++stats.failed;
-      try {
-        Store::Batch savepoint(store_);
-        if (a.page) {
-          // As if the page had failed: a full_text item is stored with the feed's text, an
-          // html link is tried again later (and given up on after kMaxPageAttempts).
-          log_->error("source '{}': page {}: {}", a.id, a.page->url, e.what());
-          try {
-            stats = monitor_->handle_page(*src, *a.page,
-                                          Error{std::string("processing failed: ") + e.what()});
-          } catch (const sql::StoreError&) {
-            throw;
-          } catch (const std::exception& again) {
-            store_.page_fetch_failed(a.id, a.page->url, again.what(), clock_.now(), true);
-          }
-        } else {
-          monitor_->record_processing_failure(*src, e.what());
-        }
-        savepoint.commit();
-        return true;
-      } catch (const sql::StoreError& se) {
-        if (!store_.in_transaction()) throw;
-        log_->error("source '{}': store: {} (will fetch again)", a.id, se.what());
-        return false;
-      }
-    }
   }
 
   // Retention (store.retention): at start, then hourly.
@@ -600,8 +342,7 @@ class Service {
         if (fetcher_) fetcher_->set_limits(fetcher_limits(next->config));
         std::swap(current_, next);  // the old snapshot goes only after nothing points into it
         apply_snapshot();
-        for (const auto& src : current_->config.sources) next_due_.try_emplace(src.id, 0);
-        refresh_quarantine();  // a changed URL released its source
+        poller_->refresh_quarantine();  // a changed URL released its source
       } catch (const sql::StoreError& e) {
         // Monitor::reload switches only after its store writes committed: nothing changed.
         log_->error("reload: store: {}; keeping the previous configuration", e.what());
@@ -640,9 +381,9 @@ class Service {
   void notify_status() {
     const std::string status = "STATUS=" + std::to_string(current_->config.sources.size()) +
                                " sources, " + std::to_string(current_->rules->rules.size()) +
-                               " rules, " + std::to_string(totals_.new_articles) +
-                               " new articles, " + std::to_string(totals_.alerts) + " alerts, " +
-                               std::to_string(deliveries_.delivered) + " delivered" +
+                               " rules, " + std::to_string(poller_->totals().new_articles) +
+                               " new articles, " + std::to_string(poller_->totals().alerts) +
+                               " alerts, " + std::to_string(deliveries_.delivered) + " delivered" +
                                (health_.store_ok ? "" : "; STORE FAILING");
     sd_notify(0, status.c_str());
   }
@@ -657,38 +398,19 @@ class Service {
   const text::Normalizer& normalizer_;
   std::unique_ptr<Loaded> current_;
   Store store_;
-  PoisonGuard guard_;
   CurlHttpClient http_;
   SystemClock clock_;
   std::unique_ptr<Monitor> monitor_;
-  PollStats totals_;
+  std::unique_ptr<Poller> poller_;
   DeliveryStats deliveries_;
   bool stopping_ = false;
   int64_t last_prune_ = 0;
   bool prune_more_ = false;
   uint64_t ticks_ = 0;
-  std::unordered_map<std::string, int64_t> next_due_;  // per source id, mirrors the store
-  std::unordered_set<std::string> in_flight_;          // source ids being fetched
-  std::unordered_set<std::string> pages_in_flight_;    // "source\nurl" of pages being fetched
-  std::unordered_set<std::string> quarantined_;        // not polled (poison-source guard)
-  std::unordered_set<std::string> blamed_;             // crashes > 0: cleared on a clean parse
   // The running loop's objects, set while run() is on the stack.
-  boost::asio::io_context* io_ = nullptr;
   Fetcher* fetcher_ = nullptr;
   Deliverer* deliverer_ = nullptr;
-  std::function<void()> after_answers_;
-  std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into current_
-  // Answers waiting for handle_pending(): at most max_pending_ (the global request cap) before
-  // they are handled at once.
-  std::vector<PendingAnswer> pending_;
-  size_t max_pending_ = 1;
-  bool flush_posted_ = false;
-  bool flush_now_posted_ = false;
-  std::unique_ptr<boost::asio::steady_timer> flush_timer_;
-  static constexpr int kGroupCommitMs = 50;
   static constexpr int kShutdownGraceSeconds = 10;
-  static constexpr int kStoreRetrySeconds = 5;
-  static constexpr int kPagesPerPump = 200;
 };
 
 }  // namespace

@@ -63,8 +63,7 @@ void Store::page_fetch_done(const std::string& source_id, const std::string& url
       .run();
 }
 
-void Store::defer_page_fetch(const std::string& source_id, const std::string& url,
-                             int64_t until) {
+void Store::defer_page_fetch(const std::string& source_id, const std::string& url, int64_t until) {
   cached("UPDATE page_fetches SET next_attempt = ?3 WHERE source_id = ?1 AND url = ?2")
       ->bind(1, source_id)
       .bind(2, url)

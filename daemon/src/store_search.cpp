@@ -7,11 +7,12 @@ namespace rasd {
 std::vector<FoundArticle> Store::search(const std::string& fts_query, int limit) {
   std::vector<FoundArticle> out;
   if (fts_query.empty()) return out;
-  sql::Statement s(db_.get(),
-                   "SELECT a.id, a.source_id, a.guid, a.url, a.title, a.lang, a.published, a.fetched_at, "
-                   "substr(a.body, 1, 200) FROM article_search f JOIN articles a ON a.id = f.rowid "
-                   "WHERE article_search MATCH ?1 "
-                   "ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC LIMIT ?2");
+  sql::Statement s(
+      db_.get(),
+      "SELECT a.id, a.source_id, a.guid, a.url, a.title, a.lang, a.published, a.fetched_at, "
+      "substr(a.body, 1, 200) FROM article_search f JOIN articles a ON a.id = f.rowid "
+      "WHERE article_search MATCH ?1 "
+      "ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC LIMIT ?2");
   s.bind(1, fts_query).bind(2, limit);
   while (s.step()) {
     FoundArticle f;
@@ -49,23 +50,28 @@ PruneStats Store::prune(int64_t before, int64_t max_rows) {
   // or while its story still gains members (a later copy would otherwise raise it anew).
   sql::exec(db_.get(), "CREATE TEMP TABLE IF NOT EXISTS prune_alerts(id TEXT PRIMARY KEY)");
   sql::exec(db_.get(), "DELETE FROM prune_alerts");
-  const int64_t picked = run(
-      "INSERT INTO prune_alerts SELECT id FROM alerts WHERE created_at < ?1 AND NOT EXISTS "
-      "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending') AND "
-      "NOT EXISTS (SELECT 1 FROM alert_members m WHERE m.alert_id = alerts.id AND m.added_at >= ?1) "
-      "LIMIT ?2");
+  const int64_t picked =
+      run("INSERT INTO prune_alerts SELECT id FROM alerts WHERE created_at < ?1 AND NOT EXISTS "
+          "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending') AND "
+          "NOT EXISTS (SELECT 1 FROM alert_members m WHERE m.alert_id = alerts.id AND m.added_at "
+          ">= ?1) "
+          "LIMIT ?2");
   stats.more = picked >= max_rows;
   const std::string old_alerts = "SELECT id FROM prune_alerts";
-  stats.attempts = run_plain("DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE "
-      "alert_id IN (" + old_alerts + "))");
+  stats.attempts = run_plain(
+      "DELETE FROM delivery_attempts WHERE delivery_id IN (SELECT id FROM deliveries WHERE "
+      "alert_id IN (" +
+      old_alerts + "))");
   stats.deliveries = run_plain("DELETE FROM deliveries WHERE alert_id IN (" + old_alerts + ")");
   run_plain("DELETE FROM alert_hits WHERE alert_id IN (" + old_alerts + ")");
   run_plain("DELETE FROM alert_members WHERE alert_id IN (" + old_alerts + ")");
   stats.alerts = run_plain("DELETE FROM alerts WHERE id IN (" + old_alerts + ")");
-  stats.attempts += run("DELETE FROM delivery_attempts WHERE rowid IN (SELECT rowid FROM "
-                        "delivery_attempts WHERE at < ?1 LIMIT ?2)");
-  stats.page_fetches = run("DELETE FROM page_fetches WHERE rowid IN (SELECT rowid FROM page_fetches "
-                           "WHERE state = 'dead' AND created_at < ?1 LIMIT ?2)");
+  stats.attempts +=
+      run("DELETE FROM delivery_attempts WHERE rowid IN (SELECT rowid FROM "
+          "delivery_attempts WHERE at < ?1 LIMIT ?2)");
+  stats.page_fetches =
+      run("DELETE FROM page_fetches WHERE rowid IN (SELECT rowid FROM page_fetches "
+          "WHERE state = 'dead' AND created_at < ?1 LIMIT ?2)");
   // Articles a kept alert or membership refers to stay: the foreign keys say so, and an alert
   // must remain readable for as long as it is kept.
   constexpr std::string_view kReferenced =
@@ -80,9 +86,9 @@ PruneStats Store::prune(int64_t before, int64_t max_rows) {
   }
   sql::exec(db_.get(), "CREATE TEMP TABLE IF NOT EXISTS prune_articles(id INTEGER PRIMARY KEY)");
   sql::exec(db_.get(), "DELETE FROM prune_articles");
-  const int64_t articles = run(
-      "INSERT INTO prune_articles SELECT id FROM articles WHERE fetched_at < ?1 AND NOT " +
-      std::string(kReferenced) + " LIMIT ?2");
+  const int64_t articles =
+      run("INSERT INTO prune_articles SELECT id FROM articles WHERE fetched_at < ?1 AND NOT " +
+          std::string(kReferenced) + " LIMIT ?2");
   stats.more = stats.more || articles >= max_rows;
   run_plain("DELETE FROM article_search WHERE rowid IN (SELECT id FROM prune_articles)");
   stats.articles = run_plain("DELETE FROM articles WHERE id IN (SELECT id FROM prune_articles)");

@@ -5,8 +5,8 @@
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -125,9 +125,10 @@ class NotifySocket {
 
 // Words drawn from `seed`, so that texts are different stories (not one cluster).
 std::string distinct_words(const std::string& seed, int n = 30) {
-  static const char* const kWords[] = {"مدينة", "قرية", "طريق", "جسر", "سوق", "مدرسة", "مستشفى", "معبر",
-                                       "حاجز", "مخيم", "الشمال", "الجنوب", "الشرق", "الغرب", "صباح", "مساء",
-                                       "سيارة", "دراجة", "منزل", "مبنى", "مقر", "نقطة", "دورية", "قافلة"};
+  static const char* const kWords[] = {"مدينة",  "قرية",  "طريق", "جسر",  "سوق",    "مدرسة",
+                                       "مستشفى", "معبر",  "حاجز", "مخيم", "الشمال", "الجنوب",
+                                       "الشرق",  "الغرب", "صباح", "مساء", "سيارة",  "دراجة",
+                                       "منزل",   "مبنى",  "مقر",  "نقطة", "دورية",  "قافلة"};
   uint64_t x = std::hash<std::string>{}(seed) | 1;
   std::string out;
   for (int i = 0; i < n; ++i) {
@@ -168,7 +169,8 @@ TEST_CASE(
       return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed_of("a", 10)};
     }
     ++healthy_polls;
-    return test::Response{200, {{"Content-Type", "application/rss+xml"}},
+    return test::Response{200,
+                          {{"Content-Type", "application/rss+xml"}},
                           feed_of("h" + std::to_string(healthy_polls.load()), 1, "طقس")};
   });
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n    notify: [hang]\n");
@@ -176,10 +178,17 @@ TEST_CASE(
       "rasd.yaml",
       "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
       "http: {listen: \"\"}\ndefaults: {interval: 1s, min_interval: 1s, per_host_gap: 0}\n"
-      "webhooks:\n  - {name: hang, url: \"" + hang_hook.url("/hook") + "\", timeout: 30s, concurrency: 4}\n"
-      "sources:\n  - {id: alerts, url: \"" + site.url("/alerts.xml") + "\"}\n"
-      "  - {id: healthy, url: \"" + site.url("/healthy.xml") + "\"}\n"
-      "  - {id: silent, url: \"" + hang_source.url("/feed.xml") + "\", interval: 1h}\n");
+      "webhooks:\n  - {name: hang, url: \"" +
+          hang_hook.url("/hook") +
+          "\", timeout: 30s, concurrency: 4}\n"
+          "sources:\n  - {id: alerts, url: \"" +
+          site.url("/alerts.xml") +
+          "\"}\n"
+          "  - {id: healthy, url: \"" +
+          site.url("/healthy.xml") +
+          "\"}\n"
+          "  - {id: silent, url: \"" +
+          hang_source.url("/feed.xml") + "\", interval: 1h}\n");
   NotifySocket notify(dir.file("notify.sock"));
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "100"},
                      {notify.env(), "WATCHDOG_USEC=2000000"});
@@ -210,32 +219,38 @@ TEST_CASE(
   CHECK(scalar(db, "SELECT failures FROM sources WHERE id = 'silent'") == "0");
 }
 
-TEST_CASE("runtime: an html source's page that fails once is stored later, though the section page answers 304",
-          "[integration][runtime][faults][html]") {
+TEST_CASE(
+    "runtime: an html source's page that fails once is stored later, though the section page "
+    "answers 304",
+    "[integration][runtime][faults][html]") {
   std::atomic<int> fails_left{1};
   test::HttpServer site([&](const test::Request& r) {
     if (r.target == "/news") {
-      if (auto it = r.headers.find("if-none-match"); it != r.headers.end() && it->second == "\"s1\"") {
+      if (auto it = r.headers.find("if-none-match");
+          it != r.headers.end() && it->second == "\"s1\"") {
         return test::Response{304, {}, ""};
       }
-      return test::Response{200,
-                            {{"Content-Type", "text/html; charset=utf-8"}, {"ETag", "\"s1\""}},
-                            "<html><body><ul class=\"l\">"
-                            "<li><a href=\"/a/1\">الأول</a></li><li><a href=\"/a/2\">الثاني</a></li>"
-                            "<li><a href=\"/a/3\">الثالث</a></li></ul></body></html>"};
+      return test::Response{
+          200,
+          {{"Content-Type", "text/html; charset=utf-8"}, {"ETag", "\"s1\""}},
+          "<html><body><ul class=\"l\">"
+          "<li><a href=\"/a/1\">الأول</a></li><li><a href=\"/a/2\">الثاني</a></li>"
+          "<li><a href=\"/a/3\">الثالث</a></li></ul></body></html>"};
     }
     if (r.target == "/a/2" && fails_left.fetch_sub(1) > 0) return test::Response{500, {}, "down"};
     const std::string n = r.target.substr(3);
-    return test::Response{200, {{"Content-Type", "text/html; charset=utf-8"}},
+    return test::Response{200,
+                          {{"Content-Type", "text/html; charset=utf-8"}},
                           article_page("خبر رقم " + n + " عن داعش", "تفاصيل الخبر " + n)};
   });
   test::TempDir dir;
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
-  const std::string cfg = dir.write(
-      "rasd.yaml",
-      "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
-      "http: {listen: \"\"}\ndefaults: {per_host_gap: 0}\nsources:\n"
-      "  - {id: site, url: \"" + site.url("/news") + "\", type: html, links: \"ul.l a\"}\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"\"}\ndefaults: {per_host_gap: 0}\nsources:\n"
+                "  - {id: site, url: \"" +
+                    site.url("/news") + "\", type: html, links: \"ul.l a\"}\n");
   const std::string db = dir.file("rasd.db");
   for (int poll = 0; poll < 3; ++poll) {
     auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
@@ -261,7 +276,8 @@ TEST_CASE("runtime: a page that fails for ever is marked dead after 10 tries, vi
           "[integration][runtime][faults][html]") {
   test::HttpServer site([&](const test::Request& r) {
     if (r.target == "/news") {
-      return test::Response{200, {{"Content-Type", "text/html; charset=utf-8"}},
+      return test::Response{200,
+                            {{"Content-Type", "text/html; charset=utf-8"}},
                             "<html><body><ul class=\"l\"><li><a href=\"/a/gone\">خبر</a></li>"
                             "</ul></body></html>"};
     }
@@ -269,11 +285,12 @@ TEST_CASE("runtime: a page that fails for ever is marked dead after 10 tries, vi
   });
   test::TempDir dir;
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
-  const std::string cfg = dir.write(
-      "rasd.yaml",
-      "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
-      "http: {listen: \"\"}\ndefaults: {per_host_gap: 0}\nsources:\n"
-      "  - {id: site, url: \"" + site.url("/news") + "\", type: html, links: \"ul.l a\"}\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"\"}\ndefaults: {per_host_gap: 0}\nsources:\n"
+                "  - {id: site, url: \"" +
+                    site.url("/news") + "\", type: html, links: \"ul.l a\"}\n");
   const std::string db = dir.file("rasd.db");
   for (int i = 0; i < 12; ++i) {
     auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
@@ -292,8 +309,10 @@ TEST_CASE("runtime: SIGHUP in the middle of follow-up fetches loses nothing and 
   test::HttpServer site([&](const test::Request& r) {
     if (r.target == "/news") {
       std::string list = "<html><body><ul class=\"l\">";
-      for (int i = 1; i <= 5; ++i) list += "<li><a href=\"/a/" + std::to_string(i) + "\">خبر</a></li>";
-      return test::Response{200, {{"Content-Type", "text/html; charset=utf-8"}}, list + "</ul></body></html>"};
+      for (int i = 1; i <= 5; ++i)
+        list += "<li><a href=\"/a/" + std::to_string(i) + "\">خبر</a></li>";
+      return test::Response{
+          200, {{"Content-Type", "text/html; charset=utf-8"}}, list + "</ul></body></html>"};
     }
     if (r.target == "/feed.xml") {
       std::string f = "<rss version=\"2.0\"><channel><title>f</title>";
@@ -306,22 +325,28 @@ TEST_CASE("runtime: SIGHUP in the middle of follow-up fetches loses nothing and 
     }
     ++pages_served;
     const std::string n = r.target.substr(3);
-    return test::Response{200, {{"Content-Type", "text/html; charset=utf-8"}},
-                          article_page("داعش " + r.target, "نص الصفحة " + n + " " + r.target), 700};
+    return test::Response{200,
+                          {{"Content-Type", "text/html; charset=utf-8"}},
+                          article_page("داعش " + r.target, "نص الصفحة " + n + " " + r.target),
+                          700};
   });
   test::TempDir dir;
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
   const std::string yaml =
       "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
       "http: {listen: \"\"}\ndefaults: {per_host_gap: 0, per_host_concurrency: 1}\nsources:\n"
-      "  - {id: site, url: \"" + site.url("/news") + "\", type: html, links: \"ul.l a\"}\n"
-      "  - {id: ft, url: \"" + site.url("/feed.xml") + "\", full_text: true}\n";
+      "  - {id: site, url: \"" +
+      site.url("/news") +
+      "\", type: html, links: \"ul.l a\"}\n"
+      "  - {id: ft, url: \"" +
+      site.url("/feed.xml") + "\", full_text: true}\n";
   const std::string cfg = dir.write("rasd.yaml", yaml);
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "100"});
   REQUIRE(rasd.wait_for("rasd running", 10000));
   while (pages_served < 2) std::this_thread::sleep_for(50ms);
   // A reload that changes the rules while six pages are queued or in flight.
-  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n  - id: second\n    query: عنوان\n");
+  dir.write("rules.yaml",
+            "rules:\n  - id: isis\n    query: داعش\n  - id: second\n    query: عنوان\n");
   rasd.signal(SIGHUP);
   REQUIRE(rasd.wait_for("reloaded: 2 sources, 2 rules", 10000));
   const std::string db = dir.file("rasd.db");
@@ -334,39 +359,51 @@ TEST_CASE("runtime: SIGHUP in the middle of follow-up fetches loses nothing and 
   CHECK(scalar(db, "SELECT count(*) FROM articles") == "8");
   CHECK(scalar(db, "SELECT count(DISTINCT source_id || guid) FROM articles") == "8");
   // The full_text items keep the feed's identity (not their page URL as GUID).
-  CHECK(scalar(db, "SELECT count(*) FROM articles WHERE source_id = 'ft' AND guid LIKE 'ft-%'") == "3");
+  CHECK(scalar(db, "SELECT count(*) FROM articles WHERE source_id = 'ft' AND guid LIKE 'ft-%'") ==
+        "3");
   // Every article is in an alert of the rule exactly once (copies of a story share one alert).
-  CHECK(scalar(db, "SELECT count(*) FROM alert_members m JOIN alerts a ON a.id = m.alert_id "
-                   "WHERE a.rule_id = 'isis'") == "8");
+  CHECK(scalar(db,
+               "SELECT count(*) FROM alert_members m JOIN alerts a ON a.id = m.alert_id "
+               "WHERE a.rule_id = 'isis'") == "8");
   CHECK(scalar(db, "SELECT count(*) FROM page_fetches") == "0");
   CHECK(pages_served == 8);
 }
 
-TEST_CASE("runtime: a source whose body crashes a parser is quarantined after 3 crashes, the others go on",
-          "[integration][runtime][faults][poison]") {
+TEST_CASE(
+    "runtime: a source whose body crashes a parser is quarantined after 3 crashes, the others go "
+    "on",
+    "[integration][runtime][faults][poison]") {
   std::atomic<int> good_polls{0};
   test::HttpServer site([&](const test::Request& r) {
     if (r.target == "/bad.xml") {
-      return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed_of("POISON-PILL", 1)};
+      return test::Response{
+          200, {{"Content-Type", "application/rss+xml"}}, feed_of("POISON-PILL", 1)};
     }
     ++good_polls;
-    return test::Response{200, {{"Content-Type", "application/rss+xml"}},
+    return test::Response{200,
+                          {{"Content-Type", "application/rss+xml"}},
                           feed_of("good" + std::to_string(good_polls.load()), 1)};
   });
   test::TempDir dir;
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
-  const std::string cfg = dir.write(
-      "rasd.yaml",
-      "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
-      "http: {listen: \"\"}\ndefaults: {per_host_gap: 0}\nsources:\n"
-      "  - {id: good, url: \"" + site.url("/good.xml") + "\"}\n"
-      "  - {id: bad, url: \"" + site.url("/bad.xml") + "\"}\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"\"}\ndefaults: {per_host_gap: 0}\nsources:\n"
+                "  - {id: good, url: \"" +
+                    site.url("/good.xml") +
+                    "\"}\n"
+                    "  - {id: bad, url: \"" +
+                    site.url("/bad.xml") + "\"}\n");
   const std::string db = dir.file("rasd.db");
-  const std::vector<std::string> env = {"RASD_FAULT_CRASH_ON=POISON-PILL", "ASAN_OPTIONS=handle_abort=0"};
+  const std::vector<std::string> env = {"RASD_FAULT_CRASH_ON=POISON-PILL",
+                                        "ASAN_OPTIONS=handle_abort=0"};
   for (int crash = 1; crash <= 3; ++crash) {
     test::Process rasd({RASD_BINARY, "run", "--once", "--config", cfg}, env);
     CHECK(rasd.wait() != 0);  // killed by the crash
-    if (crash > 1) CHECK(scalar(db, "SELECT crashes FROM sources WHERE id = 'bad'") == std::to_string(crash - 1));
+    if (crash > 1)
+      CHECK(scalar(db, "SELECT crashes FROM sources WHERE id = 'bad'") ==
+            std::to_string(crash - 1));
   }
   // The fourth start blames the third crash and quarantines the source; the good one is polled.
   auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
@@ -387,13 +424,16 @@ TEST_CASE("runtime: a source whose body crashes a parser is quarantined after 3 
   CHECK(scalar(db, "SELECT quarantined_at IS NULL FROM sources WHERE id = 'bad'") == "1");
 }
 
-TEST_CASE("runtime: a store on a tmpfs that fills mid-cycle, then grows: every article stored once, counters match the rows",
-          "[integration][runtime][faults][diskfull]") {
+TEST_CASE(
+    "runtime: a store on a tmpfs that fills mid-cycle, then grows: every article stored once, "
+    "counters match the rows",
+    "[integration][runtime][faults][diskfull]") {
   test::TempDir dir;
   const std::string mnt = dir.file("small");
   REQUIRE(mkdir(mnt.c_str(), 0700) == 0);
   if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=600k") != 0) {
-    WARN("SKIPPED: cannot mount a tmpfs here (" << std::strerror(errno) << "); the disk-full test did not run");
+    WARN("SKIPPED: cannot mount a tmpfs here (" << std::strerror(errno)
+                                                << "); the disk-full test did not run");
     return;
   }
   struct Unmount {
@@ -411,10 +451,15 @@ TEST_CASE("runtime: a store on a tmpfs that fills mid-cycle, then grows: every a
   });
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
   std::string sources;
-  for (int i = 0; i < 40; ++i) sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) + "\"}\n";
+  for (int i = 0; i < 40; ++i)
+    sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) +
+               "\"}\n";
   const std::string cfg = dir.write(
-      "rasd.yaml", "store: {path: " + mnt + "/rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
-                   "http: {listen: \"\"}\ndefaults: {per_host_gap: 0, per_host_concurrency: 8}\nsources:\n" + sources);
+      "rasd.yaml",
+      "store: {path: " + mnt +
+          "/rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+          "http: {listen: \"\"}\ndefaults: {per_host_gap: 0, per_host_concurrency: 8}\nsources:\n" +
+          sources);
   auto r1 = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
   INFO(r1.err);
   REQUIRE(r1.exit_code == 0);

@@ -48,9 +48,9 @@ namespace rasd {
 
 struct DeliveryStats {
   int delivered = 0;
-  int failed = 0;    // will be retried
-  int dead = 0;      // out of retries, or the webhook is no longer configured
-  int disabled = 0;  // the endpoint is disabled (410 Gone)
+  int failed = 0;        // will be retried
+  int dead = 0;          // out of retries, or the webhook is no longer configured
+  int disabled = 0;      // the endpoint is disabled (410 Gone)
   int store_errors = 0;  // batches of answers the store could not record (sent again later)
   DeliveryStats& operator+=(const DeliveryStats& o);
 };

@@ -1,0 +1,314 @@
+#include "poller.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <cstdlib>
+
+namespace rasd {
+
+Poller::Poller(Store& store, Monitor& monitor, const Clock& clock,
+               std::shared_ptr<spdlog::logger> log, DaemonMetrics& metrics, LoopHealth& health,
+               bool once, const std::string& guard_path)
+    : store_(store),
+      monitor_(monitor),
+      clock_(clock),
+      log_(std::move(log)),
+      metrics_(metrics),
+      health_(health),
+      once_(once),
+      guard_(guard_path) {
+  if (!guard_.ok()) log_->warn("poison-source guard disabled: {}", guard_.error());
+  if (guard_.left_over()) {
+    if (guard_.left_over_crashed()) {
+      blame(*guard_.left_over());
+    } else {
+      log_->warn(
+          "source '{}': the last run was killed while handling its answer (not a "
+          "crash: not blamed)",
+          *guard_.left_over());
+    }
+  }
+  guard_.clear_left_over();  // only now that the blame is stored
+  guard_.install_crash_handlers();
+  for (const auto& st : store_.sources()) {
+    next_due_[st.id] = st.next_due;
+    if (st.crashes > 0) blamed_.insert(st.id);
+    if (st.quarantined_at) quarantined_.insert(st.id);
+  }
+}
+
+void Poller::set_snapshot(const Config& config) {
+  config_ = &config;
+  max_pending_ = static_cast<size_t>(std::max<int64_t>(1, config.defaults.max_concurrency));
+  sources_by_id_.clear();
+  for (const auto& src : config.sources) {
+    sources_by_id_[src.id] = &src;
+    next_due_.try_emplace(src.id, 0);
+  }
+}
+
+void Poller::attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* deliverer) {
+  io_ = &io;
+  fetcher_ = &fetcher;
+  deliverer_ = deliverer;
+}
+
+void Poller::detach() {
+  flush_timer_.reset();  // it belongs to the io_context
+  io_ = nullptr;
+  fetcher_ = nullptr;
+  deliverer_ = nullptr;
+}
+
+const SourceConfig* Poller::source(const std::string& id) const {
+  auto it = sources_by_id_.find(id);
+  return it == sources_by_id_.end() ? nullptr : it->second;
+}
+
+void Poller::poll_due(int64_t now) {
+  if (!config_) return;
+  for (const auto& src : config_->sources) {
+    auto due = next_due_.find(src.id);
+    if (in_flight_.count(src.id) || quarantined_.count(src.id) ||
+        (due != next_due_.end() && due->second > now)) {
+      continue;
+    }
+    submit_poll(src.id);
+  }
+  pump_pages();
+}
+
+void Poller::poll_all() {
+  if (!config_) return;
+  for (const auto& src : config_->sources) {
+    if (!quarantined_.count(src.id)) submit_poll(src.id);
+  }
+  pump_pages();
+}
+
+// An unclean exit left `id` in the guard file: count it, and quarantine the source at the
+// threshold.
+void Poller::blame(const std::string& id) {
+  const int64_t n = store_.blame_crash(id);
+  blamed_.insert(id);
+  log_->error("source '{}': the last run ended while its answer was being parsed ({} time{})", id,
+              n, n == 1 ? "" : "s");
+  if (n < PoisonGuard::kQuarantineAfter) return;
+  const std::string why = "the daemon exited uncleanly " + std::to_string(n) +
+                          " times while parsing this source's answer";
+  store_.quarantine_source(id, clock_.now(), why);
+  log_->error(
+      "source '{}': quarantined: {}; not polled until `rasd sources release {}` or its "
+      "URL changes",
+      id, why, id);
+  monitor_.raise_internal_alert(
+      "source_quarantined", "rasd: source '" + id + "' quarantined | عزل المصدر '" + id + "'",
+      "Source '" + id + "': " + why + ". It is not polled until `rasd sources release " + id +
+          "` or a change of its URL.");
+}
+
+void Poller::refresh_quarantine() {
+  quarantined_.clear();
+  for (const auto& st : store_.sources()) {
+    if (st.quarantined_at) quarantined_.insert(st.id);
+  }
+}
+
+// Queues one poll of source `id`. Its answer waits in pending_ and is handled, with every
+// other answer that has arrived by then, in one store transaction (group commit).
+void Poller::submit_poll(const std::string& id) {
+  const SourceConfig* src = source(id);
+  if (!src || !fetcher_) return;
+  in_flight_.insert(id);
+  const auto started = std::chrono::steady_clock::now();
+  const bool accepted =
+      fetcher_->submit(monitor_.request_for(*src), [this, id, started](Expected<HttpResponse> res) {
+        metrics_.fetch_seconds.observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        pending_.push_back({id, std::move(res), std::nullopt});
+        schedule_flush();
+      });
+  if (!accepted) {
+    in_flight_.erase(id);
+    log_->warn("source '{}': fetch queue full; polled on a later tick", id);
+  }
+}
+
+// Hands the due follow-up pages to the fetcher (they are durable rows: one refused now is
+// offered again at the next call).
+void Poller::pump_pages() {
+  if (!fetcher_ || stopping_) return;
+  // Pages wait in the store, not in the fetcher's queue: a bounded number is handed out.
+  const size_t cap = std::max<size_t>(kPagesPerPump, 4 * max_pending_);
+  if (pages_in_flight_.size() >= cap) return;
+  const int64_t now = clock_.now();
+  const auto due =
+      store_.due_page_fetches(now, kPagesPerPump + static_cast<int>(pages_in_flight_.size()));
+  for (const PageFetch& p : due) {
+    if (pages_in_flight_.size() >= cap) break;
+    const std::string key = p.source_id + "\n" + p.url;
+    if (pages_in_flight_.count(key)) continue;
+    const SourceConfig* src = source(p.source_id);
+    if (!src || quarantined_.count(p.source_id)) {
+      // Removed from the config or quarantined: the row waits (visible) out of the others'
+      // way, and is looked at again in an hour.
+      store_.defer_page_fetch(p.source_id, p.url, now + 3600);
+      continue;
+    }
+    pages_in_flight_.insert(key);
+    const bool accepted = fetcher_->submit(monitor_.request_for_article(*src, p.url),
+                                           [this, p](Expected<HttpResponse> res) {
+                                             pending_.push_back({p.source_id, std::move(res), p});
+                                             schedule_flush();
+                                           });
+    if (!accepted) {
+      pages_in_flight_.erase(key);
+      break;
+    }
+  }
+}
+
+// Answers arriving within kGroupCommitMs share one transaction; when as many as the request
+// cap have piled up, they are handled at once.
+void Poller::schedule_flush() {
+  if (!io_) return;
+  if (pending_.size() >= max_pending_) {
+    if (flush_timer_) flush_timer_->cancel();
+    if (!flush_now_posted_) {
+      flush_now_posted_ = true;
+      boost::asio::post(*io_, [this] {
+        flush_now_posted_ = false;
+        handle_pending();
+      });
+    }
+  } else if (!flush_posted_) {
+    flush_posted_ = true;
+    flush_timer_ = std::make_unique<boost::asio::steady_timer>(
+        *io_, std::chrono::milliseconds(kGroupCommitMs));
+    flush_timer_->async_wait([this](const boost::system::error_code& ec) {
+      if (!ec) handle_pending();
+    });
+  }
+}
+
+void Poller::handle_pending() {
+  flush_posted_ = false;
+  if (pending_.empty()) return;
+  std::vector<PendingAnswer> answers;
+  answers.swap(pending_);
+  std::vector<PollStats> results(answers.size());
+  std::vector<bool> handled(answers.size(), false);
+  bool committed = false;
+  try {
+    Store::Batch batch(store_);
+    for (size_t i = 0; i < answers.size(); ++i) {
+      handled[i] = handle_one(answers[i], results[i]);
+      guard_.leave();
+    }
+    batch.commit();
+    committed = true;
+    health_.store_ok = true;
+  } catch (const sql::StoreError& e) {
+    health_.store_ok = false;
+    log_->error("store: {}; {} answers will be fetched again", e.what(), answers.size());
+  }
+  guard_.leave();
+  PollStats batch_stats;
+  for (size_t i = 0; i < answers.size(); ++i) {
+    PendingAnswer& a = answers[i];
+    if (a.page) {
+      pages_in_flight_.erase(a.page->source_id + "\n" + a.page->url);
+    } else {
+      in_flight_.erase(a.id);
+      next_due_[a.id] = clock_.now() + kStoreRetrySeconds;  // unless the store says otherwise
+      if (committed && handled[i]) {
+        try {
+          if (auto st = store_.source(a.id)) next_due_[a.id] = st->next_due;
+          if (blamed_.count(a.id)) {
+            store_.clear_crashes(a.id);
+            blamed_.erase(a.id);
+          }
+        } catch (const sql::StoreError& e) {
+          log_->error("source '{}': store: {} (its schedule is read again later)", a.id, e.what());
+        }
+      }
+    }
+    // Only what the store kept is counted: logs, the summary and metrics agree with the rows.
+    if (committed && handled[i]) batch_stats += results[i];
+  }
+  if (committed) {
+    monitor_.committed(batch_stats);
+    totals_ += batch_stats;
+  }
+  if (!stopping_ && committed) {
+    try {
+      pump_pages();  // the pages this batch queued, at once
+      if (batch_stats.alerts > 0 && deliverer_ && !once_) deliverer_->pump();
+    } catch (const sql::StoreError& e) {
+      log_->error("store: {} (will retry)", e.what());
+      health_.store_ok = false;
+    }
+  }
+  if (after_answers_) after_answers_();
+}
+
+// One answer in its own savepoint: a failure of that source's own (anything but the store)
+// is recorded with backoff and rolls back only its writes. False when the answer was not
+// handled (the store failed for it, or the loop is stopping and its fetch was cut off).
+bool Poller::handle_one(PendingAnswer& a, PollStats& stats) {
+  const SourceConfig* src = source(a.id);
+  if (!src) return false;                      // removed by a reload while in flight
+  if (stopping_ && !a.response) return false;  // cut off by the shutdown: not a failure
+  guard_.enter(a.id);
+#ifdef RASD_FAULT_HOOKS
+  if (const char* crash_on = std::getenv("RASD_FAULT_CRASH_ON");
+      crash_on && *crash_on && a.response && a.response->body.find(crash_on) != std::string::npos) {
+    std::abort();  // test-only: a parser crash nobody has found yet
+  }
+#endif
+  try {
+    Store::Batch savepoint(store_);
+    stats = a.page ? monitor_.handle_page(*src, *a.page, a.response)
+                   : monitor_.handle_response(*src, a.response);
+    savepoint.commit();
+    return true;
+  } catch (const sql::StoreError& e) {
+    // SQLite may have rolled back the whole batch (disk full): nothing of it is kept, and
+    // going on would write the next answers outside any transaction.
+    if (!store_.in_transaction()) throw;
+    log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
+    if (!a.page) next_due_[a.id] = clock_.now() + kStoreRetrySeconds;
+    return false;
+  } catch (const std::exception& e) {
+    stats = PollStats{};
+    ++stats.failed;
+    try {
+      Store::Batch savepoint(store_);
+      if (a.page) {
+        // As if the page had failed: a full_text item is stored with the feed's text, an
+        // html link is tried again later (and given up on after kMaxPageAttempts).
+        log_->error("source '{}': page {}: {}", a.id, a.page->url, e.what());
+        try {
+          stats = monitor_.handle_page(*src, *a.page,
+                                       Error{std::string("processing failed: ") + e.what()});
+        } catch (const sql::StoreError&) {
+          throw;
+        } catch (const std::exception& again) {
+          store_.page_fetch_failed(a.id, a.page->url, again.what(), clock_.now(), true);
+        }
+      } else {
+        monitor_.record_processing_failure(*src, e.what());
+      }
+      savepoint.commit();
+      return true;
+    } catch (const sql::StoreError& se) {
+      if (!store_.in_transaction()) throw;
+      log_->error("source '{}': store: {} (will fetch again)", a.id, se.what());
+      return false;
+    }
+  }
+}
+
+}  // namespace rasd

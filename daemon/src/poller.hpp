@@ -1,0 +1,119 @@
+// Internal to the runtime: the one owner of the work in flight between the network and the
+// store. It submits source polls and follow-up page fetches to the loop's Fetcher, gathers
+// their answers, and handles every answer that arrived within kGroupCommitMs in one store
+// transaction (one fsync for many feeds), each answer in its own savepoint: a source's own
+// failure rolls back only its writes. Follow-up pages are rows in the store (page_fetches),
+// handed out a bounded number at a time; nothing that must survive a restart lives here.
+//
+// Counting: totals() and the metrics hold only what committed.
+//
+// The poison-source guard is kept here, around the handling of each answer (poison_guard.hpp);
+// a source blamed for kQuarantineAfter crashes is quarantined (not polled, its pages not
+// fetched) until released in the store or its URL changes.
+//
+// Thread safety: every method runs on the loop's thread. attach() before polling; detach()
+// before the io_context, Fetcher or Deliverer it names go away.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "rasd/daemon/api_handlers.hpp"
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/deliverer.hpp"
+#include "rasd/daemon/env.hpp"
+#include "rasd/daemon/fetcher.hpp"
+#include "rasd/daemon/metrics.hpp"
+#include "rasd/daemon/monitor.hpp"
+#include "rasd/daemon/poison_guard.hpp"
+#include "rasd/daemon/store.hpp"
+
+namespace spdlog {
+class logger;
+}
+
+namespace rasd {
+
+class Poller {
+ public:
+  // `once`: deliveries are not pumped after commits (`rasd run --once` delivers at the end).
+  Poller(Store& store, Monitor& monitor, const Clock& clock, std::shared_ptr<spdlog::logger> log,
+         DaemonMetrics& metrics, LoopHealth& health, bool once, const std::string& guard_path);
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+
+  // The running snapshot's sources (by id) and request cap; `config` must outlive the next
+  // call. New sources are due at once.
+  void set_snapshot(const Config& config);
+  void attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* deliverer);
+  void detach();
+
+  // Submits every source that is due (not in flight, not quarantined), then due pages.
+  void poll_due(int64_t now);
+  // Submits every source once, regardless of schedule (`--once`), then due pages.
+  void poll_all();
+  void pump_pages();
+  void refresh_quarantine();
+  // From now on answers cut off by the shutdown are neither failures nor handled.
+  void stop() { stopping_ = true; }
+  // Called after each batch of answers is handled (shutdown waits for the last).
+  void on_answers(std::function<void()> fn) { after_answers_ = std::move(fn); }
+
+  bool idle() const { return pending_.empty() && in_flight_.empty() && pages_in_flight_.empty(); }
+  const PollStats& totals() const { return totals_; }
+  size_t answers_pending() const { return pending_.size(); }
+  size_t quarantined() const { return quarantined_.size(); }
+
+  static constexpr int kGroupCommitMs = 50;
+  static constexpr int kStoreRetrySeconds = 5;
+  static constexpr int kPagesPerPump = 200;
+
+ private:
+  struct PendingAnswer {
+    std::string id;  // the source
+    Expected<HttpResponse> response;
+    std::optional<PageFetch> page;  // set for a follow-up page
+  };
+  const SourceConfig* source(const std::string& id) const;
+  void blame(const std::string& id);
+  void submit_poll(const std::string& id);
+  void schedule_flush();
+  void handle_pending();
+  bool handle_one(PendingAnswer& a, PollStats& stats);
+
+  Store& store_;
+  Monitor& monitor_;
+  const Clock& clock_;
+  std::shared_ptr<spdlog::logger> log_;
+  DaemonMetrics& metrics_;
+  LoopHealth& health_;
+  const bool once_;
+  PoisonGuard guard_;
+  boost::asio::io_context* io_ = nullptr;
+  Fetcher* fetcher_ = nullptr;
+  Deliverer* deliverer_ = nullptr;
+  const Config* config_ = nullptr;
+  std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
+  std::unordered_map<std::string, int64_t> next_due_;  // per source id, mirrors the store
+  std::unordered_set<std::string> in_flight_;          // source ids being fetched
+  std::unordered_set<std::string> pages_in_flight_;    // "source\nurl" of pages being fetched
+  std::unordered_set<std::string> quarantined_;        // not polled (poison-source guard)
+  std::unordered_set<std::string> blamed_;             // crashes > 0: cleared on a clean parse
+  std::vector<PendingAnswer> pending_;  // at most max_pending_ before they are handled at once
+  size_t max_pending_ = 1;
+  bool flush_posted_ = false;
+  bool flush_now_posted_ = false;
+  std::unique_ptr<boost::asio::steady_timer> flush_timer_;
+  std::function<void()> after_answers_;
+  PollStats totals_;
+  bool stopping_ = false;
+};
+
+}  // namespace rasd
