@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "rasd/daemon/config.hpp"
+#include "rasd/daemon/schedule.hpp"
 #include "rasd/daemon/webhook.hpp"
 #include "test_util.hpp"
 

@@ -25,8 +25,6 @@ HttpRequest build_webhook_request(const WebhookConfig& hook, const Delivery& d, 
 // delivery is out of retries and must be marked dead.
 std::optional<int64_t> retry_delay(int64_t failed_attempts);
 
-// Retry-After as delay seconds (delta-seconds or an HTTP date), clamped to [1, 86400].
-std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now);
 
 // Slack/Mattermost-style body {"text": …} from the standard alert payload. The text comes from
 // a template where {type}, {severity}, {rule}, {rule_id}, {title}, {source}, {url}, {snippet}

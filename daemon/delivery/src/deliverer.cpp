@@ -6,6 +6,7 @@
 #include <cmath>
 #include <exception>
 
+#include "rasd/daemon/schedule.hpp"
 #include "rasd/daemon/webhook.hpp"
 
 namespace rasd {

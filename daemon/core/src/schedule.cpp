@@ -74,4 +74,17 @@ std::optional<int64_t> cache_lifetime(const std::string& cache_control, const st
   return std::nullopt;
 }
 
+std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now) {
+  if (value.empty()) return std::nullopt;
+  std::optional<int64_t> delay;
+  if (std::all_of(value.begin(), value.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+    if (value.size() > 9) return 86400;
+    delay = std::stoll(value);
+  } else if (auto t = dates::parse_rfc822(value)) {
+    delay = *t - now;
+  }
+  if (!delay) return std::nullopt;
+  return std::clamp<int64_t>(*delay, 1, 86400);
+}
+
 }  // namespace rasd

@@ -40,4 +40,7 @@ ScheduleOutput schedule_after_success(const ScheduleInput& in, double jitter_fac
 // no-store mean 0), else Expires minus now; nullopt when neither says anything usable.
 std::optional<int64_t> cache_lifetime(const std::string& cache_control, const std::string& expires, int64_t now);
 
+// Retry-After as delay seconds (delta-seconds or an HTTP date), clamped to [1, 86400].
+std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now);
+
 }  // namespace rasd

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "curl_transfer.hpp"
-#include "rasd/daemon/webhook.hpp"
+#include "rasd/daemon/schedule.hpp"
 
 namespace rasd {
 

@@ -8,7 +8,6 @@
 #include "monitor_util.hpp"
 #include "rasd/daemon/article_search.hpp"
 #include "rasd/daemon/schedule.hpp"
-#include "rasd/daemon/webhook.hpp"
 #include "rasd/parsers/url.hpp"
 
 namespace rasd {
