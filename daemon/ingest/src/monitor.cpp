@@ -7,7 +7,7 @@
 
 #include "monitor_util.hpp"
 #include "rasd/daemon/article_search.hpp"
-#include "rasd/daemon/schedule.hpp"
+#include "rasd/daemon/poll_step.hpp"
 #include "rasd/parsers/url.hpp"
 
 namespace rasd {
@@ -85,9 +85,14 @@ void Monitor::record_processing_failure(const SourceConfig& s, const std::string
     st.url = s.url;
     store_.ensure_source(s.id, s.url);
   }
-  st.last_fetch = clock_.now();
-  record_failure(st, s, error, std::nullopt);
-  store_.save_source_state(st);
+  // Backed off as if the fetch had failed with this error.
+  const int64_t now = clock_.now();
+  PollStep step =
+      poll_step(s, config_->defaults, std::move(st), Error{error}, false, now, jitter(0.1));
+  if (metrics_) metrics_->source_failures(s.id).inc();
+  log_->error("source '{}': {} (failure {}, next try in {}s)", s.id, error, step.next.failures,
+              step.next.next_due - now);
+  store_.save_source_state(step.next);
   count("processing_error");
 }
 
@@ -133,28 +138,6 @@ void Monitor::restore_stories() {
   if (n > 0) log_->info("story index: {} recent articles restored", n);
 }
 
-int64_t Monitor::interval_for(const SourceConfig& s) const {
-  return std::clamp(s.interval.value_or(config_->defaults.interval), config_->defaults.min_interval,
-                    config_->defaults.max_interval);
-}
-
-void Monitor::record_failure(SourceState& st, const SourceConfig& s, const std::string& error,
-                             std::optional<int64_t> retry_after) {
-  const int64_t now = clock_.now();
-  st.failures += 1;
-  st.last_error = error;
-  if (metrics_) metrics_->source_failures(s.id).inc();
-  // Exponential backoff from the normal interval, capped at max_interval.
-  const double backoff = static_cast<double>(interval_for(s)) *
-                         std::pow(2.0, static_cast<double>(std::min<int64_t>(st.failures - 1, 16)));
-  const auto capped =
-      static_cast<int64_t>(std::min(backoff, static_cast<double>(config_->defaults.max_interval)));
-  st.next_due =
-      now + (retry_after ? *retry_after : std::llround(static_cast<double>(capped) * jitter(0.1)));
-  log_->warn("source '{}': {} (failure {}, next try in {}s)", s.id, error, st.failures,
-             st.next_due - now);
-}
-
 HttpRequest Monitor::request_to(const SourceConfig& s, const std::string& url) const {
   HttpRequest req;
   req.url = url;
@@ -198,130 +181,50 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     store_.ensure_source(s.id, s.url);
   }
   const std::optional<int64_t> previous_success = st.last_success;
-  st.last_fetch = now;
-  if (!res) {
-    record_failure(st, s, res.error().message, std::nullopt);
-    store_.save_source_state(st);
+  PollStep step = poll_step(s, config_->defaults, std::move(st), res, false, now, jitter(0.1));
+  count(answer_kind_name(step.kind));
+  if (step.failed()) {
+    if (metrics_) metrics_->source_failures(s.id).inc();
+    log_->warn("source '{}': {} (failure {}, next try in {}s)", s.id, step.error,
+               step.next.failures, step.next.next_due - now);
+    store_.save_source_state(step.next);
     ++stats.failed;
-    count("transport_error");
     return stats;
   }
-  if (res->status == 304) {
-    st.failures = 0;
-    st.last_error.clear();
-    schedule_next(st, s, previous_success, 0, nullptr, *res);
-    st.last_success = now;
-    store_.save_source_state(st);
+  if (step.kind == AnswerKind::not_modified) {
+    store_.save_source_state(step.next);
     ++stats.not_modified;
-    count("not_modified");
     log_->debug("source '{}': not modified", s.id);
     return stats;
   }
-  if (res->status < 200 || res->status >= 300) {
-    std::optional<int64_t> retry_after;
-    if (res->status == 429 || res->status == 503)
-      retry_after = parse_retry_after(res->header("retry-after"), now);
-    record_failure(st, s, "HTTP " + std::to_string(res->status), retry_after);
-    store_.save_source_state(st);
-    ++stats.failed;
-    count("http_error");
-    return stats;
-  }
-  if (s.type == "html") {
-    int new_links = 0;
-    bool truncated = false;
-    std::string error;
-    Store::Batch batch(store_);  // the queued links and the validators commit together
-    if (!queue_article_links(s, *res, new_links, &truncated, &error)) {
-      record_failure(st, s, error, std::nullopt);
-      store_.save_source_state(st);
-      batch.commit();
-      ++stats.failed;
-      count("parse_error");
-      return stats;
-    }
-    // More new links than one poll takes: without validators the next poll reads the page
-    // whole and queues the rest.
-    st.etag = truncated ? std::string() : res->header("etag");
-    st.last_modified = truncated ? std::string() : res->header("last-modified");
-    st.failures = 0;
-    st.last_error.clear();
-    schedule_next(st, s, previous_success, new_links, nullptr, *res);
-    st.last_success = now;
-    store_.save_source_state(st);
-    batch.commit();
-    stats.pages_queued += new_links;
-    ++stats.fetched;
-    count("ok");
-    if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
-    log_->info("source '{}': section page, {} new article links, next in {}s", s.id, new_links,
-               st.next_due - now);
-    return stats;
-  }
-  FeedParseOptions opts;
-  opts.content_type = res->header("content-type");
-  opts.base_url = res->effective_url.empty() ? s.url : res->effective_url;
-  auto feed = parse_feed(res->body, opts);
-  if (!feed) {
-    std::string msg = feed.error().message;
-    if (feed.error().offset != static_cast<size_t>(-1))
-      msg += " (byte " + std::to_string(feed.error().offset) + ")";
-    record_failure(st, s, msg, std::nullopt);
-    store_.save_source_state(st);
-    ++stats.failed;
-    count("parse_error");
-    return stats;
-  }
-  for (const auto& w : feed->warnings) log_->info("source '{}': recovered: {}", s.id, w);
-  // The items (stored, or queued with their teasers for their pages) and the source's new
-  // validators commit together, in one transaction (one fsync per feed): if the store fails,
-  // the source keeps its old validators and next_due, so everything is fetched again (nothing
-  // accepted is lost).
-  Store::Batch batch(store_);
-  stats += process_feed(s, *feed);
-  ++stats.fetched;
-  st.etag = res->header("etag");
-  st.last_modified = res->header("last-modified");
-  st.failures = 0;
-  st.last_error.clear();
-  schedule_next(st, s, previous_success, stats.new_articles, &*feed, *res);
-  st.last_success = now;
-  store_.save_source_state(st);
-  batch.commit();
-  count("ok");
   if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
-  log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, feed->items.size(),
-             stats.new_articles, stats.alerts, st.next_due - now);
-  return stats;
-}
-
-void Monitor::schedule_next(SourceState& st, const SourceConfig& s,
-                            std::optional<int64_t> previous_success, int new_items,
-                            const Feed* feed, const HttpResponse& res) {
-  const int64_t now = clock_.now();
-  ScheduleInput in;
-  in.now = now;
-  in.since_last_success =
-      previous_success ? std::optional<int64_t>(now - *previous_success) : std::nullopt;
-  in.new_items = new_items;
-  in.current_interval = st.interval > 0 ? st.interval : interval_for(s);
-  // A source's own interval is its floor (it never asks to be polled more often than that).
-  in.min_interval = std::max<int64_t>(config_->defaults.min_interval, s.interval.value_or(0));
-  in.max_interval = std::max(config_->defaults.max_interval, in.min_interval);
-  if (feed) {
-    in.ttl_seconds =
-        feed->ttl_minutes ? std::optional<int64_t>(int64_t{*feed->ttl_minutes} * 60) : std::nullopt;
-    in.update_period_seconds =
-        feed->update_period_minutes
-            ? std::optional<int64_t>(int64_t{*feed->update_period_minutes} * 60)
-            : std::nullopt;
-    in.skip_hours = feed->skip_hours;
-    in.skip_days = feed->skip_days;
+  // What the answer leads to (articles stored, pages queued) and the source's new state and
+  // validators commit together, in one transaction (one fsync per feed): if the store fails,
+  // the source keeps its old validators and next_due, so everything is fetched again.
+  Store::Batch batch(store_);
+  ++stats.fetched;
+  if (step.kind == AnswerKind::section_page) {
+    bool truncated = false;
+    const int new_links = queue_article_links(s, step.links, &truncated);
+    stats.pages_queued += new_links;
+    // More new links than one poll takes: the rest are found by reading the page again.
+    finish_success(step, s, config_->defaults, previous_success, new_links, *res, !truncated, now,
+                   jitter(0.1));
+    store_.save_source_state(step.next);
+    batch.commit();
+    log_->info("source '{}': section page, {} new article links, next in {}s", s.id, new_links,
+               step.next.next_due - now);
+    return stats;
   }
-  in.max_age_seconds = cache_lifetime(res.header("cache-control"), res.header("expires"), now);
-  const ScheduleOutput out = schedule_after_success(in, jitter(0.1));
-  st.interval = out.interval;
-  st.next_due = out.next_due;
+  for (const auto& w : step.feed->warnings) log_->info("source '{}': recovered: {}", s.id, w);
+  stats += process_feed(s, *step.feed);
+  finish_success(step, s, config_->defaults, previous_success,
+                 stats.new_articles + stats.pages_queued, *res, true, now, jitter(0.1));
+  store_.save_source_state(step.next);
+  batch.commit();
+  log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, step.feed->items.size(),
+             stats.new_articles, stats.alerts, step.next.next_due - now);
+  return stats;
 }
 
 PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {

@@ -60,16 +60,11 @@ std::optional<NewArticle> teaser_from_json(const std::string& text) {
   return a;
 }
 
-bool Monitor::queue_article_links(const SourceConfig& s, const HttpResponse& res, int& new_links,
-                                  bool* truncated, std::string* error) {
-  const std::string page_url = res.effective_url.empty() ? s.url : res.effective_url;
-  auto links = html::article_links(res.body, page_url, s.links, res.header("content-type"));
-  if (!links) {
-    *error = links.error().message;
-    return false;
-  }
+int Monitor::queue_article_links(const SourceConfig& s, const std::vector<html::PageLink>& links,
+                                 bool* truncated) {
   const int64_t now = clock_.now();
-  for (const auto& l : *links) {
+  int new_links = 0;
+  for (const auto& l : links) {
     if (store_.has_article(s.id, l.url) || store_.page_fetch_known(s.id, l.url)) continue;
     if (static_cast<size_t>(new_links) >= kMaxArticlesPerPoll) {
       *truncated = true;
@@ -81,7 +76,7 @@ bool Monitor::queue_article_links(const SourceConfig& s, const HttpResponse& res
     p.created_at = p.next_attempt = now;
     if (store_.queue_page_fetch(p)) ++new_links;
   }
-  return true;
+  return new_links;
 }
 
 HttpRequest Monitor::request_for_article(const SourceConfig& s, const std::string& url) const {

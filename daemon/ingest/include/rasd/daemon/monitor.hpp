@@ -33,6 +33,7 @@
 #include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/engine/rules/matcher.hpp"
 #include "rasd/parsers/feed.hpp"
+#include "rasd/parsers/links.hpp"
 
 namespace spdlog {
 class logger;
@@ -133,29 +134,19 @@ class Monitor {
                             const std::string& message);
 
  private:
-  int64_t interval_for(const SourceConfig& s) const;
   void count(const char* fetch_outcome);
   // A GET of `url` with the limits every request of `s` gets (timeouts, size cap, slowloris
   // limit, address policy).
   HttpRequest request_to(const SourceConfig& s, const std::string& url) const;
-  // The section page of an html source: queue its new article links. False when the page
-  // cannot be read for links (the error is in *error); *truncated when more links were new
-  // than one poll takes.
-  bool queue_article_links(const SourceConfig& s, const HttpResponse& res, int& new_links,
-                           bool* truncated, std::string* error);
+  // The section page of an html source: queues its new article links (at most
+  // kMaxArticlesPerPoll) and returns how many; *truncated when more were new.
+  int queue_article_links(const SourceConfig& s, const std::vector<html::PageLink>& links,
+                          bool* truncated);
   // Files a new article in stories_ and says which story it joins (Decision::label is the
   // stable cluster id stored with it); sets the article's identity hashes on the way.
   dedup::Decision cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
-  void record_failure(SourceState& st, const SourceConfig& s, const std::string& error,
-                      std::optional<int64_t> retry_after);
-  // After a successful fetch (new_items new articles; feed absent on 304): the adaptive interval
-  // and next_due (schedule.hpp).
-  void schedule_next(SourceState& st, const SourceConfig& s,
-                     std::optional<int64_t> previous_success, int new_items, const Feed* feed,
-                     const HttpResponse& res);
-
   const Config* config_;
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unique_ptr<const rules::Matcher> matcher_;  // over rules_, rebuilt by set_rules()
