@@ -20,123 +20,15 @@
 #include <optional>
 #include <thread>
 
+#include "fault_support.hpp"
 #include "http_server.hpp"
 #include "test_util.hpp"
 
 using namespace rasd;
+using namespace rasd::test;
 using namespace std::chrono_literals;
-using SteadyClock = std::chrono::steady_clock;
 
 namespace {
-
-std::string scalar(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
-  sqlite3_busy_timeout(db, 5000);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-  std::string out;
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
-
-// A TCP port that completes connections (the kernel's backlog) and never answers a byte.
-class SilentListener {
- public:
-  SilentListener() {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(fd_, 128) == 0);
-    socklen_t len = sizeof a;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
-    port_ = ntohs(a.sin_port);
-  }
-  ~SilentListener() { close(fd_); }
-  std::string url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
-
- private:
-  int fd_ = -1;
-  unsigned short port_ = 0;
-};
-
-// The fake systemd: a datagram socket recording every notification with its time.
-class NotifySocket {
- public:
-  explicit NotifySocket(const std::string& path) : path_(path) {
-    fd_ = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd_ >= 0);
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path.c_str());
-    REQUIRE(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-    timeval tv{0, 50000};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    thread_ = std::thread([this] {
-      char buf[4096];
-      while (!done_) {
-        const ssize_t n = recv(fd_, buf, sizeof buf, 0);
-        if (n > 0) {
-          std::lock_guard l(mu_);
-          got_.emplace_back(SteadyClock::now(), std::string(buf, static_cast<size_t>(n)));
-        }
-      }
-    });
-  }
-  ~NotifySocket() {
-    done_ = true;
-    thread_.join();
-    close(fd_);
-  }
-  std::string env() const { return "NOTIFY_SOCKET=" + path_; }
-  // The longest pause between two WATCHDOG=1 in [from, to], and how many there were.
-  std::pair<double, size_t> watchdog(SteadyClock::time_point from, SteadyClock::time_point to) {
-    std::lock_guard l(mu_);
-    std::optional<SteadyClock::time_point> prev = from;
-    double gap = 0;
-    size_t n = 0;
-    for (const auto& [t, msg] : got_) {
-      if (msg.find("WATCHDOG=1") == std::string::npos || t < from || t > to) continue;
-      gap = std::max(gap, std::chrono::duration<double>(t - *prev).count());
-      prev = t;
-      ++n;
-    }
-    gap = std::max(gap, std::chrono::duration<double>(to - *prev).count());
-    return {gap, n};
-  }
-
- private:
-  std::string path_;
-  int fd_ = -1;
-  std::atomic<bool> done_{false};
-  std::mutex mu_;
-  std::vector<std::pair<SteadyClock::time_point, std::string>> got_;
-  std::thread thread_;
-};
-
-// Words drawn from `seed`, so that texts are different stories (not one cluster).
-std::string distinct_words(const std::string& seed, int n = 30) {
-  static const char* const kWords[] = {"مدينة",  "قرية",  "طريق", "جسر",  "سوق",    "مدرسة",
-                                       "مستشفى", "معبر",  "حاجز", "مخيم", "الشمال", "الجنوب",
-                                       "الشرق",  "الغرب", "صباح", "مساء", "سيارة",  "دراجة",
-                                       "منزل",   "مبنى",  "مقر",  "نقطة", "دورية",  "قافلة"};
-  uint64_t x = std::hash<std::string>{}(seed) | 1;
-  std::string out;
-  for (int i = 0; i < n; ++i) {
-    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-    out += std::string(" ") + kWords[x % std::size(kWords)];
-  }
-  return out;
-}
 
 std::string feed_of(const std::string& prefix, int n, const std::string& word = "داعش") {
   std::string out = "<rss version=\"2.0\"><channel><title>" + prefix + "</title>";
