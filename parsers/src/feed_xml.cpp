@@ -90,15 +90,21 @@ bool is_rss_core(std::string_view uri, const Doc& doc) {
          uri == doc.rss_ns;
 }
 
-// Concatenated text (including CDATA) of an element's direct and nested text children.
+// Concatenated text (including CDATA) of an element's direct and nested text children, in
+// document order. Walks down first children and back up parent links instead of recursing: a
+// feed may nest elements as deep as its size allows (a 14 MB <title> holds 2,000,000 levels),
+// and pugixml itself parses, prints and frees such trees without recursion.
 std::string inner_text(const pugi::xml_node& n) {
   std::string out;
-  for (auto c : n.children()) {
+  for (pugi::xml_node c = n.first_child(); c;) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       out += c.value();
-    } else if (c.type() == pugi::node_element) {
-      out += inner_text(c);
+    } else if (c.type() == pugi::node_element && c.first_child()) {
+      c = c.first_child();
+      continue;
     }
+    while (!c.next_sibling() && c.parent() != n) c = c.parent();
+    c = c.next_sibling();
   }
   return out;
 }
@@ -183,8 +189,11 @@ void set_if_empty(std::string& field, const std::string& value) {
   if (field.empty()) field = value;
 }
 
+// One Media RSS element. A <media:group> is read one level deep: MRSS puts <media:content>
+// and its siblings in a group, never a group in a group, so nested groups are not descended
+// into (which also keeps this walk from recursing as deep as a hostile feed nests them).
 void read_media(const pugi::xml_node& c, std::string_view name, FeedItem& it, Fallbacks& fb,
-                Doc& doc) {
+                Doc& doc, bool in_group = false) {
   if (name == "description")
     set_if_empty(fb.summary, trim(inner_text(c)));
   else if (name == "title")
@@ -193,10 +202,10 @@ void read_media(const pugi::xml_node& c, std::string_view name, FeedItem& it, Fa
     it.image = c.attribute("url").value();
   else if (name == "content" && it.image.empty() && is_image(c))
     it.image = c.attribute("url").value();
-  else if (name == "group") {
+  else if (name == "group" && !in_group) {
     for (auto g : c.children()) {
       if (g.type() == pugi::node_element && ns_uri(g, doc) == kMedia)
-        read_media(g, local_name(g), it, fb, doc);
+        read_media(g, local_name(g), it, fb, doc, true);
     }
   }
 }
@@ -280,7 +289,9 @@ void read_rss_item(const pugi::xml_node& item, FeedItem& it, const std::string& 
           if (!trim(k).empty()) it.categories.push_back(trim(k));
         }
       } else if (name == "category") {
-        for (auto cat = c; cat; cat = cat.child("itunes:category")) {
+        // Apple's categories have one level of subcategories; deeper nesting is not read.
+        int level = 0;
+        for (auto cat = c; cat && level < 2; cat = cat.child("itunes:category"), ++level) {
           const std::string text = cat.attribute("text").value();
           if (!text.empty()) it.categories.push_back(text);
         }
