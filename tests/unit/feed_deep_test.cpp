@@ -77,6 +77,20 @@ TEST_CASE("feed: an unclosed 2M-deep title is an XML error and not a crash",
   CHECK(f->warnings[0].find("XML error") == 0);
 }
 
+TEST_CASE("feed: Atom xhtml and escaped-html titles nesting 2M levels", "[parsers][feed][deep]") {
+  const std::string atom =
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>e</id>"
+      "<title type=\"xhtml\"><div xmlns=\"http://www.w3.org/1999/xhtml\">lead " +
+      nest("<b>", "x", "</b>") + "</div></title><summary type=\"html\">before " +
+      repeat("&lt;b&gt;", kHostileDepth) + "</summary></entry></feed>";
+  auto f = parse_feed(atom);
+  REQUIRE(f);
+  REQUIRE(f->items.size() == 1);
+  // The HTML is parsed only up to where its nesting passes 2,000 levels: the text before stays.
+  CHECK(f->items[0].title.find("lead") == 0);
+  CHECK(f->items[0].summary.find("before <b><b>") == 0);  // summaries keep their markup
+}
+
 TEST_CASE("feed: JSON Feed nesting 2M arrays is a clean parse error",
           "[parsers][feed][deep][json]") {
   const std::string json =
