@@ -1,16 +1,9 @@
 #include "rasd/parsers/html_text.hpp"
 
-#include <gumbo.h>
-
-#include <memory>
+#include "html_tree.hpp"
 
 namespace rasd::html {
 namespace {
-
-struct GumboDeleter {
-  void operator()(GumboOutput* o) const { gumbo_destroy_output(&kGumboDefaultOptions, o); }
-};
-using GumboPtr = std::unique_ptr<GumboOutput, GumboDeleter>;
 
 bool is_block(GumboTag t) {
   switch (t) {
@@ -100,7 +93,7 @@ std::string to_text(std::string_view html) {
     b.text(std::string(html).c_str());
     return b.take();
   }
-  GumboPtr out(gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
+  const detail::GumboTree out = detail::parse_html(html);
   if (!out) return {};
   TextBuilder b;
   walk(out->root, b, 0);
