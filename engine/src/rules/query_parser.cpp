@@ -6,8 +6,21 @@ namespace rasd::rules {
 namespace {
 
 struct Lexeme {
-  enum class Type { end, lparen, rparen, and_op, or_op, not_op, minus, near, field, list, phrase,
-                    regex, term };
+  enum class Type {
+    end,
+    lparen,
+    rparen,
+    and_op,
+    or_op,
+    not_op,
+    minus,
+    near,
+    field,
+    list,
+    phrase,
+    regex,
+    term
+  };
   Type type = Type::end;
   std::string text;
   int distance = 0;
@@ -35,8 +48,10 @@ class Lexer {
         ++i_;
       } else if (c == '"') {
         auto end = q_.find('"', i_ + 1);
-        if (end == std::string_view::npos) return Error{"unterminated phrase: missing closing '\"'", start};
-        out.push_back({Lexeme::Type::phrase, std::string(q_.substr(i_ + 1, end - i_ - 1)), 0, start});
+        if (end == std::string_view::npos)
+          return Error{"unterminated phrase: missing closing '\"'", start};
+        out.push_back(
+            {Lexeme::Type::phrase, std::string(q_.substr(i_ + 1, end - i_ - 1)), 0, start});
         i_ = end + 1;
       } else if (c == '/') {
         std::string re;
@@ -61,7 +76,9 @@ class Lexer {
         ++i_;
       } else if (c == '@') {
         size_t k = i_ + 1;
-        while (k < q_.size() && (std::isalnum(static_cast<unsigned char>(q_[k])) || q_[k] == '_' || q_[k] == '-')) ++k;
+        while (k < q_.size() &&
+               (std::isalnum(static_cast<unsigned char>(q_[k])) || q_[k] == '_' || q_[k] == '-'))
+          ++k;
         if (k == i_ + 1) return Error{"'@' must be followed by a list name", start};
         out.push_back({Lexeme::Type::list, std::string(q_.substr(i_ + 1, k - i_ - 1)), 0, start});
         i_ = k;
@@ -86,10 +103,12 @@ class Lexer {
     if (k < q_.size() && q_[k] == ':') {
       Field f;
       if (!field_from_name(w, f)) {
-        return Error{"unknown field '" + w + ":' (fields: title, body, url, source, author, lang)", start};
+        return Error{"unknown field '" + w + ":' (fields: title, body, url, source, author, lang)",
+                     start};
       }
       i_ = k + 1;
-      if (i_ >= q_.size() || is_space(q_[i_])) return Error{"field '" + w + ":' needs a term after it", start};
+      if (i_ >= q_.size() || is_space(q_[i_]))
+        return Error{"field '" + w + ":' needs a term after it", start};
       return Lexeme{Lexeme::Type::field, w, 0, start};
     }
     i_ = k;
@@ -122,8 +141,10 @@ class Parser {
     if (peek().type == Lexeme::Type::end) return Error{"empty query", 0};
     auto n = or_expr();
     if (!n) return n;
-    if (peek().type == Lexeme::Type::rparen) return Error{"unexpected ')' without matching '('", peek().offset};
-    if (peek().type != Lexeme::Type::end) return Error{"unexpected '" + peek().text + "'", peek().offset};
+    if (peek().type == Lexeme::Type::rparen)
+      return Error{"unexpected ')' without matching '('", peek().offset};
+    if (peek().type != Lexeme::Type::end)
+      return Error{"unexpected '" + peek().text + "'", peek().offset};
     return n;
   }
 
@@ -182,7 +203,8 @@ class Parser {
     if (!left) return left;
     while (peek().type == Lexeme::Type::near) {
       const Lexeme& op = next();
-      if (!starts_operand(peek().type)) return Error{"NEAR needs an operand on its right", op.offset};
+      if (!starts_operand(peek().type))
+        return Error{"NEAR needs an operand on its right", op.offset};
       auto right = unary();
       if (!right) return right;
       QueryNode n;
@@ -226,14 +248,16 @@ class Parser {
         if (peek().type == Lexeme::Type::rparen) return Error{"empty parentheses", t.offset};
         auto inner = or_expr();
         if (!inner) return inner;
-        if (peek().type != Lexeme::Type::rparen) return Error{"missing ')' for the '(' here", t.offset};
+        if (peek().type != Lexeme::Type::rparen)
+          return Error{"missing ')' for the '(' here", t.offset};
         next();
         return inner;
       }
       case Lexeme::Type::field: {
         Field f;
         field_from_name(t.text, f);
-        if (!starts_operand(peek().type)) return Error{"field '" + t.text + ":' needs a term after it", t.offset};
+        if (!starts_operand(peek().type))
+          return Error{"field '" + t.text + ":' needs a term after it", t.offset};
         auto inner = unary();
         if (!inner) return inner;
         scope(*inner, f);
@@ -244,7 +268,8 @@ class Parser {
         n.text = t.text;
         return n;
       case Lexeme::Type::phrase:
-        if (t.text.find_first_not_of(" \t") == std::string::npos) return Error{"empty phrase", t.offset};
+        if (t.text.find_first_not_of(" \t") == std::string::npos)
+          return Error{"empty phrase", t.offset};
         n.kind = QueryNode::Kind::phrase;
         n.text = t.text;
         return n;
@@ -257,7 +282,8 @@ class Parser {
         if (t.text.size() > 1 && t.text.back() == '*') {
           n.kind = QueryNode::Kind::prefix;
           n.text = t.text.substr(0, t.text.size() - 1);
-          if (n.text.find('*') != std::string::npos) return Error{"'*' is only allowed at the end of a term", t.offset};
+          if (n.text.find('*') != std::string::npos)
+            return Error{"'*' is only allowed at the end of a term", t.offset};
         } else if (t.text == "*") {
           return Error{"'*' alone would match everything", t.offset};
         } else {
@@ -282,13 +308,20 @@ class Parser {
 
 const char* field_name(Field f) {
   switch (f) {
-    case kTitle: return "title";
-    case kBody: return "body";
-    case kUrl: return "url";
-    case kSource: return "source";
-    case kAuthor: return "author";
-    case kLang: return "lang";
-    default: return "?";
+    case kTitle:
+      return "title";
+    case kBody:
+      return "body";
+    case kUrl:
+      return "url";
+    case kSource:
+      return "source";
+    case kAuthor:
+      return "author";
+    case kLang:
+      return "lang";
+    default:
+      return "?";
   }
 }
 
@@ -326,14 +359,22 @@ std::string to_string(const QueryNode& n) {
     return s + ")";
   };
   switch (n.kind) {
-    case QueryNode::Kind::term: return scope + n.text;
-    case QueryNode::Kind::phrase: return scope + "\"" + n.text + "\"";
-    case QueryNode::Kind::prefix: return scope + n.text + "*";
-    case QueryNode::Kind::regex: return scope + "/" + n.text + "/";
-    case QueryNode::Kind::list: return scope + "@" + n.text;
-    case QueryNode::Kind::all_of: return join(" AND ");
-    case QueryNode::Kind::any_of: return join(" OR ");
-    case QueryNode::Kind::negation: return "NOT " + to_string(n.children[0]);
+    case QueryNode::Kind::term:
+      return scope + n.text;
+    case QueryNode::Kind::phrase:
+      return scope + "\"" + n.text + "\"";
+    case QueryNode::Kind::prefix:
+      return scope + n.text + "*";
+    case QueryNode::Kind::regex:
+      return scope + "/" + n.text + "/";
+    case QueryNode::Kind::list:
+      return scope + "@" + n.text;
+    case QueryNode::Kind::all_of:
+      return join(" AND ");
+    case QueryNode::Kind::any_of:
+      return join(" OR ");
+    case QueryNode::Kind::negation:
+      return "NOT " + to_string(n.children[0]);
     case QueryNode::Kind::near:
       return "(" + to_string(n.children[0]) + " NEAR/" + std::to_string(n.distance) + " " +
              to_string(n.children[1]) + ")";
