@@ -71,7 +71,8 @@ void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v
   re2::StringPiece input(text);
   re2::StringPiece m;
   size_t start = 0;
-  while (start <= text.size() && n.regex->Match(input, start, text.size(), RE2::UNANCHORED, &m, 1)) {
+  while (start <= text.size() &&
+         n.regex->Match(input, start, text.size(), RE2::UNANCHORED, &m, 1)) {
     const size_t b = static_cast<size_t>(m.data() - text.data());
     const size_t e = b + m.size();
     if (m.empty()) {
@@ -102,9 +103,11 @@ RawHit in_view(const PreparedArticle& a, const RawHit& h, uint8_t view) {
   const uint32_t start = from[h.pos].start, end = from[h.pos + h.length - 1].end;
   auto first = std::lower_bound(to.begin(), to.end(), start,
                                 [](const text::Token& t, uint32_t s) { return t.end <= s; });
-  auto last = std::lower_bound(first, to.end(), end, [](const text::Token& t, uint32_t e) { return t.start < e; });
+  auto last = std::lower_bound(first, to.end(), end,
+                               [](const text::Token& t, uint32_t e) { return t.start < e; });
   if (first == last) return {h.field, view, static_cast<uint32_t>(first - to.begin()), 0};
-  return {h.field, view, static_cast<uint32_t>(first - to.begin()), static_cast<uint32_t>(last - first)};
+  return {h.field, view, static_cast<uint32_t>(first - to.begin()),
+          static_cast<uint32_t>(last - first)};
 }
 
 // Appends the hits of n to out; returns whether n matched. On false, out is as it was.
@@ -120,8 +123,10 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
         for (uint8_t v = 0; v < 2; ++v) {
           if (v == 1 && a.field(f).normalized.collapsed_is_strict) break;  // nothing new there
           const FieldView& fv = a.field(f).views[v];
-          if (n.kind == QueryNode::Kind::regex) leaf_regex(n, fv, f, v, out);
-          else leaf_words(n, fv, f, v, out);
+          if (n.kind == QueryNode::Kind::regex)
+            leaf_regex(n, fv, f, v, out);
+          else
+            leaf_words(n, fv, f, v, out);
         }
       }
       return out.size() > mark;
@@ -150,7 +155,8 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
         out.resize(mark);
         return false;
       }
-      const Hits left(out.begin() + static_cast<std::ptrdiff_t>(mark), out.begin() + static_cast<std::ptrdiff_t>(right_mark));
+      const Hits left(out.begin() + static_cast<std::ptrdiff_t>(mark),
+                      out.begin() + static_cast<std::ptrdiff_t>(right_mark));
       const Hits right(out.begin() + static_cast<std::ptrdiff_t>(right_mark), out.end());
       out.resize(mark);
       const auto d = static_cast<uint32_t>(n.distance);
@@ -162,9 +168,12 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
           if (y.length == 0) continue;
           // Tokens strictly between the two spans.
           uint32_t gap = 0;
-          if (x.pos + x.length <= y.pos) gap = y.pos - (x.pos + x.length);
-          else if (y.pos + y.length <= x.pos) gap = x.pos - (y.pos + y.length);
-          else continue;  // overlapping spans are the same words, not two
+          if (x.pos + x.length <= y.pos)
+            gap = y.pos - (x.pos + x.length);
+          else if (y.pos + y.length <= x.pos)
+            gap = x.pos - (y.pos + y.length);
+          else
+            continue;  // overlapping spans are the same words, not two
           if (gap <= d) {
             out.push_back(x);
             out.push_back(y_hit);
@@ -184,7 +193,8 @@ namespace {
 
 // evaluate() with a caller's scratch vector for the raw hits, so that a Matcher evaluating many
 // candidates allocates it once.
-bool evaluate_with(const CompiledNode& query, const PreparedArticle& article, Hits& raw, std::vector<Hit>& hits) {
+bool evaluate_with(const CompiledNode& query, const PreparedArticle& article, Hits& raw,
+                   std::vector<Hit>& hits) {
   raw.clear();
   if (!eval(query, article, raw)) return false;
   // Each original span once, the strict view's before the collapsed one's; texts are sliced
@@ -203,7 +213,9 @@ bool evaluate_with(const CompiledNode& query, const PreparedArticle& article, Hi
     return std::tie(x.field, x.start, x.end, x.view) < std::tie(y.field, y.start, y.end, y.view);
   });
   spans.erase(std::unique(spans.begin(), spans.end(),
-                          [](const Span& x, const Span& y) { return x.field == y.field && x.start == y.start && x.end == y.end; }),
+                          [](const Span& x, const Span& y) {
+                            return x.field == y.field && x.start == y.start && x.end == y.end;
+                          }),
               spans.end());
   hits.clear();
   hits.reserve(spans.size());
