@@ -159,9 +159,15 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
                       out.begin() + static_cast<std::ptrdiff_t>(right_mark));
       const Hits right(out.begin() + static_cast<std::ptrdiff_t>(right_mark), out.end());
       out.resize(mark);
+      // Each hit that has a partner is kept once, however many partners it has: pushing it
+      // once per pair would double the copies at every NEAR of a chain (a NEAR b NEAR c ...),
+      // 2^256 of them at the bound on nesting.
+      std::vector<bool> left_near(left.size()), right_near(right.size());
       const auto d = static_cast<uint32_t>(n.distance);
-      for (const auto& x : left) {
-        for (const auto& y_hit : right) {
+      for (size_t i = 0; i < left.size(); ++i) {
+        const RawHit& x = left[i];
+        for (size_t j = 0; j < right.size(); ++j) {
+          const RawHit& y_hit = right[j];
           if (x.field != y_hit.field) continue;
           // Hits of different views are compared in x's view.
           const RawHit y = x.view == y_hit.view ? y_hit : in_view(a, y_hit, x.view);
@@ -174,12 +180,22 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
             gap = x.pos - (y.pos + y.length);
           else
             continue;  // overlapping spans are the same words, not two
-          if (gap <= d) {
-            out.push_back(x);
-            out.push_back(y_hit);
-          }
+          if (gap <= d) left_near[i] = right_near[j] = true;
         }
       }
+      for (size_t i = 0; i < left.size(); ++i) {
+        if (left_near[i]) out.push_back(left[i]);
+      }
+      for (size_t j = 0; j < right.size(); ++j) {
+        if (right_near[j]) out.push_back(right[j]);
+      }
+      // The same word can come from both sides (a NEAR a): once is enough.
+      auto key = [](const RawHit& h) { return std::tie(h.field, h.view, h.pos, h.length); };
+      const auto from = out.begin() + static_cast<std::ptrdiff_t>(mark);
+      std::sort(from, out.end(), [&](const RawHit& p, const RawHit& q) { return key(p) < key(q); });
+      out.erase(std::unique(from, out.end(),
+                            [&](const RawHit& p, const RawHit& q) { return key(p) == key(q); }),
+                out.end());
       return out.size() > mark;
     }
     default:
