@@ -1,5 +1,6 @@
 #include "rasd/engine/rules/loader.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <set>
 
 #include "rasd/engine/rules/compiler.hpp"
+#include "rasd/engine/yaml_nesting.hpp"
 #include "rasd/parsers/date.hpp"
 
 namespace rasd::rules {
@@ -252,9 +254,18 @@ LoadResult load_rules(const std::vector<RuleFile>& files, const text::Normalizer
   // Stage 1 and 2: read and collect.
   for (const auto& f : files) {
     FileReader r(f, diag);
+    // Nesting is bounded before yaml-cpp reads the text (see yaml_nesting.hpp).
+    if (const auto at = yaml_too_deep(f.text)) {
+      r.error_at(*at, yaml_too_deep_message());
+      continue;
+    }
     YAML::Node root;
     try {
       root = YAML::Load(f.text);
+    } catch (const YAML::DeepRecursion& e) {  // the estimate above errs high: not expected
+      diag.error(f.path, e.mark.line + 1, e.mark.column + 1,
+                 "invalid YAML: nested deeper than the YAML parser allows");
+      continue;
     } catch (const YAML::ParserException& e) {
       diag.error(f.path, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg);
       continue;
