@@ -6,6 +6,7 @@
 
 #include "rasd/daemon/config.hpp"
 #include "rasd/engine/rules/loader.hpp"
+#include "rasd/engine/yaml_nesting.hpp"
 
 using namespace rasd;
 
@@ -81,4 +82,23 @@ TEST_CASE("config: 100000 nested collections are a positioned error", "[config][
   c = load_config_text("rasd.yaml", block);
   REQUIRE_FALSE(c.config);
   CHECK(c.diagnostics.format() == "rasd.yaml:101:101: " + kTooDeep + "\n");
+}
+
+TEST_CASE("rules: what yaml_too_deep counts as a level", "[rules][yaml][deep]") {
+  // A block map, then flow collections: level 4 is the second '['.
+  CHECK_FALSE(yaml_too_deep("a: [b, {c: d}]\n", 3));
+  CHECK(yaml_too_deep("a: [b, {c: [d]}]\n", 3) == 11u);
+  // Anchors and tags come before the node; CRLF line ends are line ends.
+  CHECK(yaml_too_deep("a: &x !!seq [b]\n", 1) == 12u);
+  CHECK_FALSE(yaml_too_deep("a:\r\n  b: [c]\r\n", 3));
+  CHECK(yaml_too_deep("a:\r\n  b: [c]\r\n", 2) == 9u);
+  // A quoted scalar that spans lines, a '#' inside a plain scalar, and a block scalar's text
+  // hold no collections.
+  CHECK_FALSE(yaml_too_deep("a: \"x\n  [[[[\n  \"\nb: '[[''[['\n", 1));
+  CHECK_FALSE(yaml_too_deep("a: b#[[[[\n", 1));
+  CHECK_FALSE(yaml_too_deep("a: |-\n  [[[[\n\n  {{{{\nb: >\n [[[[\n", 1));
+  // Each document starts again at level 1; "? " and "- " open a level on their line.
+  CHECK_FALSE(yaml_too_deep("---\n- a\n...\n---\n[b]\n", 2));
+  CHECK(yaml_too_deep("? [a]\n: b\n", 1) == 0u);
+  CHECK_FALSE(yaml_too_deep("? [a]\n: b\n", 3));
 }
