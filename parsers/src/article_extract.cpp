@@ -11,15 +11,12 @@
 #include <vector>
 
 #include "article_internal.hpp"
+#include "html_tree.hpp"
 #include "rasd/parsers/article.hpp"
 #include "rasd/parsers/charset.hpp"
 
 namespace rasd::html {
 namespace {
-
-struct GumboDeleter {
-  void operator()(GumboOutput* o) const { gumbo_destroy_output(&kGumboDefaultOptions, o); }
-};
 
 bool is_dropped_tag(GumboTag t) {
   switch (t) {
@@ -398,58 +395,14 @@ std::string main_text(const GumboNode* body, const ExtractOptions& options, bool
 
 }  // namespace
 
-size_t detail::nesting_limit(std::string_view html, size_t max_depth) {
-  auto is_name_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
-  auto name_at = [&](size_t i) {
-    size_t e = i;
-    while (e < html.size() && is_name_char(html[e])) ++e;
-    std::string n(html.substr(i, e - i));
-    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
-    return n;
-  };
-  static const char* const kVoid[] = {"area",  "base",  "br",   "col",  "embed", "hr",
-                                      "img",   "input", "link", "meta", "param", "source",
-                                      "track", "wbr",   "p",    "li",   "option"};
-  size_t depth = 0;
-  for (size_t i = 0; i < html.size(); ++i) {
-    if (html[i] != '<' || i + 1 >= html.size()) continue;
-    if (html.compare(i, 4, "<!--") == 0) {  // comments hold no tags
-      const size_t end = html.find("-->", i + 4);
-      if (end == std::string_view::npos) break;
-      i = end + 2;
-      continue;
-    }
-    if (html[i + 1] == '/') {
-      if (depth > 0) --depth;
-      continue;
-    }
-    if (!std::isalpha(static_cast<unsigned char>(html[i + 1]))) continue;
-    const std::string name = name_at(i + 1);
-    const size_t close = html.find('>', i);
-    if (close == std::string_view::npos) break;
-    if (name == "script" || name == "style" || name == "textarea") {  // raw text up to its end tag
-      const size_t end = html.find("</", close);
-      i = end == std::string_view::npos ? html.size() : end - 1;
-      continue;
-    }
-    const bool self_closing = html[close - 1] == '/';
-    if (self_closing || std::find(std::begin(kVoid), std::end(kVoid), name) != std::end(kVoid))
-      continue;
-    if (++depth > max_depth) return i;
-  }
-  return html.size();
-}
-
 ExtractedArticle extract_article(std::string_view bytes, const ExtractOptions& options) {
   ExtractedArticle out;
   const auto decoded = charset::to_utf8(bytes, charset::from_content_type(options.content_type),
                                         detail::meta_charset(bytes));
   out.charset = decoded.charset;
-  // gumbo's tree construction is quadratic in nesting depth; a hostile page of 100,000 nested
-  // tags would take minutes. Real pages nest a few dozen levels: cut the rest off.
-  const size_t keep = detail::nesting_limit(decoded.utf8, detail::kMaxSourceNesting);
-  std::unique_ptr<GumboOutput, GumboDeleter> doc(
-      gumbo_parse_with_options(&kGumboDefaultOptions, decoded.utf8.data(), keep));
+  // Cut where the nesting passes kMaxNesting (see html_tree.hpp).
+  const detail::GumboTree doc = detail::parse_html(decoded.utf8);
+  if (!doc) return out;
   detail::read_metadata(doc->root, options.url, out);
   const GumboNode* body = find_body(doc->root);
   out.text = main_text(body, options, true);

@@ -21,10 +21,5 @@ void read_metadata(const GumboNode* root, const std::string& url, ExtractedArtic
 // `s` with runs of white space as one space, none at either end.
 std::string squeeze(std::string_view s);
 
-// How much of `html` to parse: all of it, or up to the tag where the nesting of explicitly
-// closed elements (an estimate from the tags alone) exceeds max_depth.
-size_t nesting_limit(std::string_view html, size_t max_depth);
-
-constexpr size_t kMaxSourceNesting = 2000;
 
 }  // namespace rasd::html::detail

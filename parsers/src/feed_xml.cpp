@@ -2,9 +2,8 @@
 // URI. Elements are read by (namespace, local name); the namespaces that carry real content in
 // the wild (content, dc, dcterms, atom inside RSS, media, itunes, sy, xhtml) give fallbacks
 // that apply only when the core element is missing.
-#include <pugixml.hpp>
-
 #include <cstring>
+#include <pugixml.hpp>
 #include <sstream>
 #include <string>
 
@@ -63,14 +62,16 @@ std::string_view local_name(const pugi::xml_node& n) {
 std::string_view ns_uri(const pugi::xml_node& n, Doc& doc) {
   std::string_view name = n.name();
   auto colon = name.find(':');
-  std::string attr = colon == std::string_view::npos ? std::string("xmlns")
-                                                     : "xmlns:" + std::string(name.substr(0, colon));
+  std::string attr = colon == std::string_view::npos
+                         ? std::string("xmlns")
+                         : "xmlns:" + std::string(name.substr(0, colon));
   for (pugi::xml_node p = n; p; p = p.parent()) {
     if (auto a = p.attribute(attr.c_str())) return a.value();
   }
   if (colon == std::string_view::npos) return {};
   if (!doc.warned_undeclared && doc.warnings != nullptr) {
-    doc.warnings->push_back("undeclared namespace prefix '" + std::string(name.substr(0, colon)) + "'");
+    doc.warnings->push_back("undeclared namespace prefix '" + std::string(name.substr(0, colon)) +
+                            "'");
     doc.warned_undeclared = true;
   }
   return conventional_uri(name.substr(0, colon));
@@ -85,18 +86,25 @@ bool is_atom(std::string_view uri, const Doc& doc) {
   return uri == kAtom10 || uri == kAtom03 || (!doc.atom_ns.empty() && uri == doc.atom_ns);
 }
 bool is_rss_core(std::string_view uri, const Doc& doc) {
-  return uri.empty() || uri == kRss10 || uri == kRss090 || uri == kUserlandRss2 || uri == doc.rss_ns;
+  return uri.empty() || uri == kRss10 || uri == kRss090 || uri == kUserlandRss2 ||
+         uri == doc.rss_ns;
 }
 
-// Concatenated text (including CDATA) of an element's direct and nested text children.
+// Concatenated text (including CDATA) of an element's direct and nested text children, in
+// document order. Walks down first children and back up parent links instead of recursing: a
+// feed may nest elements as deep as its size allows (a 14 MB <title> holds 2,000,000 levels),
+// and pugixml itself parses, prints and frees such trees without recursion.
 std::string inner_text(const pugi::xml_node& n) {
   std::string out;
-  for (auto c : n.children()) {
+  for (pugi::xml_node c = n.first_child(); c;) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       out += c.value();
-    } else if (c.type() == pugi::node_element) {
-      out += inner_text(c);
+    } else if (c.type() == pugi::node_element && c.first_child()) {
+      c = c.first_child();
+      continue;
     }
+    while (!c.next_sibling() && c.parent() != n) c = c.parent();
+    c = c.next_sibling();
   }
   return out;
 }
@@ -107,7 +115,9 @@ std::string inner_xml(const pugi::xml_node& n) {
   return os.str();
 }
 
-std::string plain_text(std::string_view s) { return html::looks_like_html(s) ? html::to_text(s) : trim(s); }
+std::string plain_text(std::string_view s) {
+  return html::looks_like_html(s) ? html::to_text(s) : trim(s);
+}
 std::string text_of(const pugi::xml_node& n) { return plain_text(inner_text(n)); }
 
 // Atom text construct: HTML (for content) or plain text (for titles). Handles type text,
@@ -122,12 +132,13 @@ std::string atom_text(const pugi::xml_node& n, bool as_plain) {
     return as_plain ? html::to_text(raw) : trim(raw);
   }
   std::string raw = inner_text(n);
-  const bool textual = type.empty() || type == "text" || type == "html" || type.substr(0, 5) == "text/" ||
-                       type.find("xml") != std::string_view::npos;
+  const bool textual = type.empty() || type == "text" || type == "html" ||
+                       type.substr(0, 5) == "text/" || type.find("xml") != std::string_view::npos;
   if (mode == "base64" || !textual) {
     // Kept only when it decodes to text: binary payloads (and words that merely look like
     // base64, under a custom type) stay as they were, so the output is always UTF-8.
-    if (auto decoded = base64_decode(raw); decoded && charset::is_valid_utf8(*decoded)) raw = std::move(*decoded);
+    if (auto decoded = base64_decode(raw); decoded && charset::is_valid_utf8(*decoded))
+      raw = std::move(*decoded);
   }
   const bool is_html = type == "html" || type == "text/html" || mode == "escaped" ||
                        (mode == "base64" && type.find("html") != std::string_view::npos);
@@ -178,19 +189,29 @@ void set_if_empty(std::string& field, const std::string& value) {
   if (field.empty()) field = value;
 }
 
-void read_media(const pugi::xml_node& c, std::string_view name, FeedItem& it, Fallbacks& fb, Doc& doc) {
-  if (name == "description") set_if_empty(fb.summary, trim(inner_text(c)));
-  else if (name == "title") set_if_empty(fb.title, text_of(c));
-  else if (name == "thumbnail" && it.image.empty()) it.image = c.attribute("url").value();
-  else if (name == "content" && it.image.empty() && is_image(c)) it.image = c.attribute("url").value();
-  else if (name == "group") {
+// One Media RSS element. A <media:group> is read one level deep: MRSS puts <media:content>
+// and its siblings in a group, never a group in a group, so nested groups are not descended
+// into (which also keeps this walk from recursing as deep as a hostile feed nests them).
+void read_media(const pugi::xml_node& c, std::string_view name, FeedItem& it, Fallbacks& fb,
+                Doc& doc, bool in_group = false) {
+  if (name == "description")
+    set_if_empty(fb.summary, trim(inner_text(c)));
+  else if (name == "title")
+    set_if_empty(fb.title, text_of(c));
+  else if (name == "thumbnail" && it.image.empty())
+    it.image = c.attribute("url").value();
+  else if (name == "content" && it.image.empty() && is_image(c))
+    it.image = c.attribute("url").value();
+  else if (name == "group" && !in_group) {
     for (auto g : c.children()) {
-      if (g.type() == pugi::node_element && ns_uri(g, doc) == kMedia) read_media(g, local_name(g), it, fb, doc);
+      if (g.type() == pugi::node_element && ns_uri(g, doc) == kMedia)
+        read_media(g, local_name(g), it, fb, doc, true);
     }
   }
 }
 
-void read_rss_item(const pugi::xml_node& item, FeedItem& it, const std::string& doc_base, Doc& doc) {
+void read_rss_item(const pugi::xml_node& item, FeedItem& it, const std::string& doc_base,
+                   Doc& doc) {
   Fallbacks fb;
   const std::string base = base_for(item, doc_base);
   for (auto c : item.children()) {
@@ -198,15 +219,24 @@ void read_rss_item(const pugi::xml_node& item, FeedItem& it, const std::string& 
     const std::string_view uri = ns_uri(c, doc);
     const std::string_view name = local_name(c);
     if (is_rss_core(uri, doc)) {
-      if (name == "title") it.title = text_of(c);
-      else if (name == "link" && it.link.empty()) it.link = url::resolve(base_for(c, base), trim(inner_text(c)));
-      else if (name == "guid") it.guid = trim(inner_text(c));
-      else if (name == "description") it.summary = trim(inner_text(c));
-      else if (name == "pubDate") it.published = date_of(c);
-      else if (name == "author" && it.author.empty()) it.author = author_name(text_of(c));
-      else if (name == "category") it.categories.push_back(text_of(c));
-      else if (name == "fullitem") it.content = trim(inner_text(c));
-      else if (name == "enclosure" && it.image.empty() && is_image(c)) it.image = c.attribute("url").value();
+      if (name == "title")
+        it.title = text_of(c);
+      else if (name == "link" && it.link.empty())
+        it.link = url::resolve(base_for(c, base), trim(inner_text(c)));
+      else if (name == "guid")
+        it.guid = trim(inner_text(c));
+      else if (name == "description")
+        it.summary = trim(inner_text(c));
+      else if (name == "pubDate")
+        it.published = date_of(c);
+      else if (name == "author" && it.author.empty())
+        it.author = author_name(text_of(c));
+      else if (name == "category")
+        it.categories.push_back(text_of(c));
+      else if (name == "fullitem")
+        it.content = trim(inner_text(c));
+      else if (name == "enclosure" && it.image.empty() && is_image(c))
+        it.image = c.attribute("url").value();
     } else if (uri == kContent && name == "encoded") {
       it.content = trim(inner_text(c));
     } else if (uri == kXhtml && name == "body") {
@@ -232,7 +262,8 @@ void read_rss_item(const pugi::xml_node& item, FeedItem& it, const std::string& 
         if (!fb.published) fb.published = date_of(c);
       } else if (name == "link" && it.link.empty()) {
         std::string_view rel = c.attribute("rel").value();
-        if (rel.empty() || rel == "alternate") it.link = url::resolve(base_for(c, base), c.attribute("href").value());
+        if (rel.empty() || rel == "alternate")
+          it.link = url::resolve(base_for(c, base), c.attribute("href").value());
       } else if (name == "author") {
         set_if_empty(fb.author, atom_person(c));
       } else if (name == "content") {
@@ -248,16 +279,19 @@ void read_rss_item(const pugi::xml_node& item, FeedItem& it, const std::string& 
     } else if (uri == kMedia) {
       read_media(c, name, it, fb, doc);
     } else if (is_itunes(uri)) {
-      if (name == "summary") set_if_empty(fb.summary, trim(inner_text(c)));
-      else if (name == "author") set_if_empty(fb.author, text_of(c));
+      if (name == "summary")
+        set_if_empty(fb.summary, trim(inner_text(c)));
+      else if (name == "author")
+        set_if_empty(fb.author, text_of(c));
       else if (name == "keywords") {
         std::stringstream keywords(text_of(c));
         for (std::string k; std::getline(keywords, k, ',');) {
           if (!trim(k).empty()) it.categories.push_back(trim(k));
         }
-      }
-      else if (name == "category") {
-        for (auto cat = c; cat; cat = cat.child("itunes:category")) {
+      } else if (name == "category") {
+        // Apple's categories have one level of subcategories; deeper nesting is not read.
+        int level = 0;
+        for (auto cat = c; cat && level < 2; cat = cat.child("itunes:category"), ++level) {
           const std::string text = cat.attribute("text").value();
           if (!text.empty()) it.categories.push_back(text);
         }
@@ -275,7 +309,8 @@ void read_rss_item(const pugi::xml_node& item, FeedItem& it, const std::string& 
   }
   if (it.link.empty() && !it.guid.empty()) {
     std::string_view perma = item.child("guid").attribute("isPermaLink").value();
-    if (perma != "false" && (it.guid.rfind("http://", 0) == 0 || it.guid.rfind("https://", 0) == 0)) it.link = it.guid;
+    if (perma != "false" && (it.guid.rfind("http://", 0) == 0 || it.guid.rfind("https://", 0) == 0))
+      it.link = it.guid;
   }
 }
 
@@ -297,10 +332,14 @@ void read_rss_channel(const pugi::xml_node& ch, Feed& feed, const std::string& b
     const std::string_view uri = ns_uri(c, doc);
     const std::string_view name = local_name(c);
     if (is_rss_core(uri, doc)) {
-      if (name == "title") feed.title = text_of(c);
-      else if (name == "link" && feed.link.empty()) feed.link = url::resolve(base_for(c, base), trim(inner_text(c)));
-      else if (name == "description") feed.description = trim(inner_text(c));
-      else if (name == "language") feed.language = normalize_language(inner_text(c));
+      if (name == "title")
+        feed.title = text_of(c);
+      else if (name == "link" && feed.link.empty())
+        feed.link = url::resolve(base_for(c, base), trim(inner_text(c)));
+      else if (name == "description")
+        feed.description = trim(inner_text(c));
+      else if (name == "language")
+        feed.language = normalize_language(inner_text(c));
       else if (name == "ttl") {
         try {
           feed.ttl_minutes = std::stoi(trim(inner_text(c)));
@@ -323,13 +362,17 @@ void read_rss_channel(const pugi::xml_node& ch, Feed& feed, const std::string& b
         }
       }
     } else if (uri == kDc) {
-      if (name == "language" && feed.language.empty()) feed.language = normalize_language(inner_text(c));
-      else if (name == "title") dc_title = text_of(c);
-      else if (name == "description") dc_description = trim(inner_text(c));
+      if (name == "language" && feed.language.empty())
+        feed.language = normalize_language(inner_text(c));
+      else if (name == "title")
+        dc_title = text_of(c);
+      else if (name == "description")
+        dc_description = trim(inner_text(c));
     } else if (is_itunes(uri) && name == "summary") {
       itunes_summary = trim(inner_text(c));
     } else if (uri == kSy) {
-      if (name == "updatePeriod") sy_period = trim(inner_text(c));
+      if (name == "updatePeriod")
+        sy_period = trim(inner_text(c));
       else if (name == "updateFrequency") {
         try {
           sy_frequency = std::max(1, std::stoi(trim(inner_text(c))));
@@ -340,9 +383,12 @@ void read_rss_channel(const pugi::xml_node& ch, Feed& feed, const std::string& b
     } else if (is_atom(uri, doc) && name == "link") {
       std::string_view rel = c.attribute("rel").value();
       std::string href = url::resolve(base_for(c, base), c.attribute("href").value());
-      if (rel == "self") feed.self = href;
-      else if (rel == "hub") feed.hub = href;
-      else if ((rel.empty() || rel == "alternate") && atom_alternate.empty()) atom_alternate = href;
+      if (rel == "self")
+        feed.self = href;
+      else if (rel == "hub")
+        feed.hub = href;
+      else if ((rel.empty() || rel == "alternate") && atom_alternate.empty())
+        atom_alternate = href;
     }
   }
   set_if_empty(feed.title, dc_title);
@@ -358,7 +404,8 @@ void read_atom_entry(const pugi::xml_node& e, FeedItem& it, const std::string& d
     const std::string_view uri = ns_uri(c, doc);
     const std::string_view name = local_name(c);
     if (!is_atom(uri, doc)) {
-      if (uri == kDc && name == "subject") it.categories.push_back(text_of(c));
+      if (uri == kDc && name == "subject")
+        it.categories.push_back(text_of(c));
       else if (uri == kMedia) {
         Fallbacks ignored;
         read_media(c, name, it, ignored, doc);
@@ -368,14 +415,20 @@ void read_atom_entry(const pugi::xml_node& e, FeedItem& it, const std::string& d
     if (name == "id") {
       it.guid = trim(inner_text(c));
       // An id must be an absolute IRI; a relative one is read against xml:base.
-      if (!it.guid.empty() && it.guid.front() == '/') it.guid = url::resolve(base_for(c, doc_base), it.guid);
-    } else if (name == "title") it.title = atom_text(c, true);
-    else if (name == "summary") it.summary = atom_text(c, false);
-    else if (name == "content") it.content = atom_text(c, false);
+      if (!it.guid.empty() && it.guid.front() == '/')
+        it.guid = url::resolve(base_for(c, doc_base), it.guid);
+    } else if (name == "title")
+      it.title = atom_text(c, true);
+    else if (name == "summary")
+      it.summary = atom_text(c, false);
+    else if (name == "content")
+      it.content = atom_text(c, false);
     else if (name == "published" || name == "issued" || name == "created") {
       if (!it.published || name == "published") it.published = date_of(c);
-    } else if (name == "updated" || name == "modified") it.updated = date_of(c);
-    else if (name == "author" && it.author.empty()) it.author = atom_person(c);
+    } else if (name == "updated" || name == "modified")
+      it.updated = date_of(c);
+    else if (name == "author" && it.author.empty())
+      it.author = atom_person(c);
     else if (name == "category") {
       std::string term = c.attribute("term").value();
       if (term.empty()) term = c.attribute("label").value();
@@ -388,7 +441,8 @@ void read_atom_entry(const pugi::xml_node& e, FeedItem& it, const std::string& d
   }
   if (!it.published && it.updated) it.published = it.updated;
   if (!it.updated && it.published) it.updated = it.published;
-  if (it.summary.empty()) it.summary = it.content;  // readers show content where no summary is given
+  if (it.summary.empty())
+    it.summary = it.content;  // readers show content where no summary is given
 }
 
 void read_atom_feed(const pugi::xml_node& root, Feed& feed, const std::string& doc_base, Doc& doc) {
@@ -396,15 +450,19 @@ void read_atom_feed(const pugi::xml_node& root, Feed& feed, const std::string& d
   for (auto c : root.children()) {
     if (c.type() != pugi::node_element || !is_atom(ns_uri(c, doc), doc)) continue;
     const std::string_view name = local_name(c);
-    if (name == "title") feed.title = atom_text(c, true);
-    else if (name == "subtitle" || name == "tagline") feed.description = atom_text(c, false);
+    if (name == "title")
+      feed.title = atom_text(c, true);
+    else if (name == "subtitle" || name == "tagline")
+      feed.description = atom_text(c, false);
     else if (name == "link") {
       std::string_view rel = c.attribute("rel").value();
       std::string href = url::resolve(base_for(c, doc_base), c.attribute("href").value());
       if (rel.empty() || rel == "alternate") {
         if (feed.link.empty()) feed.link = href;
-      } else if (rel == "self") feed.self = href;
-      else if (rel == "hub") feed.hub = href;
+      } else if (rel == "self")
+        feed.self = href;
+      else if (rel == "hub")
+        feed.hub = href;
     } else if (name == "entry") {
       FeedItem it;
       read_atom_entry(c, it, doc_base, doc);
@@ -449,10 +507,12 @@ Expected<Feed> parse_xml_feed(std::string_view utf8, const FeedParseOptions& opt
   const std::string expanded = expand_internal_entities(utf8, feed.warnings);
   pugi::xml_document xml;
   const unsigned flags = pugi::parse_default | pugi::parse_ws_pcdata_single;
-  pugi::xml_parse_result res = xml.load_buffer(expanded.data(), expanded.size(), flags, pugi::encoding_utf8);
+  pugi::xml_parse_result res =
+      xml.load_buffer(expanded.data(), expanded.size(), flags, pugi::encoding_utf8);
   if (!res) {
     // pugixml keeps what it parsed before the error; use it when it reached the feed root.
-    feed.warnings.push_back(std::string("XML error: ") + res.description() + " at byte " + std::to_string(res.offset));
+    feed.warnings.push_back(std::string("XML error: ") + res.description() + " at byte " +
+                            std::to_string(res.offset));
   }
   pugi::xml_node root = xml.document_element();
   if (!root) {

@@ -1,26 +1,38 @@
 #include "rasd/parsers/html_text.hpp"
 
-#include <gumbo.h>
-
-#include <memory>
+#include "html_tree.hpp"
 
 namespace rasd::html {
 namespace {
 
-struct GumboDeleter {
-  void operator()(GumboOutput* o) const { gumbo_destroy_output(&kGumboDefaultOptions, o); }
-};
-using GumboPtr = std::unique_ptr<GumboOutput, GumboDeleter>;
-
 bool is_block(GumboTag t) {
   switch (t) {
-    case GUMBO_TAG_P: case GUMBO_TAG_DIV: case GUMBO_TAG_BR: case GUMBO_TAG_LI:
-    case GUMBO_TAG_UL: case GUMBO_TAG_OL: case GUMBO_TAG_H1: case GUMBO_TAG_H2:
-    case GUMBO_TAG_H3: case GUMBO_TAG_H4: case GUMBO_TAG_H5: case GUMBO_TAG_H6:
-    case GUMBO_TAG_BLOCKQUOTE: case GUMBO_TAG_PRE: case GUMBO_TAG_TR: case GUMBO_TAG_TABLE:
-    case GUMBO_TAG_SECTION: case GUMBO_TAG_ARTICLE: case GUMBO_TAG_HEADER: case GUMBO_TAG_FOOTER:
-    case GUMBO_TAG_FIGURE: case GUMBO_TAG_FIGCAPTION: case GUMBO_TAG_HR: case GUMBO_TAG_DL:
-    case GUMBO_TAG_DT: case GUMBO_TAG_DD:
+    case GUMBO_TAG_P:
+    case GUMBO_TAG_DIV:
+    case GUMBO_TAG_BR:
+    case GUMBO_TAG_LI:
+    case GUMBO_TAG_UL:
+    case GUMBO_TAG_OL:
+    case GUMBO_TAG_H1:
+    case GUMBO_TAG_H2:
+    case GUMBO_TAG_H3:
+    case GUMBO_TAG_H4:
+    case GUMBO_TAG_H5:
+    case GUMBO_TAG_H6:
+    case GUMBO_TAG_BLOCKQUOTE:
+    case GUMBO_TAG_PRE:
+    case GUMBO_TAG_TR:
+    case GUMBO_TAG_TABLE:
+    case GUMBO_TAG_SECTION:
+    case GUMBO_TAG_ARTICLE:
+    case GUMBO_TAG_HEADER:
+    case GUMBO_TAG_FOOTER:
+    case GUMBO_TAG_FIGURE:
+    case GUMBO_TAG_FIGCAPTION:
+    case GUMBO_TAG_HR:
+    case GUMBO_TAG_DL:
+    case GUMBO_TAG_DT:
+    case GUMBO_TAG_DD:
       return true;
     default:
       return false;
@@ -72,9 +84,8 @@ void walk(const GumboNode* node, TextBuilder& b, int depth) {
             t == GUMBO_TAG_NOSCRIPT || t == GUMBO_TAG_HEAD)
           return;
       }
-      const GumboVector& children = node->type == GUMBO_NODE_DOCUMENT
-                                        ? node->v.document.children
-                                        : node->v.element.children;
+      const GumboVector& children =
+          node->type == GUMBO_NODE_DOCUMENT ? node->v.document.children : node->v.element.children;
       const bool block = node->type == GUMBO_NODE_ELEMENT && is_block(node->v.element.tag);
       if (block) b.line_break();
       for (unsigned i = 0; i < children.length; ++i) {
@@ -100,7 +111,7 @@ std::string to_text(std::string_view html) {
     b.text(std::string(html).c_str());
     return b.take();
   }
-  GumboPtr out(gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
+  const detail::GumboTree out = detail::parse_html(html);
   if (!out) return {};
   TextBuilder b;
   walk(out->root, b, 0);

@@ -8,15 +8,12 @@
 #include <set>
 
 #include "article_internal.hpp"
+#include "html_tree.hpp"
 #include "rasd/parsers/charset.hpp"
 #include "rasd/parsers/url.hpp"
 
 namespace rasd::html {
 namespace {
-
-struct GumboDeleter {
-  void operator()(GumboOutput* o) const { gumbo_destroy_output(&kGumboDefaultOptions, o); }
-};
 
 // One compound selector: tag name, classes, ids (all must hold).
 struct Compound {
@@ -187,9 +184,8 @@ Expected<std::vector<PageLink>> article_links(std::string_view bytes, const std:
   if (!page) return Error{"page URL '" + page_url + "' is not absolute"};
   const auto decoded = charset::to_utf8(bytes, charset::from_content_type(content_type),
                                         detail::meta_charset(bytes));
-  const size_t keep = detail::nesting_limit(decoded.utf8, detail::kMaxSourceNesting);
-  std::unique_ptr<GumboOutput, GumboDeleter> doc(
-      gumbo_parse_with_options(&kGumboDefaultOptions, decoded.utf8.data(), keep));
+  const detail::GumboTree doc = detail::parse_html(decoded.utf8);
+  if (!doc) return Error{"out of memory parsing the page"};
   std::vector<PageLink> out;
   std::set<std::string> seen;
   collect(doc->root, 0, sel ? &*sel : nullptr, false, *page, page_url, seen, out);

@@ -1,7 +1,7 @@
 // The rasd binary's contract: `check` diagnostics, `normalize`, `match`, `parse-feed`.
+#include <array>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
-#include <array>
 #include <filesystem>
 #include <map>
 #include <set>
@@ -27,7 +27,8 @@ bool has_line(const std::string& output, const std::string& line) {
 }
 }  // namespace
 
-TEST_CASE("rasd check: typo'd key, missing file and bad value each get one precise message", "[cli][check]") {
+TEST_CASE("rasd check: typo'd key, missing file and bad value each get one precise message",
+          "[cli][check]") {
   TempDir dir;
   const std::string cfg = dir.write("rasd.yaml",
                                     "store: {path: rasd.db}\n"
@@ -40,9 +41,12 @@ TEST_CASE("rasd check: typo'd key, missing file and bad value each get one preci
   auto r = run_process({RASD_BINARY, "check", "--config", cfg});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 2);
-  CHECK(has_line(r.out, cfg + ":2:9: error: rules: no such file or directory '" + dir.path() + "/rules.d/missing.yaml'"));
-  CHECK(has_line(r.out, cfg + ":4:3: error: unknown key 'intervall' in defaults; did you mean 'interval'?"));
-  CHECK(has_line(r.out, cfg + ":5:12: error: defaults.timeout: invalid duration 'fast' (expected e.g. 30s, 15m, 6h, 90d)"));
+  CHECK(has_line(r.out, cfg + ":2:9: error: rules: no such file or directory '" + dir.path() +
+                            "/rules.d/missing.yaml'"));
+  CHECK(has_line(
+      r.out, cfg + ":4:3: error: unknown key 'intervall' in defaults; did you mean 'interval'?"));
+  CHECK(has_line(r.out, cfg + ":5:12: error: defaults.timeout: invalid duration 'fast' (expected "
+                              "e.g. 30s, 15m, 6h, 90d)"));
   size_t errors = 0;
   for (const auto& l : lines_of(r.out)) errors += l.find(": error: ") != std::string::npos;
   CHECK(errors == 3);
@@ -67,16 +71,18 @@ TEST_CASE("rasd check: rule file errors carry file, line, column and rule id", "
   const std::string f = dir.path() + "/rules/a.yaml";
   CHECK(has_line(r.out, f + ":5:29: error: rule 'one': OR needs an operand on its right"));
   CHECK(has_line(r.out, f + ":7:13: error: rule 'two': unknown list '@isiss'"));
-  CHECK(has_line(r.out, f + ":8:15: error: rule 'two': severity must be one of info, low, medium, high, critical; got 'urgent'"));
+  CHECK(has_line(r.out, f + ":8:15: error: rule 'two': severity must be one of info, low, medium, "
+                            "high, critical; got 'urgent'"));
   CHECK(has_line(r.out, f + ":9:5: warning: rule 'two': unknown key 'colour' in rule (ignored)"));
 }
 
 TEST_CASE("rasd check: a valid configuration passes with exit 0", "[cli][check]") {
   TempDir dir;
   dir.write("rules/a.yaml", "rules:\n  - id: x\n    query: داعش\n    notify: [hook]\n");
-  const std::string cfg = dir.write("rasd.yaml",
-                                    "store: {path: rasd.db}\nrules: [rules]\n"
-                                    "webhooks:\n  - {name: hook, url: \"https://hooks.example/x\"}\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules]\n"
+                "webhooks:\n  - {name: hook, url: \"https://hooks.example/x\"}\n");
   auto r = run_process({RASD_BINARY, "check", "--config", cfg});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
@@ -87,7 +93,8 @@ TEST_CASE("rasd normalize prints both views line by line", "[cli][normalize]") {
   auto strict = run_process({RASD_BINARY, "normalize", "-"}, "القبـ.ـض على د|عـ.ـش\nالدَّولةُ ٢٠٢٤\n");
   CHECK(strict.exit_code == 0);
   CHECK(strict.out == "القب.ض علي د|ع.ش\nالدوله 2024\n");
-  auto collapsed = run_process({RASD_BINARY, "normalize", "--view", "collapsed", "القبـ.ـض على د|عـ.ـش"});
+  auto collapsed =
+      run_process({RASD_BINARY, "normalize", "--view", "collapsed", "القبـ.ـض على د|عـ.ـش"});
   CHECK(collapsed.exit_code == 0);
   CHECK(collapsed.out == "القبض علي داعش\n");
 }
@@ -129,7 +136,8 @@ TEST_CASE("rasd parse-feed prints the contract JSON and fails with exit 2 on HTM
   CHECK(items[0].at("published").as_string() == "2024-12-19T06:30:00Z");
   CHECK(items[0].at("author").as_string() == "مراسل الرصد");
   CHECK(items[1].at("published").as_string() == "2024-12-19T05:00:00Z");
-  auto html = run_process({RASD_BINARY, "parse-feed", "-"}, "<!DOCTYPE html><html><body>hi</body></html>");
+  auto html =
+      run_process({RASD_BINARY, "parse-feed", "-"}, "<!DOCTYPE html><html><body>hi</body></html>");
   CHECK(html.exit_code == 2);
   CHECK(html.err.find("HTML page was served where a feed was expected") != std::string::npos);
 }
@@ -158,7 +166,8 @@ MatchRun match_shipped_rules(const std::vector<std::array<std::string, 3>>& arti
   std::string input;
   std::map<std::string, std::pair<std::string, std::string>> fields;
   for (const auto& [id, title, body] : articles) {
-    boost::json::object o{{"id", id}, {"title", title}, {"body", body}, {"url", ""}, {"source", "s"}, {"lang", "ar"}};
+    boost::json::object o{{"id", id},  {"title", title}, {"body", body},
+                          {"url", ""}, {"source", "s"},  {"lang", "ar"}};
     input += boost::json::serialize(o) + "\n";
     fields[id] = {title, body};
   }
@@ -177,7 +186,8 @@ MatchRun match_shipped_rules(const std::vector<std::array<std::string, 3>>& arti
       REQUIRE((field == "title" || field == "body"));
       const std::string& original = field == "title" ? fields[id].first : fields[id].second;
       const std::string text(hit.at("text").as_string());
-      INFO(id << " " << field << " [" << hit.at("start").as_int64() << ", " << hit.at("end").as_int64() << ")");
+      INFO(id << " " << field << " [" << hit.at("start").as_int64() << ", "
+              << hit.at("end").as_int64() << ")");
       CHECK(slice_cp(original, hit.at("start").as_int64(), hit.at("end").as_int64()) == text);
       ++run.hits;
       run.collapsed_hits += hit.at("view").as_string() == "collapsed";
@@ -187,11 +197,14 @@ MatchRun match_shipped_rules(const std::vector<std::array<std::string, 3>>& arti
 }
 }  // namespace
 
-TEST_CASE("rasd match with the shipped rules: hits slice back to the original spellings", "[cli][match][rules]") {
+TEST_CASE("rasd match with the shipped rules: hits slice back to the original spellings",
+          "[cli][match][rules]") {
   // The project's own text, with the obfuscations the seeds show.
   const auto run = match_shipped_rules({
-      {"f1", "القبـ.ـض على عنـ.ـاصر د|عـ.ـش في ريف ديرالزور", "أعلنت قوات الأمن اعتقال خمسة من عناصر تنظيم الدولة."},
-      {"f2", "كمين لداعش في البادية", "قتل ثلاثة جنود في هجوم نفذته خلايا تابعة لـ د ا ع ش قرب الميادين."},
+      {"f1", "القبـ.ـض على عنـ.ـاصر د|عـ.ـش في ريف ديرالزور",
+       "أعلنت قوات الأمن اعتقال خمسة من عناصر تنظيم الدولة."},
+      {"f2", "كمين لداعش في البادية",
+       "قتل ثلاثة جنود في هجوم نفذته خلايا تابعة لـ د ا ع ش قرب الميادين."},
       {"f3", "طقس مشمس في دمشق", "لا شيء يخص التنظيم هنا."},
   });
   CHECK(run.pairs.count("f1/isis-arrests") == 1);
@@ -223,13 +236,32 @@ TEST_CASE("rasd match with the shipped rules over the seeds", "[cli][match][rule
 
 TEST_CASE("rasd dedup prints one cluster line per article", "[cli][dedup]") {
   const std::string body =
-      "أعلنت قوات الأمن الداخلي القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد عملية أمنية استمرت ثلاثة أيام";
+      "أعلنت قوات الأمن الداخلي القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد عملية "
+      "أمنية استمرت ثلاثة أيام";
   std::string input;
-  input += boost::json::serialize(boost::json::object{{"id", "a"}, {"body", body}, {"url", "https://one.example/x?utm_source=rss"}, {"source", "one"}}) + "\n";
-  input += boost::json::serialize(boost::json::object{{"id", "b"}, {"body", "خبر"}, {"url", "https://ONE.example/x"}, {"source", "two"}}) + "\n";
+  input +=
+      boost::json::serialize(boost::json::object{{"id", "a"},
+                                                 {"body", body},
+                                                 {"url", "https://one.example/x?utm_source=rss"},
+                                                 {"source", "one"}}) +
+      "\n";
+  input += boost::json::serialize(boost::json::object{
+               {"id", "b"}, {"body", "خبر"}, {"url", "https://ONE.example/x"}, {"source", "two"}}) +
+           "\n";
   input += "not json\n";
-  input += boost::json::serialize(boost::json::object{{"id", "c"}, {"body", "لـ د|عـ.ـش " + body}, {"url", "https://three.example/y"}, {"source", "three"}}) + "\n";
-  input += boost::json::serialize(boost::json::object{{"id", "d"}, {"body", "طقس مشمس ومعتدل في معظم المناطق مع رياح خفيفة وأمطار متفرقة على الساحل خلال عطلة نهاية الأسبوع"}, {"url", ""}, {"source", "four"}}) + "\n";
+  input += boost::json::serialize(boost::json::object{{"id", "c"},
+                                                      {"body", "لـ د|عـ.ـش " + body},
+                                                      {"url", "https://three.example/y"},
+                                                      {"source", "three"}}) +
+           "\n";
+  input += boost::json::serialize(
+               boost::json::object{{"id", "d"},
+                                   {"body",
+                                    "طقس مشمس ومعتدل في معظم المناطق مع رياح خفيفة وأمطار متفرقة "
+                                    "على الساحل خلال عطلة نهاية الأسبوع"},
+                                   {"url", ""},
+                                   {"source", "four"}}) +
+           "\n";
   auto r = run_process({RASD_BINARY, "dedup"}, input);
   CHECK(r.exit_code == 0);
   CHECK(r.err.find("-:3: error: not a JSON object") != std::string::npos);
@@ -244,4 +276,53 @@ TEST_CASE("rasd dedup prints one cluster line per article", "[cli][dedup]") {
   CHECK(row(2).at("cluster") == row(0).at("cluster"));
   CHECK(row(3).at("kind").as_string() == "new");
   CHECK(row(3).at("cluster") != row(0).at("cluster"));
+}
+
+// The reported crashes, on the binary: each ends with exit status 0 or 2, never a signal
+// (run_process reports a signal as exit code -1).
+TEST_CASE("rasd parse-feed reads a 14 MB feed whose title nests 2000000 elements",
+          "[cli][feed][deep]") {
+  TempDir dir;
+  const int depth = 2'000'000;
+  std::string feed = "<rss version=\"2.0\"><channel><title>t</title><item><title>";
+  for (int i = 0; i < depth; ++i) feed += "<a>";
+  feed += "deep title";
+  for (int i = 0; i < depth; ++i) feed += "</a>";
+  feed += "</title><guid>g</guid></item></channel></rss>";
+  const std::string path = dir.write("deep.rss", feed);
+  auto r = run_process({RASD_BINARY, "parse-feed", path});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  auto items = boost::json::parse(r.out).at("items").as_array();
+  REQUIRE(items.size() == 1);
+  CHECK(items[0].at("title").as_string() == "deep title");
+}
+
+TEST_CASE("rasd match: a query nested 100000 levels is a positioned error with exit 2",
+          "[cli][match][rules][deep]") {
+  TempDir dir;
+  const std::string deep = std::string(100000, '(') + "داعش" + std::string(100000, ')');
+  const std::string rules =
+      dir.write("r.yaml", "rules:\n  - id: deep\n    query: '" + deep + "'\n");
+  const std::string article = R"({"id":"a1","title":"هجوم لداعش","body":"","url":"","source":"s"})";
+  auto r = run_process({RASD_BINARY, "match", "--rules", rules}, article + "\n");
+  CHECK(r.exit_code == 2);
+  // The query starts at column 13; its 257th '(' is 256 code points on.
+  CHECK(r.err.find(rules + ":3:269: error: rule 'deep': query nested deeper than 256 levels at "
+                           "column 257") != std::string::npos);
+  // A flat chain of 100000 operands is one level: it loads and matches.
+  std::string flat;
+  for (int i = 0; i < 100000; ++i) flat += "x OR ";
+  const std::string flat_rules =
+      dir.write("flat.yaml", "rules:\n  - id: flat\n    query: '" + flat + "داعش'\n");
+  auto f = run_process({RASD_BINARY, "match", "--rules", flat_rules}, article + "\n");
+  INFO(f.err);
+  CHECK(f.exit_code == 0);
+  CHECK(f.out.find("\"rule\":\"flat\"") != std::string::npos);
+  // YAML nested past its bound is refused before yaml-cpp reads it.
+  const std::string yaml = dir.write("y.yaml", "rules: " + std::string(100000, '[') + "\n");
+  auto y = run_process({RASD_BINARY, "match", "--rules", yaml}, article + "\n");
+  CHECK(y.exit_code == 2);
+  CHECK(y.err.find(yaml + ":1:107: error: YAML nested deeper than 100 levels") !=
+        std::string::npos);
 }

@@ -158,6 +158,17 @@ TEST_CASE(
   CHECK(tried.status == 422);
   CHECK(tried.body.find("request:3:13: error: rule 't'") != std::string::npos);
   CHECK(api.call("POST", "/api/rules/test", kToken, "not json").status == 400);
+  // A query nested 100,000 levels (it once killed the daemon): a rule that does not compile,
+  // reported like any other, and the daemon goes on answering.
+  const std::string deep = std::string(100000, '(') + "a" + std::string(100000, ')');
+  tried =
+      api.call("POST", "/api/rules/test", kToken,
+               json::serialize(json::object{
+                   {"rules", "rules:\n  - id: t\n    query: '" + deep + "'\n"}, {"text", "x"}}));
+  CHECK(tried.status == 422);
+  CHECK(tried.body.find("request:3:269: error: rule 't': query nested deeper than 256 levels") !=
+        std::string::npos);
+  CHECK(api.call("GET", "/healthz", "").status == 200);
 
   // A broken rule file on reload: old rules kept, error with file:line:col, counted, alerted.
   dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: '(داعش'\n");

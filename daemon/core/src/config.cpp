@@ -1,6 +1,7 @@
 #include "rasd/daemon/config.hpp"
 
 #include <openssl/evp.h>
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <set>
 #include <sstream>
 
+#include "rasd/engine/yaml_nesting.hpp"
 #include "rasd/parsers/date.hpp"
 
 namespace fs = std::filesystem;
@@ -289,9 +291,19 @@ std::optional<std::string> decode_webhook_secret(const std::string& secret) {
 ConfigLoad load_config_text(const std::string& path, const std::string& text) {
   ConfigLoad out;
   Diagnostics& d = out.diagnostics;
+  // Nesting is bounded before yaml-cpp reads the text (see yaml_nesting.hpp).
+  if (const auto at = yaml_too_deep(text)) {
+    const TextPosition p = position_of(text, *at);
+    d.error(path, p.line, p.column, yaml_too_deep_message());
+    return out;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(text);
+  } catch (const YAML::DeepRecursion& e) {  // the estimate above errs high: not expected
+    d.error(path, e.mark.line + 1, e.mark.column + 1,
+            "invalid YAML: nested deeper than the YAML parser allows");
+    return out;
   } catch (const YAML::ParserException& e) {
     d.error(path, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg);
     return out;

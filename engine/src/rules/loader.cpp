@@ -1,5 +1,6 @@
 #include "rasd/engine/rules/loader.hpp"
 
+#include <yaml-cpp/depthguard.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -7,13 +8,15 @@
 #include <set>
 
 #include "rasd/engine/rules/compiler.hpp"
+#include "rasd/engine/yaml_nesting.hpp"
 #include "rasd/parsers/date.hpp"
 
 namespace rasd::rules {
 namespace {
 
-constexpr std::string_view kRuleKeys[] = {"id", "title", "query", "severity", "tags", "notify",
-                                          "sources", "lang", "enabled", "threshold", "description"};
+constexpr std::string_view kRuleKeys[] = {"id",      "title",     "query",      "severity",
+                                          "tags",    "notify",    "sources",    "lang",
+                                          "enabled", "threshold", "description"};
 constexpr std::string_view kThresholdKeys[] = {"count", "window", "distinct_sources"};
 
 // A rule as read from YAML, before compilation.
@@ -57,7 +60,8 @@ class FileReader {
     return n.Scalar();
   }
 
-  std::optional<std::vector<std::string>> string_list(const YAML::Node& n, const std::string& what) {
+  std::optional<std::vector<std::string>> string_list(const YAML::Node& n,
+                                                      const std::string& what) {
     std::vector<std::string> out;
     if (n.IsScalar()) {
       out.push_back(n.Scalar());
@@ -100,8 +104,10 @@ class FileReader {
       line = p.line;
       col = p.column;
     }
-    if (is_error) diag_.error(file_.path, line, col, prefix_ + msg);
-    else diag_.warning(file_.path, line, col, prefix_ + msg);
+    if (is_error)
+      diag_.error(file_.path, line, col, prefix_ + msg);
+    else
+      diag_.warning(file_.path, line, col, prefix_ + msg);
   }
 
   const RuleFile& file_;
@@ -131,15 +137,19 @@ void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule) {
       r.error(n[key], std::string("threshold.") + key + " must be a whole number");
       return;
     }
-    if (out < min) r.error(n[key], std::string("threshold.") + key + " must be at least " + std::to_string(min));
+    if (out < min)
+      r.error(n[key], std::string("threshold.") + key + " must be at least " + std::to_string(min));
   };
   if (!n["count"]) r.error(n, "threshold needs a count");
   int_field("count", t.count, 1);
   int_field("distinct_sources", t.distinct_sources, 1);
   if (n["window"]) {
-    auto w = n["window"].IsScalar() ? dates::parse_duration_seconds(n["window"].Scalar()) : std::nullopt;
-    if (!w || *w <= 0) r.error(n["window"], "threshold.window must be a duration such as 30m, 1h or 2d");
-    else t.window_seconds = *w;
+    auto w =
+        n["window"].IsScalar() ? dates::parse_duration_seconds(n["window"].Scalar()) : std::nullopt;
+    if (!w || *w <= 0)
+      r.error(n["window"], "threshold.window must be a duration such as 30m, 1h or 2d");
+    else
+      t.window_seconds = *w;
   }
   rule.threshold = t;
 }
@@ -160,8 +170,10 @@ void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out
     r.error(n, "rule without an 'id'");
     return;
   }
-  if (auto id = r.scalar(n["id"], "id")) rule.id = *id;
-  else return;
+  if (auto id = r.scalar(n["id"], "id"))
+    rule.id = *id;
+  else
+    return;
   r.set_rule(rule.id);
   if (!valid_id(rule.id)) {
     r.error(n["id"], "id must match [a-z0-9_-]+");
@@ -178,11 +190,14 @@ void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out
   if (n["severity"]) {
     auto s = r.scalar(n["severity"], "severity");
     if (s && !severity_from_name(*s, rule.severity))
-      r.error(n["severity"], "severity must be one of info, low, medium, high, critical; got '" + *s + "'");
+      r.error(n["severity"],
+              "severity must be one of info, low, medium, high, critical; got '" + *s + "'");
   }
   if (n["tags"]) rule.tags = r.string_list(n["tags"], "tags").value_or(std::vector<std::string>{});
-  if (n["notify"]) rule.notify = r.string_list(n["notify"], "notify").value_or(std::vector<std::string>{});
-  if (n["sources"]) rule.sources = r.string_list(n["sources"], "sources").value_or(std::vector<std::string>{});
+  if (n["notify"])
+    rule.notify = r.string_list(n["notify"], "notify").value_or(std::vector<std::string>{});
+  if (n["sources"])
+    rule.sources = r.string_list(n["sources"], "sources").value_or(std::vector<std::string>{});
   if (n["lang"]) rule.lang = r.string_list(n["lang"], "lang").value_or(std::vector<std::string>{});
   if (n["enabled"]) {
     try {
@@ -199,17 +214,23 @@ void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out
 
 const char* severity_name(Severity s) {
   switch (s) {
-    case Severity::info: return "info";
-    case Severity::low: return "low";
-    case Severity::medium: return "medium";
-    case Severity::high: return "high";
-    case Severity::critical: return "critical";
+    case Severity::info:
+      return "info";
+    case Severity::low:
+      return "low";
+    case Severity::medium:
+      return "medium";
+    case Severity::high:
+      return "high";
+    case Severity::critical:
+      return "critical";
   }
   return "medium";
 }
 
 bool severity_from_name(std::string_view name, Severity& out) {
-  for (Severity s : {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical}) {
+  for (Severity s :
+       {Severity::info, Severity::low, Severity::medium, Severity::high, Severity::critical}) {
     if (name == severity_name(s)) {
       out = s;
       return true;
@@ -233,9 +254,18 @@ LoadResult load_rules(const std::vector<RuleFile>& files, const text::Normalizer
   // Stage 1 and 2: read and collect.
   for (const auto& f : files) {
     FileReader r(f, diag);
+    // Nesting is bounded before yaml-cpp reads the text (see yaml_nesting.hpp).
+    if (const auto at = yaml_too_deep(f.text)) {
+      r.error_at(*at, yaml_too_deep_message());
+      continue;
+    }
     YAML::Node root;
     try {
       root = YAML::Load(f.text);
+    } catch (const YAML::DeepRecursion& e) {  // the estimate above errs high: not expected
+      diag.error(f.path, e.mark.line + 1, e.mark.column + 1,
+                 "invalid YAML: nested deeper than the YAML parser allows");
+      continue;
     } catch (const YAML::ParserException& e) {
       diag.error(f.path, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg);
       continue;
@@ -303,7 +333,8 @@ LoadResult load_rules(const std::vector<RuleFile>& files, const text::Normalizer
     if (rule.query_text.empty()) continue;  // already reported
     auto compiled = compile_query_text(rule.query_text, ctx);
     if (!compiled) {
-      const size_t off = compiled.error().offset == static_cast<size_t>(-1) ? 0 : compiled.error().offset;
+      const size_t off =
+          compiled.error().offset == static_cast<size_t>(-1) ? 0 : compiled.error().offset;
       r.error_at(l.pending.query_pos + off, compiled.error().message);
       continue;
     }

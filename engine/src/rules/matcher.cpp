@@ -71,7 +71,8 @@ void leaf_regex(const CompiledNode& n, const FieldView& fv, uint8_t f, uint8_t v
   re2::StringPiece input(text);
   re2::StringPiece m;
   size_t start = 0;
-  while (start <= text.size() && n.regex->Match(input, start, text.size(), RE2::UNANCHORED, &m, 1)) {
+  while (start <= text.size() &&
+         n.regex->Match(input, start, text.size(), RE2::UNANCHORED, &m, 1)) {
     const size_t b = static_cast<size_t>(m.data() - text.data());
     const size_t e = b + m.size();
     if (m.empty()) {
@@ -102,9 +103,11 @@ RawHit in_view(const PreparedArticle& a, const RawHit& h, uint8_t view) {
   const uint32_t start = from[h.pos].start, end = from[h.pos + h.length - 1].end;
   auto first = std::lower_bound(to.begin(), to.end(), start,
                                 [](const text::Token& t, uint32_t s) { return t.end <= s; });
-  auto last = std::lower_bound(first, to.end(), end, [](const text::Token& t, uint32_t e) { return t.start < e; });
+  auto last = std::lower_bound(first, to.end(), end,
+                               [](const text::Token& t, uint32_t e) { return t.start < e; });
   if (first == last) return {h.field, view, static_cast<uint32_t>(first - to.begin()), 0};
-  return {h.field, view, static_cast<uint32_t>(first - to.begin()), static_cast<uint32_t>(last - first)};
+  return {h.field, view, static_cast<uint32_t>(first - to.begin()),
+          static_cast<uint32_t>(last - first)};
 }
 
 // Appends the hits of n to out; returns whether n matched. On false, out is as it was.
@@ -120,8 +123,10 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
         for (uint8_t v = 0; v < 2; ++v) {
           if (v == 1 && a.field(f).normalized.collapsed_is_strict) break;  // nothing new there
           const FieldView& fv = a.field(f).views[v];
-          if (n.kind == QueryNode::Kind::regex) leaf_regex(n, fv, f, v, out);
-          else leaf_words(n, fv, f, v, out);
+          if (n.kind == QueryNode::Kind::regex)
+            leaf_regex(n, fv, f, v, out);
+          else
+            leaf_words(n, fv, f, v, out);
         }
       }
       return out.size() > mark;
@@ -150,27 +155,47 @@ bool eval(const CompiledNode& n, const PreparedArticle& a, Hits& out) {
         out.resize(mark);
         return false;
       }
-      const Hits left(out.begin() + static_cast<std::ptrdiff_t>(mark), out.begin() + static_cast<std::ptrdiff_t>(right_mark));
+      const Hits left(out.begin() + static_cast<std::ptrdiff_t>(mark),
+                      out.begin() + static_cast<std::ptrdiff_t>(right_mark));
       const Hits right(out.begin() + static_cast<std::ptrdiff_t>(right_mark), out.end());
       out.resize(mark);
+      // Each hit that has a partner is kept once, however many partners it has: pushing it
+      // once per pair would double the copies at every NEAR of a chain (a NEAR b NEAR c ...),
+      // 2^256 of them at the bound on nesting.
+      std::vector<bool> left_near(left.size()), right_near(right.size());
       const auto d = static_cast<uint32_t>(n.distance);
-      for (const auto& x : left) {
-        for (const auto& y_hit : right) {
+      for (size_t i = 0; i < left.size(); ++i) {
+        const RawHit& x = left[i];
+        for (size_t j = 0; j < right.size(); ++j) {
+          const RawHit& y_hit = right[j];
           if (x.field != y_hit.field) continue;
           // Hits of different views are compared in x's view.
           const RawHit y = x.view == y_hit.view ? y_hit : in_view(a, y_hit, x.view);
           if (y.length == 0) continue;
           // Tokens strictly between the two spans.
           uint32_t gap = 0;
-          if (x.pos + x.length <= y.pos) gap = y.pos - (x.pos + x.length);
-          else if (y.pos + y.length <= x.pos) gap = x.pos - (y.pos + y.length);
-          else continue;  // overlapping spans are the same words, not two
-          if (gap <= d) {
-            out.push_back(x);
-            out.push_back(y_hit);
-          }
+          if (x.pos + x.length <= y.pos)
+            gap = y.pos - (x.pos + x.length);
+          else if (y.pos + y.length <= x.pos)
+            gap = x.pos - (y.pos + y.length);
+          else
+            continue;  // overlapping spans are the same words, not two
+          if (gap <= d) left_near[i] = right_near[j] = true;
         }
       }
+      for (size_t i = 0; i < left.size(); ++i) {
+        if (left_near[i]) out.push_back(left[i]);
+      }
+      for (size_t j = 0; j < right.size(); ++j) {
+        if (right_near[j]) out.push_back(right[j]);
+      }
+      // The same word can come from both sides (a NEAR a): once is enough.
+      auto key = [](const RawHit& h) { return std::tie(h.field, h.view, h.pos, h.length); };
+      const auto from = out.begin() + static_cast<std::ptrdiff_t>(mark);
+      std::sort(from, out.end(), [&](const RawHit& p, const RawHit& q) { return key(p) < key(q); });
+      out.erase(std::unique(from, out.end(),
+                            [&](const RawHit& p, const RawHit& q) { return key(p) == key(q); }),
+                out.end());
       return out.size() > mark;
     }
     default:
@@ -184,7 +209,8 @@ namespace {
 
 // evaluate() with a caller's scratch vector for the raw hits, so that a Matcher evaluating many
 // candidates allocates it once.
-bool evaluate_with(const CompiledNode& query, const PreparedArticle& article, Hits& raw, std::vector<Hit>& hits) {
+bool evaluate_with(const CompiledNode& query, const PreparedArticle& article, Hits& raw,
+                   std::vector<Hit>& hits) {
   raw.clear();
   if (!eval(query, article, raw)) return false;
   // Each original span once, the strict view's before the collapsed one's; texts are sliced
@@ -203,7 +229,9 @@ bool evaluate_with(const CompiledNode& query, const PreparedArticle& article, Hi
     return std::tie(x.field, x.start, x.end, x.view) < std::tie(y.field, y.start, y.end, y.view);
   });
   spans.erase(std::unique(spans.begin(), spans.end(),
-                          [](const Span& x, const Span& y) { return x.field == y.field && x.start == y.start && x.end == y.end; }),
+                          [](const Span& x, const Span& y) {
+                            return x.field == y.field && x.start == y.start && x.end == y.end;
+                          }),
               spans.end());
   hits.clear();
   hits.reserve(spans.size());

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cctype>
 
 #include "rasd/engine/rules/query.hpp"
@@ -6,8 +7,21 @@ namespace rasd::rules {
 namespace {
 
 struct Lexeme {
-  enum class Type { end, lparen, rparen, and_op, or_op, not_op, minus, near, field, list, phrase,
-                    regex, term };
+  enum class Type {
+    end,
+    lparen,
+    rparen,
+    and_op,
+    or_op,
+    not_op,
+    minus,
+    near,
+    field,
+    list,
+    phrase,
+    regex,
+    term
+  };
   Type type = Type::end;
   std::string text;
   int distance = 0;
@@ -35,8 +49,10 @@ class Lexer {
         ++i_;
       } else if (c == '"') {
         auto end = q_.find('"', i_ + 1);
-        if (end == std::string_view::npos) return Error{"unterminated phrase: missing closing '\"'", start};
-        out.push_back({Lexeme::Type::phrase, std::string(q_.substr(i_ + 1, end - i_ - 1)), 0, start});
+        if (end == std::string_view::npos)
+          return Error{"unterminated phrase: missing closing '\"'", start};
+        out.push_back(
+            {Lexeme::Type::phrase, std::string(q_.substr(i_ + 1, end - i_ - 1)), 0, start});
         i_ = end + 1;
       } else if (c == '/') {
         std::string re;
@@ -61,7 +77,9 @@ class Lexer {
         ++i_;
       } else if (c == '@') {
         size_t k = i_ + 1;
-        while (k < q_.size() && (std::isalnum(static_cast<unsigned char>(q_[k])) || q_[k] == '_' || q_[k] == '-')) ++k;
+        while (k < q_.size() &&
+               (std::isalnum(static_cast<unsigned char>(q_[k])) || q_[k] == '_' || q_[k] == '-'))
+          ++k;
         if (k == i_ + 1) return Error{"'@' must be followed by a list name", start};
         out.push_back({Lexeme::Type::list, std::string(q_.substr(i_ + 1, k - i_ - 1)), 0, start});
         i_ = k;
@@ -86,10 +104,12 @@ class Lexer {
     if (k < q_.size() && q_[k] == ':') {
       Field f;
       if (!field_from_name(w, f)) {
-        return Error{"unknown field '" + w + ":' (fields: title, body, url, source, author, lang)", start};
+        return Error{"unknown field '" + w + ":' (fields: title, body, url, source, author, lang)",
+                     start};
       }
       i_ = k + 1;
-      if (i_ >= q_.size() || is_space(q_[i_])) return Error{"field '" + w + ":' needs a term after it", start};
+      if (i_ >= q_.size() || is_space(q_[i_]))
+        return Error{"field '" + w + ":' needs a term after it", start};
       return Lexeme{Lexeme::Type::field, w, 0, start};
     }
     i_ = k;
@@ -114,22 +134,68 @@ class Lexer {
   size_t i_ = 0;
 };
 
+// Recursive descent, bounded: every parenthesis, NOT/-, field scope and operator node is a
+// level, and a query with more than kMaxQueryNesting levels on one path is an error at the
+// construct that opens the level past the bound. Two counts enforce it: open_ bounds the
+// parser's own recursion (parentheses, NOT/- and field scopes, counted on the way down), and
+// Tree::levels bounds the tree it returns (operator nodes, counted on the way up: a NEAR chain
+// is parsed by a loop but builds one level per NEAR). Flat AND/OR chains are loops and one
+// level however long.
 class Parser {
  public:
-  explicit Parser(std::vector<Lexeme> l) : l_(std::move(l)) {}
+  Parser(std::string_view query, std::vector<Lexeme> l) : q_(query), l_(std::move(l)) {}
 
   Expected<QueryNode> parse() {
     if (peek().type == Lexeme::Type::end) return Error{"empty query", 0};
     auto n = or_expr();
-    if (!n) return n;
-    if (peek().type == Lexeme::Type::rparen) return Error{"unexpected ')' without matching '('", peek().offset};
-    if (peek().type != Lexeme::Type::end) return Error{"unexpected '" + peek().text + "'", peek().offset};
-    return n;
+    if (!n) return n.error();
+    if (peek().type == Lexeme::Type::rparen)
+      return Error{"unexpected ')' without matching '('", peek().offset};
+    if (peek().type != Lexeme::Type::end)
+      return Error{"unexpected '" + peek().text + "'", peek().offset};
+    return std::move(n->node);
   }
 
  private:
+  // A subtree and its operator levels: 0 for a term, 1 for NOT a or a OR b, and so on.
+  struct Tree {
+    QueryNode node;
+    int levels = 0;
+  };
+  using Result = Expected<Tree>;
+
+  // Counts one nesting construct for as long as it is open.
+  class Nest {
+   public:
+    explicit Nest(int& open) : open_(open) { ++open_; }
+    ~Nest() { --open_; }
+    Nest(const Nest&) = delete;
+    Nest& operator=(const Nest&) = delete;
+    bool too_deep() const { return open_ > kMaxQueryNesting; }
+
+   private:
+    int& open_;
+  };
+
   const Lexeme& peek() const { return l_[p_]; }
   const Lexeme& next() { return l_[p_++]; }
+
+  Error too_deep(size_t offset) const {
+    size_t column = 1;  // in code points, like the rule loader's columns
+    for (size_t i = 0; i < offset && i < q_.size(); ++i) {
+      if ((static_cast<unsigned char>(q_[i]) & 0xC0) != 0x80) ++column;
+    }
+    return Error{"query nested deeper than " + std::to_string(kMaxQueryNesting) +
+                     " levels at column " + std::to_string(column),
+                 offset};
+  }
+
+  // An operator node over children whose tallest has `tallest` levels; an error at `offset`
+  // when that makes one level too many.
+  Result above(QueryNode node, int tallest, size_t offset) const {
+    if (tallest + 1 > kMaxQueryNesting) return too_deep(offset);
+    return Tree{std::move(node), tallest + 1};
+  }
 
   static bool starts_operand(Lexeme::Type t) {
     using T = Lexeme::Type;
@@ -137,31 +203,35 @@ class Parser {
            t == T::phrase || t == T::regex || t == T::term;
   }
 
-  Expected<QueryNode> or_expr() {
+  Result or_expr() {
     auto left = and_expr();
     if (!left) return left;
     if (peek().type != Lexeme::Type::or_op) return left;
     QueryNode n;
     n.kind = QueryNode::Kind::any_of;
-    n.offset = left->offset;
-    n.children.push_back(std::move(*left));
+    n.offset = left->node.offset;
+    int tallest = left->levels;
+    n.children.push_back(std::move(left->node));
     while (peek().type == Lexeme::Type::or_op) {
       const size_t at = next().offset;
       if (!starts_operand(peek().type)) return Error{"OR needs an operand on its right", at};
       auto right = and_expr();
       if (!right) return right;
-      n.children.push_back(std::move(*right));
+      tallest = std::max(tallest, right->levels);
+      n.children.push_back(std::move(right->node));
     }
-    return n;
+    const size_t offset = n.offset;
+    return above(std::move(n), tallest, offset);
   }
 
-  Expected<QueryNode> and_expr() {
+  Result and_expr() {
     auto left = near_expr();
     if (!left) return left;
     QueryNode n;
     n.kind = QueryNode::Kind::all_of;
-    n.offset = left->offset;
-    n.children.push_back(std::move(*left));
+    n.offset = left->node.offset;
+    int tallest = left->levels;
+    n.children.push_back(std::move(left->node));
     while (true) {
       if (peek().type == Lexeme::Type::and_op) {
         const size_t at = next().offset;
@@ -171,100 +241,116 @@ class Parser {
       }
       auto right = near_expr();
       if (!right) return right;
-      n.children.push_back(std::move(*right));
+      tallest = std::max(tallest, right->levels);
+      n.children.push_back(std::move(right->node));
     }
-    if (n.children.size() == 1) return std::move(n.children[0]);
-    return n;
+    if (n.children.size() == 1) return Tree{std::move(n.children[0]), tallest};
+    const size_t offset = n.offset;
+    return above(std::move(n), tallest, offset);
   }
 
-  Expected<QueryNode> near_expr() {
+  Result near_expr() {
     auto left = unary();
     if (!left) return left;
     while (peek().type == Lexeme::Type::near) {
       const Lexeme& op = next();
-      if (!starts_operand(peek().type)) return Error{"NEAR needs an operand on its right", op.offset};
+      if (!starts_operand(peek().type))
+        return Error{"NEAR needs an operand on its right", op.offset};
       auto right = unary();
       if (!right) return right;
       QueryNode n;
       n.kind = QueryNode::Kind::near;
       n.distance = op.distance;
       n.offset = op.offset;
-      n.children.push_back(std::move(*left));
-      n.children.push_back(std::move(*right));
-      left = std::move(n);
+      const int tallest = std::max(left->levels, right->levels);
+      n.children.push_back(std::move(left->node));
+      n.children.push_back(std::move(right->node));
+      left = above(std::move(n), tallest, op.offset);
+      if (!left) return left;
     }
     return left;
   }
 
-  Expected<QueryNode> unary() {
+  Result unary() {
     const Lexeme& t = peek();
     if (t.type == Lexeme::Type::not_op || t.type == Lexeme::Type::minus) {
       next();
       if (!starts_operand(peek().type)) return Error{"NOT needs an operand", t.offset};
+      const Nest nest(open_);
+      if (nest.too_deep()) return too_deep(t.offset);
       auto child = unary();
       if (!child) return child;
       QueryNode n;
       n.kind = QueryNode::Kind::negation;
       n.offset = t.offset;
-      n.children.push_back(std::move(*child));
-      return n;
+      n.children.push_back(std::move(child->node));
+      return above(std::move(n), child->levels, t.offset);
     }
     return primary();
   }
 
+  // Recursion over a tree of at most kMaxQueryNesting levels.
   static void scope(QueryNode& n, uint8_t fields) {
     n.fields = fields;
     for (auto& c : n.children) scope(c, fields);
   }
 
-  Expected<QueryNode> primary() {
+  Result primary() {
     const Lexeme t = next();
     QueryNode n;
     n.offset = t.offset;
     switch (t.type) {
       case Lexeme::Type::lparen: {
         if (peek().type == Lexeme::Type::rparen) return Error{"empty parentheses", t.offset};
+        const Nest nest(open_);
+        if (nest.too_deep()) return too_deep(t.offset);
         auto inner = or_expr();
         if (!inner) return inner;
-        if (peek().type != Lexeme::Type::rparen) return Error{"missing ')' for the '(' here", t.offset};
+        if (peek().type != Lexeme::Type::rparen)
+          return Error{"missing ')' for the '(' here", t.offset};
         next();
         return inner;
       }
       case Lexeme::Type::field: {
         Field f;
         field_from_name(t.text, f);
-        if (!starts_operand(peek().type)) return Error{"field '" + t.text + ":' needs a term after it", t.offset};
+        if (!starts_operand(peek().type))
+          return Error{"field '" + t.text + ":' needs a term after it", t.offset};
+        const Nest nest(open_);
+        if (nest.too_deep()) return too_deep(t.offset);
         auto inner = unary();
         if (!inner) return inner;
-        scope(*inner, f);
+        scope(inner->node, f);
         return inner;
       }
       case Lexeme::Type::list:
         n.kind = QueryNode::Kind::list;
         n.text = t.text;
-        return n;
+        return Tree{std::move(n)};
       case Lexeme::Type::phrase:
-        if (t.text.find_first_not_of(" \t") == std::string::npos) return Error{"empty phrase", t.offset};
+        if (t.text.find_first_not_of(" \t") == std::string::npos)
+          return Error{"empty phrase", t.offset};
         n.kind = QueryNode::Kind::phrase;
         n.text = t.text;
-        return n;
+        return Tree{std::move(n)};
       case Lexeme::Type::regex:
         if (t.text.empty()) return Error{"empty regex", t.offset};
         n.kind = QueryNode::Kind::regex;
         n.text = t.text;
-        return n;
+        return Tree{std::move(n)};
       case Lexeme::Type::term:
         if (t.text.size() > 1 && t.text.back() == '*') {
           n.kind = QueryNode::Kind::prefix;
           n.text = t.text.substr(0, t.text.size() - 1);
-          if (n.text.find('*') != std::string::npos) return Error{"'*' is only allowed at the end of a term", t.offset};
+          if (n.text.find('*') != std::string::npos)
+            return Error{"'*' is only allowed at the end of a term", t.offset};
         } else if (t.text == "*") {
           return Error{"'*' alone would match everything", t.offset};
         } else {
           n.kind = QueryNode::Kind::term;
           n.text = t.text;
         }
-        return n;
+        return Tree{std::move(n)};
       case Lexeme::Type::rparen:
         return Error{"unexpected ')' without matching '('", t.offset};
       case Lexeme::Type::end:
@@ -274,21 +360,30 @@ class Parser {
     }
   }
 
+  std::string_view q_;
   std::vector<Lexeme> l_;
   size_t p_ = 0;
+  int open_ = 0;  // parentheses, NOT/- and field scopes the parse is inside
 };
 
 }  // namespace
 
 const char* field_name(Field f) {
   switch (f) {
-    case kTitle: return "title";
-    case kBody: return "body";
-    case kUrl: return "url";
-    case kSource: return "source";
-    case kAuthor: return "author";
-    case kLang: return "lang";
-    default: return "?";
+    case kTitle:
+      return "title";
+    case kBody:
+      return "body";
+    case kUrl:
+      return "url";
+    case kSource:
+      return "source";
+    case kAuthor:
+      return "author";
+    case kLang:
+      return "lang";
+    default:
+      return "?";
   }
 }
 
@@ -305,7 +400,7 @@ bool field_from_name(std::string_view name, Field& out) {
 Expected<QueryNode> parse_query(std::string_view query) {
   auto lexemes = Lexer(query).run();
   if (!lexemes) return lexemes.error();
-  return Parser(std::move(*lexemes)).parse();
+  return Parser(query, std::move(*lexemes)).parse();
 }
 
 std::string to_string(const QueryNode& n) {
@@ -326,14 +421,22 @@ std::string to_string(const QueryNode& n) {
     return s + ")";
   };
   switch (n.kind) {
-    case QueryNode::Kind::term: return scope + n.text;
-    case QueryNode::Kind::phrase: return scope + "\"" + n.text + "\"";
-    case QueryNode::Kind::prefix: return scope + n.text + "*";
-    case QueryNode::Kind::regex: return scope + "/" + n.text + "/";
-    case QueryNode::Kind::list: return scope + "@" + n.text;
-    case QueryNode::Kind::all_of: return join(" AND ");
-    case QueryNode::Kind::any_of: return join(" OR ");
-    case QueryNode::Kind::negation: return "NOT " + to_string(n.children[0]);
+    case QueryNode::Kind::term:
+      return scope + n.text;
+    case QueryNode::Kind::phrase:
+      return scope + "\"" + n.text + "\"";
+    case QueryNode::Kind::prefix:
+      return scope + n.text + "*";
+    case QueryNode::Kind::regex:
+      return scope + "/" + n.text + "/";
+    case QueryNode::Kind::list:
+      return scope + "@" + n.text;
+    case QueryNode::Kind::all_of:
+      return join(" AND ");
+    case QueryNode::Kind::any_of:
+      return join(" OR ");
+    case QueryNode::Kind::negation:
+      return "NOT " + to_string(n.children[0]);
     case QueryNode::Kind::near:
       return "(" + to_string(n.children[0]) + " NEAR/" + std::to_string(n.distance) + " " +
              to_string(n.children[1]) + ")";
