@@ -136,7 +136,6 @@ inline std::string distinct_words(const std::string& seed, int n = 30) {
   return out;
 }
 
-
 // A raw TCP server whose every connection runs `serve(fd, stop)` on its own thread: the test
 // decides byte by byte what a hostile peer sends (drips, resets, endless bodies). `stop` turns
 // true when the server is destroyed; serve() must then return soon.
@@ -205,7 +204,8 @@ class RawServer {
   }
   // Sleeps up to `ms`, returning early when the server stops.
   static void nap(const std::atomic<bool>& stop, int ms) {
-    for (int i = 0; i < ms / 10 && !stop; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < ms / 10 && !stop; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
 
  private:

@@ -170,6 +170,14 @@ PollStats Monitor::poll_source(const SourceConfig& s) {
 }
 
 PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpResponse>& res) {
+  return handle_prepared(s, res,
+                         prepare_source_answer(s, res, clock_.now(), [&](const std::string& guid) {
+                           return store_.has_article(s.id, guid);
+                         }));
+}
+
+PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpResponse>& res,
+                                   PreparedAnswer prepared) {
   PollStats stats;
   const int64_t now = clock_.now();
   SourceState st;
@@ -181,7 +189,8 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     store_.ensure_source(s.id, s.url);
   }
   const std::optional<int64_t> previous_success = st.last_success;
-  PollStep step = poll_step(s, config_->defaults, std::move(st), res, false, now, jitter(0.1));
+  PollStep step = poll_step(s, config_->defaults, std::move(st), std::move(prepared.parsed), res,
+                            false, now, jitter(0.1));
   count(answer_kind_name(step.kind));
   if (step.failed()) {
     if (metrics_) metrics_->source_failures(s.id).inc();
@@ -217,7 +226,7 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
     return stats;
   }
   for (const auto& w : step.feed->warnings) log_->info("source '{}': recovered: {}", s.id, w);
-  stats += process_feed(s, *step.feed);
+  stats += process_items(s, *step.feed, std::move(prepared.items));
   finish_success(step, s, config_->defaults, previous_success,
                  stats.new_articles + stats.pages_queued, *res, true, now, jitter(0.1));
   store_.save_source_state(step.next);
@@ -228,21 +237,27 @@ PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpRes
 }
 
 PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
+  std::vector<std::optional<NewArticle>> items;
+  const size_t n = std::min(feed.items.size(), kMaxItemsPerFeed);
+  for (size_t i = 0; i < n; ++i)
+    items.push_back(article_from_item(feed.items[i], feed, s, clock_.now()));
+  return process_items(s, feed, std::move(items));
+}
+
+PollStats Monitor::process_items(const SourceConfig& s, const Feed& feed,
+                                 std::vector<std::optional<NewArticle>> items) {
   PollStats stats;
   if (feed.items.size() > kMaxItemsPerFeed) {
     log_->warn("source '{}': {} items, only the first {} are read", s.id, feed.items.size(),
                kMaxItemsPerFeed);
   }
-  const size_t n = std::min(feed.items.size(), kMaxItemsPerFeed);
-  for (size_t i = 0; i < n; ++i) {
+  for (size_t i = 0; i < items.size() && i < feed.items.size(); ++i) {
+    if (!items[i]) continue;  // known when it was prepared
+    NewArticle& a = *items[i];
     const FeedItem& item = feed.items[i];
-    // Known items are dropped before any HTML-to-text or language detection.
-    const std::string& cheap_guid = !item.guid.empty() ? item.guid : item.link;
-    if (!cheap_guid.empty() && store_.has_article(s.id, cheap_guid)) continue;
+    if (store_.has_article(a.source_id, a.guid)) continue;
     if (s.full_text && !item.link.empty()) {
       if (store_.page_fetch_known(s.id, item.link)) continue;
-      NewArticle a = article_from_item(item, feed, s, clock_.now());
-      if (store_.has_article(a.source_id, a.guid)) continue;
       PageFetch p;
       p.source_id = s.id;
       p.url = item.link;
@@ -251,7 +266,7 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
       if (store_.queue_page_fetch(p)) ++stats.pages_queued;
       continue;
     }
-    process_article(s, article_from_item(item, feed, s, clock_.now()), stats);
+    process_article(s, std::move(a), stats);
   }
   return stats;
 }

@@ -8,7 +8,6 @@
 #include <boost/json.hpp>
 
 #include "rasd/daemon/monitor.hpp"
-#include "rasd/engine/text/boilerplate.hpp"
 #include "rasd/parsers/article.hpp"
 #include "rasd/parsers/links.hpp"
 #include "rasd/parsers/url.hpp"
@@ -87,6 +86,11 @@ HttpRequest Monitor::request_for_article(const SourceConfig& s, const std::strin
 
 PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
                                const Expected<HttpResponse>& res) {
+  return handle_page(s, page, res, prepare_page_answer(res, page.url, normalizer_));
+}
+
+PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
+                               const Expected<HttpResponse>& res, PreparedAnswer prepared) {
   PollStats stats;
   const std::string& url = page.url;
   std::optional<NewArticle> teaser;
@@ -124,13 +128,8 @@ PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
     batch.commit();
     return stats;
   }
-  html::ExtractOptions opts;
-  opts.content_type = res->header("content-type");
-  opts.url = res->effective_url.empty() ? url : res->effective_url;
-  opts.is_boilerplate = [this](std::string_view line) {
-    return text::is_boilerplate_line(normalizer_, line);
-  };
-  const html::ExtractedArticle extracted = html::extract_article(res->body, opts);
+  if (!prepared.page) prepared = prepare_page_answer(res, url, normalizer_);
+  const html::ExtractedArticle& extracted = *prepared.page;
   count("ok");
   if (metrics_) metrics_->fetch_bytes.inc(res->body.size());
   if (teaser) {

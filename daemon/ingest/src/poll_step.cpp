@@ -80,7 +80,67 @@ int64_t interval_for(const SourceConfig& s, const Defaults& d) {
   return std::clamp(s.interval.value_or(d.interval), d.min_interval, d.max_interval);
 }
 
+ParsedAnswer parse_answer(const SourceConfig& s, const Expected<HttpResponse>& res, int64_t now) {
+  ParsedAnswer p;
+  if (!res) {
+    p.kind = AnswerKind::transport_error;
+    p.error = res.error().message;
+    return p;
+  }
+  if (res->status == 304) {
+    p.kind = AnswerKind::not_modified;
+    return p;
+  }
+  if (res->status < 200 || res->status >= 300) {
+    p.kind = AnswerKind::http_error;
+    p.error = "HTTP " + std::to_string(res->status);
+    if (res->status == 429 || res->status == 503)
+      p.retry_after = parse_retry_after(res->header("retry-after"), now);
+    return p;
+  }
+  const std::string base = res->effective_url.empty() ? s.url : res->effective_url;
+  if (s.type == "html") {
+    auto links = html::article_links(res->body, base, s.links, res->header("content-type"));
+    if (!links) {
+      p.kind = AnswerKind::parse_error;
+      p.error = links.error().message;
+      return p;
+    }
+    p.kind = AnswerKind::section_page;
+    p.links = std::move(*links);
+    return p;
+  }
+  FeedParseOptions opts;
+  opts.content_type = res->header("content-type");
+  opts.base_url = base;
+  auto feed = parse_feed(res->body, opts);
+  if (!feed) {
+    p.kind = AnswerKind::parse_error;
+    p.error = feed.error().message;
+    if (feed.error().offset != static_cast<size_t>(-1))
+      p.error += " (byte " + std::to_string(feed.error().offset) + ")";
+    return p;
+  }
+  p.kind = AnswerKind::feed;
+  p.feed = std::move(*feed);
+  return p;
+}
+
 PollStep poll_step(const SourceConfig& s, const Defaults& d, SourceState state,
+                   const Expected<HttpResponse>& res, bool shutting_down, int64_t now,
+                   double jitter) {
+  if (!res && shutting_down) {
+    PollStep step;
+    step.next = std::move(state);
+    step.kind = AnswerKind::cut_off;
+    step.error = res.error().message;
+    return step;
+  }
+  return poll_step(s, d, std::move(state), parse_answer(s, res, now), res, shutting_down, now,
+                   jitter);
+}
+
+PollStep poll_step(const SourceConfig& s, const Defaults& d, SourceState state, ParsedAnswer parsed,
                    const Expected<HttpResponse>& res, bool shutting_down, int64_t now,
                    double jitter) {
   PollStep step;
@@ -91,48 +151,22 @@ PollStep poll_step(const SourceConfig& s, const Defaults& d, SourceState state,
     return step;
   }
   step.next.last_fetch = now;
-  if (!res) {
-    fail(step, s, d, AnswerKind::transport_error, res.error().message, std::nullopt, now, jitter);
-    return step;
-  }
-  if (res->status == 304) {
-    step.kind = AnswerKind::not_modified;
-    schedule(step, s, d, step.next.last_success, 0, *res, now, jitter);
-    return step;
-  }
-  if (res->status < 200 || res->status >= 300) {
-    std::optional<int64_t> retry_after;
-    if (res->status == 429 || res->status == 503)
-      retry_after = parse_retry_after(res->header("retry-after"), now);
-    fail(step, s, d, AnswerKind::http_error, "HTTP " + std::to_string(res->status), retry_after,
-         now, jitter);
-    return step;
-  }
-  const std::string base = res->effective_url.empty() ? s.url : res->effective_url;
-  if (s.type == "html") {
-    auto links = html::article_links(res->body, base, s.links, res->header("content-type"));
-    if (!links) {
-      fail(step, s, d, AnswerKind::parse_error, links.error().message, std::nullopt, now, jitter);
+  switch (parsed.kind) {
+    case AnswerKind::transport_error:
+    case AnswerKind::http_error:
+    case AnswerKind::parse_error:
+      fail(step, s, d, parsed.kind, std::move(parsed.error), parsed.retry_after, now, jitter);
       return step;
-    }
-    step.kind = AnswerKind::section_page;
-    step.links = std::move(*links);
-    return step;
+    case AnswerKind::not_modified:
+      step.kind = AnswerKind::not_modified;
+      schedule(step, s, d, step.next.last_success, 0, *res, now, jitter);
+      return step;
+    default:
+      step.kind = parsed.kind;
+      step.feed = std::move(parsed.feed);
+      step.links = std::move(parsed.links);
+      return step;
   }
-  FeedParseOptions opts;
-  opts.content_type = res->header("content-type");
-  opts.base_url = base;
-  auto feed = parse_feed(res->body, opts);
-  if (!feed) {
-    std::string msg = feed.error().message;
-    if (feed.error().offset != static_cast<size_t>(-1))
-      msg += " (byte " + std::to_string(feed.error().offset) + ")";
-    fail(step, s, d, AnswerKind::parse_error, std::move(msg), std::nullopt, now, jitter);
-    return step;
-  }
-  step.kind = AnswerKind::feed;
-  step.feed = std::move(*feed);
-  return step;
 }
 
 void finish_success(PollStep& step, const SourceConfig& s, const Defaults& d,

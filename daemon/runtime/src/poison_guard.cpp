@@ -73,13 +73,17 @@ void PoisonGuard::install_crash_handlers() {
   if (fd_ < 0 || handlers_installed_) return;
   g_fd = fd_;
   g_tid = ::syscall(SYS_gettid);
-  // A stack overflow leaves no stack for the handler: give it its own (leaked on purpose, it
-  // serves until the process ends).
-  static std::vector<char>* alt = new std::vector<char>(1 << 16);
-  stack_t ss{};
-  ss.ss_sp = alt->data();
-  ss.ss_size = alt->size();
-  ::sigaltstack(&ss, nullptr);
+  // A stack overflow leaves no stack for the handler: give this thread one, unless it has one
+  // already (a sanitizer's, which it unmaps itself at thread exit). Leaked on purpose: it
+  // serves until the process ends.
+  stack_t current{};
+  if (::sigaltstack(nullptr, &current) == 0 && (current.ss_flags & SS_DISABLE)) {
+    static std::vector<char>* alt = new std::vector<char>(1 << 16);
+    stack_t ss{};
+    ss.ss_sp = alt->data();
+    ss.ss_size = alt->size();
+    ::sigaltstack(&ss, nullptr);
+  }
   struct sigaction sa {};
   sa.sa_sigaction = on_crash;
   sigemptyset(&sa.sa_mask);

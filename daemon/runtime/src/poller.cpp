@@ -10,7 +10,7 @@ namespace rasd {
 
 Poller::Poller(Store& store, Monitor& monitor, const Clock& clock,
                std::shared_ptr<spdlog::logger> log, DaemonMetrics& metrics, LoopHealth& health,
-               bool once, const std::string& guard_path)
+               bool once, const std::string& store_path, const text::Normalizer& normalizer)
     : store_(store),
       monitor_(monitor),
       clock_(clock),
@@ -18,7 +18,9 @@ Poller::Poller(Store& store, Monitor& monitor, const Clock& clock,
       metrics_(metrics),
       health_(health),
       once_(once),
-      guard_(guard_path) {
+      store_path_(store_path),
+      normalizer_(normalizer),
+      guard_(store_path + ".parsing") {
   if (!guard_.ok()) log_->warn("poison-source guard disabled: {}", guard_.error());
   if (guard_.left_over()) {
     if (guard_.left_over_crashed()) {
@@ -31,7 +33,6 @@ Poller::Poller(Store& store, Monitor& monitor, const Clock& clock,
     }
   }
   guard_.clear_left_over();  // only now that the blame is stored
-  guard_.install_crash_handlers();
   for (const auto& st : store_.sources()) {
     next_due_[st.id] = st.next_due;
     if (st.crashes > 0) blamed_.insert(st.id);
@@ -53,9 +54,14 @@ void Poller::attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* de
   io_ = &io;
   fetcher_ = &fetcher;
   deliverer_ = deliverer;
+  worker_ = std::make_unique<ParseWorker>(io, store_path_, normalizer_, guard_,
+                                          std::max<size_t>(64, 4 * max_pending_), log_);
 }
 
 void Poller::detach() {
+  worker_.reset();  // before the io_context it posts to
+  loop_busy_.reset();
+  preparing_ = 0;
   flush_timer_.reset();  // it belongs to the io_context
   io_ = nullptr;
   fetcher_ = nullptr;
@@ -116,6 +122,32 @@ void Poller::refresh_quarantine() {
   }
 }
 
+// A fetch ended: a 2xx body goes to the parse worker first (its heavy part off the loop);
+// everything else, or when the worker is full, waits for the group commit as it is.
+void Poller::arrived(const std::string& id, Expected<HttpResponse> res,
+                     std::optional<PageFetch> page) {
+  auto shared = std::make_shared<const Expected<HttpResponse>>(std::move(res));
+  const bool heavy = *shared && (*shared)->status >= 200 && (*shared)->status < 300;
+  const SourceConfig* src = source(id);
+  if (heavy && src && worker_) {
+    ParseWorker::Job job{*src, page ? std::optional<std::string>(page->url) : std::nullopt, shared,
+                         clock_.now()};
+    const bool accepted =
+        worker_->submit(std::move(job), [this, id, shared, page](PreparedAnswer prepared) mutable {
+          if (--preparing_ == 0) loop_busy_.reset();
+          pending_.push_back({id, shared, std::move(page), std::move(prepared)});
+          schedule_flush();
+        });
+    if (accepted) {
+      // The loop must not run out of work (and `--once` end) while answers are at the worker.
+      if (preparing_++ == 0) loop_busy_.emplace(io_->get_executor());
+      return;
+    }
+  }
+  pending_.push_back({id, shared, std::move(page), std::nullopt});
+  schedule_flush();
+}
+
 // Queues one poll of source `id`. Its answer waits in pending_ and is handled, with every
 // other answer that has arrived by then, in one store transaction (group commit).
 void Poller::submit_poll(const std::string& id) {
@@ -127,8 +159,7 @@ void Poller::submit_poll(const std::string& id) {
       fetcher_->submit(monitor_.request_for(*src), [this, id, started](Expected<HttpResponse> res) {
         metrics_.fetch_seconds.observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        pending_.push_back({id, std::move(res), std::nullopt});
-        schedule_flush();
+        arrived(id, std::move(res), std::nullopt);
       });
   if (!accepted) {
     in_flight_.erase(id);
@@ -158,11 +189,9 @@ void Poller::pump_pages() {
       continue;
     }
     pages_in_flight_.insert(key);
-    const bool accepted = fetcher_->submit(monitor_.request_for_article(*src, p.url),
-                                           [this, p](Expected<HttpResponse> res) {
-                                             pending_.push_back({p.source_id, std::move(res), p});
-                                             schedule_flush();
-                                           });
+    const bool accepted = fetcher_->submit(
+        monitor_.request_for_article(*src, p.url),
+        [this, p](Expected<HttpResponse> res) { arrived(p.source_id, std::move(res), p); });
     if (!accepted) {
       pages_in_flight_.erase(key);
       break;
@@ -214,7 +243,6 @@ void Poller::handle_pending() {
     health_.store_ok = false;
     log_->error("store: {}; {} answers will be fetched again", e.what(), answers.size());
   }
-  guard_.leave();
   PollStats batch_stats;
   for (size_t i = 0; i < answers.size(); ++i) {
     PendingAnswer& a = answers[i];
@@ -259,19 +287,18 @@ void Poller::handle_pending() {
 // handled (the store failed for it, or the loop is stopping and its fetch was cut off).
 bool Poller::handle_one(PendingAnswer& a, PollStats& stats) {
   const SourceConfig* src = source(a.id);
-  if (!src) return false;                      // removed by a reload while in flight
-  if (stopping_ && !a.response) return false;  // cut off by the shutdown: not a failure
-  guard_.enter(a.id);
-#ifdef RASD_FAULT_HOOKS
-  if (const char* crash_on = std::getenv("RASD_FAULT_CRASH_ON");
-      crash_on && *crash_on && a.response && a.response->body.find(crash_on) != std::string::npos) {
-    std::abort();  // test-only: a parser crash nobody has found yet
-  }
-#endif
+  if (!src) return false;  // removed by a reload while in flight
+  const Expected<HttpResponse>& response = *a.response;
+  if (stopping_ && !response) return false;  // cut off by the shutdown: not a failure
   try {
     Store::Batch savepoint(store_);
-    stats = a.page ? monitor_.handle_page(*src, *a.page, a.response)
-                   : monitor_.handle_response(*src, a.response);
+    if (a.prepared) {
+      stats = a.page ? monitor_.handle_page(*src, *a.page, response, std::move(*a.prepared))
+                     : monitor_.handle_prepared(*src, response, std::move(*a.prepared));
+    } else {
+      stats = a.page ? monitor_.handle_page(*src, *a.page, response)
+                     : monitor_.handle_response(*src, response);
+    }
     savepoint.commit();
     return true;
   } catch (const sql::StoreError& e) {

@@ -7,7 +7,8 @@
 //
 // Counting: totals() and the metrics hold only what committed.
 //
-// The poison-source guard is kept here, around the handling of each answer (poison_guard.hpp);
+// The heavy part of each 2xx answer (parsing, HTML to text, extraction) runs on the
+// ParseWorker's thread, under the poison-source guard (poison_guard.hpp);
 // a source blamed for kQuarantineAfter crashes is quarantined (not polled, its pages not
 // fetched) until released in the store or its URL changes.
 //
@@ -15,6 +16,7 @@
 // before the io_context, Fetcher or Deliverer it names go away.
 #pragma once
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <functional>
@@ -25,6 +27,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "parse_worker.hpp"
 #include "rasd/daemon/api_handlers.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/deliverer.hpp"
@@ -44,8 +47,10 @@ namespace rasd {
 class Poller {
  public:
   // `once`: deliveries are not pumped after commits (`rasd run --once` delivers at the end).
+  // The poison guard's file is `store_path` + ".parsing".
   Poller(Store& store, Monitor& monitor, const Clock& clock, std::shared_ptr<spdlog::logger> log,
-         DaemonMetrics& metrics, LoopHealth& health, bool once, const std::string& guard_path);
+         DaemonMetrics& metrics, LoopHealth& health, bool once, const std::string& store_path,
+         const text::Normalizer& normalizer);
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
 
@@ -66,7 +71,9 @@ class Poller {
   // Called after each batch of answers is handled (shutdown waits for the last).
   void on_answers(std::function<void()> fn) { after_answers_ = std::move(fn); }
 
-  bool idle() const { return pending_.empty() && in_flight_.empty() && pages_in_flight_.empty(); }
+  bool idle() const {
+    return pending_.empty() && preparing_ == 0 && in_flight_.empty() && pages_in_flight_.empty();
+  }
   const PollStats& totals() const { return totals_; }
   size_t answers_pending() const { return pending_.size(); }
   size_t quarantined() const { return quarantined_.size(); }
@@ -78,9 +85,11 @@ class Poller {
  private:
   struct PendingAnswer {
     std::string id;  // the source
-    Expected<HttpResponse> response;
-    std::optional<PageFetch> page;  // set for a follow-up page
+    std::shared_ptr<const Expected<HttpResponse>> response;
+    std::optional<PageFetch> page;           // set for a follow-up page
+    std::optional<PreparedAnswer> prepared;  // the parse worker's part, when it did it
   };
+  void arrived(const std::string& id, Expected<HttpResponse> res, std::optional<PageFetch> page);
   const SourceConfig* source(const std::string& id) const;
   void blame(const std::string& id);
   void submit_poll(const std::string& id);
@@ -95,7 +104,13 @@ class Poller {
   DaemonMetrics& metrics_;
   LoopHealth& health_;
   const bool once_;
+  std::string store_path_;
+  const text::Normalizer& normalizer_;
   PoisonGuard guard_;
+  std::unique_ptr<ParseWorker> worker_;  // while attached
+  size_t preparing_ = 0;                 // answers at the worker
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
+      loop_busy_;
   boost::asio::io_context* io_ = nullptr;
   Fetcher* fetcher_ = nullptr;
   Deliverer* deliverer_ = nullptr;

@@ -85,7 +85,7 @@ class Service {
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
                                          http_, clock_, log_, &metrics_);
     poller_ = std::make_unique<Poller>(store_, *monitor_, clock_, log_, metrics_, health_,
-                                       opts_.once, current_->config.store_path + ".parsing");
+                                       opts_.once, current_->config.store_path, normalizer_);
     apply_snapshot();
   }
 

@@ -29,6 +29,7 @@
 #include "rasd/daemon/env.hpp"
 #include "rasd/daemon/http_client.hpp"
 #include "rasd/daemon/metrics.hpp"
+#include "rasd/daemon/prepare.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/engine/rules/matcher.hpp"
@@ -103,11 +104,17 @@ class Monitor {
   // Last-Modified), then everything its answer leads to (parse, store, alerts, schedule).
   HttpRequest request_for(const SourceConfig& source);
   PollStats handle_response(const SourceConfig& source, const Expected<HttpResponse>& response);
+  // The same with the heavy part already done (prepare_source_answer(), off the loop).
+  PollStats handle_prepared(const SourceConfig& source, const Expected<HttpResponse>& response,
+                            PreparedAnswer prepared);
   // Both, through the blocking HttpClient (tests, `rasd run --once`).
   PollStats poll_source(const SourceConfig& source);
   PollStats poll_all();  // every source once, regardless of schedule
   // Handles parsed items as if just fetched from `source` (also used by tests and `fetch`).
   PollStats process_feed(const SourceConfig& source, const Feed& feed);
+  // `items` as prepare_source_answer() made them for `feed`.
+  PollStats process_items(const SourceConfig& source, const Feed& feed,
+                          std::vector<std::optional<NewArticle>> items);
   // Stores one new article (nothing when its GUID is known) with its story and alerts.
   void process_article(const SourceConfig& source, NewArticle article, PollStats& stats);
 
@@ -125,8 +132,9 @@ class Monitor {
   HttpRequest request_for_article(const SourceConfig& source, const std::string& url) const;
   PollStats handle_page(const SourceConfig& source, const PageFetch& page,
                         const Expected<HttpResponse>& response);
+  PollStats handle_page(const SourceConfig& source, const PageFetch& page,
+                        const Expected<HttpResponse>& response, PreparedAnswer prepared);
   static constexpr size_t kMaxArticlesPerPoll = 30;
-  static constexpr size_t kMaxItemsPerFeed = 1000;  // items beyond are ignored (logged)
   static constexpr int64_t kMaxPageAttempts = 10;
   // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
   // "rasd"), delivered to every configured webhook: a failed reload, for one.

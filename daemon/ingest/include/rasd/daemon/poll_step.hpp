@@ -37,6 +37,18 @@ enum class AnswerKind {
 };
 const char* answer_kind_name(AnswerKind k);  // the fetch outcome metric's label
 
+// What an answer holds, read without any state: the heavy, pure part (feed and page parsing),
+// safe to run on any thread.
+struct ParsedAnswer {
+  AnswerKind kind = AnswerKind::transport_error;
+  std::string error;
+  std::optional<int64_t> retry_after;  // 429/503
+  std::optional<Feed> feed;
+  std::vector<html::PageLink> links;
+};
+ParsedAnswer parse_answer(const SourceConfig& source, const Expected<HttpResponse>& response,
+                          int64_t now);
+
 struct PollStep {
   AnswerKind kind = AnswerKind::transport_error;
   SourceState next;  // final for failures, 304 and cut_off; finish_success() completes 2xx
@@ -55,6 +67,10 @@ int64_t interval_for(const SourceConfig& source, const Defaults& defaults);
 PollStep poll_step(const SourceConfig& source, const Defaults& defaults, SourceState state,
                    const Expected<HttpResponse>& response, bool shutting_down, int64_t now,
                    double jitter);
+// The same with the answer already parsed (parse_answer(), perhaps on another thread).
+PollStep poll_step(const SourceConfig& source, const Defaults& defaults, SourceState state,
+                   ParsedAnswer parsed, const Expected<HttpResponse>& response, bool shutting_down,
+                   int64_t now, double jitter);
 
 void finish_success(PollStep& step, const SourceConfig& source, const Defaults& defaults,
                     std::optional<int64_t> previous_success, int new_items,
