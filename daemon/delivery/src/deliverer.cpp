@@ -180,7 +180,10 @@ AttemptRecord Deliverer::outcome(const Delivery& d, int64_t at, const Expected<H
     }
   }
   const int64_t failed = d.attempts + 1;
-  const auto delay = retry_delay(failed);
+  // An endpoint that asks to wait is not failing: its Retry-After holds, up to a bound.
+  const auto delay = explicit_delay && failed < kMaxHeldAttempts
+                         ? std::optional<int64_t>(*explicit_delay)
+                         : retry_delay(failed);
   if (!delay) {
     rec.new_state = "dead";
     log_->error("webhook '{}': delivery {} dead after {} attempts: {}", d.webhook, d.id, failed,

@@ -128,7 +128,13 @@ PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
     batch.commit();
     return stats;
   }
-  if (!prepared.page) prepared = prepare_page_answer(res, url, normalizer_);
+  if (!prepared.page) {
+    // The worker could not extract the page (it threw): a page failure like any other.
+    return handle_page(
+        s, page,
+        Error{prepared.parsed.error.empty() ? "article extraction failed" : prepared.parsed.error},
+        PreparedAnswer{});
+  }
   const html::ExtractedArticle& extracted = *prepared.page;
   count("ok");
   if (metrics_) metrics_->fetch_bytes.inc(res->body.size());

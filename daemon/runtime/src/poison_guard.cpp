@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,18 +20,33 @@ std::atomic<int> g_fd{-1};
 std::atomic<long> g_len{0};  // bytes of "id\n" in the file; 0 when no parse is in progress
 std::atomic<long> g_tid{0};  // the thread that handles answers
 constexpr char kCrashMark[] = "crashed\n";
+std::atomic<int64_t> g_started_ns{0};  // CLOCK_MONOTONIC when the current parse began; 0 idle
+// A SIGABRT from outside (systemd's watchdog) is blamed on the parse only when the parse has
+// run this long: the loop may stall for reasons of its own.
+constexpr int64_t kOutsideAbortBlameNs = int64_t{20} * 1000000000;
+
+int64_t monotonic_ns() {
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);  // async-signal-safe
+  return int64_t{ts.tv_sec} * 1000000000 + ts.tv_nsec;
+}
+
+void write_mark() {
+  const int fd = g_fd.load();
+  const long len = g_len.load();
+  if (fd >= 0 && len > 0) {
+    [[maybe_unused]] ssize_t n = ::pwrite(fd, kCrashMark, sizeof kCrashMark - 1, len);
+  }
+}
 constexpr int kCrashSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT};
 
 void on_crash(int sig, siginfo_t* info, void*) {
-  const int fd = g_fd.load();
-  const long len = g_len.load();
-  const bool on_loop = ::syscall(SYS_gettid) == g_tid.load();
-  const bool from_outside =
-      sig == SIGABRT && info && info->si_code == SI_USER && info->si_pid != ::getpid();
-  if (fd >= 0 && len > 0 && (on_loop || from_outside)) {
-    // Async-signal-safe: one pwrite.
-    [[maybe_unused]] ssize_t n = ::pwrite(fd, kCrashMark, sizeof kCrashMark - 1, len);
-  }
+  const bool on_parser = ::syscall(SYS_gettid) == g_tid.load();
+  const int64_t started = g_started_ns.load();
+  const bool from_outside = sig == SIGABRT && info && info->si_code == SI_USER &&
+                            info->si_pid != ::getpid() && started != 0 &&
+                            monotonic_ns() - started > kOutsideAbortBlameNs;
+  if (on_parser || from_outside) write_mark();  // async-signal-safe: one pwrite
   ::signal(sig, SIG_DFL);
   ::raise(sig);
 }
@@ -93,6 +109,7 @@ void PoisonGuard::install_crash_handlers() {
 }
 
 void PoisonGuard::enter(const std::string& source_id) {
+  g_started_ns = monotonic_ns();
   if (fd_ < 0) return;
   const std::string line = source_id + "\n";
   g_len = 0;  // a crash while the file is rewritten marks nothing
@@ -103,7 +120,15 @@ void PoisonGuard::enter(const std::string& source_id) {
   }
 }
 
+double PoisonGuard::busy_seconds() const {
+  const int64_t started = g_started_ns.load();
+  return started == 0 ? 0.0 : static_cast<double>(monotonic_ns() - started) / 1e9;
+}
+
+void PoisonGuard::mark_crashed() const { write_mark(); }
+
 void PoisonGuard::leave() {
+  g_started_ns = 0;
   if (fd_ < 0 || !dirty_) return;
   g_len = 0;
   if (::ftruncate(fd_, 0) == 0) dirty_ = false;

@@ -61,6 +61,8 @@ void Poller::attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* de
 void Poller::detach() {
   worker_.reset();  // before the io_context it posts to
   loop_busy_.reset();
+  stall_timer_.reset();
+  overflow_.clear();
   preparing_ = 0;
   flush_timer_.reset();  // it belongs to the io_context
   io_ = nullptr;
@@ -122,30 +124,72 @@ void Poller::refresh_quarantine() {
   }
 }
 
-// A fetch ended: a 2xx body goes to the parse worker first (its heavy part off the loop);
-// everything else, or when the worker is full, waits for the group commit as it is.
+// A fetch ended: a 2xx body goes to the parse worker (its heavy part never runs on the loop);
+// everything else waits for the group commit as it is.
 void Poller::arrived(const std::string& id, Expected<HttpResponse> res,
                      std::optional<PageFetch> page) {
   auto shared = std::make_shared<const Expected<HttpResponse>>(std::move(res));
   const bool heavy = *shared && (*shared)->status >= 200 && (*shared)->status < 300;
   const SourceConfig* src = source(id);
-  if (heavy && src && worker_) {
-    ParseWorker::Job job{*src, page ? std::optional<std::string>(page->url) : std::nullopt, shared,
-                         clock_.now()};
-    const bool accepted =
-        worker_->submit(std::move(job), [this, id, shared, page](PreparedAnswer prepared) mutable {
-          if (--preparing_ == 0) loop_busy_.reset();
-          pending_.push_back({id, shared, std::move(page), std::move(prepared)});
-          schedule_flush();
-        });
-    if (accepted) {
-      // The loop must not run out of work (and `--once` end) while answers are at the worker.
-      if (preparing_++ == 0) loop_busy_.emplace(io_->get_executor());
+  if (!heavy || !src || !worker_) {
+    pending_.push_back({id, shared, std::move(page), std::nullopt, std::nullopt});
+    schedule_flush();
+    return;
+  }
+  ParseWorker::Job job{*src, page ? std::optional<std::string>(page->url) : std::nullopt, shared,
+                       clock_.now()};
+  if (preparing_++ == 0) {
+    // The loop must not run out of work (and `--once` end) while answers are at the worker.
+    loop_busy_.emplace(io_->get_executor());
+    arm_stall_check();
+  }
+  submit_to_worker(std::move(job), id, std::move(page));
+}
+
+void Poller::submit_to_worker(ParseWorker::Job job, const std::string& id,
+                              std::optional<PageFetch> page) {
+  SourceConfig used = job.source;
+  auto shared = job.response;
+  auto done = [this, id, shared, page, used](PreparedAnswer prepared) mutable {
+    pending_.push_back({id, shared, std::move(page), std::move(prepared), std::move(used)});
+    schedule_flush();
+    // A job that waited for room goes next; the count of answers at the worker stays.
+    if (!overflow_.empty()) {
+      auto next = std::move(overflow_.front());
+      overflow_.pop_front();
+      submit_to_worker(std::move(next.job), next.id, std::move(next.page));
       return;
     }
+    if (--preparing_ == 0) loop_busy_.reset();
+  };
+  if (!worker_->submit(std::move(job), std::move(done))) {
+    // The worker's queue is full: the answer waits here (bounded by the fetches in flight).
+    overflow_.push_back(
+        {ParseWorker::Job{used, page ? std::optional<std::string>(page->url) : std::nullopt, shared,
+                          clock_.now()},
+         id, std::move(page)});
   }
-  pending_.push_back({id, shared, std::move(page), std::nullopt});
-  schedule_flush();
+}
+
+// A parse that never ends is a crash of that parse: the poison guard marks it and the process
+// aborts (systemd restarts it, and the source is blamed), rather than every later answer
+// waiting behind it.
+void Poller::arm_stall_check() {
+  if (!io_) return;
+  if (!stall_timer_) stall_timer_ = std::make_unique<boost::asio::steady_timer>(*io_);
+  stall_timer_->expires_after(std::chrono::seconds(1));
+  stall_timer_->async_wait([this](const boost::system::error_code& ec) {
+    if (ec || preparing_ == 0) return;
+    if (const double busy = guard_.busy_seconds(); busy > kParseDeadlineSeconds) {
+      log_->critical(
+          "parse worker: one answer has been parsed for {:.0f}s; aborting so that "
+          "its source is blamed",
+          busy);
+      guard_.mark_crashed();
+      std::abort();
+    }
+    arm_stall_check();
+  });
 }
 
 // Queues one poll of source `id`. Its answer waits in pending_ and is handled, with every
@@ -232,10 +276,7 @@ void Poller::handle_pending() {
   bool committed = false;
   try {
     Store::Batch batch(store_);
-    for (size_t i = 0; i < answers.size(); ++i) {
-      handled[i] = handle_one(answers[i], results[i]);
-      guard_.leave();
-    }
+    for (size_t i = 0; i < answers.size(); ++i) handled[i] = handle_one(answers[i], results[i]);
     batch.commit();
     committed = true;
     health_.store_ok = true;
@@ -290,6 +331,13 @@ bool Poller::handle_one(PendingAnswer& a, PollStats& stats) {
   if (!src) return false;  // removed by a reload while in flight
   const Expected<HttpResponse>& response = *a.response;
   if (stopping_ && !response) return false;  // cut off by the shutdown: not a failure
+  if (a.prepared_with &&
+      (a.prepared_with->type != src->type || a.prepared_with->url != src->url ||
+       a.prepared_with->links != src->links || a.prepared_with->full_text != src->full_text)) {
+    // A reload changed what the answer means while it was being parsed: fetched again.
+    log_->info("source '{}': changed by a reload while its answer was parsed; polled again", a.id);
+    return false;
+  }
   try {
     Store::Batch savepoint(store_);
     if (a.prepared) {

@@ -19,6 +19,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -81,14 +82,23 @@ class Poller {
   static constexpr int kGroupCommitMs = 50;
   static constexpr int kStoreRetrySeconds = 5;
   static constexpr int kPagesPerPump = 200;
+  static constexpr double kParseDeadlineSeconds = 30;  // below systemd's WatchdogSec (60 s)
 
  private:
   struct PendingAnswer {
     std::string id;  // the source
     std::shared_ptr<const Expected<HttpResponse>> response;
-    std::optional<PageFetch> page;           // set for a follow-up page
-    std::optional<PreparedAnswer> prepared;  // the parse worker's part, when it did it
+    std::optional<PageFetch> page;              // set for a follow-up page
+    std::optional<PreparedAnswer> prepared;     // the parse worker's part, when it did it
+    std::optional<SourceConfig> prepared_with;  // the source as the worker read it
   };
+  struct WaitingJob {
+    ParseWorker::Job job;
+    std::string id;
+    std::optional<PageFetch> page;
+  };
+  void submit_to_worker(ParseWorker::Job job, const std::string& id, std::optional<PageFetch> page);
+  void arm_stall_check();
   void arrived(const std::string& id, Expected<HttpResponse> res, std::optional<PageFetch> page);
   const SourceConfig* source(const std::string& id) const;
   void blame(const std::string& id);
@@ -108,7 +118,9 @@ class Poller {
   const text::Normalizer& normalizer_;
   PoisonGuard guard_;
   std::unique_ptr<ParseWorker> worker_;  // while attached
-  size_t preparing_ = 0;                 // answers at the worker
+  size_t preparing_ = 0;                 // answers at the worker or waiting for it
+  std::deque<WaitingJob> overflow_;      // answers waiting for room at the worker
+  std::unique_ptr<boost::asio::steady_timer> stall_timer_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>
       loop_busy_;
   boost::asio::io_context* io_ = nullptr;

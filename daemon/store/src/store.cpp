@@ -395,7 +395,8 @@ void Store::for_each_recent_article(int64_t since,
 }
 
 int64_t Store::pending_delivery_count() {
-  auto s = cached("SELECT count(*) FROM deliveries WHERE state = 'pending'");  // deliveries_due index
+  auto s =
+      cached("SELECT count(*) FROM deliveries WHERE state = 'pending'");  // deliveries_due index
   s->step();
   return s->int64(0);
 }
@@ -406,13 +407,16 @@ int64_t Store::article_count() {
   return s.int64(0);
 }
 
-std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& rule_id, int limit) {
+std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& rule_id,
+                                              int limit) {
   auto s = cached(
       "SELECT id, rule_id, severity, article_id, created_at, payload FROM alerts "
-      "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at DESC, rowid DESC LIMIT ?3");
+      "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at DESC, rowid DESC "
+      "LIMIT ?3");
   s->bind(1, since).bind(2, rule_id).bind(3, int64_t{limit});
   std::vector<StoredAlert> out;
-  while (s->step()) out.push_back({s->text(0), s->text(1), s->text(2), s->int64(3), s->int64(4), s->text(5)});
+  while (s->step())
+    out.push_back({s->text(0), s->text(1), s->text(2), s->int64(3), s->int64(4), s->text(5)});
   return out;
 }
 
@@ -440,9 +444,10 @@ std::vector<StoredHit> Store::alert_hits(const std::string& alert_id) {
 }
 
 std::vector<Delivery> Store::due_deliveries(int64_t now, int limit, const std::string& webhook) {
-  Lease s = cached(std::string(kDeliverySelect) +
-                   "WHERE d.state = 'pending' AND d.next_attempt <= ?1 AND (?3 = '' OR d.webhook = ?3) "
-                   "ORDER BY d.next_attempt LIMIT ?2");
+  Lease s =
+      cached(std::string(kDeliverySelect) +
+             "WHERE d.state = 'pending' AND d.next_attempt <= ?1 AND (?3 = '' OR d.webhook = ?3) "
+             "ORDER BY d.next_attempt LIMIT ?2");
   s->bind(1, now).bind(2, int64_t{limit}).bind(3, webhook);
   std::vector<Delivery> out;
   while (s->step()) out.push_back(read_delivery(*s));
@@ -451,7 +456,8 @@ std::vector<Delivery> Store::due_deliveries(int64_t now, int limit, const std::s
 
 std::vector<std::string> Store::webhooks_with_due(int64_t now) {
   Lease s = cached(
-      "SELECT DISTINCT webhook FROM deliveries WHERE state = 'pending' AND next_attempt <= ?1");
+      "SELECT webhook FROM deliveries WHERE state = 'pending' AND next_attempt <= ?1 "
+      "GROUP BY webhook ORDER BY min(next_attempt)");
   s->bind(1, now);
   std::vector<std::string> out;
   while (s->step()) out.push_back(s->text(0));

@@ -79,6 +79,8 @@ class Deliverer {
   // From now on, failed answers (aborted at shutdown) are not recorded and pump() sends nothing.
   void stop() { stopping_ = true; }
   size_t in_flight() const { return in_flight_ids_.size(); }
+  // 429/503 answers with Retry-After do not use up the retry schedule, up to this many.
+  static constexpr int64_t kMaxHeldAttempts = 100;
   const std::unordered_set<std::string>& in_flight_ids() const { return in_flight_ids_; }
 
  private:

@@ -7,10 +7,10 @@
 // Service quarantines it. A SIGKILL (an operator, the OOM killer, a test) leaves the id
 // without the mark: reported, not blamed, since nothing says the source caused it.
 //
-// Only a crash of the thread that called install_crash_handlers() (the loop, where answers are
-// handled) is marked, or a SIGABRT sent by another process (systemd's watchdog): a crash on
-// the API thread says nothing about the source being parsed. The handlers run on an
-// alternate signal stack, so a stack overflow in a parser is marked too.
+// Only a crash of the thread that called install_crash_handlers() (the parse worker) is
+// marked, or a SIGABRT sent by another process (systemd's watchdog) while a parse has run for
+// more than 20 s: a crash on another thread says nothing about the source being parsed. The
+// handlers run on an alternate signal stack, so a stack overflow in a parser is marked too.
 //
 // Only process crashes are guarded: the file is written without fsync (the page cache keeps it
 // across a process death; an OS crash is not a parser's fault). Errors opening or writing the
@@ -43,8 +43,13 @@ class PoisonGuard {
   // Installs the crash handlers that mark the file (once per process; the guard must outlive
   // them, so the destructor restores the default actions).
   void install_crash_handlers();
+  // enter() and leave() run on the thread that parses (the one that installed the handlers).
   void enter(const std::string& source_id);
   void leave();
+  // From any thread: how long the current parse has run (0 when none), and a crash mark for
+  // it written now (a parse that never ends is a crash too: the caller then aborts).
+  double busy_seconds() const;
+  void mark_crashed() const;
   bool ok() const { return fd_ >= 0; }
   const std::string& error() const { return error_; }
 
