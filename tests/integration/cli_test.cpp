@@ -76,6 +76,20 @@ TEST_CASE("rasd check: rule file errors carry file, line, column and rule id", "
   CHECK(has_line(r.out, f + ":9:5: warning: rule 'two': unknown key 'colour' in rule (ignored)"));
 }
 
+TEST_CASE("rasd check: a body budget below max_body is refused at its position", "[cli][check]") {
+  TempDir dir;
+  const std::string cfg = dir.write("rasd.yaml",
+                                    "store: {path: rasd.db}\n"
+                                    "defaults:\n"
+                                    "  max_body: 16MiB\n"
+                                    "  body_budget: 4MiB\n");
+  auto r = run_process({RASD_BINARY, "check", "--config", cfg});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(has_line(r.out, cfg + ":4:16: error: defaults.body_budget (4MiB) must be at least "
+                              "defaults.max_body (16MiB): the budget holds one body at least"));
+}
+
 TEST_CASE("rasd check: a valid configuration passes with exit 0", "[cli][check]") {
   TempDir dir;
   dir.write("rules/a.yaml", "rules:\n  - id: x\n    query: داعش\n    notify: [hook]\n");

@@ -40,6 +40,7 @@ def main():
         (cv, {"sources": [{"id": "a", "url": "https://x.example/", "type": "pdf"}]}, "bad source type"),
         (cv, {"webhooks": [{"url": "https://x.example/"}]}, "webhook without name"),
         (cv, {"stor": {}}, "unknown top-level key"),
+        (cv, {"defaults": {"body_budget": "lots"}}, "bad body_budget size"),
         (rv, {"rules": [{"id": "r", "query": "a", "severity": "urgent"}]}, "bad severity"),
         (rv, {"rules": [{"query": "a"}]}, "rule without id"),
     ]

@@ -46,6 +46,36 @@ TEST_CASE("config: every bad value is an error with its position", "[config][err
   CHECK(out.find("c.yaml:7:26: error: network.allow_private must be true or false, got 'maybe'") != std::string::npos);
 }
 
+TEST_CASE("config: defaults.body_budget is a size of at least max_body", "[config][budget]") {
+  auto c = load_config_text("c.yaml", "defaults: {max_body: 2MiB, body_budget: 64MiB}\n");
+  INFO(c.diagnostics.format());
+  REQUIRE(c.config);
+  CHECK(c.config->defaults.body_budget == 64 << 20);
+  auto d = load_config_text("c.yaml", "defaults: {interval: 5m}\n");
+  REQUIRE(d.config);
+  CHECK(d.config->defaults.body_budget == 256 << 20);
+  auto equal = load_config_text("c.yaml", "defaults: {max_body: 32MiB, body_budget: 32MiB}\n");
+  CHECK(equal.config);
+
+  auto low = load_config_text("c.yaml", "defaults: {max_body: 16MiB, body_budget: 8MiB}\n");
+  REQUIRE_FALSE(low.config);
+  CHECK(low.diagnostics.format().find(
+            "c.yaml:1:42: error: defaults.body_budget (8MiB) must be at least defaults.max_body "
+            "(16MiB)") != std::string::npos);
+  // A body cap past the default budget is reported where it is set.
+  auto big = load_config_text("c.yaml", "defaults: {max_body: 512MiB}\n");
+  REQUIRE_FALSE(big.config);
+  CHECK(big.diagnostics.format().find(
+            "c.yaml:1:22: error: defaults.body_budget (256MiB) must be at least "
+            "defaults.max_body (512MiB)") != std::string::npos);
+  auto bad = load_config_text("c.yaml", "defaults: {body_budget: lots}\n");
+  REQUIRE_FALSE(bad.config);
+  CHECK(bad.diagnostics.format().find("defaults.body_budget: invalid size 'lots'") !=
+        std::string::npos);
+  auto huge = load_config_text("c.yaml", "defaults: {body_budget: 99999999999GiB}\n");
+  CHECK_FALSE(huge.config);  // would overflow: refused, not wrapped
+}
+
 TEST_CASE("config: invalid YAML is reported at its position", "[config][errors]") {
   auto c = load_config_text("c.yaml", "sources: [\n  {id: a\n");
   REQUIRE_FALSE(c.config);

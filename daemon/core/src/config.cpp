@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <boost/url/parse.hpp>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,16 @@ namespace fs = std::filesystem;
 
 namespace rasd {
 namespace {
+
+// A size as the configuration writes it: the largest unit that divides it ("16MiB", "1500B").
+std::string format_size(int64_t bytes) {
+  for (const auto& [unit, mult] :
+       {std::pair{"GiB", int64_t{1} << 30}, std::pair{"MiB", int64_t{1} << 20},
+        std::pair{"KiB", int64_t{1} << 10}}) {
+    if (bytes >= mult && bytes % mult == 0) return std::to_string(bytes / mult) + unit;
+  }
+  return std::to_string(bytes) + "B";
+}
 
 class Reader {
  public:
@@ -117,7 +128,7 @@ class Reader {
       mult = 1 << 20;
     else if (unit == "GiB" || unit == "G" || unit == "GB")
       mult = 1 << 30;
-    if (i == 0 || mult == 0 || num == 0) {
+    if (i == 0 || mult == 0 || num == 0 || num > INT64_MAX / mult) {
       return error(n[key],
                    where + key + ": invalid size '" + v + "' (expected e.g. 512KiB, 16MiB)");
     }
@@ -343,16 +354,24 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
     r.boolean(n, "allow_private", c.allow_private, "network.");
   }
   if (auto n = root["defaults"]; n && r.map(n, "defaults")) {
-    r.check_keys(
-        n,
-        {"interval", "min_interval", "max_interval", "timeout", "max_body", "per_host_concurrency",
-         "per_host_gap", "max_concurrency", "low_speed_bytes", "low_speed_time"},
-        "defaults");
+    r.check_keys(n,
+                 {"interval", "min_interval", "max_interval", "timeout", "max_body", "body_budget",
+                  "per_host_concurrency", "per_host_gap", "max_concurrency", "low_speed_bytes",
+                  "low_speed_time"},
+                 "defaults");
     r.duration(n, "interval", c.defaults.interval, "defaults.");
     r.duration(n, "min_interval", c.defaults.min_interval, "defaults.");
     r.duration(n, "max_interval", c.defaults.max_interval, "defaults.");
     r.duration(n, "timeout", c.defaults.timeout, "defaults.");
     r.size(n, "max_body", c.defaults.max_body, "defaults.");
+    r.size(n, "body_budget", c.defaults.body_budget, "defaults.");
+    if (c.defaults.body_budget < c.defaults.max_body) {
+      // Reported where the smaller one was set: the budget, or a max_body past the default budget.
+      r.error(n["body_budget"] ? n["body_budget"] : n["max_body"],
+              "defaults.body_budget (" + format_size(c.defaults.body_budget) +
+                  ") must be at least defaults.max_body (" + format_size(c.defaults.max_body) +
+                  "): the budget holds one body at least");
+    }
     r.integer(n, "per_host_concurrency", c.defaults.per_host_concurrency, "defaults.", 1);
     r.integer(n, "max_concurrency", c.defaults.max_concurrency, "defaults.", 1);
     r.integer(n, "low_speed_bytes", c.defaults.low_speed_bytes, "defaults.", 1);

@@ -156,7 +156,9 @@ DaemonMetrics::DaemonMetrics(MetricsRegistry& r)
       rules(r.gauge("rasd_rules", "Rules loaded.")),
       loop_heartbeat(r.gauge("rasd_loop_heartbeat_timestamp_seconds",
                              "Unix time of the event loop's last tick.")),
-      start_time(r.gauge("rasd_start_time_seconds", "Unix time the daemon started.")) {
+      start_time(r.gauge("rasd_start_time_seconds", "Unix time the daemon started.")),
+      body_pauses(r.counter("rasd_fetch_body_pauses_total",
+                            "Source transfers paused because the body budget was spent.")) {
   // Outcomes that should show as 0 before they first happen.
   for (const char* o : {"ok", "not_modified", "http_error", "transport_error", "parse_error"})
     fetch(o);

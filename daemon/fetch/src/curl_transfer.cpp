@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstring>
 
 #include "rasd/daemon/curl_http_client.hpp"
@@ -18,13 +19,20 @@ namespace {
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t len = size * n;
-  if (static_cast<int64_t>(t->response.body.size() + len) > t->max_body) {
+  const auto needed = static_cast<int64_t>(t->response.body.size() + len);
+  if (needed > t->max_body) {
     t->too_large = true;
     return 0;  // aborts the transfer with CURLE_WRITE_ERROR
+  }
+  if (needed > static_cast<int64_t>(t->response.body.capacity()) && !t->grow(needed)) {
+    return CURL_WRITEFUNC_PAUSE;  // curl offers the same data again after curl_easy_pause
   }
   t->response.body.append(data, len);
   return len;
 }
+
+// The smallest buffer a body gets: most feeds fit, and a larger one grows by doubling.
+constexpr int64_t kFirstBuffer = 64 << 10;
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -68,11 +76,43 @@ curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
 
 }  // namespace
 
+bool Transfer::grow(int64_t needed) {
+  std::string& body = response.body;
+  const auto capacity = static_cast<int64_t>(body.capacity());
+  int64_t next = std::max(kFirstBuffer, 2 * capacity);
+  if (body.empty()) {  // the announced length (compressed, when encoded: a lower bound)
+    const std::string cl = response.header("content-length");
+    if (!cl.empty() && cl.size() < 19 &&
+        std::all_of(cl.begin(), cl.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      next = std::max(next, static_cast<int64_t>(std::stoll(cl)));
+    }
+  }
+  next = std::max(needed, std::min(next, max_body));
+  if (admit && !admit(next - charged)) {
+    wanted = next - charged;
+    paused = true;
+    return false;
+  }
+  paused = false;
+  wanted = 0;
+  // A fresh string reserves exactly `next` (reserve() on this one could round up to twice its
+  // capacity, past the cap and the count).
+  std::string bigger;
+  bigger.reserve(static_cast<size_t>(next));
+  bigger.append(body);
+  body.swap(bigger);
+  charged = next;
+  return true;
+}
+
 void Transfer::configure(CURL* c, const HttpRequest& req) {
   curl_easy_reset(c);
   request = &req;
   response = {};
   max_body = req.max_body;
+  charged = wanted = 0;
+  paused = false;
+  resume_error = CURLE_OK;
   allow_private = req.allow_private;
   too_large = false;
   blocked_address.clear();
@@ -124,6 +164,7 @@ Expected<HttpResponse> Transfer::finish(CURL* c, CURLcode rc) {
                  " (not a public address: loopback, private, link-local, metadata or reserved; set "
                  "allow_private to permit)"};
   }
+  if (rc == CURLE_OK && t.resume_error != CURLE_OK) rc = t.resume_error;
   if (t.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
     return Error{"response body exceeds the limit of " + std::to_string(req.max_body) + " bytes"};
   }

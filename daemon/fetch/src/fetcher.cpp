@@ -9,11 +9,16 @@
 #include <boost/url/parse.hpp>
 #include <chrono>
 #include <deque>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
+#include "body_budget.hpp"
 #include "curl_transfer.hpp"
 #include "rasd/daemon/schedule.hpp"
+
+// Paused transfers are left out of the low-speed check only since 7.75.0 (curl PR #6359).
+static_assert(LIBCURL_VERSION_NUM >= 0x074b00, "the body budget needs libcurl >= 7.75.0");
 
 namespace rasd {
 
@@ -55,6 +60,7 @@ struct Fetcher::Impl {
     Callback done;
   };
   struct Active {
+    uint64_t seq = 0;  // start order: the smallest in flight is the oldest
     Pool* pool = nullptr;
     std::unique_ptr<CURL, detail::EasyDeleter> easy;
     detail::Transfer transfer;
@@ -67,7 +73,13 @@ struct Fetcher::Impl {
   };
 
   Impl(asio::io_context& io_, FetcherLimits l)
-      : io(io_), limits(l), strict(*this, io_), permissive(*this, io_), dispatch_timer(io_) {
+      : io(io_),
+        limits(l),
+        strict(*this, io_),
+        permissive(*this, io_),
+        dispatch_timer(io_),
+        budget(std::make_shared<detail::BodyBudget>(l.body_budget)) {
+    budget->attach(io, [this] { resume_paused(); });
     for (Pool* p : {&strict, &permissive}) {
       p->multi = curl_multi_init();
       if (!p->multi) {
@@ -84,10 +96,16 @@ struct Fetcher::Impl {
   }
 
   ~Impl() {
-    for (auto& [easy, a] : active) curl_multi_remove_handle(a->pool->multi, easy);
+    budget->detach();  // holds of delivered answers may outlive this; they only count down
+    for (auto& [easy, a] : active) {
+      curl_multi_remove_handle(a->pool->multi, easy);
+      budget->release(a->transfer.charged);
+    }
     active.clear();
+    by_age.clear();
     // Each closes the sockets it still holds through on_close.
     for (Pool* p : {&strict, &permissive}) curl_multi_cleanup(p->multi);
+    for (auto& [s, sock] : sockets) sock->closed = true;  // their pending waits must not call in
   }
 
   Pool& pool_for(const HttpRequest& r) { return r.allow_private ? permissive : strict; }
@@ -144,13 +162,17 @@ struct Fetcher::Impl {
     return 0;
   }
 
+  // A wait cancelled by CURL_POLL_REMOVE may still be pending when curl asks for the socket again
+  // (a paused transfer resumed at once): arm() skips it then, and its handler arms it instead.
   void arm(curl_socket_t s, const std::shared_ptr<Socket>& sock) {
     if ((sock->action & CURL_POLL_IN) && !sock->read_pending) {
       sock->read_pending = true;
       sock->sd.async_wait(asio::posix::stream_descriptor::wait_read,
                           [this, s, sock](const boost::system::error_code& ec) {
                             sock->read_pending = false;
-                            if (!ec && !sock->closed) on_ready(s, CURL_CSELECT_IN, sock);
+                            if (sock->closed) return;
+                            if (!ec) on_ready(s, CURL_CSELECT_IN, sock);
+                            if (ec == asio::error::operation_aborted) arm(s, sock);
                           });
     }
     if ((sock->action & CURL_POLL_OUT) && !sock->write_pending) {
@@ -158,7 +180,9 @@ struct Fetcher::Impl {
       sock->sd.async_wait(asio::posix::stream_descriptor::wait_write,
                           [this, s, sock](const boost::system::error_code& ec) {
                             sock->write_pending = false;
-                            if (!ec && !sock->closed) on_ready(s, CURL_CSELECT_OUT, sock);
+                            if (sock->closed) return;
+                            if (!ec) on_ready(s, CURL_CSELECT_OUT, sock);
+                            if (ec == asio::error::operation_aborted) arm(s, sock);
                           });
     }
   }
@@ -182,7 +206,9 @@ struct Fetcher::Impl {
       if (it == active.end()) continue;
       std::unique_ptr<Active> a = std::move(it->second);
       active.erase(it);
+      by_age.erase(a->seq);
       Expected<HttpResponse> result = a->transfer.finish(easy, rc);
+      settle_body(a->transfer.charged, result);
       Host& h = hosts[a->job.host];
       --h.in_flight;
       if (result && (result->status == 429 || result->status == 503)) {
@@ -199,7 +225,62 @@ struct Fetcher::Impl {
       a.reset();
       done(std::move(result));
     }
+    if (any_paused()) budget->notify();  // the oldest in flight may be another one now
     dispatch();
+  }
+
+  // The body of a finished transfer: a failure's bytes go back; a response's stay counted by its
+  // hold, after its buffer shrinks to the body when a quarter or more of it is unused.
+  void settle_body(int64_t charged, Expected<HttpResponse>& result) {
+    if (!result) return budget->release(charged);
+    std::string& body = result->body;
+    if (charged > 0 && static_cast<int64_t>(body.size()) <= charged - charged / 4) {
+      body.shrink_to_fit();
+      static const size_t inline_capacity = std::string().capacity();  // no heap below this
+      const int64_t kept = body.capacity() > inline_capacity
+                               ? std::min(charged, static_cast<int64_t>(body.capacity()))
+                               : 0;
+      budget->release(charged - kept);
+      charged = kept;
+    }
+    if (charged > 0) result->budget_hold = budget->hold(charged);
+  }
+
+  // Whether transfer `a` may take `bytes` more of the budget. The oldest in flight is exempt while
+  // everything else fits (BodyBudget::fits): it always moves on once the others' bytes and the
+  // delivered answers are within the budget, so the budget never deadlocks the fetcher.
+  bool admit(Active& a, int64_t bytes) {
+    const bool oldest = !by_age.empty() && by_age.begin()->second == &a;
+    if (budget->try_charge(bytes, a.transfer.charged, oldest)) return true;
+    if (!a.transfer.paused) ++stats.pauses;
+    return false;
+  }
+
+  bool any_paused() const {
+    for (const auto& [seq, a] : by_age) {
+      if (a->transfer.paused) return true;
+    }
+    return false;
+  }
+
+  // Posted by the budget after bytes came back (or a notify()): resumes, oldest first, every
+  // paused transfer whose refused growth fits now. curl_easy_pause offers the held-back data to
+  // the write callback at once (which may pause it again) and schedules the handle through the
+  // timer callback (a 0 ms timeout), so the transfer goes on from the loop as usual. Never called
+  // from inside a curl callback.
+  void resume_paused() {
+    std::vector<Active*> order;
+    for (const auto& [seq, a] : by_age) {
+      if (a->transfer.paused) order.push_back(a);
+    }
+    for (Active* a : order) {
+      if (!by_age.count(a->seq)) continue;
+      const bool oldest = by_age.begin()->second == a;
+      if (!budget->fits(a->transfer.wanted, a->transfer.charged, oldest)) continue;
+      a->transfer.paused = false;
+      const CURLcode rc = curl_easy_pause(a->easy.get(), CURLPAUSE_CONT);
+      if (rc != CURLE_OK && a->transfer.resume_error == CURLE_OK) a->transfer.resume_error = rc;
+    }
   }
 
   void start(Job job) {
@@ -213,8 +294,11 @@ struct Fetcher::Impl {
       a->easy.reset(curl_easy_init());
     }
     a->job = std::move(job);
+    a->seq = next_seq++;
     CURL* easy = a->easy.get();
     a->transfer.configure(easy, a->job.request);
+    a->transfer.admit = [this, ap = a.get()](int64_t bytes) { return admit(*ap, bytes); };
+    by_age.emplace(a->seq, a.get());
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, &Impl::on_close);
     curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, this);
     ++stats.started;
@@ -271,12 +355,15 @@ struct Fetcher::Impl {
   Steady::time_point dispatch_at{};
   std::unordered_map<curl_socket_t, std::shared_ptr<Socket>> sockets;
   std::unordered_map<CURL*, std::unique_ptr<Active>> active;
+  std::map<uint64_t, Active*> by_age;  // the same transfers, by Active::seq
+  uint64_t next_seq = 0;
   std::unordered_map<std::string, Host> hosts;
   std::vector<std::string> busy_hosts;  // hosts with a non-empty queue
   bool accepting = true;
   bool dispatch_posted = false;  // a dispatch() is already queued on the loop
   size_t queued = 0;             // jobs in the hosts' queues
   FetcherStats stats;
+  std::shared_ptr<detail::BodyBudget> budget;  // shared with the holds of delivered answers
 };
 
 Fetcher::Fetcher(boost::asio::io_context& io, FetcherLimits limits)
@@ -324,9 +411,11 @@ void Fetcher::abort_all() {
   std::vector<std::unique_ptr<Impl::Active>> aborted;
   for (auto& [easy, a] : m.active) {
     curl_multi_remove_handle(a->pool->multi, easy);
+    m.budget->release(a->transfer.charged);
     aborted.push_back(std::move(a));
   }
   m.active.clear();
+  m.by_age.clear();
   for (auto& a : aborted) {
     --m.hosts[a->job.host].in_flight;
     a->job.done(Error{"aborted at shutdown"});
@@ -336,6 +425,7 @@ void Fetcher::abort_all() {
 void Fetcher::set_limits(FetcherLimits limits) {
   Impl& m = *impl_;
   m.limits = limits;
+  m.budget->set_limit(limits.body_budget);
   for (auto* p : {&m.strict, &m.permissive}) {
     curl_multi_setopt(p->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS,
                       static_cast<long>(limits.max_concurrency));
@@ -350,6 +440,10 @@ FetcherStats Fetcher::stats() const {
   FetcherStats s = impl_->stats;
   s.in_flight = impl_->active.size();
   s.queued = impl_->queued;
+  const auto b = impl_->budget->snapshot();
+  s.bytes_held = b.used;
+  s.peak_bytes = b.peak;
+  for (const auto& [seq, a] : impl_->by_age) s.paused += a->transfer.paused ? 1 : 0;
   return s;
 }
 

@@ -217,6 +217,11 @@ class Service {
       const FetcherStats fs = fetcher.stats();
       metrics_.queue("fetch_queued").set(static_cast<double>(fs.queued));
       metrics_.queue("fetch_in_flight").set(static_cast<double>(fs.in_flight));
+      metrics_.queue("body_bytes").set(static_cast<double>(fs.bytes_held));
+      metrics_.queue("body_bytes_peak").set(static_cast<double>(fs.peak_bytes));
+      metrics_.queue("fetch_paused").set(static_cast<double>(fs.paused));
+      metrics_.body_pauses.inc(fs.pauses - body_pauses_seen_);
+      body_pauses_seen_ = fs.pauses;
       metrics_.queue("answers_pending").set(static_cast<double>(poller_->answers_pending()));
       metrics_.queue("deliveries_in_flight").set(static_cast<double>(deliverer.in_flight()));
       metrics_.queue("sources_quarantined").set(static_cast<double>(poller_->quarantined()));
@@ -297,6 +302,7 @@ class Service {
     l.max_concurrency = static_cast<size_t>(c.defaults.max_concurrency);
     l.per_host_concurrency = static_cast<size_t>(c.defaults.per_host_concurrency);
     l.per_host_gap_ms = c.defaults.per_host_gap_ms;
+    l.body_budget = c.defaults.body_budget;
     return l;
   }
 
@@ -407,6 +413,7 @@ class Service {
   int64_t last_prune_ = 0;
   bool prune_more_ = false;
   uint64_t ticks_ = 0;
+  uint64_t body_pauses_seen_ = 0;  // the source Fetcher's pauses already counted in metrics_
   // The running loop's objects, set while run() is on the stack.
   Fetcher* fetcher_ = nullptr;
   Deliverer* deliverer_ = nullptr;

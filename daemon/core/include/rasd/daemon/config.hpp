@@ -20,6 +20,9 @@ struct Defaults {
   int64_t max_interval = 6 * 3600;
   int64_t timeout = 30;
   int64_t max_body = 16 << 20;
+  // Bytes of response bodies downloading plus fetched and waiting for the store, in all; at
+  // least max_body (see fetcher.hpp for the bound it gives).
+  int64_t body_budget = 256 << 20;
   int64_t per_host_concurrency = 2;
   int64_t per_host_gap_ms = 1000;  // between the starts of two requests to one host
   int64_t max_concurrency = 64;    // requests in flight in all

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,11 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // names lower-cased; last value wins
   std::string body;
   std::string effective_url;
+  // Set by a Fetcher (fetcher.hpp): while it lives, the body's bytes count in that Fetcher's
+  // body budget. Copies share the one hold and moves carry it, so the bytes are counted once and
+  // returned when the last response holding them is destroyed (from any thread). Keep the body
+  // in its response while using it: bytes moved out are no longer what the budget counts.
+  std::shared_ptr<void> budget_hold;
   std::string header(const std::string& name) const {
     auto it = headers.find(name);
     return it == headers.end() ? std::string() : it->second;

@@ -98,7 +98,7 @@ struct DaemonMetrics {
   Counter& alerts(const std::string& type);         // created, updated
   Counter& deliveries(const std::string& outcome);  // delivered, failed, dead, disabled
   Counter& reloads(const std::string& outcome);     // ok, failed
-  Gauge& queue(const std::string& name);            // fetch_queued, fetch_in_flight, ...
+  Gauge& queue(const std::string& name);  // fetch_queued, fetch_in_flight, body_bytes, ...
   Counter& api_requests(const std::string& path, int status);
 
   Counter& fetch_bytes;
@@ -108,6 +108,7 @@ struct DaemonMetrics {
   Gauge& rules;
   Gauge& loop_heartbeat;  // Unix time of the event loop's last tick
   Gauge& start_time;
+  Counter& body_pauses;  // source transfers paused for the body budget
 };
 
 }  // namespace rasd

@@ -20,8 +20,23 @@
 // private (loopback benchmarks, an intranet), at the cost of a second multi handle and timer.
 // The `max_concurrency` limit counts the requests of both pools.
 //
-// Thread safety: every method and every callback runs on the io_context's thread. Callbacks
-// are called exactly once per accepted request, also on stop() (with an error).
+// Body budget (`body_budget` bytes, 0: none): one bound for the bodies being downloaded (the
+// capacity of their buffers) plus the bodies delivered to callbacks whose HttpResponse (or a
+// copy of it) is still alive (HttpResponse::budget_hold). A transfer whose buffer would grow
+// past the budget is paused (CURL_WRITEFUNC_PAUSE; the server waits on TCP flow control) and
+// resumed, oldest first, when bytes are released. To guarantee progress the oldest transfer in
+// flight is exempt as long as everything but its own bytes fits in the budget, so at any time
+//     bytes counted <= body_budget + the largest max_body of a request
+// (after a reload lowers the budget, once the excess is released). Progress needs the callers to
+// release what they were given: while delivered answers hold the whole budget, every transfer
+// waits. A paused transfer is not killed by the low-speed limit (libcurl >= 7.75 skips paused
+// transfers in that check and restarts its clock on resume), but its total timeout still runs.
+// Not counted: curl's own buffers (a read buffer per transfer, the data a paused transfer holds
+// back) and, for the moment a buffer grows on the loop thread, its old copy.
+//
+// Thread safety: every method and every callback runs on the io_context's thread (a response's
+// budget hold may be destroyed on any thread, also after the Fetcher). Callbacks are called
+// exactly once per accepted request, also on stop() (with an error).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -39,11 +54,16 @@ struct FetcherLimits {
   size_t per_host_concurrency = 2;
   int64_t per_host_gap_ms = 1000;
   size_t max_queued = 100000;
+  int64_t body_budget = 0;  // bytes of bodies downloading and delivered-not-released; 0: none
 };
 
 struct FetcherStats {
   uint64_t started = 0, completed = 0, failed = 0, refused_queue_full = 0;
   size_t in_flight = 0, queued = 0;
+  int64_t bytes_held = 0;  // counted in the body budget now
+  int64_t peak_bytes = 0;  // the most bytes_held has been
+  uint64_t pauses = 0;     // times a transfer was paused for the budget
+  size_t paused = 0;       // transfers paused now
 };
 
 class Fetcher {
@@ -65,7 +85,8 @@ class Fetcher {
   // Aborts everything still in flight (callbacks get "aborted at shutdown").
   void abort_all();
 
-  // A reload: later dispatches follow the new limits; requests in flight and queued stay.
+  // A reload: later dispatches follow the new limits; requests in flight and queued stay. A new
+  // body budget applies at once (a larger one resumes paused transfers).
   void set_limits(FetcherLimits limits);
 
   FetcherStats stats() const;
