@@ -34,7 +34,7 @@ Poller::Poller(Store& store, Monitor& monitor, const Clock& clock,
   }
   guard_.clear_left_over();  // only now that the blame is stored
   for (const auto& st : store_.sources()) {
-    next_due_[st.id] = st.next_due;
+    next_due_[st.id] = steady_due(st.next_due);
     if (st.crashes > 0) blamed_.insert(st.id);
     if (st.quarantined_at) quarantined_.insert(st.id);
   }
@@ -46,7 +46,7 @@ void Poller::set_snapshot(const Config& config) {
   sources_by_id_.clear();
   for (const auto& src : config.sources) {
     sources_by_id_[src.id] = &src;
-    next_due_.try_emplace(src.id, 0);
+    next_due_.try_emplace(src.id, SteadyClock::time_point::min());
   }
 }
 
@@ -75,12 +75,19 @@ const SourceConfig* Poller::source(const std::string& id) const {
   return it == sources_by_id_.end() ? nullptr : it->second;
 }
 
-void Poller::poll_due(int64_t now) {
+Poller::SteadyClock::time_point Poller::steady_due(int64_t wall_due) const {
+  // The stored time is wall-clock (shown, and kept across restarts); the running schedule is
+  // the same delay on the monotonic clock, so a clock jump changes no schedule.
+  return SteadyClock::now() + std::chrono::seconds(wall_due - clock_.now());
+}
+
+void Poller::poll_due() {
   if (!config_) return;
+  const auto steady_now = SteadyClock::now();
   for (const auto& src : config_->sources) {
     auto due = next_due_.find(src.id);
     if (in_flight_.count(src.id) || quarantined_.count(src.id) ||
-        (due != next_due_.end() && due->second > now)) {
+        (due != next_due_.end() && due->second > steady_now)) {
       continue;
     }
     submit_poll(src.id);
@@ -291,10 +298,11 @@ void Poller::handle_pending() {
       pages_in_flight_.erase(a.page->source_id + "\n" + a.page->url);
     } else {
       in_flight_.erase(a.id);
-      next_due_[a.id] = clock_.now() + kStoreRetrySeconds;  // unless the store says otherwise
+      // Unless the store says otherwise below.
+      next_due_[a.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
       if (committed && handled[i]) {
         try {
-          if (auto st = store_.source(a.id)) next_due_[a.id] = st->next_due;
+          if (auto st = store_.source(a.id)) next_due_[a.id] = steady_due(st->next_due);
           if (blamed_.count(a.id)) {
             store_.clear_crashes(a.id);
             blamed_.erase(a.id);
@@ -354,7 +362,7 @@ bool Poller::handle_one(PendingAnswer& a, PollStats& stats) {
     // going on would write the next answers outside any transaction.
     if (!store_.in_transaction()) throw;
     log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
-    if (!a.page) next_due_[a.id] = clock_.now() + kStoreRetrySeconds;
+    if (!a.page) next_due_[a.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
     return false;
   } catch (const std::exception& e) {
     stats = PollStats{};

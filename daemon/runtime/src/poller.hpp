@@ -19,6 +19,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -62,7 +63,7 @@ class Poller {
   void detach();
 
   // Submits every source that is due (not in flight, not quarantined), then due pages.
-  void poll_due(int64_t now);
+  void poll_due();
   // Submits every source once, regardless of schedule (`--once`), then due pages.
   void poll_all();
   void pump_pages();
@@ -100,7 +101,9 @@ class Poller {
   void submit_to_worker(ParseWorker::Job job, const std::string& id, std::optional<PageFetch> page);
   void arm_stall_check();
   void arrived(const std::string& id, Expected<HttpResponse> res, std::optional<PageFetch> page);
+  using SteadyClock = std::chrono::steady_clock;
   const SourceConfig* source(const std::string& id) const;
+  SteadyClock::time_point steady_due(int64_t wall_due) const;
   void blame(const std::string& id);
   void submit_poll(const std::string& id);
   void schedule_flush();
@@ -128,11 +131,12 @@ class Poller {
   Deliverer* deliverer_ = nullptr;
   const Config* config_ = nullptr;
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
-  std::unordered_map<std::string, int64_t> next_due_;  // per source id, mirrors the store
-  std::unordered_set<std::string> in_flight_;          // source ids being fetched
-  std::unordered_set<std::string> pages_in_flight_;    // "source\nurl" of pages being fetched
-  std::unordered_set<std::string> quarantined_;        // not polled (poison-source guard)
-  std::unordered_set<std::string> blamed_;             // crashes > 0: cleared on a clean parse
+  // Per source id, when it is due: the store's next_due as a delay on the monotonic clock.
+  std::unordered_map<std::string, SteadyClock::time_point> next_due_;
+  std::unordered_set<std::string> in_flight_;        // source ids being fetched
+  std::unordered_set<std::string> pages_in_flight_;  // "source\nurl" of pages being fetched
+  std::unordered_set<std::string> quarantined_;      // not polled (poison-source guard)
+  std::unordered_set<std::string> blamed_;           // crashes > 0: cleared on a clean parse
   std::vector<PendingAnswer> pending_;  // at most max_pending_ before they are handled at once
   size_t max_pending_ = 1;
   bool flush_posted_ = false;

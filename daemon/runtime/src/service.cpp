@@ -200,7 +200,7 @@ class Service {
       try {
         prune_if_due();
         if (++ticks_ % 5 == 0) poller_->refresh_quarantine();
-        poller_->poll_due(clock_.now());
+        poller_->poll_due();
         deliverer.pump();
         metrics_.queue("deliveries_pending")
             .set(static_cast<double>(store_.pending_delivery_count()));
