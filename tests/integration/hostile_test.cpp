@@ -6,8 +6,6 @@
 // run the watchdog never pauses more than 2 s, the healthy source is polled on schedule, the
 // process never dies; each bad source shows a precise error and its backoff in
 // `rasd sources list`; SIGTERM exits within 12 s.
-#include <zlib.h>
-
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
@@ -22,20 +20,6 @@ using namespace rasd::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string gzip(const std::string& data) {
-  z_stream z{};
-  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 std::string nested(const std::string& open, const std::string& close, size_t depth) {
   std::string out;

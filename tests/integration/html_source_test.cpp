@@ -6,26 +6,15 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "fault_support.hpp"
 #include "http_server.hpp"
 #include "test_util.hpp"
 
 using namespace rasd;
+using test::scalar;
 
 namespace {
 
-std::string scalar(const std::string& db_path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
-  sqlite3_stmt* st = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK);
-  std::string out;
-  if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
-    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-  }
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return out;
-}
 
 const char* const kChrome[] = {"الرئيسية", "شارك على فيسبوك", "الأكثر قراءة", "جميع الحقوق محفوظة",
                                "التعليقات مغلقة على هذا الخبر"};

@@ -4,13 +4,13 @@
 // the right stored state and the healthy one is served in every cycle.
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
-#include <zlib.h>
 
 #include <atomic>
 #include <boost/asio.hpp>
 #include <thread>
 #include <catch2/catch.hpp>
 
+#include "fault_support.hpp"
 #include "http_server.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
@@ -21,6 +21,7 @@
 #include "test_util.hpp"
 
 using namespace rasd;
+using test::gzip;
 namespace asio = boost::asio;
 
 namespace {
@@ -39,19 +40,6 @@ std::string feed_xml(const std::string& name, int items) {
   return out + "</channel></rss>";
 }
 
-std::string gzip(const std::string& data) {
-  z_stream z{};
-  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) == Z_OK);
-  std::string out(deflateBound(&z, data.size()), '\0');
-  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
-  out.resize(z.total_out);
-  deflateEnd(&z);
-  return out;
-}
 
 // A server that sends its headers and then one byte per second (slowloris from the other side).
 class TricklingServer {

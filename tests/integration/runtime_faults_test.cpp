@@ -88,7 +88,8 @@ TEST_CASE(
   REQUIRE(rasd.wait_for("alert", 10000));
   const auto from = SteadyClock::now();
   const int polls_before = healthy_polls;
-  rasd.wait_for("\x01never logged\x01", 5000);  // reads its log meanwhile (a full pipe would block it)
+  rasd.wait_for("\x01never logged\x01",
+                5000);  // reads its log meanwhile (a full pipe would block it)
   const auto to = SteadyClock::now();
   const auto [gap, pings] = notify.watchdog(from, to);
   INFO(rasd.err());
@@ -371,4 +372,34 @@ TEST_CASE(
   CHECK(scalar(db, "SELECT count(DISTINCT guid) FROM articles") == "800");
   CHECK(scalar(db, "SELECT count(*) FROM alert_members") == "800");
   CHECK(scalar(db, "PRAGMA integrity_check") == "ok");
+}
+
+TEST_CASE(
+    "runtime: more answers at once than the parse worker takes: --once still ends with every "
+    "article stored",
+    "[integration][runtime]") {
+  // 120 sources answering at once through 8 requests in flight: the worker takes 8 answers,
+  // the rest wait on the loop for room (and --once must not end, or hang, meanwhile).
+  HttpServer site([&](const Request& r) {
+    return Response{200, {{"Content-Type", "application/rss+xml"}}, feed_of(r.target.substr(1), 5)};
+  });
+  TempDir dir;
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
+  std::string sources;
+  for (int i = 0; i < 120; ++i) {
+    sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) +
+               "\"}\n";
+  }
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"\"}\ndefaults: {per_host_gap: 0, per_host_concurrency: 8, "
+                "max_concurrency: 8}\n"
+                "sources:\n" +
+                    sources);
+  auto r = run_process({"/usr/bin/timeout", "120", RASD_BINARY, "run", "--once", "--config", cfg});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(scalar(dir.file("rasd.db"), "SELECT count(*) FROM articles") == "600");
+  CHECK(r.err.find("120 fetched") != std::string::npos);
 }

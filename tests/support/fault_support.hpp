@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -133,6 +134,21 @@ inline std::string distinct_words(const std::string& seed, int n = 30) {
     x ^= x << 13, x ^= x >> 7, x ^= x << 17;
     out += std::string(" ") + kWords[x % std::size(kWords)];
   }
+  return out;
+}
+
+// gzip of `data` (a bomb: megabytes of one byte become kilobytes on the wire).
+inline std::string gzip(const std::string& data) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string out(deflateBound(&z, data.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  out.resize(z.total_out);
+  deflateEnd(&z);
   return out;
 }
 

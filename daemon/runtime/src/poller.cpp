@@ -54,8 +54,9 @@ void Poller::attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* de
   io_ = &io;
   fetcher_ = &fetcher;
   deliverer_ = deliverer;
+  // Room for as many answers as requests may be in flight; more wait in overflow_.
   worker_ = std::make_unique<ParseWorker>(io, store_path_, normalizer_, guard_,
-                                          std::max<size_t>(64, 4 * max_pending_), log_);
+                                          std::max<size_t>(8, max_pending_), log_);
 }
 
 void Poller::detach() {
@@ -160,15 +161,15 @@ void Poller::submit_to_worker(ParseWorker::Job job, const std::string& id,
   auto done = [this, id, shared, page, used](PreparedAnswer prepared) mutable {
     pending_.push_back({id, shared, std::move(page), std::move(prepared), std::move(used)});
     schedule_flush();
-    // A job that waited for room goes next; the count of answers at the worker stays.
+    // A job that waited for room goes next (it keeps its own count).
     if (!overflow_.empty()) {
       auto next = std::move(overflow_.front());
       overflow_.pop_front();
       submit_to_worker(std::move(next.job), next.id, std::move(next.page));
-      return;
     }
     if (--preparing_ == 0) loop_busy_.reset();
   };
+
   if (!worker_->submit(std::move(job), std::move(done))) {
     // The worker's queue is full: the answer waits here (bounded by the fetches in flight).
     overflow_.push_back(
