@@ -22,6 +22,7 @@
 
 #include "fault_support.hpp"
 #include "http_server.hpp"
+#include "rasd/daemon/curl_http_client.hpp"
 #include "test_util.hpp"
 
 using namespace rasd;
@@ -362,8 +363,36 @@ TEST_CASE(
   CHECK(r1.err.find("store:") != std::string::npos);
   // The summary counts what was committed, not what was parsed.
   CHECK(r1.err.find(" " + stored_first + " new articles") != std::string::npos);
+  // The daemon on the still-full disk: /readyz says not ready while its commits fail, and
+  // ready again once the disk has grown.
+  dir.write("api-token", "t0ken-for-tests-0123456789\n");
+  std::string daemon_yaml = test::read_file(cfg);
+  daemon_yaml.replace(daemon_yaml.find("http: {listen: \"\"}"),
+                      std::string("http: {listen: \"\"}").size(),
+                      "http: {listen: \"127.0.0.1:0\", token_file: " + dir.file("api-token") + "}");
+  const std::string daemon_cfg = dir.write("daemon.yaml", daemon_yaml);
+  test::Process rasd({RASD_BINARY, "run", "--config", daemon_cfg, "--tick-ms", "100"});
+  REQUIRE(rasd.wait_for("(port ", 20000));
+  const size_t at = rasd.err().find("(port ") + 6;
+  const int port = std::stoi(rasd.err().substr(at));
+  auto readyz = [&] {
+    HttpRequest q;
+    q.url = "http://127.0.0.1:" + std::to_string(port) + "/readyz";
+    q.allow_private = true;
+    q.timeout_ms = 5000;
+    CurlHttpClient http;
+    auto res = http.perform(q);
+    return res ? res->status : 0L;
+  };
+  long status = 0;
+  for (int i = 0; i < 100 && (status = readyz()) != 503; ++i) rasd.wait_for("\x01never\x01", 100);
+  CHECK(status == 503);
   // The disk grows; the next cycles fetch what was not kept.
   REQUIRE(mount("tmpfs", mnt.c_str(), "tmpfs", MS_REMOUNT, "size=64m") == 0);
+  for (int i = 0; i < 100 && (status = readyz()) != 200; ++i) rasd.wait_for("\x01never\x01", 100);
+  CHECK(status == 200);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
   for (int i = 0; i < 3 && scalar(db, "SELECT count(*) FROM articles") != "800"; ++i) {
     auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
     REQUIRE(r.exit_code == 0);

@@ -207,7 +207,7 @@ class Service {
         metrics_.queue("pages_pending")
             .set(static_cast<double>(store_.page_fetch_count("pending")));
         metrics_.queue("pages_dead").set(static_cast<double>(store_.page_fetch_count("dead")));
-        health_.store_ok = true;
+        // Reads succeed on a full disk: only a commit (the Poller's) says the store is well.
       } catch (const sql::StoreError& e) {
         // Disk full or read-only store: keep running and retry on the next tick; what was
         // committed stays committed and unprocessed items will be fetched again.
