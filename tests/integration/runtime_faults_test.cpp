@@ -432,3 +432,50 @@ TEST_CASE(
   CHECK(scalar(dir.file("rasd.db"), "SELECT count(*) FROM articles") == "600");
   CHECK(r.err.find("120 fetched") != std::string::npos);
 }
+
+TEST_CASE("runtime: a reload that removes a source or changes its URL while its fetch is in flight",
+          "[integration][runtime][reload]") {
+  // Both old URLs answer slowly; the reload lands while their fetches are in flight.
+  std::atomic<int> old_served{0}, new_served{0};
+  HttpServer site([&](const Request& r) {
+    if (r.target == "/new.xml") {
+      ++new_served;
+      return Response{200, {{"Content-Type", "application/rss+xml"}}, feed_of("new", 2)};
+    }
+    ++old_served;
+    return Response{200,
+                    {{"Content-Type", "application/rss+xml"}},
+                    feed_of("old" + r.target.substr(1, 4), 2),
+                    1500};
+  });
+  TempDir dir;
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
+  const std::string head =
+      "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\nhttp: {listen: "
+      "\"\"}\n"
+      "defaults: {per_host_gap: 0, per_host_concurrency: 4}\nsources:\n";
+  const std::string cfg =
+      dir.write("rasd.yaml", head + "  - {id: moved, url: \"" + site.url("/movd.xml") +
+                                 "\"}\n  - {id: gone, url: \"" + site.url("/gone.xml") + "\"}\n");
+  Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "100"});
+  REQUIRE(rasd.wait_for("rasd running", 10000));
+  for (int i = 0; i < 100 && old_served < 2; ++i) std::this_thread::sleep_for(20ms);
+  REQUIRE(old_served == 2);  // both fetches are in flight (each answers after 1.5 s)
+  dir.write("rasd.yaml", head + "  - {id: moved, url: \"" + site.url("/new.xml") + "\"}\n");
+  rasd.signal(SIGHUP);
+  REQUIRE(rasd.wait_for("reloaded: 1 sources", 10000));
+  REQUIRE(rasd.wait_for("source 'moved': 2 items, 2 new", 10000));
+  rasd.wait_for("\x01never\x01", 2000);  // the old answers have arrived by now
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+  INFO(rasd.err());
+  const std::string db = dir.file("rasd.db");
+  // Nothing from the old URLs is stored: the moved source's answer was read under its old
+  // URL and is fetched again from the new one; the removed source's answer is dropped.
+  CHECK(scalar(db, "SELECT count(*) FROM articles WHERE guid LIKE 'old%'") == "0");
+  CHECK(
+      scalar(db, "SELECT count(*) FROM articles WHERE source_id = 'moved' AND guid LIKE 'new-%'") ==
+      "2");
+  CHECK(scalar(db, "SELECT count(*) FROM articles WHERE source_id = 'gone'") == "0");
+  CHECK(new_served >= 1);
+}

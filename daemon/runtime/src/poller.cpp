@@ -135,17 +135,18 @@ void Poller::refresh_quarantine() {
 // A fetch ended: a 2xx body goes to the parse worker (its heavy part never runs on the loop);
 // everything else waits for the group commit as it is.
 void Poller::arrived(const std::string& id, Expected<HttpResponse> res,
-                     std::optional<PageFetch> page) {
+                     std::optional<PageFetch> page, const SourceConfig& requested) {
   auto shared = std::make_shared<const Expected<HttpResponse>>(std::move(res));
   const bool heavy = *shared && (*shared)->status >= 200 && (*shared)->status < 300;
   const SourceConfig* src = source(id);
   if (!heavy || !src || !worker_) {
-    pending_.push_back({id, shared, std::move(page), std::nullopt, std::nullopt});
+    pending_.push_back({id, shared, std::move(page), std::nullopt, requested});
     schedule_flush();
     return;
   }
-  ParseWorker::Job job{*src, page ? std::optional<std::string>(page->url) : std::nullopt, shared,
-                       clock_.now()};
+  // Read as the source was when it was asked for (a reload may have changed it since).
+  ParseWorker::Job job{requested, page ? std::optional<std::string>(page->url) : std::nullopt,
+                       shared, clock_.now()};
   if (preparing_++ == 0) {
     // The loop must not run out of work (and `--once` end) while answers are at the worker.
     loop_busy_.emplace(io_->get_executor());
@@ -207,11 +208,12 @@ void Poller::submit_poll(const std::string& id) {
   if (!src || !fetcher_) return;
   in_flight_.insert(id);
   const auto started = std::chrono::steady_clock::now();
-  const bool accepted =
-      fetcher_->submit(monitor_.request_for(*src), [this, id, started](Expected<HttpResponse> res) {
+  const bool accepted = fetcher_->submit(
+      monitor_.request_for(*src),
+      [this, id, started, requested = *src](Expected<HttpResponse> res) {
         metrics_.fetch_seconds.observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        arrived(id, std::move(res), std::nullopt);
+        arrived(id, std::move(res), std::nullopt, requested);
       });
   if (!accepted) {
     in_flight_.erase(id);
@@ -241,9 +243,10 @@ void Poller::pump_pages() {
       continue;
     }
     pages_in_flight_.insert(key);
-    const bool accepted = fetcher_->submit(
-        monitor_.request_for_article(*src, p.url),
-        [this, p](Expected<HttpResponse> res) { arrived(p.source_id, std::move(res), p); });
+    const bool accepted = fetcher_->submit(monitor_.request_for_article(*src, p.url),
+                                           [this, p, requested = *src](Expected<HttpResponse> res) {
+                                             arrived(p.source_id, std::move(res), p, requested);
+                                           });
     if (!accepted) {
       pages_in_flight_.erase(key);
       break;
@@ -343,8 +346,9 @@ bool Poller::handle_one(PendingAnswer& a, PollStats& stats) {
   if (a.prepared_with &&
       (a.prepared_with->type != src->type || a.prepared_with->url != src->url ||
        a.prepared_with->links != src->links || a.prepared_with->full_text != src->full_text)) {
-    // A reload changed what the answer means while it was being parsed: fetched again.
-    log_->info("source '{}': changed by a reload while its answer was parsed; polled again", a.id);
+    // A reload changed what the answer means while it was in flight: fetched again.
+    log_->info("source '{}': changed by a reload while its answer was in flight; polled again",
+               a.id);
     return false;
   }
   try {

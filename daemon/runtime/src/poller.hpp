@@ -91,7 +91,7 @@ class Poller {
     std::shared_ptr<const Expected<HttpResponse>> response;
     std::optional<PageFetch> page;              // set for a follow-up page
     std::optional<PreparedAnswer> prepared;     // the parse worker's part, when it did it
-    std::optional<SourceConfig> prepared_with;  // the source as the worker read it
+    std::optional<SourceConfig> prepared_with;  // the source as it was asked for and read
   };
   struct WaitingJob {
     ParseWorker::Job job;
@@ -100,7 +100,9 @@ class Poller {
   };
   void submit_to_worker(ParseWorker::Job job, const std::string& id, std::optional<PageFetch> page);
   void arm_stall_check();
-  void arrived(const std::string& id, Expected<HttpResponse> res, std::optional<PageFetch> page);
+  // `requested`: the source as it was when the request was made.
+  void arrived(const std::string& id, Expected<HttpResponse> res, std::optional<PageFetch> page,
+               const SourceConfig& requested);
   using SteadyClock = std::chrono::steady_clock;
   const SourceConfig* source(const std::string& id) const;
   SteadyClock::time_point steady_due(int64_t wall_due) const;
