@@ -159,6 +159,7 @@ void Poller::submit_to_worker(ParseWorker::Job job, const std::string& id,
                               std::optional<PageFetch> page) {
   SourceConfig used = job.source;
   auto shared = job.response;
+  const int64_t arrived_at = job.now;
   auto done = [this, id, shared, page, used](PreparedAnswer prepared) mutable {
     pending_.push_back({id, shared, std::move(page), std::move(prepared), std::move(used)});
     schedule_flush();
@@ -175,7 +176,7 @@ void Poller::submit_to_worker(ParseWorker::Job job, const std::string& id,
     // The worker's queue is full: the answer waits here (bounded by the fetches in flight).
     overflow_.push_back(
         {ParseWorker::Job{used, page ? std::optional<std::string>(page->url) : std::nullopt, shared,
-                          clock_.now()},
+                          arrived_at},
          id, std::move(page)});
   }
 }
