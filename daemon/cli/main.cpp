@@ -1,5 +1,6 @@
 // The `rasd` command line (DESIGN.md section 3). Exit status: 0 ok, 1 runtime failure, 2 bad
 // input or usage. Thin: every command calls into the libraries.
+#include <spdlog/async.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -49,11 +50,23 @@ std::string read_input(const std::string& path) {
   return ss.str();
 }
 
-std::shared_ptr<spdlog::logger> make_logger(const std::string& level) {
-  auto log = spdlog::stderr_color_mt("rasd");
-  log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
-  log->set_level(spdlog::level::from_str(level));
-  return log;
+// The daemon logs through a bounded queue and its own thread: a reader of stderr that stops
+// reading (a full pipe, a stuck journald) must never block the event loop. When the queue is
+// full the oldest lines are dropped (and counted in the last line at exit).
+struct DaemonLogger {
+  std::shared_ptr<spdlog::details::thread_pool> pool;
+  std::shared_ptr<spdlog::logger> log;
+};
+DaemonLogger make_daemon_logger(const std::string& level) {
+  DaemonLogger d;
+  d.pool = std::make_shared<spdlog::details::thread_pool>(8192, 1);
+  d.log = std::make_shared<spdlog::async_logger>(
+      "rasd", std::make_shared<spdlog::sinks::stderr_color_sink_mt>(), d.pool,
+      spdlog::async_overflow_policy::overrun_oldest);
+  d.log->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  d.log->set_level(spdlog::level::from_str(level));
+  d.log->flush_on(spdlog::level::trace);  // every line reaches the sink as soon as it is written
+  return d;
 }
 
 Config load_config_or_throw(const std::string& path) {
@@ -91,7 +104,8 @@ int cmd_parse_feed(const std::string& file, const std::string& ct, const std::st
   auto feed = parse_feed(bytes, {ct, base});
   if (!feed) {
     std::cerr << file << ": error: " << feed.error().message;
-    if (feed.error().offset != static_cast<size_t>(-1)) std::cerr << " (byte " << feed.error().offset << ")";
+    if (feed.error().offset != static_cast<size_t>(-1))
+      std::cerr << " (byte " << feed.error().offset << ")";
     std::cerr << "\n";
     return 2;
   }
@@ -105,12 +119,15 @@ int cmd_extract(const std::string& file, const std::string& ct, const std::strin
   html::ExtractOptions opts;
   opts.content_type = ct;
   opts.url = page_url;
-  opts.is_boilerplate = [&](std::string_view line) { return text::is_boilerplate_line(normalizer, line); };
+  opts.is_boilerplate = [&](std::string_view line) {
+    return text::is_boilerplate_line(normalizer, line);
+  };
   const auto a = html::extract_article(bytes, opts);
   std::cout << json::serialize(json::object{
                    {"title", a.title},
                    {"byline", a.byline},
-                   {"published", a.published ? json::value(dates::format_rfc3339(*a.published)) : json::value(nullptr)},
+                   {"published", a.published ? json::value(dates::format_rfc3339(*a.published))
+                                             : json::value(nullptr)},
                    {"lang", a.lang},
                    {"dir", a.dir},
                    {"canonical_url", a.canonical_url},
@@ -154,12 +171,15 @@ int cmd_match(const std::string& rules_path, const std::string& input) {
   const rules::Matcher matcher(loaded.rules);
   std::istringstream in(read_input(input));
   cli::for_each_json_line(in, input, std::cerr, [&](const json::object& o) {
-    rules::ArticleFields f{json_string(o, "id"), json_string(o, "title"), json_string(o, "body"),
-                           json_string(o, "url"), json_string(o, "source"), "", json_string(o, "lang"), {}};
+    rules::ArticleFields f{json_string(o, "id"),     json_string(o, "title"),
+                           json_string(o, "body"),   json_string(o, "url"),
+                           json_string(o, "source"), "",
+                           json_string(o, "lang"),   {}};
     const std::string id = f.id;
     const rules::PreparedArticle article(normalizer, std::move(f));
     for (const auto& m : matcher.match(article)) {
-      std::cout << json::serialize(json::object{{"article", id}, {"rule", m.rule->id}, {"hits", hits_to_json(m.hits)}})
+      std::cout << json::serialize(json::object{
+                       {"article", id}, {"rule", m.rule->id}, {"hits", hits_to_json(m.hits)}})
                 << "\n";
     }
   });
@@ -191,7 +211,8 @@ int cmd_fetch(const std::string& url, bool allow_private) {
   }();
 }
 
-int cmd_alerts(const std::string& config_path, const std::string& since, const std::string& rule, bool as_json) {
+int cmd_alerts(const std::string& config_path, const std::string& since, const std::string& rule,
+               bool as_json) {
   const Config c = load_config_or_throw(config_path);
   Store store(c.store_path);
   int64_t from = 0;
@@ -208,31 +229,35 @@ int cmd_alerts(const std::string& config_path, const std::string& since, const s
       auto v = json::parse(a.payload, ec);
       std::string title;
       if (!ec) title = json_string(v.at("article").as_object(), "title");
-      std::cout << dates::format_rfc3339(a.created_at) << "  " << a.severity << "  " << a.rule_id << "  " << title << "\n";
+      std::cout << dates::format_rfc3339(a.created_at) << "  " << a.severity << "  " << a.rule_id
+                << "  " << title << "\n";
     }
   }
   return 0;
 }
 
-int cmd_deliveries(const std::string& config_path, const std::string& action, const std::string& state,
-                   const std::string& webhook) {
+int cmd_deliveries(const std::string& config_path, const std::string& action,
+                   const std::string& state, const std::string& webhook) {
   const Config c = load_config_or_throw(config_path);
   Store store(c.store_path);
   if (action == "retry") {
     std::cout << store.retry_dead(SystemClock().now(), webhook)
-              << " dead or disabled deliveries queued again" << (webhook.empty() ? "" : " for webhook '" + webhook + "'")
+              << " dead or disabled deliveries queued again"
+              << (webhook.empty() ? "" : " for webhook '" + webhook + "'")
               << "; disabled endpoints enabled\n";
     return 0;
   }
   for (const auto& d : store.deliveries(state)) {
-    std::cout << json::serialize(json::object{{"id", d.id},
-                                              {"alert", d.alert_id},
-                                              {"webhook", d.webhook},
-                                              {"state", d.state},
-                                              {"attempts", d.attempts},
-                                              {"next_attempt", dates::format_rfc3339(d.next_attempt)},
-                                              {"last_status", d.last_status ? json::value(*d.last_status) : json::value(nullptr)},
-                                              {"last_error", d.last_error}})
+    std::cout << json::serialize(
+                     json::object{{"id", d.id},
+                                  {"alert", d.alert_id},
+                                  {"webhook", d.webhook},
+                                  {"state", d.state},
+                                  {"attempts", d.attempts},
+                                  {"next_attempt", dates::format_rfc3339(d.next_attempt)},
+                                  {"last_status", d.last_status ? json::value(*d.last_status)
+                                                                : json::value(nullptr)},
+                                  {"last_error", d.last_error}})
               << "\n";
   }
   return 0;
@@ -256,7 +281,8 @@ int cmd_sources_release(const std::string& config_path, const std::string& id) {
     return 2;
   }
   store.release_source(id);
-  std::cout << json::serialize(json::object{{"released", id}, {"was_quarantined", st->quarantined_at.has_value()}})
+  std::cout << json::serialize(json::object{{"released", id},
+                                            {"was_quarantined", st->quarantined_at.has_value()}})
             << "\n";
   return 0;
 }
@@ -267,7 +293,8 @@ int main(int argc, char** argv) {
   CLI::App app{"rasd: watches news sources and raises alerts on watch rules"};
   app.require_subcommand(1);
   std::string log_level = "info";
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
 
   std::string config_path = kDefaultConfig;
   bool once = false;
@@ -289,14 +316,17 @@ int main(int argc, char** argv) {
   pf->add_option("--base-url", base_url, "URL the feed came from");
 
   std::string page_url;
-  auto* extract = app.add_subcommand("extract", "extract the article of an HTML page and print it as JSON");
+  auto* extract =
+      app.add_subcommand("extract", "extract the article of an HTML page and print it as JSON");
   extract->add_option("file", file, "HTML file, or - for stdin");
   extract->add_option("--content-type", content_type, "HTTP Content-Type the bytes came with");
   extract->add_option("--url", page_url, "URL the page came from");
 
   std::string view = "strict", text_in = "-";
-  auto* norm = app.add_subcommand("normalize", "print the normalized text, one line per input line");
-  norm->add_option("--view", view, "strict or collapsed")->check(CLI::IsMember({"strict", "collapsed"}));
+  auto* norm =
+      app.add_subcommand("normalize", "print the normalized text, one line per input line");
+  norm->add_option("--view", view, "strict or collapsed")
+      ->check(CLI::IsMember({"strict", "collapsed"}));
   norm->add_option("text", text_in, "text, or - for stdin");
 
   std::string rules_path, input = "-";
@@ -323,9 +353,11 @@ int main(int argc, char** argv) {
   alerts->add_flag("--json", as_json, "one JSON object per line");
 
   std::string action = "list", state;
-  auto* deliveries = app.add_subcommand("deliveries", "list webhook deliveries, or retry dead ones");
+  auto* deliveries =
+      app.add_subcommand("deliveries", "list webhook deliveries, or retry dead ones");
   deliveries->add_option("--config", config_path, "configuration file")->capture_default_str();
-  deliveries->add_option("action", action, "list or retry")->check(CLI::IsMember({"list", "retry"}));
+  deliveries->add_option("action", action, "list or retry")
+      ->check(CLI::IsMember({"list", "retry"}));
   deliveries->add_option("--state", state, "pending, delivered, dead, disabled");
   std::string webhook_name;
   deliveries->add_option("--webhook", webhook_name, "retry: only this webhook's deliveries");
@@ -337,7 +369,9 @@ int main(int argc, char** argv) {
   auto* articles_search = articles->add_subcommand("search", "full-text search, Arabic-aware");
   articles_search->add_option("--config", config_path, "configuration file")->capture_default_str();
   articles_search->add_option("query", query, "words, \"phrases\", OR, -word")->required();
-  articles_search->add_option("--limit", search_limit, "most results")->capture_default_str()->check(CLI::PositiveNumber);
+  articles_search->add_option("--limit", search_limit, "most results")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
 
   auto* sources = app.add_subcommand("sources", "manage sources");
   sources->require_subcommand(1);
@@ -358,7 +392,13 @@ int main(int argc, char** argv) {
   try {
     if (*run) {
       CurlGlobal curl;
-      return run_service({config_path, once, tick_ms}, make_logger(log_level));
+      DaemonLogger logger = make_daemon_logger(log_level);
+      const int rc = run_service({config_path, once, tick_ms}, logger.log);
+      if (const size_t dropped = logger.pool->overrun_counter()) {
+        logger.log->warn("{} log lines were dropped: stderr was not read fast enough", dropped);
+      }
+      logger.log->flush();
+      return rc;
     }
     if (*check) return cmd_check(config_path);
     if (*pf) return cmd_parse_feed(file, content_type, base_url);
@@ -376,8 +416,8 @@ int main(int argc, char** argv) {
     if (*alerts) return cmd_alerts(config_path, since, rule_id, as_json);
     if (*deliveries) return cmd_deliveries(config_path, action, state, webhook_name);
     if (*articles_search) {
-      return cli::cmd_articles_search(load_config_or_throw(config_path).store_path, query, search_limit, std::cout,
-                                      std::cerr);
+      return cli::cmd_articles_search(load_config_or_throw(config_path).store_path, query,
+                                      search_limit, std::cout, std::cerr);
     }
     if (*sources_list) return cmd_sources_list(config_path);
     if (*sources_release) return cmd_sources_release(config_path, release_id);

@@ -479,3 +479,43 @@ TEST_CASE("runtime: a reload that removes a source or changes its URL while its 
   CHECK(scalar(db, "SELECT count(*) FROM articles WHERE source_id = 'gone'") == "0");
   CHECK(new_served >= 1);
 }
+
+TEST_CASE("runtime: a stderr nobody reads blocks neither the loop nor the watchdog",
+          "[integration][runtime][faults]") {
+  HttpServer site([&](const Request& r) {
+    return Response{200, {{"Content-Type", "application/rss+xml"}}, feed_of(r.target.substr(1), 5)};
+  });
+  TempDir dir;
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
+  std::string sources;
+  for (int i = 0; i < 200; ++i) {
+    sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) +
+               "\"}\n";
+  }
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"\"}\ndefaults: {per_host_gap: 0, per_host_concurrency: 16}\n"
+                "sources:\n" +
+                    sources);
+  NotifySocket notify(dir.file("notify.sock"));
+  // 1,000 alerts logged at debug level: far more than a pipe holds, and nobody reads it.
+  Process rasd({RASD_BINARY, "--log-level", "debug", "run", "--config", cfg, "--tick-ms", "100"},
+               {notify.env(), "WATCHDOG_USEC=2000000"});
+  const auto from = SteadyClock::now();
+  for (int i = 0; i < 100 && access(dir.file("rasd.db").c_str(), F_OK) != 0; ++i)
+    std::this_thread::sleep_for(50ms);
+  std::string stored;
+  for (int i = 0;
+       i < 100 && (stored = scalar(dir.file("rasd.db"), "SELECT count(*) FROM articles")) != "1000";
+       ++i) {
+    std::this_thread::sleep_for(100ms);  // deliberately not reading the daemon's stderr
+  }
+  CHECK(stored == "1000");
+  std::this_thread::sleep_for(1s);
+  const auto [gap, pings] = notify.watchdog(from + 1s, SteadyClock::now());
+  CHECK(gap < 2.0);
+  CHECK(pings >= 5);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+}
