@@ -16,6 +16,7 @@
 #include <regex>
 #include <thread>
 
+#include "fault_support.hpp"
 #include "http_server.hpp"
 #include "prometheus_text.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
@@ -224,40 +225,12 @@ TEST_CASE("watchdog: pings flow from the event loop and stop while it is blocked
           "[integration][service][watchdog]") {
   test::TempDir dir;
   // The fake systemd: a datagram socket that records every notification with its time.
-  const std::string sock_path = dir.file("notify.sock");
-  const int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  REQUIRE(sock >= 0);
-  sockaddr_un addr{};
-  addr.sun_family = AF_UNIX;
-  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", sock_path.c_str());
-  REQUIRE(bind(sock, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  timeval tv{0, 50000};
-  setsockopt(sock, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  test::NotifySocket notify(dir.file("notify.sock"));
   using Clock = std::chrono::steady_clock;
-  std::mutex mu;
-  std::vector<std::pair<Clock::time_point, std::string>> got;
-  std::atomic<bool> done{false};
-  std::thread listener([&] {
-    char buf[4096];
-    while (!done) {
-      const ssize_t n = recv(sock, buf, sizeof buf, 0);
-      if (n > 0) {
-        std::lock_guard l(mu);
-        got.emplace_back(Clock::now(), std::string(buf, static_cast<size_t>(n)));
-      }
-    }
-  });
+  // WATCHDOG=1 pings in [a, b] and the longest pause among them (edges included).
   auto pings_between = [&](Clock::time_point a, Clock::time_point b, double* max_gap) {
-    std::lock_guard l(mu);
-    size_t n = 0;
-    std::optional<Clock::time_point> prev;
-    *max_gap = 0;
-    for (const auto& [t, msg] : got) {
-      if (msg.find("WATCHDOG=1") == std::string::npos || t < a || t > b) continue;
-      ++n;
-      if (prev) *max_gap = std::max(*max_gap, std::chrono::duration<double>(t - *prev).count());
-      prev = t;
-    }
+    const auto [gap, n] = notify.watchdog(a, b);
+    *max_gap = gap;
     return n;
   };
 
@@ -269,21 +242,15 @@ TEST_CASE("watchdog: pings flow from the event loop and stop while it is blocked
   const std::string cfg =
       config(dir, site.url("/f.xml"), "defaults: {interval: 1s, min_interval: 1s}\n");
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"},
-                     {"NOTIFY_SOCKET=" + sock_path, "WATCHDOG_USEC=2000000"});
+                     {notify.env(), "WATCHDOG_USEC=2000000"});
   REQUIRE(rasd.wait_for("rasd running", 10000));
   std::this_thread::sleep_for(1500ms);
   const auto healthy_from = Clock::now() - 1000ms;
   double gap = 0;
   CHECK(pings_between(healthy_from, Clock::now(), &gap) >= 5);
   CHECK(gap < 0.5);
-  {
-    std::lock_guard l(mu);
-    CHECK(std::any_of(got.begin(), got.end(),
-                      [](const auto& m) { return m.second.find("READY=1") != std::string::npos; }));
-    CHECK(std::any_of(got.begin(), got.end(), [](const auto& m) {
-      return m.second.find("STATUS=1 sources") != std::string::npos;
-    }));
-  }
+  CHECK(notify.saw("READY=1"));
+  CHECK(notify.saw("STATUS=1 sources"));
 
   // Another process holds the store's write lock for 3 s: the loop's next write waits on it
   // (busy timeout 5 s), the loop is blocked, and the pings stop until the lock is released.
@@ -302,9 +269,6 @@ TEST_CASE("watchdog: pings flow from the event loop and stop while it is blocked
   CHECK(gap < 0.5);
   rasd.signal(SIGTERM);
   CHECK(rasd.wait() == 0);
-  done = true;
-  listener.join();
-  close(sock);
 }
 
 TEST_CASE(

@@ -97,6 +97,14 @@ class NotifySocket {
     close(fd_);
   }
   std::string env() const { return "NOTIFY_SOCKET=" + path_; }
+  // Whether any notification so far contained `needle` (READY=1, STATUS=…).
+  bool saw(const std::string& needle) {
+    std::lock_guard l(mu_);
+    for (const auto& m : got_) {
+      if (m.second.find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
   // The longest pause between two WATCHDOG=1 in [from, to], and how many there were.
   std::pair<double, size_t> watchdog(SteadyClock::time_point from, SteadyClock::time_point to) {
     std::lock_guard l(mu_);
