@@ -42,6 +42,23 @@ inline std::string scalar(const std::string& db_path, const std::string& sql) {
   return out;
 }
 
+// The same, for a store the daemon may still be creating: "" while it cannot be read.
+inline std::string scalar_or_empty(const std::string& db_path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::string out;
+  if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* st = nullptr;
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+      out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+  }
+  sqlite3_close(db);
+  return out;
+}
+
 // A TCP port that completes connections (the kernel's backlog) and never answers a byte.
 class SilentListener {
  public:
