@@ -76,15 +76,17 @@ void Monitor::committed(const PollStats& st) {
   for (const auto& id : st.rule_hits) metrics_->rule_hits(id).inc();
 }
 
-void Monitor::record_processing_failure(const SourceConfig& s, const std::string& error) {
+SourceState Monitor::stored_state(const SourceConfig& s) {
+  if (auto stored = store_.source(s.id)) return std::move(*stored);
+  store_.ensure_source(s.id, s.url);
   SourceState st;
-  if (auto stored = store_.source(s.id)) {
-    st = std::move(*stored);
-  } else {
-    st.id = s.id;
-    st.url = s.url;
-    store_.ensure_source(s.id, s.url);
-  }
+  st.id = s.id;
+  st.url = s.url;
+  return st;
+}
+
+void Monitor::record_processing_failure(const SourceConfig& s, const std::string& error) {
+  SourceState st = stored_state(s);
   // Backed off as if the fetch had failed with this error.
   const int64_t now = clock_.now();
   PollStep step =
@@ -180,14 +182,7 @@ PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpRes
                                    PreparedAnswer prepared) {
   PollStats stats;
   const int64_t now = clock_.now();
-  SourceState st;
-  if (auto stored = store_.source(s.id)) {
-    st = std::move(*stored);
-  } else {
-    st.id = s.id;
-    st.url = s.url;
-    store_.ensure_source(s.id, s.url);
-  }
+  SourceState st = stored_state(s);
   const std::optional<int64_t> previous_success = st.last_success;
   PollStep step = poll_step(s, config_->defaults, std::move(st), std::move(prepared.parsed), res,
                             false, now, jitter(0.1));

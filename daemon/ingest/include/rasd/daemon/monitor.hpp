@@ -143,6 +143,8 @@ class Monitor {
 
  private:
   void count(const char* fetch_outcome);
+  // The source's stored state, or a fresh one (the row is created) for a new source.
+  SourceState stored_state(const SourceConfig& s);
   // A GET of `url` with the limits every request of `s` gets (timeouts, size cap, slowloris
   // limit, address policy).
   HttpRequest request_to(const SourceConfig& s, const std::string& url) const;
