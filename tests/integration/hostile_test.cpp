@@ -12,6 +12,7 @@
 #include <map>
 
 #include "fault_support.hpp"
+#include "hostile_input.hpp"
 #include "http_server.hpp"
 #include "test_util.hpp"
 
@@ -20,15 +21,6 @@ using namespace rasd::test;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string nested(const std::string& open, const std::string& close, size_t depth) {
-  std::string out;
-  out.reserve(depth * (open.size() + close.size()) + 16);
-  for (size_t i = 0; i < depth; ++i) out += open;
-  out += "x";
-  for (size_t i = 0; i < depth; ++i) out += close;
-  return out;
-}
 
 // `openssl s_server` with a fresh self-signed certificate: a TLS peer whose certificate no CA
 // vouches for.
@@ -89,12 +81,12 @@ TEST_CASE(
   });
   const std::string bomb = gzip(std::string(64 << 20, ' '));
   const std::string deep_title = "<rss version=\"2.0\"><channel><title>t</title><item><title>" +
-                                 nested("<a>", "</a>", 2000000) +
+                                 nest("<a>", "x", "</a>") +
                                  "</title><guid>deep</guid></item></channel></rss>";
   const std::string deep_content =
       "<rss version=\"2.0\"><channel><title>t</title><item><title>ok</title><guid>dc</guid>"
       "<description><![CDATA[" +
-      nested("<b>", "</b>", 2000000) + "]]></description></item></channel></rss>";
+      nest("<b>", "x", "</b>") + "]]></description></item></channel></rss>";
   std::atomic<int> healthy_polls{0};
   HttpServer site([&](const Request& r) -> Response {
     if (r.target == "/bomb.xml")

@@ -4,26 +4,15 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "hostile_input.hpp"
 #include "rasd/parsers/feed.hpp"
 
 using namespace rasd;
+using test::kHostileDepth;
+using test::nest;
+using test::repeat;
 
 namespace {
-
-constexpr int kHostileDepth = 2'000'000;
-
-std::string repeat(std::string_view s, int n) {
-  std::string out;
-  out.reserve(s.size() * static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
-
-// `open` n times, `middle`, then `close` n times.
-std::string nest(std::string_view open, std::string_view middle, std::string_view close,
-                 int n = kHostileDepth) {
-  return repeat(open, n) + std::string(middle) + repeat(close, n);
-}
 
 std::string rss_item(const std::string& inside_item) {
   return "<rss version=\"2.0\"><channel><title>t</title><item>" + inside_item +

@@ -4,24 +4,14 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "hostile_input.hpp"
 #include "rasd/parsers/article.hpp"
 #include "rasd/parsers/html_text.hpp"
 #include "rasd/parsers/links.hpp"
 
 using namespace rasd;
-
-namespace {
-
-constexpr int kHostileDepth = 2'000'000;
-
-std::string repeat(std::string_view s, int n) {
-  std::string out;
-  out.reserve(s.size() * static_cast<size_t>(n));
-  for (int i = 0; i < n; ++i) out += s;
-  return out;
-}
-
-}  // namespace
+using test::kHostileDepth;
+using test::repeat;
 
 TEST_CASE("html: to_text cuts 2M unclosed or self-closed tags and keeps the text before",
           "[parsers][html][deep]") {
