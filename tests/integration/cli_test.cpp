@@ -90,6 +90,39 @@ TEST_CASE("rasd check: a body budget below max_body is refused at its position",
                               "defaults.max_body (16MiB): the budget holds one body at least"));
 }
 
+TEST_CASE("rasd check: threshold rules are refused until counting exists (issue 19)",
+          "[cli][check][threshold]") {
+  TempDir dir;
+  dir.write("rules/a.yaml",
+            "rules:\n"
+            "  - id: isis-surge\n"
+            "    query: داعش\n"
+            "    threshold: {count: 5, window: 1h, distinct_sources: 3}\n");
+  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\n");
+  auto r = run_process({RASD_BINARY, "check", "--config", cfg});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(has_line(r.out, dir.path() +
+                            "/rules/a.yaml:4:16: error: rule 'isis-surge': threshold rules are not "
+                            "supported yet: this rule would never alert; remove 'threshold' to "
+                            "alert on every matching article"));
+  // The daemon refuses the same rule set instead of loading a rule that never fires.
+  auto once = run_process({RASD_BINARY, "run", "--once", "--config", cfg});
+  CHECK(once.exit_code != 0);
+}
+
+TEST_CASE("rasd check: notify names are checked when the config has no webhooks at all",
+          "[cli][check]") {
+  TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: x\n    query: داعش\n    notify: [analysts]\n");
+  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\n");
+  auto r = run_process({RASD_BINARY, "check", "--config", cfg});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(has_line(r.out, dir.path() + "/rules/a.yaml:3:12: error: rule 'x': notify names webhook "
+                                     "'analysts', but the config defines no webhooks"));
+}
+
 TEST_CASE("rasd check: a valid configuration passes with exit 0", "[cli][check]") {
   TempDir dir;
   dir.write("rules/a.yaml", "rules:\n  - id: x\n    query: داعش\n    notify: [hook]\n");

@@ -287,7 +287,8 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
     std::vector<const rules::Rule*> matched;
     for (const auto& m : matcher.match(prepared)) {
       matched.push_back(m.rule);
-      if (m.rule->threshold) continue;  // counted by the threshold stage, not alerted per article
+      // The loader refuses threshold rules until counting exists; never alert one per article.
+      if (m.rule->threshold) continue;
       NewAlert al;
       al.rule_id = m.rule->id;
       al.severity = rules::severity_name(m.rule->severity);

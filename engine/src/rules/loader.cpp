@@ -152,6 +152,11 @@ void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule) {
       t.window_seconds = *w;
   }
   rule.threshold = t;
+  // Counting is not implemented yet (issue 19). A rule that loads and never alerts is the
+  // worst failure for an analyst, so refuse it until the counter exists.
+  r.error(n,
+          "threshold rules are not supported yet: this rule would never alert; remove "
+          "'threshold' to alert on every matching article");
 }
 
 void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out) {
@@ -324,9 +329,12 @@ LoadResult load_rules(const std::vector<RuleFile>& files, const text::Normalizer
     FileReader r(*l.file, diag);
     r.set_rule(rule.id);
     for (const auto& target : rule.notify) {
-      if (!options.known_webhooks.empty() &&
-          std::find(options.known_webhooks.begin(), options.known_webhooks.end(), target) ==
-              options.known_webhooks.end()) {
+      if (!options.known_webhooks) continue;
+      const auto& known = *options.known_webhooks;
+      if (known.empty()) {
+        r.error_at(l.pending.query_pos,
+                   "notify names webhook '" + target + "', but the config defines no webhooks");
+      } else if (std::find(known.begin(), known.end(), target) == known.end()) {
         r.error_at(l.pending.query_pos, "notify names unknown webhook '" + target + "'");
       }
     }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,10 @@ struct RuleFile {
 };
 
 struct LoadOptions {
-  // Webhook names from the config; when non-empty, `notify` entries must be among them.
-  std::vector<std::string> known_webhooks;
+  // Webhook names from the config. When set (the rules are loaded for a config), every
+  // `notify` entry must be among them, also when the config has no webhooks at all; unset
+  // (rules checked on their own, as `rasd match` does) skips the check.
+  std::optional<std::vector<std::string>> known_webhooks;
 };
 
 struct LoadResult {
