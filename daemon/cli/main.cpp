@@ -113,8 +113,8 @@ int cmd_parse_feed(const std::string& file, const std::string& ct, const std::st
   return 0;
 }
 
-int cmd_extract(const std::string& file, const std::string& ct, const std::string& page_url) {
-  const std::string bytes = read_input(file);
+// The article of an HTML page as JSON: what `rasd extract` prints, and `rasd fetch` for a page.
+void print_extracted(std::string_view bytes, const std::string& ct, const std::string& page_url) {
   const text::Normalizer normalizer;
   html::ExtractOptions opts;
   opts.content_type = ct;
@@ -133,6 +133,10 @@ int cmd_extract(const std::string& file, const std::string& ct, const std::strin
                    {"canonical_url", a.canonical_url},
                    {"text", a.text}})
             << "\n";
+}
+
+int cmd_extract(const std::string& file, const std::string& ct, const std::string& page_url) {
+  print_extracted(read_input(file), ct, page_url);
   return 0;
 }
 
@@ -200,15 +204,23 @@ int cmd_fetch(const std::string& url, bool allow_private) {
     std::cerr << url << ": error: HTTP " << res->status << "\n";
     return 1;
   }
-  return [&] {
-    auto feed = parse_feed(res->body, {res->header("content-type"), res->effective_url});
-    if (!feed) {
-      std::cerr << url << ": error: " << feed.error().message << "\n";
-      return 1;
-    }
+  const std::string ct = res->header("content-type");
+  auto feed = parse_feed(res->body, {ct, res->effective_url});
+  if (feed) {
     std::cout << json::serialize(cli::feed_to_json(*feed)) << "\n";
     return 0;
-  }();
+  }
+  // Not a feed: a page served as HTML (or a body that is plainly a page) is shown the way an
+  // `html` source or `full_text` reads it; anything else is the feed error.
+  const bool html_page = ct.find("html") != std::string::npos ||
+                         feed.error().message.find("an HTML page") != std::string::npos;
+  if (!html_page) {
+    std::cerr << url << ": error: " << feed.error().message << "\n";
+    return 1;
+  }
+  std::cerr << url << ": an HTML page, not a feed: its article as `rasd extract` prints it\n";
+  print_extracted(res->body, ct, res->effective_url.empty() ? url : res->effective_url);
+  return 0;
 }
 
 int cmd_alerts(const std::string& config_path, const std::string& since, const std::string& rule,
@@ -340,7 +352,8 @@ int main(int argc, char** argv) {
 
   std::string url;
   bool allow_private = false;
-  auto* fetch = app.add_subcommand("fetch", "fetch one source and print it as parse-feed would");
+  auto* fetch = app.add_subcommand(
+      "fetch", "fetch a URL once: a feed as parse-feed prints it, a page as extract does");
   fetch->add_option("url", url, "URL")->required();
   fetch->add_flag("--allow-private", allow_private, "allow loopback and private addresses");
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "http_server.hpp"
 #include "test_util.hpp"
 
 using rasd::test::run_process;
@@ -372,4 +373,48 @@ TEST_CASE("rasd match: a query nested 100000 levels is a positioned error with e
   CHECK(y.exit_code == 2);
   CHECK(y.err.find(yaml + ":1:107: error: YAML nested deeper than 100 levels") !=
         std::string::npos);
+}
+
+TEST_CASE("rasd fetch prints a feed as parse-feed does and a page as extract does",
+          "[cli][fetch]") {
+  const std::string page =
+      "<!doctype html><html lang=\"ar\" dir=\"rtl\"><head><title>خبر</title></head><body>"
+      "<article><h1>القبض على خلية لداعش في ديرالزور</h1>"
+      "<p>أعلنت قوى الأمن الداخلي القبض على خلية تابعة لتنظيم داعـ.ـش في ريف دير الزور "
+      "الشرقي بعد عملية استمرت ساعات، وصادرت أسلحة وذخائر كانت مخبأة في منزل مهجور.</p>"
+      "<p>وقال مصدر أمني إن الخلية كانت تخطط لهجمات على نقاط عسكرية في المنطقة خلال "
+      "الأيام المقبلة، وإن التحقيقات مستمرة لكشف بقية أفرادها.</p></article></body></html>";
+  const std::string feed =
+      "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>أخبار</title>"
+      "<item><title>هجوم</title><link>https://news.example/1</link></item></channel></rss>";
+  rasd::test::HttpServer site([&](const rasd::test::Request& r) {
+    if (r.target == "/feed.xml")
+      return rasd::test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed};
+    if (r.target == "/a.html")
+      return rasd::test::Response{200, {{"Content-Type", "text/html; charset=utf-8"}}, page};
+    return rasd::test::Response{200, {{"Content-Type", "text/plain"}}, "just words"};
+  });
+  auto f = run_process({RASD_BINARY, "fetch", "--allow-private", site.url("/feed.xml")});
+  INFO(f.out << f.err);
+  REQUIRE(f.exit_code == 0);
+  const auto fj = boost::json::parse(f.out).as_object();
+  CHECK(fj.at("feed").at("title").as_string() == "أخبار");
+  CHECK(fj.at("items").as_array().size() == 1);
+
+  auto p = run_process({RASD_BINARY, "fetch", "--allow-private", site.url("/a.html")});
+  INFO(p.out << p.err);
+  REQUIRE(p.exit_code == 0);
+  const auto pj = boost::json::parse(p.out).as_object();
+  CHECK(pj.at("title").as_string() == "القبض على خلية لداعش في ديرالزور");
+  CHECK(pj.at("lang").as_string() == "ar");
+  CHECK(std::string(pj.at("text").as_string()).find("داعـ.ـش") != std::string::npos);
+  // The same bytes through `rasd extract` print the same line.
+  auto e = run_process({RASD_BINARY, "extract", "-", "--content-type", "text/html; charset=utf-8",
+                        "--url", site.url("/a.html")},
+                       page);
+  CHECK(e.out == p.out);
+
+  auto bad = run_process({RASD_BINARY, "fetch", "--allow-private", site.url("/plain")});
+  CHECK(bad.exit_code == 1);
+  CHECK(bad.err.find("error: ") != std::string::npos);
 }
