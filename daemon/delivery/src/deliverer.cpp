@@ -31,45 +31,115 @@ FetcherLimits delivery_fetcher_limits() {
   return l;
 }
 
-Deliverer::Deliverer(const Config& config, Store& store, boost::asio::io_context& io,
-                     Fetcher& fetcher, const Clock& clock, std::shared_ptr<spdlog::logger> log)
-    : config_(&config),
+namespace {
+const WebhookConfig* find_hook(const std::vector<WebhookConfig>& hooks, const std::string& name) {
+  for (const auto& h : hooks) {
+    if (h.name == name) return &h;
+  }
+  return nullptr;
+}
+}  // namespace
+
+struct Deliverer::DueRows {
+  std::vector<std::pair<std::string, std::vector<Delivery>>> by_hook;  // in the store's order
+  DeliveryStats stats;  // rows of removed or disabled webhooks, settled by the job
+  std::string error;    // the store failed
+};
+
+Deliverer::Deliverer(const Config& config, Store& store, StoreQueue& queue,
+                     boost::asio::io_context& io, Fetcher& fetcher, const Clock& clock,
+                     std::shared_ptr<spdlog::logger> log)
+    : webhooks_(std::make_shared<const std::vector<WebhookConfig>>(config.webhooks)),
       store_(store),
+      queue_(queue),
       fetcher_(fetcher),
       io_(io),
       clock_(clock),
       log_(std::move(log)) {}
 
-void Deliverer::pump(int limit, const std::function<bool(const std::string&)>& allow) {
+void Deliverer::set_config(const Config& config) {
+  webhooks_ = std::make_shared<const std::vector<WebhookConfig>>(config.webhooks);
+}
+
+void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
   if (stopping_) return;
+  if (pumping_) {  // one read at a time; the latest ask runs when it is back
+    pump_again_ = PumpAsk{limit, std::move(allow)};
+    return;
+  }
+  pumping_ = true;
   const int64_t now = clock_.now();
   const auto steady_now = Steady::now();
-  DeliveryStats stats;
-  int handed = 0;
-  // Endpoint by endpoint, so that one endpoint's backlog (held by Retry-After, at its
-  // concurrency, disabled) never fills the window the others are read through.
-  for (const std::string& name : store_.webhooks_with_due(now)) {
-    if (handed >= limit) break;
-    const WebhookConfig* hook = config_->webhook(name);
-    if (!hook) {
-      // The webhook was removed from the config; keep the rows visible rather than drop them.
-      stats.dead += static_cast<int>(
-          store_.kill_pending(name, now, "webhook '" + name + "' is not configured"));
-      continue;
-    }
-    if (store_.webhook_disabled(name)) {
-      stats.disabled += static_cast<int>(store_.disable_pending(name, now));
-      continue;
-    }
-    if (auto h = held_until_.find(name); h != held_until_.end()) {
+  // Per endpoint, how many due rows to read: none for one held by Retry-After or at its
+  // concurrency; rows in flight are still pending in the store, so read enough to see past.
+  auto want = std::make_shared<std::unordered_map<std::string, int>>();
+  for (const WebhookConfig& hook : *webhooks_) {
+    if (auto h = held_until_.find(hook.name); h != held_until_.end()) {
       if (steady_now < h->second) continue;
       held_until_.erase(h);
     }
+    const int64_t n = in_flight_per_hook_[hook.name];
+    if (n >= hook.concurrency) continue;
+    (*want)[hook.name] = static_cast<int>(hook.concurrency + n) + (allow ? limit : 0);
+  }
+  auto rows = std::make_shared<DueRows>();
+  ++jobs_;
+  queue_.submit(
+      // Endpoint by endpoint, so that one endpoint's backlog (held, at its concurrency,
+      // disabled) never fills the window the others are read through.
+      [&store = store_, hooks = webhooks_, want, rows, now] {
+        try {
+          for (const std::string& name : store.webhooks_with_due(now)) {
+            if (!find_hook(*hooks, name)) {
+              // Removed from the config: the rows stay visible (dead) rather than dropped.
+              rows->stats.dead += static_cast<int>(
+                  store.kill_pending(name, now, "webhook '" + name + "' is not configured"));
+              continue;
+            }
+            if (store.webhook_disabled(name)) {
+              rows->stats.disabled += static_cast<int>(store.disable_pending(name, now));
+              continue;
+            }
+            auto w = want->find(name);
+            if (w == want->end()) continue;
+            rows->by_hook.emplace_back(name, store.due_deliveries(now, w->second, name));
+          }
+        } catch (const sql::StoreError& e) {
+          rows->error = e.what();
+        }
+      },
+      [this, rows, limit, allow = std::move(allow)] {
+        --jobs_;
+        pumping_ = false;
+        if (!rows->error.empty()) {
+          log_->error("deliveries: store: {} (will retry)", rows->error);
+          rows->stats.store_errors = 1;
+        }
+        send_due(*rows, limit, allow);
+        const DeliveryStats& st = rows->stats;
+        if ((st.dead || st.disabled || st.store_errors) && on_recorded_) on_recorded_(st);
+        if (pump_again_) {
+          PumpAsk ask = std::move(*pump_again_);
+          pump_again_.reset();
+          pump(ask.limit, std::move(ask.allow));
+        }
+      });
+}
+
+void Deliverer::send_due(const DueRows& rows, int limit,
+                         const std::function<bool(const std::string&)>& allow) {
+  if (stopping_) return;
+  const int64_t now = clock_.now();
+  const auto steady_now = Steady::now();
+  int handed = 0;
+  for (const auto& [name, due] : rows.by_hook) {
+    if (handed >= limit) break;
+    const WebhookConfig* hook = find_hook(*webhooks_, name);
+    if (!hook) continue;  // removed by a reload meanwhile: the next pump settles its rows
+    if (auto h = held_until_.find(name); h != held_until_.end() && steady_now < h->second) {
+      continue;  // held by an answer that came back meanwhile
+    }
     int64_t& n = in_flight_per_hook_[name];
-    if (n >= hook->concurrency) continue;
-    // Rows in flight are still pending in the store: ask for enough to see past them.
-    const auto due = store_.due_deliveries(
-        now, static_cast<int>(hook->concurrency + n) + (allow ? limit : 0), name);
     for (const Delivery& d : due) {
       if (n >= hook->concurrency || handed >= limit) break;
       if (in_flight_ids_.count(d.id) || (allow && !allow(d.id))) continue;
@@ -78,13 +148,12 @@ void Deliverer::pump(int limit, const std::function<bool(const std::string&)>& a
           fetcher_.submit(std::move(req), [this, d, now](Expected<HttpResponse> res) {
             arrived({d, now, std::move(res)});
           });
-      if (!accepted) break;  // the fetcher is full or stopping: the rest wait for the next pump
+      if (!accepted) return;  // the fetcher is full or stopping: the rest wait for a pump
       ++n;
       ++handed;
       in_flight_ids_.insert(d.id);
     }
   }
-  if ((stats.dead || stats.disabled) && on_recorded_) on_recorded_(stats);
 }
 
 void Deliverer::release(const Delivery& d) {
@@ -113,38 +182,52 @@ void Deliverer::arrived(Answer answer) {
 
 void Deliverer::record_arrived() {
   record_posted_ = false;
-  std::vector<Answer> answers;
-  answers.swap(arrived_);
-  DeliveryStats stats;
-  if (answers.empty()) {
-    if (on_recorded_) on_recorded_(stats);  // the caller learns that requests ended
+  auto answers = std::make_shared<std::vector<Answer>>();
+  answers->swap(arrived_);
+  if (answers->empty()) {
+    if (on_recorded_) on_recorded_(DeliveryStats{});  // the caller learns that requests ended
     return;
   }
-  std::vector<AttemptRecord> records;
-  std::vector<std::string> now_gone;
-  records.reserve(answers.size());
-  for (const Answer& a : answers) {
-    records.push_back(outcome(a.delivery, a.sent_at, a.response, stats));
-    if (records.back().new_state == "disabled") now_gone.push_back(a.delivery.webhook);
+  struct Job {
+    std::vector<AttemptRecord> records;
+    std::vector<std::string> now_gone;
+    DeliveryStats stats;
+    std::string error;
+  };
+  auto job = std::make_shared<Job>();
+  job->records.reserve(answers->size());
+  for (const Answer& a : *answers) {
+    job->records.push_back(outcome(a.delivery, a.sent_at, a.response, job->stats));
+    if (job->records.back().new_state == "disabled") job->now_gone.push_back(a.delivery.webhook);
   }
-  try {
-    Store::Batch batch(store_);
-    store_.record_attempts(records);
-    const int64_t now = clock_.now();
-    for (const auto& name : now_gone) {
-      if (!store_.webhook_disabled(name)) store_.disable_webhook(name, now, "410 Gone");
-      stats.disabled += static_cast<int>(store_.disable_pending(name, now));
-    }
-    batch.commit();
-  } catch (const std::exception& e) {
-    // Unrecorded attempts stay pending and are sent again (same webhook-id: at least once).
-    log_->error("deliveries: store: {}; {} answers not recorded, sent again later", e.what(),
-                answers.size());
-    stats = DeliveryStats{};
-    stats.store_errors = 1;
-  }
-  for (const Answer& a : answers) release(a.delivery);
-  if (on_recorded_) on_recorded_(stats);
+  ++jobs_;
+  queue_.submit(
+      [&store = store_, job, now = clock_.now()] {
+        try {
+          Store::Batch batch(store);
+          store.record_attempts(job->records);
+          for (const auto& name : job->now_gone) {
+            if (!store.webhook_disabled(name)) store.disable_webhook(name, now, "410 Gone");
+            job->stats.disabled += static_cast<int>(store.disable_pending(name, now));
+          }
+          batch.commit();
+        } catch (const std::exception& e) {
+          job->error = e.what();
+        }
+      },
+      [this, job, answers] {
+        --jobs_;
+        if (!job->error.empty()) {
+          // Unrecorded attempts stay pending and are sent again (same webhook-id: at least
+          // once).
+          log_->error("deliveries: store: {}; {} answers not recorded, sent again later",
+                      job->error, answers->size());
+          job->stats = DeliveryStats{};
+          job->stats.store_errors = 1;
+        }
+        for (const Answer& a : *answers) release(a.delivery);
+        if (on_recorded_) on_recorded_(job->stats);
+      });
 }
 
 AttemptRecord Deliverer::outcome(const Delivery& d, int64_t at, const Expected<HttpResponse>& res,
@@ -202,24 +285,47 @@ AttemptRecord Deliverer::outcome(const Delivery& d, int64_t at, const Expected<H
   return rec;
 }
 
+namespace {
+// For one-shot use without a store thread: each job runs at once on the caller's thread, its
+// `done` on the loop afterwards (the same order and the same asynchrony as the daemon's).
+class InlineStoreQueue final : public StoreQueue {
+ public:
+  explicit InlineStoreQueue(boost::asio::io_context& io) : io_(io) {}
+  void submit(std::function<void()> work, std::function<void()> done) override {
+    work();
+    ++outstanding_;
+    boost::asio::post(io_, [this, done = std::move(done)] {
+      --outstanding_;
+      done();
+    });
+  }
+  size_t outstanding() const override { return outstanding_; }
+
+ private:
+  boost::asio::io_context& io_;
+  size_t outstanding_ = 0;
+};
+}  // namespace
+
 DeliveryStats deliver_due_once(const Config& config, Store& store, const Clock& clock,
                                std::shared_ptr<spdlog::logger> log, int limit) {
   boost::asio::io_context io;
   Fetcher fetcher(io, delivery_fetcher_limits());
-  Deliverer deliverer(config, store, io, fetcher, clock, std::move(log));
+  InlineStoreQueue queue(io);
+  Deliverer deliverer(config, store, queue, io, fetcher, clock, std::move(log));
   DeliveryStats total;
   deliverer.on_recorded([&](const DeliveryStats& s) { total += s; });
   // One attempt per row: rows held back by an endpoint's concurrency go out as others finish;
   // a row that failed and is due again at once (Retry-After: 0) waits for the next call.
   std::unordered_set<std::string> tried;
   while (static_cast<int>(tried.size()) < limit) {
+    const size_t before = tried.size();
     deliverer.pump(limit - static_cast<int>(tried.size()),
-                   [&](const std::string& id) { return !tried.count(id); });
-    if (deliverer.in_flight() == 0) break;
-    for (const auto& id : deliverer.in_flight_ids()) tried.insert(id);
+                   [&](const std::string& id) { return tried.insert(id).second; });
     io.restart();
     io.run();
     if (total.store_errors) throw sql::StoreError("deliveries could not be recorded", 0);
+    if (tried.size() == before) break;
   }
   return total;
 }

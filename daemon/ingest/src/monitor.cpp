@@ -140,16 +140,20 @@ void Monitor::restore_stories() {
   if (n > 0) log_->info("story index: {} recent articles restored", n);
 }
 
-HttpRequest Monitor::request_to(const SourceConfig& s, const std::string& url) const {
+HttpRequest source_get(const Defaults& d, const SourceConfig& s, const std::string& url) {
   HttpRequest req;
   req.url = url;
-  req.timeout_ms = config_->defaults.timeout * 1000;
-  req.max_body = config_->defaults.max_body;
-  req.low_speed_bytes = config_->defaults.low_speed_bytes;
-  req.low_speed_seconds = config_->defaults.low_speed_time;
+  req.timeout_ms = d.timeout * 1000;
+  req.max_body = d.max_body;
+  req.low_speed_bytes = d.low_speed_bytes;
+  req.low_speed_seconds = d.low_speed_time;
   req.connect_timeout_ms = std::min<int64_t>(10000, req.timeout_ms);
   req.allow_private = s.allow_private;
   return req;
+}
+
+HttpRequest Monitor::request_to(const SourceConfig& s, const std::string& url) const {
+  return source_get(config_->defaults, s, url);
 }
 
 HttpRequest Monitor::request_for(const SourceConfig& s) {

@@ -78,10 +78,14 @@ int Monitor::queue_article_links(const SourceConfig& s, const std::vector<html::
   return new_links;
 }
 
-HttpRequest Monitor::request_for_article(const SourceConfig& s, const std::string& url) const {
-  HttpRequest req = request_to(s, url);
+HttpRequest article_request(const Defaults& d, const SourceConfig& s, const std::string& url) {
+  HttpRequest req = source_get(d, s, url);
   req.headers.emplace_back("accept", "text/html, application/xhtml+xml;q=0.9, */*;q=0.5");
   return req;
+}
+
+HttpRequest Monitor::request_for_article(const SourceConfig& s, const std::string& url) const {
+  return article_request(config_->defaults, s, url);
 }
 
 PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,

@@ -50,8 +50,10 @@ void Poller::set_snapshot(const Config& config) {
   }
 }
 
-void Poller::attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* deliverer) {
+void Poller::attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* deliverer,
+                    StoreQueue& queue) {
   io_ = &io;
+  queue_ = &queue;
   fetcher_ = &fetcher;
   deliverer_ = deliverer;
   // Room for as many answers as requests may be in flight; more wait in overflow_.
@@ -69,6 +71,8 @@ void Poller::detach() {
   io_ = nullptr;
   fetcher_ = nullptr;
   deliverer_ = nullptr;
+  queue_ = nullptr;
+  committing_ = pages_reading_ = pages_again_ = quarantine_reading_ = false;
 }
 
 const SourceConfig* Poller::source(const std::string& id) const {
@@ -85,22 +89,26 @@ Poller::SteadyClock::time_point Poller::steady_due(int64_t wall_due) const {
 void Poller::poll_due() {
   if (!config_) return;
   const auto steady_now = SteadyClock::now();
+  std::vector<const SourceConfig*> due_now;
   for (const auto& src : config_->sources) {
     auto due = next_due_.find(src.id);
     if (in_flight_.count(src.id) || quarantined_.count(src.id) ||
         (due != next_due_.end() && due->second > steady_now)) {
       continue;
     }
-    submit_poll(src.id);
+    due_now.push_back(&src);
   }
+  submit_polls(due_now);
   pump_pages();
 }
 
 void Poller::poll_all() {
   if (!config_) return;
+  std::vector<const SourceConfig*> all;
   for (const auto& src : config_->sources) {
-    if (!quarantined_.count(src.id)) submit_poll(src.id);
+    if (!quarantined_.count(src.id) && !in_flight_.count(src.id)) all.push_back(&src);
   }
+  submit_polls(all);
   pump_pages();
 }
 
@@ -126,10 +134,31 @@ void Poller::blame(const std::string& id) {
 }
 
 void Poller::refresh_quarantine() {
-  quarantined_.clear();
-  for (const auto& st : store_.sources()) {
-    if (st.quarantined_at) quarantined_.insert(st.id);
-  }
+  if (!queue_ || quarantine_reading_) return;
+  quarantine_reading_ = true;
+  struct Read {
+    std::unordered_set<std::string> ids;
+    std::string error;
+  };
+  auto read = std::make_shared<Read>();
+  queue_->submit(
+      [&store = store_, read] {
+        try {
+          for (const auto& st : store.sources()) {
+            if (st.quarantined_at) read->ids.insert(st.id);
+          }
+        } catch (const sql::StoreError& e) {
+          read->error = e.what();
+        }
+      },
+      [this, read] {
+        quarantine_reading_ = false;
+        if (read->error.empty()) {
+          quarantined_ = std::move(read->ids);
+        } else {
+          log_->error("store: {} (quarantine read again later)", read->error);
+        }
+      });
 }
 
 // A fetch ended: a 2xx body goes to the parse worker (its heavy part never runs on the loop);
@@ -202,36 +231,109 @@ void Poller::arm_stall_check() {
   });
 }
 
-// Queues one poll of source `id`. Its answer waits in pending_ and is handled, with every
-// other answer that has arrived by then, in one store transaction (group commit).
-void Poller::submit_poll(const std::string& id) {
-  const SourceConfig* src = source(id);
-  if (!src || !fetcher_) return;
-  in_flight_.insert(id);
+// Queues one poll of each source: their conditional GETs need the stored validators, read in
+// one store job; each answer then waits in pending_ and is handled, with every other answer
+// that has arrived by then, in one store transaction (group commit).
+void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
+  if (sources.empty() || !fetcher_ || !queue_) return;
+  struct Read {
+    std::vector<SourceConfig> sources;
+    std::vector<HttpRequest> requests;  // as many as were read
+    std::string error;
+  };
+  auto read = std::make_shared<Read>();
+  read->sources.reserve(sources.size());
+  for (const SourceConfig* src : sources) {
+    in_flight_.insert(src->id);
+    read->sources.push_back(*src);
+  }
+  queue_->submit(
+      [&monitor = monitor_, read] {
+        try {
+          read->requests.reserve(read->sources.size());
+          for (const auto& src : read->sources) read->requests.push_back(monitor.request_for(src));
+        } catch (const sql::StoreError& e) {
+          read->error = e.what();
+        }
+      },
+      [this, read] {
+        if (!read->error.empty()) {
+          log_->error("store: {} (sources polled again in {}s)", read->error, kStoreRetrySeconds);
+          health_.store_ok = false;
+        }
+        for (size_t i = 0; i < read->sources.size(); ++i) {
+          const SourceConfig& src = read->sources[i];
+          if (i >= read->requests.size() || stopping_ || !fetcher_) {
+            in_flight_.erase(src.id);
+            next_due_[src.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
+            continue;
+          }
+          submit_request(src, std::move(read->requests[i]));
+        }
+        if (after_answers_) after_answers_();
+      });
+}
+
+void Poller::submit_request(const SourceConfig& src, HttpRequest req) {
   const auto started = std::chrono::steady_clock::now();
   const bool accepted = fetcher_->submit(
-      monitor_.request_for(*src),
-      [this, id, started, requested = *src](Expected<HttpResponse> res) {
+      std::move(req), [this, id = src.id, started, requested = src](Expected<HttpResponse> res) {
         metrics_.fetch_seconds.observe(
             std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         arrived(id, std::move(res), std::nullopt, requested);
       });
   if (!accepted) {
-    in_flight_.erase(id);
-    log_->warn("source '{}': fetch queue full; polled on a later tick", id);
+    in_flight_.erase(src.id);
+    log_->warn("source '{}': fetch queue full; polled on a later tick", src.id);
   }
 }
 
 // Hands the due follow-up pages to the fetcher (they are durable rows: one refused now is
-// offered again at the next call).
+// offered again at the next call). The rows are read by a store job; one read at a time.
 void Poller::pump_pages() {
-  if (!fetcher_ || stopping_) return;
+  if (!fetcher_ || !queue_ || stopping_) return;
+  if (pages_reading_) {
+    pages_again_ = true;
+    return;
+  }
   // Pages wait in the store, not in the fetcher's queue: a bounded number is handed out.
   const size_t cap = std::max<size_t>(kPagesPerPump, 4 * max_pending_);
   if (pages_in_flight_.size() >= cap) return;
+  pages_reading_ = true;
+  struct Read {
+    std::vector<PageFetch> due;
+    std::string error;
+  };
+  auto read = std::make_shared<Read>();
   const int64_t now = clock_.now();
-  const auto due =
-      store_.due_page_fetches(now, kPagesPerPump + static_cast<int>(pages_in_flight_.size()));
+  const int limit = kPagesPerPump + static_cast<int>(pages_in_flight_.size());
+  queue_->submit(
+      [&store = store_, read, now, limit] {
+        try {
+          read->due = store.due_page_fetches(now, limit);
+        } catch (const sql::StoreError& e) {
+          read->error = e.what();
+        }
+      },
+      [this, read] {
+        pages_reading_ = false;
+        if (!read->error.empty()) {
+          log_->error("store: {} (due pages read again later)", read->error);
+        } else {
+          submit_pages(read->due);
+        }
+        if (pages_again_) {
+          pages_again_ = false;
+          pump_pages();
+        }
+        if (after_answers_) after_answers_();
+      });
+}
+
+void Poller::submit_pages(const std::vector<PageFetch>& due) {
+  if (!fetcher_ || stopping_ || !config_) return;
+  const size_t cap = std::max<size_t>(kPagesPerPump, 4 * max_pending_);
+  auto deferred = std::make_shared<std::vector<PageFetch>>();
   for (const PageFetch& p : due) {
     if (pages_in_flight_.size() >= cap) break;
     const std::string key = p.source_id + "\n" + p.url;
@@ -240,11 +342,11 @@ void Poller::pump_pages() {
     if (!src || quarantined_.count(p.source_id)) {
       // Removed from the config or quarantined: the row waits (visible) out of the others'
       // way, and is looked at again in an hour.
-      store_.defer_page_fetch(p.source_id, p.url, now + 3600);
+      deferred->push_back(p);
       continue;
     }
     pages_in_flight_.insert(key);
-    const bool accepted = fetcher_->submit(monitor_.request_for_article(*src, p.url),
+    const bool accepted = fetcher_->submit(article_request(config_->defaults, *src, p.url),
                                            [this, p, requested = *src](Expected<HttpResponse> res) {
                                              arrived(p.source_id, std::move(res), p, requested);
                                            });
@@ -253,6 +355,16 @@ void Poller::pump_pages() {
       break;
     }
   }
+  if (deferred->empty()) return;
+  queue_->submit(
+      [&store = store_, deferred, until = clock_.now() + 3600, log = log_] {
+        try {
+          for (const PageFetch& p : *deferred) store.defer_page_fetch(p.source_id, p.url, until);
+        } catch (const sql::StoreError& e) {
+          log->error("store: {} (pages of removed sources deferred later)", e.what());
+        }
+      },
+      [] {});
 }
 
 // Answers arriving within kGroupCommitMs share one transaction; when as many as the request
@@ -278,72 +390,111 @@ void Poller::schedule_flush() {
   }
 }
 
+struct Poller::BatchJob {
+  std::vector<PendingAnswer> answers;
+  // Per answer, filled on the loop: its source as the running snapshot has it.
+  std::vector<std::optional<SourceConfig>> current;
+  std::unordered_set<std::string> blamed;  // of the batch's sources, those with crashes > 0
+  bool stopping = false;
+  // Filled by the store job.
+  std::vector<PollStats> results;
+  std::vector<char> handled, crashes_cleared;
+  std::vector<std::optional<int64_t>> next_due;  // wall-clock, read after the commit
+  PollStats committed_stats;
+  bool committed = false;
+  std::string error;
+};
+
 void Poller::handle_pending() {
   flush_posted_ = false;
-  if (pending_.empty()) return;
-  std::vector<PendingAnswer> answers;
-  answers.swap(pending_);
-  std::vector<PollStats> results(answers.size());
-  std::vector<bool> handled(answers.size(), false);
-  bool committed = false;
+  if (pending_.empty() || committing_ || !queue_) return;
+  committing_ = true;
+  auto b = std::make_shared<BatchJob>();
+  b->answers.swap(pending_);
+  b->stopping = stopping_;
+  b->current.reserve(b->answers.size());
+  for (const PendingAnswer& a : b->answers) {
+    const SourceConfig* src = source(a.id);
+    b->current.push_back(src ? std::optional<SourceConfig>(*src) : std::nullopt);
+    if (blamed_.count(a.id)) b->blamed.insert(a.id);
+  }
+  queue_->submit([this, b] { commit_batch(*b); }, [this, b] { batch_done(*b); });
+}
+
+// On the store's thread: one transaction for the batch, a savepoint per answer; then each
+// handled source's schedule as the store now has it.
+void Poller::commit_batch(BatchJob& b) {
+  const size_t n = b.answers.size();
+  b.results.assign(n, PollStats{});
+  b.handled.assign(n, 0);
+  b.crashes_cleared.assign(n, 0);
+  b.next_due.assign(n, std::nullopt);
   try {
     Store::Batch batch(store_);
-    for (size_t i = 0; i < answers.size(); ++i) handled[i] = handle_one(answers[i], results[i]);
+    for (size_t i = 0; i < n; ++i) {
+      b.handled[i] = handle_one(b.answers[i], b.current[i] ? &*b.current[i] : nullptr, b.stopping,
+                                b.results[i]);
+    }
     batch.commit();
-    committed = true;
-    health_.store_ok = true;
+    b.committed = true;
   } catch (const sql::StoreError& e) {
-    health_.store_ok = false;
-    log_->error("store: {}; {} answers will be fetched again", e.what(), answers.size());
+    b.error = e.what();
+    return;
   }
-  PollStats batch_stats;
-  for (size_t i = 0; i < answers.size(); ++i) {
-    PendingAnswer& a = answers[i];
+  for (size_t i = 0; i < n; ++i) {
+    if (!b.handled[i]) continue;
+    // Only what the store kept is counted: logs, the summary and metrics agree with the rows.
+    b.committed_stats += b.results[i];
+    const PendingAnswer& a = b.answers[i];
+    if (a.page) continue;
+    try {
+      if (auto st = store_.source(a.id)) b.next_due[i] = st->next_due;
+      if (b.blamed.count(a.id)) {
+        store_.clear_crashes(a.id);
+        b.crashes_cleared[i] = 1;
+      }
+    } catch (const sql::StoreError& e) {
+      log_->error("source '{}': store: {} (its schedule is read again later)", a.id, e.what());
+    }
+  }
+  monitor_.committed(b.committed_stats);
+}
+
+void Poller::batch_done(BatchJob& b) {
+  committing_ = false;
+  health_.store_ok = b.committed;
+  if (!b.committed) {
+    log_->error("store: {}; {} answers will be fetched again", b.error, b.answers.size());
+  }
+  for (size_t i = 0; i < b.answers.size(); ++i) {
+    const PendingAnswer& a = b.answers[i];
     if (a.page) {
       pages_in_flight_.erase(a.page->source_id + "\n" + a.page->url);
-    } else {
-      in_flight_.erase(a.id);
-      // Unless the store says otherwise below.
-      next_due_[a.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
-      if (committed && handled[i]) {
-        try {
-          if (auto st = store_.source(a.id)) next_due_[a.id] = steady_due(st->next_due);
-          if (blamed_.count(a.id)) {
-            store_.clear_crashes(a.id);
-            blamed_.erase(a.id);
-          }
-        } catch (const sql::StoreError& e) {
-          log_->error("source '{}': store: {} (its schedule is read again later)", a.id, e.what());
-        }
-      }
+      continue;
     }
-    // Only what the store kept is counted: logs, the summary and metrics agree with the rows.
-    if (committed && handled[i]) batch_stats += results[i];
+    in_flight_.erase(a.id);
+    // Unless the store says otherwise.
+    next_due_[a.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
+    if (b.committed && b.handled[i] && b.next_due[i]) next_due_[a.id] = steady_due(*b.next_due[i]);
+    if (b.committed && b.crashes_cleared[i]) blamed_.erase(a.id);
   }
-  if (committed) {
-    monitor_.committed(batch_stats);
-    totals_ += batch_stats;
+  if (b.committed) totals_ += b.committed_stats;
+  if (!stopping_ && b.committed) {
+    pump_pages();  // the pages this batch queued, at once
+    if (b.committed_stats.alerts > 0 && deliverer_ && !once_) deliverer_->pump();
   }
-  if (!stopping_ && committed) {
-    try {
-      pump_pages();  // the pages this batch queued, at once
-      if (batch_stats.alerts > 0 && deliverer_ && !once_) deliverer_->pump();
-    } catch (const sql::StoreError& e) {
-      log_->error("store: {} (will retry)", e.what());
-      health_.store_ok = false;
-    }
-  }
+  if (!pending_.empty()) schedule_flush();  // what arrived while this batch was committed
   if (after_answers_) after_answers_();
 }
 
 // One answer in its own savepoint: a failure of that source's own (anything but the store)
 // is recorded with backoff and rolls back only its writes. False when the answer was not
 // handled (the store failed for it, or the loop is stopping and its fetch was cut off).
-bool Poller::handle_one(PendingAnswer& a, PollStats& stats) {
-  const SourceConfig* src = source(a.id);
+bool Poller::handle_one(PendingAnswer& a, const SourceConfig* src, bool stopping,
+                        PollStats& stats) {
   if (!src) return false;  // removed by a reload while in flight
   const Expected<HttpResponse>& response = *a.response;
-  if (stopping_ && !response) return false;  // cut off by the shutdown: not a failure
+  if (stopping && !response) return false;  // cut off by the shutdown: not a failure
   if (a.prepared_with &&
       (a.prepared_with->type != src->type || a.prepared_with->url != src->url ||
        a.prepared_with->links != src->links || a.prepared_with->full_text != src->full_text)) {
@@ -368,7 +519,6 @@ bool Poller::handle_one(PendingAnswer& a, PollStats& stats) {
     // going on would write the next answers outside any transaction.
     if (!store_.in_transaction()) throw;
     log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
-    if (!a.page) next_due_[a.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
     return false;
   } catch (const std::exception& e) {
     stats = PollStats{};

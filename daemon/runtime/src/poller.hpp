@@ -7,12 +7,19 @@
 //
 // Counting: totals() and the metrics hold only what committed.
 //
+// The store is never touched on the loop: reading validators for requests, reading due pages,
+// and each batch's transaction are jobs of the StoreQueue (store_queue.hpp), whose `done`
+// brings the result back here. One batch is at the queue at a time; answers that arrive
+// meanwhile wait for the next one (they are the next group commit).
+//
 // The heavy part of each 2xx answer (parsing, HTML to text, extraction) runs on the
 // ParseWorker's thread, under the poison-source guard (poison_guard.hpp);
 // a source blamed for kQuarantineAfter crashes is quarantined (not polled, its pages not
 // fetched) until released in the store or its URL changes.
 //
-// Thread safety: every method runs on the loop's thread. attach() before polling; detach()
+// Thread safety: every method runs on the loop's thread; the store and the Monitor are used
+// only inside store jobs (and by the constructor, before the store's thread exists). attach()
+// before polling; destroy the StoreQueue (its jobs call into this object), then detach(),
 // before the io_context, Fetcher or Deliverer it names go away.
 #pragma once
 
@@ -39,6 +46,7 @@
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/poison_guard.hpp"
 #include "rasd/daemon/store.hpp"
+#include "rasd/daemon/store_queue.hpp"
 
 namespace spdlog {
 class logger;
@@ -59,7 +67,8 @@ class Poller {
   // The running snapshot's sources (by id) and request cap; `config` must outlive the next
   // call. New sources are due at once.
   void set_snapshot(const Config& config);
-  void attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* deliverer);
+  void attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* deliverer,
+              StoreQueue& queue);
   void detach();
 
   // Submits every source that is due (not in flight, not quarantined), then due pages.
@@ -74,7 +83,8 @@ class Poller {
   void on_answers(std::function<void()> fn) { after_answers_ = std::move(fn); }
 
   bool idle() const {
-    return pending_.empty() && preparing_ == 0 && in_flight_.empty() && pages_in_flight_.empty();
+    return pending_.empty() && preparing_ == 0 && in_flight_.empty() && pages_in_flight_.empty() &&
+           !committing_ && !pages_reading_ && !quarantine_reading_;
   }
   const PollStats& totals() const { return totals_; }
   size_t answers_pending() const { return pending_.size(); }
@@ -93,6 +103,7 @@ class Poller {
     std::optional<PreparedAnswer> prepared;     // the parse worker's part, when it did it
     std::optional<SourceConfig> prepared_with;  // the source as it was asked for and read
   };
+  struct BatchJob;  // one group commit at the store queue
   struct WaitingJob {
     ParseWorker::Job job;
     std::string id;
@@ -107,10 +118,19 @@ class Poller {
   const SourceConfig* source(const std::string& id) const;
   SteadyClock::time_point steady_due(int64_t wall_due) const;
   void blame(const std::string& id);
-  void submit_poll(const std::string& id);
+  // Reads the sources' validators at the store queue, then submits their GETs.
+  void submit_polls(const std::vector<const SourceConfig*>& sources);
+  void submit_request(const SourceConfig& src, HttpRequest req);
+  void submit_pages(const std::vector<PageFetch>& due);
   void schedule_flush();
   void handle_pending();
-  bool handle_one(PendingAnswer& a, PollStats& stats);
+  // On the store's thread: the batch's transaction; then on the loop: what it leads to.
+  void commit_batch(BatchJob& b);
+  void batch_done(BatchJob& b);
+  // On the store's thread. `current`: the source as the running snapshot has it (null when a
+  // reload removed it). False when not handled: the source is polled again after
+  // kStoreRetrySeconds.
+  bool handle_one(PendingAnswer& a, const SourceConfig* current, bool stopping, PollStats& stats);
 
   Store& store_;
   Monitor& monitor_;
@@ -131,6 +151,11 @@ class Poller {
   boost::asio::io_context* io_ = nullptr;
   Fetcher* fetcher_ = nullptr;
   Deliverer* deliverer_ = nullptr;
+  StoreQueue* queue_ = nullptr;
+  bool committing_ = false;          // a batch is at the store queue
+  bool pages_reading_ = false;       // due pages are being read
+  bool pages_again_ = false;         // pump_pages() was asked for meanwhile
+  bool quarantine_reading_ = false;  // refresh_quarantine() is reading
   const Config* config_ = nullptr;
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
   // Per source id, when it is due: the store's next_due as a delay on the monotonic clock.

@@ -21,6 +21,7 @@
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/webhook.hpp"
+#include "store_thread.hpp"
 
 namespace rasd {
 namespace {
@@ -70,8 +71,10 @@ std::string read_token(const std::string& path) {
 }
 
 // The daemon: one Asio loop owns all work in flight. Source fetches and follow-up page
-// fetches run on one Fetcher, webhook requests on another (both curl multi on this loop), the
-// store is written only from this thread, and nothing here waits for a socket or a thread.
+// fetches run on one Fetcher, webhook requests on another (both curl multi on this loop); the
+// store (and the Monitor) belong to the store's thread, whose jobs the loop submits and whose
+// results come back as events (store_thread.hpp); nothing here waits for a socket, a disk or
+// a thread.
 // Follow-up pages and deliveries are durable rows, so a reload, a stop or a crash drops none.
 class Service {
  public:
@@ -80,7 +83,7 @@ class Service {
       : opts_(opts),
         log_(std::move(log)),
         normalizer_(normalizer),
-        current_(std::make_unique<Loaded>(std::move(loaded))),
+        current_(std::make_shared<Loaded>(std::move(loaded))),
         store_(current_->config.store_path) {
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
                                          http_, clock_, log_, &metrics_);
@@ -93,20 +96,24 @@ class Service {
     boost::asio::io_context io;
     Fetcher fetcher(io, fetcher_limits(current_->config));
     Fetcher hooks_fetcher(io, delivery_fetcher_limits());
-    Deliverer deliverer(current_->config, store_, io, hooks_fetcher, clock_, log_);
+    // From here on the store and the Monitor are used only by this thread's jobs.
+    store_thread_ = std::make_unique<StoreThread>(io);
+    Deliverer deliverer(current_->config, store_, *store_thread_, io, hooks_fetcher, clock_, log_);
     std::function<void()> after_answers;
     deliverer.on_recorded([this, &after_answers](const DeliveryStats& ds) {
       count_deliveries(ds);
       if (after_answers) after_answers();
     });
-    poller_->attach(io, fetcher, &deliverer);
+    poller_->attach(io, fetcher, &deliverer, *store_thread_);
     fetcher_ = &fetcher;
     deliverer_ = &deliverer;
     struct Detach {  // the loop's objects die with this frame, also when it unwinds
       Service* s;
       ~Detach() {
+        s->store_thread_.reset();  // first: its jobs call into the Poller and the Monitor
         s->poller_->detach();
         s->poller_->on_answers({});
+        s->after_store_job_ = {};
         s->fetcher_ = nullptr, s->deliverer_ = nullptr;
       }
     } detach{this};
@@ -145,21 +152,22 @@ class Service {
       rule_watch = std::make_unique<FileWatch>(io, current_->config.rule_paths,
                                                std::chrono::milliseconds(300), [this] {
                                                  log_->info("rule files changed");
-                                                 reload();
+                                                 reload({});
                                                });
       for (const auto& e : rule_watch->errors()) log_->warn("watch_rules: {}", e);
     };
     watch_rules();
     auto in_flight = [&] { return fetcher.stats().in_flight + hooks_fetcher.stats().in_flight; };
     auto all_done = [&] {
-      return in_flight() == 0 && poller_->idle() && deliverer.in_flight() == 0;
+      return in_flight() == 0 && poller_->idle() && deliverer.in_flight() == 0 &&
+             store_thread_->outstanding() == 0;
     };
     std::function<void()> arm_signals = [&] {
       signals.async_wait([&](const boost::system::error_code& ec, int sig) {
         if (ec) return;
         if (sig == SIGHUP) {
           log_->info("SIGHUP: reloading {}", opts_.config_path);
-          if (reload()) watch_rules();
+          reload(watch_rules);
           arm_signals();
           return;
         }
@@ -197,23 +205,14 @@ class Service {
         if (all_done()) shutdown_timer.cancel();
         return;
       }
-      try {
-        prune_if_due();
-        if (++ticks_ % 5 == 0) poller_->refresh_quarantine();
-        poller_->poll_due();
-        deliverer.pump();
-        metrics_.queue("deliveries_pending")
-            .set(static_cast<double>(store_.pending_delivery_count()));
-        metrics_.queue("pages_pending")
-            .set(static_cast<double>(store_.page_fetch_count("pending")));
-        metrics_.queue("pages_dead").set(static_cast<double>(store_.page_fetch_count("dead")));
-        // Reads succeed on a full disk: only a commit (the Poller's) says the store is well.
-      } catch (const sql::StoreError& e) {
-        // Disk full or read-only store: keep running and retry on the next tick; what was
-        // committed stays committed and unprocessed items will be fetched again.
-        log_->error("store: {} (will retry)", e.what());
-        health_.store_ok = false;
-      }
+      // Each of these is a store job at most (one of each kind at a time, so a stalled disk
+      // queues no more than that); a store failure is logged by the job and retried on a
+      // later tick, and only a commit (the Poller's) says the store is well again.
+      prune_if_due();
+      if (++ticks_ % 5 == 0) poller_->refresh_quarantine();
+      poller_->poll_due();
+      deliverer.pump();
+      count_queues();
       const FetcherStats fs = fetcher.stats();
       metrics_.queue("fetch_queued").set(static_cast<double>(fs.queued));
       metrics_.queue("fetch_in_flight").set(static_cast<double>(fs.in_flight));
@@ -244,18 +243,20 @@ class Service {
       if (stopping_ && all_done()) shutdown_timer.cancel();
     };
     poller_->on_answers(after_answers);
+    after_store_job_ = after_answers;
     log_->info("rasd running: {} sources, {} rules, store {}", current_->config.sources.size(),
                current_->rules->rules.size(), current_->config.store_path);
     // Before READY=1 (systemd's watchdog starts then), and outside the poison guard: days of
-    // recent articles are normalized again to refill the story index.
-    monitor_->restore_stories_now();
-    health_.polling = true;
-    health_.last_tick = clock_.now();
-    sd_notify(0, "READY=1");
-    boost::asio::post(io, [&] {
-      tick();
-      arm_tick();
-    });
+    // recent articles are normalized again to refill the story index (on the store's thread,
+    // which owns the Monitor; polling starts when it is done).
+    store_thread_->submit([m = monitor_.get()] { m->restore_stories_now(); },
+                          [&] {
+                            health_.polling = true;
+                            health_.last_tick = clock_.now();
+                            sd_notify(0, "READY=1");
+                            tick();
+                            arm_tick();
+                          });
     io.run();
     api.reset();  // before the handlers it calls
     log_->info("rasd stopped");
@@ -268,15 +269,15 @@ class Service {
   int run_once(boost::asio::io_context& io) {
     prune_if_due();
     poller_->poll_all();
-    io.run();
+    io.run();  // until every answer is committed (store jobs keep the loop busy)
     const DeliveryStats before = deliveries_;
     std::unordered_set<std::string> tried;
     for (;;) {  // one attempt per due row, as endpoint concurrency allows
-      deliverer_->pump(10000, [&](const std::string& id) { return !tried.count(id); });
-      if (deliverer_->in_flight() == 0) break;
-      for (const auto& id : deliverer_->in_flight_ids()) tried.insert(id);
+      const size_t sent = tried.size();
+      deliverer_->pump(10000, [&](const std::string& id) { return tried.insert(id).second; });
       io.restart();
       io.run();
+      if (tried.size() == sent) break;
     }
     const PollStats& t = poller_->totals();
     const int delivered = deliveries_.delivered - before.delivered;
@@ -306,29 +307,79 @@ class Service {
     return l;
   }
 
-  // Retention (store.retention): at start, then hourly.
+  // Retention (store.retention): at start, then hourly, as a store job.
   void prune_if_due() {
     const int64_t now = clock_.now();
-    if (last_prune_ != 0 && now - last_prune_ < (prune_more_ ? 60 : 3600)) return;
+    if (pruning_ || (last_prune_ != 0 && now - last_prune_ < (prune_more_ ? 60 : 3600))) return;
     last_prune_ = now;
-    // Bounded per pass (the loop must not stall on months of rows after an upgrade): a pass
+    pruning_ = true;
+    struct Pass {
+      PruneStats stats;
+      std::string error;
+    };
+    auto pass = std::make_shared<Pass>();
+    const int64_t retention = current_->config.retention;
+    // Bounded per pass (the store must not stall on months of rows after an upgrade): a pass
     // that reached the bound is followed by another a minute later.
-    const PruneStats p = store_.prune(now - current_->config.retention);
-    prune_more_ = p.more;
-    if (p.articles > 0 || p.kept_for_alerts > 0 || p.alerts > 0 || p.attempts > 0) {
-      log_->info(
-          "retention: {} articles, {} alerts, {} deliveries, {} attempts, {} dead pages older "
-          "than {}s pruned; {} articles kept because kept alerts refer to them",
-          p.articles, p.alerts, p.deliveries, p.attempts, p.page_fetches,
-          current_->config.retention, p.kept_for_alerts);
-    }
+    store_thread_->submit(
+        [&store = store_, pass, before = now - retention] {
+          try {
+            pass->stats = store.prune(before);
+          } catch (const sql::StoreError& e) {
+            pass->error = e.what();
+          }
+        },
+        [this, pass, retention] {
+          pruning_ = false;
+          if (!pass->error.empty()) {
+            log_->error("retention: store: {} (will retry)", pass->error);
+            return;
+          }
+          const PruneStats& p = pass->stats;
+          prune_more_ = p.more;
+          if (p.articles > 0 || p.kept_for_alerts > 0 || p.alerts > 0 || p.attempts > 0) {
+            log_->info(
+                "retention: {} articles, {} alerts, {} deliveries, {} attempts, {} dead pages "
+                "older than {}s pruned; {} articles kept because kept alerts refer to them",
+                p.articles, p.alerts, p.deliveries, p.attempts, p.page_fetches, retention,
+                p.kept_for_alerts);
+          }
+          if (after_store_job_) after_store_job_();
+        });
+  }
+
+  // The store's queue lengths in the metrics, read by a store job (one at a time).
+  void count_queues() {
+    if (counting_) return;
+    counting_ = true;
+    store_thread_->submit(
+        [&store = store_, &m = metrics_, log = log_] {
+          try {
+            m.queue("deliveries_pending").set(static_cast<double>(store.pending_delivery_count()));
+            m.queue("pages_pending").set(static_cast<double>(store.page_fetch_count("pending")));
+            m.queue("pages_dead").set(static_cast<double>(store.page_fetch_count("dead")));
+          } catch (const sql::StoreError& e) {
+            log->error("store: {} (queue lengths read again later)", e.what());
+          }
+        },
+        [this] {
+          counting_ = false;
+          if (after_store_job_) after_store_job_();
+        });
   }
 
   // Re-reads config, sources and rules into a staging copy and swaps it in only when all of it
   // is valid (ISC Kea's way); a failure keeps the running set, is logged with file:line:col,
   // counted, and raised as an internal alert. Work in flight goes on under the new snapshot:
   // queued pages and deliveries are rows in the store, answers find their source by id.
-  bool reload() {
+  // The Monitor switches in a store job (it writes the new sources' rows); the loop switches
+  // when that job is back, and only then lets the old snapshot go. `on_ok` runs after a swap.
+  // A reload asked for while one is at the store runs after it.
+  void reload(std::function<void()> on_ok) {
+    if (reloading_) {
+      reload_again_ = true;
+      return;
+    }
     sd_notify(0, "RELOADING=1");
     std::string errors;
     auto staged = load_all(opts_.config_path, normalizer_, *log_, &errors);
@@ -339,40 +390,62 @@ class Service {
     if (staged && staged->config.http_listen != current_->config.http_listen) {
       log_->warn("reload: http.listen changes at the next restart");
     }
-    const bool ok = staged.has_value();
-    if (ok) {
-      try {
-        auto next = std::make_unique<Loaded>(std::move(*staged));
-        monitor_->reload(next->config, next->rules);
-        if (deliverer_) deliverer_->set_config(next->config);
-        if (fetcher_) fetcher_->set_limits(fetcher_limits(next->config));
-        std::swap(current_, next);  // the old snapshot goes only after nothing points into it
-        apply_snapshot();
-        poller_->refresh_quarantine();  // a changed URL released its source
-      } catch (const sql::StoreError& e) {
-        // Monitor::reload switches only after its store writes committed: nothing changed.
-        log_->error("reload: store: {}; keeping the previous configuration", e.what());
-        metrics_.reloads("failed").inc();
-        sd_notify(0, "READY=1");
-        return false;
-      }
-      metrics_.reloads("ok").inc();
-      log_->info("reloaded: {} sources, {} rules", current_->config.sources.size(),
-                 current_->rules->rules.size());
-    } else {
+    reloading_ = true;
+    if (!staged) {
       metrics_.reloads("failed").inc();
       log_->error("reload failed; keeping the previous configuration and rules");
-      try {
-        monitor_->raise_internal_alert("reload_failed",
-                                       "rasd: reload failed, previous configuration kept",
-                                       "Reloading " + opts_.config_path + " failed:\n" + errors);
-      } catch (const sql::StoreError& e) {
-        log_->error("store: {} (the reload failure is not stored as an alert)", e.what());
-      }
+      store_thread_->submit(
+          [m = monitor_.get(), log = log_, path = opts_.config_path, errors] {
+            try {
+              m->raise_internal_alert("reload_failed",
+                                      "rasd: reload failed, previous configuration kept",
+                                      "Reloading " + path + " failed:\n" + errors);
+            } catch (const sql::StoreError& e) {
+              log->error("store: {} (the reload failure is not stored as an alert)", e.what());
+            }
+          },
+          [this] { reload_finished(); });
+      return;
     }
+    auto next = std::make_shared<Loaded>(std::move(*staged));
+    auto error = std::make_shared<std::string>();
+    store_thread_->submit(
+        [m = monitor_.get(), next, error] {
+          try {
+            m->reload(next->config, next->rules);
+          } catch (const sql::StoreError& e) {
+            *error = e.what();  // Monitor::reload switches only after its writes committed
+          }
+        },
+        [this, next, error, on_ok = std::move(on_ok)] {
+          if (!error->empty()) {
+            log_->error("reload: store: {}; keeping the previous configuration", *error);
+            metrics_.reloads("failed").inc();
+            reload_finished();
+            return;
+          }
+          if (deliverer_) deliverer_->set_config(next->config);
+          if (fetcher_) fetcher_->set_limits(fetcher_limits(next->config));
+          current_ = next;  // the Monitor already points into it; the old one may go now
+          apply_snapshot();
+          poller_->refresh_quarantine();  // a changed URL released its source
+          metrics_.reloads("ok").inc();
+          log_->info("reloaded: {} sources, {} rules", current_->config.sources.size(),
+                     current_->rules->rules.size());
+          if (on_ok) on_ok();
+          reload_finished();
+        });
+  }
+
+  void reload_finished() {
+    reloading_ = false;
     sd_notify(0, "READY=1");
     notify_status();
-    return ok;
+    if (after_store_job_) after_store_job_();
+    if (reload_again_ && !stopping_) {
+      reload_again_ = false;
+      reload({});
+    }
   }
 
   void count_deliveries(const DeliveryStats& ds) {
@@ -402,16 +475,19 @@ class Service {
   LoopHealth health_;
   ApiToken token_;
   const text::Normalizer& normalizer_;
-  std::unique_ptr<Loaded> current_;
+  std::shared_ptr<Loaded> current_;  // the running snapshot (a store job may hold the next)
   Store store_;
   CurlHttpClient http_;
   SystemClock clock_;
   std::unique_ptr<Monitor> monitor_;
   std::unique_ptr<Poller> poller_;
+  std::unique_ptr<StoreThread> store_thread_;  // while run() is on the stack
   DeliveryStats deliveries_;
   bool stopping_ = false;
   int64_t last_prune_ = 0;
   bool prune_more_ = false;
+  bool pruning_ = false, counting_ = false, reloading_ = false, reload_again_ = false;
+  std::function<void()> after_store_job_;  // the shutdown's check, after each store job
   uint64_t ticks_ = 0;
   uint64_t body_pauses_seen_ = 0;  // the source Fetcher's pauses already counted in metrics_
   // The running loop's objects, set while run() is on the stack.

@@ -1,9 +1,11 @@
 // Webhook delivery (DESIGN.md section 7). Delivery is at least once: the outbox row is committed
 // with its alert, and this class sends the rows that are due and records every attempt.
 //
-// Requests run on a Fetcher (curl multi on the daemon's Asio loop): pump() hands due rows to
-// it and returns at once; each answer comes back as a callback on the loop thread, and the
-// answers that arrive together are recorded in one store transaction. Nothing here waits, so
+// Requests run on a Fetcher (curl multi on the daemon's Asio loop): pump() asks the store queue
+// for the due rows and returns at once; they are handed to the Fetcher when the rows arrive
+// back on the loop; each answer comes back as a callback on the loop thread, and the answers
+// that arrive together are recorded in one store job (one transaction). The store is touched
+// only inside jobs of the StoreQueue (store_queue.hpp), never on the loop. Nothing here waits, so
 // a receiver that accepts a connection and never answers holds only its own requests (each
 // bounded by the webhook's timeout), never the loop. At most WebhookConfig::concurrency
 // requests are in flight to one endpoint.
@@ -20,15 +22,17 @@
 // Store failures while recording: logged, counted in the stats' store_errors; the attempts are
 // not recorded and the rows are sent again later (at least once).
 //
-// Thread safety: every method runs on the Fetcher's io_context thread. The Deliverer must
-// outlive the requests it has in flight (destroy or abort the Fetcher first, or wait for
-// idle()).
+// Thread safety: every method runs on the Fetcher's io_context thread; the Store is used only
+// by the queue's jobs, which capture no pointer to the Deliverer. The Deliverer must outlive
+// the requests it has in flight and the `done` of its store jobs (destroy or abort the Fetcher
+// and the queue first, or wait until in_flight() and busy() are 0).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -39,6 +43,7 @@
 #include "rasd/daemon/fetcher.hpp"
 #include "rasd/daemon/http_client.hpp"
 #include "rasd/daemon/store.hpp"
+#include "rasd/daemon/store_queue.hpp"
 
 namespace spdlog {
 class logger;
@@ -61,24 +66,26 @@ FetcherLimits delivery_fetcher_limits();
 
 class Deliverer {
  public:
-  // `config` must stay valid until set_config() replaces it; `fetcher` (on `io`) runs the
-  // requests.
-  Deliverer(const Config& config, Store& store, boost::asio::io_context& io, Fetcher& fetcher,
-            const Clock& clock, std::shared_ptr<spdlog::logger> log);
+  // `fetcher` (on `io`) runs the requests; `store` is used only in jobs of `queue`.
+  Deliverer(const Config& config, Store& store, StoreQueue& queue, boost::asio::io_context& io,
+            Fetcher& fetcher, const Clock& clock, std::shared_ptr<spdlog::logger> log);
   Deliverer(const Deliverer&) = delete;
   Deliverer& operator=(const Deliverer&) = delete;
 
   // A reload: later pumps use the new webhooks; requests in flight finish unchanged.
-  void set_config(const Config& config) { config_ = &config; }
+  void set_config(const Config& config);
   // Hands every due pending delivery (up to `limit`) that the endpoint limits and holds allow
-  // to the Fetcher. Returns at once. Throws sql::StoreError when the due rows cannot be read.
-  // `allow`, when given, says which delivery ids may be sent.
-  void pump(int limit = 500, const std::function<bool(const std::string&)>& allow = {});
+  // to the Fetcher, once the store queue has read them. Returns at once; a pump asked for while
+  // one is reading runs after it. Rows the store cannot read are counted in store_errors.
+  // `allow`, when given, says which delivery ids may be sent (called once per id handed).
+  void pump(int limit = 500, std::function<bool(const std::string&)> allow = {});
   // Called (on the loop) with the stats of each recorded batch of answers.
   void on_recorded(std::function<void(const DeliveryStats&)> fn) { on_recorded_ = std::move(fn); }
   // From now on, failed answers (aborted at shutdown) are not recorded and pump() sends nothing.
   void stop() { stopping_ = true; }
   size_t in_flight() const { return in_flight_ids_.size(); }
+  // Store jobs (a pump's read, a batch's record) submitted and not yet back on the loop.
+  size_t busy() const { return jobs_; }
   // 429/503 answers with Retry-After do not use up the retry schedule, up to this many.
   static constexpr int64_t kMaxHeldAttempts = 100;
   const std::unordered_set<std::string>& in_flight_ids() const { return in_flight_ids_; }
@@ -89,7 +96,10 @@ class Deliverer {
     int64_t sent_at = 0;
     Expected<HttpResponse> response;
   };
+  struct DueRows;  // what a pump's store job read
   void arrived(Answer answer);
+  void send_due(const DueRows& rows, int limit,
+                const std::function<bool(const std::string&)>& allow);
   void release(const Delivery& d);  // no longer in flight
   void record_arrived();
   // What one attempt made at `at` leads to (the delivery's new state; "disabled" when the
@@ -97,8 +107,9 @@ class Deliverer {
   AttemptRecord outcome(const Delivery& d, int64_t at, const Expected<HttpResponse>& res,
                         DeliveryStats& stats);
 
-  const Config* config_;
+  std::shared_ptr<const std::vector<WebhookConfig>> webhooks_;  // a copy: jobs read it
   Store& store_;
+  StoreQueue& queue_;
   Fetcher& fetcher_;
   boost::asio::io_context& io_;
   const Clock& clock_;
@@ -111,6 +122,13 @@ class Deliverer {
   std::vector<Answer> arrived_;
   bool record_posted_ = false;
   bool stopping_ = false;
+  size_t jobs_ = 0;
+  bool pumping_ = false;  // a pump's read is at the store queue
+  struct PumpAsk {
+    int limit;
+    std::function<bool(const std::string&)> allow;
+  };
+  std::optional<PumpAsk> pump_again_;
 };
 
 // Sends every due delivery once (up to `limit`) on a private loop and returns when every answer

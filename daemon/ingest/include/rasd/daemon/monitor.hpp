@@ -17,7 +17,8 @@
 // them to committed() once that transaction has committed (a rolled-back answer counts
 // nothing in the metrics).
 //
-// Thread safety: one thread drives a Monitor.
+// Thread safety: one thread drives a Monitor (in the daemon, the store's thread: see
+// store_queue.hpp); it shares the Store with nothing else.
 #pragma once
 
 #include <memory>
@@ -81,6 +82,12 @@ std::optional<NewArticle> teaser_from_json(const std::string& json);
 // The article's text fields from a feed item: title, body as plain text, language.
 NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
                              int64_t now);
+
+// A GET of `url` with the limits every request of `s` gets (timeouts, size cap, slowloris
+// limit, address policy), and the same for an article page. Pure: the event loop builds page
+// requests with them from its own snapshot.
+HttpRequest source_get(const Defaults& d, const SourceConfig& s, const std::string& url);
+HttpRequest article_request(const Defaults& d, const SourceConfig& s, const std::string& url);
 
 class Monitor {
  public:

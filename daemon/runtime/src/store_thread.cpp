@@ -1,0 +1,37 @@
+#include "store_thread.hpp"
+
+#include <boost/asio/post.hpp>
+#include <exception>
+#include <memory>
+
+namespace rasd {
+
+StoreThread::StoreThread(boost::asio::io_context& loop)
+    : loop_(loop), keep_(own_.get_executor()), thread_([this] { own_.run(); }) {}
+
+StoreThread::~StoreThread() {
+  own_.stop();  // after the job running; the rest are dropped with own_
+  thread_.join();
+}
+
+void StoreThread::submit(std::function<void()> work, std::function<void()> done) {
+  ++outstanding_;
+  auto busy =
+      std::make_shared<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+          loop_.get_executor());
+  boost::asio::post(own_, [this, work = std::move(work), done = std::move(done), busy]() mutable {
+    std::exception_ptr failed;
+    try {
+      work();
+    } catch (...) {
+      failed = std::current_exception();
+    }
+    boost::asio::post(loop_, [this, done = std::move(done), busy, failed] {
+      --outstanding_;
+      if (failed) std::rethrow_exception(failed);
+      done();
+    });
+  });
+}
+
+}  // namespace rasd
