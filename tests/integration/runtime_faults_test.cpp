@@ -517,3 +517,81 @@ TEST_CASE("runtime: a stderr nobody reads blocks neither the loop nor the watchd
   rasd.signal(SIGTERM);
   CHECK(rasd.wait() == 0);
 }
+
+TEST_CASE("runtime: a wall-clock jump of a day back and forth changes no schedule",
+          "[integration][runtime][faults][clock]") {
+  // The daemon's wall clock is the system's plus the offset in this file (a test-only hook).
+  test::TempDir dir;
+  const std::string offset_file = dir.write("clock-offset", "0\n");
+  test::HttpServer site([&](const test::Request& r) {
+    if (r.target == "/news") {
+      return test::Response{200,
+                            {{"Content-Type", "text/html; charset=utf-8"}},
+                            "<html><body><ul class=\"l\"><li><a href=\"/a/down\">خبر</a></li>"
+                            "<li><a href=\"/a/up\">خبر آخر</a></li></ul></body></html>"};
+    }
+    if (r.target == "/a/down") return test::Response{500, {}, "down"};
+    return test::Response{200,
+                          {{"Content-Type", "text/html; charset=utf-8"}},
+                          article_page("هجوم لداعش في البادية", "تفاصيل الهجوم")};
+  });
+  std::atomic<int> hook_calls{0};
+  test::HttpServer hook([&](const test::Request&) {
+    if (++hook_calls == 1) return test::Response{503, {{"Retry-After", "3"}}, "busy"};
+    return test::Response{200, {}, "ok"};
+  });
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n    notify: [hook]\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"\"}\ndefaults: {interval: 1h, per_host_gap: 0}\n"
+                "webhooks:\n  - {name: hook, url: \"" +
+                    hook.url("/h") +
+                    "\"}\n"
+                    "sources:\n  - {id: site, url: \"" +
+                    site.url("/news") + "\", type: html, links: \"ul.l a\"}\n");
+  const std::string db = dir.file("rasd.db");
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "100"},
+                     {"RASD_FAULT_CLOCK_FILE=" + offset_file});
+  REQUIRE(rasd.wait_for("rasd running", 10000));
+  for (int i = 0; i < 200 && (hook_calls < 1 || site.request_count("/a/down") < 1); ++i)
+    std::this_thread::sleep_for(50ms);
+  REQUIRE(hook_calls == 1);                     // 503, Retry-After: 3
+  REQUIRE(site.request_count("/a/down") == 1);  // 500: tried again in 5 minutes
+  std::this_thread::sleep_for(300ms);           // its failure is recorded
+
+  auto fake_now = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  // A day back (measured to the second: 86399 to 86401): the delivery still goes out 3 s after
+  // the 503, not a day later.
+  size_t mark = rasd.err().size();
+  dir.write("clock-offset", "-86400\n");
+  if (!rasd.wait_for("the wall clock jumped by -86", 5000, mark)) FAIL(rasd.err());
+  for (int i = 0; i < 160 && hook_calls < 2; ++i) std::this_thread::sleep_for(50ms);
+  CHECK(hook_calls == 2);
+  const int64_t back = fake_now() - 86400;
+  const int64_t page_due = std::stoll(scalar(db, "SELECT next_attempt FROM page_fetches"));
+  CHECK(page_due - back > 200);  // still about 5 minutes away
+  CHECK(page_due - back <= 300);
+  const int64_t poll_due = std::stoll(scalar(db, "SELECT next_due FROM sources"));
+  CHECK(poll_due - back > 3000);  // still about an hour away
+  CHECK(poll_due - back <= 3960);  // the interval has 10 % jitter
+
+  // A day forward again: the page is not tried at once, nor is the section page polled.
+  mark = rasd.err().size();
+  dir.write("clock-offset", "0\n");
+  if (!rasd.wait_for("the wall clock jumped by 86", 5000, mark)) FAIL(rasd.err());
+  std::this_thread::sleep_for(1500ms);
+  CHECK(site.request_count("/a/down") == 1);
+  CHECK(site.request_count("/news") == 1);
+  const int64_t page_due_after = std::stoll(scalar(db, "SELECT next_attempt FROM page_fetches"));
+  CHECK(page_due_after - fake_now() > 200);
+  CHECK(page_due_after - fake_now() <= 300);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+  CHECK(scalar(db, "SELECT count(*) FROM articles") == "1");
+  CHECK(scalar(db, "SELECT state FROM deliveries") == "delivered");
+}

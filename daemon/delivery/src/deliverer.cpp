@@ -68,7 +68,6 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
     return;
   }
   pumping_ = true;
-  const int64_t now = clock_.now();
   const auto steady_now = Steady::now();
   // Per endpoint, how many due rows to read: none for one held by Retry-After or at its
   // concurrency; rows in flight are still pending in the store, so read enough to see past.
@@ -87,8 +86,10 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
   queue_.submit(
       // Endpoint by endpoint, so that one endpoint's backlog (held, at its concurrency,
       // disabled) never fills the window the others are read through.
-      [&store = store_, hooks = webhooks_, want, rows, now] {
+      // The clock is read on the store's thread, in the same terms as the rows it compares.
+      [&store = store_, &clock = clock_, hooks = webhooks_, want, rows] {
         try {
+          const int64_t now = clock.now();
           for (const std::string& name : store.webhooks_with_due(now)) {
             if (!find_hook(*hooks, name)) {
               // Removed from the config: the rows stay visible (dead) rather than dropped.
@@ -202,8 +203,12 @@ void Deliverer::record_arrived() {
   }
   ++jobs_;
   queue_.submit(
-      [&store = store_, job, now = clock_.now()] {
+      [&store = store_, &clock = clock_, job, decided = clock_.now()] {
         try {
+          // A retry is due its delay after the attempt is recorded, in the terms of the clock
+          // the store's rows are in now (see clock_jumps.hpp in the runtime).
+          const int64_t now = clock.now();
+          for (AttemptRecord& r : job->records) r.next_attempt += now - decided;
           Store::Batch batch(store);
           store.record_attempts(job->records);
           for (const auto& name : job->now_gone) {

@@ -305,12 +305,12 @@ void Poller::pump_pages() {
     std::string error;
   };
   auto read = std::make_shared<Read>();
-  const int64_t now = clock_.now();
   const int limit = kPagesPerPump + static_cast<int>(pages_in_flight_.size());
   queue_->submit(
-      [&store = store_, read, now, limit] {
+      // The clock is read on the store's thread, in the same terms as the rows it compares.
+      [&store = store_, &clock = clock_, read, limit] {
         try {
-          read->due = store.due_page_fetches(now, limit);
+          read->due = store.due_page_fetches(clock.now(), limit);
         } catch (const sql::StoreError& e) {
           read->error = e.what();
         }
@@ -357,8 +357,9 @@ void Poller::submit_pages(const std::vector<PageFetch>& due) {
   }
   if (deferred->empty()) return;
   queue_->submit(
-      [&store = store_, deferred, until = clock_.now() + 3600, log = log_] {
+      [&store = store_, &clock = clock_, deferred, log = log_] {
         try {
+          const int64_t until = clock.now() + 3600;
           for (const PageFetch& p : *deferred) store.defer_page_fetch(p.source_id, p.url, until);
         } catch (const sql::StoreError& e) {
           log->error("store: {} (pages of removed sources deferred later)", e.what());

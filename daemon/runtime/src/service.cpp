@@ -9,6 +9,8 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "clock_jumps.hpp"
+#include "daemon_clock.hpp"
 #include "poller.hpp"
 #include "rasd/daemon/api_handlers.hpp"
 #include "rasd/daemon/api_server.hpp"
@@ -98,6 +100,7 @@ class Service {
     Fetcher hooks_fetcher(io, delivery_fetcher_limits());
     // From here on the store and the Monitor are used only by this thread's jobs.
     store_thread_ = std::make_unique<StoreThread>(io);
+    store_thread_->before_each([this] { follow_clock_jumps(); });
     Deliverer deliverer(current_->config, store_, *store_thread_, io, hooks_fetcher, clock_, log_);
     std::function<void()> after_answers;
     deliverer.on_recorded([this, &after_answers](const DeliveryStats& ds) {
@@ -322,9 +325,9 @@ class Service {
     // Bounded per pass (the store must not stall on months of rows after an upgrade): a pass
     // that reached the bound is followed by another a minute later.
     store_thread_->submit(
-        [&store = store_, pass, before = now - retention] {
+        [&store = store_, &clock = clock_, pass, retention] {
           try {
-            pass->stats = store.prune(before);
+            pass->stats = store.prune(clock.now() - retention);
           } catch (const sql::StoreError& e) {
             pass->error = e.what();
           }
@@ -346,6 +349,21 @@ class Service {
           }
           if (after_store_job_) after_store_job_();
         });
+  }
+
+  // On the store's thread, before each job: a jump of the wall clock moves the stored
+  // schedules with it (clock_jumps.hpp).
+  void follow_clock_jumps() {
+    const auto delta = clock_jumps_.check();
+    if (!delta) return;
+    try {
+      const int64_t moved = store_.shift_schedules(*delta);
+      log_->warn("the wall clock jumped by {}s; {} stored schedules moved with it (none changes)",
+                 *delta, moved);
+    } catch (const sql::StoreError& e) {
+      log_->error("the wall clock jumped by {}s; store: {} (schedules not moved)", *delta,
+                  e.what());
+    }
   }
 
   // The store's queue lengths in the metrics, read by a store job (one at a time).
@@ -478,7 +496,9 @@ class Service {
   std::shared_ptr<Loaded> current_;  // the running snapshot (a store job may hold the next)
   Store store_;
   CurlHttpClient http_;
-  SystemClock clock_;
+  std::unique_ptr<Clock> clock_owner_ = make_daemon_clock();
+  const Clock& clock_ = *clock_owner_;
+  ClockJumps clock_jumps_{clock_};  // used on the store's thread only
   std::unique_ptr<Monitor> monitor_;
   std::unique_ptr<Poller> poller_;
   std::unique_ptr<StoreThread> store_thread_;  // while run() is on the stack

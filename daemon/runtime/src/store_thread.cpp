@@ -22,6 +22,7 @@ void StoreThread::submit(std::function<void()> work, std::function<void()> done)
   boost::asio::post(own_, [this, work = std::move(work), done = std::move(done), busy]() mutable {
     std::exception_ptr failed;
     try {
+      if (before_each_) before_each_();
       work();
     } catch (...) {
       failed = std::current_exception();

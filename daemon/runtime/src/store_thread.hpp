@@ -25,6 +25,8 @@ class StoreThread final : public StoreQueue {
   StoreThread& operator=(const StoreThread&) = delete;
 
   void submit(std::function<void()> work, std::function<void()> done) override;
+  // Runs on the store's thread before each job's work (set it before the first submit).
+  void before_each(std::function<void()> fn) { before_each_ = std::move(fn); }
   size_t outstanding() const override { return outstanding_; }
 
  private:
@@ -32,6 +34,7 @@ class StoreThread final : public StoreQueue {
   boost::asio::io_context own_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_;
   size_t outstanding_ = 0;  // the loop's thread only
+  std::function<void()> before_each_;
   std::thread thread_;
 };
 

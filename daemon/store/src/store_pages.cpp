@@ -1,4 +1,5 @@
-// Store: durable follow-up page fetches and the poison-source guard's counters.
+// Store: durable follow-up page fetches, the poison-source guard's counters, and moving the
+// stored schedules when the wall clock jumps.
 #include "rasd/daemon/store.hpp"
 
 namespace rasd {
@@ -69,6 +70,20 @@ void Store::defer_page_fetch(const std::string& source_id, const std::string& ur
       .bind(2, url)
       .bind(3, until)
       .run();
+}
+
+int64_t Store::shift_schedules(int64_t delta) {
+  Batch batch(*this);
+  int64_t moved = 0;
+  for (const char* sql :
+       {"UPDATE sources SET next_due = next_due + ?1 WHERE next_due > 0",
+        "UPDATE page_fetches SET next_attempt = next_attempt + ?1 WHERE state = 'pending'",
+        "UPDATE deliveries SET next_attempt = next_attempt + ?1 WHERE state = 'pending'"}) {
+    cached(sql)->bind(1, delta).run();
+    moved += sqlite3_changes64(db_.get());
+  }
+  batch.commit();
+  return moved;
 }
 
 void Store::page_fetch_failed(const std::string& source_id, const std::string& url,

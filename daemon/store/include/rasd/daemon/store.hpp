@@ -61,7 +61,7 @@ struct NewArticle {
   std::string lang;
   std::optional<int64_t> published;
   int64_t fetched_at = 0;
-  std::string cluster;  // story cluster id (DESIGN.md section 6); "" when not clustered
+  std::string cluster;        // story cluster id (DESIGN.md section 6); "" when not clustered
   std::string canonical_url;  // identity hashes: the URL with tracking noise removed,
   std::string content_hash;   // and a hash of the body's normalized token sequence
   // What full-text search indexes (see article_search.hpp); nothing when empty.
@@ -78,13 +78,13 @@ struct FoundArticle {
 };
 
 struct PruneStats {
-  int64_t articles = 0;  // deleted
+  int64_t articles = 0;         // deleted
   int64_t kept_for_alerts = 0;  // older than the cut-off but kept: a kept alert refers to them
   int64_t alerts = 0;           // deleted with their hits, members, deliveries and attempts
   int64_t deliveries = 0;
-  int64_t attempts = 0;         // attempts older than the cut-off (of any delivery)
-  int64_t page_fetches = 0;     // dead page fetches older than the cut-off
-  bool more = false;            // the row bound was reached: call again
+  int64_t attempts = 0;      // attempts older than the cut-off (of any delivery)
+  int64_t page_fetches = 0;  // dead page fetches older than the cut-off
+  bool more = false;         // the row bound was reached: call again
 };
 
 // Test and operator knobs; the defaults are what the daemon uses.
@@ -259,6 +259,10 @@ class Store {
   void page_fetch_failed(const std::string& source_id, const std::string& url,
                          const std::string& error, int64_t next_attempt, bool dead);
   int64_t page_fetch_count(const std::string& state);
+  // The wall clock jumped by `delta` seconds: every schedule kept as a wall-clock time (sources'
+  // next poll, pending page fetches and deliveries) moves with it, in one transaction, so that
+  // each is as far in the future as before. Returns the rows moved.
+  int64_t shift_schedules(int64_t delta);
 
   // The poison-source guard (store_pages.cpp): an unclean exit blamed on `id` (returns the
   // count since its last clean parse), a clean parse, quarantine and release.
@@ -298,7 +302,8 @@ class Store {
   };
   Lease cached(std::string_view sql);
   sql::DbPtr db_;
-  std::unordered_map<std::string, std::unique_ptr<sql::Statement>> statements_;  // before db_ closes
+  std::unordered_map<std::string, std::unique_ptr<sql::Statement>>
+      statements_;  // before db_ closes
 };
 
 }  // namespace rasd
