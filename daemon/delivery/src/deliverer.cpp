@@ -50,12 +50,17 @@ Deliverer::Deliverer(const Config& config, Store& store, StoreQueue& queue,
                      boost::asio::io_context& io, Fetcher& fetcher, const Clock& clock,
                      std::shared_ptr<spdlog::logger> log)
     : webhooks_(std::make_shared<const std::vector<WebhookConfig>>(config.webhooks)),
+      job_state_(std::make_shared<JobState>(JobState{webhooks_})),
       store_(store),
       queue_(queue),
       fetcher_(fetcher),
       io_(io),
       clock_(clock),
       log_(std::move(log)) {}
+
+void Deliverer::set_config_in_store_job(const Config& config) {
+  job_state_->webhooks = std::make_shared<const std::vector<WebhookConfig>>(config.webhooks);
+}
 
 void Deliverer::set_config(const Config& config) {
   webhooks_ = std::make_shared<const std::vector<WebhookConfig>>(config.webhooks);
@@ -87,8 +92,9 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
       // Endpoint by endpoint, so that one endpoint's backlog (held, at its concurrency,
       // disabled) never fills the window the others are read through.
       // The clock is read on the store's thread, in the same terms as the rows it compares.
-      [&store = store_, &clock = clock_, hooks = webhooks_, want, rows] {
+      [&store = store_, &clock = clock_, state = job_state_, want, rows] {
         try {
+          const auto& hooks = state->webhooks;
           const int64_t now = clock.now();
           for (const std::string& name : store.webhooks_with_due(now)) {
             if (!find_hook(*hooks, name)) {
@@ -153,6 +159,7 @@ void Deliverer::send_due(const DueRows& rows, int limit,
       ++n;
       ++handed;
       in_flight_ids_.insert(d.id);
+      if (on_sent_) on_sent_(d.id);
     }
   }
 }
@@ -323,10 +330,11 @@ DeliveryStats deliver_due_once(const Config& config, Store& store, const Clock& 
   // One attempt per row: rows held back by an endpoint's concurrency go out as others finish;
   // a row that failed and is due again at once (Retry-After: 0) waits for the next call.
   std::unordered_set<std::string> tried;
+  deliverer.on_sent([&](const std::string& id) { tried.insert(id); });
   while (static_cast<int>(tried.size()) < limit) {
     const size_t before = tried.size();
     deliverer.pump(limit - static_cast<int>(tried.size()),
-                   [&](const std::string& id) { return tried.insert(id).second; });
+                   [&](const std::string& id) { return !tried.count(id); });
     io.restart();
     io.run();
     if (total.store_errors) throw sql::StoreError("deliveries could not be recorded", 0);

@@ -47,6 +47,7 @@ Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rul
   Store::Batch batch(store_);  // one transaction for thousands of sources
   for (const auto& s : config_->sources) store_.ensure_source(s.id, s.url);
   batch.commit();
+  for (const auto& s : config_->sources) sources_by_id_[s.id] = &s;
   // The story index is refilled from the store when the first new article needs it: a cycle
   // of 304s never pays for it.
 }
@@ -61,7 +62,14 @@ void Monitor::reload(const Config& config, std::shared_ptr<const rules::RuleSet>
   for (const auto& s : config.sources) store_.ensure_source(s.id, s.url);
   batch.commit();
   config_ = &config;
+  sources_by_id_.clear();
+  for (const auto& s : config.sources) sources_by_id_[s.id] = &s;
   set_rules(std::move(rules));
+}
+
+const SourceConfig* Monitor::source(const std::string& id) const {
+  auto it = sources_by_id_.find(id);
+  return it == sources_by_id_.end() ? nullptr : it->second;
 }
 
 void Monitor::committed(const PollStats& st) {

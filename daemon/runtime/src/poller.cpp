@@ -157,6 +157,7 @@ void Poller::refresh_quarantine() {
           quarantined_ = std::move(read->ids);
         } else {
           log_->error("store: {} (quarantine read again later)", read->error);
+          health_.store_ok = false;
         }
       });
 }
@@ -270,7 +271,6 @@ void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
           }
           submit_request(src, std::move(read->requests[i]));
         }
-        if (after_answers_) after_answers_();
       });
 }
 
@@ -319,6 +319,7 @@ void Poller::pump_pages() {
         pages_reading_ = false;
         if (!read->error.empty()) {
           log_->error("store: {} (due pages read again later)", read->error);
+          health_.store_ok = false;
         } else {
           submit_pages(read->due);
         }
@@ -326,7 +327,6 @@ void Poller::pump_pages() {
           pages_again_ = false;
           pump_pages();
         }
-        if (after_answers_) after_answers_();
       });
 }
 
@@ -393,8 +393,6 @@ void Poller::schedule_flush() {
 
 struct Poller::BatchJob {
   std::vector<PendingAnswer> answers;
-  // Per answer, filled on the loop: its source as the running snapshot has it.
-  std::vector<std::optional<SourceConfig>> current;
   std::unordered_set<std::string> blamed;  // of the batch's sources, those with crashes > 0
   bool stopping = false;
   // Filled by the store job.
@@ -413,10 +411,7 @@ void Poller::handle_pending() {
   auto b = std::make_shared<BatchJob>();
   b->answers.swap(pending_);
   b->stopping = stopping_;
-  b->current.reserve(b->answers.size());
   for (const PendingAnswer& a : b->answers) {
-    const SourceConfig* src = source(a.id);
-    b->current.push_back(src ? std::optional<SourceConfig>(*src) : std::nullopt);
     if (blamed_.count(a.id)) b->blamed.insert(a.id);
   }
   queue_->submit([this, b] { commit_batch(*b); }, [this, b] { batch_done(*b); });
@@ -433,8 +428,10 @@ void Poller::commit_batch(BatchJob& b) {
   try {
     Store::Batch batch(store_);
     for (size_t i = 0; i < n; ++i) {
-      b.handled[i] = handle_one(b.answers[i], b.current[i] ? &*b.current[i] : nullptr, b.stopping,
-                                b.results[i]);
+      // Handled as the snapshot the Monitor runs has the source (a reload switches it in a
+      // store job, before the loop learns of it).
+      b.handled[i] =
+          handle_one(b.answers[i], monitor_.source(b.answers[i].id), b.stopping, b.results[i]);
     }
     batch.commit();
     b.committed = true;

@@ -127,7 +127,7 @@ class Poller {
   // On the store's thread: the batch's transaction; then on the loop: what it leads to.
   void commit_batch(BatchJob& b);
   void batch_done(BatchJob& b);
-  // On the store's thread. `current`: the source as the running snapshot has it (null when a
+  // On the store's thread. `current`: the source as the Monitor's snapshot has it (null when a
   // reload removed it). False when not handled: the source is polled again after
   // kStoreRetrySeconds.
   bool handle_one(PendingAnswer& a, const SourceConfig* current, bool stopping, PollStats& stats);

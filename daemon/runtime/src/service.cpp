@@ -87,6 +87,7 @@ class Service {
         normalizer_(normalizer),
         current_(std::make_shared<Loaded>(std::move(loaded))),
         store_(current_->config.store_path) {
+    monitor_snapshot_ = current_;
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
                                          http_, clock_, log_, &metrics_);
     poller_ = std::make_unique<Poller>(store_, *monitor_, clock_, log_, metrics_, health_,
@@ -116,7 +117,7 @@ class Service {
         s->store_thread_.reset();  // first: its jobs call into the Poller and the Monitor
         s->poller_->detach();
         s->poller_->on_answers({});
-        s->after_store_job_ = {};
+
         s->fetcher_ = nullptr, s->deliverer_ = nullptr;
       }
     } detach{this};
@@ -228,10 +229,24 @@ class Service {
       metrics_.queue("deliveries_in_flight").set(static_cast<double>(deliverer.in_flight()));
       metrics_.queue("sources_quarantined").set(static_cast<double>(poller_->quarantined()));
       notify_status();
-      // The watchdog hears from the loop only when this tick ran: a loop blocked in a store
-      // lock, a runaway parse or a deadlock stops the pings, and systemd restarts the daemon.
+      // The watchdog hears from the loop only when this tick ran: a blocked loop, a runaway
+      // parse or a deadlock stops the pings, and systemd restarts the daemon. The store's
+      // thread may wait (a lock, a slow disk) without the loop waiting; one job that runs for
+      // long makes the daemon not ready, and one that never ends stops the pings too.
       health_.last_tick = clock_.now();
       metrics_.loop_heartbeat.set(static_cast<double>(health_.last_tick.load()));
+      const double store_busy = store_thread_->running_seconds();
+      if (store_busy > kStoreNotReadySeconds) health_.store_ok = false;
+      if (store_busy > kStoreHungSeconds) {
+        if (!store_hung_logged_)
+          log_->critical(
+              "store: one job has been running for {:.0f}s; the watchdog is no longer "
+              "told the daemon is alive",
+              store_busy);
+        store_hung_logged_ = true;
+        return;
+      }
+      store_hung_logged_ = false;
       sd_notify(0, "WATCHDOG=1");
     };
     std::function<void()> arm_tick = [&] {
@@ -246,7 +261,7 @@ class Service {
       if (stopping_ && all_done()) shutdown_timer.cancel();
     };
     poller_->on_answers(after_answers);
-    after_store_job_ = after_answers;
+    store_thread_->after_each(after_answers);
     log_->info("rasd running: {} sources, {} rules, store {}", current_->config.sources.size(),
                current_->rules->rules.size(), current_->config.store_path);
     // Before READY=1 (systemd's watchdog starts then), and outside the poison guard: days of
@@ -275,9 +290,10 @@ class Service {
     io.run();  // until every answer is committed (store jobs keep the loop busy)
     const DeliveryStats before = deliveries_;
     std::unordered_set<std::string> tried;
+    deliverer_->on_sent([&](const std::string& id) { tried.insert(id); });
     for (;;) {  // one attempt per due row, as endpoint concurrency allows
       const size_t sent = tried.size();
-      deliverer_->pump(10000, [&](const std::string& id) { return tried.insert(id).second; });
+      deliverer_->pump(10000, [&](const std::string& id) { return !tried.count(id); });
       io.restart();
       io.run();
       if (tried.size() == sent) break;
@@ -336,6 +352,7 @@ class Service {
           pruning_ = false;
           if (!pass->error.empty()) {
             log_->error("retention: store: {} (will retry)", pass->error);
+            health_.store_ok = false;
             return;
           }
           const PruneStats& p = pass->stats;
@@ -347,7 +364,6 @@ class Service {
                 p.articles, p.alerts, p.deliveries, p.attempts, p.page_fetches, retention,
                 p.kept_for_alerts);
           }
-          if (after_store_job_) after_store_job_();
         });
   }
 
@@ -371,19 +387,17 @@ class Service {
     if (counting_) return;
     counting_ = true;
     store_thread_->submit(
-        [&store = store_, &m = metrics_, log = log_] {
+        [&store = store_, &m = metrics_, &health = health_, log = log_] {
           try {
             m.queue("deliveries_pending").set(static_cast<double>(store.pending_delivery_count()));
             m.queue("pages_pending").set(static_cast<double>(store.page_fetch_count("pending")));
             m.queue("pages_dead").set(static_cast<double>(store.page_fetch_count("dead")));
           } catch (const sql::StoreError& e) {
             log->error("store: {} (queue lengths read again later)", e.what());
+            health.store_ok = false;
           }
         },
-        [this] {
-          counting_ = false;
-          if (after_store_job_) after_store_job_();
-        });
+        [this] { counting_ = false; });
   }
 
   // Re-reads config, sources and rules into a staging copy and swaps it in only when all of it
@@ -394,8 +408,10 @@ class Service {
   // when that job is back, and only then lets the old snapshot go. `on_ok` runs after a swap.
   // A reload asked for while one is at the store runs after it.
   void reload(std::function<void()> on_ok) {
+    if (stopping_) return;
     if (reloading_) {
       reload_again_ = true;
+      if (on_ok) reload_again_on_ok_ = std::move(on_ok);  // a SIGHUP's: the watch follows
       return;
     }
     sd_notify(0, "RELOADING=1");
@@ -428,12 +444,16 @@ class Service {
     auto next = std::make_shared<Loaded>(std::move(*staged));
     auto error = std::make_shared<std::string>();
     store_thread_->submit(
-        [m = monitor_.get(), next, error] {
+        [this, next, error] {
           try {
-            m->reload(next->config, next->rules);
+            monitor_->reload(next->config, next->rules);
           } catch (const sql::StoreError& e) {
             *error = e.what();  // Monitor::reload switches only after its writes committed
+            return;
           }
+          // What the Monitor points into lives as long as it does, whatever the loop does.
+          monitor_snapshot_ = next;
+          if (deliverer_) deliverer_->set_config_in_store_job(next->config);
         },
         [this, next, error, on_ok = std::move(on_ok)] {
           if (!error->empty()) {
@@ -444,25 +464,28 @@ class Service {
           }
           if (deliverer_) deliverer_->set_config(next->config);
           if (fetcher_) fetcher_->set_limits(fetcher_limits(next->config));
-          current_ = next;  // the Monitor already points into it; the old one may go now
+          current_ = next;
           apply_snapshot();
-          poller_->refresh_quarantine();  // a changed URL released its source
           metrics_.reloads("ok").inc();
           log_->info("reloaded: {} sources, {} rules", current_->config.sources.size(),
                      current_->rules->rules.size());
-          if (on_ok) on_ok();
+          if (!stopping_) {
+            poller_->refresh_quarantine();  // a changed URL released its source
+            if (on_ok) on_ok();
+          }
           reload_finished();
         });
   }
 
   void reload_finished() {
     reloading_ = false;
+    if (stopping_) return;  // STOPPING=1 was said; no READY=1 after it
     sd_notify(0, "READY=1");
     notify_status();
-    if (after_store_job_) after_store_job_();
-    if (reload_again_ && !stopping_) {
+    if (reload_again_) {
       reload_again_ = false;
-      reload({});
+      reload(std::move(reload_again_on_ok_));
+      reload_again_on_ok_ = {};
     }
   }
 
@@ -507,13 +530,19 @@ class Service {
   int64_t last_prune_ = 0;
   bool prune_more_ = false;
   bool pruning_ = false, counting_ = false, reloading_ = false, reload_again_ = false;
-  std::function<void()> after_store_job_;  // the shutdown's check, after each store job
+  std::function<void()> reload_again_on_ok_;
+  // The snapshot the Monitor points into: set at start and by each reload's store job (the
+  // store's thread only, after the start).
+  std::shared_ptr<Loaded> monitor_snapshot_;
   uint64_t ticks_ = 0;
   uint64_t body_pauses_seen_ = 0;  // the source Fetcher's pauses already counted in metrics_
   // The running loop's objects, set while run() is on the stack.
   Fetcher* fetcher_ = nullptr;
   Deliverer* deliverer_ = nullptr;
   static constexpr int kShutdownGraceSeconds = 10;
+  static constexpr double kStoreNotReadySeconds = 10;
+  static constexpr double kStoreHungSeconds = 45;  // below systemd's WatchdogSec (60 s)
+  bool store_hung_logged_ = false;
 };
 
 }  // namespace

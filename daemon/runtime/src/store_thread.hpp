@@ -9,8 +9,10 @@
 // it before the objects its jobs use and before the loop's io_context.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <functional>
 #include <thread>
 
 #include "rasd/daemon/store_queue.hpp"
@@ -27,6 +29,11 @@ class StoreThread final : public StoreQueue {
   void submit(std::function<void()> work, std::function<void()> done) override;
   // Runs on the store's thread before each job's work (set it before the first submit).
   void before_each(std::function<void()> fn) { before_each_ = std::move(fn); }
+  // Runs on the loop after each job's `done` (the shutdown's "is everything finished?").
+  void after_each(std::function<void()> fn) { after_each_ = std::move(fn); }
+  // How long the job running now has been running (0 when none is): a store that hangs is
+  // seen by the loop, which stops being ready and, past a bound, stops the watchdog's pings.
+  double running_seconds() const;
   size_t outstanding() const override { return outstanding_; }
 
  private:
@@ -35,6 +42,8 @@ class StoreThread final : public StoreQueue {
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> keep_;
   size_t outstanding_ = 0;  // the loop's thread only
   std::function<void()> before_each_;
+  std::function<void()> after_each_;
+  std::atomic<int64_t> running_since_ns_{0};  // steady clock ticks; 0 when idle
   std::thread thread_;
 };
 

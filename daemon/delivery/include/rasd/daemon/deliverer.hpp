@@ -72,12 +72,18 @@ class Deliverer {
   Deliverer(const Deliverer&) = delete;
   Deliverer& operator=(const Deliverer&) = delete;
 
-  // A reload: later pumps use the new webhooks; requests in flight finish unchanged.
+  // A reload, in two steps. On the store's thread, inside the job that switches the Monitor
+  // (which from then on writes outbox rows for the new webhooks): the webhooks the pump's
+  // store jobs judge rows by. On the loop, when that job is back: the webhooks requests are
+  // built for. Requests in flight finish unchanged.
+  void set_config_in_store_job(const Config& config);
   void set_config(const Config& config);
+  // Called on the loop with the id of each delivery handed to the Fetcher.
+  void on_sent(std::function<void(const std::string&)> fn) { on_sent_ = std::move(fn); }
   // Hands every due pending delivery (up to `limit`) that the endpoint limits and holds allow
   // to the Fetcher, once the store queue has read them. Returns at once; a pump asked for while
   // one is reading runs after it. Rows the store cannot read are counted in store_errors.
-  // `allow`, when given, says which delivery ids may be sent (called once per id handed).
+  // `allow`, when given, says which delivery ids may be sent.
   void pump(int limit = 500, std::function<bool(const std::string&)> allow = {});
   // Called (on the loop) with the stats of each recorded batch of answers.
   void on_recorded(std::function<void(const DeliveryStats&)> fn) { on_recorded_ = std::move(fn); }
@@ -107,7 +113,12 @@ class Deliverer {
   AttemptRecord outcome(const Delivery& d, int64_t at, const Expected<HttpResponse>& res,
                         DeliveryStats& stats);
 
-  std::shared_ptr<const std::vector<WebhookConfig>> webhooks_;  // a copy: jobs read it
+  std::shared_ptr<const std::vector<WebhookConfig>> webhooks_;  // the loop's copy
+  struct JobState {  // read and replaced on the store's thread only
+    std::shared_ptr<const std::vector<WebhookConfig>> webhooks;
+  };
+  std::shared_ptr<JobState> job_state_;
+  std::function<void(const std::string&)> on_sent_;
   Store& store_;
   StoreQueue& queue_;
   Fetcher& fetcher_;

@@ -99,6 +99,9 @@ class Monitor {
   void set_rules(std::shared_ptr<const rules::RuleSet> rules);
   // A reload: the new snapshot's sources and rules; the story index stays.
   void reload(const Config& config, std::shared_ptr<const rules::RuleSet> rules);
+  // The source of that id in the snapshot the Monitor runs (null when it has none): what an
+  // answer is handled as.
+  const SourceConfig* source(const std::string& id) const;
   // Adds what an answer's committed transaction wrote to the metrics.
   void committed(const PollStats& stats);
   // A source whose processing failed for a reason of its own that escaped as an exception:
@@ -165,6 +168,7 @@ class Monitor {
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
   const Config* config_;
+  std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unique_ptr<const rules::Matcher> matcher_;  // over rules_, rebuilt by set_rules()
   const text::Normalizer& normalizer_;
