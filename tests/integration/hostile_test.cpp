@@ -6,10 +6,16 @@
 // run the watchdog never pauses more than 2 s, the healthy source is polled on schedule, the
 // process never dies; each bad source shows a precise error and its backoff in
 // `rasd sources list`; SIGTERM exits within 12 s.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <map>
+#include <thread>
 
 #include "fault_support.hpp"
 #include "hostile_input.hpp"
@@ -47,7 +53,119 @@ class BadCertServer {
   std::unique_ptr<Process> proc_;
 };
 
+// A DNS server that reads every query and never answers: 127.0.0.153:53 (port 53 needs root;
+// ok() is false where it cannot be bound).
+class DroppingResolver {
+ public:
+  DroppingResolver() {
+    fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(53);
+    a.sin_addr.s_addr = htonl(0x7f000099);  // 127.0.0.153
+    if (fd_ < 0 || bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) return;
+    timeval tv{0, 100000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ok_ = true;
+    thread_ = std::thread([this] {
+      char buf[1500];
+      while (!stop_) {
+        if (recv(fd_, buf, sizeof buf, 0) > 0) ++queries_;
+      }
+    });
+  }
+  ~DroppingResolver() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  bool ok() const { return ok_; }
+  int queries() const { return queries_; }
+
+ private:
+  int fd_ = -1;
+  bool ok_ = false;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> queries_{0};
+  std::thread thread_;
+};
+
+// Runs argv with /etc/resolv.conf replaced, in a mount namespace of its own (needs root); the
+// prefix of the command, or empty where namespaces cannot be made here.
+std::vector<std::string> with_resolv_conf(const std::string& resolv) {
+  auto probe = run_process({"/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh",
+                            "-c", "mount --bind \"$0\" /etc/resolv.conf", resolv});
+  if (probe.exit_code != 0) return {};
+  return {"/usr/bin/unshare",
+          "--mount",
+          "--propagation",
+          "private",
+          "/bin/sh",
+          "-c",
+          "mount --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
+          resolv};
+}
+
 }  // namespace
+
+TEST_CASE(
+    "hostile sources: a name whose resolver never answers holds neither the loop nor the "
+    "watchdog, and the source reports a resolve timeout",
+    "[integration][runtime][faults][hostile][dns]") {
+  TempDir dir;
+  DroppingResolver resolver;
+  const std::string resolv =
+      dir.write("resolv.conf", "nameserver 127.0.0.153\noptions timeout:30 attempts:1\n");
+  const auto prefix = with_resolv_conf(resolv);
+  if (!resolver.ok() || prefix.empty()) {
+    WARN("SKIPPED: needs root to bind 127.0.0.153:53 and a mount namespace for resolv.conf");
+    return;
+  }
+  std::atomic<int> healthy_polls{0};
+  HttpServer site([&](const Request&) {
+    ++healthy_polls;
+    return Response{200,
+                    {{"Content-Type", "application/rss+xml"}},
+                    "<rss version=\"2.0\"><channel><title>h</title></channel></rss>"};
+  });
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
+  const std::string cfg = dir.write(
+      "rasd.yaml",
+      "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+      "http: {listen: \"\"}\n"
+      "defaults: {interval: 1s, min_interval: 1s, timeout: 3s, per_host_gap: 0}\nsources:\n"
+      "  - {id: healthy, url: \"" +
+          site.url("/healthy.xml") +
+          "\"}\n"
+          "  - {id: no_answer, url: \"http://news.never-answers.test/feed.xml\"}\n");
+  NotifySocket notify(dir.file("notify.sock"));
+  std::vector<std::string> argv = prefix;
+  for (const std::string a : {RASD_BINARY, "run", "--config", cfg.c_str(), "--tick-ms", "100"})
+    argv.push_back(a);
+  Process rasd(argv, {notify.env(), "WATCHDOG_USEC=2000000"});
+  REQUIRE(rasd.wait_for("rasd running", 20000));
+  const auto from = SteadyClock::now();
+  rasd.wait_for("\x01never logged\x01", 8000);  // the 3 s timeout fires, twice at least
+  const auto to = SteadyClock::now();
+  const auto [gap, pings] = notify.watchdog(from, to);
+  INFO(rasd.err());
+  CHECK(resolver.queries() >= 1);
+  CHECK(gap < 2.0);
+  CHECK(pings >= 40);
+  CHECK(healthy_polls >= 5);
+  auto list = run_process({RASD_BINARY, "sources", "list", "--config", cfg});
+  REQUIRE(list.exit_code == 0);
+  const auto at = list.out.find("\"id\":\"no_answer\"");
+  REQUIRE(at != std::string::npos);
+  const std::string line = list.out.substr(at, list.out.find('\n', at) - at);
+  INFO(line);
+  CHECK((line.find("Resolving timed out") != std::string::npos ||
+         line.find("resolve") != std::string::npos));
+  const auto stop_at = SteadyClock::now();
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+  CHECK(std::chrono::duration<double>(SteadyClock::now() - stop_at).count() < 12.0);
+}
 
 TEST_CASE(
     "hostile sources: the daemon keeps its watchdog, polls the healthy source, reports each "

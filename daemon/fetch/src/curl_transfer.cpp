@@ -138,6 +138,12 @@ void Transfer::configure(CURL* c, const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(req.max_body));
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");  // every encoding curl decodes
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  // A transfer that times out while its name is being resolved would otherwise wait, in the
+  // caller's thread (the event loop), for the resolver thread's getaddrinfo() to return: a
+  // resolver that drops queries held the loop for the rest of resolv.conf's timeout (test
+  // "a name whose resolver never answers"). The resolver thread is let go instead; it ends on
+  // its own when getaddrinfo() gives up.
+  curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "rasd/0.1 (+https://github.com/rasd)");
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, this);
