@@ -2,10 +2,13 @@
 // healthy source and a webhook receiver that never answers (issue 18): a server that never
 // answers, drips a byte a second, resets mid-body, sends an endless body, a gzip bomb, titles and
 // content nested 2,000,000 deep, a redirect loop, a 429 storm, HTML as a feed, a lying charset,
-// a TLS handshake that stalls, a bad certificate, and a name that never resolves. While they
+// a TLS handshake that stalls, a bad certificate, and a name that does not exist. While they
 // run the watchdog never pauses more than 2 s, the healthy source is polled on schedule, the
 // process never dies; each bad source shows a precise error and its backoff in
 // `rasd sources list`; SIGTERM exits within 12 s.
+// Then the same for a name whose resolver drops every query (a real UDP server on
+// 127.0.0.153:53 and a resolv.conf of the daemon's own, in a mount namespace), and for webhooks
+// behind a stalled TLS handshake and a bad certificate.
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -344,4 +347,73 @@ TEST_CASE(
   CHECK(std::chrono::duration<double>(SteadyClock::now() - stop_at).count() < 12.0);
   CHECK(scalar(dir.file("rasd.db"), "SELECT count(*) FROM deliveries WHERE state = 'pending'") !=
         "0");
+}
+
+TEST_CASE(
+    "hostile webhooks: a TLS handshake that stalls and a bad certificate each fail their "
+    "delivery precisely and hold neither polling nor the watchdog",
+    "[integration][runtime][faults][hostile][delivery]") {
+  TempDir dir;
+  SilentListener tls_stall;
+  BadCertServer bad_cert(dir);
+  std::atomic<int> healthy_polls{0};
+  HttpServer site([&](const Request& r) {
+    if (r.target == "/alert.xml") {
+      return Response{200,
+                      {{"Content-Type", "application/rss+xml"}},
+                      "<rss version=\"2.0\"><channel><title>a</title><item><title>هجوم لداعش"
+                      "</title><guid>g1</guid><description>هجوم لداعش في البادية</description>"
+                      "</item></channel></rss>"};
+    }
+    ++healthy_polls;
+    return Response{200,
+                    {{"Content-Type", "application/rss+xml"}},
+                    "<rss version=\"2.0\"><channel><title>h</title></channel></rss>"};
+  });
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n    notify: [stall, bad]\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "http: {listen: \"\"}\n"
+                "defaults: {interval: 1s, min_interval: 1s, timeout: 5s, per_host_gap: 0}\n"
+                "webhooks:\n  - {name: stall, url: \"" +
+                    tls_stall.url("/hook").replace(0, 4, "https") +
+                    "\", timeout: 3s}\n"
+                    "  - {name: bad, url: \"" +
+                    bad_cert.url() +
+                    "\"}\n"
+                    "sources:\n  - {id: alert, url: \"" +
+                    site.url("/alert.xml") + "\", interval: 1h}\n  - {id: healthy, url: \"" +
+                    site.url("/healthy.xml") + "\"}\n");
+  NotifySocket notify(dir.file("notify.sock"));
+  Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "100"},
+               {notify.env(), "WATCHDOG_USEC=2000000"});
+  REQUIRE(rasd.wait_for("rasd running", 20000));
+  const auto from = SteadyClock::now();
+  rasd.wait_for("\x01never logged\x01", 6000);  // the stalled handshake's 3 s timeout fires
+  const auto to = SteadyClock::now();
+  const auto [gap, pings] = notify.watchdog(from, to);
+  INFO(rasd.err());
+  CHECK(gap < 2.0);
+  CHECK(pings >= 30);
+  CHECK(healthy_polls >= 4);
+  const std::string db = dir.file("rasd.db");
+  auto delivery = [&](const std::string& hook) {
+    return scalar(db,
+                  "SELECT state || ' ' || attempts || ' ' || last_error FROM deliveries "
+                  "WHERE webhook = '" +
+                      hook + "'");
+  };
+  const std::string stalled = delivery("stall"), refused = delivery("bad");
+  INFO(stalled << "\n" << refused);
+  CHECK(stalled.rfind("pending ", 0) == 0);  // failed, to be retried on the schedule
+  CHECK((stalled.find("timed out") != std::string::npos ||
+         stalled.find("Timeout") != std::string::npos));
+  CHECK(refused.rfind("pending ", 0) == 0);
+  CHECK((refused.find("certificate") != std::string::npos ||
+         refused.find("SSL") != std::string::npos));
+  const auto stop_at = SteadyClock::now();
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+  CHECK(std::chrono::duration<double>(SteadyClock::now() - stop_at).count() < 12.0);
 }
