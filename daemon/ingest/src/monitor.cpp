@@ -32,7 +32,7 @@ PollStats& PollStats::operator+=(const PollStats& o) {
 }
 
 Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
-                 const text::Normalizer& normalizer, Store& store, HttpClient& http,
+                 const text::Normalizer& normalizer, ArticleStore& store, HttpClient& http,
                  const Clock& clock, std::shared_ptr<spdlog::logger> log, DaemonMetrics* metrics)
     : config_(&config),
       rules_(std::move(rules)),
@@ -44,9 +44,9 @@ Monitor::Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rul
       log_(std::move(log)),
       metrics_(metrics),
       stories_(dedup::StoryOptions{config.dedup_window, 0.4, 0.8, 8}) {
-  Store::Batch batch(store_);  // one transaction for thousands of sources
+  auto batch = store_.begin();  // one transaction for thousands of sources
   for (const auto& s : config_->sources) store_.ensure_source(s.id, s.url);
-  batch.commit();
+  batch->commit();
   for (const auto& s : config_->sources) sources_by_id_[s.id] = &s;
   // The story index is refilled from the store when the first new article needs it: a cycle
   // of 304s never pays for it.
@@ -58,9 +58,9 @@ void Monitor::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
 }
 
 void Monitor::reload(const Config& config, std::shared_ptr<const rules::RuleSet> rules) {
-  Store::Batch batch(store_);
+  auto batch = store_.begin();
   for (const auto& s : config.sources) store_.ensure_source(s.id, s.url);
-  batch.commit();
+  batch->commit();
   config_ = &config;
   sources_by_id_.clear();
   for (const auto& s : config.sources) sources_by_id_[s.id] = &s;
@@ -217,7 +217,7 @@ PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpRes
   // What the answer leads to (articles stored, pages queued) and the source's new state and
   // validators commit together, in one transaction (one fsync per feed): if the store fails,
   // the source keeps its old validators and next_due, so everything is fetched again.
-  Store::Batch batch(store_);
+  auto batch = store_.begin();
   ++stats.fetched;
   if (step.kind == AnswerKind::section_page) {
     bool truncated = false;
@@ -227,7 +227,7 @@ PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpRes
     finish_success(step, s, config_->defaults, previous_success, new_links, *res, !truncated, now,
                    jitter(0.1));
     store_.save_source_state(step.next);
-    batch.commit();
+    batch->commit();
     log_->info("source '{}': section page, {} new article links, next in {}s", s.id, new_links,
                step.next.next_due - now);
     return stats;
@@ -237,7 +237,7 @@ PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpRes
   finish_success(step, s, config_->defaults, previous_success,
                  stats.new_articles + stats.pages_queued, *res, true, now, jitter(0.1));
   store_.save_source_state(step.next);
-  batch.commit();
+  batch->commit();
   log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, step.feed->items.size(),
              stats.new_articles, stats.alerts, step.next.next_due - now);
   return stats;

@@ -102,7 +102,7 @@ PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
     teaser = teaser_from_json(page.teaser);
     if (!teaser) log_->error("source '{}': page {}: stored teaser unreadable", s.id, url);
   }
-  Store::Batch batch(store_);  // the article and the removal of its queued row, together
+  auto batch = store_.begin();  // the article and the removal of its queued row, together
   auto give_up_or_retry = [&](const std::string& why) {
     const int64_t attempts = page.attempts + 1;
     const bool dead = attempts >= kMaxPageAttempts;
@@ -129,7 +129,7 @@ PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
     } else {
       give_up_or_retry(why);
     }
-    batch.commit();
+    batch->commit();
     return stats;
   }
   if (!prepared.page) {
@@ -147,7 +147,7 @@ PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
     if (extracted.text.size() > teaser->body.size()) teaser->body = extracted.text;
     process_article(s, std::move(*teaser), stats);
     store_.page_fetch_done(s.id, url);
-    batch.commit();
+    batch->commit();
     return stats;
   }
   if (extracted.text.empty() && extracted.title.empty()) {
@@ -156,7 +156,7 @@ PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
     ++stats.pages_dead;
     log_->warn("source '{}': article {}: no article text found", s.id,
                url::redact_credentials(url));
-    batch.commit();
+    batch->commit();
     return stats;
   }
   NewArticle a;
@@ -170,7 +170,7 @@ PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
   a.fetched_at = clock_.now();
   process_article(s, std::move(a), stats);
   store_.page_fetch_done(s.id, url);
-  batch.commit();
+  batch->commit();
   return stats;
 }
 

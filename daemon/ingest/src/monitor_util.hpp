@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string>
 
-#include "rasd/daemon/store.hpp"
+#include "rasd/daemon/store_types.hpp"
 
 namespace rasd::detail {
 

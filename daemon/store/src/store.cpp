@@ -581,4 +581,19 @@ std::string Store::integrity_check() {
   return out;
 }
 
+namespace {
+class BatchTransaction final : public ArticleStore::Transaction {
+ public:
+  explicit BatchTransaction(Store& store) : batch_(store) {}
+  void commit() override { batch_.commit(); }
+
+ private:
+  Store::Batch batch_;
+};
+}  // namespace
+
+std::unique_ptr<ArticleStore::Transaction> Store::begin() {
+  return std::make_unique<BatchTransaction>(*this);
+}
+
 }  // namespace rasd

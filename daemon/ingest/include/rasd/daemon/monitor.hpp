@@ -26,12 +26,12 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rasd/daemon/article_store.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/env.hpp"
 #include "rasd/daemon/http_client.hpp"
 #include "rasd/daemon/metrics.hpp"
 #include "rasd/daemon/prepare.hpp"
-#include "rasd/daemon/store.hpp"
 #include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/engine/rules/matcher.hpp"
 #include "rasd/parsers/feed.hpp"
@@ -93,8 +93,9 @@ class Monitor {
  public:
   // `config` must outlive the Monitor or the next reload().
   Monitor(const Config& config, std::shared_ptr<const rules::RuleSet> rules,
-          const text::Normalizer& normalizer, Store& store, HttpClient& http, const Clock& clock,
-          std::shared_ptr<spdlog::logger> log, DaemonMetrics* metrics = nullptr);
+          const text::Normalizer& normalizer, ArticleStore& store, HttpClient& http,
+          const Clock& clock, std::shared_ptr<spdlog::logger> log,
+          DaemonMetrics* metrics = nullptr);
 
   void set_rules(std::shared_ptr<const rules::RuleSet> rules);
   // A reload: the new snapshot's sources and rules; the story index stays.
@@ -172,7 +173,7 @@ class Monitor {
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unique_ptr<const rules::Matcher> matcher_;  // over rules_, rebuilt by set_rules()
   const text::Normalizer& normalizer_;
-  Store& store_;
+  ArticleStore& store_;  // the store interface: ingest sees no database
   HttpClient& http_;
   const Clock& clock_;
   std::shared_ptr<spdlog::logger> log_;

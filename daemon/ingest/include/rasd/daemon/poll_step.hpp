@@ -20,7 +20,7 @@
 
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/http_client.hpp"
-#include "rasd/daemon/store.hpp"
+#include "rasd/daemon/store_types.hpp"
 #include "rasd/parsers/feed.hpp"
 #include "rasd/parsers/links.hpp"
 

@@ -13,7 +13,7 @@
 
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/poll_step.hpp"
-#include "rasd/daemon/store.hpp"
+#include "rasd/daemon/store_types.hpp"
 #include "rasd/engine/text/normalize.hpp"
 #include "rasd/parsers/article.hpp"
 

@@ -11,18 +11,9 @@
 #include <string>
 #include <string_view>
 
+#include "rasd/daemon/store_types.hpp"
+
 namespace rasd::sql {
-
-class StoreError : public std::runtime_error {
- public:
-  StoreError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
-  int code() const { return code_; }
-  // Disk full, read-only, I/O error: the kind of failure an operator must fix.
-  bool is_environmental() const;
-
- private:
-  int code_;
-};
 
 struct DbDeleter {
   void operator()(sqlite3* db) const { sqlite3_close_v2(db); }

@@ -15,164 +15,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rasd/daemon/article_store.hpp"
 #include "rasd/daemon/sqlite.hpp"
+#include "rasd/daemon/store_types.hpp"
 
 namespace rasd {
 
-struct SourceState {
-  std::string id;
-  std::string url;
-  std::string etag;
-  std::string last_modified;
-  std::optional<int64_t> last_fetch;
-  std::optional<int64_t> last_success;
-  std::string last_error;
-  int64_t failures = 0;
-  int64_t next_due = 0;
-  int64_t interval = 0;  // seconds, current adaptive interval (0 = default)
-  // The poison-source guard: unclean exits blamed on this source since its last clean parse,
-  // and when it was quarantined (not polled until released or its URL changes).
-  int64_t crashes = 0;
-  std::optional<int64_t> quarantined_at;
-  std::string quarantine_reason;
-};
-
-// A follow-up page fetch (an article link of an html source, or a full_text feed item waiting
-// for its page), durable from the transaction that found it until the one that stores its
-// article.
-struct PageFetch {
-  std::string source_id;
-  std::string url;
-  std::string teaser;  // full_text: the feed item's article as JSON (page_teaser.hpp); "" for html
-  int64_t attempts = 0;
-  int64_t next_attempt = 0;
-  std::string state = "pending";  // pending | dead
-  std::string last_error;
-  int64_t created_at = 0;
-};
-
-struct NewArticle {
-  std::string source_id;
-  std::string guid;
-  std::string url;
-  std::string title;
-  std::string body;
-  std::string author;
-  std::string lang;
-  std::optional<int64_t> published;
-  int64_t fetched_at = 0;
-  std::string cluster;        // story cluster id (DESIGN.md section 6); "" when not clustered
-  std::string canonical_url;  // identity hashes: the URL with tracking noise removed,
-  std::string content_hash;   // and a hash of the body's normalized token sequence
-  // What full-text search indexes (see article_search.hpp); nothing when empty.
-  std::string search_words;
-  std::string search_stems;
-};
-
-struct FoundArticle {
-  int64_t id = 0;
-  std::string source_id, guid, url, title, lang;
-  std::optional<int64_t> published;
-  int64_t fetched_at = 0;
-  std::string snippet;  // from the body
-};
-
-struct PruneStats {
-  int64_t articles = 0;         // deleted
-  int64_t kept_for_alerts = 0;  // older than the cut-off but kept: a kept alert refers to them
-  int64_t alerts = 0;           // deleted with their hits, members, deliveries and attempts
-  int64_t deliveries = 0;
-  int64_t attempts = 0;      // attempts older than the cut-off (of any delivery)
-  int64_t page_fetches = 0;  // dead page fetches older than the cut-off
-  bool more = false;         // the row bound was reached: call again
-};
-
-// Test and operator knobs; the defaults are what the daemon uses.
-struct StoreOptions {
-  bool read_only = false;  // open without write access (a read-only file or copy; tests)
-  std::optional<int64_t> max_page_count;  // cap the file's size (simulates a full disk in tests)
-};
-
-// The alert a rule already raised for a story cluster, with the sources of its members.
-struct ClusterAlert {
-  std::string alert_id;
-  std::vector<std::string> sources;  // distinct, in the order they joined
-  int64_t articles = 0;
-};
-
-// What the story index needs of a stored article to rebuild itself after a restart.
-struct RecentArticle {
-  std::string source_id, guid, url, title, body;
-  int64_t time = 0;
-  std::string cluster;
-};
-
-struct NewDelivery {
-  std::string id;  // the webhook-id; never changes across retries
-  std::string webhook;
-};
-
-// A rule hit as stored (alert_hits): code-point offsets into the original field.
-struct StoredHit {
-  std::string field;  // title, body, ...
-  int64_t start = 0, end = 0;
-  std::string text;  // the original spelling
-  std::string view;  // strict | collapsed
-};
-
-struct NewAlert {
-  std::string id;
-  std::string rule_id;
-  std::string severity;
-  int64_t created_at = 0;
-  std::string payload;  // JSON body sent to webhooks
-  std::vector<NewDelivery> deliveries;
-  // Non-empty: not a new alert but an update of this one (alert.updated): the article joins
-  // its members and the deliveries carry `payload`.
-  std::string update_of;
-  std::vector<StoredHit> hits;  // what the rule matched in this article
-};
-
-struct StoredAlert {
-  std::string id;
-  std::string rule_id;
-  std::string severity;
-  int64_t article_id = 0;
-  int64_t created_at = 0;
-  std::string payload;
-};
-
-struct Delivery {
-  std::string id;
-  std::string alert_id;
-  std::string webhook;
-  std::string state;  // pending, delivered, dead, disabled
-  int64_t attempts = 0;
-  int64_t next_attempt = 0;
-  std::optional<int64_t> last_status;
-  std::string last_error;
-  std::optional<int64_t> delivered_at;
-  std::string payload;
-};
-
-// One attempt's outcome and the delivery's new state (Store::record_attempts).
-struct AttemptRecord {
-  std::string delivery_id;
-  int64_t at = 0;
-  std::optional<int64_t> status;
-  std::string error;
-  std::string new_state;
-  int64_t next_attempt = 0;
-};
-
-struct DeliveryAttempt {
-  std::string delivery_id;
-  int64_t at = 0;
-  std::optional<int64_t> status;
-  std::string error;
-};
-
-class Store {
+class Store final : public ArticleStore {
  public:
   static constexpr int kSchemaVersion = 4;
 
@@ -198,19 +47,25 @@ class Store {
   // SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM), which ends every savepoint inside it too.
   bool in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
 
-  void ensure_source(const std::string& id, const std::string& url);
-  std::optional<SourceState> source(const std::string& id);
+  // ArticleStore (article_store.hpp): a Batch behind the interface.
+  std::unique_ptr<Transaction> begin() override;
+
+  void ensure_source(const std::string& id, const std::string& url) override;
+  std::optional<SourceState> source(const std::string& id) override;
   std::vector<SourceState> sources();
-  void save_source_state(const SourceState& s);
+  void save_source_state(const SourceState& s) override;
 
   // Stores a new article with its alerts and their outbox rows in one transaction. Returns the
   // article's row id, or nullopt when (source, guid) is already stored (nothing is written).
-  std::optional<int64_t> insert_article(const NewArticle& a, const std::vector<NewAlert>& alerts);
-  bool has_article(const std::string& source_id, const std::string& guid);
-  std::optional<ClusterAlert> cluster_alert(const std::string& rule_id, const std::string& cluster);
+  std::optional<int64_t> insert_article(const NewArticle& a,
+                                        const std::vector<NewAlert>& alerts) override;
+  bool has_article(const std::string& source_id, const std::string& guid) override;
+  std::optional<ClusterAlert> cluster_alert(const std::string& rule_id,
+                                            const std::string& cluster) override;
   // Calls fn with each clustered article fetched at or after `since`, oldest first; one row
   // in memory at a time (a restart restores days of articles).
-  void for_each_recent_article(int64_t since, const std::function<void(const RecentArticle&)>& fn);
+  void for_each_recent_article(int64_t since,
+                               const std::function<void(const RecentArticle&)>& fn) override;
   int64_t article_count();
   int64_t pending_delivery_count();  // deliveries waiting for a (first or next) attempt
 
@@ -247,17 +102,17 @@ class Store {
 
   // Follow-up page fetches (store_pages.cpp). queue_page_fetch() does nothing when the page is
   // already queued (pending or dead) for that source; it returns whether it queued it.
-  bool queue_page_fetch(const PageFetch& p);
-  bool page_fetch_known(const std::string& source_id, const std::string& url);
+  bool queue_page_fetch(const PageFetch& p) override;
+  bool page_fetch_known(const std::string& source_id, const std::string& url) override;
   std::vector<PageFetch> due_page_fetches(int64_t now, int limit);
   std::vector<PageFetch> page_fetches(const std::string& state = "");
-  void page_fetch_done(const std::string& source_id, const std::string& url);
+  void page_fetch_done(const std::string& source_id, const std::string& url) override;
   // Moves a row that cannot be fetched now (its source is quarantined or not configured) out
   // of the way of the others, without counting a try.
   void defer_page_fetch(const std::string& source_id, const std::string& url, int64_t until);
   // One failed try: pending again at next_attempt, or dead (kept, visible, never retried).
   void page_fetch_failed(const std::string& source_id, const std::string& url,
-                         const std::string& error, int64_t next_attempt, bool dead);
+                         const std::string& error, int64_t next_attempt, bool dead) override;
   int64_t page_fetch_count(const std::string& state);
   // The wall clock jumped by `delta` seconds: every schedule kept as a wall-clock time (sources'
   // next poll, pending page fetches and deliveries) moves with it, in one transaction, so that

@@ -1,0 +1,61 @@
+// What the article pipeline (daemon/ingest: the Monitor) needs of a store, and nothing else:
+// sources' fetch state, articles with their alerts and outbox rows, story clusters, and the
+// durable follow-up page fetches. Backend-neutral: the SQLite Store implements it (store.hpp);
+// a test or another backend may too.
+//
+// Contract for implementations:
+// * begin() opens a transaction, or a savepoint inside the one open: its writes are durable
+//   only when the outermost commit() returns, and a Transaction destroyed without commit()
+//   undoes its own writes. insert_article() writes an article, its alerts and their outbox
+//   rows together or not at all.
+// * Every failure throws sql::StoreError (store_types.hpp); nothing is half-written.
+// * One thread uses an ArticleStore at a time (in the daemon, the store's thread).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rasd/daemon/store_types.hpp"
+
+namespace rasd {
+
+class ArticleStore {
+ public:
+  class Transaction {
+   public:
+    virtual ~Transaction() = default;
+    virtual void commit() = 0;
+  };
+
+  virtual ~ArticleStore() = default;
+  virtual std::unique_ptr<Transaction> begin() = 0;
+
+  // Sources: the row is created by ensure_source() (a new source, or its URL changed).
+  virtual void ensure_source(const std::string& id, const std::string& url) = 0;
+  virtual std::optional<SourceState> source(const std::string& id) = 0;
+  virtual void save_source_state(const SourceState& s) = 0;
+
+  // A new article with its alerts and their outbox rows; nullopt (nothing written) when
+  // (source, guid) is already stored.
+  virtual std::optional<int64_t> insert_article(const NewArticle& a,
+                                                const std::vector<NewAlert>& alerts) = 0;
+  virtual bool has_article(const std::string& source_id, const std::string& guid) = 0;
+  virtual std::optional<ClusterAlert> cluster_alert(const std::string& rule_id,
+                                                    const std::string& cluster) = 0;
+  // Each clustered article fetched at or after `since`, oldest first, one at a time.
+  virtual void for_each_recent_article(int64_t since,
+                                       const std::function<void(const RecentArticle&)>& fn) = 0;
+
+  // Follow-up page fetches: queue (false when already queued or dead), known, done, failed.
+  virtual bool queue_page_fetch(const PageFetch& p) = 0;
+  virtual bool page_fetch_known(const std::string& source_id, const std::string& url) = 0;
+  virtual void page_fetch_done(const std::string& source_id, const std::string& url) = 0;
+  virtual void page_fetch_failed(const std::string& source_id, const std::string& url,
+                                 const std::string& error, int64_t next_attempt, bool dead) = 0;
+};
+
+}  // namespace rasd

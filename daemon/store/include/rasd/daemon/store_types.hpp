@@ -1,0 +1,182 @@
+// The store's values: what the pipeline reads and writes, with no database in sight. Shared by
+// the store interface the pipeline sees (article_store.hpp) and its SQLite backend (store.hpp).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace rasd {
+namespace sql {
+
+// Every store failure, whatever the backend: its message, and the backend's code.
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(const std::string& what, int code) : std::runtime_error(what), code_(code) {}
+  int code() const { return code_; }
+  // Disk full, read-only, I/O error: the kind of failure an operator must fix.
+  bool is_environmental() const;
+
+ private:
+  int code_;
+};
+
+}  // namespace sql
+
+struct SourceState {
+  std::string id;
+  std::string url;
+  std::string etag;
+  std::string last_modified;
+  std::optional<int64_t> last_fetch;
+  std::optional<int64_t> last_success;
+  std::string last_error;
+  int64_t failures = 0;
+  int64_t next_due = 0;
+  int64_t interval = 0;  // seconds, current adaptive interval (0 = default)
+  // The poison-source guard: unclean exits blamed on this source since its last clean parse,
+  // and when it was quarantined (not polled until released or its URL changes).
+  int64_t crashes = 0;
+  std::optional<int64_t> quarantined_at;
+  std::string quarantine_reason;
+};
+
+// A follow-up page fetch (an article link of an html source, or a full_text feed item waiting
+// for its page), durable from the transaction that found it until the one that stores its
+// article.
+struct PageFetch {
+  std::string source_id;
+  std::string url;
+  std::string teaser;  // full_text: the feed item's article as JSON (page_teaser.hpp); "" for html
+  int64_t attempts = 0;
+  int64_t next_attempt = 0;
+  std::string state = "pending";  // pending | dead
+  std::string last_error;
+  int64_t created_at = 0;
+};
+
+struct NewArticle {
+  std::string source_id;
+  std::string guid;
+  std::string url;
+  std::string title;
+  std::string body;
+  std::string author;
+  std::string lang;
+  std::optional<int64_t> published;
+  int64_t fetched_at = 0;
+  std::string cluster;        // story cluster id (DESIGN.md section 6); "" when not clustered
+  std::string canonical_url;  // identity hashes: the URL with tracking noise removed,
+  std::string content_hash;   // and a hash of the body's normalized token sequence
+  // What full-text search indexes (see article_search.hpp); nothing when empty.
+  std::string search_words;
+  std::string search_stems;
+};
+
+struct FoundArticle {
+  int64_t id = 0;
+  std::string source_id, guid, url, title, lang;
+  std::optional<int64_t> published;
+  int64_t fetched_at = 0;
+  std::string snippet;  // from the body
+};
+
+struct PruneStats {
+  int64_t articles = 0;         // deleted
+  int64_t kept_for_alerts = 0;  // older than the cut-off but kept: a kept alert refers to them
+  int64_t alerts = 0;           // deleted with their hits, members, deliveries and attempts
+  int64_t deliveries = 0;
+  int64_t attempts = 0;      // attempts older than the cut-off (of any delivery)
+  int64_t page_fetches = 0;  // dead page fetches older than the cut-off
+  bool more = false;         // the row bound was reached: call again
+};
+
+// Test and operator knobs; the defaults are what the daemon uses.
+struct StoreOptions {
+  bool read_only = false;  // open without write access (a read-only file or copy; tests)
+  std::optional<int64_t> max_page_count;  // cap the file's size (simulates a full disk in tests)
+};
+
+// The alert a rule already raised for a story cluster, with the sources of its members.
+struct ClusterAlert {
+  std::string alert_id;
+  std::vector<std::string> sources;  // distinct, in the order they joined
+  int64_t articles = 0;
+};
+
+// What the story index needs of a stored article to rebuild itself after a restart.
+struct RecentArticle {
+  std::string source_id, guid, url, title, body;
+  int64_t time = 0;
+  std::string cluster;
+};
+
+struct NewDelivery {
+  std::string id;  // the webhook-id; never changes across retries
+  std::string webhook;
+};
+
+// A rule hit as stored (alert_hits): code-point offsets into the original field.
+struct StoredHit {
+  std::string field;  // title, body, ...
+  int64_t start = 0, end = 0;
+  std::string text;  // the original spelling
+  std::string view;  // strict | collapsed
+};
+
+struct NewAlert {
+  std::string id;
+  std::string rule_id;
+  std::string severity;
+  int64_t created_at = 0;
+  std::string payload;  // JSON body sent to webhooks
+  std::vector<NewDelivery> deliveries;
+  // Non-empty: not a new alert but an update of this one (alert.updated): the article joins
+  // its members and the deliveries carry `payload`.
+  std::string update_of;
+  std::vector<StoredHit> hits;  // what the rule matched in this article
+};
+
+struct StoredAlert {
+  std::string id;
+  std::string rule_id;
+  std::string severity;
+  int64_t article_id = 0;
+  int64_t created_at = 0;
+  std::string payload;
+};
+
+struct Delivery {
+  std::string id;
+  std::string alert_id;
+  std::string webhook;
+  std::string state;  // pending, delivered, dead, disabled
+  int64_t attempts = 0;
+  int64_t next_attempt = 0;
+  std::optional<int64_t> last_status;
+  std::string last_error;
+  std::optional<int64_t> delivered_at;
+  std::string payload;
+};
+
+// One attempt's outcome and the delivery's new state (Store::record_attempts).
+struct AttemptRecord {
+  std::string delivery_id;
+  int64_t at = 0;
+  std::optional<int64_t> status;
+  std::string error;
+  std::string new_state;
+  int64_t next_attempt = 0;
+};
+
+struct DeliveryAttempt {
+  std::string delivery_id;
+  int64_t at = 0;
+  std::optional<int64_t> status;
+  std::string error;
+};
+
+}  // namespace rasd
