@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
 #include <sstream>
@@ -122,6 +124,29 @@ TEST_CASE("rasd check: notify names are checked when the config has no webhooks 
   CHECK(r.exit_code == 2);
   CHECK(has_line(r.out, dir.path() + "/rules/a.yaml:3:12: error: rule 'x': notify names webhook "
                                      "'analysts', but the config defines no webhooks"));
+}
+
+TEST_CASE("rasd check: the shipped configurations pass as installed and as the demo uses them",
+          "[cli][check][shipped]") {
+  TempDir dir;
+  // config/rasd.yaml as installed: its rules.d is empty, its store is elsewhere.
+  std::ifstream in(std::string(RASD_SOURCE_DIR) + "/config/rasd.yaml");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  REQUIRE(text.find("/etc/rasd/rules.d") != std::string::npos);
+  text.replace(text.find("/etc/rasd/rules.d"), std::string("/etc/rasd/rules.d").size(),
+               dir.path() + "/rules.d");
+  text.replace(text.find("/var/lib/rasd/rasd.db"), std::string("/var/lib/rasd/rasd.db").size(),
+               dir.path() + "/rasd.db");
+  std::filesystem::create_directories(dir.path() + "/rules.d");
+  const std::string cfg = dir.write("rasd.yaml", text);
+  auto r = run_process({RASD_BINARY, "check", "--config", cfg});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  // The demo: the example rules with the webhook they notify.
+  auto demo = run_process(
+      {RASD_BINARY, "check", "--config", std::string(RASD_SOURCE_DIR) + "/config/demo.yaml"});
+  INFO(demo.out << demo.err);
+  CHECK(demo.exit_code == 0);
 }
 
 TEST_CASE("rasd check: a valid configuration passes with exit 0", "[cli][check]") {
