@@ -91,6 +91,7 @@ void Poller::poll_due() {
   const auto steady_now = SteadyClock::now();
   std::vector<const SourceConfig*> due_now;
   for (const auto& src : config_->sources) {
+    if (in_flight_.size() + due_now.size() >= max_uncommitted()) break;  // the rest wait
     auto due = next_due_.find(src.id);
     if (in_flight_.count(src.id) || quarantined_.count(src.id) ||
         (due != next_due_.end() && due->second > steady_now)) {
@@ -104,12 +105,21 @@ void Poller::poll_due() {
 
 void Poller::poll_all() {
   if (!config_) return;
-  std::vector<const SourceConfig*> all;
   for (const auto& src : config_->sources) {
-    if (!quarantined_.count(src.id) && !in_flight_.count(src.id)) all.push_back(&src);
+    if (!quarantined_.count(src.id) && !in_flight_.count(src.id)) once_queue_.push_back(src.id);
   }
-  submit_polls(all);
+  poll_queued();
   pump_pages();
+}
+
+void Poller::poll_queued() {
+  std::vector<const SourceConfig*> next;
+  while (!once_queue_.empty() && in_flight_.size() + next.size() < max_uncommitted()) {
+    const SourceConfig* src = source(once_queue_.front());
+    once_queue_.pop_front();
+    if (src && !in_flight_.count(src->id)) next.push_back(src);
+  }
+  submit_polls(next);
 }
 
 // An unclean exit left `id` in the guard file: count it, and quarantine the source at the
@@ -477,6 +487,14 @@ void Poller::batch_done(BatchJob& b) {
     if (b.committed && b.crashes_cleared[i]) blamed_.erase(a.id);
   }
   if (b.committed) totals_ += b.committed_stats;
+  if (!stopping_) {
+    // Room for more sources: what a batch commits makes room for as many new fetches.
+    if (!once_queue_.empty()) {
+      poll_queued();
+    } else if (!once_) {
+      poll_due();
+    }
+  }
   if (!stopping_ && b.committed) {
     pump_pages();  // the pages this batch queued, at once
     if (b.committed_stats.alerts > 0 && deliverer_ && !once_) deliverer_->pump();

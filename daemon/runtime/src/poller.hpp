@@ -23,6 +23,7 @@
 // before the io_context, Fetcher or Deliverer it names go away.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -71,9 +72,11 @@ class Poller {
               StoreQueue& queue);
   void detach();
 
-  // Submits every source that is due (not in flight, not quarantined), then due pages.
+  // Submits the sources that are due (not in flight, not quarantined), then due pages. At
+  // most max_uncommitted() sources are between their request and their commit: the rest wait
+  // (still due) for room, so answers never pile up faster than the store commits them.
   void poll_due();
-  // Submits every source once, regardless of schedule (`--once`), then due pages.
+  // Polls every source once, regardless of schedule (`--once`), as room allows, then due pages.
   void poll_all();
   void pump_pages();
   void refresh_quarantine();
@@ -83,8 +86,8 @@ class Poller {
   void on_answers(std::function<void()> fn) { after_answers_ = std::move(fn); }
 
   bool idle() const {
-    return pending_.empty() && preparing_ == 0 && in_flight_.empty() && pages_in_flight_.empty() &&
-           !committing_ && !pages_reading_ && !quarantine_reading_;
+    return once_queue_.empty() && pending_.empty() && preparing_ == 0 && in_flight_.empty() &&
+           pages_in_flight_.empty() && !committing_ && !pages_reading_ && !quarantine_reading_;
   }
   const PollStats& totals() const { return totals_; }
   size_t answers_pending() const { return pending_.size(); }
@@ -120,6 +123,10 @@ class Poller {
   void blame(const std::string& id);
   // Reads the sources' validators at the store queue, then submits their GETs.
   void submit_polls(const std::vector<const SourceConfig*>& sources);
+  void poll_queued();  // from once_queue_, as room allows
+  // Sources fetched or fetching and not yet committed: enough for a batch at the store, one
+  // gathering and the fetches in flight.
+  size_t max_uncommitted() const { return std::max<size_t>(32, 3 * max_pending_); }
   void submit_request(const SourceConfig& src, HttpRequest req);
   void submit_pages(const std::vector<PageFetch>& due);
   void schedule_flush();
@@ -160,7 +167,8 @@ class Poller {
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
   // Per source id, when it is due: the store's next_due as a delay on the monotonic clock.
   std::unordered_map<std::string, SteadyClock::time_point> next_due_;
-  std::unordered_set<std::string> in_flight_;        // source ids being fetched
+  std::unordered_set<std::string> in_flight_;        // source ids from request until commit
+  std::deque<std::string> once_queue_;               // `--once`: sources not yet asked for
   std::unordered_set<std::string> pages_in_flight_;  // "source\nurl" of pages being fetched
   std::unordered_set<std::string> quarantined_;      // not polled (poison-source guard)
   std::unordered_set<std::string> blamed_;           // crashes > 0: cleared on a clean parse
