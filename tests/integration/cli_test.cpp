@@ -93,25 +93,31 @@ TEST_CASE("rasd check: a body budget below max_body is refused at its position",
                               "defaults.max_body (16MiB): the budget holds one body at least"));
 }
 
-TEST_CASE("rasd check: threshold rules are refused until counting exists (issue 19)",
+TEST_CASE("rasd check: threshold options are checked at their position",
           "[cli][check][threshold]") {
   TempDir dir;
   dir.write("rules/a.yaml",
             "rules:\n"
             "  - id: isis-surge\n"
             "    query: داعش\n"
-            "    threshold: {count: 5, window: 1h, distinct_sources: 3}\n");
+            "    threshold: {count: 5, window: soon, distinct_sources: 0, per: week, every: 2}\n"
+            "  - id: isis-stories\n"
+            "    query: داعش\n"
+            "    threshold: {count: 3, window: 2h, distinct_sources: 2, per: story}\n");
   const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\n");
   auto r = run_process({RASD_BINARY, "check", "--config", cfg});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 2);
-  CHECK(has_line(r.out, dir.path() +
-                            "/rules/a.yaml:4:16: error: rule 'isis-surge': threshold rules are not "
-                            "supported yet: this rule would never alert; remove 'threshold' to "
-                            "alert on every matching article"));
-  // The daemon refuses the same rule set instead of loading a rule that never fires.
-  auto once = run_process({RASD_BINARY, "run", "--once", "--config", cfg});
-  CHECK(once.exit_code != 0);
+  const std::string f = dir.path() + "/rules/a.yaml:4:";
+  CHECK(has_line(r.out, f + "35: error: rule 'isis-surge': threshold.window must be a duration "
+                            "such as 30m, 1h or 2d"));
+  CHECK(has_line(r.out, f + "59: error: rule 'isis-surge': threshold.distinct_sources must be at "
+                            "least 1"));
+  CHECK(has_line(r.out, f + "67: error: rule 'isis-surge': threshold.per must be 'article' or "
+                            "'story'"));
+  // A typo in a threshold changes what fires: an error, not a warning.
+  CHECK(has_line(r.out, f + "73: error: rule 'isis-surge': unknown key 'every' in threshold"));
+  CHECK(r.out.find("isis-stories") == std::string::npos);  // the valid one says nothing
 }
 
 TEST_CASE("rasd check: notify names are checked when the config has no webhooks at all",

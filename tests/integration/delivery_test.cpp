@@ -4,12 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
-#include <catch2/catch.hpp>
 
 #include "http_server.hpp"
 #include "rasd/daemon/config.hpp"
@@ -29,11 +29,14 @@ std::shared_ptr<spdlog::logger> null_logger() {
 
 const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-Config config_with_hooks(const std::string& dir, const std::vector<std::pair<std::string, std::string>>& hooks,
+Config config_with_hooks(const std::string& dir,
+                         const std::vector<std::pair<std::string, std::string>>& hooks,
                          const std::string& extra = "") {
-  std::string yaml = "store: {path: rasd.db}\nrules: []\nnetwork: {allow_private: true}\nwebhooks:\n";
+  std::string yaml =
+      "store: {path: rasd.db}\nrules: []\nnetwork: {allow_private: true}\nwebhooks:\n";
   for (const auto& [name, url] : hooks) {
-    yaml += "  - {name: " + name + ", url: \"" + url + "\", secret: \"" + kSecret + "\"" + extra + "}\n";
+    yaml += "  - {name: " + name + ", url: \"" + url + "\", secret: \"" + kSecret + "\"" + extra +
+            "}\n";
   }
   auto load = load_config_text(dir + "/rasd.yaml", yaml);
   INFO(load.diagnostics.format());
@@ -42,8 +45,8 @@ Config config_with_hooks(const std::string& dir, const std::vector<std::pair<std
 }
 
 // Stores one article with an alert that notifies `hooks`; returns the delivery ids.
-std::vector<std::string> store_alert(Store& store, const std::string& guid, const std::vector<std::string>& hooks,
-                                     int64_t now) {
+std::vector<std::string> store_alert(Store& store, const std::string& guid,
+                                     const std::vector<std::string>& hooks, int64_t now) {
   NewArticle a;
   a.source_id = "src";
   a.guid = guid;
@@ -54,7 +57,8 @@ std::vector<std::string> store_alert(Store& store, const std::string& guid, cons
   al.rule_id = "r";
   al.severity = "high";
   al.created_at = now;
-  al.payload = R"({"type":"alert.created","id":"alert_)" + guid + R"(","article":{"title":"القبض على عناصر من داعش"}})";
+  al.payload = R"({"type":"alert.created","id":"alert_)" + guid +
+               R"(","article":{"title":"القبض على عناصر من داعش"}})";
   std::vector<std::string> ids;
   for (const auto& h : hooks) {
     ids.push_back("msg_" + guid + "_" + h);
@@ -70,7 +74,9 @@ struct OnceDeliverer {
   const Config& cfg;
   Store& store;
   const Clock& clock;
-  DeliveryStats deliver_due(int limit = 100) { return deliver_due_once(cfg, store, clock, null_logger(), limit); }
+  DeliveryStats deliver_due(int limit = 100) {
+    return deliver_due_once(cfg, store, clock, null_logger(), limit);
+  }
 };
 
 // Keeps a port that nothing listens on: a server is started there and stopped.
@@ -89,19 +95,25 @@ Delivery delivery(Store& store, const std::string& id) {
 
 }  // namespace
 
-TEST_CASE("delivery: 500, then 429 with Retry-After, then a timeout, then success, once per webhook-id",
-          "[integration][delivery]") {
+TEST_CASE(
+    "delivery: 500, then 429 with Retry-After, then a timeout, then success, once per webhook-id",
+    "[integration][delivery]") {
   test::TempDir dir;
   std::atomic<int> calls{0};
   test::HttpServer receiver([&](const test::Request&) {
     switch (++calls) {
-      case 1: return test::Response{500, {}, "boom"};
-      case 2: return test::Response{429, {{"Retry-After", "120"}}, "slow down"};
-      case 3: return test::Response{200, {}, "late", 1300};  // after the client's 1 s timeout
-      default: return test::Response{200, {}, "ok"};
+      case 1:
+        return test::Response{500, {}, "boom"};
+      case 2:
+        return test::Response{429, {{"Retry-After", "120"}}, "slow down"};
+      case 3:
+        return test::Response{200, {}, "late", 1300};  // after the client's 1 s timeout
+      default:
+        return test::Response{200, {}, "ok"};
     }
   });
-  const Config cfg = config_with_hooks(dir.path(), {{"analysts", receiver.url("/hook")}}, ", timeout: 1s");
+  const Config cfg =
+      config_with_hooks(dir.path(), {{"analysts", receiver.url("/hook")}}, ", timeout: 1s");
   Store store(dir.file("rasd.db"));
   ManualClock clock(1734600000);
   const auto ids = store_alert(store, "a1", {"analysts"}, clock.now());
@@ -142,8 +154,9 @@ TEST_CASE("delivery: 500, then 429 with Retry-After, then a timeout, then succes
   for (const auto& r : reqs) {
     ids_seen.insert(r.headers.at("webhook-id"));
     const auto ts = std::stoll(r.headers.at("webhook-timestamp"));
-    CHECK(r.headers.at("webhook-signature") ==
-          webhook_signature(*decode_webhook_secret(kSecret), r.headers.at("webhook-id"), ts, r.body));
+    CHECK(r.headers.at("webhook-signature") == webhook_signature(*decode_webhook_secret(kSecret),
+                                                                 r.headers.at("webhook-id"), ts,
+                                                                 r.body));
   }
   CHECK(ids_seen == std::set<std::string>{ids[0]});
 }
@@ -186,7 +199,11 @@ TEST_CASE("delivery: a receiver down for a day gets the schedule, then everythin
     CHECK(delivery(store, id).state == "pending");
   }
   // The receiver comes back on the same port.
-  test::HttpServer receiver([](const test::Request&) { return test::Response{200, {}, "ok"}; }, port);
+  test::HttpServer receiver(
+      [](const test::Request&) {
+        return test::Response{200, {}, "ok"};
+      },
+      port);
   for (int round = 0; round < 3 && !store.deliveries("pending").empty(); ++round) {
     int64_t next = INT64_MAX;
     for (const auto& d : store.deliveries("pending")) next = std::min(next, d.next_attempt);
@@ -201,15 +218,17 @@ TEST_CASE("delivery: a receiver down for a day gets the schedule, then everythin
   CHECK(store.integrity_check() == "ok");
 }
 
-TEST_CASE("delivery: 410 Gone disables the endpoint until an operator retries", "[integration][delivery]") {
+TEST_CASE("delivery: 410 Gone disables the endpoint until an operator retries",
+          "[integration][delivery]") {
   test::TempDir dir;
   std::atomic<bool> gone{true};
   test::HttpServer receiver([&](const test::Request&) {
     return gone ? test::Response{410, {}, "gone"} : test::Response{200, {}, "ok"};
   });
   test::HttpServer other([](const test::Request&) { return test::Response{200, {}, "ok"}; });
-  const Config cfg = config_with_hooks(dir.path(), {{"old", receiver.url("/hook")}, {"other", other.url("/hook")}},
-                                       ", concurrency: 1");
+  const Config cfg =
+      config_with_hooks(dir.path(), {{"old", receiver.url("/hook")}, {"other", other.url("/hook")}},
+                        ", concurrency: 1");
   Store store(dir.file("rasd.db"));
   ManualClock clock(1734600000);
   store_alert(store, "g1", {"old", "other"}, clock.now());
@@ -233,8 +252,9 @@ TEST_CASE("delivery: 410 Gone disables the endpoint until an operator retries", 
   CHECK(store.deliveries("delivered").size() == 5);
 }
 
-TEST_CASE("delivery: at most `concurrency` requests in flight to an endpoint, and that many in parallel",
-          "[integration][delivery]") {
+TEST_CASE(
+    "delivery: at most `concurrency` requests in flight to an endpoint, and that many in parallel",
+    "[integration][delivery]") {
   test::TempDir dir;
   // A request that arrives alone waits (up to 3 s) for a second one, so a Deliverer that sent
   // one at a time would show a maximum of 1 here; the cap says the maximum is never above 2.
@@ -256,7 +276,8 @@ TEST_CASE("delivery: at most `concurrency` requests in flight to an endpoint, an
     --in_flight;
     return test::Response{200, {}, "ok"};
   });
-  const Config cfg = config_with_hooks(dir.path(), {{"capped", receiver.url("/hook")}}, ", concurrency: 2");
+  const Config cfg =
+      config_with_hooks(dir.path(), {{"capped", receiver.url("/hook")}}, ", concurrency: 2");
   Store store(dir.file("rasd.db"));
   ManualClock clock(1734600000);
   for (int i = 0; i < 8; ++i) store_alert(store, "c" + std::to_string(i), {"capped"}, clock.now());
@@ -265,19 +286,24 @@ TEST_CASE("delivery: at most `concurrency` requests in flight to an endpoint, an
   CHECK(max_in_flight == 2);
 }
 
-TEST_CASE("delivery: 429 with Retry-After holds the whole endpoint, and its backlog never starves another endpoint",
-          "[integration][delivery]") {
+TEST_CASE(
+    "delivery: 429 with Retry-After holds the whole endpoint, and its backlog never starves "
+    "another endpoint",
+    "[integration][delivery]") {
   test::TempDir dir;
-  test::HttpServer busy([](const test::Request&) { return test::Response{429, {{"Retry-After", "3600"}}, "slow down"}; });
+  test::HttpServer busy([](const test::Request&) {
+    return test::Response{429, {{"Retry-After", "3600"}}, "slow down"};
+  });
   test::HttpServer ok([](const test::Request&) { return test::Response{200, {}, "ok"}; });
-  const Config cfg = config_with_hooks(dir.path(), {{"busy", busy.url("/hook")}, {"ok", ok.url("/hook")}},
-                                       ", concurrency: 2");
+  const Config cfg = config_with_hooks(
+      dir.path(), {{"busy", busy.url("/hook")}, {"ok", ok.url("/hook")}}, ", concurrency: 2");
   Store store(dir.file("rasd.db"));
   ManualClock clock(1734600000);
   // A backlog for the busy endpoint, older than (and more than a window of) the other's rows.
   {
     Store::Batch batch(store);
-    for (int i = 0; i < 700; ++i) store_alert(store, "b" + std::to_string(i), {"busy"}, clock.now() - 1000 + i);
+    for (int i = 0; i < 700; ++i)
+      store_alert(store, "b" + std::to_string(i), {"busy"}, clock.now() - 1000 + i);
     batch.commit();
   }
   for (int i = 0; i < 3; ++i) store_alert(store, "o" + std::to_string(i), {"ok"}, clock.now());
@@ -300,7 +326,8 @@ TEST_CASE("delivery: 429 with Retry-After holds the whole endpoint, and its back
   CHECK(store.deliveries("pending").size() == 700);
 }
 
-TEST_CASE("delivery: retry of a dead delivery grants a fresh schedule, not one attempt", "[integration][delivery]") {
+TEST_CASE("delivery: retry of a dead delivery grants a fresh schedule, not one attempt",
+          "[integration][delivery]") {
   test::TempDir dir;
   std::atomic<bool> up{false};
   test::HttpServer receiver([&](const test::Request&) {

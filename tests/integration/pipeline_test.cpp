@@ -5,9 +5,9 @@
 #include <sqlite3.h>
 
 #include <boost/json.hpp>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
-#include <catch2/catch.hpp>
 
 #include "http_server.hpp"
 #include "rasd/daemon/config.hpp"
@@ -41,9 +41,12 @@ std::string config_yaml(const test::HttpServer& site, const test::HttpServer& ho
          "network: {allow_private: true}\n"
          "defaults: {timeout: 5s}\n"
          "sources:\n"
-         "  - {id: demo-ar, url: \"" + site.url("/feed.xml") + "\", type: feed, tags: [ar]}\n"
+         "  - {id: demo-ar, url: \"" +
+         site.url("/feed.xml") +
+         "\", type: feed, tags: [ar]}\n"
          "webhooks:\n"
-         "  - {name: analysts, url: \"" + hooks.url("/hook") + "\", secret: \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}\n";
+         "  - {name: analysts, url: \"" +
+         hooks.url("/hook") + "\", secret: \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}\n";
 }
 
 std::shared_ptr<spdlog::logger> null_logger() {
@@ -87,11 +90,13 @@ struct Rig {
     INFO(cfg.diagnostics.format());
     REQUIRE(cfg.config);
     Diagnostics diag;
-    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer, {cfg.config->webhook_names()});
+    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer,
+                              {cfg.config->webhook_names()});
     INFO(rules.diagnostics.format());
     REQUIRE(rules.rules);
     store = std::make_unique<Store>(cfg.config->store_path);
-    monitor = std::make_unique<Monitor>(*cfg.config, rules.rules, normalizer, *store, http, clock, null_logger());
+    monitor = std::make_unique<Monitor>(*cfg.config, rules.rules, normalizer, *store, http, clock,
+                                        null_logger());
     deliverer = std::make_unique<OnceDeliverer>(OnceDeliverer{*this});
   }
   const std::string& db() const { return cfg.config->store_path; }
@@ -99,7 +104,8 @@ struct Rig {
 
 }  // namespace
 
-TEST_CASE("skeleton: one alert per matching new item, none again on the next poll", "[integration][skeleton]") {
+TEST_CASE("skeleton: one alert per matching new item, none again on the next poll",
+          "[integration][skeleton]") {
   const std::string feed = test::read_file(RASD_FIXTURES_DIR "/feeds/skeleton_ar.rss");
   test::HttpServer site([&](const test::Request&) {
     return test::Response{200, {{"Content-Type", "application/rss+xml; charset=utf-8"}}, feed};
@@ -142,10 +148,13 @@ TEST_CASE("skeleton: one alert per matching new item, none again on the next pol
   // The store keeps the same hits beside the alert, and the article's identity hashes.
   const auto stored = rig.store->alert_hits(std::string(body.at("id").as_string()));
   bool stored_title_hit = false;
-  for (const auto& h : stored) stored_title_hit |= h.field == "title" && h.text == "د|عـ.ـش" && h.view == "collapsed";
+  for (const auto& h : stored)
+    stored_title_hit |= h.field == "title" && h.text == "د|عـ.ـش" && h.view == "collapsed";
   CHECK(stored_title_hit);
   CHECK(stored.size() == body.at("article").at("hits").as_array().size());
-  CHECK(count_rows(rig.db(), "SELECT count(*) FROM articles WHERE content_hash <> '' AND canonical_url <> ''") == 2);
+  CHECK(count_rows(
+            rig.db(),
+            "SELECT count(*) FROM articles WHERE content_hash <> '' AND canonical_url <> ''") == 2);
 
   clock.advance(3600);
   PollStats second = monitor.poll_all();
@@ -160,11 +169,13 @@ TEST_CASE("skeleton: one alert per matching new item, none again on the next pol
   CHECK(count_rows(rig.db(), "SELECT count(*) FROM deliveries WHERE state = 'delivered'") == 1);
 }
 
-TEST_CASE("skeleton: a conditional GET answered 304 costs no parsing and keeps state", "[integration][skeleton]") {
+TEST_CASE("skeleton: a conditional GET answered 304 costs no parsing and keeps state",
+          "[integration][skeleton]") {
   const std::string feed = test::read_file(RASD_FIXTURES_DIR "/feeds/skeleton_ar.rss");
   test::HttpServer site([&](const test::Request& r) {
     auto it = r.headers.find("if-none-match");
-    if (it != r.headers.end() && it->second == "\"v1\"") return test::Response{304, {{"ETag", "\"v1\""}}, ""};
+    if (it != r.headers.end() && it->second == "\"v1\"")
+      return test::Response{304, {{"ETag", "\"v1\""}}, ""};
     return test::Response{200, {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}}, feed};
   });
   test::HttpServer hooks([](const test::Request&) { return test::Response{200, {}, "ok"}; });
@@ -183,17 +194,22 @@ TEST_CASE("skeleton: a conditional GET answered 304 costs no parsing and keeps s
   CHECK(st->last_success == clock.now());
 }
 
-TEST_CASE("skeleton: a broken source is recorded and the others keep being served", "[integration][skeleton]") {
+TEST_CASE("skeleton: a broken source is recorded and the others keep being served",
+          "[integration][skeleton]") {
   const std::string feed = test::read_file(RASD_FIXTURES_DIR "/feeds/skeleton_ar.rss");
   test::HttpServer site([&](const test::Request& r) {
-    if (r.target == "/broken.xml") return test::Response{200, {{"Content-Type", "text/html"}}, "<!DOCTYPE html><html><body>Oops</body></html>"};
+    if (r.target == "/broken.xml")
+      return test::Response{
+          200, {{"Content-Type", "text/html"}}, "<!DOCTYPE html><html><body>Oops</body></html>"};
     if (r.target == "/missing.xml") return test::Response{500, {}, "boom"};
     return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed};
   });
   test::HttpServer hooks([](const test::Request&) { return test::Response{200, {}, "ok"}; });
   std::string yaml = config_yaml(site, hooks);
-  yaml.insert(yaml.find("webhooks:"), "  - {id: broken, url: \"" + site.url("/broken.xml") + "\"}\n"
-                                      "  - {id: failing, url: \"" + site.url("/missing.xml") + "\"}\n");
+  yaml.insert(yaml.find("webhooks:"), "  - {id: broken, url: \"" + site.url("/broken.xml") +
+                                          "\"}\n"
+                                          "  - {id: failing, url: \"" +
+                                          site.url("/missing.xml") + "\"}\n");
   Rig rig(yaml);
   auto& monitor = *rig.monitor;
   auto& clock = rig.clock;
@@ -211,7 +227,8 @@ TEST_CASE("skeleton: a broken source is recorded and the others keep being serve
   CHECK(failing->last_error == "HTTP 500");
 }
 
-TEST_CASE("skeleton: sources on private addresses are refused unless allowed", "[integration][safety]") {
+TEST_CASE("skeleton: sources on private addresses are refused unless allowed",
+          "[integration][safety]") {
   test::HttpServer site([](const test::Request&) { return test::Response{200, {}, "<rss/>"}; });
   CurlGlobal curl;
   CurlHttpClient http;
@@ -227,7 +244,8 @@ TEST_CASE("skeleton: sources on private addresses are refused unless allowed", "
   CHECK(allowed->status == 200);
 }
 
-TEST_CASE("skeleton: rasd run --once drives the real binary end to end", "[integration][skeleton][cli]") {
+TEST_CASE("skeleton: rasd run --once drives the real binary end to end",
+          "[integration][skeleton][cli]") {
   const std::string feed = test::read_file(RASD_FIXTURES_DIR "/feeds/skeleton_ar.rss");
   test::HttpServer site([&](const test::Request&) {
     return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed};
@@ -252,7 +270,9 @@ TEST_CASE("skeleton: rasd run --once drives the real binary end to end", "[integ
   CHECK(found.exit_code == 0);
   CHECK(found.out.find("https://news.example/2024/12/cell-arrested") != std::string::npos);
   CHECK(std::count(found.out.begin(), found.out.end(), '\n') == 1);
-  CHECK(test::run_process({RASD_BINARY, "articles", "search", "-داعش", "--config", cfg}).exit_code == 2);
+  CHECK(
+      test::run_process({RASD_BINARY, "articles", "search", "-داعش", "--config", cfg}).exit_code ==
+      2);
   // Second run: nothing new.
   auto again = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
   CHECK(again.exit_code == 0);
@@ -262,21 +282,26 @@ TEST_CASE("skeleton: rasd run --once drives the real binary end to end", "[integ
 namespace {
 // One story as three outlets publish it: another URL and headline, a light edit, an
 // obfuscated copy.
-std::string story_feed(const std::string& outlet, const std::string& title, const std::string& body) {
-  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>" + outlet +
-         "</title><link>https://" + outlet + ".example/</link><language>ar</language><item><title>" + title +
-         "</title><link>https://" + outlet + ".example/2024/12/19/story</link><guid>" + outlet +
+std::string story_feed(const std::string& outlet, const std::string& title,
+                       const std::string& body) {
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>" +
+         outlet + "</title><link>https://" + outlet +
+         ".example/</link><language>ar</language><item><title>" + title + "</title><link>https://" +
+         outlet + ".example/2024/12/19/story</link><guid>" + outlet +
          "-1</guid><pubDate>Thu, 19 Dec 2024 06:30:00 GMT</pubDate><description>" + body +
          "</description></item></channel></rss>";
 }
 const std::string kStoryBody =
-    "أعلنت قوات الأمن الداخلي القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد عملية أمنية "
-    "استمرت ثلاثة أيام، وقالت مصادر محلية إن الخلية كانت تخطط لهجمات على نقاط عسكرية في البادية وإن العملية "
+    "أعلنت قوات الأمن الداخلي القبض على خلية تابعة لتنظيم داعش في ريف دير الزور الشرقي بعد عملية "
+    "أمنية "
+    "استمرت ثلاثة أيام، وقالت مصادر محلية إن الخلية كانت تخطط لهجمات على نقاط عسكرية في البادية "
+    "وإن العملية "
     "أسفرت عن مصادرة أسلحة وذخائر ووثائق تكشف عن شبكة تمويل تمتد إلى مناطق أخرى في شرق سوريا.";
 }  // namespace
 
-TEST_CASE("one story from three sources: one alert, three sources on it, alert.updated for the later two",
-          "[integration][dedup]") {
+TEST_CASE(
+    "one story from three sources: one alert, three sources on it, alert.updated for the later two",
+    "[integration][dedup]") {
   std::string edited = kStoryBody;
   edited.replace(edited.find("ثلاثة أيام"), std::string("ثلاثة أيام").size(), "يومين");
   std::string obfuscated = kStoryBody;
@@ -289,15 +314,21 @@ TEST_CASE("one story from three sources: one alert, three sources on it, alert.u
   test::HttpServer site([&](const test::Request& r) {
     auto it = feeds.find(r.target);
     if (it == feeds.end()) return test::Response{404, {}, ""};
-    return test::Response{200, {{"Content-Type", "application/rss+xml; charset=utf-8"}}, it->second};
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml; charset=utf-8"}}, it->second};
   });
   test::HttpServer hooks([](const test::Request&) { return test::Response{204, {}, ""}; });
   std::string yaml = config_yaml(site, hooks);
-  const std::string one = "  - {id: demo-ar, url: \"" + site.url("/feed.xml") + "\", type: feed, tags: [ar]}\n";
+  const std::string one =
+      "  - {id: demo-ar, url: \"" + site.url("/feed.xml") + "\", type: feed, tags: [ar]}\n";
   yaml.replace(yaml.find(one), one.size(),
-               "  - {id: one, url: \"" + site.url("/one.xml") + "\", type: feed}\n"
-               "  - {id: two, url: \"" + site.url("/two.xml") + "\", type: feed}\n"
-               "  - {id: three, url: \"" + site.url("/three.xml") + "\", type: feed}\n");
+               "  - {id: one, url: \"" + site.url("/one.xml") +
+                   "\", type: feed}\n"
+                   "  - {id: two, url: \"" +
+                   site.url("/two.xml") +
+                   "\", type: feed}\n"
+                   "  - {id: three, url: \"" +
+                   site.url("/three.xml") + "\", type: feed}\n");
   Rig rig(yaml);
   const PollStats stats = rig.monitor->poll_all();
   CHECK(stats.new_articles == 3);
@@ -325,8 +356,8 @@ TEST_CASE("one story from three sources: one alert, three sources on it, alert.u
 
   // After a restart the story index is rebuilt from the store: a fourth copy joins the cluster.
   rig.monitor.reset();
-  rig.monitor = std::make_unique<Monitor>(*rig.cfg.config, rig.rules.rules, rig.normalizer, *rig.store, rig.http,
-                                          rig.clock, null_logger());
+  rig.monitor = std::make_unique<Monitor>(*rig.cfg.config, rig.rules.rules, rig.normalizer,
+                                          *rig.store, rig.http, rig.clock, null_logger());
   Feed late;
   late.language = "ar";
   FeedItem item;

@@ -7,8 +7,8 @@
 
 #include <atomic>
 #include <boost/asio.hpp>
-#include <thread>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "fault_support.hpp"
 #include "http_server.hpp"
@@ -31,15 +31,16 @@ std::shared_ptr<spdlog::logger> null_logger() {
 }
 
 std::string feed_xml(const std::string& name, int items) {
-  std::string out = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>" + name +
-                    "</title><link>https://" + name + ".example/</link>";
+  std::string out =
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>" + name +
+      "</title><link>https://" + name + ".example/</link>";
   for (int i = 0; i < items; ++i) {
-    out += "<item><title>خبر " + std::to_string(i) + " من " + name + "</title><guid>" + name + "-" + std::to_string(i) +
-           "</guid><description>نص الخبر رقم " + std::to_string(i) + "</description></item>";
+    out += "<item><title>خبر " + std::to_string(i) + " من " + name + "</title><guid>" + name + "-" +
+           std::to_string(i) + "</guid><description>نص الخبر رقم " + std::to_string(i) +
+           "</description></item>";
   }
   return out + "</channel></rss>";
 }
-
 
 // A server that sends its headers and then one byte per second (slowloris from the other side).
 class TricklingServer {
@@ -53,7 +54,8 @@ class TricklingServer {
       if (ec) return;
       char buf[4096];
       s.read_some(asio::buffer(buf), ec);
-      const std::string head = "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n";
+      const std::string head =
+          "HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nContent-Length: 100000\r\n\r\n";
       asio::write(s, asio::buffer(head), ec);
       for (int i = 0; i < 30 && !stop_ && !ec; ++i) {
         asio::write(s, asio::buffer("<", 1), ec);
@@ -86,47 +88,65 @@ unsigned short free_port() {
 
 }  // namespace
 
-TEST_CASE("polling: hostile and broken sources beside a healthy one, over three cycles", "[integration][polling]") {
+TEST_CASE("polling: hostile and broken sources beside a healthy one, over three cycles",
+          "[integration][polling]") {
   const std::string last_modified = "Thu, 19 Dec 2024 06:30:00 GMT";
   test::HttpServer healthy([&](const test::Request&) {
     return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed_xml("healthy", 3)};
   });
   test::HttpServer etag([&](const test::Request& r) {
     auto it = r.headers.find("if-none-match");
-    if (it != r.headers.end() && it->second == "\"v1\"") return test::Response{304, {{"ETag", "\"v1\""}}, ""};
-    return test::Response{200, {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}}, feed_xml("etag", 2)};
+    if (it != r.headers.end() && it->second == "\"v1\"")
+      return test::Response{304, {{"ETag", "\"v1\""}}, ""};
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}}, feed_xml("etag", 2)};
   });
   test::HttpServer lastmod([&](const test::Request& r) {
     auto it = r.headers.find("if-modified-since");
     if (it != r.headers.end() && it->second == last_modified) return test::Response{304, {}, ""};
-    return test::Response{200, {{"Content-Type", "application/rss+xml"}, {"Last-Modified", last_modified}},
-                          feed_xml("lastmod", 2)};
+    return test::Response{
+        200,
+        {{"Content-Type", "application/rss+xml"}, {"Last-Modified", last_modified}},
+        feed_xml("lastmod", 2)};
   });
-  test::HttpServer limited([](const test::Request&) { return test::Response{429, {{"Retry-After", "3600"}}, "slow down"}; });
+  test::HttpServer limited([](const test::Request&) {
+    return test::Response{429, {{"Retry-After", "3600"}}, "slow down"};
+  });
   std::atomic<int> flaky_calls{0};
   test::HttpServer flaky([&](const test::Request&) {
-    return ++flaky_calls <= 2 ? test::Response{500, {}, "oops"}
-                              : test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed_xml("flaky", 1)};
+    return ++flaky_calls <= 2
+               ? test::Response{500, {}, "oops"}
+               : test::Response{
+                     200, {{"Content-Type", "application/rss+xml"}}, feed_xml("flaky", 1)};
   });
-  test::HttpServer loop([](const test::Request& r) { return test::Response{302, {{"Location", r.target}}, ""}; });
+  test::HttpServer loop([](const test::Request& r) {
+    return test::Response{302, {{"Location", r.target}}, ""};
+  });
   test::HttpServer big([](const test::Request&) {
-    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, std::string(2 << 20, 'x')};
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}}, std::string(2 << 20, 'x')};
   });
-  const std::string bomb = gzip(std::string(64 << 20, '\0'));  // 64 MiB of zeros, ~64 KB on the wire
+  const std::string bomb =
+      gzip(std::string(64 << 20, '\0'));  // 64 MiB of zeros, ~64 KB on the wire
   test::HttpServer gz([&](const test::Request&) {
-    return test::Response{200, {{"Content-Type", "application/rss+xml"}, {"Content-Encoding", "gzip"}}, bomb};
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}, {"Content-Encoding", "gzip"}}, bomb};
   });
   test::HttpServer html([](const test::Request&) {
-    return test::Response{200, {{"Content-Type", "text/html"}},
-                          "<!doctype html><html><head><title>News</title></head><body><p>Not a feed</p></body></html>"};
+    return test::Response{200,
+                          {{"Content-Type", "text/html"}},
+                          "<!doctype html><html><head><title>News</title></head><body><p>Not a "
+                          "feed</p></body></html>"};
   });
   TricklingServer slow;
   const std::string refused = "http://127.0.0.1:" + std::to_string(free_port()) + "/feed.xml";
 
   test::TempDir dir;
-  std::string yaml = "store: {path: rasd.db}\nrules: []\nnetwork: {allow_private: true}\n"
-                     "defaults: {interval: 15m, min_interval: 2m, max_interval: 6h, timeout: 10s, max_body: 1MiB,\n"
-                     "           per_host_gap: 0, low_speed_bytes: 64, low_speed_time: 2s}\nsources:\n";
+  std::string yaml =
+      "store: {path: rasd.db}\nrules: []\nnetwork: {allow_private: true}\n"
+      "defaults: {interval: 15m, min_interval: 2m, max_interval: 6h, timeout: 10s, max_body: "
+      "1MiB,\n"
+      "           per_host_gap: 0, low_speed_bytes: 64, low_speed_time: 2s}\nsources:\n";
   auto source = [&](const std::string& id, const std::string& url) {
     yaml += "  - {id: " + id + ", url: \"" + url + "\"}\n";
   };
@@ -151,7 +171,8 @@ TEST_CASE("polling: hostile and broken sources beside a healthy one, over three 
   CurlHttpClient unused;
   ManualClock clock(1734600000);
   Store store(config.store_path);
-  Monitor monitor(config, std::make_shared<const rules::RuleSet>(), normalizer, store, unused, clock, null_logger());
+  Monitor monitor(config, std::make_shared<const rules::RuleSet>(), normalizer, store, unused,
+                  clock, null_logger());
 
   // One cycle: every source whose next_due has come, concurrently on one event loop.
   auto cycle = [&](const std::vector<std::string>& skip = {}) {
@@ -197,7 +218,7 @@ TEST_CASE("polling: hostile and broken sources beside a healthy one, over three 
   for (const char* id : {"limited", "flaky", "loop", "big", "bomb", "html", "slow", "refused"}) {
     INFO(id);
     CHECK(state(id).failures == 1);
-    CHECK(state(id).next_due > t0);          // never dropped: a next try is scheduled
+    CHECK(state(id).next_due > t0);  // never dropped: a next try is scheduled
     CHECK_FALSE(state(id).last_success.has_value());
   }
   // Backoff starts at the source's interval (15 min, +-10 %).
@@ -233,7 +254,8 @@ TEST_CASE("polling: hostile and broken sources beside a healthy one, over three 
   CHECK(store.integrity_check() == "ok");
 }
 
-TEST_CASE("polling: per-host concurrency and Retry-After hold the host's queue", "[integration][polling]") {
+TEST_CASE("polling: per-host concurrency and Retry-After hold the host's queue",
+          "[integration][polling]") {
   std::mutex mu;
   int in_flight = 0, max_in_flight = 0;
   std::atomic<int> calls{0};
@@ -247,7 +269,8 @@ TEST_CASE("polling: per-host concurrency and Retry-After hold the host's queue",
       std::lock_guard<std::mutex> lock(mu);
       --in_flight;
     }
-    return ++calls == 1 ? test::Response{429, {{"Retry-After", "1"}}, ""} : test::Response{200, {}, "ok"};
+    return ++calls == 1 ? test::Response{429, {{"Retry-After", "1"}}, ""}
+                        : test::Response{200, {}, "ok"};
   });
   CurlGlobal curl;
   asio::io_context io;

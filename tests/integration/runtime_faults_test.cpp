@@ -577,7 +577,7 @@ TEST_CASE("runtime: a wall-clock jump of a day back and forth changes no schedul
   CHECK(page_due - back > 200);  // still about 5 minutes away
   CHECK(page_due - back <= 300);
   const int64_t poll_due = std::stoll(scalar(db, "SELECT next_due FROM sources"));
-  CHECK(poll_due - back > 3000);  // still about an hour away
+  CHECK(poll_due - back > 3000);   // still about an hour away
   CHECK(poll_due - back <= 3960);  // the interval has 10 % jitter
 
   // A day forward again: the page is not tried at once, nor is the section page polled.

@@ -1,18 +1,19 @@
 // The store under bad conditions and its article features (issue 7): a full disk and a read-only
 // database give clear errors and damage nothing; Arabic-aware full-text search; retention.
+#include "rasd/daemon/store.hpp"
+
 #include <spdlog/sinks/null_sink.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 
-#include <set>
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "http_server.hpp"
 #include "rasd/daemon/article_search.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
 #include "rasd/daemon/monitor.hpp"
-#include "rasd/daemon/store.hpp"
 #include "rasd/engine/rules/loader.hpp"
 #include "test_util.hpp"
 
@@ -51,18 +52,21 @@ std::string big_feed(int n) {
   std::string items;
   for (int i = 0; i < n; ++i) {
     std::string body;
-    for (int k = 0; k < 60; ++k) body += "أعلنت مصادر محلية في ريف دير الزور عن تطورات جديدة رقم " + std::to_string(i) + ". ";
-    items += "<item><title>خبر رقم " + std::to_string(i) + "</title><guid>item-" + std::to_string(i) +
-             "</guid><link>https://news.example/" + std::to_string(i) + "</link><description>" + body +
-             "</description></item>";
+    for (int k = 0; k < 60; ++k)
+      body += "أعلنت مصادر محلية في ريف دير الزور عن تطورات جديدة رقم " + std::to_string(i) + ". ";
+    items += "<item><title>خبر رقم " + std::to_string(i) + "</title><guid>item-" +
+             std::to_string(i) + "</guid><link>https://news.example/" + std::to_string(i) +
+             "</link><description>" + body + "</description></item>";
   }
   return "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>t</title>"
-         "<link>https://news.example/</link>" + items + "</channel></rss>";
+         "<link>https://news.example/</link>" +
+         items + "</channel></rss>";
 }
 
 }  // namespace
 
-TEST_CASE("store: a full disk is a clear, environmental error and damages nothing", "[integration][store]") {
+TEST_CASE("store: a full disk is a clear, environmental error and damages nothing",
+          "[integration][store]") {
   test::TempDir dir;
   const std::string db = dir.file("rasd.db");
   { Store store(db); }
@@ -92,7 +96,8 @@ TEST_CASE("store: a full disk is a clear, environmental error and damages nothin
   CHECK(roomy.article_count() == stored + 1);
 }
 
-TEST_CASE("store: a read-only database refuses writes clearly and keeps its contents", "[integration][store]") {
+TEST_CASE("store: a read-only database refuses writes clearly and keeps its contents",
+          "[integration][store]") {
   test::TempDir dir;
   const std::string db = dir.file("rasd.db");
   {
@@ -120,8 +125,11 @@ TEST_CASE("store: a full store during a poll loses nothing, the feed is fetched 
     return test::Response{200, {{"Content-Type", "application/rss+xml"}, {"ETag", "\"v1\""}}, feed};
   });
   dir.write("rules.yaml", "rules: []\n");
-  auto cfg = load_config_text(dir.file("rasd.yaml"), "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
-                                                      "sources:\n  - {id: big, url: \"" + site.url("/feed.xml") + "\"}\n");
+  auto cfg = load_config_text(
+      dir.file("rasd.yaml"),
+      "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+      "sources:\n  - {id: big, url: \"" +
+          site.url("/feed.xml") + "\"}\n");
   REQUIRE(cfg.config);
   text::Normalizer normalizer;
   auto rules = std::make_shared<const rules::RuleSet>();
@@ -189,8 +197,10 @@ TEST_CASE("store: full-text search folds Arabic spellings, clitics, obfuscation 
   CHECK_FALSE(search_query(normalizer, "OR داعش"));
 }
 
-TEST_CASE("store: retention removes old alerts with their deliveries, attempts, hits and members, and the articles only they refer to",
-          "[integration][store]") {
+TEST_CASE(
+    "store: retention removes old alerts with their deliveries, attempts, hits and members, and "
+    "the articles only they refer to",
+    "[integration][store]") {
   test::TempDir dir;
   Store store(dir.file("rasd.db"));
   // The clock is the caller's: the test moves "now" by choosing the cut-off.
@@ -211,13 +221,16 @@ TEST_CASE("store: retention removes old alerts with their deliveries, attempts, 
   REQUIRE(store.insert_article(old_plain, {}));
   // An old alert, delivered long ago: it goes, with its article, hits, member, delivery and
   // attempt.
-  REQUIRE(store.insert_article(article("old-alerted", now - 100 * day), {alert("alert_old", now - 100 * day, "msg_old")}));
+  REQUIRE(store.insert_article(article("old-alerted", now - 100 * day),
+                               {alert("alert_old", now - 100 * day, "msg_old")}));
   store.record_attempt("msg_old", now - 100 * day, 200, "", "delivered", now - 100 * day);
   // An old article in a recent alert's story (a member): kept while the alert is.
-  REQUIRE(store.insert_article(article("old-in-recent", now - 100 * day), {alert("alert_recent", now - 10 * day, "msg_recent")}));
+  REQUIRE(store.insert_article(article("old-in-recent", now - 100 * day),
+                               {alert("alert_recent", now - 10 * day, "msg_recent")}));
   // An old alert whose delivery is still pending (the receiver has been down): kept, it was
   // accepted and is neither sent nor given up on.
-  REQUIRE(store.insert_article(article("old-pending", now - 100 * day), {alert("alert_pending", now - 100 * day, "msg_pending")}));
+  REQUIRE(store.insert_article(article("old-pending", now - 100 * day),
+                               {alert("alert_pending", now - 100 * day, "msg_pending")}));
   // An attempt of a kept delivery older than the cut-off goes; the delivery stays.
   store.record_attempt("msg_recent", now - 95 * day, 500, "HTTP 500", "pending", now);
   store.record_attempt("msg_recent", now - 9 * day, 200, "", "delivered", now - 9 * day);
@@ -256,7 +269,8 @@ TEST_CASE("store: retention removes old alerts with their deliveries, attempts, 
   CHECK(store.integrity_check() == "ok");
   // Foreign keys hold: nothing refers to a removed row.
   sqlite3* h = nullptr;
-  REQUIRE(sqlite3_open_v2(dir.file("rasd.db").c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_open_v2(dir.file("rasd.db").c_str(), &h, SQLITE_OPEN_READONLY, nullptr) ==
+          SQLITE_OK);
   sqlite3_stmt* st = nullptr;
   REQUIRE(sqlite3_prepare_v2(h, "PRAGMA foreign_key_check", -1, &st, nullptr) == SQLITE_OK);
   CHECK(sqlite3_step(st) == SQLITE_DONE);

@@ -297,10 +297,10 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
                                                   : prepared.field(1).normalized);
     a.cluster = story.label;
     std::vector<const rules::Rule*> matched;
-    for (const auto& m : matcher.match(prepared)) {
+    const auto matches = matcher.match(prepared);
+    for (const auto& m : matches) {
       matched.push_back(m.rule);
-      // The loader refuses threshold rules until counting exists; never alert one per article.
-      if (m.rule->threshold) continue;
+      if (m.rule->threshold) continue;  // counted once the article is stored, below
       NewAlert al;
       al.rule_id = m.rule->id;
       al.severity = rules::severity_name(m.rule->severity);
@@ -330,7 +330,10 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
         al.deliveries.push_back({random_id("msg_"), target});
       alerts.push_back(std::move(al));
     }
-    if (store_.insert_article(a, alerts)) {
+    if (const auto article_id = store_.insert_article(a, alerts)) {
+      for (const auto& m : matches) {
+        if (m.rule->threshold) count_threshold(*m.rule, a, *article_id, m.hits, now, stats);
+      }
       ++stats.new_articles;
       stats.alerts += static_cast<int>(alerts.size());
       if (story.kind == dedup::Kind::near) ++stats.near_duplicates;

@@ -18,9 +18,10 @@ inline std::string hex64(uint64_t v) {
 }
 
 // The article's stable id in alert bodies: a hash of its source and GUID.
-inline std::string article_key(const NewArticle& a) {
-  const std::string k = a.source_id + "\n" + a.guid;
+inline std::string article_key_of(const std::string& source_id, const std::string& guid) {
+  const std::string k = source_id + "\n" + guid;
   return hex64(XXH3_64bits(k.data(), k.size()));
 }
+inline std::string article_key(const NewArticle& a) { return article_key_of(a.source_id, a.guid); }
 
 }  // namespace rasd::detail

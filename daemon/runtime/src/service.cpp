@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -213,7 +214,10 @@ class Service {
       // queues no more than that); a store failure is logged by the job and retried on a
       // later tick, and only a commit (the Poller's) says the store is well again.
       prune_if_due();
-      if (++ticks_ % 5 == 0) poller_->refresh_quarantine();
+      if (++ticks_ % 5 == 0) {
+        poller_->refresh_quarantine();
+        check_thresholds();
+      }
       poller_->poll_due();
       deliverer.pump();
       count_queues();
@@ -364,6 +368,36 @@ class Service {
                 p.articles, p.alerts, p.deliveries, p.attempts, p.page_fetches, retention,
                 p.kept_for_alerts);
           }
+        });
+  }
+
+  // Threshold episodes close as their events age out, and silently joined matches are
+  // summarized, on this timer (monitor_thresholds.cpp); a store job, one at a time.
+  void check_thresholds() {
+    if (checking_thresholds_) return;
+    const auto& rs = current_->rules->rules;
+    if (std::none_of(rs.begin(), rs.end(), [](const auto& r) { return r.threshold.has_value(); }))
+      return;
+    checking_thresholds_ = true;
+    auto stats = std::make_shared<PollStats>();
+    auto error = std::make_shared<std::string>();
+    store_thread_->submit(
+        [m = monitor_.get(), stats, error] {
+          try {
+            *stats = m->check_thresholds();
+            m->committed(*stats);
+          } catch (const sql::StoreError& e) {
+            *error = e.what();
+          }
+        },
+        [this, stats, error] {
+          checking_thresholds_ = false;
+          if (!error->empty()) {
+            log_->error("thresholds: store: {} (checked again later)", *error);
+            health_.store_ok = false;
+            return;
+          }
+          if (stats->alerts > 0 && deliverer_ && !stopping_) deliverer_->pump();
         });
   }
 
@@ -530,6 +564,7 @@ class Service {
   int64_t last_prune_ = 0;
   bool prune_more_ = false;
   bool pruning_ = false, counting_ = false, reloading_ = false, reload_again_ = false;
+  bool checking_thresholds_ = false;
   std::function<void()> reload_again_on_ok_;
   // The snapshot the Monitor points into: set at start and by each reload's store job (the
   // store's thread only, after the start).

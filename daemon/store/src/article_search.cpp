@@ -77,7 +77,9 @@ Expected<std::string> search_query(const text::Normalizer& normalizer, std::stri
       i = end + 1;
     } else {
       size_t end = i;
-      while (end < query.size() && query[end] != ' ' && query[end] != '\t' && query[end] != '\n' && query[end] != '"') ++end;
+      while (end < query.size() && query[end] != ' ' && query[end] != '\t' && query[end] != '\n' &&
+             query[end] != '"')
+        ++end;
       word = query.substr(i, end - i);
       i = end;
     }

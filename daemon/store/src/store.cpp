@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
@@ -132,6 +132,27 @@ CREATE INDEX delivery_attempts_at ON delivery_attempts(at);
 CREATE INDEX deliveries_alert ON deliveries(alert_id);
 CREATE INDEX deliveries_webhook_due ON deliveries(webhook, state, next_attempt);
 CREATE INDEX alert_hits_article ON alert_hits(article_id);
+)sql",
+    // 5: threshold rules. Each matching article that counts is an event (its story cluster,
+    // source and event time); a rule's open episode is its alert and when it was last updated.
+    R"sql(
+CREATE TABLE threshold_events(
+  rule_id TEXT NOT NULL,
+  article_id INTEGER NOT NULL REFERENCES articles(id),
+  cluster TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  event_time INTEGER NOT NULL,
+  PRIMARY KEY(rule_id, article_id)
+);
+CREATE INDEX threshold_events_time ON threshold_events(rule_id, event_time);
+CREATE INDEX threshold_events_article ON threshold_events(article_id);
+CREATE TABLE threshold_episodes(
+  rule_id TEXT PRIMARY KEY,
+  alert_id TEXT NOT NULL REFERENCES alerts(id),
+  opened_at INTEGER NOT NULL,
+  last_update_at INTEGER NOT NULL,
+  unsent INTEGER NOT NULL DEFAULT 0
+);
 )sql"};
 
 SourceState read_source(const sql::Statement& s) {
@@ -319,44 +340,7 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
         .bind(3, a.search_stems)
         .run();
   }
-  Lease alert_lease = cached(
-      "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
-  Lease member_lease = cached(
-      "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
-      "VALUES(?1,?2,?3,?4)");
-  Lease outbox_lease = cached(
-      "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) "
-      "VALUES(?1,?2,?3,?4,?5)");
-  Lease hit_lease = cached(
-      "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
-  sql::Statement& alert = *alert_lease;
-  sql::Statement& member = *member_lease;
-  sql::Statement& outbox = *outbox_lease;
-  sql::Statement& hit = *hit_lease;
-  for (const auto& al : alerts) {
-    const bool update = !al.update_of.empty();
-    const std::string& alert_id = update ? al.update_of : al.id;
-    if (!update) {
-      alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
-      alert.bind(5, al.created_at).bind(6, al.payload).bind(7, a.cluster);
-      alert.run();
-    }
-    member.bind(1, alert_id).bind(2, article_id).bind(3, a.source_id).bind(4, al.created_at).run();
-    for (const auto& h : al.hits) {
-      hit.bind(1, alert_id).bind(2, article_id).bind(3, h.field).bind(4, h.start).bind(5, h.end);
-      hit.bind(6, h.text).bind(7, h.view).run();
-    }
-    for (const auto& d : al.deliveries) {
-      outbox.bind(1, d.id).bind(2, alert_id).bind(3, d.webhook).bind(4, al.created_at);
-      if (update)
-        outbox.bind(5, al.payload);
-      else
-        outbox.bind_null(5);
-      outbox.run();
-    }
-  }
+  insert_alerts(article_id, a.source_id, a.cluster, alerts, {});
   tx.commit();
   return article_id;
 }

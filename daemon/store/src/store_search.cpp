@@ -91,6 +91,7 @@ PruneStats Store::prune(int64_t before, int64_t max_rows) {
           std::string(kReferenced) + " LIMIT ?2");
   stats.more = stats.more || articles >= max_rows;
   run_plain("DELETE FROM article_search WHERE rowid IN (SELECT id FROM prune_articles)");
+  run_plain("DELETE FROM threshold_events WHERE article_id IN (SELECT id FROM prune_articles)");
   stats.articles = run_plain("DELETE FROM articles WHERE id IN (SELECT id FROM prune_articles)");
   tx.commit();
   return stats;

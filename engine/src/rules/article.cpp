@@ -55,7 +55,8 @@ std::vector<bool> changed_tokens(const text::ViewText& strict, const text::ViewT
   size_t j = 0;
   for (size_t i = 0; i < c.size(); ++i) {
     while (j < s.size() && s[j].start < c[i].start) ++j;
-    const bool same = j < s.size() && s[j].start == c[i].start && s[j].end == c[i].end && s[j].text == c[i].text;
+    const bool same =
+        j < s.size() && s[j].start == c[i].start && s[j].end == c[i].end && s[j].text == c[i].text;
     changed[i] = !same;
   }
   std::vector<bool> wanted(c.size(), false);
@@ -90,11 +91,13 @@ std::string_view PreparedField::original_slice(uint32_t start, uint32_t end) con
 }
 
 Field field_at(size_t index) {
-  static constexpr std::array<Field, kFieldCount> kFields = {kTitle, kBody, kUrl, kSource, kAuthor, kLang};
+  static constexpr std::array<Field, kFieldCount> kFields = {kTitle,  kBody,   kUrl,
+                                                             kSource, kAuthor, kLang};
   return kFields[index];
 }
 
-PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields, PrepareOptions options)
+PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields,
+                                 PrepareOptions options)
     : fields_(std::move(fields)) {
   const std::array<const std::string*, kFieldCount> originals = {
       &fields_.title, &fields_.body, &fields_.url, &fields_.source, &fields_.author, &fields_.lang};
@@ -106,8 +109,10 @@ PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFiel
     p.views[1].view = &p.normalized.view(text::View::collapsed);
     build_index(p.views[0]);
     if (!p.normalized.collapsed_is_strict) {
-      if (options.full_collapsed_index) build_index(p.views[1]);
-      else build_index(p.views[1], changed_tokens(p.normalized.strict, p.normalized.collapsed));
+      if (options.full_collapsed_index)
+        build_index(p.views[1]);
+      else
+        build_index(p.views[1], changed_tokens(p.normalized.strict, p.normalized.collapsed));
     }
   }
 }

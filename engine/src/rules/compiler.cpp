@@ -40,7 +40,8 @@ Expected<CompiledNode> compile_words(const std::string& raw, QueryNode::Kind kin
 // True when the node can only match by containing something (not by lacking something).
 bool is_positive(const CompiledNode& n) {
   switch (n.kind) {
-    case QueryNode::Kind::negation: return false;
+    case QueryNode::Kind::negation:
+      return false;
     case QueryNode::Kind::all_of:
       for (const auto& c : n.children) {
         if (is_positive(c)) return true;
@@ -51,7 +52,8 @@ bool is_positive(const CompiledNode& n) {
         if (!is_positive(c)) return false;
       }
       return true;
-    default: return true;
+    default:
+      return true;
   }
 }
 
@@ -76,8 +78,10 @@ Expected<CompiledNode> compile_node(const QueryNode& q, const CompileContext& ct
       int id = 0;
       if (filter->Add(q.text, opt, &id) == re2::RE2::NoError) {
         filter->Compile(&c.atoms);
-        if (!c.atoms.empty()) c.prefilter = std::move(filter);
-        else c.atoms.clear();
+        if (!c.atoms.empty())
+          c.prefilter = std::move(filter);
+        else
+          c.atoms.clear();
       }
       return c;
     }
@@ -132,8 +136,9 @@ Expected<CompiledNode> compile_query(const QueryNode& node, const CompileContext
   auto c = compile_node(node, ctx);
   if (!c) return c;
   if (!is_positive(*c)) {
-    return Error{"query can only match by what an article lacks (NOT alone); add a term it must contain",
-                 node.offset};
+    return Error{
+        "query can only match by what an article lacks (NOT alone); add a term it must contain",
+        node.offset};
   }
   return c;
 }

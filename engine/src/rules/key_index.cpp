@@ -62,7 +62,8 @@ void KeyIndex::add(std::string_view k, Occurrence o) {
   const uint64_t h = key_hash(k);
   uint32_t* slot = slot_for(k, h);
   if (*slot == 0) {
-    keys_.push_back({h, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(k.size()), 0, 0, false});
+    keys_.push_back(
+        {h, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(k.size()), 0, 0, false});
     arena_.append(k);
     *slot = static_cast<uint32_t>(keys_.size());
   }
@@ -106,7 +107,8 @@ std::pair<size_t, size_t> KeyIndex::head_range(uint64_t head) const {
     by_head_ready_ = true;
   }
   if (head == 0) return {0, 0};
-  const auto lo = std::lower_bound(by_head_.begin(), by_head_.end(), std::pair<uint64_t, uint32_t>{head, 0});
+  const auto lo =
+      std::lower_bound(by_head_.begin(), by_head_.end(), std::pair<uint64_t, uint32_t>{head, 0});
   auto hi = lo;
   while (hi != by_head_.end() && hi->first == head) ++hi;
   return {static_cast<size_t>(lo - by_head_.begin()), static_cast<size_t>(hi - by_head_.begin())};

@@ -17,7 +17,7 @@ namespace {
 constexpr std::string_view kRuleKeys[] = {"id",      "title",     "query",      "severity",
                                           "tags",    "notify",    "sources",    "lang",
                                           "enabled", "threshold", "description"};
-constexpr std::string_view kThresholdKeys[] = {"count", "window", "distinct_sources"};
+constexpr std::string_view kThresholdKeys[] = {"count", "window", "distinct_sources", "per"};
 
 // A rule as read from YAML, before compilation.
 struct PendingRule {
@@ -81,15 +81,17 @@ class FileReader {
     return out;
   }
 
+  // `strict`: an unknown key is an error (where a typo would change what fires, as in a
+  // threshold); otherwise a warning, and the key is ignored.
   void unknown_keys(const YAML::Node& map, const std::string_view* known, size_t n_known,
-                    const std::string& where) {
+                    const std::string& where, bool strict = false) {
     std::vector<std::string_view> k(known, known + n_known);
     for (auto it = map.begin(); it != map.end(); ++it) {
       const std::string key = it->first.as<std::string>("");
       if (std::find(k.begin(), k.end(), key) != k.end()) continue;
-      std::string msg = "unknown key '" + key + "' in " + where + " (ignored)";
+      std::string msg = "unknown key '" + key + "' in " + where + (strict ? "" : " (ignored)");
       if (auto best = closest_match(key, k); !best.empty()) msg += "; did you mean '" + best + "'?";
-      warning(it->first, msg);
+      strict ? error(it->first, msg) : warning(it->first, msg);
     }
   }
 
@@ -124,10 +126,10 @@ bool valid_id(const std::string& id) {
 
 void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule) {
   if (!n.IsMap()) {
-    r.error(n, "threshold must be a map {count, window, distinct_sources}");
+    r.error(n, "threshold must be a map {count, window, distinct_sources, per}");
     return;
   }
-  r.unknown_keys(n, kThresholdKeys, std::size(kThresholdKeys), "threshold");
+  r.unknown_keys(n, kThresholdKeys, std::size(kThresholdKeys), "threshold", true);
   Threshold t;
   auto int_field = [&](const char* key, int& out, int min) {
     if (!n[key]) return;
@@ -151,12 +153,17 @@ void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule) {
     else
       t.window_seconds = *w;
   }
+  if (n["per"]) {
+    const std::string per = n["per"].IsScalar() ? n["per"].Scalar() : "";
+    if (per == "article") {
+      t.per = ThresholdPer::article;
+    } else if (per == "story") {
+      t.per = ThresholdPer::story;
+    } else {
+      r.error(n["per"], "threshold.per must be 'article' or 'story'");
+    }
+  }
   rule.threshold = t;
-  // Counting is not implemented yet (issue 19). A rule that loads and never alerts is the
-  // worst failure for an analyst, so refuse it until the counter exists.
-  r.error(n,
-          "threshold rules are not supported yet: this rule would never alert; remove "
-          "'threshold' to alert on every matching article");
 }
 
 void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out) {

@@ -17,7 +17,8 @@ size_t code_points(std::string_view s) {
 double cost(const Anchors& a) {
   double c = 0;
   for (const auto& w : a.words) c += 1.0 / static_cast<double>(std::max<size_t>(1, code_points(w)));
-  for (const auto& p : a.prefixes) c += 4.0 / static_cast<double>(std::max<size_t>(1, code_points(p)));
+  for (const auto& p : a.prefixes)
+    c += 4.0 / static_cast<double>(std::max<size_t>(1, code_points(p)));
   return c;
 }
 
@@ -58,7 +59,8 @@ std::optional<AnchorGroups> anchor_groups_of(const CompiledNode& n) {
       for (const auto& c : n.children) {
         auto g = anchor_groups_of(c);
         if (!g) continue;
-        all.insert(all.end(), std::make_move_iterator(g->begin()), std::make_move_iterator(g->end()));
+        all.insert(all.end(), std::make_move_iterator(g->begin()),
+                   std::make_move_iterator(g->end()));
       }
       if (all.empty()) return std::nullopt;
       sort_by_cost(all);
@@ -148,7 +150,8 @@ void RuleIndex::remove(RuleId id) {
     always_.erase(std::remove(always_.begin(), always_.end(), id), always_.end());
   } else {
     for (const auto& g : *it->second) {
-      for (const auto& w : g.words) by_word_.remove_if(key_hash(w), [&](const Posting& e) { return e.id == id; });
+      for (const auto& w : g.words)
+        by_word_.remove_if(key_hash(w), [&](const Posting& e) { return e.id == id; });
       for (const auto& p : g.prefixes) {
         size_t length = 0;
         const uint64_t key = prefix_key(p, length);
@@ -158,7 +161,8 @@ void RuleIndex::remove(RuleId id) {
           removed += match;
           return match;
         });
-        if (length < kPrefixHead) short_prefixes_[length] -= std::min(removed, short_prefixes_[length]);
+        if (length < kPrefixHead)
+          short_prefixes_[length] -= std::min(removed, short_prefixes_[length]);
       }
     }
     all_groups_[id] = 0;
@@ -186,7 +190,8 @@ void RuleIndex::candidates(const PreparedArticle& article, std::vector<RuleId>& 
       for (size_t k = 0; k < index.size(); ++k) {
         const uint64_t hash = index.hash(k);
         if (maybe_filed(word_filter_, hash)) word_probes.push_back(hash);
-        if (by_prefix_.empty() || !index.single_token(k)) continue;  // prefixes match single tokens only
+        if (by_prefix_.empty() || !index.single_token(k))
+          continue;  // prefixes match single tokens only
         // The key's head of each prefix length in use: 2, 3 (when short prefixes are filed) and
         // kPrefixHead code points.
         const std::string_view key = index.key(k);

@@ -147,6 +147,11 @@ class Monitor {
                         const Expected<HttpResponse>& response, PreparedAnswer prepared);
   static constexpr size_t kMaxArticlesPerPoll = 30;
   static constexpr int64_t kMaxPageAttempts = 10;
+  // Threshold rules (monitor_thresholds.cpp): closes the episodes whose condition no longer
+  // holds and sends the summaries of silently joined matches that are due; drops events that
+  // can no longer count. The daemon calls it on a timer; one transaction. Returns what it
+  // wrote (for committed()).
+  PollStats check_thresholds();
   // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
   // "rasd"), delivered to every configured webhook: a failed reload, for one.
   void raise_internal_alert(const std::string& kind, const std::string& title,
@@ -166,6 +171,10 @@ class Monitor {
   // Files a new article in stories_ and says which story it joins (Decision::label is the
   // stable cluster id stored with it); sets the article's identity hashes on the way.
   dedup::Decision cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body);
+  // A threshold rule's match on the stored article `article_id`: counted, and the episode opened
+  // or joined (monitor_thresholds.cpp).
+  void count_threshold(const rules::Rule& rule, const NewArticle& a, int64_t article_id,
+                       const std::vector<rules::Hit>& hits, int64_t now, PollStats& stats);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
   const Config* config_;

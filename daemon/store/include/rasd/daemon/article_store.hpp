@@ -50,6 +50,25 @@ class ArticleStore {
   virtual void for_each_recent_article(int64_t since,
                                        const std::function<void(const RecentArticle&)>& fn) = 0;
 
+  // Threshold rules (see rules/threshold.hpp): events, with their articles' fields, after a
+  // time; the open episode of a rule; alerts written for an article already stored.
+  virtual void add_threshold_event(const std::string& rule_id, int64_t article_id,
+                                   const std::string& cluster, const std::string& source_id,
+                                   int64_t event_time) = 0;
+  virtual std::vector<ThresholdMember> threshold_members(const std::string& rule_id,
+                                                         int64_t after) = 0;
+  virtual std::optional<ThresholdEpisode> threshold_episode(const std::string& rule_id) = 0;
+  virtual std::vector<ThresholdEpisode> threshold_episodes() = 0;
+  virtual void save_threshold_episode(const ThresholdEpisode& e) = 0;
+  virtual void close_threshold_episode(const std::string& rule_id) = 0;
+  // Removes a rule's events at or before `before`; returns how many.
+  virtual int64_t prune_threshold_events(const std::string& rule_id, int64_t before) = 0;
+  // Writes `alerts` (new, or updates of existing ones) for the stored article `article_id`,
+  // and adds each article of `members` to every new alert's members.
+  virtual void insert_alerts(int64_t article_id, const std::string& source_id,
+                             const std::string& cluster, const std::vector<NewAlert>& alerts,
+                             const std::vector<ThresholdMember>& members) = 0;
+
   // Follow-up page fetches: queue (false when already queued or dead), known, done, failed.
   virtual bool queue_page_fetch(const PageFetch& p) = 0;
   virtual bool page_fetch_known(const std::string& source_id, const std::string& url) = 0;

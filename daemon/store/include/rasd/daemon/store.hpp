@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -102,6 +102,21 @@ class Store final : public ArticleStore {
 
   // Follow-up page fetches (store_pages.cpp). queue_page_fetch() does nothing when the page is
   // already queued (pending or dead) for that source; it returns whether it queued it.
+  // Threshold rules (store_thresholds.cpp).
+  void add_threshold_event(const std::string& rule_id, int64_t article_id,
+                           const std::string& cluster, const std::string& source_id,
+                           int64_t event_time) override;
+  std::vector<ThresholdMember> threshold_members(const std::string& rule_id,
+                                                 int64_t after) override;
+  std::optional<ThresholdEpisode> threshold_episode(const std::string& rule_id) override;
+  std::vector<ThresholdEpisode> threshold_episodes() override;
+  void save_threshold_episode(const ThresholdEpisode& e) override;
+  void close_threshold_episode(const std::string& rule_id) override;
+  int64_t prune_threshold_events(const std::string& rule_id, int64_t before) override;
+  void insert_alerts(int64_t article_id, const std::string& source_id, const std::string& cluster,
+                     const std::vector<NewAlert>& alerts,
+                     const std::vector<ThresholdMember>& members) override;
+
   bool queue_page_fetch(const PageFetch& p) override;
   bool page_fetch_known(const std::string& source_id, const std::string& url) override;
   std::vector<PageFetch> due_page_fetches(int64_t now, int limit);

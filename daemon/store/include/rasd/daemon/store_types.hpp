@@ -140,6 +140,26 @@ struct NewAlert {
   std::vector<StoredHit> hits;  // what the rule matched in this article
 };
 
+// A counted match of a threshold rule, with what its alert body lists of the article.
+struct ThresholdMember {
+  int64_t article_id = 0;
+  std::string cluster;
+  std::string source_id;
+  int64_t event_time = 0;
+  std::string guid, title, url;
+  std::optional<int64_t> published;
+};
+
+// A threshold rule's open episode: the alert it raised, when it last sent an update, and how
+// many matches joined silently since.
+struct ThresholdEpisode {
+  std::string rule_id;
+  std::string alert_id;
+  int64_t opened_at = 0;
+  int64_t last_update_at = 0;
+  int64_t unsent = 0;
+};
+
 struct StoredAlert {
   std::string id;
   std::string rule_id;

@@ -62,7 +62,8 @@ struct PrepareOptions {
 
 class PreparedArticle {
  public:
-  PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields, PrepareOptions options = {});
+  PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields,
+                  PrepareOptions options = {});
   PreparedArticle(const PreparedArticle&) = delete;
   PreparedArticle& operator=(const PreparedArticle&) = delete;
 

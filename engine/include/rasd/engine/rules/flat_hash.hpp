@@ -1,6 +1,7 @@
-// Part of engine/rules (used by RuleIndex; not an API of its own): an open-addressing map from 64-bit hashes to 32-bit values, for
-// lookups on the per-article hot path (one probe sequence in one array, no nodes). Linear
-// probing, power-of-two capacity, at most half full, backward-shift deletion (no tombstones).
+// Part of engine/rules (used by RuleIndex; not an API of its own): an open-addressing map from
+// 64-bit hashes to 32-bit values, for lookups on the per-article hot path (one probe sequence in
+// one array, no nodes). Linear probing, power-of-two capacity, at most half full, backward-shift
+// deletion (no tombstones).
 //
 // Not thread-safe for writers; const lookups may run concurrently.
 #pragma once

@@ -44,7 +44,9 @@ class KeyIndex {
   std::span<const Occurrence> find(std::string_view key) const { return find(key, key_hash(key)); }
 
   size_t size() const { return keys_.size(); }
-  std::string_view key(size_t i) const { return {arena_.data() + keys_[i].text_offset, keys_[i].text_length}; }
+  std::string_view key(size_t i) const {
+    return {arena_.data() + keys_[i].text_offset, keys_[i].text_length};
+  }
   uint64_t hash(size_t i) const { return keys_[i].hash; }
   // Whether key i occurs as one token (not only as a glued pair); prefixes match only those.
   bool single_token(size_t i) const { return keys_[i].single; }
@@ -60,7 +62,8 @@ class KeyIndex {
     if (!by_head_ready_ && ++prefix_scans_ <= kScansBeforeSort) {
       for (uint32_t id = 0; id < keys_.size(); ++id) {
         const std::string_view k = key(id);
-        if (k.size() >= prefix.size() && std::memcmp(k.data(), prefix.data(), prefix.size()) == 0) f(id);
+        if (k.size() >= prefix.size() && std::memcmp(k.data(), prefix.data(), prefix.size()) == 0)
+          f(id);
       }
       return;
     }

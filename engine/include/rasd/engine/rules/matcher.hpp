@@ -23,7 +23,7 @@ struct Hit {
   text::View view = text::View::strict;
   uint32_t start = 0;  // code-point offsets into the original field
   uint32_t end = 0;
-  std::string text;    // the original spelling
+  std::string text;  // the original spelling
 };
 
 struct RuleMatch {

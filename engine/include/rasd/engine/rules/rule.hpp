@@ -15,7 +15,7 @@
 namespace re2 {
 class RE2;
 class FilteredRE2;
-}
+}  // namespace re2
 
 namespace rasd::rules {
 
@@ -41,13 +41,15 @@ struct CompiledNode {
   std::vector<CompiledNode> children;
 };
 
-// For threshold rules: fire when `count` matching articles from at least `distinct_sources`
-// sources fall within `window_seconds`. The store keeps (rule, article, source, time) rows to
-// count them.
+// For threshold rules: fire when `count` matching articles (per: article) or story clusters
+// (per: story) from at least `distinct_sources` sources fall within `window_seconds`. The
+// store keeps (rule, article, story, source, event time) rows to count them (threshold.hpp).
+enum class ThresholdPer { article, story };
 struct Threshold {
   int count = 1;
   int64_t window_seconds = 3600;
   int distinct_sources = 1;
+  ThresholdPer per = ThresholdPer::article;
 };
 
 struct Rule {

@@ -1,0 +1,197 @@
+// Threshold rules in the pipeline (DESIGN.md section 4, rules/threshold.hpp for what counts).
+//
+// Episodes, all durable (threshold_events, threshold_episodes): an episode opens when the count
+// in (now - window, now] reaches `count` with at least `distinct_sources` sources: one
+// alert.created listing the articles that made it fire. While it is open, each new match
+// joins its alert; at most one alert.updated per rule per kThresholdUpdateGap, the matches in
+// between joining silently and summarized (`attached_since_last_update`) in the next update,
+// which check_thresholds() sends on its timer when no match comes. It closes when either
+// condition stops holding, checked on that timer as events age out; a later surge opens a new
+// episode and a new alert.
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+
+#include "monitor_util.hpp"
+#include "rasd/daemon/hits_json.hpp"
+#include "rasd/daemon/monitor.hpp"
+#include "rasd/engine/rules/threshold.hpp"
+#include "rasd/parsers/date.hpp"
+
+namespace rasd {
+namespace {
+
+std::string duration_text(int64_t s) {
+  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
+  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
+std::vector<rules::ThresholdEvent> events_of(const std::vector<ThresholdMember>& members) {
+  std::vector<rules::ThresholdEvent> out;
+  out.reserve(members.size());
+  for (const auto& m : members) out.push_back({m.article_id, m.cluster, m.source_id, m.event_time});
+  return out;
+}
+
+// The body of a threshold alert: the rule, its threshold, what was counted and the counted
+// articles (newest last); `article` is the match that caused this body, when there is one.
+std::string threshold_payload(const std::string& type, const std::string& alert_id, int64_t at,
+                              const rules::Rule& rule, const std::vector<ThresholdMember>& members,
+                              const rules::ThresholdCount& count, int64_t attached_silently,
+                              const boost::json::value& article) {
+  namespace json = boost::json;
+  const rules::Threshold& t = *rule.threshold;
+  json::array tags;
+  for (const auto& tag : rule.tags) tags.emplace_back(tag);
+  // The newest kMaxListed (a broad rule over a long window may count thousands; `counted` has
+  // the totals).
+  constexpr size_t kMaxListed = 100;
+  json::array listed;
+  for (size_t i = members.size() > kMaxListed ? members.size() - kMaxListed : 0;
+       i < members.size(); ++i) {
+    const ThresholdMember& m = members[i];
+    listed.emplace_back(
+        json::object{{"id", detail::article_key_of(m.source_id, m.guid)},
+                     {"title", m.title},
+                     {"source", m.source_id},
+                     {"url", m.url},
+                     {"published", m.published ? json::value(dates::format_rfc3339(*m.published))
+                                               : json::value(nullptr)},
+                     {"story", m.cluster}});
+  }
+  json::object o{{"type", type},
+                 {"id", alert_id},
+                 {"created_at", dates::format_rfc3339(at)},
+                 {"rule", json::object{{"id", rule.id},
+                                       {"title", rule.title},
+                                       {"severity", rules::severity_name(rule.severity)},
+                                       {"tags", std::move(tags)}}},
+                 {"threshold",
+                  json::object{{"count", t.count},
+                               {"window", duration_text(t.window_seconds)},
+                               {"distinct_sources", t.distinct_sources},
+                               {"per", t.per == rules::ThresholdPer::story ? "story" : "article"}}},
+                 {"counted", json::object{{"articles", count.articles},
+                                          {"stories", count.stories},
+                                          {"sources", count.sources}}},
+                 {"articles", std::move(listed)},
+                 {"article", article}};
+  if (type == "alert.updated") o["attached_since_last_update"] = attached_silently;
+  return json::serialize(o);
+}
+
+boost::json::value article_json(const NewArticle& a, const std::vector<rules::Hit>& hits) {
+  namespace json = boost::json;
+  return json::object{{"id", detail::article_key(a)},
+                      {"url", a.url},
+                      {"title", a.title},
+                      {"source", a.source_id},
+                      {"published", a.published ? json::value(dates::format_rfc3339(*a.published))
+                                                : json::value(nullptr)},
+                      {"lang", a.lang},
+                      {"hits", hits_to_json(hits)}};
+}
+
+}  // namespace
+
+void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int64_t article_id,
+                              const std::vector<rules::Hit>& hits, int64_t now, PollStats& stats) {
+  const rules::Threshold& t = *rule.threshold;
+  const int64_t at = rules::threshold_event_time(a.published, a.fetched_at ? a.fetched_at : now);
+  if (!rules::counts_at(t, at, now)) return;  // old news: a first poll or a catch-up
+  store_.add_threshold_event(rule.id, article_id, a.cluster, a.source_id, at);
+  const auto members = store_.threshold_members(rule.id, now - t.window_seconds);
+  const auto count = rules::count_window(t, events_of(members), now);
+  NewAlert al;
+  al.rule_id = rule.id;
+  al.severity = rules::severity_name(rule.severity);
+  al.created_at = now;
+  for (const auto& h : hits)
+    al.hits.push_back(
+        {rules::field_name(h.field), h.start, h.end, h.text, text::view_name(h.view)});
+  auto episode = store_.threshold_episode(rule.id);
+  if (!episode) {
+    if (!rules::holds(t, count)) return;
+    al.id = random_id("alert_");
+    al.payload = threshold_payload("alert.created", al.id, now, rule, members, count, 0,
+                                   article_json(a, hits));
+    for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
+    store_.insert_alerts(article_id, a.source_id, "", {al}, members);
+    store_.save_threshold_episode({rule.id, al.id, now, now, 0});
+    ++stats.alerts;
+    ++stats.alerts_created;
+    log_->info("rule '{}': threshold reached ({} {} from {} sources in {}): alert {}", rule.id,
+               count.counted(t.per), t.per == rules::ThresholdPer::story ? "stories" : "articles",
+               count.sources, duration_text(t.window_seconds), al.id);
+    return;
+  }
+  al.id = al.update_of = episode->alert_id;
+  if (now - episode->last_update_at >= rules::kThresholdUpdateGap) {
+    al.payload = threshold_payload("alert.updated", al.id, now, rule, members, count,
+                                   episode->unsent, article_json(a, hits));
+    for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
+    episode->last_update_at = now;
+    episode->unsent = 0;
+    ++stats.alerts;
+    ++stats.alerts_updated;
+  } else {
+    ++episode->unsent;  // joins silently; summarized in the next update
+  }
+  store_.insert_alerts(article_id, a.source_id, "", {al}, {});
+  store_.save_threshold_episode(*episode);
+}
+
+PollStats Monitor::check_thresholds() {
+  PollStats stats;
+  const int64_t now = clock_.now();
+  auto tx = store_.begin();
+  for (const auto& rule : rules_->rules) {
+    if (rule.threshold)
+      store_.prune_threshold_events(rule.id, now - rule.threshold->window_seconds);
+  }
+  for (auto episode : store_.threshold_episodes()) {
+    const rules::Rule* rule = nullptr;
+    for (const auto& r : rules_->rules) {
+      if (r.id == episode.rule_id && r.threshold) rule = &r;
+    }
+    if (!rule) {  // removed, disabled or no longer a threshold rule
+      store_.close_threshold_episode(episode.rule_id);
+      continue;
+    }
+    const rules::Threshold& t = *rule->threshold;
+    const auto members = store_.threshold_members(rule->id, now - t.window_seconds);
+    const auto count = rules::count_window(t, events_of(members), now);
+    const bool open = rules::holds(t, count);
+    if (episode.unsent > 0 && !members.empty() &&
+        (!open || now - episode.last_update_at >= rules::kThresholdUpdateGap)) {
+      // The matches that joined silently, summarized, before the episode goes on or ends.
+      NewAlert al;
+      al.id = al.update_of = episode.alert_id;
+      al.rule_id = rule->id;
+      al.severity = rules::severity_name(rule->severity);
+      al.created_at = now;
+      al.payload = threshold_payload("alert.updated", al.id, now, *rule, members, count,
+                                     episode.unsent, nullptr);
+      for (const auto& target : rule->notify) al.deliveries.push_back({random_id("msg_"), target});
+      store_.insert_alerts(members.back().article_id, members.back().source_id, "", {al}, {});
+      episode.last_update_at = now;
+      episode.unsent = 0;
+      ++stats.alerts;
+      ++stats.alerts_updated;
+    }
+    if (open) {
+      store_.save_threshold_episode(episode);
+    } else {
+      store_.close_threshold_episode(rule->id);
+      log_->info("rule '{}': threshold episode of alert {} closed ({} {} from {} sources now)",
+                 rule->id, episode.alert_id, count.counted(t.per),
+                 t.per == rules::ThresholdPer::story ? "stories" : "articles", count.sources);
+    }
+  }
+  tx->commit();
+  return stats;
+}
+
+}  // namespace rasd

@@ -1,0 +1,148 @@
+// Store: alerts written for a stored article (per-article rules and threshold episodes), and
+// the threshold rules' events and episodes.
+#include "rasd/daemon/store.hpp"
+
+namespace rasd {
+
+void Store::insert_alerts(int64_t article_id, const std::string& source_id,
+                          const std::string& cluster, const std::vector<NewAlert>& alerts,
+                          const std::vector<ThresholdMember>& members) {
+  Lease alert_lease = cached(
+      "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  Lease member_lease = cached(
+      "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
+      "VALUES(?1,?2,?3,?4)");
+  Lease outbox_lease = cached(
+      "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) "
+      "VALUES(?1,?2,?3,?4,?5)");
+  Lease hit_lease = cached(
+      "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  sql::Statement& alert = *alert_lease;
+  sql::Statement& member = *member_lease;
+  sql::Statement& outbox = *outbox_lease;
+  sql::Statement& hit = *hit_lease;
+  for (const auto& al : alerts) {
+    const bool update = !al.update_of.empty();
+    const std::string& alert_id = update ? al.update_of : al.id;
+    if (!update) {
+      alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
+      alert.bind(5, al.created_at).bind(6, al.payload).bind(7, cluster);
+      alert.run();
+    }
+    member.bind(1, alert_id).bind(2, article_id).bind(3, source_id).bind(4, al.created_at).run();
+    if (!update) {
+      for (const auto& m : members) {
+        if (m.article_id == article_id) continue;
+        member.bind(1, alert_id).bind(2, m.article_id).bind(3, m.source_id);
+        member.bind(4, al.created_at).run();
+      }
+    }
+    for (const auto& h : al.hits) {
+      hit.bind(1, alert_id).bind(2, article_id).bind(3, h.field).bind(4, h.start).bind(5, h.end);
+      hit.bind(6, h.text).bind(7, h.view).run();
+    }
+    for (const auto& d : al.deliveries) {
+      outbox.bind(1, d.id).bind(2, alert_id).bind(3, d.webhook).bind(4, al.created_at);
+      if (update)
+        outbox.bind(5, al.payload);
+      else
+        outbox.bind_null(5);
+      outbox.run();
+    }
+  }
+}
+
+void Store::add_threshold_event(const std::string& rule_id, int64_t article_id,
+                                const std::string& cluster, const std::string& source_id,
+                                int64_t event_time) {
+  cached(
+      "INSERT OR IGNORE INTO threshold_events(rule_id, article_id, cluster, source_id, "
+      "event_time) VALUES(?1,?2,?3,?4,?5)")
+      ->bind(1, rule_id)
+      .bind(2, article_id)
+      .bind(3, cluster)
+      .bind(4, source_id)
+      .bind(5, event_time)
+      .run();
+}
+
+std::vector<ThresholdMember> Store::threshold_members(const std::string& rule_id, int64_t after) {
+  std::vector<ThresholdMember> out;
+  Lease s = cached(
+      "SELECT e.article_id, e.cluster, e.source_id, e.event_time, a.guid, a.title, a.url, "
+      "a.published FROM threshold_events e JOIN articles a ON a.id = e.article_id "
+      "WHERE e.rule_id = ?1 AND e.event_time > ?2 ORDER BY e.event_time, e.article_id");
+  s->bind(1, rule_id).bind(2, after);
+  while (s->step()) {
+    ThresholdMember m;
+    m.article_id = s->int64(0);
+    m.cluster = s->text(1);
+    m.source_id = s->text(2);
+    m.event_time = s->int64(3);
+    m.guid = s->text(4);
+    m.title = s->text(5);
+    m.url = s->text(6);
+    m.published = s->opt_int64(7);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+namespace {
+ThresholdEpisode read_episode(sql::Statement& s) {
+  ThresholdEpisode e;
+  e.rule_id = s.text(0);
+  e.alert_id = s.text(1);
+  e.opened_at = s.int64(2);
+  e.last_update_at = s.int64(3);
+  e.unsent = s.int64(4);
+  return e;
+}
+constexpr const char* kEpisodeColumns = "rule_id, alert_id, opened_at, last_update_at, unsent";
+}  // namespace
+
+std::optional<ThresholdEpisode> Store::threshold_episode(const std::string& rule_id) {
+  Lease s = cached(std::string("SELECT ") + kEpisodeColumns +
+                   " FROM threshold_episodes WHERE rule_id = ?1");
+  s->bind(1, rule_id);
+  if (!s->step()) return std::nullopt;
+  return read_episode(*s);
+}
+
+std::vector<ThresholdEpisode> Store::threshold_episodes() {
+  std::vector<ThresholdEpisode> out;
+  Lease s = cached(std::string("SELECT ") + kEpisodeColumns +
+                   " FROM threshold_episodes ORDER BY rule_id");
+  while (s->step()) out.push_back(read_episode(*s));
+  return out;
+}
+
+void Store::save_threshold_episode(const ThresholdEpisode& e) {
+  cached(
+      "INSERT INTO threshold_episodes(rule_id, alert_id, opened_at, last_update_at, unsent) "
+      "VALUES(?1,?2,?3,?4,?5) ON CONFLICT(rule_id) DO UPDATE SET alert_id = excluded.alert_id, "
+      "opened_at = excluded.opened_at, last_update_at = excluded.last_update_at, "
+      "unsent = excluded.unsent")
+      ->bind(1, e.rule_id)
+      .bind(2, e.alert_id)
+      .bind(3, e.opened_at)
+      .bind(4, e.last_update_at)
+      .bind(5, e.unsent)
+      .run();
+}
+
+void Store::close_threshold_episode(const std::string& rule_id) {
+  cached("DELETE FROM threshold_episodes WHERE rule_id = ?1")->bind(1, rule_id).run();
+}
+
+int64_t Store::prune_threshold_events(const std::string& rule_id, int64_t before) {
+  cached("DELETE FROM threshold_events WHERE rule_id = ?1 AND event_time <= ?2")
+      ->bind(1, rule_id)
+      .bind(2, before)
+      .run();
+  return sqlite3_changes64(db_.get());
+}
+
+}  // namespace rasd
