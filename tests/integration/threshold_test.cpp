@@ -296,3 +296,43 @@ TEST_CASE(
   CHECK(test::scalar(dir.file("rasd.db"), "SELECT count(*) FROM alerts") == "1");
   CHECK(hook.requests().size() == 1);
 }
+
+TEST_CASE(
+    "threshold: without the timer (a restart, --once) an ended episode ends at the next "
+    "match, and a rule that always holds starts a new alert each day",
+    "[integration][threshold]") {
+  ThresholdRig rig("{count: 2, window: 1h, distinct_sources: 1}");
+  rig.article("a", "1", "one");
+  CHECK(rig.article("b", "2", "two").alerts == 1);
+  rig.clock.advance(7200);  // no check_thresholds() meanwhile
+  CHECK(rig.article("c", "3", "three").alerts == 0);
+  CHECK(test::scalar(rig.cfg.config->store_path, "SELECT count(*) FROM threshold_episodes") == "0");
+  CHECK(rig.article("a", "4", "four").alerts == 1);  // a new surge: a new alert
+  CHECK(rig.alerts() == 2);
+
+  ThresholdRig busy("{count: 1, window: 2h, distinct_sources: 1}");
+  int created = 0;
+  for (int hour = 0; hour < 26; ++hour) {
+    busy.article("a", "h" + std::to_string(hour), "hour " + std::to_string(hour));
+    busy.clock.advance(3600);
+  }
+  for (const auto& b : busy.bodies()) created += b.at("type").as_string() == "alert.created";
+  CHECK(created == 2);  // the first day's episode ended after 24 h
+}
+
+TEST_CASE("threshold: retention keeps the alert of an open episode and prunes it once it ended",
+          "[integration][threshold][retention]") {
+  ThresholdRig rig("{count: 2, window: 1h, distinct_sources: 1}");
+  rig.article("a", "1", "one");
+  CHECK(rig.article("b", "2", "two").alerts == 1);
+  // Everything is "older than retention", but the episode is open: nothing breaks, it stays.
+  REQUIRE_NOTHROW(rig.store->prune(rig.clock.now() + 1));
+  CHECK(rig.alerts() == 1);
+  rig.clock.advance(3601);
+  rig.monitor->check_thresholds();
+  // A pending delivery keeps an alert too: this one's receiver gave up on it.
+  test::scalar(rig.cfg.config->store_path, "UPDATE deliveries SET state = 'dead'");
+  rig.store->prune(rig.clock.now() + 1);
+  CHECK(rig.alerts() == 0);
+  CHECK(test::scalar(rig.cfg.config->store_path, "SELECT count(*) FROM threshold_events") == "0");
+}

@@ -28,12 +28,13 @@ std::string duration_text(int64_t s) {
   return std::to_string(s) + "s";
 }
 
-std::vector<rules::ThresholdEvent> events_of(const std::vector<ThresholdMember>& members) {
-  std::vector<rules::ThresholdEvent> out;
-  out.reserve(members.size());
-  for (const auto& m : members) out.push_back({m.article_id, m.cluster, m.source_id, m.event_time});
-  return out;
+rules::ThresholdCount count_of(const ThresholdTally& t) {
+  return {t.articles, t.stories, t.sources};
 }
+
+// The newest articles a body lists (a broad rule over a long window may count thousands;
+// `counted` has the totals).
+constexpr int kMaxListed = 100;
 
 // The body of a threshold alert: the rule, its threshold, what was counted and the counted
 // articles (newest last); `article` is the match that caused this body, when there is one.
@@ -45,13 +46,8 @@ std::string threshold_payload(const std::string& type, const std::string& alert_
   const rules::Threshold& t = *rule.threshold;
   json::array tags;
   for (const auto& tag : rule.tags) tags.emplace_back(tag);
-  // The newest kMaxListed (a broad rule over a long window may count thousands; `counted` has
-  // the totals).
-  constexpr size_t kMaxListed = 100;
   json::array listed;
-  for (size_t i = members.size() > kMaxListed ? members.size() - kMaxListed : 0;
-       i < members.size(); ++i) {
-    const ThresholdMember& m = members[i];
+  for (const ThresholdMember& m : members) {
     listed.emplace_back(
         json::object{{"id", detail::article_key_of(m.source_id, m.guid)},
                      {"title", m.title},
@@ -102,8 +98,16 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
   const int64_t at = rules::threshold_event_time(a.published, a.fetched_at ? a.fetched_at : now);
   if (!rules::counts_at(t, at, now)) return;  // old news: a first poll or a catch-up
   store_.add_threshold_event(rule.id, article_id, a.cluster, a.source_id, at);
-  const auto members = store_.threshold_members(rule.id, now - t.window_seconds);
-  const auto count = rules::count_window(t, events_of(members), now);
+  const int64_t after = now - t.window_seconds;
+  const auto count = count_of(store_.threshold_tally(rule.id, after));
+  const bool holds = rules::holds(t, count);
+  auto episode = store_.threshold_episode(rule.id);
+  // An episode whose condition stopped holding (the timer has not seen it yet: a restart, or
+  // `--once`), or that has lasted its longest, ends here; a surge now is a new one.
+  if (episode && (!holds || now - episode->opened_at >= rules::kMaxEpisodeSeconds)) {
+    end_episode(rule, *episode, now, stats);
+    episode.reset();
+  }
   NewAlert al;
   al.rule_id = rule.id;
   al.severity = rules::severity_name(rule.severity);
@@ -111,9 +115,9 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
   for (const auto& h : hits)
     al.hits.push_back(
         {rules::field_name(h.field), h.start, h.end, h.text, text::view_name(h.view)});
-  auto episode = store_.threshold_episode(rule.id);
   if (!episode) {
-    if (!rules::holds(t, count)) return;
+    if (!holds) return;
+    const auto members = store_.threshold_members(rule.id, after, kMaxListed);
     al.id = random_id("alert_");
     al.payload = threshold_payload("alert.created", al.id, now, rule, members, count, 0,
                                    article_json(a, hits));
@@ -129,6 +133,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
   }
   al.id = al.update_of = episode->alert_id;
   if (now - episode->last_update_at >= rules::kThresholdUpdateGap) {
+    const auto members = store_.threshold_members(rule.id, after, kMaxListed);
     al.payload = threshold_payload("alert.updated", al.id, now, rule, members, count,
                                    episode->unsent, article_json(a, hits));
     for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
@@ -141,6 +146,37 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
   }
   store_.insert_alerts(article_id, a.source_id, "", {al}, {});
   store_.save_threshold_episode(*episode);
+}
+
+void Monitor::end_episode(const rules::Rule& rule, ThresholdEpisode& episode, int64_t now,
+                          PollStats& stats) {
+  if (episode.unsent > 0 && rule.threshold) {
+    // The matches that joined silently are told before the episode ends.
+    send_summary(rule, episode, now, stats);
+  }
+  store_.close_threshold_episode(rule.id);
+  log_->info("rule '{}': threshold episode of alert {} ended", rule.id, episode.alert_id);
+}
+
+void Monitor::send_summary(const rules::Rule& rule, ThresholdEpisode& episode, int64_t now,
+                           PollStats& stats) {
+  const rules::Threshold& t = *rule.threshold;
+  const int64_t after = now - t.window_seconds;
+  const auto members = store_.threshold_members(rule.id, after, kMaxListed);
+  const auto count = count_of(store_.threshold_tally(rule.id, after));
+  NewAlert al;
+  al.id = al.update_of = episode.alert_id;
+  al.rule_id = rule.id;
+  al.severity = rules::severity_name(rule.severity);
+  al.created_at = now;
+  al.payload =
+      threshold_payload("alert.updated", al.id, now, rule, members, count, episode.unsent, nullptr);
+  for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
+  store_.insert_alerts(0, "", "", {al}, {});  // deliveries only: the members joined already
+  episode.last_update_at = now;
+  episode.unsent = 0;
+  ++stats.alerts;
+  ++stats.alerts_updated;
 }
 
 PollStats Monitor::check_thresholds() {
@@ -156,38 +192,21 @@ PollStats Monitor::check_thresholds() {
     for (const auto& r : rules_->rules) {
       if (r.id == episode.rule_id && r.threshold) rule = &r;
     }
-    if (!rule) {  // removed, disabled or no longer a threshold rule
+    if (!rule) {
+      // Removed, disabled or no longer a threshold rule: the episode ends (its silent joins
+      // cannot be described by a rule that is gone).
       store_.close_threshold_episode(episode.rule_id);
       continue;
     }
     const rules::Threshold& t = *rule->threshold;
-    const auto members = store_.threshold_members(rule->id, now - t.window_seconds);
-    const auto count = rules::count_window(t, events_of(members), now);
-    const bool open = rules::holds(t, count);
-    if (episode.unsent > 0 && !members.empty() &&
-        (!open || now - episode.last_update_at >= rules::kThresholdUpdateGap)) {
-      // The matches that joined silently, summarized, before the episode goes on or ends.
-      NewAlert al;
-      al.id = al.update_of = episode.alert_id;
-      al.rule_id = rule->id;
-      al.severity = rules::severity_name(rule->severity);
-      al.created_at = now;
-      al.payload = threshold_payload("alert.updated", al.id, now, *rule, members, count,
-                                     episode.unsent, nullptr);
-      for (const auto& target : rule->notify) al.deliveries.push_back({random_id("msg_"), target});
-      store_.insert_alerts(members.back().article_id, members.back().source_id, "", {al}, {});
-      episode.last_update_at = now;
-      episode.unsent = 0;
-      ++stats.alerts;
-      ++stats.alerts_updated;
+    const auto count = count_of(store_.threshold_tally(rule->id, now - t.window_seconds));
+    if (!rules::holds(t, count) || now - episode.opened_at >= rules::kMaxEpisodeSeconds) {
+      end_episode(*rule, episode, now, stats);
+      continue;
     }
-    if (open) {
+    if (episode.unsent > 0 && now - episode.last_update_at >= rules::kThresholdUpdateGap) {
+      send_summary(*rule, episode, now, stats);
       store_.save_threshold_episode(episode);
-    } else {
-      store_.close_threshold_episode(rule->id);
-      log_->info("rule '{}': threshold episode of alert {} closed ({} {} from {} sources now)",
-                 rule->id, episode.alert_id, count.counted(t.per),
-                 t.per == rules::ThresholdPer::story ? "stories" : "articles", count.sources);
     }
   }
   tx->commit();

@@ -90,8 +90,16 @@ void Poller::poll_due() {
   if (!config_) return;
   const auto steady_now = SteadyClock::now();
   std::vector<const SourceConfig*> due_now;
-  for (const auto& src : config_->sources) {
-    if (in_flight_.size() + due_now.size() >= max_uncommitted()) break;  // the rest wait
+  // From where the last call stopped, so that under load the sources late in the list wait no
+  // longer than the early ones.
+  const size_t n = config_->sources.size();
+  for (size_t k = 0; k < n; ++k) {
+    const size_t i = (poll_cursor_ + k) % n;
+    const SourceConfig& src = config_->sources[i];
+    if (in_flight_.size() + due_now.size() >= max_uncommitted()) {  // the rest wait
+      poll_cursor_ = i;
+      break;
+    }
     auto due = next_due_.find(src.id);
     if (in_flight_.count(src.id) || quarantined_.count(src.id) ||
         (due != next_due_.end() && due->second > steady_now)) {
@@ -271,6 +279,8 @@ void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
         if (!read->error.empty()) {
           log_->error("store: {} (sources polled again in {}s)", read->error, kStoreRetrySeconds);
           health_.store_ok = false;
+          if (once_)
+            totals_.failed += static_cast<int>(read->sources.size() - read->requests.size());
         }
         for (size_t i = 0; i < read->sources.size(); ++i) {
           const SourceConfig& src = read->sources[i];
@@ -281,6 +291,8 @@ void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
           }
           submit_request(src, std::move(read->requests[i]));
         }
+        // `--once`: the sources not asked for yet go on, also when nothing of this chunk did.
+        if (!stopping_ && !once_queue_.empty()) poll_queued();
       });
 }
 

@@ -169,6 +169,7 @@ class Poller {
   std::unordered_map<std::string, SteadyClock::time_point> next_due_;
   std::unordered_set<std::string> in_flight_;        // source ids from request until commit
   std::deque<std::string> once_queue_;               // `--once`: sources not yet asked for
+  size_t poll_cursor_ = 0;                           // where poll_due() starts looking
   std::unordered_set<std::string> pages_in_flight_;  // "source\nurl" of pages being fetched
   std::unordered_set<std::string> quarantined_;      // not polled (poison-source guard)
   std::unordered_set<std::string> blamed_;           // crashes > 0: cleared on a clean parse

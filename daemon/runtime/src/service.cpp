@@ -271,14 +271,22 @@ class Service {
     // Before READY=1 (systemd's watchdog starts then), and outside the poison guard: days of
     // recent articles are normalized again to refill the story index (on the store's thread,
     // which owns the Monitor; polling starts when it is done).
-    store_thread_->submit([m = monitor_.get()] { m->restore_stories_now(); },
-                          [&] {
-                            health_.polling = true;
-                            health_.last_tick = clock_.now();
-                            sd_notify(0, "READY=1");
-                            tick();
-                            arm_tick();
-                          });
+    store_thread_->submit(
+        [m = monitor_.get(), log = log_] {
+          m->restore_stories_now();
+          try {
+            m->committed(m->check_thresholds());  // episodes that ended while rasd was down
+          } catch (const sql::StoreError& e) {
+            log->error("thresholds: store: {} (checked again later)", e.what());
+          }
+        },
+        [&] {
+          health_.polling = true;
+          health_.last_tick = clock_.now();
+          sd_notify(0, "READY=1");
+          tick();
+          arm_tick();
+        });
     io.run();
     api.reset();  // before the handlers it calls
     log_->info("rasd stopped");
@@ -290,8 +298,12 @@ class Service {
   // due delivery once.
   int run_once(boost::asio::io_context& io) {
     prune_if_due();
+    check_thresholds();  // episodes that ended since the last run end before new matches count
     poller_->poll_all();
-    io.run();  // until every answer is committed (store jobs keep the loop busy)
+    io.run();            // until every answer is committed (store jobs keep the loop busy)
+    check_thresholds();  // summaries that are due, before the deliveries go out
+    io.restart();
+    io.run();
     const DeliveryStats before = deliveries_;
     std::unordered_set<std::string> tried;
     deliverer_->on_sent([&](const std::string& id) { tried.insert(id); });
@@ -373,11 +385,9 @@ class Service {
 
   // Threshold episodes close as their events age out, and silently joined matches are
   // summarized, on this timer (monitor_thresholds.cpp); a store job, one at a time.
+  // Also without threshold rules: episodes of rules removed by a reload end here.
   void check_thresholds() {
     if (checking_thresholds_) return;
-    const auto& rs = current_->rules->rules;
-    if (std::none_of(rs.begin(), rs.end(), [](const auto& r) { return r.threshold.has_value(); }))
-      return;
     checking_thresholds_ = true;
     auto stats = std::make_shared<PollStats>();
     auto error = std::make_shared<std::string>();
@@ -397,7 +407,7 @@ class Service {
             health_.store_ok = false;
             return;
           }
-          if (stats->alerts > 0 && deliverer_ && !stopping_) deliverer_->pump();
+          if (stats->alerts > 0 && deliverer_ && !stopping_ && !opts_.once) deliverer_->pump();
         });
   }
 

@@ -31,7 +31,9 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
       alert.bind(5, al.created_at).bind(6, al.payload).bind(7, cluster);
       alert.run();
     }
-    member.bind(1, alert_id).bind(2, article_id).bind(3, source_id).bind(4, al.created_at).run();
+    // article_id 0: a summary that no article brought (its deliveries only).
+    if (article_id > 0)
+      member.bind(1, alert_id).bind(2, article_id).bind(3, source_id).bind(4, al.created_at).run();
     if (!update) {
       for (const auto& m : members) {
         if (m.article_id == article_id) continue;
@@ -68,13 +70,15 @@ void Store::add_threshold_event(const std::string& rule_id, int64_t article_id,
       .run();
 }
 
-std::vector<ThresholdMember> Store::threshold_members(const std::string& rule_id, int64_t after) {
+std::vector<ThresholdMember> Store::threshold_members(const std::string& rule_id, int64_t after,
+                                                      int limit) {
   std::vector<ThresholdMember> out;
   Lease s = cached(
-      "SELECT e.article_id, e.cluster, e.source_id, e.event_time, a.guid, a.title, a.url, "
-      "a.published FROM threshold_events e JOIN articles a ON a.id = e.article_id "
-      "WHERE e.rule_id = ?1 AND e.event_time > ?2 ORDER BY e.event_time, e.article_id");
-  s->bind(1, rule_id).bind(2, after);
+      "SELECT * FROM (SELECT e.article_id, e.cluster, e.source_id, e.event_time, a.guid, a.title, "
+      "a.url, a.published FROM threshold_events e JOIN articles a ON a.id = e.article_id "
+      "WHERE e.rule_id = ?1 AND e.event_time > ?2 ORDER BY e.event_time DESC, e.article_id DESC "
+      "LIMIT ?3) ORDER BY event_time, article_id");
+  s->bind(1, rule_id).bind(2, after).bind(3, limit);
   while (s->step()) {
     ThresholdMember m;
     m.article_id = s->int64(0);
@@ -88,6 +92,16 @@ std::vector<ThresholdMember> Store::threshold_members(const std::string& rule_id
     out.push_back(std::move(m));
   }
   return out;
+}
+
+ThresholdTally Store::threshold_tally(const std::string& rule_id, int64_t after) {
+  Lease s = cached(
+      "SELECT count(*), count(DISTINCT CASE WHEN cluster = '' THEN 'article:' || article_id "
+      "ELSE cluster END), count(DISTINCT source_id) FROM threshold_events "
+      "WHERE rule_id = ?1 AND event_time > ?2");
+  s->bind(1, rule_id).bind(2, after);
+  s->step();
+  return {s->int64(0), s->int64(1), s->int64(2)};
 }
 
 namespace {

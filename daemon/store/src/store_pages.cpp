@@ -78,7 +78,10 @@ int64_t Store::shift_schedules(int64_t delta) {
   for (const char* sql :
        {"UPDATE sources SET next_due = next_due + ?1 WHERE next_due > 0",
         "UPDATE page_fetches SET next_attempt = next_attempt + ?1 WHERE state = 'pending'",
-        "UPDATE deliveries SET next_attempt = next_attempt + ?1 WHERE state = 'pending'"}) {
+        "UPDATE deliveries SET next_attempt = next_attempt + ?1 WHERE state = 'pending'",
+        // Threshold episodes' clocks (update gap, age): measured on the daemon's clock.
+        "UPDATE threshold_episodes SET opened_at = opened_at + ?1, "
+        "last_update_at = last_update_at + ?1"}) {
     cached(sql)->bind(1, delta).run();
     moved += sqlite3_changes64(db_.get());
   }

@@ -47,14 +47,15 @@ PruneStats Store::prune(int64_t before, int64_t max_rows) {
   };
   // Alerts past retention go with everything that hangs off them, at most max_rows per call.
   // An alert stays while a delivery of it is pending (accepted, neither sent nor given up on)
-  // or while its story still gains members (a later copy would otherwise raise it anew).
+  // or while its story still gains members (a later copy would otherwise raise it anew), or
+  // while it is a threshold rule's open episode.
   sql::exec(db_.get(), "CREATE TEMP TABLE IF NOT EXISTS prune_alerts(id TEXT PRIMARY KEY)");
   sql::exec(db_.get(), "DELETE FROM prune_alerts");
   const int64_t picked =
       run("INSERT INTO prune_alerts SELECT id FROM alerts WHERE created_at < ?1 AND NOT EXISTS "
           "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending') AND "
           "NOT EXISTS (SELECT 1 FROM alert_members m WHERE m.alert_id = alerts.id AND m.added_at "
-          ">= ?1) "
+          ">= ?1) AND NOT EXISTS (SELECT 1 FROM threshold_episodes e WHERE e.alert_id = alerts.id) "
           "LIMIT ?2");
   stats.more = picked >= max_rows;
   const std::string old_alerts = "SELECT id FROM prune_alerts";

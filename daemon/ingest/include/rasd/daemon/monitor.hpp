@@ -175,6 +175,11 @@ class Monitor {
   // or joined (monitor_thresholds.cpp).
   void count_threshold(const rules::Rule& rule, const NewArticle& a, int64_t article_id,
                        const std::vector<rules::Hit>& hits, int64_t now, PollStats& stats);
+  // The episode ends (its silent joins summarized first); the summary of silent joins.
+  void end_episode(const rules::Rule& rule, ThresholdEpisode& episode, int64_t now,
+                   PollStats& stats);
+  void send_summary(const rules::Rule& rule, ThresholdEpisode& episode, int64_t now,
+                    PollStats& stats);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
   const Config* config_;

@@ -55,8 +55,10 @@ class ArticleStore {
   virtual void add_threshold_event(const std::string& rule_id, int64_t article_id,
                                    const std::string& cluster, const std::string& source_id,
                                    int64_t event_time) = 0;
-  virtual std::vector<ThresholdMember> threshold_members(const std::string& rule_id,
-                                                         int64_t after) = 0;
+  // The newest `limit` events after `after`, oldest first; and what all of them add up to.
+  virtual std::vector<ThresholdMember> threshold_members(const std::string& rule_id, int64_t after,
+                                                         int limit) = 0;
+  virtual ThresholdTally threshold_tally(const std::string& rule_id, int64_t after) = 0;
   virtual std::optional<ThresholdEpisode> threshold_episode(const std::string& rule_id) = 0;
   virtual std::vector<ThresholdEpisode> threshold_episodes() = 0;
   virtual void save_threshold_episode(const ThresholdEpisode& e) = 0;

@@ -7,8 +7,9 @@
 // * An event whose time is already older than the window when it is fetched never counts: the
 //   first poll of a new source, or a catch-up after an outage, raises no surge.
 // * In a window (now - window, now]: per article, every event counts (five outlets' copies of
-//   one story are five); per story, distinct story clusters count; `distinct_sources` counts
-//   the sources of the events in the window.
+//   one story are five); per story, distinct story clusters count (an article in no cluster is
+//   a story of its own); `distinct_sources` counts the sources of the events in the window.
+//   The store adds them up (Store::threshold_tally), over as many events as the window holds.
 #pragma once
 
 #include <cstdint>
@@ -23,13 +24,10 @@ namespace rasd::rules {
 constexpr int64_t kMaxPublishedAhead = 600;
 // While an episode is open, at most one alert.updated per rule in this many seconds.
 constexpr int64_t kThresholdUpdateGap = 300;
-
-struct ThresholdEvent {
-  int64_t article_id = 0;
-  std::string cluster;
-  std::string source_id;
-  int64_t at = 0;  // event time
-};
+// An episode that has held this long ends and, if it still holds, a new one (a new alert)
+// begins: a rule that always holds must not keep one alert, and every article it matched,
+// past retention.
+constexpr int64_t kMaxEpisodeSeconds = 86400;
 
 struct ThresholdCount {
   int64_t articles = 0;
@@ -43,10 +41,6 @@ struct ThresholdCount {
 int64_t threshold_event_time(std::optional<int64_t> published, int64_t fetched_at);
 // False for an event that is already outside the window at `now`.
 bool counts_at(const Threshold& t, int64_t event_time, int64_t now);
-// The events whose time is after now - window (an event time may be up to
-// kMaxPublishedAhead past now).
-ThresholdCount count_window(const Threshold& t, const std::vector<ThresholdEvent>& events,
-                            int64_t now);
 bool holds(const Threshold& t, const ThresholdCount& c);
 
 }  // namespace rasd::rules
