@@ -28,10 +28,6 @@ std::string duration_text(int64_t s) {
   return std::to_string(s) + "s";
 }
 
-rules::ThresholdCount count_of(const ThresholdTally& t) {
-  return {t.articles, t.stories, t.sources};
-}
-
 // The newest articles a body lists (a broad rule over a long window may count thousands;
 // `counted` has the totals).
 constexpr int kMaxListed = 100;
@@ -99,7 +95,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
   if (!rules::counts_at(t, at, now)) return;  // old news: a first poll or a catch-up
   store_.add_threshold_event(rule.id, article_id, a.cluster, a.source_id, at);
   const int64_t after = now - t.window_seconds;
-  const auto count = count_of(store_.threshold_tally(rule.id, after));
+  const auto count = store_.threshold_tally(rule.id, after);
   const bool holds = rules::holds(t, count);
   auto episode = store_.threshold_episode(rule.id);
   // An episode whose condition stopped holding (the timer has not seen it yet: a restart, or
@@ -163,7 +159,7 @@ void Monitor::send_summary(const rules::Rule& rule, ThresholdEpisode& episode, i
   const rules::Threshold& t = *rule.threshold;
   const int64_t after = now - t.window_seconds;
   const auto members = store_.threshold_members(rule.id, after, kMaxListed);
-  const auto count = count_of(store_.threshold_tally(rule.id, after));
+  const auto count = store_.threshold_tally(rule.id, after);
   NewAlert al;
   al.id = al.update_of = episode.alert_id;
   al.rule_id = rule.id;
@@ -199,7 +195,7 @@ PollStats Monitor::check_thresholds() {
       continue;
     }
     const rules::Threshold& t = *rule->threshold;
-    const auto count = count_of(store_.threshold_tally(rule->id, now - t.window_seconds));
+    const auto count = store_.threshold_tally(rule->id, now - t.window_seconds);
     if (!rules::holds(t, count) || now - episode.opened_at >= rules::kMaxEpisodeSeconds) {
       end_episode(*rule, episode, now, stats);
       continue;

@@ -512,7 +512,6 @@ void Poller::batch_done(BatchJob& b) {
     if (b.committed_stats.alerts > 0 && deliverer_ && !once_) deliverer_->pump();
   }
   if (!pending_.empty()) schedule_flush();  // what arrived while this batch was committed
-  if (after_answers_) after_answers_();
 }
 
 // One answer in its own savepoint: a failure of that source's own (anything but the store)

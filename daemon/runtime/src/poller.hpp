@@ -82,8 +82,6 @@ class Poller {
   void refresh_quarantine();
   // From now on answers cut off by the shutdown are neither failures nor handled.
   void stop() { stopping_ = true; }
-  // Called after each batch of answers is handled (shutdown waits for the last).
-  void on_answers(std::function<void()> fn) { after_answers_ = std::move(fn); }
 
   bool idle() const {
     return once_queue_.empty() && pending_.empty() && preparing_ == 0 && in_flight_.empty() &&
@@ -178,7 +176,6 @@ class Poller {
   bool flush_posted_ = false;
   bool flush_now_posted_ = false;
   std::unique_ptr<boost::asio::steady_timer> flush_timer_;
-  std::function<void()> after_answers_;
   PollStats totals_;
   bool stopping_ = false;
 };

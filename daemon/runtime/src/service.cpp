@@ -117,7 +117,6 @@ class Service {
       ~Detach() {
         s->store_thread_.reset();  // first: its jobs call into the Poller and the Monitor
         s->poller_->detach();
-        s->poller_->on_answers({});
 
         s->fetcher_ = nullptr, s->deliverer_ = nullptr;
       }
@@ -264,7 +263,6 @@ class Service {
     after_answers = [&] {
       if (stopping_ && all_done()) shutdown_timer.cancel();
     };
-    poller_->on_answers(after_answers);
     store_thread_->after_each(after_answers);
     log_->info("rasd running: {} sources, {} rules, store {}", current_->config.sources.size(),
                current_->rules->rules.size(), current_->config.store_path);

@@ -94,7 +94,7 @@ std::vector<ThresholdMember> Store::threshold_members(const std::string& rule_id
   return out;
 }
 
-ThresholdTally Store::threshold_tally(const std::string& rule_id, int64_t after) {
+rules::ThresholdCount Store::threshold_tally(const std::string& rule_id, int64_t after) {
   Lease s = cached(
       "SELECT count(*), count(DISTINCT CASE WHEN cluster = '' THEN 'article:' || article_id "
       "ELSE cluster END), count(DISTINCT source_id) FROM threshold_events "

@@ -94,7 +94,6 @@ class Deliverer {
   size_t busy() const { return jobs_; }
   // 429/503 answers with Retry-After do not use up the retry schedule, up to this many.
   static constexpr int64_t kMaxHeldAttempts = 100;
-  const std::unordered_set<std::string>& in_flight_ids() const { return in_flight_ids_; }
 
  private:
   struct Answer {

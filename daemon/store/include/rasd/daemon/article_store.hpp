@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "rasd/daemon/store_types.hpp"
+#include "rasd/engine/rules/threshold.hpp"
 
 namespace rasd {
 
@@ -58,7 +59,8 @@ class ArticleStore {
   // The newest `limit` events after `after`, oldest first; and what all of them add up to.
   virtual std::vector<ThresholdMember> threshold_members(const std::string& rule_id, int64_t after,
                                                          int limit) = 0;
-  virtual ThresholdTally threshold_tally(const std::string& rule_id, int64_t after) = 0;
+  // What the events add up to (rules/threshold.hpp: an event in no story is a story of its own).
+  virtual rules::ThresholdCount threshold_tally(const std::string& rule_id, int64_t after) = 0;
   virtual std::optional<ThresholdEpisode> threshold_episode(const std::string& rule_id) = 0;
   virtual std::vector<ThresholdEpisode> threshold_episodes() = 0;
   virtual void save_threshold_episode(const ThresholdEpisode& e) = 0;

@@ -108,7 +108,7 @@ class Store final : public ArticleStore {
                            int64_t event_time) override;
   std::vector<ThresholdMember> threshold_members(const std::string& rule_id, int64_t after,
                                                  int limit) override;
-  ThresholdTally threshold_tally(const std::string& rule_id, int64_t after) override;
+  rules::ThresholdCount threshold_tally(const std::string& rule_id, int64_t after) override;
   std::optional<ThresholdEpisode> threshold_episode(const std::string& rule_id) override;
   std::vector<ThresholdEpisode> threshold_episodes() override;
   void save_threshold_episode(const ThresholdEpisode& e) override;

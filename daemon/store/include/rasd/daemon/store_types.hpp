@@ -150,14 +150,6 @@ struct ThresholdMember {
   std::optional<int64_t> published;
 };
 
-// What a threshold rule's events in a window add up to (rules/threshold.hpp: an event with
-// no story cluster is a story of its own).
-struct ThresholdTally {
-  int64_t articles = 0;
-  int64_t stories = 0;
-  int64_t sources = 0;
-};
-
 // A threshold rule's open episode: the alert it raised, when it last sent an update, and how
 // many matches joined silently since.
 struct ThresholdEpisode {
