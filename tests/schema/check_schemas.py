@@ -21,7 +21,8 @@ def load(path):
 def main():
     config_schema = json.load(open(os.path.join(ROOT, "config/schema/rasd.schema.json")))
     rules_schema = json.load(open(os.path.join(ROOT, "config/schema/rules.schema.json")))
-    for s in (config_schema, rules_schema):
+    webhook_schema = json.load(open(os.path.join(ROOT, "config/schema/webhook.schema.json")))
+    for s in (config_schema, rules_schema, webhook_schema):
         jsonschema.Draft202012Validator.check_schema(s)
     cv = jsonschema.Draft202012Validator(config_schema)
     rv = jsonschema.Draft202012Validator(rules_schema)
