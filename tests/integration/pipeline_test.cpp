@@ -372,3 +372,46 @@ TEST_CASE(
   CHECK(count_rows(rig.db(), "SELECT count(*) FROM alerts") == 1);
   CHECK(count_rows(rig.db(), "SELECT count(DISTINCT source_id) FROM alert_members") == 4);
 }
+
+TEST_CASE("skeleton: a feed item's boilerplate line is neither stored, matched nor in the snippet",
+          "[integration][skeleton][boilerplate]") {
+  // As the demo feed has it: the article, then the site's "read also" line.
+  const std::string feed =
+      "<rss version=\"2.0\"><channel><title>t</title><item><guid>g1</guid>"
+      "<title>القبض على خلية</title><description><![CDATA[<p>أعلنت قوى الأمن الداخلي القبض "
+      "على خمسة أشخاص قالت إنهم ينتمون إلى خلية تابعة لتنظيم داعش في ريف الحسكة.</p>"
+      "<p>اقرأ أيضاً: حملة أمنية في البادية</p>]]></description></item></channel></rss>";
+  test::HttpServer site([&](const test::Request&) {
+    return test::Response{200, {{"Content-Type", "application/rss+xml"}}, feed};
+  });
+  test::HttpServer hooks([](const test::Request&) { return test::Response{204, {}, ""}; });
+  Rig rig(config_yaml(site, hooks));
+  CHECK(rig.monitor->poll_all().alerts == 1);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(rig.db().c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  auto text_of = [&](const char* sql) {
+    sqlite3_stmt* st = nullptr;
+    REQUIRE(sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    std::string out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+  };
+  const std::string body = text_of("SELECT body FROM articles");
+  const std::string payload = text_of("SELECT payload FROM alerts");
+  sqlite3_close(db);
+  CHECK(body.find("ريف الحسكة") != std::string::npos);
+  CHECK(body.find("اقرأ") == std::string::npos);
+  const auto alert = boost::json::parse(payload).as_object();
+  const std::string snippet(alert.at("article").at("snippet").as_string());
+  CHECK(snippet.find("اقرأ") == std::string::npos);
+  CHECK(snippet.find("داعش") != std::string::npos);
+  // Hit offsets (code points) refer to the stored text.
+  for (const auto& h : alert.at("article").at("hits").as_array()) {
+    if (h.at("field").as_string() != "body") continue;
+    const auto start = static_cast<size_t>(h.at("start").as_int64());
+    const auto end = static_cast<size_t>(h.at("end").as_int64());
+    CHECK(text::slice_code_points(body, static_cast<uint32_t>(start), static_cast<uint32_t>(end)) ==
+          std::string(h.at("text").as_string()));
+  }
+}

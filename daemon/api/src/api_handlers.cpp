@@ -214,7 +214,7 @@ ApiResponse ApiHandlers::rules_test(const std::string& body) {
     if (!feed) return error(422, "url: not a feed (" + feed.error().message + ")");
     for (const auto& item : feed->items) {
       // The text the daemon would match: as article_from_item() makes it from a polled item.
-      NewArticle a = article_from_item(item, *feed, SourceConfig{}, ctx_.now());
+      NewArticle a = article_from_item(item, *feed, SourceConfig{}, ctx_.now(), ctx_.normalizer);
       docs.push_back({a.guid, a.title, a.body, a.url, "", a.author, a.lang, {}});
     }
   } else {

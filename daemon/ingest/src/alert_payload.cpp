@@ -7,6 +7,7 @@
 #include "monitor_util.hpp"
 #include "rasd/daemon/hits_json.hpp"
 #include "rasd/daemon/monitor.hpp"
+#include "rasd/engine/text/boilerplate.hpp"
 #include "rasd/engine/text/language.hpp"
 #include "rasd/parsers/date.hpp"
 #include "rasd/parsers/html_text.hpp"
@@ -26,6 +27,26 @@ std::string snippet(const std::string& body, const std::vector<rules::Hit>& hits
   std::string s = text::slice_code_points(body, begin, begin + 240);
   std::replace(s.begin(), s.end(), '\n', ' ');
   return s;
+}
+
+// The text without its boilerplate lines (a line is what to_text() ends with a newline).
+std::string without_boilerplate(const text::Normalizer& normalizer, const std::string& body) {
+  if (body.find('\n') == std::string::npos && !text::is_boilerplate_line(normalizer, body))
+    return body;
+  std::string out;
+  out.reserve(body.size());
+  size_t pos = 0;
+  while (pos <= body.size()) {
+    size_t nl = body.find('\n', pos);
+    if (nl == std::string::npos) nl = body.size();
+    const std::string_view line(body.data() + pos, nl - pos);
+    if (!text::is_boilerplate_line(normalizer, line)) {
+      if (!out.empty()) out += '\n';
+      out += line;
+    }
+    pos = nl + 1;
+  }
+  return out;
 }
 
 }  // namespace
@@ -76,12 +97,13 @@ std::string alert_payload(const std::string& type, const std::string& alert_id, 
 }
 
 NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
-                             int64_t now) {
+                             int64_t now, const text::Normalizer* normalizer) {
   NewArticle a;
   a.source_id = source.id;
   a.url = item.link;
   a.title = item.title;
   a.body = html::to_text(item.content.empty() ? item.summary : item.content);
+  if (normalizer) a.body = without_boilerplate(*normalizer, a.body);
   a.author = item.author;
   a.published = item.published ? item.published : item.updated;
   a.fetched_at = now;

@@ -184,10 +184,11 @@ PollStats Monitor::poll_source(const SourceConfig& s) {
 }
 
 PollStats Monitor::handle_response(const SourceConfig& s, const Expected<HttpResponse>& res) {
-  return handle_prepared(s, res,
-                         prepare_source_answer(s, res, clock_.now(), [&](const std::string& guid) {
-                           return store_.has_article(s.id, guid);
-                         }));
+  return handle_prepared(
+      s, res,
+      prepare_source_answer(
+          s, res, clock_.now(),
+          [&](const std::string& guid) { return store_.has_article(s.id, guid); }, normalizer_));
 }
 
 PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpResponse>& res,
@@ -247,7 +248,7 @@ PollStats Monitor::process_feed(const SourceConfig& s, const Feed& feed) {
   std::vector<std::optional<NewArticle>> items;
   const size_t n = std::min(feed.items.size(), kMaxItemsPerFeed);
   for (size_t i = 0; i < n; ++i)
-    items.push_back(article_from_item(feed.items[i], feed, s, clock_.now()));
+    items.push_back(article_from_item(feed.items[i], feed, s, clock_.now(), &normalizer_));
   return process_items(s, feed, std::move(items));
 }
 

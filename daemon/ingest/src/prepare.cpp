@@ -9,7 +9,8 @@ namespace rasd {
 
 PreparedAnswer prepare_source_answer(const SourceConfig& s, const Expected<HttpResponse>& res,
                                      int64_t now,
-                                     const std::function<bool(const std::string&)>& known) {
+                                     const std::function<bool(const std::string&)>& known,
+                                     const text::Normalizer& normalizer) {
   PreparedAnswer out;
   out.parsed = parse_answer(s, res, now);
   if (!out.parsed.feed) return out;
@@ -21,7 +22,7 @@ PreparedAnswer prepare_source_answer(const SourceConfig& s, const Expected<HttpR
     // Known items are dropped before any HTML-to-text or language detection.
     const std::string& cheap_guid = !item.guid.empty() ? item.guid : item.link;
     if (!cheap_guid.empty() && known && known(cheap_guid)) continue;
-    out.items[i] = article_from_item(item, feed, s, now);
+    out.items[i] = article_from_item(item, feed, s, now, &normalizer);
   }
   return out;
 }

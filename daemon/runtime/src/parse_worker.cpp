@@ -75,13 +75,16 @@ void ParseWorker::run() {
         prepared = prepare_page_answer(res, *job.page_url, normalizer_);
       } else {
         const std::string& id = job.source.id;
-        prepared = prepare_source_answer(job.source, res, job.now, [&](const std::string& guid) {
-          try {
-            return reader && reader->has_article(id, guid);
-          } catch (const std::exception&) {
-            return false;  // the Monitor checks again
-          }
-        });
+        prepared = prepare_source_answer(
+            job.source, res, job.now,
+            [&](const std::string& guid) {
+              try {
+                return reader && reader->has_article(id, guid);
+              } catch (const std::exception&) {
+                return false;  // the Monitor checks again
+              }
+            },
+            normalizer_);
       }
     } catch (const std::exception& e) {
       // The loop handles the answer itself (and records the failure with the source).

@@ -27,6 +27,15 @@ constexpr size_t kShortLine = 160;  // bytes of normalized text
 }  // namespace
 
 bool is_boilerplate_line(const Normalizer& normalizer, std::string_view line) {
+  // A long line (a feed item's whole body often is one) can only be chrome by its prefix: only
+  // its head is normalized, cut at a character boundary.
+  constexpr size_t kLongLine = 1024, kHead = 256;
+  const bool long_line = line.size() > kLongLine;
+  if (long_line) {
+    size_t cut = kHead;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+    line = line.substr(0, cut);
+  }
   std::string n = normalizer.normalize_to_string(line, View::strict);
   size_t b = n.find_first_not_of(" \t*-•|(\"'");
   if (b == std::string::npos) return false;
@@ -34,7 +43,7 @@ bool is_boilerplate_line(const Normalizer& normalizer, std::string_view line) {
   for (auto p : kPrefixes) {
     if (v.substr(0, p.size()) == p) return true;
   }
-  if (v.size() <= kShortLine) {
+  if (!long_line && v.size() <= kShortLine) {
     for (auto p : kShortLinePhrases) {
       if (v.find(p) != std::string_view::npos) return true;
     }

@@ -79,9 +79,11 @@ int64_t page_retry_delay(int64_t attempts);
 std::string teaser_to_json(const NewArticle& a);
 std::optional<NewArticle> teaser_from_json(const std::string& json);
 
-// The article's text fields from a feed item: title, body as plain text, language.
+// The article's text fields from a feed item: title, body as plain text, language. With a
+// normalizer, the body loses the lines its boilerplate filter recognizes ("اقرأ أيضاً: …"):
+// what is stored, matched, shown in snippets and given hit offsets is the text without them.
 NewArticle article_from_item(const FeedItem& item, const Feed& feed, const SourceConfig& source,
-                             int64_t now);
+                             int64_t now, const text::Normalizer* normalizer = nullptr);
 
 // A GET of `url` with the limits every request of `s` gets (timeouts, size cap, slowloris
 // limit, address policy), and the same for an article page. Pure: the event loop builds page

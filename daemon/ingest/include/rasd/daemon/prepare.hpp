@@ -31,9 +31,11 @@ struct PreparedAnswer {
 inline constexpr size_t kMaxItemsPerFeed = 1000;
 
 // `known(guid)` tells whether the source already stored an item; it may err towards false.
+// Item bodies lose the lines `normalizer`'s boilerplate filter recognizes (article_from_item).
 PreparedAnswer prepare_source_answer(const SourceConfig& source,
                                      const Expected<HttpResponse>& response, int64_t now,
-                                     const std::function<bool(const std::string&)>& known);
+                                     const std::function<bool(const std::string&)>& known,
+                                     const text::Normalizer& normalizer);
 PreparedAnswer prepare_page_answer(const Expected<HttpResponse>& response, const std::string& url,
                                    const text::Normalizer& normalizer);
 
