@@ -85,6 +85,7 @@ int cmd_check(const std::string& config_path) {
     auto files = read_rule_files(*c.config, all);
     rules::LoadOptions opts;
     opts.known_webhooks = c.config->webhook_names();
+    opts.retention_seconds = c.config->retention;
     auto loaded = rules::load_rules(files, normalizer, opts);
     all.append(loaded.diagnostics);
     if (loaded.rules) rule_count = loaded.rules->rules.size();

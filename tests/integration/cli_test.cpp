@@ -118,6 +118,18 @@ TEST_CASE("rasd check: threshold options are checked at their position",
   // A typo in a threshold changes what fires: an error, not a warning.
   CHECK(has_line(r.out, f + "73: error: rule 'isis-surge': unknown key 'every' in threshold"));
   CHECK(r.out.find("isis-stories") == std::string::npos);  // the valid one says nothing
+
+  // A window longer than the store keeps articles.
+  dir.write("rules/a.yaml",
+            "rules:\n  - id: slow\n    query: داعش\n    threshold: {count: 5, window: 30d}\n");
+  const std::string short_store =
+      dir.write("rasd.yaml", "store: {path: rasd.db, retention: 7d}\nrules: [rules]\n");
+  auto w = run_process({RASD_BINARY, "check", "--config", short_store});
+  INFO(w.out << w.err);
+  CHECK(w.exit_code == 2);
+  CHECK(has_line(w.out, dir.path() + "/rules/a.yaml:4:35: error: rule 'slow': threshold.window "
+                                     "is longer than store.retention (604800s): the articles it "
+                                     "counts would be pruned before they leave the window"));
 }
 
 TEST_CASE("rasd check: notify names are checked when the config has no webhooks at all",

@@ -56,6 +56,17 @@ class BadCertServer {
   std::unique_ptr<Process> proc_;
 };
 
+// The healthy source: a new item at every poll, so that its interval stays at min_interval
+// (a feed with nothing new is polled less and less often).
+Response fresh_item_feed(int n) {
+  const std::string id = "h" + std::to_string(n);
+  return Response{200,
+                  {{"Content-Type", "application/rss+xml"}},
+                  "<rss version=\"2.0\"><channel><title>h</title><item><title>طقس " + id +
+                      "</title><guid>" + id + "</guid><description>طقس" + distinct_words(id) +
+                      "</description></item></channel></rss>"};
+}
+
 // A DNS server that reads every query and never answers: 127.0.0.153:53 (port 53 needs root;
 // ok() is false where it cannot be bound).
 class DroppingResolver {
@@ -125,12 +136,7 @@ TEST_CASE(
     return;
   }
   std::atomic<int> healthy_polls{0};
-  HttpServer site([&](const Request&) {
-    ++healthy_polls;
-    return Response{200,
-                    {{"Content-Type", "application/rss+xml"}},
-                    "<rss version=\"2.0\"><channel><title>h</title></channel></rss>"};
-  });
+  HttpServer site([&](const Request&) { return fresh_item_feed(++healthy_polls); });
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
   const std::string cfg = dir.write(
       "rasd.yaml",
@@ -365,10 +371,7 @@ TEST_CASE(
                       "</title><guid>g1</guid><description>هجوم لداعش في البادية</description>"
                       "</item></channel></rss>"};
     }
-    ++healthy_polls;
-    return Response{200,
-                    {{"Content-Type", "application/rss+xml"}},
-                    "<rss version=\"2.0\"><channel><title>h</title></channel></rss>"};
+    return fresh_item_feed(++healthy_polls);
   });
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n    notify: [stall, bad]\n");
   const std::string cfg =

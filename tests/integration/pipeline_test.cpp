@@ -90,8 +90,9 @@ struct Rig {
     INFO(cfg.diagnostics.format());
     REQUIRE(cfg.config);
     Diagnostics diag;
-    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer,
-                              {cfg.config->webhook_names()});
+    rules::LoadOptions opts;
+    opts.known_webhooks = cfg.config->webhook_names();
+    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer, opts);
     INFO(rules.diagnostics.format());
     REQUIRE(rules.rules);
     store = std::make_unique<Store>(cfg.config->store_path);

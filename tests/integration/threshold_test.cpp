@@ -51,8 +51,9 @@ struct ThresholdRig {
     INFO(cfg.diagnostics.format());
     REQUIRE(cfg.config);
     Diagnostics diag;
-    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer,
-                              {cfg.config->webhook_names()});
+    rules::LoadOptions opts;
+    opts.known_webhooks = cfg.config->webhook_names();
+    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer, opts);
     INFO(rules.diagnostics.format());
     REQUIRE(rules.rules);
     restart();

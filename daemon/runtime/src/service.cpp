@@ -51,6 +51,7 @@ std::optional<Loaded> load_all(const std::string& path, const text::Normalizer& 
   auto files = read_rule_files(*cfg.config, diag);
   rules::LoadOptions opts;
   opts.known_webhooks = cfg.config->webhook_names();
+  opts.retention_seconds = cfg.config->retention;
   auto loaded = rules::load_rules(files, normalizer, opts);
   diag.append(loaded.diagnostics);
   report(diag);

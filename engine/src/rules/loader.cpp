@@ -124,7 +124,8 @@ bool valid_id(const std::string& id) {
   });
 }
 
-void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule) {
+void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule,
+                    const std::optional<int64_t>& retention) {
   if (!n.IsMap()) {
     r.error(n, "threshold must be a map {count, window, distinct_sources, per}");
     return;
@@ -152,6 +153,11 @@ void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule) {
       r.error(n["window"], "threshold.window must be a duration such as 30m, 1h or 2d");
     else
       t.window_seconds = *w;
+    if (w && retention && *w > *retention)
+      r.error(n["window"], "threshold.window is longer than store.retention (" +
+                               std::to_string(*retention) +
+                               "s): the articles it counts would "
+                               "be pruned before they leave the window");
   }
   if (n["per"]) {
     const std::string per = n["per"].IsScalar() ? n["per"].Scalar() : "";
@@ -166,7 +172,8 @@ void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule) {
   rule.threshold = t;
 }
 
-void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out) {
+void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out,
+               const std::optional<int64_t>& retention) {
   r.set_rule("");
   if (!n.IsMap()) {
     r.error(n, "each rule must be a map with at least 'id' and 'query'");
@@ -218,7 +225,7 @@ void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out
       r.error(n["enabled"], "enabled must be true or false");
     }
   }
-  if (n["threshold"]) read_threshold(r, n["threshold"], rule);
+  if (n["threshold"]) read_threshold(r, n["threshold"], rule, retention);
   out.push_back(std::move(p));
 }
 
@@ -312,7 +319,7 @@ LoadResult load_rules(const std::vector<RuleFile>& files, const text::Normalizer
         continue;
       }
       std::vector<PendingRule> read;
-      for (const auto& rn : rules) read_rule(r, rn, read);
+      for (const auto& rn : rules) read_rule(r, rn, read, options.retention_seconds);
       for (auto& p : read) pending.push_back({std::move(p), &f});
     }
   }

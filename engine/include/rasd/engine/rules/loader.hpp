@@ -5,6 +5,7 @@
 // broken file never replaces a good set.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,9 @@ struct LoadOptions {
   // `notify` entry must be among them, also when the config has no webhooks at all; unset
   // (rules checked on their own, as `rasd match` does) skips the check.
   std::optional<std::vector<std::string>> known_webhooks;
+  // The store's retention in seconds, when known: a threshold window longer than it would
+  // count articles that retention has already pruned.
+  std::optional<int64_t> retention_seconds;
 };
 
 struct LoadResult {
