@@ -10,8 +10,8 @@
 
 namespace rasd::cli {
 
-int cmd_articles_search(const std::string& store_path, const std::string& query, int limit, std::ostream& out,
-                        std::ostream& err) {
+int cmd_articles_search(const std::string& store_path, const std::string& query, int limit,
+                        std::ostream& out, std::ostream& err) {
   const text::Normalizer normalizer;
   auto fts = search_query(normalizer, query);
   if (!fts) {
@@ -20,8 +20,7 @@ int cmd_articles_search(const std::string& store_path, const std::string& query,
   }
   Store store(store_path);
   for (const auto& a : store.search(*fts, limit)) {
-    out << boost::json::serialize(article_to_json(a))
-        << "\n";
+    out << boost::json::serialize(article_to_json(a)) << "\n";
   }
   return 0;
 }

@@ -1,6 +1,5 @@
 // `rasd dedup`: story clusters of JSON Lines articles (DESIGN.md section 3).
 #include <boost/json.hpp>
-
 #include <iostream>
 #include <sstream>
 
@@ -22,7 +21,8 @@ std::string field(const json::object& o, std::string_view key) {
 }
 }  // namespace
 
-int cmd_dedup(std::istream& in, const std::string& input_name, std::ostream& out, std::ostream& err) {
+int cmd_dedup(std::istream& in, const std::string& input_name, std::ostream& out,
+              std::ostream& err) {
   const text::Normalizer normalizer;
   dedup::StoryIndex index;
   for_each_json_line(in, input_name, err, [&](const json::object& o) {
@@ -40,7 +40,8 @@ int cmd_dedup(std::istream& in, const std::string& input_name, std::ostream& out
     const dedup::Decision d = index.add(std::move(a));
     json::object row{{"id", id},
                      {"cluster", d.cluster},
-                     {"duplicate_of", d.duplicate_of.empty() ? json::value(nullptr) : json::value(d.duplicate_of)},
+                     {"duplicate_of",
+                      d.duplicate_of.empty() ? json::value(nullptr) : json::value(d.duplicate_of)},
                      {"kind", dedup::kind_name(d.kind)}};
     if (d.kind == dedup::Kind::near) row["similarity"] = d.similarity;
     out << json::serialize(row) << "\n";

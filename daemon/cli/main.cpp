@@ -392,6 +392,9 @@ int main(int argc, char** argv) {
   auto* sources_list = sources->add_subcommand("list", "sources with their fetch state");
   sources_list->add_option("--config", config_path, "configuration file")->capture_default_str();
   std::string release_id;
+  auto* sources_export =
+      sources->add_subcommand("export-opml", "the configured sources as OPML 2.0 on stdout");
+  sources_export->add_option("--config", config_path, "configuration file")->capture_default_str();
   auto* sources_release = sources->add_subcommand("release", "poll a quarantined source again");
   sources_release->add_option("--config", config_path, "configuration file")->capture_default_str();
   sources_release->add_option("id", release_id, "source id")->required();
@@ -435,6 +438,8 @@ int main(int argc, char** argv) {
     }
     if (*sources_list) return cmd_sources_list(config_path);
     if (*sources_release) return cmd_sources_release(config_path, release_id);
+    if (*sources_export)
+      return cli::cmd_sources_export_opml(load_config_or_throw(config_path), std::cout);
   } catch (const UsageError& e) {
     std::cerr << "rasd: " << e.what() << "\n";
     return 2;

@@ -461,3 +461,30 @@ TEST_CASE("rasd fetch prints a feed as parse-feed does and a page as extract doe
   CHECK(bad.exit_code == 1);
   CHECK(bad.err.find("error: ") != std::string::npos);
 }
+
+TEST_CASE("rasd sources export-opml writes the configured sources as OPML 2.0",
+          "[cli][sources][opml]") {
+  TempDir dir;
+  const std::string cfg = dir.write(
+      "rasd.yaml",
+      "store: {path: rasd.db}\nsources:\n"
+      "  - {id: enabbaladi-net-feed, url: \"https://www.enabbaladi.net/feed?lang=ar&x=1\","
+      " tags: [ar, syria]}\n"
+      "  - {id: syria-tv, url: \"https://www.syria.tv/news\", type: html, links: \"h3 a\"}\n");
+  auto r = run_process({RASD_BINARY, "sources", "export-opml", "--config", cfg});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", 0) == 0);
+  CHECK(r.out.find("<opml version=\"2.0\">") != std::string::npos);
+  CHECK(has_line(r.out,
+                 "    <outline text=\"enabbaladi-net-feed\" title=\"enabbaladi-net-feed\" "
+                 "type=\"rss\" xmlUrl=\"https://www.enabbaladi.net/feed?lang=ar&amp;x=1\" "
+                 "category=\"ar,syria\" />"));
+  CHECK(has_line(r.out,
+                 "    <outline text=\"syria-tv\" title=\"syria-tv\" type=\"link\" "
+                 "url=\"https://www.syria.tv/news\" htmlUrl=\"https://www.syria.tv/news\" />"));
+  size_t outlines = 0;
+  for (size_t p = r.out.find("<outline"); p != std::string::npos; p = r.out.find("<outline", p + 1))
+    ++outlines;
+  CHECK(outlines == 2);
+}
