@@ -10,7 +10,6 @@
 #include <unordered_map>
 #include <unordered_set>
 
-#include "clock_jumps.hpp"
 #include "daemon_clock.hpp"
 #include "poller.hpp"
 #include "rasd/daemon/api_handlers.hpp"
@@ -24,6 +23,7 @@
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/webhook.hpp"
+#include "store_chores.hpp"
 #include "store_thread.hpp"
 
 namespace rasd {
@@ -92,6 +92,7 @@ class Service {
     monitor_snapshot_ = current_;
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
                                          http_, clock_, log_, &metrics_);
+    chores_ = std::make_unique<StoreChores>(store_, *monitor_, clock_, metrics_, health_, log_);
     poller_ = std::make_unique<Poller>(store_, *monitor_, clock_, log_, metrics_, health_,
                                        opts_.once, current_->config.store_path, normalizer_);
     apply_snapshot();
@@ -103,7 +104,8 @@ class Service {
     Fetcher hooks_fetcher(io, delivery_fetcher_limits());
     // From here on the store and the Monitor are used only by this thread's jobs.
     store_thread_ = std::make_unique<StoreThread>(io);
-    store_thread_->before_each([this] { follow_clock_jumps(); });
+    store_thread_->before_each([this] { chores_->follow_clock_jumps(); });
+    chores_->attach(*store_thread_);
     Deliverer deliverer(current_->config, store_, *store_thread_, io, hooks_fetcher, clock_, log_);
     std::function<void()> after_answers;
     deliverer.on_recorded([this, &after_answers](const DeliveryStats& ds) {
@@ -117,6 +119,7 @@ class Service {
       Service* s;
       ~Detach() {
         s->store_thread_.reset();  // first: its jobs call into the Poller and the Monitor
+        s->chores_->detach();
         s->poller_->detach();
 
         s->fetcher_ = nullptr, s->deliverer_ = nullptr;
@@ -213,14 +216,14 @@ class Service {
       // Each of these is a store job at most (one of each kind at a time, so a stalled disk
       // queues no more than that); a store failure is logged by the job and retried on a
       // later tick, and only a commit (the Poller's) says the store is well again.
-      prune_if_due();
+      chores_->prune_if_due(current_->config.retention);
       if (++ticks_ % 5 == 0) {
         poller_->refresh_quarantine();
         check_thresholds();
       }
       poller_->poll_due();
       deliverer.pump();
-      count_queues();
+      chores_->count_queues();
       const FetcherStats fs = fetcher.stats();
       metrics_.queue("fetch_queued").set(static_cast<double>(fs.queued));
       metrics_.queue("fetch_in_flight").set(static_cast<double>(fs.in_flight));
@@ -296,7 +299,7 @@ class Service {
   // Every source once, concurrently on the event loop, with the pages they lead to; then every
   // due delivery once.
   int run_once(boost::asio::io_context& io) {
-    prune_if_due();
+    chores_->prune_if_due(current_->config.retention);
     check_thresholds();  // episodes that ended since the last run end before new matches count
     poller_->poll_all();
     io.run();            // until every answer is committed (store jobs keep the loop busy)
@@ -325,6 +328,13 @@ class Service {
   }
 
   // The running snapshot's sources, limits and token.
+  // The threshold timer's store job (store_chores.hpp); what it raises goes out at once.
+  void check_thresholds() {
+    chores_->check_thresholds([this] {
+      if (deliverer_ && !stopping_ && !opts_.once) deliverer_->pump();
+    });
+  }
+
   void apply_snapshot() {
     poller_->set_snapshot(current_->config);
     token_.set(read_token(current_->config.token_file));
@@ -339,108 +349,6 @@ class Service {
     l.per_host_gap_ms = c.defaults.per_host_gap_ms;
     l.body_budget = c.defaults.body_budget;
     return l;
-  }
-
-  // Retention (store.retention): at start, then hourly, as a store job.
-  void prune_if_due() {
-    const int64_t now = clock_.now();
-    if (pruning_ || (last_prune_ != 0 && now - last_prune_ < (prune_more_ ? 60 : 3600))) return;
-    last_prune_ = now;
-    pruning_ = true;
-    struct Pass {
-      PruneStats stats;
-      std::string error;
-    };
-    auto pass = std::make_shared<Pass>();
-    const int64_t retention = current_->config.retention;
-    // Bounded per pass (the store must not stall on months of rows after an upgrade): a pass
-    // that reached the bound is followed by another a minute later.
-    store_thread_->submit(
-        [&store = store_, &clock = clock_, pass, retention] {
-          try {
-            pass->stats = store.prune(clock.now() - retention);
-          } catch (const sql::StoreError& e) {
-            pass->error = e.what();
-          }
-        },
-        [this, pass, retention] {
-          pruning_ = false;
-          if (!pass->error.empty()) {
-            log_->error("retention: store: {} (will retry)", pass->error);
-            health_.store_ok = false;
-            return;
-          }
-          const PruneStats& p = pass->stats;
-          prune_more_ = p.more;
-          if (p.articles > 0 || p.kept_for_alerts > 0 || p.alerts > 0 || p.attempts > 0) {
-            log_->info(
-                "retention: {} articles, {} alerts, {} deliveries, {} attempts, {} dead pages "
-                "older than {}s pruned; {} articles kept because kept alerts refer to them",
-                p.articles, p.alerts, p.deliveries, p.attempts, p.page_fetches, retention,
-                p.kept_for_alerts);
-          }
-        });
-  }
-
-  // Threshold episodes close as their events age out, and silently joined matches are
-  // summarized, on this timer (monitor_thresholds.cpp); a store job, one at a time.
-  // Also without threshold rules: episodes of rules removed by a reload end here.
-  void check_thresholds() {
-    if (checking_thresholds_) return;
-    checking_thresholds_ = true;
-    auto stats = std::make_shared<PollStats>();
-    auto error = std::make_shared<std::string>();
-    store_thread_->submit(
-        [m = monitor_.get(), stats, error] {
-          try {
-            *stats = m->check_thresholds();
-            m->committed(*stats);
-          } catch (const sql::StoreError& e) {
-            *error = e.what();
-          }
-        },
-        [this, stats, error] {
-          checking_thresholds_ = false;
-          if (!error->empty()) {
-            log_->error("thresholds: store: {} (checked again later)", *error);
-            health_.store_ok = false;
-            return;
-          }
-          if (stats->alerts > 0 && deliverer_ && !stopping_ && !opts_.once) deliverer_->pump();
-        });
-  }
-
-  // On the store's thread, before each job: a jump of the wall clock moves the stored
-  // schedules with it (clock_jumps.hpp).
-  void follow_clock_jumps() {
-    const auto delta = clock_jumps_.check();
-    if (!delta) return;
-    try {
-      const int64_t moved = store_.shift_schedules(*delta);
-      log_->warn("the wall clock jumped by {}s; {} stored schedules moved with it (none changes)",
-                 *delta, moved);
-    } catch (const sql::StoreError& e) {
-      log_->error("the wall clock jumped by {}s; store: {} (schedules not moved)", *delta,
-                  e.what());
-    }
-  }
-
-  // The store's queue lengths in the metrics, read by a store job (one at a time).
-  void count_queues() {
-    if (counting_) return;
-    counting_ = true;
-    store_thread_->submit(
-        [&store = store_, &m = metrics_, &health = health_, log = log_] {
-          try {
-            m.queue("deliveries_pending").set(static_cast<double>(store.pending_delivery_count()));
-            m.queue("pages_pending").set(static_cast<double>(store.page_fetch_count("pending")));
-            m.queue("pages_dead").set(static_cast<double>(store.page_fetch_count("dead")));
-          } catch (const sql::StoreError& e) {
-            log->error("store: {} (queue lengths read again later)", e.what());
-            health.store_ok = false;
-          }
-        },
-        [this] { counting_ = false; });
   }
 
   // Re-reads config, sources and rules into a staging copy and swaps it in only when all of it
@@ -564,16 +472,13 @@ class Service {
   CurlHttpClient http_;
   std::unique_ptr<Clock> clock_owner_ = make_daemon_clock();
   const Clock& clock_ = *clock_owner_;
-  ClockJumps clock_jumps_{clock_};  // used on the store's thread only
   std::unique_ptr<Monitor> monitor_;
   std::unique_ptr<Poller> poller_;
+  std::unique_ptr<StoreChores> chores_;
   std::unique_ptr<StoreThread> store_thread_;  // while run() is on the stack
   DeliveryStats deliveries_;
   bool stopping_ = false;
-  int64_t last_prune_ = 0;
-  bool prune_more_ = false;
-  bool pruning_ = false, counting_ = false, reloading_ = false, reload_again_ = false;
-  bool checking_thresholds_ = false;
+  bool reloading_ = false, reload_again_ = false;
   std::function<void()> reload_again_on_ok_;
   // The snapshot the Monitor points into: set at start and by each reload's store job (the
   // store's thread only, after the start).
