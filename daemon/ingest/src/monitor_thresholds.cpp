@@ -86,6 +86,20 @@ boost::json::value article_json(const NewArticle& a, const std::vector<rules::Hi
                       {"hits", hits_to_json(hits)}};
 }
 
+// A threshold alert of `rule` at `now`, new or an update (the caller sets the ids).
+NewAlert threshold_alert(const rules::Rule& rule, int64_t now) {
+  NewAlert al;
+  al.rule_id = rule.id;
+  al.severity = rules::severity_name(rule.severity);
+  al.created_at = now;
+  return al;
+}
+
+// One outbox row per webhook the rule notifies: the body is sent.
+void send_to_webhooks(const rules::Rule& rule, NewAlert& al) {
+  for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
+}
+
 }  // namespace
 
 void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int64_t article_id,
@@ -104,10 +118,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
     end_episode(rule, *episode, now, stats);
     episode.reset();
   }
-  NewAlert al;
-  al.rule_id = rule.id;
-  al.severity = rules::severity_name(rule.severity);
-  al.created_at = now;
+  NewAlert al = threshold_alert(rule, now);
   for (const auto& h : hits)
     al.hits.push_back(
         {rules::field_name(h.field), h.start, h.end, h.text, text::view_name(h.view)});
@@ -117,7 +128,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
     al.id = random_id("alert_");
     al.payload = threshold_payload("alert.created", al.id, now, rule, members, count, 0,
                                    article_json(a, hits));
-    for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
+    send_to_webhooks(rule, al);
     store_.insert_alerts(article_id, a.source_id, "", {al}, members);
     store_.save_threshold_episode({rule.id, al.id, now, now, 0});
     ++stats.alerts;
@@ -132,7 +143,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
     const auto members = store_.threshold_members(rule.id, after, kMaxListed);
     al.payload = threshold_payload("alert.updated", al.id, now, rule, members, count,
                                    episode->unsent, article_json(a, hits));
-    for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
+    send_to_webhooks(rule, al);
     episode->last_update_at = now;
     episode->unsent = 0;
     ++stats.alerts;
@@ -160,14 +171,11 @@ void Monitor::send_summary(const rules::Rule& rule, ThresholdEpisode& episode, i
   const int64_t after = now - t.window_seconds;
   const auto members = store_.threshold_members(rule.id, after, kMaxListed);
   const auto count = store_.threshold_tally(rule.id, after);
-  NewAlert al;
+  NewAlert al = threshold_alert(rule, now);
   al.id = al.update_of = episode.alert_id;
-  al.rule_id = rule.id;
-  al.severity = rules::severity_name(rule.severity);
-  al.created_at = now;
   al.payload =
       threshold_payload("alert.updated", al.id, now, rule, members, count, episode.unsent, nullptr);
-  for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
+  send_to_webhooks(rule, al);
   store_.insert_alerts(0, "", "", {al}, {});  // deliveries only: the members joined already
   episode.last_update_at = now;
   episode.unsent = 0;

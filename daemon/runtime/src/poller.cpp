@@ -319,7 +319,7 @@ void Poller::pump_pages() {
     return;
   }
   // Pages wait in the store, not in the fetcher's queue: a bounded number is handed out.
-  const size_t cap = std::max<size_t>(kPagesPerPump, 4 * max_pending_);
+  const size_t cap = max_pages_in_flight();
   if (pages_in_flight_.size() >= cap) return;
   pages_reading_ = true;
   struct Read {
@@ -354,7 +354,7 @@ void Poller::pump_pages() {
 
 void Poller::submit_pages(const std::vector<PageFetch>& due) {
   if (!fetcher_ || stopping_ || !config_) return;
-  const size_t cap = std::max<size_t>(kPagesPerPump, 4 * max_pending_);
+  const size_t cap = max_pages_in_flight();
   auto deferred = std::make_shared<std::vector<PageFetch>>();
   for (const PageFetch& p : due) {
     if (pages_in_flight_.size() >= cap) break;

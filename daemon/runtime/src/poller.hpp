@@ -125,6 +125,8 @@ class Poller {
   // Sources fetched or fetching and not yet committed: enough for a batch at the store, one
   // gathering and the fetches in flight.
   size_t max_uncommitted() const { return std::max<size_t>(32, 3 * max_pending_); }
+  // Follow-up pages handed to the fetcher and not yet committed (the rest wait in the store).
+  size_t max_pages_in_flight() const { return std::max<size_t>(kPagesPerPump, 4 * max_pending_); }
   void submit_request(const SourceConfig& src, HttpRequest req);
   void submit_pages(const std::vector<PageFetch>& due);
   void schedule_flush();
