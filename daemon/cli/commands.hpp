@@ -10,6 +10,14 @@ struct Config;
 
 namespace rasd::cli {
 
+struct BacktestArgs {
+  std::string config_path, rules_path, since, until, source;
+  bool json = false;
+};
+// `rasd backtest`: hits as JSON Lines (--json) or a table per rule on `out`; exit 2 on a bad
+// config, rule file or time.
+int cmd_backtest(const BacktestArgs& args, std::ostream& out, std::ostream& err);
+
 // `rasd sources export-opml`: the configured sources as OPML 2.0 on `out`.
 int cmd_sources_export_opml(const Config& config, std::ostream& out);
 

@@ -358,6 +358,16 @@ int main(int argc, char** argv) {
   fetch->add_option("url", url, "URL")->required();
   fetch->add_flag("--allow-private", allow_private, "allow loopback and private addresses");
 
+  cli::BacktestArgs bt;
+  bt.config_path = kDefaultConfig;
+  auto* backtest = app.add_subcommand("backtest", "run rule files over the stored articles");
+  backtest->add_option("--config", bt.config_path, "configuration file")->capture_default_str();
+  backtest->add_option("--rules", bt.rules_path, "rule file or directory")->required();
+  backtest->add_option("--since", bt.since, "articles fetched since: a duration (7d) or a date");
+  backtest->add_option("--until", bt.until, "and before: a duration (1d) or a date");
+  backtest->add_option("--source", bt.source, "only this source's articles");
+  backtest->add_flag("--json", bt.json, "one JSON line per (rule, article) hit");
+
   std::string since, rule_id;
   bool as_json = false;
   auto* alerts = app.add_subcommand("alerts", "list stored alerts");
@@ -430,6 +440,7 @@ int main(int argc, char** argv) {
       CurlGlobal curl;
       return cmd_fetch(url, allow_private);
     }
+    if (*backtest) return cli::cmd_backtest(bt, std::cout, std::cerr);
     if (*alerts) return cmd_alerts(config_path, since, rule_id, as_json);
     if (*deliveries) return cmd_deliveries(config_path, action, state, webhook_name);
     if (*articles_search) {

@@ -67,6 +67,11 @@ class Store final : public ArticleStore {
   void for_each_recent_article(int64_t since,
                                const std::function<void(const RecentArticle&)>& fn) override;
   int64_t article_count();
+  // Articles of a scan (store_scan.cpp): how many, and each in fetch order (fetched_at, id).
+  // The scan reads pages of rows, each page its own short read transaction, so a long replay
+  // never holds back the WAL checkpoint of a running daemon; fn returns false to stop.
+  int64_t count_articles(const ArticleScan& scan);
+  void scan_articles(const ArticleScan& scan, const std::function<bool(const StoredArticle&)>& fn);
   int64_t pending_delivery_count();  // deliveries waiting for a (first or next) attempt
 
   std::vector<StoredAlert> alerts(int64_t since, const std::string& rule_id = "");

@@ -84,6 +84,21 @@ struct FoundArticle {
   std::string snippet;  // from the body
 };
 
+// One stored article as a replay (rasd backtest) reads it.
+struct StoredArticle {
+  int64_t id = 0;
+  std::string source_id, guid, url, title, body, author, lang;
+  std::optional<int64_t> published;
+  int64_t fetched_at = 0;
+};
+
+// Which stored articles a scan reads: fetched in [since, until), of one source when given.
+struct ArticleScan {
+  int64_t since = INT64_MIN;
+  int64_t until = INT64_MAX;
+  std::string source_id;
+};
+
 struct PruneStats {
   int64_t articles = 0;         // deleted
   int64_t kept_for_alerts = 0;  // older than the cut-off but kept: a kept alert refers to them

@@ -1,0 +1,94 @@
+// Writes the workload of scripts/bench/backtest (issue 19): a real rasd store of N articles
+// generated from a vocabulary of Arabic text (the seeds), and a rule file of M rules from
+// bench_match's generator, both deterministic for a seed. The script then times
+// `rasd backtest` over them on one core.
+//
+// Usage: bench_backtest TEXT_DIR_OR_FILE... --store PATH --rules-out PATH [--articles 200000]
+//                       [--rules 1000] [--seed 1]
+// The store's articles span 30 days of fetches from 200 sources; one in ten is a copy of a
+// recent article from another source (a reworded title, the same body), as outlets republish.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "generated_text.hpp"
+#include "rasd/daemon/store.hpp"
+
+int main(int argc, char** argv) {
+  std::vector<std::string> paths;
+  std::string store_path, rules_out;
+  size_t article_count = 200000, rule_count = 1000;
+  uint64_t seed = 1;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--store" && i + 1 < argc) {
+      store_path = argv[++i];
+    } else if (a == "--rules-out" && i + 1 < argc) {
+      rules_out = argv[++i];
+    } else if (a == "--articles" && i + 1 < argc) {
+      article_count = std::stoul(argv[++i]);
+    } else if (a == "--rules" && i + 1 < argc) {
+      rule_count = std::stoul(argv[++i]);
+    } else if (a == "--seed" && i + 1 < argc) {
+      seed = std::stoull(argv[++i]);
+    } else {
+      paths.push_back(a);
+    }
+  }
+  if (store_path.empty() || rules_out.empty()) {
+    std::fprintf(stderr, "bench_backtest: --store and --rules-out are required\n");
+    return 2;
+  }
+  const bench::Vocabulary vocab = bench::read_vocabulary(paths, 100000);
+  std::mt19937_64 rule_rng(seed);
+  std::ofstream(rules_out) << bench::make_rules(vocab, rule_count, rule_rng);
+
+  std::filesystem::remove(store_path);
+  std::filesystem::remove(store_path + "-wal");
+  std::filesystem::remove(store_path + "-shm");
+  rasd::Store store(store_path);
+  std::mt19937_64 rng(seed + 1);
+  const int64_t start = 1764547200;  // 2025-12-01T00:00:00Z
+  const int64_t span = 30 * 86400;
+  size_t bytes = 0;
+  std::vector<rasd::NewArticle> recent;  // copies are drawn from here
+  constexpr size_t kChunk = 10000;
+  for (size_t done = 0; done < article_count;) {
+    const size_t n = std::min(kChunk, article_count - done);
+    auto fields = bench::make_articles(vocab, n, rng, 1000, 3000);
+    rasd::Store::Batch batch(store);
+    for (size_t i = 0; i < n; ++i, ++done) {
+      rasd::NewArticle a;
+      const size_t source = rng() % 200;
+      a.source_id = "source-" + std::to_string(source);
+      a.guid = "g" + std::to_string(done);
+      a.url = "https://news" + std::to_string(source) + ".example/" + std::to_string(done);
+      a.lang = "ar";
+      a.fetched_at =
+          start + static_cast<int64_t>(done) * span / static_cast<int64_t>(article_count);
+      a.published = a.fetched_at - static_cast<int64_t>(rng() % 7200);
+      if (!recent.empty() && rng() % 10 == 0) {
+        const rasd::NewArticle& orig = recent[rng() % recent.size()];
+        a.title = orig.title + " " + vocab.words[rng() % 1000];
+        a.body = orig.body;
+      } else {
+        a.title = std::move(fields[i].title);
+        a.body = std::move(fields[i].body);
+      }
+      bytes += a.title.size() + a.body.size();
+      if (recent.size() < 64) {
+        recent.push_back(a);
+      } else {
+        recent[rng() % recent.size()] = a;
+      }
+      store.insert_article(a, {});
+    }
+    batch.commit();
+  }
+  std::printf("store: %zu articles, %.1f KB of text on average; rules: %zu\n", article_count,
+              static_cast<double>(bytes) / static_cast<double>(article_count) / 1024.0, rule_count);
+  return 0;
+}
