@@ -117,10 +117,7 @@ int cmd_backtest(const BacktestArgs& args, std::ostream& out, std::ostream& err)
   err << diag.format();
   if (!loaded.rules || diag.has_errors()) return 2;
 
-  BacktestOptions options;
-  options.dedup_window = config.dedup_window;
-  for (const auto& s : config.sources) options.source_tags[s.id] = s.tags;
-  Backtest backtest(loaded.rules, normalizer, std::move(options));
+  Backtest backtest(loaded.rules, normalizer, backtest_options_for(config));
 
   StoreOptions store_options;
   store_options.read_only = true;

@@ -152,6 +152,28 @@ TEST_CASE(
   auto matches = results[0].at("matches").as_array();
   REQUIRE(matches.size() == 1);
   CHECK(matches[0].at("hits").as_array()[0].at("text").as_string() == "د|عـ.ـش");
+  // A rule tried over the stored articles of the last day (the backtest): the stored article
+  // matches, the config's source tags apply, and bad parameters are 400s.
+  tried = api.call("POST", "/api/rules/test", kToken,
+                   json::serialize(json::object{
+                       {"rules",
+                        "rules:\n  - id: t\n    query: القبض\n  - id: tagged\n    query: القبض\n"
+                        "    sources: [iraq]\n"},
+                       {"days", 1}}));
+  INFO(tried.body);
+  REQUIRE(tried.status == 200);
+  const auto replayed = json::parse(tried.body).as_object();
+  CHECK(replayed.at("replayed").at("articles").as_int64() == 1);
+  CHECK(replayed.at("replayed").at("complete").as_bool());
+  REQUIRE(replayed.at("hits").as_array().size() == 1);
+  CHECK(replayed.at("hits").as_array()[0].at("rule").as_string() == "t");
+  CHECK(replayed.at("hits").as_array()[0].at("source").as_string() == "s");
+  CHECK(replayed.at("rules").as_array()[0].at("hits").as_int64() == 1);
+  CHECK(replayed.at("rules").as_array()[1].at("hits").as_int64() == 0);
+  CHECK(api.call("POST", "/api/rules/test", kToken,
+                 json::serialize(
+                     json::object{{"rules", "rules:\n  - id: t\n    query: x\n"}, {"days", -3}}))
+            .status == 400);
   // A broken rule: 422 with the position inside the YAML sent.
   tried = api.call("POST", "/api/rules/test", kToken,
                    json::serialize(json::object{

@@ -46,6 +46,16 @@ std::optional<int> limit_of(const std::map<std::string, std::string>& q, int fal
 
 }  // namespace
 
+void ReplaySettings::set(BacktestOptions options) {
+  std::lock_guard lock(mutex_);
+  options_ = std::move(options);
+}
+
+BacktestOptions ReplaySettings::get() const {
+  std::lock_guard lock(mutex_);
+  return options_;
+}
+
 void ApiToken::set(std::string token) {
   std::lock_guard lock(mutex_);
   token_ = std::move(token);
@@ -188,14 +198,16 @@ ApiResponse ApiHandlers::rules_test(const std::string& body) {
   const std::string rules_yaml = str("rules"), text = str("text"), title = str("title"),
                     url = str("url");
   if (rules_yaml.empty()) return error(400, "rules: the YAML of a rule file is required");
-  if (text.empty() && title.empty() && url.empty())
-    return error(400, "one of text, title or url is required");
+  const bool replay = o.contains("days");
+  if (!replay && text.empty() && title.empty() && url.empty())
+    return error(400, "one of text, title, url or days is required");
   auto loaded = rules::load_rules({{"request", rules_yaml}}, *ctx_.normalizer);
   json::array diagnostics;
   for (const auto& d : loaded.diagnostics.items()) diagnostics.push_back(json::string(d.format()));
   if (!loaded.rules)
     return json_response(
         422, json::object{{"error", "the rules do not compile"}, {"diagnostics", diagnostics}});
+  if (replay) return rules_replay(loaded.rules, o, std::move(diagnostics));
   const rules::Matcher matcher(loaded.rules);
 
   // The documents to test: the text given, or each item of the feed at the URL.

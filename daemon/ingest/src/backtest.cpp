@@ -57,6 +57,13 @@ std::string mark_hit(const std::string& text, uint32_t start, uint32_t end, size
   return out;
 }
 
+BacktestOptions backtest_options_for(const Config& config) {
+  BacktestOptions o;
+  o.dedup_window = config.dedup_window;
+  for (const auto& s : config.sources) o.source_tags[s.id] = s.tags;
+  return o;
+}
+
 Backtest::Backtest(std::shared_ptr<const rules::RuleSet> rules, const text::Normalizer& normalizer,
                    BacktestOptions options)
     : rules_(std::move(rules)),

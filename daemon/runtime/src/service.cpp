@@ -140,6 +140,7 @@ class Service {
       ctx.daemon_metrics = &metrics_;
       ctx.health = &health_;
       ctx.token = &token_;
+      ctx.replay = &replay_;
       ctx.now = [this] { return clock_.now(); };
       ctx.http = [] { return std::make_unique<CurlHttpClient>(); };
       ctx.allow_private_urls = current_->config.allow_private;
@@ -338,6 +339,7 @@ class Service {
   void apply_snapshot() {
     poller_->set_snapshot(current_->config);
     token_.set(read_token(current_->config.token_file));
+    replay_.set(backtest_options_for(current_->config));
     metrics_.sources.set(static_cast<double>(current_->config.sources.size()));
     metrics_.rules.set(static_cast<double>(current_->rules->rules.size()));
   }
@@ -466,6 +468,7 @@ class Service {
   DaemonMetrics metrics_{registry_};
   LoopHealth health_;
   ApiToken token_;
+  ReplaySettings replay_;  // the rule tester's view of the running configuration
   const text::Normalizer& normalizer_;
   std::shared_ptr<Loaded> current_;  // the running snapshot (a store job may hold the next)
   Store store_;

@@ -7,10 +7,15 @@
 //   GET  /metrics          Prometheus text format
 //   GET  /api/alerts       ?since=24h&rule=ID&limit=100: newest first, each with its payload
 //   GET  /api/articles     ?q=QUERY&limit=50: full-text search (the `rasd articles search`
-//   language) GET  /api/sources      every source with its polling state POST /api/rules/test
-//   {"rules": "<rule file YAML>", "text": "...", "title": "..."} or with
+//                          language)
+//   GET  /api/sources      every source with its polling state
+//   POST /api/rules/test   {"rules": "<rule file YAML>", "text": "...", "title": "..."} or with
 //                          "url" (a feed: each item is tested): which rules match and their hits;
-//                          a broken rule answers 422 with diagnostics (line:col in the YAML)
+//                          or with "days": N, the backtest of the stored articles fetched in the
+//                          last N days (backtest.hpp): {"replayed", "hits", "rules"}, at most
+//                          "limit" hits listed (default 200) and at most 10 s of replay
+//                          ("max_seconds" lowers it); a broken rule answers 422 with
+//                          diagnostics (line:col in the YAML)
 //
 // Errors answer JSON {"error": "..."} with 400 (bad parameter), 401 (no or wrong token), 404,
 // 405, 422 or 500 (store failure), and never include the token or a URL's credentials.
@@ -19,6 +24,8 @@
 #pragma once
 
 #include <atomic>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -27,6 +34,7 @@
 #include <optional>
 #include <string>
 
+#include "rasd/daemon/backtest.hpp"
 #include "rasd/daemon/metrics.hpp"
 #include "rasd/engine/text/normalize.hpp"
 
@@ -67,6 +75,18 @@ class ApiToken {
   std::string token_;
 };
 
+// What the rule tester replays with (source tags, dedup window): the running configuration's,
+// replaced on reload by the loop while the API thread reads it.
+class ReplaySettings {
+ public:
+  void set(BacktestOptions options);
+  BacktestOptions get() const;
+
+ private:
+  mutable std::mutex mutex_;
+  BacktestOptions options_;
+};
+
 struct ApiContext {
   std::string store_path;
   const text::Normalizer* normalizer = nullptr;
@@ -74,6 +94,7 @@ struct ApiContext {
   DaemonMetrics* daemon_metrics = nullptr;
   const LoopHealth* health = nullptr;
   const ApiToken* token = nullptr;
+  const ReplaySettings* replay = nullptr;             // none: replays without source tags
   std::function<int64_t()> now;                       // Unix seconds
   std::function<std::unique_ptr<HttpClient>()> http;  // for /api/rules/test with a URL
   bool allow_private_urls = false;                    // the config's network.allow_private
@@ -93,6 +114,8 @@ class ApiHandlers {
   ApiResponse articles(const std::map<std::string, std::string>& query);
   ApiResponse sources();
   ApiResponse rules_test(const std::string& body);
+  ApiResponse rules_replay(const std::shared_ptr<const rules::RuleSet>& rules,
+                           const boost::json::object& request, boost::json::array diagnostics);
   Store& store();
 
   ApiContext ctx_;

@@ -20,6 +20,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "rasd/daemon/config.hpp"
 #include "rasd/daemon/store_types.hpp"
 #include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/engine/rules/matcher.hpp"
@@ -34,6 +35,9 @@ struct BacktestOptions {
   std::unordered_map<std::string, std::vector<std::string>> source_tags;
   size_t examples_per_rule = 3;
 };
+
+// The options a configuration gives: its dedup window and its sources' tags.
+BacktestOptions backtest_options_for(const Config& config);
 
 // One (rule, article) hit. Valid during the callback only.
 struct BacktestHit {
