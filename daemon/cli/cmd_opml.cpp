@@ -1,6 +1,10 @@
-// `rasd sources export-opml`: the configured sources as OPML 2.0 (http://opml.org/spec2.opml),
-// the format feed readers (Newsboat, Miniflux, FreshRSS, Inoreader) import. Written with pugixml,
-// which escapes attribute values.
+// `rasd sources export-opml` and the reading half of `import-opml`: the configured sources as
+// OPML 2.0 (http://opml.org/spec2.opml), the format feed readers (Newsboat, Miniflux, FreshRSS,
+// Inoreader) import. Written with pugixml, which escapes attribute values.
+#include <strings.h>
+
+#include <algorithm>
+#include <boost/url/parse.hpp>
 #include <ostream>
 #include <pugixml.hpp>
 
@@ -20,8 +24,9 @@ int cmd_sources_export_opml(const Config& config, std::ostream& out) {
   auto body = opml.append_child("body");
   for (const SourceConfig& s : config.sources) {
     auto o = body.append_child("outline");
-    o.append_attribute("text") = s.id.c_str();
-    o.append_attribute("title") = s.id.c_str();
+    const std::string& name = s.title.empty() ? s.id : s.title;
+    o.append_attribute("text") = name.c_str();
+    o.append_attribute("title") = name.c_str();
     if (s.type == "html") {
       // A news site without a feed: OPML's link outline, the page it is read from.
       o.append_attribute("type") = "link";
@@ -38,6 +43,128 @@ int cmd_sources_export_opml(const Config& config, std::ostream& out) {
   }
   doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
   return 0;
+}
+
+}  // namespace rasd::cli
+
+namespace rasd::cli {
+namespace {
+
+size_t line_at(const std::string& bytes, ptrdiff_t offset) {
+  const auto end = bytes.begin() + std::min<ptrdiff_t>(std::max<ptrdiff_t>(offset, 0),
+                                                       static_cast<ptrdiff_t>(bytes.size()));
+  return 1 + static_cast<size_t>(std::count(bytes.begin(), end, '\n'));
+}
+
+std::string trim(std::string s) {
+  const auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string::npos) return {};
+  return s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1);
+}
+
+// Attribute values by name, case-insensitively (exporters write xmlUrl, xmlurl or XMLURL).
+std::string attr(const pugi::xml_node& n, const char* name) {
+  for (const auto& a : n.attributes()) {
+    if (strcasecmp(a.name(), name) == 0) return a.value();
+  }
+  return {};
+}
+
+void add_tag(std::vector<std::string>& tags, std::string t) {
+  t = trim(std::move(t));
+  if (!t.empty() && std::find(tags.begin(), tags.end(), t) == tags.end())
+    tags.push_back(std::move(t));
+}
+
+constexpr size_t kMaxOutlineDepth = 64;
+
+}  // namespace
+
+OpmlParse parse_opml(const std::string& bytes) {
+  OpmlParse out;
+  pugi::xml_document doc;
+  // Line numbers come from offsets; no DTDs or entities beyond XML's own are expanded.
+  const auto r = doc.load_buffer(bytes.data(), bytes.size(),
+                                 pugi::parse_default & ~pugi::parse_doctype, pugi::encoding_auto);
+  if (!r) {
+    out.error = std::string("not well-formed XML: ") + r.description();
+    out.error_line = line_at(bytes, r.offset);
+    return out;
+  }
+  const pugi::xml_node opml = doc.document_element();
+  auto line_of = [&](const pugi::xml_node& n) { return line_at(bytes, n.offset_debug()); };
+  if (std::string(opml.name()) != "opml") {
+    out.error = "the root element is <" + std::string(opml.name()) + ">, not <opml>";
+    out.error_line = line_of(opml);
+    return out;
+  }
+  const pugi::xml_node body = opml.child("body");
+  if (!body) {
+    out.error = "<opml> has no <body>";
+    out.error_line = line_of(opml);
+    return out;
+  }
+  // Iterative walk: each entry is an outline and the tags of the outlines around it.
+  struct Item {
+    pugi::xml_node node;
+    std::vector<std::string> tags;
+    size_t depth;
+  };
+  std::vector<Item> stack;
+  for (auto n = body.last_child(); n; n = n.previous_sibling()) {
+    if (std::string(n.name()) == "outline") stack.push_back({n, {}, 1});
+  }
+  while (!stack.empty()) {
+    Item it = std::move(stack.back());
+    stack.pop_back();
+    const std::string title =
+        trim(attr(it.node, "text").empty() ? attr(it.node, "title") : attr(it.node, "text"));
+    std::string url = trim(attr(it.node, "xmlUrl"));
+    std::string type = "feed";
+    if (url.empty() && strcasecmp(attr(it.node, "type").c_str(), "link") == 0) {
+      url = trim(attr(it.node, "url"));
+      type = "html";
+    }
+    if (url.empty()) {
+      // A folder: its title tags what it holds.
+      if (it.depth >= kMaxOutlineDepth) {
+        out.feeds.push_back({line_of(it.node),
+                             "",
+                             "",
+                             title,
+                             {},
+                             "outlines nested deeper than " + std::to_string(kMaxOutlineDepth)});
+        continue;
+      }
+      std::vector<std::string> tags = it.tags;
+      if (!title.empty()) add_tag(tags, title);
+      for (auto n = it.node.last_child(); n; n = n.previous_sibling()) {
+        if (std::string(n.name()) == "outline") stack.push_back({n, tags, it.depth + 1});
+      }
+      continue;
+    }
+    OpmlFeed f;
+    f.line = line_of(it.node);
+    f.url = url;
+    f.type = type;
+    f.title = title;
+    f.tags = it.tags;
+    std::string category = attr(it.node, "category");
+    for (char& c : category) {
+      if (c == '/') c = ',';
+    }
+    for (size_t b = 0; b <= category.size();) {
+      const size_t e = std::min(category.find(',', b), category.size());
+      add_tag(f.tags, category.substr(b, e - b));
+      b = e + 1;
+    }
+    auto u = boost::urls::parse_uri(url);
+    if (!u || (u->scheme() != "http" && u->scheme() != "https")) {
+      f.error = "'" + url + "' is not an http(s) URL";
+    }
+    out.feeds.push_back(std::move(f));
+  }
+  return out;
 }
 
 }  // namespace rasd::cli

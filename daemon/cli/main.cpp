@@ -405,6 +405,28 @@ int main(int argc, char** argv) {
   auto* sources_export =
       sources->add_subcommand("export-opml", "the configured sources as OPML 2.0 on stdout");
   sources_export->add_option("--config", config_path, "configuration file")->capture_default_str();
+  cli::SourcesAddArgs add_args;
+  add_args.config_path = kDefaultConfig;
+  auto* sources_add =
+      sources->add_subcommand("add", "fetch a URL, find its feed, and add it to the sources file");
+  sources_add->add_option("--config", add_args.config_path, "configuration file")
+      ->capture_default_str();
+  sources_add->add_option("url", add_args.url, "feed or page URL")->required();
+  sources_add->add_option("--id", add_args.id, "source id ([a-z0-9_-]+); default from the URL");
+  sources_add->add_option("--type", add_args.type, "feed or html; default: detected")
+      ->check(CLI::IsMember({"feed", "html"}));
+  sources_add->add_option("--tags", add_args.tags, "comma-separated tags")->delimiter(',');
+  sources_add->add_flag("--full-text", add_args.full_text,
+                        "fetch each new item's page and extract the whole article");
+  std::string remove_id;
+  auto* sources_remove = sources->add_subcommand("remove", "remove a source from the sources file");
+  sources_remove->add_option("--config", config_path, "configuration file")->capture_default_str();
+  sources_remove->add_option("id", remove_id, "source id")->required();
+  std::string opml_file;
+  auto* sources_import =
+      sources->add_subcommand("import-opml", "add the feeds of an OPML file to the sources file");
+  sources_import->add_option("--config", config_path, "configuration file")->capture_default_str();
+  sources_import->add_option("file", opml_file, "OPML 1.0 or 2.0 file")->required();
   auto* sources_release = sources->add_subcommand("release", "poll a quarantined source again");
   sources_release->add_option("--config", config_path, "configuration file")->capture_default_str();
   sources_release->add_option("id", release_id, "source id")->required();
@@ -448,6 +470,18 @@ int main(int argc, char** argv) {
                                       search_limit, std::cout, std::cerr);
     }
     if (*sources_list) return cmd_sources_list(config_path);
+    if (*sources_add) {
+      CurlGlobal curl;
+      return cli::cmd_sources_add(add_args, std::cout, std::cerr);
+    }
+    if (*sources_remove) {
+      CurlGlobal curl;
+      return cli::cmd_sources_remove(config_path, remove_id, std::cout, std::cerr);
+    }
+    if (*sources_import) {
+      CurlGlobal curl;
+      return cli::cmd_sources_import_opml(config_path, opml_file, std::cout, std::cerr);
+    }
     if (*sources_release) return cmd_sources_release(config_path, release_id);
     if (*sources_export)
       return cli::cmd_sources_export_opml(load_config_or_throw(config_path), std::cout);

@@ -169,7 +169,50 @@ void collect(const GumboNode* n, int depth, const std::vector<Compound>* sel, bo
   }
 }
 
+void collect_feeds(const GumboNode* n, int depth, const std::string& page_url,
+                   std::set<std::string>& seen, std::vector<FeedLink>& out) {
+  if (depth > kMaxDepth || n->type != GUMBO_NODE_ELEMENT) return;
+  const GumboElement& e = n->v.element;
+  if (e.tag == GUMBO_TAG_LINK) {
+    auto attr = [&](const char* name) {
+      const GumboAttribute* a = gumbo_get_attribute(&e.attributes, name);
+      return a ? std::string(a->value) : std::string();
+    };
+    std::string rel = attr("rel"), type = attr("type");
+    for (std::string* v : {&rel, &type}) {
+      std::transform(v->begin(), v->end(), v->begin(),
+                     [](unsigned char c) { return std::tolower(c); });
+    }
+    const bool alternate = (" " + rel + " ").find(" alternate ") != std::string::npos;
+    const bool feed_type = type == "application/rss+xml" || type == "application/atom+xml" ||
+                           type == "application/feed+json" || type == "application/json";
+    const std::string href = attr("href");
+    if (alternate && feed_type && !href.empty()) {
+      const std::string abs = url::resolve(page_url, href);
+      auto u = boost::urls::parse_uri(abs);
+      if (u && (u->scheme() == "http" || u->scheme() == "https") && seen.insert(abs).second)
+        out.push_back({abs, type, detail::squeeze(attr("title"))});
+    }
+  }
+  if (e.tag == GUMBO_TAG_SCRIPT || e.tag == GUMBO_TAG_STYLE) return;
+  for (unsigned i = 0; i < e.children.length; ++i)
+    collect_feeds(static_cast<const GumboNode*>(e.children.data[i]), depth + 1, page_url, seen,
+                  out);
+}
+
 }  // namespace
+
+std::vector<FeedLink> feed_links(std::string_view bytes, const std::string& page_url,
+                                 const std::string& content_type) {
+  const auto decoded = charset::to_utf8(bytes, charset::from_content_type(content_type),
+                                        detail::meta_charset(bytes));
+  const detail::GumboTree doc = detail::parse_html(decoded.utf8);
+  std::vector<FeedLink> out;
+  if (!doc) return out;
+  std::set<std::string> seen;
+  collect_feeds(doc->root, 0, page_url, seen, out);
+  return out;
+}
 
 Expected<std::vector<PageLink>> article_links(std::string_view bytes, const std::string& page_url,
                                               const std::string& selector,

@@ -103,9 +103,9 @@ ApiResponse ApiHandlers::handle(const ApiRequest& req) {
   }
   if (ctx_.daemon_metrics) {
     // Only known paths as labels: a scanner's random paths must not grow the series without bound.
-    static const char* const kKnown[] = {"/healthz",       "/readyz",       "/metrics",
-                                         "/api/alerts",    "/api/articles", "/api/sources",
-                                         "/api/rules/test"};
+    static const char* const kKnown[] = {"/healthz",        "/readyz",       "/metrics",
+                                         "/api/alerts",     "/api/articles", "/api/sources",
+                                         "/api/rules/test", "/api/reload"};
     std::string label = "other";
     for (const char* k : kKnown) {
       if (path == k) label = k;
@@ -122,7 +122,7 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
     return get ? ApiResponse{200, "text/plain", "ok\n"} : error(405, "use GET");
   if (path == "/readyz") return get ? readyz() : error(405, "use GET");
   const bool known = path == "/metrics" || path == "/api/alerts" || path == "/api/articles" ||
-                     path == "/api/sources" || path == "/api/rules/test";
+                     path == "/api/sources" || path == "/api/rules/test" || path == "/api/reload";
   if (!known) return error(404, "no such endpoint");
   if (!ctx_.token || ctx_.token->empty())
     return error(401,
@@ -131,6 +131,12 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
     return error(401, "a valid 'Authorization: Bearer <token>' header is required");
   if (path == "/api/rules/test")
     return req.method == "POST" ? rules_test(req.body) : error(405, "use POST");
+  if (path == "/api/reload") {
+    if (req.method != "POST") return error(405, "use POST");
+    if (!ctx_.request_reload) return error(404, "this server cannot reload");
+    ctx_.request_reload();
+    return json_response(202, json::object{{"reload", "requested"}});
+  }
   if (!get) return error(405, "use GET");
   if (path == "/metrics")
     return {200, "text/plain; version=0.0.4; charset=utf-8", ctx_.metrics->render()};

@@ -188,9 +188,9 @@ class Reader {
   Diagnostics& diag_;
 };
 
-void read_sources(Reader& r, const YAML::Node& list, Config& c) {
+void read_sources(Reader& r, const YAML::Node& list, Config& c, std::set<std::string>& ids,
+                  const std::string& origin) {
   if (!list.IsSequence()) return r.error(list, "sources must be a list");
-  std::set<std::string> ids;
   for (const auto& n : list) {
     if (!r.map(n, "each source")) continue;
     SourceConfig s;
@@ -200,9 +200,11 @@ void read_sources(Reader& r, const YAML::Node& list, Config& c) {
       r.error(n, "source without an 'id'");
     else if (!ids.insert(s.id).second)
       r.error(n["id"], "duplicate source id '" + s.id + "'");
-    r.check_keys(n,
-                 {"id", "url", "type", "links", "tags", "allow_private", "interval", "full_text"},
-                 where.substr(0, where.size() - 2));
+    r.check_keys(
+        n,
+        {"id", "title", "url", "type", "links", "tags", "allow_private", "interval", "full_text"},
+        where.substr(0, where.size() - 2));
+    r.string(n, "title", s.title, where);
     r.url(n, "url", s.url, where);
     r.string(n, "type", s.type, where);
     if (s.type != "feed" && s.type != "html")
@@ -217,6 +219,7 @@ void read_sources(Reader& r, const YAML::Node& list, Config& c) {
       r.duration(n, "interval", v, where);
       if (v > 0) s.interval = v;
     }
+    s.origin = origin;
     c.sources.push_back(std::move(s));
   }
 }
@@ -299,7 +302,44 @@ std::optional<std::string> decode_webhook_secret(const std::string& secret) {
   return out;
 }
 
-ConfigLoad load_config_text(const std::string& path, const std::string& text) {
+// The sources file (Config::sources_file): a YAML list in the form of `sources:`, its errors
+// reported at its own lines; ids unique across both lists.
+void read_sources_file(const std::optional<std::string>& given, Config& c,
+                       std::set<std::string>& ids, Diagnostics& d) {
+  std::string text;
+  if (given) {
+    text = *given;
+  } else {
+    std::ifstream in(c.sources_file, std::ios::binary);
+    if (!in) {
+      std::error_code ec;
+      if (fs::exists(c.sources_file, ec))
+        d.error(c.sources_file, 0, 0, "cannot read sources file: " + std::string(strerror(errno)));
+      return;  // not written yet: no sources
+    }
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  if (const auto at = yaml_too_deep(text)) {
+    const TextPosition p = position_of(text, *at);
+    d.error(c.sources_file, p.line, p.column, yaml_too_deep_message());
+    return;
+  }
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::Exception& e) {
+    d.error(c.sources_file, e.mark.line + 1, e.mark.column + 1, "invalid YAML: " + e.msg);
+    return;
+  }
+  if (root.IsNull()) return;  // empty: no sources
+  Reader r(c.sources_file, text, d);
+  read_sources(r, root, c, ids, c.sources_file);
+}
+
+ConfigLoad load_config_text(const std::string& path, const std::string& text,
+                            const std::optional<std::string>& sources_text) {
   ConfigLoad out;
   Diagnostics& d = out.diagnostics;
   // Nesting is bounded before yaml-cpp reads the text (see yaml_nesting.hpp).
@@ -328,7 +368,7 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
   }
   r.check_keys(root,
                {"store", "rules", "watch_rules", "http", "network", "defaults", "sources",
-                "webhooks", "dedup"},
+                "sources_file", "webhooks", "dedup"},
                "configuration");
   if (auto n = root["dedup"]; n && r.map(n, "dedup")) {
     r.check_keys(n, {"window"}, "dedup");
@@ -378,7 +418,15 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text) {
     r.duration(n, "low_speed_time", c.defaults.low_speed_time, "defaults.");
     r.milliseconds(n, "per_host_gap", c.defaults.per_host_gap_ms, "defaults.");
   }
-  if (auto n = root["sources"]) read_sources(r, n, c);
+  std::set<std::string> source_ids;
+  if (auto n = root["sources"]) read_sources(r, n, c, source_ids, path);
+  c.sources_file = "sources.yaml";
+  if (root["sources_file"]) r.string(root, "sources_file", c.sources_file, "");
+  c.sources_file = r.resolve_path(c.sources_file);
+  if (c.sources_file == fs::path(path).lexically_normal().string())
+    r.error(root["sources_file"], "sources_file: must not be the configuration file itself");
+  else
+    read_sources_file(sources_text, c, source_ids, d);
   if (auto n = root["webhooks"]) read_webhooks(r, n, c);
   c.store_path = r.resolve_path(c.store_path);
   c.token_file = r.resolve_path(c.token_file);

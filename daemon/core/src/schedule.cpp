@@ -9,13 +9,15 @@
 namespace rasd {
 namespace {
 
-constexpr const char* kDays[] = {"sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"};
+constexpr const char* kDays[] = {"sunday",   "monday", "tuesday", "wednesday",
+                                 "thursday", "friday", "saturday"};
 
 bool skipped(int64_t t, const ScheduleInput& in) {
   const int64_t days = t >= 0 ? t / 86400 : (t - 86399) / 86400;
   const int hour = static_cast<int>((t - days * 86400) / 3600);
   const int weekday = static_cast<int>(((days % 7) + 7 + 4) % 7);  // 1970-01-01 was a Thursday
-  if (std::find(in.skip_hours.begin(), in.skip_hours.end(), hour) != in.skip_hours.end()) return true;
+  if (std::find(in.skip_hours.begin(), in.skip_hours.end(), hour) != in.skip_hours.end())
+    return true;
   for (const auto& d : in.skip_days) {
     std::string lower;
     for (char c : d) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -49,10 +51,12 @@ ScheduleOutput schedule_after_success(const ScheduleInput& in, double jitter_fac
   return out;
 }
 
-std::optional<int64_t> cache_lifetime(const std::string& cache_control, const std::string& expires, int64_t now) {
+std::optional<int64_t> cache_lifetime(const std::string& cache_control, const std::string& expires,
+                                      int64_t now) {
   std::string cc;
   for (char c : cache_control) cc += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (cc.find("no-store") != std::string::npos || cc.find("no-cache") != std::string::npos) return 0;
+  if (cc.find("no-store") != std::string::npos || cc.find("no-cache") != std::string::npos)
+    return 0;
   for (size_t at = cc.find("max-age"); at != std::string::npos; at = cc.find("max-age", at + 1)) {
     if (at > 0 && cc[at - 1] == '-') continue;  // s-maxage is spelled differently; stay strict
     size_t i = at + 7;
@@ -77,7 +81,8 @@ std::optional<int64_t> cache_lifetime(const std::string& cache_control, const st
 std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now) {
   if (value.empty()) return std::nullopt;
   std::optional<int64_t> delay;
-  if (std::all_of(value.begin(), value.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
+  if (std::all_of(value.begin(), value.end(),
+                  [](char c) { return std::isdigit(static_cast<unsigned char>(c)); })) {
     if (value.size() > 9) return 86400;
     delay = std::stoll(value);
   } else if (auto t = dates::parse_rfc822(value)) {

@@ -130,6 +130,7 @@ class Service {
     boost::asio::steady_timer timer(io), shutdown_timer(io);
     metrics_.start_time.set(static_cast<double>(clock_.now()));
     // The HTTP API answers from its own thread (see api_server.hpp).
+    std::function<void()> reload_from_api;  // set below, once watch_rules exists
     std::unique_ptr<ApiHandlers> api_handlers;
     std::unique_ptr<ApiServer> api;
     if (!current_->config.http_listen.empty()) {
@@ -144,6 +145,11 @@ class Service {
       ctx.now = [this] { return clock_.now(); };
       ctx.http = [] { return std::make_unique<CurlHttpClient>(); };
       ctx.allow_private_urls = current_->config.allow_private;
+      ctx.request_reload = [&io, &reload_from_api] {
+        boost::asio::post(io, [&reload_from_api] {
+          if (reload_from_api) reload_from_api();
+        });
+      };
       api_handlers = std::make_unique<ApiHandlers>(std::move(ctx));
       api = std::make_unique<ApiServer>(
           current_->config.http_listen,
@@ -166,6 +172,11 @@ class Service {
       for (const auto& e : rule_watch->errors()) log_->warn("watch_rules: {}", e);
     };
     watch_rules();
+    reload_from_api = [&] {
+      if (stopping_) return;
+      log_->info("API: reloading {}", opts_.config_path);
+      reload(watch_rules);
+    };
     auto in_flight = [&] { return fetcher.stats().in_flight + hooks_fetcher.stats().in_flight; };
     auto all_done = [&] {
       return in_flight() == 0 && poller_->idle() && deliverer.in_flight() == 0 &&

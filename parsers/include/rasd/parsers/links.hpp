@@ -30,4 +30,15 @@ Expected<std::vector<PageLink>> article_links(std::string_view bytes, const std:
                                               const std::string& selector = "",
                                               const std::string& content_type = "");
 
+// The feeds a page announces: <link rel="alternate"> elements of RSS, Atom or JSON Feed types
+// (application/rss+xml, application/atom+xml, application/feed+json, application/json), in
+// page order, each URL absolute and once. `title` is the link's title attribute.
+struct FeedLink {
+  std::string url;
+  std::string type;
+  std::string title;
+};
+std::vector<FeedLink> feed_links(std::string_view bytes, const std::string& page_url,
+                                 const std::string& content_type = "");
+
 }  // namespace rasd::html

@@ -16,6 +16,8 @@
 //                          "limit" hits listed (default 200) and at most 10 s of replay
 //                          ("max_seconds" lowers it); a broken rule answers 422 with
 //                          diagnostics (line:col in the YAML)
+//   POST /api/reload       202: the daemon reloads as on SIGHUP (the outcome is in its log and
+//                          in rasd_reloads_total); what `rasd sources add` calls
 //
 // Errors answer JSON {"error": "..."} with 400 (bad parameter), 401 (no or wrong token), 404,
 // 405, 422 or 500 (store failure), and never include the token or a URL's credentials.
@@ -98,6 +100,7 @@ struct ApiContext {
   std::function<int64_t()> now;                       // Unix seconds
   std::function<std::unique_ptr<HttpClient>()> http;  // for /api/rules/test with a URL
   bool allow_private_urls = false;                    // the config's network.allow_private
+  std::function<void()> request_reload;  // thread-safe: posts a reload to the event loop
 };
 
 class ApiHandlers {

@@ -32,6 +32,7 @@ struct Defaults {
 
 struct SourceConfig {
   std::string id;
+  std::string title;  // what people call it ("عنب بلدي"); the id when empty
   std::string url;
   std::string type = "feed";  // feed | html
   std::string links;          // html: CSS-like selector of article links
@@ -39,6 +40,7 @@ struct SourceConfig {
   std::vector<std::string> tags;
   bool allow_private = false;
   std::optional<int64_t> interval;
+  std::string origin;  // the file it is defined in: the config, or the sources file
 };
 
 struct WebhookConfig {
@@ -63,6 +65,9 @@ struct Config {
   std::string token_file = "/etc/rasd/api-token";
   bool allow_private = false;
   Defaults defaults;
+  // The list `rasd sources add|remove|import-opml` writes (sources_file.hpp); its sources join
+  // those of `sources:`. Default: sources.yaml beside the config. A missing file is no sources.
+  std::string sources_file;
   std::vector<SourceConfig> sources;
   std::vector<WebhookConfig> webhooks;
 
@@ -75,7 +80,10 @@ struct ConfigLoad {
   Diagnostics diagnostics;
 };
 
-ConfigLoad load_config_text(const std::string& path, const std::string& text);
+// `sources_text`, when given, stands for the sources file's content (validating a new one
+// before it replaces the old).
+ConfigLoad load_config_text(const std::string& path, const std::string& text,
+                            const std::optional<std::string>& sources_text = std::nullopt);
 ConfigLoad load_config_file(const std::string& path);
 
 // Rule files named by the config (files, or directories of *.yaml / *.yml), read from disk.

@@ -24,8 +24,8 @@ struct ScheduleInput {
   int64_t current_interval = 900;  // the estimate so far, seconds
   int64_t min_interval = 120, max_interval = 6 * 3600;
   std::optional<int64_t> ttl_seconds, update_period_seconds, max_age_seconds;
-  std::vector<int> skip_hours;          // 0-23, UTC
-  std::vector<std::string> skip_days;   // "Monday" ... "Sunday"
+  std::vector<int> skip_hours;         // 0-23, UTC
+  std::vector<std::string> skip_days;  // "Monday" ... "Sunday"
 };
 
 struct ScheduleOutput {
@@ -38,7 +38,8 @@ ScheduleOutput schedule_after_success(const ScheduleInput& in, double jitter_fac
 
 // Seconds the response may be cached for: Cache-Control max-age (s-maxage ignored; no-cache and
 // no-store mean 0), else Expires minus now; nullopt when neither says anything usable.
-std::optional<int64_t> cache_lifetime(const std::string& cache_control, const std::string& expires, int64_t now);
+std::optional<int64_t> cache_lifetime(const std::string& cache_control, const std::string& expires,
+                                      int64_t now);
 
 // Retry-After as delay seconds (delta-seconds or an HTTP date), clamped to [1, 86400].
 std::optional<int64_t> parse_retry_after(const std::string& value, int64_t now);
