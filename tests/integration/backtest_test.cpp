@@ -1,5 +1,7 @@
 // rasd backtest (issue 19): rule files replayed over a real store give the hits of `rasd match`
 // and the stories of `rasd dedup` on the same articles, threshold firings, and its filters.
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <map>
@@ -269,4 +271,23 @@ TEST_CASE("backtest: bad rules, times and stores are errors with exit 2 or 1", "
   r = run_process({RASD_BINARY, "backtest", "--config", missing, "--rules", f.rules});
   CHECK(r.exit_code == 1);
   CHECK(r.err.find("nowhere/rasd.db") != std::string::npos);
+}
+
+TEST_CASE("backtest: progress on stderr when it is a terminal", "[cli][backtest]") {
+  if (access("/usr/bin/script", X_OK) != 0) {
+    WARN("skipped: /usr/bin/script (util-linux) is not installed to give rasd a terminal");
+    return;
+  }
+  Fixture f;
+  // script(1) runs the command on a pseudo-terminal; stdout goes to a file, so what script
+  // echoes is stderr alone.
+  const std::string out = f.dir.path() + "/hits.jsonl";
+  auto r = run_process({"/usr/bin/script", "-qec",
+                        std::string(RASD_BINARY) + " backtest --config " + f.config + " --rules " +
+                            f.rules + " --json >" + out,
+                        "/dev/null"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\r7/7 articles, ") != std::string::npos);
+  CHECK(r.out.find("ETA 0 s") != std::string::npos);
 }
