@@ -8,25 +8,45 @@
 namespace rasd::dedup {
 namespace {
 
-// The i-th hash function of the MinHash family: a fixed odd multiplier and offset per i,
-// applied to the shingle hash (universal multiply-shift hashing).
-uint32_t hash_i(uint32_t x, size_t i) {
-  static const std::array<std::pair<uint64_t, uint64_t>, kSignature> kParams = [] {
-    std::array<std::pair<uint64_t, uint64_t>, kSignature> p{};
-    uint64_t s = 0x9E3779B97F4A7C15ull;
-    for (auto& [a, b] : p) {
-      s ^= s << 13;
-      s ^= s >> 7;
-      s ^= s << 17;
-      a = s | 1;
-      s ^= s << 13;
-      s ^= s >> 7;
-      s ^= s << 17;
-      b = s;
+// The MinHash family: hash function i maps a shingle x to (a_i * x + b_i) >> 32 (mod 2^64),
+// with a fixed odd multiplier and offset per i (universal multiply-shift hashing). The tables
+// hold a_i split in halves so that the signature loop is 32x32->64 multiplies, which the
+// compiler vectorizes; the values are those of the 64-bit formula.
+struct MinHashParams {
+  std::array<uint32_t, kSignature> a_lo{}, a_hi{};
+  std::array<uint64_t, kSignature> b{};
+};
+constexpr MinHashParams make_params() {
+  MinHashParams p;
+  uint64_t s = 0x9E3779B97F4A7C15ull;
+  for (size_t i = 0; i < kSignature; ++i) {
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    const uint64_t a = s | 1;
+    s ^= s << 13;
+    s ^= s >> 7;
+    s ^= s << 17;
+    p.a_lo[i] = static_cast<uint32_t>(a);
+    p.a_hi[i] = static_cast<uint32_t>(a >> 32);
+    p.b[i] = s;
+  }
+  return p;
+}
+constexpr MinHashParams kParams = make_params();
+
+// min over the shingles of hash_i, for every i.
+void minhash_of(const std::vector<uint32_t>& shingles, std::array<uint32_t, kSignature>& out) {
+  out.fill(std::numeric_limits<uint32_t>::max());
+  for (const uint32_t x : shingles) {
+    for (size_t i = 0; i < kSignature; ++i) {
+      // (a * x) mod 2^64 = a_lo * x + ((a_hi * x) mod 2^32) << 32
+      const uint64_t t = static_cast<uint64_t>(kParams.a_lo[i]) * x +
+                         (static_cast<uint64_t>(kParams.a_hi[i] * x) << 32) + kParams.b[i];
+      const auto h = static_cast<uint32_t>(t >> 32);
+      out[i] = h < out[i] ? h : out[i];
     }
-    return p;
-  }();
-  return static_cast<uint32_t>((kParams[i].first * x + kParams[i].second) >> 32);
+  }
 }
 
 }  // namespace
@@ -87,10 +107,7 @@ Fingerprint fingerprint_of_shingles(const std::vector<uint32_t>& in_order, uint6
   f.shingles = in_order;
   std::sort(f.shingles.begin(), f.shingles.end());
   f.shingles.erase(std::unique(f.shingles.begin(), f.shingles.end()), f.shingles.end());
-  f.minhash.fill(std::numeric_limits<uint32_t>::max());
-  for (uint32_t s : f.shingles) {
-    for (size_t i = 0; i < kSignature; ++i) f.minhash[i] = std::min(f.minhash[i], hash_i(s, i));
-  }
+  minhash_of(f.shingles, f.minhash);
   return f;
 }
 
