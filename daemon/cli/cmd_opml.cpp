@@ -50,11 +50,24 @@ int cmd_sources_export_opml(const Config& config, std::ostream& out) {
 namespace rasd::cli {
 namespace {
 
-size_t line_at(const std::string& bytes, ptrdiff_t offset) {
-  const auto end = bytes.begin() + std::min<ptrdiff_t>(std::max<ptrdiff_t>(offset, 0),
-                                                       static_cast<ptrdiff_t>(bytes.size()));
-  return 1 + static_cast<size_t>(std::count(bytes.begin(), end, '\n'));
-}
+// Line numbers of byte offsets, from the offsets of the line starts (one pass over the file).
+class Lines {
+ public:
+  explicit Lines(const std::string& bytes) {
+    starts_.push_back(0);
+    for (size_t i = 0; i < bytes.size(); ++i) {
+      if (bytes[i] == '\n') starts_.push_back(i + 1);
+    }
+  }
+  size_t at(ptrdiff_t offset) const {
+    const auto o = static_cast<size_t>(std::max<ptrdiff_t>(offset, 0));
+    return static_cast<size_t>(std::upper_bound(starts_.begin(), starts_.end(), o) -
+                               starts_.begin());
+  }
+
+ private:
+  std::vector<size_t> starts_;
+};
 
 std::string trim(std::string s) {
   const auto b = s.find_first_not_of(" \t\r\n");
@@ -86,13 +99,14 @@ OpmlParse parse_opml(const std::string& bytes) {
   // Line numbers come from offsets; no DTDs or entities beyond XML's own are expanded.
   const auto r = doc.load_buffer(bytes.data(), bytes.size(),
                                  pugi::parse_default & ~pugi::parse_doctype, pugi::encoding_auto);
+  const Lines lines(bytes);
   if (!r) {
     out.error = std::string("not well-formed XML: ") + r.description();
-    out.error_line = line_at(bytes, r.offset);
+    out.error_line = lines.at(r.offset);
     return out;
   }
   const pugi::xml_node opml = doc.document_element();
-  auto line_of = [&](const pugi::xml_node& n) { return line_at(bytes, n.offset_debug()); };
+  auto line_of = [&](const pugi::xml_node& n) { return lines.at(n.offset_debug()); };
   if (std::string(opml.name()) != "opml") {
     out.error = "the root element is <" + std::string(opml.name()) + ">, not <opml>";
     out.error_line = line_of(opml);
@@ -104,18 +118,25 @@ OpmlParse parse_opml(const std::string& bytes) {
     out.error_line = line_of(opml);
     return out;
   }
-  // Iterative walk: each entry is an outline and the tags of the outlines around it.
+  // Iterative walk. Folders are kept once, each with its parent, so that a feed's tags are
+  // read up its chain (at most kMaxOutlineDepth long) rather than copied into every child.
+  struct Folder {
+    std::string title;
+    size_t parent;
+  };
+  constexpr size_t kNoFolder = static_cast<size_t>(-1);
+  std::vector<Folder> folders;
   struct Item {
     pugi::xml_node node;
-    std::vector<std::string> tags;
+    size_t folder;
     size_t depth;
   };
   std::vector<Item> stack;
   for (auto n = body.last_child(); n; n = n.previous_sibling()) {
-    if (std::string(n.name()) == "outline") stack.push_back({n, {}, 1});
+    if (std::string(n.name()) == "outline") stack.push_back({n, kNoFolder, 1});
   }
   while (!stack.empty()) {
-    Item it = std::move(stack.back());
+    const Item it = stack.back();
     stack.pop_back();
     const std::string title =
         trim(attr(it.node, "text").empty() ? attr(it.node, "title") : attr(it.node, "text"));
@@ -136,10 +157,10 @@ OpmlParse parse_opml(const std::string& bytes) {
                              "outlines nested deeper than " + std::to_string(kMaxOutlineDepth)});
         continue;
       }
-      std::vector<std::string> tags = it.tags;
-      if (!title.empty()) add_tag(tags, title);
+      folders.push_back({title, it.folder});
+      const size_t self = folders.size() - 1;
       for (auto n = it.node.last_child(); n; n = n.previous_sibling()) {
-        if (std::string(n.name()) == "outline") stack.push_back({n, tags, it.depth + 1});
+        if (std::string(n.name()) == "outline") stack.push_back({n, self, it.depth + 1});
       }
       continue;
     }
@@ -148,7 +169,10 @@ OpmlParse parse_opml(const std::string& bytes) {
     f.url = url;
     f.type = type;
     f.title = title;
-    f.tags = it.tags;
+    std::vector<std::string> chain;
+    for (size_t k = it.folder; k != kNoFolder; k = folders[k].parent)
+      chain.push_back(folders[k].title);
+    for (auto c = chain.rbegin(); c != chain.rend(); ++c) add_tag(f.tags, *c);
     std::string category = attr(it.node, "category");
     for (char& c : category) {
       if (c == '/') c = ',';
@@ -158,10 +182,7 @@ OpmlParse parse_opml(const std::string& bytes) {
       add_tag(f.tags, category.substr(b, e - b));
       b = e + 1;
     }
-    auto u = boost::urls::parse_uri(url);
-    if (!u || (u->scheme() != "http" && u->scheme() != "https")) {
-      f.error = "'" + url + "' is not an http(s) URL";
-    }
+    if (!is_http_url(url)) f.error = "'" + url + "' is not an absolute http(s) URL";
     out.feeds.push_back(std::move(f));
   }
   return out;

@@ -78,6 +78,53 @@ std::string config(const test::TempDir& dir, const std::string& source_url,
 
 }  // namespace
 
+TEST_CASE("http api: health checks answer while a slow rule test runs, and a replay cut short says so",
+          "[integration][service][api]") {
+  std::atomic<int> slow_calls{0};
+  test::HttpServer site([&](const test::Request& r) {
+    if (r.target == "/slow.xml") {
+      ++slow_calls;
+      return test::Response{
+          200, {{"Content-Type", "application/rss+xml"}}, item_feed("s1", "بطيء"), 3000};
+    }
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}}, item_feed("g1", "القبض على عناصر من داعش")};
+  });
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: one\n    query: داعش\n");
+  const std::string cfg = config(dir, site.url("/f.xml"));
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
+  REQUIRE(rasd.wait_for("alert", 10000));
+  const int port = api_port(rasd);
+  REQUIRE(port > 0);
+  namespace json = boost::json;
+  // A rule test on a feed that takes 3 s to answer, on its own connection and thread.
+  std::thread slow([&] {
+    Api a{port, {}};
+    auto r = a.call("POST", "/api/rules/test", kToken,
+                    json::serialize(json::object{{"rules", "rules:\n  - id: t\n    query: x\n"},
+                                                 {"url", site.url("/slow.xml")}}));
+    CHECK(r.status == 200);
+  });
+  while (slow_calls.load() == 0) std::this_thread::sleep_for(10ms);
+  Api api{port, {}};
+  const auto t0 = std::chrono::steady_clock::now();
+  CHECK(api.call("GET", "/healthz", "").status == 200);
+  CHECK(api.call("GET", "/metrics").status == 200);
+  CHECK(std::chrono::steady_clock::now() - t0 < 1500ms);  // not behind the 3 s test
+  slow.join();
+  // A replay with almost no time: it stops after its first article and says so.
+  auto cut = api.call(
+      "POST", "/api/rules/test", kToken,
+      json::serialize(json::object{
+          {"rules", "rules:\n  - id: t\n    query: x\n"}, {"days", 1}, {"max_seconds", 1e-9}}));
+  REQUIRE(cut.status == 200);
+  const auto replayed = json::parse(cut.body).at("replayed").as_object();
+  CHECK(replayed.at("articles").as_int64() == 1);
+  CHECK_FALSE(replayed.at("complete").as_bool());
+  CHECK(replayed.at("stopped").as_string() == "time limit");
+}
+
 TEST_CASE(
     "http api: token, endpoints, strict /metrics, rule test, and a reload failure counted and "
     "alerted",

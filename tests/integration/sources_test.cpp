@@ -2,6 +2,7 @@
 // and a running daemon that picks the change up.
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -105,12 +106,18 @@ TEST_CASE("sources add: a feed, a page's announced feed, the usual path, and a p
   INFO(check.out);
   CHECK(check.out.find("ok: 5 sources") != std::string::npos);
 
-  // An id already in rasd.yaml is refused by the validation, and the file is not touched.
+  // An id already in rasd.yaml, or one that is not an id: refused, the file not touched.
   const std::string before = file_text(file);
   r = run_process(
       {RASD_BINARY, "sources", "add", "--config", cfg, s.url("/rss.xml"), "--id", "main"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find("duplicate source id 'main'") != std::string::npos);
+  CHECK(r.err.find("--id: a source 'main' exists already") != std::string::npos);
+  CHECK(r.out.find("added") == std::string::npos);
+  CHECK(file_text(file) == before);
+  r = run_process(
+      {RASD_BINARY, "sources", "add", "--config", cfg, s.url("/rss.xml"), "--id", "My Feed"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("--id: 'My Feed' is not an id ([a-z0-9_-]+)") != std::string::npos);
   CHECK(file_text(file) == before);
   // A URL that does not answer: exit 1, nothing written.
   r = run_process({RASD_BINARY, "sources", "add", "--config", cfg, s.url("/missing")});
@@ -122,17 +129,31 @@ TEST_CASE("sources add: a feed, a page's announced feed, the usual path, and a p
 TEST_CASE("sources remove: entries of the sources file only", "[cli][sources]") {
   TempDir dir;
   const std::string cfg = dir.write("rasd.yaml", kConfig);
-  dir.write("sources.yaml",
-            "- {id: a, url: \"https://a.example/feed\"}\n"
-            "- {id: b, url: \"https://b.example/feed\"}\n");
+  // Hand-written: a comment, a pinned allow_private equal to the default, a private mode.
+  const std::string file = dir.write("sources.yaml",
+                                     "# paused: - {id: old, url: \"https://old.example/feed\"}\n"
+                                     "- {id: a, url: \"https://a.example/feed\"}\n"
+                                     "- {id: b, url: \"https://b.example/feed\", allow_private: "
+                                     "true}\n");
+  REQUIRE(::chmod(file.c_str(), 0640) == 0);
   auto r = run_process({RASD_BINARY, "sources", "remove", "--config", cfg, "a"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 0);
-  const std::string text = file_text(dir.path() + "/sources.yaml");
+  const std::string text = file_text(file);
   CHECK(text.find("a.example") == std::string::npos);
-  CHECK(text.find("b.example") != std::string::npos);
+  // Equal to network.allow_private here, but given: kept, so that changing the default later
+  // does not change this source.
+  CHECK(text.find("{id: b, url: \"https://b.example/feed\", type: feed, allow_private: true}") !=
+        std::string::npos);
+  struct stat st {};
+  REQUIRE(::stat(file.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0640);
+  // The hand-written original, comments and all, is kept beside it.
+  CHECK(file_text(file + ".bak").find("# paused:") != std::string::npos);
+  CHECK(r.out.find("is kept as " + file + ".bak") != std::string::npos);
   r = run_process({RASD_BINARY, "sources", "remove", "--config", cfg, "main"});
   CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
   CHECK(r.err.find("source 'main' is defined in " + cfg) != std::string::npos);
   r = run_process({RASD_BINARY, "sources", "remove", "--config", cfg, "nothing"});
   CHECK(r.exit_code == 2);
@@ -157,11 +178,17 @@ TEST_CASE("sources file: errors at file:line:col, ids unique across both lists",
   dir.write("sources.yaml", "{id: a}\n");
   r = run_process({RASD_BINARY, "check", "--config", cfg});
   CHECK(r.out.find(file + ":1:1: error: sources must be a list") != std::string::npos);
-  // Named explicitly, elsewhere; a missing one is no sources yet.
+  // Named explicitly, elsewhere; a missing one is no sources yet, and said so.
   dir.write("rasd.yaml", std::string(kConfig) + "sources_file: lists/mine.yaml\n");
   r = run_process({RASD_BINARY, "check", "--config", cfg});
   CHECK(r.exit_code == 0);
+  CHECK(r.out.find(cfg + ":7:15: warning: sources_file: '" + dir.path() +
+                   "/lists/mine.yaml' does not exist yet") != std::string::npos);
   CHECK(r.out.find("ok: 1 sources") != std::string::npos);
+  dir.write("rasd.yaml", std::string(kConfig) + "sources_file: \"\"\n");
+  r = run_process({RASD_BINARY, "check", "--config", cfg});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find(cfg + ":7:15: error: sources_file: must name a file") != std::string::npos);
 }
 
 TEST_CASE("sources import-opml: Miniflux, FreshRSS and Inoreader exports, and broken files",
@@ -214,7 +241,7 @@ TEST_CASE("sources import-opml: Miniflux, FreshRSS and Inoreader exports, and br
   r = run_process({RASD_BINARY, "sources", "import-opml", "--config", cfg, inoreader});
   CHECK(r.out.find("imported 1 sources") != std::string::npos);
   CHECK(r.out.find("skipped 1 already configured") != std::string::npos);
-  const std::string text = file_text(dir.path() + "/sources.yaml");
+  std::string text = file_text(dir.path() + "/sources.yaml");
   CHECK(text.find("{id: enabbaladi-net-feed, title: \"عنب بلدي\", url: "
                   "\"https://www.enabbaladi.net/feed/\", type: feed, tags: [سوريا]}") !=
         std::string::npos);
@@ -222,6 +249,22 @@ TEST_CASE("sources import-opml: Miniflux, FreshRSS and Inoreader exports, and br
   CHECK(text.find("tags: [Security]") != std::string::npos);
   CHECK(run_process({RASD_BINARY, "check", "--config", cfg}).out.find("ok: 5 sources") !=
         std::string::npos);
+
+  // Entries rasd cannot poll are skipped one by one; the rest still land.
+  const std::string odd = dir.write("odd.opml",
+                                    "<opml version=\"2.0\"><body>\n"
+                                    "<outline xmlUrl=\"https://site.example/feed#main\"/>\n"
+                                    "<outline xmlUrl=\"http:///feed\"/>\n"
+                                    "<outline xmlUrl=\"https://ok.example/feed\"/>\n"
+                                    "</body></opml>\n");
+  r = run_process({RASD_BINARY, "sources", "import-opml", "--config", cfg, odd});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find(odd + ":2: skipped: 'https://site.example/feed#main' is not an absolute") !=
+        std::string::npos);
+  CHECK(r.out.find(odd + ":3: skipped: 'http:///feed'") != std::string::npos);
+  CHECK(r.out.find("imported 1 sources") != std::string::npos);
+  text = file_text(dir.path() + "/sources.yaml");
 
   // Broken files: the line of the problem, nothing written.
   const std::string before = text;
@@ -256,7 +299,7 @@ TEST_CASE("sources import-opml: Newsboat's own test files", "[cli][sources][opml
   CHECK(file_text(dir.path() + "/sources.yaml").find("tags: [tag one, tag_two, tag, three]") !=
         std::string::npos);
   r = import("piped.opml");  // a command instead of a URL
-  CHECK(r.out.find("piped.opml:8: skipped: '|~/fetch_tweets.py' is not an http(s) URL") !=
+  CHECK(r.out.find("piped.opml:8: skipped: '|~/fetch_tweets.py' is not an absolute http(s) URL") !=
         std::string::npos);
   r = import("body-element-missing.opml");
   CHECK(r.exit_code == 2);
@@ -320,7 +363,7 @@ TEST_CASE("sources add: a running daemon reloads through its API", "[cli][source
   const int port = ntohs(addr.sin_port);
   ::close(fd);
   TempDir dir;
-  dir.write("api-token", "sources-test-token\n");
+  dir.write("api-token", "sources-test-token\r\n");  // written on Windows: trimmed
   const std::string cfg = dir.write(
       "rasd.yaml",
       "store: {path: rasd.db}\nrules: []\nnetwork: {allow_private: true}\n"
@@ -337,4 +380,18 @@ TEST_CASE("sources add: a running daemon reloads through its API", "[cli][source
         std::string::npos);
   CHECK(rasd.wait_for("reloaded: 2 sources", 10000, mark));
   CHECK(rasd.wait_for("source '127-0-0-1-feed-xml': 1 items, 1 new", 10000, mark));
+}
+
+TEST_CASE("sources file: a symlinked list is written where the link points", "[cli][sources]") {
+  TempDir dir;
+  const std::string cfg = dir.write("rasd.yaml", kConfig);
+  const std::string real =
+      dir.write("managed/list.yaml", "- {id: a, url: \"https://a.example/feed\"}\n");
+  REQUIRE(::symlink(real.c_str(), (dir.path() + "/sources.yaml").c_str()) == 0);
+  auto r = run_process({RASD_BINARY, "sources", "remove", "--config", cfg, "a"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(std::filesystem::is_symlink(dir.path() + "/sources.yaml"));
+  CHECK(file_text(real).find("a.example") == std::string::npos);
+  CHECK(file_text(real).rfind("# Written by rasd", 0) == 0);
 }

@@ -51,10 +51,12 @@ ApiResponse ApiHandlers::rules_replay(const std::shared_ptr<const rules::RuleSet
   json::array hits;
   int64_t hit_count = 0;
   std::string stopped;
+  int64_t last_fetch = scan.since;
   const auto deadline = std::chrono::steady_clock::now() +
                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                             std::chrono::duration<double>(max_seconds));
   store().scan_articles(scan, [&](const StoredArticle& a) {
+    last_fetch = a.fetched_at;
     backtest.add(a, [&](const BacktestHit& h) {
       if (++hit_count <= *limit) hits.push_back(backtest_hit_json(h));
     });
@@ -65,7 +67,10 @@ ApiResponse ApiHandlers::rules_replay(const std::shared_ptr<const rules::RuleSet
     return true;
   });
   json::array summaries;
-  for (const auto& s : backtest.finish(now)) summaries.push_back(rule_summary_json(s));
+  // A replay cut short ends where it stopped: aging its windows up to now would close episodes
+  // that the articles not replayed might have kept open.
+  for (const auto& s : backtest.finish(stopped.empty() ? now : last_fetch))
+    summaries.push_back(rule_summary_json(s));
   return answer(
       200,
       json::object{{"replayed", json::object{{"articles", backtest.articles()},

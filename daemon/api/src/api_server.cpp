@@ -21,11 +21,24 @@ namespace {
 constexpr size_t kMaxRequestBytes = 1 << 20;
 constexpr auto kReadTimeout = std::chrono::seconds(30);
 
+// Requests that may take seconds (POST: rule tests, a backtest of up to 10 s) run one at a
+// time on their own thread with their own handler, so /healthz, /readyz and /metrics answer
+// meanwhile; at most kMaxQueued wait, further ones are answered 429.
+struct SlowLane {
+  static constexpr int kMaxQueued = 4;
+  ApiServer::Handler handler;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::atomic<int> queued{0};
+  std::thread thread;
+};
+
 // One connection: read a request, answer it, repeat while keep-alive; closes on any error.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const ApiServer::Handler& handler, std::atomic<size_t>& sessions)
-      : stream_(std::move(socket)), handler_(handler), sessions_(sessions) {}
+  Session(tcp::socket socket, const ApiServer::Handler& handler, SlowLane* slow,
+          std::atomic<size_t>& sessions)
+      : stream_(std::move(socket)), handler_(handler), slow_(slow), sessions_(sessions) {}
   ~Session() { sessions_.fetch_sub(1); }
 
   void start() { read(); }
@@ -49,8 +62,27 @@ class Session : public std::enable_shared_from_this<Session> {
     const auto& req = parser_->get();
     ApiRequest r{std::string(req.method_string()), std::string(req.target()),
                  std::string(req[http::field::authorization]), req.body()};
-    ApiResponse a = handler_(r);
-    respond(a, req.version(), req.keep_alive(), req.method() == http::verb::head);
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive(), head = req.method() == http::verb::head;
+    if (slow_ && req.method() == http::verb::post) {
+      if (slow_->queued.fetch_add(1) >= SlowLane::kMaxQueued) {
+        slow_->queued.fetch_sub(1);
+        return respond({429, "application/json",
+                        "{\"error\":\"busy: other rule tests are running; try again\"}\n"},
+                       version, keep_alive, head);
+      }
+      asio::post(slow_->io, [self = shared_from_this(), r = std::move(r), version, keep_alive,
+                             head]() mutable {
+        ApiResponse a = self->slow_->handler(r);
+        self->slow_->queued.fetch_sub(1);
+        auto ex = self->stream_.get_executor();
+        asio::post(ex, [self = std::move(self), a = std::move(a), version, keep_alive, head] {
+          self->respond(a, version, keep_alive, head);
+        });
+      });
+      return;
+    }
+    respond(handler_(r), version, keep_alive, head);
   }
 
   void answer_error(int status, const std::string& message) {
@@ -88,6 +120,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const ApiServer::Handler& handler_;
+  SlowLane* slow_;
   std::atomic<size_t>& sessions_;
 };
 
@@ -112,8 +145,12 @@ tcp::endpoint parse_listen(const std::string& listen) {
 }  // namespace
 
 struct ApiServer::Impl {
-  Impl(const std::string& listen, Handler h, std::shared_ptr<spdlog::logger> l)
+  Impl(const std::string& listen, Handler h, std::shared_ptr<spdlog::logger> l, Handler slow_h)
       : handler(std::move(h)), log(std::move(l)), acceptor(io) {
+    if (slow_h) {
+      slow = std::make_unique<SlowLane>();
+      slow->handler = std::move(slow_h);
+    }
     const tcp::endpoint ep = parse_listen(listen);
     boost::system::error_code ec;
     acceptor.open(ep.protocol(), ec);
@@ -132,7 +169,7 @@ struct ApiServer::Impl {
           ++refused;
           log->warn("http api: {} connections open; one refused", kMaxSessions);
         } else {
-          std::make_shared<Session>(std::move(socket), handler, sessions)->start();
+          std::make_shared<Session>(std::move(socket), handler, slow.get(), sessions)->start();
         }
       }
       accept();
@@ -144,16 +181,23 @@ struct ApiServer::Impl {
   std::shared_ptr<spdlog::logger> log;
   std::atomic<size_t> sessions{0};
   uint64_t refused = 0;
+  std::unique_ptr<SlowLane> slow;  // before io: its posted answers hold sessions
   asio::io_context io;
   tcp::acceptor acceptor;
   std::thread thread;
 };
 
 ApiServer::ApiServer(const std::string& listen, Handler handler,
-                     std::shared_ptr<spdlog::logger> log)
-    : impl_(std::make_unique<Impl>(listen, std::move(handler), std::move(log))) {}
+                     std::shared_ptr<spdlog::logger> log, Handler slow)
+    : impl_(std::make_unique<Impl>(listen, std::move(handler), std::move(log), std::move(slow))) {}
 
 ApiServer::~ApiServer() {
+  if (impl_->slow) {
+    // A running test finishes (a backtest stops within its 10 s); queued ones are dropped.
+    impl_->slow->work.reset();
+    impl_->slow->io.stop();
+    if (impl_->slow->thread.joinable()) impl_->slow->thread.join();
+  }
   asio::post(impl_->io, [this] {
     beast::error_code ignored;
     impl_->acceptor.close(ignored);
@@ -166,6 +210,15 @@ uint16_t ApiServer::port() const { return impl_->acceptor.local_endpoint().port(
 
 void ApiServer::start() {
   impl_->accept();
+  if (impl_->slow) {
+    impl_->slow->thread = std::thread([this] {
+      try {
+        impl_->slow->io.run();
+      } catch (const std::exception& e) {
+        impl_->log->error("http api: rule test thread stopped: {}", e.what());
+      }
+    });
+  }
   impl_->thread = std::thread([this] {
     try {
       impl_->io.run();

@@ -41,6 +41,10 @@ class Reader {
     auto p = pos(n);
     diag_.error(path_, p.line, p.column, msg);
   }
+  void warning(const YAML::Node& n, const std::string& msg) {
+    auto p = pos(n);
+    diag_.warning(path_, p.line, p.column, msg);
+  }
 
   void check_keys(const YAML::Node& map, std::initializer_list<std::string_view> known,
                   const std::string& where) {
@@ -166,10 +170,8 @@ class Reader {
   void url(const YAML::Node& n, const char* key, std::string& out, const std::string& where) {
     if (!n[key]) return error(n, where + "missing '" + key + "'");
     string(n, key, out, where);
-    auto u = boost::urls::parse_absolute_uri(out);
-    if (!u || (u->scheme() != "http" && u->scheme() != "https") || u->host().empty()) {
+    if (!is_http_url(out))
       error(n[key], where + key + ": '" + out + "' is not an absolute http(s) URL");
-    }
   }
 
   std::string resolve_path(const std::string& p) const {
@@ -214,6 +216,7 @@ void read_sources(Reader& r, const YAML::Node& list, Config& c, std::set<std::st
     r.strings(n, "tags", s.tags, where);
     s.allow_private = c.allow_private;
     r.boolean(n, "allow_private", s.allow_private, where);
+    s.allow_private_set = static_cast<bool>(n["allow_private"]);
     if (n["interval"]) {
       int64_t v = 0;
       r.duration(n, "interval", v, where);
@@ -302,6 +305,8 @@ std::optional<std::string> decode_webhook_secret(const std::string& secret) {
   return out;
 }
 
+namespace {
+
 // The sources file (Config::sources_file): a YAML list in the form of `sources:`, its errors
 // reported at its own lines; ids unique across both lists.
 void read_sources_file(const std::optional<std::string>& given, Config& c,
@@ -336,6 +341,25 @@ void read_sources_file(const std::optional<std::string>& given, Config& c,
   if (root.IsNull()) return;  // empty: no sources
   Reader r(c.sources_file, text, d);
   read_sources(r, root, c, ids, c.sources_file);
+}
+
+}  // namespace
+
+bool is_http_url(const std::string& url) {
+  auto u = boost::urls::parse_absolute_uri(url);
+  return u && (u->scheme() == "http" || u->scheme() == "https") && !u->host().empty();
+}
+
+std::string read_api_token(const std::string& path) {
+  std::ifstream in;
+  if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"))
+    in.open(std::string(creds) + "/api-token");
+  if (!in.is_open()) in.open(path);
+  std::string line;
+  std::getline(in, line);
+  const auto b = line.find_first_not_of(" \t\r");
+  const auto e = line.find_last_not_of(" \t\r");
+  return b == std::string::npos ? std::string() : line.substr(b, e - b + 1);
 }
 
 ConfigLoad load_config_text(const std::string& path, const std::string& text,
@@ -422,11 +446,23 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
   if (auto n = root["sources"]) read_sources(r, n, c, source_ids, path);
   c.sources_file = "sources.yaml";
   if (root["sources_file"]) r.string(root, "sources_file", c.sources_file, "");
-  c.sources_file = r.resolve_path(c.sources_file);
-  if (c.sources_file == fs::path(path).lexically_normal().string())
+  std::error_code ec;
+  if (c.sources_file.empty()) {
+    r.error(root["sources_file"], "sources_file: must name a file");
+  } else if (c.sources_file = r.resolve_path(c.sources_file);
+             c.sources_file == fs::path(path).lexically_normal().string()) {
     r.error(root["sources_file"], "sources_file: must not be the configuration file itself");
-  else
+  } else if (fs::is_directory(c.sources_file, ec)) {
+    r.error(root["sources_file"], "sources_file: '" + c.sources_file + "' is a directory");
+  } else {
+    if (root["sources_file"] && !sources_text && !fs::exists(c.sources_file, ec)) {
+      // Named on purpose but absent: a typo would otherwise drop those sources unnoticed.
+      r.warning(root["sources_file"], "sources_file: '" + c.sources_file +
+                                          "' does not exist yet (no sources from it; "
+                                          "`rasd sources add` creates it)");
+    }
     read_sources_file(sources_text, c, source_ids, d);
+  }
   if (auto n = root["webhooks"]) read_webhooks(r, n, c);
   c.store_path = r.resolve_path(c.store_path);
   c.token_file = r.resolve_path(c.token_file);

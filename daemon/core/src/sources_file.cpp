@@ -37,7 +37,7 @@ struct Fd {
 
 SourcesFileLock::SourcesFileLock(const std::string& sources_file, int wait_ms) {
   const std::string lock_path = sources_file + ".lock";
-  fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  fd_ = ::open(lock_path.c_str(), O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd_ < 0) throw std::runtime_error("cannot open lock file " + lock_path + ": " + errno_text());
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(wait_ms);
   while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
@@ -72,7 +72,7 @@ std::string sources_file_text(const std::vector<SourceConfig>& sources,
       for (const auto& t : s.tags) e << t;
       e << YAML::EndSeq;
     }
-    if (s.allow_private != default_allow_private)
+    if (s.allow_private_set || s.allow_private != default_allow_private)
       e << YAML::Key << "allow_private" << YAML::Value << s.allow_private;
     if (s.interval) e << YAML::Key << "interval" << YAML::Value << duration_text(*s.interval);
     e << YAML::EndMap;
@@ -107,11 +107,22 @@ Expected<bool> write_file_atomically(const std::string& path, const std::string&
     }
     off += static_cast<size_t>(n);
   }
-  if (::fchmod(f.fd, 0644) != 0) return fail("chmod");
+  // The new file keeps the old one's mode and owner (a list with feed tokens in its URLs may be
+  // 0640 root:rasd); a new file is 0644.
+  struct stat old {};
+  if (::stat(path.c_str(), &old) == 0) {
+    if (::fchmod(f.fd, old.st_mode & 07777) != 0) return fail("chmod");
+    if ((old.st_uid != ::geteuid() || old.st_gid != ::getegid()) &&
+        ::fchown(f.fd, old.st_uid, old.st_gid) != 0)
+      return fail("chown (the file belongs to another user; run as that user or root)");
+  } else if (::fchmod(f.fd, 0644) != 0) {
+    return fail("chmod");
+  }
   if (::fsync(f.fd) != 0) return fail("fsync");
   if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("rename");
   Fd d{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (d.fd >= 0) ::fsync(d.fd);  // the rename itself durable
+  if (d.fd < 0 || ::fsync(d.fd) != 0)  // the rename itself durable
+    return Error{path + ": written, but syncing its directory failed: " + errno_text()};
   return true;
 }
 

@@ -1,5 +1,7 @@
 #include "rasd/daemon/backtest.hpp"
 
+#include <xxhash.h>
+
 #include <algorithm>
 
 #include "monitor_util.hpp"
@@ -111,7 +113,7 @@ void Backtest::add(const StoredArticle& a, const std::function<void(const Backte
     hit.key = &key;
     hit.story = &d.label;
     hit.hits = &m.hits;
-    hit.new_story = st.stories.insert(d.label).second;
+    hit.new_story = st.stories.insert(XXH3_64bits(d.label.data(), d.label.size())).second;
     ++sum.hits;
     if (hit.new_story) ++sum.stories;
     sum.first = std::min(sum.first.value_or(when), when);

@@ -4,6 +4,7 @@
 #include <systemd/sd-daemon.h>
 
 #include <algorithm>
+#include <atomic>
 #include <boost/asio.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -57,21 +58,6 @@ std::optional<Loaded> load_all(const std::string& path, const text::Normalizer& 
   report(diag);
   if (diag.has_errors() || !loaded.rules) return std::nullopt;
   return Loaded{std::move(*cfg.config), std::move(loaded.rules)};
-}
-
-// The API token: the first line of the token file, trimmed; "" when the file is missing.
-// Under systemd the unit passes it as a credential (LoadCredential=api-token:…), readable by
-// the dynamic user even though /etc/rasd/api-token is not; that copy wins when present.
-std::string read_token(const std::string& path) {
-  std::ifstream in;
-  if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"))
-    in.open(std::string(creds) + "/api-token");
-  if (!in.is_open()) in.open(path);
-  std::string line;
-  std::getline(in, line);
-  const auto b = line.find_first_not_of(" \t\r");
-  const auto e = line.find_last_not_of(" \t\r");
-  return b == std::string::npos ? std::string() : line.substr(b, e - b + 1);
 }
 
 // The daemon: one Asio loop owns all work in flight. Source fetches and follow-up page
@@ -131,7 +117,8 @@ class Service {
     metrics_.start_time.set(static_cast<double>(clock_.now()));
     // The HTTP API answers from its own thread (see api_server.hpp).
     std::function<void()> reload_from_api;  // set below, once watch_rules exists
-    std::unique_ptr<ApiHandlers> api_handlers;
+    std::atomic<bool> reload_posted{false};
+    std::unique_ptr<ApiHandlers> api_handlers, api_slow_handlers;
     std::unique_ptr<ApiServer> api;
     if (!current_->config.http_listen.empty()) {
       ApiContext ctx;
@@ -145,15 +132,23 @@ class Service {
       ctx.now = [this] { return clock_.now(); };
       ctx.http = [] { return std::make_unique<CurlHttpClient>(); };
       ctx.allow_private_urls = current_->config.allow_private;
-      ctx.request_reload = [&io, &reload_from_api] {
-        boost::asio::post(io, [&reload_from_api] {
+      // Requests that arrive while one is waiting for the loop join it: a client looping on
+      // POST /api/reload cannot queue up rule compilations on the loop.
+      ctx.request_reload = [&io, &reload_from_api, &reload_posted] {
+        if (reload_posted.exchange(true)) return;
+        boost::asio::post(io, [&reload_from_api, &reload_posted] {
+          reload_posted = false;
           if (reload_from_api) reload_from_api();
         });
       };
-      api_handlers = std::make_unique<ApiHandlers>(std::move(ctx));
+      // Two handlers, each with its own store connection: one for quick requests, one for the
+      // POSTs that may take seconds (api_server.hpp).
+      api_handlers = std::make_unique<ApiHandlers>(ctx);
+      api_slow_handlers = std::make_unique<ApiHandlers>(std::move(ctx));
       api = std::make_unique<ApiServer>(
           current_->config.http_listen,
-          [h = api_handlers.get()](const ApiRequest& r) { return h->handle(r); }, log_);
+          [h = api_handlers.get()](const ApiRequest& r) { return h->handle(r); }, log_,
+          [h = api_slow_handlers.get()](const ApiRequest& r) { return h->handle(r); });
       api->start();
       log_->info("http api listening on {} (port {}){}", current_->config.http_listen, api->port(),
                  token_.empty() ? "; no token in " + current_->config.token_file +
@@ -349,7 +344,7 @@ class Service {
 
   void apply_snapshot() {
     poller_->set_snapshot(current_->config);
-    token_.set(read_token(current_->config.token_file));
+    token_.set(read_api_token(current_->config.token_file));
     replay_.set(backtest_options_for(current_->config));
     metrics_.sources.set(static_cast<double>(current_->config.sources.size()));
     metrics_.rules.set(static_cast<double>(current_->rules->rules.size()));

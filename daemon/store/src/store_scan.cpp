@@ -10,29 +10,36 @@ constexpr int64_t kScanPage = 512;
 }  // namespace
 
 int64_t Store::count_articles(const ArticleScan& scan) {
-  sql::Statement s(db_.get(),
-                   "SELECT count(*) FROM articles WHERE fetched_at >= ?1 AND fetched_at < ?2 "
-                   "AND (?3 = '' OR source_id = ?3)");
-  s.bind(1, scan.since).bind(2, scan.until).bind(3, scan.source_id);
+  sql::Statement s(db_.get(), scan.source_id.empty()
+                                  ? "SELECT count(*) FROM articles WHERE fetched_at >= ?1 AND "
+                                    "fetched_at < ?2"
+                                  : "SELECT count(*) FROM articles WHERE source_id = ?3 AND "
+                                    "fetched_at >= ?1 AND fetched_at < ?2");
+  s.bind(1, scan.since).bind(2, scan.until);
+  if (!scan.source_id.empty()) s.bind(3, scan.source_id);
   s.step();
   return s.int64(0);
 }
 
 void Store::scan_articles(const ArticleScan& scan,
                           const std::function<bool(const StoredArticle&)>& fn) {
-  // Keyset pagination over the articles_fetched index (fetched_at, then rowid): each page is a
-  // fresh statement after the last row seen, so no snapshot outlives a page.
+  // Keyset pagination over the articles_fetched index (fetched_at, then rowid), or over
+  // articles_source_fetched for one source: each page is a fresh statement after the last row
+  // seen, reading only the page's rows, so no snapshot outlives a page.
   sql::Statement s(db_.get(),
-                   "SELECT id, source_id, guid, url, title, body, author, lang, published, "
-                   "fetched_at FROM articles WHERE (fetched_at, id) > (?1, ?2) "
-                   "AND fetched_at < ?3 AND (?4 = '' OR source_id = ?4) "
-                   "ORDER BY fetched_at, id LIMIT ?5");
+                   scan.source_id.empty()
+                       ? "SELECT id, source_id, guid, url, title, body, author, lang, published, "
+                         "fetched_at FROM articles WHERE (fetched_at, id) > (?1, ?2) "
+                         "AND fetched_at < ?3 ORDER BY fetched_at, id LIMIT ?5"
+                       : "SELECT id, source_id, guid, url, title, body, author, lang, published, "
+                         "fetched_at FROM articles WHERE source_id = ?4 AND (fetched_at, id) > "
+                         "(?1, ?2) AND fetched_at < ?3 ORDER BY fetched_at, id LIMIT ?5");
   int64_t after_time = scan.since == INT64_MIN ? INT64_MIN : scan.since - 1;
   int64_t after_id = INT64_MAX;
   StoredArticle a;
   for (;;) {
-    s.bind(1, after_time).bind(2, after_id).bind(3, scan.until).bind(4, scan.source_id);
-    s.bind(5, kScanPage);
+    s.bind(1, after_time).bind(2, after_id).bind(3, scan.until).bind(5, kScanPage);
+    if (!scan.source_id.empty()) s.bind(4, scan.source_id);
     int64_t rows = 0;
     std::vector<StoredArticle> page;
     page.reserve(static_cast<size_t>(kScanPage));

@@ -32,8 +32,11 @@ struct ApiResponse;
 class ApiServer {
  public:
   using Handler = std::function<ApiResponse(const ApiRequest&)>;
-  // `listen` is "host:port" (port 0 picks a free one, for tests).
-  ApiServer(const std::string& listen, Handler handler, std::shared_ptr<spdlog::logger> log);
+  // `listen` is "host:port" (port 0 picks a free one, for tests). With `slow`, POST requests
+  // (rule tests, backtests) go to it, one at a time on a thread of their own, so that health
+  // checks and metrics never wait behind them; `slow` must not share state with `handler`.
+  ApiServer(const std::string& listen, Handler handler, std::shared_ptr<spdlog::logger> log,
+            Handler slow = {});
   ~ApiServer();  // stops accepting, closes connections, joins the thread
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;

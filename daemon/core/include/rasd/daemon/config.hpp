@@ -39,6 +39,7 @@ struct SourceConfig {
   bool full_text = false;     // feed: fetch each new item's page and extract the whole article
   std::vector<std::string> tags;
   bool allow_private = false;
+  bool allow_private_set = false;  // given in the entry (kept when the sources file is rewritten)
   std::optional<int64_t> interval;
   std::string origin;  // the file it is defined in: the config, or the sources file
 };
@@ -79,6 +80,14 @@ struct ConfigLoad {
   std::optional<Config> config;  // absent when there are errors
   Diagnostics diagnostics;
 };
+
+// Whether `url` can be a source or webhook URL: absolute http(s) with a host.
+bool is_http_url(const std::string& url);
+
+// The API token: the first line of the token file, trimmed; "" when the file is missing.
+// Under systemd the unit passes it as a credential (LoadCredential=api-token:…), readable by
+// the dynamic user even though /etc/rasd/api-token is not; that copy wins when present.
+std::string read_api_token(const std::string& token_file);
 
 // `sources_text`, when given, stands for the sources file's content (validating a new one
 // before it replaces the old).

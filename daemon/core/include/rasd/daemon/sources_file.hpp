@@ -30,12 +30,14 @@ class SourcesFileLock {
 };
 
 // The file's text for these sources: the header, then one flow map per source with the keys
-// that differ from their defaults (`allow_private` only when it differs from the config's
-// network.allow_private).
+// that differ from their defaults (`allow_private` when the entry gave it or it differs from
+// the config's network.allow_private).
 std::string sources_file_text(const std::vector<SourceConfig>& sources, bool default_allow_private);
 
 // Writes `text` to `path` atomically (temporary file beside it, fsync, rename, fsync of the
-// directory). The error names the file and the failing step.
+// directory), keeping the mode and owner of the file it replaces. `path` must not be a symlink
+// (resolve it first: the link would be replaced by a file). The error names the file and the
+// failing step.
 Expected<bool> write_file_atomically(const std::string& path, const std::string& text);
 
 // An id for a source at `url` ([a-z0-9_-]+): its host without "www." and its path, every other

@@ -82,7 +82,7 @@ class Backtest {
  private:
   struct RuleState {
     RuleSummary summary;
-    std::unordered_set<std::string> stories;
+    std::unordered_set<uint64_t> stories;  // hashes of story labels: 8 bytes per story
     std::optional<rules::ThresholdReplay> threshold;
   };
 
