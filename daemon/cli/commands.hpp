@@ -52,6 +52,17 @@ struct OpmlParse {
 };
 OpmlParse parse_opml(const std::string& bytes);
 
+struct SilenceAddArgs {
+  std::string config_path, rule, source, story, query, duration, reason, author;
+};
+// `rasd silence add|list|remove` (cmd_silence.cpp): one JSON line per silence; exit 2 on bad
+// input or an unknown id.
+int cmd_silence_add(const SilenceAddArgs& args, std::ostream& out, std::ostream& err);
+int cmd_silence_list(const std::string& config_path, bool all, std::ostream& out,
+                     std::ostream& err);
+int cmd_silence_remove(const std::string& config_path, const std::string& id, std::ostream& out,
+                       std::ostream& err);
+
 // `rasd sources export-opml`: the configured sources as OPML 2.0 on `out`.
 int cmd_sources_export_opml(const Config& config, std::ostream& out);
 

@@ -236,14 +236,23 @@ int cmd_alerts(const std::string& config_path, const std::string& since, const s
   }
   for (const auto& a : store.alerts(from, rule)) {
     if (as_json) {
-      std::cout << a.payload << "\n";
+      if (a.silenced_by.empty()) {
+        std::cout << a.payload << "\n";
+      } else {
+        // Held back: the body no webhook received, marked with the silence that held it.
+        boost::system::error_code ec;
+        auto v = json::parse(a.payload, ec);
+        if (!ec && v.is_object()) v.as_object()["silenced_by"] = a.silenced_by;
+        std::cout << (ec ? a.payload : json::serialize(v)) << "\n";
+      }
     } else {
       boost::system::error_code ec;
       auto v = json::parse(a.payload, ec);
       std::string title;
       if (!ec) title = json_string(v.at("article").as_object(), "title");
       std::cout << dates::format_rfc3339(a.created_at) << "  " << a.severity << "  " << a.rule_id
-                << "  " << title << "\n";
+                << "  " << title
+                << (a.silenced_by.empty() ? "" : "  (silenced by " + a.silenced_by + ")") << "\n";
     }
   }
   return 0;
@@ -431,6 +440,30 @@ int main(int argc, char** argv) {
   sources_release->add_option("--config", config_path, "configuration file")->capture_default_str();
   sources_release->add_option("id", release_id, "source id")->required();
 
+  cli::SilenceAddArgs silence_args;
+  silence_args.config_path = kDefaultConfig;
+  auto* silence = app.add_subcommand("silence", "alerts stored but not sent, for a while");
+  silence->require_subcommand(1);
+  auto* silence_add = silence->add_subcommand("add", "silence a rule, source, story or query");
+  silence_add->add_option("--config", silence_args.config_path, "configuration file")
+      ->capture_default_str();
+  silence_add->add_option("--rule", silence_args.rule, "rule id");
+  silence_add->add_option("--source", silence_args.source, "source id");
+  silence_add->add_option("--story", silence_args.story, "story cluster id (cl_…)");
+  silence_add->add_option("--query", silence_args.query, "a query in the rule language");
+  silence_add->add_option("--for", silence_args.duration, "how long, e.g. 6h")->required();
+  silence_add->add_option("--reason", silence_args.reason, "why, for whoever reads the list")
+      ->required();
+  silence_add->add_option("--author", silence_args.author, "who (default: $SUDO_USER or $USER)");
+  bool silence_all = false;
+  auto* silence_list = silence->add_subcommand("list", "silences in force (--all: every one)");
+  silence_list->add_option("--config", config_path, "configuration file")->capture_default_str();
+  silence_list->add_flag("--all", silence_all, "also expired and removed silences");
+  std::string silence_id;
+  auto* silence_remove = silence->add_subcommand("remove", "end a silence now");
+  silence_remove->add_option("--config", config_path, "configuration file")->capture_default_str();
+  silence_remove->add_option("id", silence_id, "silence id")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -463,6 +496,10 @@ int main(int argc, char** argv) {
       return cmd_fetch(url, allow_private);
     }
     if (*backtest) return cli::cmd_backtest(bt, std::cout, std::cerr);
+    if (*silence_add) return cli::cmd_silence_add(silence_args, std::cout, std::cerr);
+    if (*silence_list) return cli::cmd_silence_list(config_path, silence_all, std::cout, std::cerr);
+    if (*silence_remove)
+      return cli::cmd_silence_remove(config_path, silence_id, std::cout, std::cerr);
     if (*alerts) return cmd_alerts(config_path, since, rule_id, as_json);
     if (*deliveries) return cmd_deliveries(config_path, action, state, webhook_name);
     if (*articles_search) {

@@ -111,18 +111,18 @@ TEST_CASE("store: an article and its alerts are one transaction, duplicates writ
   a.guid = "g1";
   a.title = "t";
   a.fetched_at = 100;
-  NewAlert al{"alert_1", "r", "high", 100, "{}", {{"msg_1", "hook"}}, "", {}};
+  NewAlert al{"alert_1", "r", "high", 100, "{}", {{"msg_1", "hook"}}, "", {}, ""};
   REQUIRE(s.insert_article(a, {al}));
   CHECK(s.alerts(0).size() == 1);
   CHECK(s.due_deliveries(100, 10).size() == 1);
-  NewAlert again{"alert_2", "r", "high", 101, "{}", {{"msg_2", "hook"}}, "", {}};
+  NewAlert again{"alert_2", "r", "high", 101, "{}", {{"msg_2", "hook"}}, "", {}, ""};
   CHECK_FALSE(s.insert_article(a, {again}));
   CHECK(s.alerts(0).size() == 1);
   CHECK(s.deliveries().size() == 1);
   // A failing alert insert rolls back the article too.
   NewArticle b = a;
   b.guid = "g2";
-  NewAlert dup_id{"alert_1", "r2", "high", 102, "{}", {}, "", {}};
+  NewAlert dup_id{"alert_1", "r2", "high", 102, "{}", {}, "", {}, ""};
   CHECK_THROWS_AS(s.insert_article(b, {dup_id}), sql::StoreError);
   CHECK_FALSE(s.has_article("src", "g2"));
   CHECK(s.integrity_check() == "ok");

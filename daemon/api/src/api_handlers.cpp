@@ -105,11 +105,12 @@ ApiResponse ApiHandlers::handle(const ApiRequest& req) {
     // Only known paths as labels: a scanner's random paths must not grow the series without bound.
     static const char* const kKnown[] = {"/healthz",        "/readyz",       "/metrics",
                                          "/api/alerts",     "/api/articles", "/api/sources",
-                                         "/api/rules/test", "/api/reload"};
+                                         "/api/rules/test", "/api/reload",   "/api/silences"};
     std::string label = "other";
     for (const char* k : kKnown) {
       if (path == k) label = k;
     }
+    if (path.rfind("/api/silences/", 0) == 0) label = "/api/silences";
     ctx_.daemon_metrics->api_requests(label, res.status).inc();
   }
   return res;
@@ -122,7 +123,8 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
     return get ? ApiResponse{200, "text/plain", "ok\n"} : error(405, "use GET");
   if (path == "/readyz") return get ? readyz() : error(405, "use GET");
   const bool known = path == "/metrics" || path == "/api/alerts" || path == "/api/articles" ||
-                     path == "/api/sources" || path == "/api/rules/test" || path == "/api/reload";
+                     path == "/api/sources" || path == "/api/rules/test" || path == "/api/reload" ||
+                     path == "/api/silences" || path.rfind("/api/silences/", 0) == 0;
   if (!known) return error(404, "no such endpoint");
   if (!ctx_.token || ctx_.token->empty())
     return error(401,
@@ -131,6 +133,8 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
     return error(401, "a valid 'Authorization: Bearer <token>' header is required");
   if (path == "/api/rules/test")
     return req.method == "POST" ? rules_test(req.body) : error(405, "use POST");
+  if (path == "/api/silences" || path.rfind("/api/silences/", 0) == 0)
+    return silences_route(req, path, query);
   if (path == "/api/reload") {
     if (req.method != "POST") return error(405, "use POST");
     if (!ctx_.request_reload) return error(404, "this server cannot reload");

@@ -21,7 +21,8 @@ namespace {
 constexpr size_t kMaxRequestBytes = 1 << 20;
 constexpr auto kReadTimeout = std::chrono::seconds(30);
 
-// Requests that may take seconds (POST: rule tests, a backtest of up to 10 s) run one at a
+// Requests that may take seconds or write (POST, DELETE: rule tests, a backtest of up to
+// 10 s, silences) run one at a
 // time on their own thread with their own handler, so /healthz, /readyz and /metrics answer
 // meanwhile; at most kMaxQueued wait, further ones are answered 429.
 struct SlowLane {
@@ -64,7 +65,7 @@ class Session : public std::enable_shared_from_this<Session> {
                  std::string(req[http::field::authorization]), req.body()};
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive(), head = req.method() == http::verb::head;
-    if (slow_ && req.method() == http::verb::post) {
+    if (slow_ && req.method() != http::verb::get && req.method() != http::verb::head) {
       if (slow_->queued.fetch_add(1) >= SlowLane::kMaxQueued) {
         slow_->queued.fetch_sub(1);
         return respond({429, "application/json",

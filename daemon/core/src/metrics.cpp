@@ -158,7 +158,10 @@ DaemonMetrics::DaemonMetrics(MetricsRegistry& r)
                              "Unix time of the event loop's last tick.")),
       start_time(r.gauge("rasd_start_time_seconds", "Unix time the daemon started.")),
       body_pauses(r.counter("rasd_fetch_body_pauses_total",
-                            "Source transfers paused because the body budget was spent.")) {
+                            "Source transfers paused because the body budget was spent.")),
+      alerts_silenced(
+          r.counter("rasd_alerts_silenced_total",
+                    "Alerts and alert updates held back by a silence: stored, not sent.")) {
   // Outcomes that should show as 0 before they first happen.
   for (const char* o : {"ok", "not_modified", "http_error", "transport_error", "parse_error"})
     fetch(o);

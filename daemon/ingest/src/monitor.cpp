@@ -25,6 +25,7 @@ PollStats& PollStats::operator+=(const PollStats& o) {
   pages_dead += o.pages_dead;
   alerts_created += o.alerts_created;
   alerts_updated += o.alerts_updated;
+  alerts_silenced += o.alerts_silenced;
   near_duplicates += o.near_duplicates;
   exact_duplicates += o.exact_duplicates;
   rule_hits.insert(rule_hits.end(), o.rule_hits.begin(), o.rule_hits.end());
@@ -81,6 +82,7 @@ void Monitor::committed(const PollStats& st) {
     metrics_->duplicates("exact").inc(static_cast<uint64_t>(st.exact_duplicates));
   if (st.alerts_created) metrics_->alerts("created").inc(static_cast<uint64_t>(st.alerts_created));
   if (st.alerts_updated) metrics_->alerts("updated").inc(static_cast<uint64_t>(st.alerts_updated));
+  if (st.alerts_silenced) metrics_->alerts_silenced.inc(static_cast<uint64_t>(st.alerts_silenced));
   for (const auto& id : st.rule_hits) metrics_->rule_hits(id).inc();
 }
 
@@ -299,6 +301,7 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
     a.cluster = story.label;
     std::vector<const rules::Rule*> matched;
     const auto matches = matcher.match(prepared);
+    if (!matches.empty()) silences_.refresh(store_, normalizer_, now);
     for (const auto& m : matches) {
       matched.push_back(m.rule);
       if (m.rule->threshold) continue;  // counted once the article is stored, below
@@ -329,6 +332,7 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
       }
       for (const auto& target : m.rule->notify)
         al.deliveries.push_back({random_id("msg_"), target});
+      apply_silences(m.rule->id, a.source_id, a.cluster, &prepared, al, now, stats);
       alerts.push_back(std::move(al));
     }
     if (const auto article_id = store_.insert_article(a, alerts)) {
@@ -343,8 +347,9 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
       for (const auto& al : alerts)
         ++(al.update_of.empty() ? stats.alerts_created : stats.alerts_updated);
       for (const auto& al : alerts) {
-        log_->info("source '{}': alert {} rule '{}' on \"{}\"{}", s.id, al.id, al.rule_id, a.title,
-                   al.update_of.empty() ? "" : " (same story: alert updated)");
+        log_->info("source '{}': alert {} rule '{}' on \"{}\"{}{}", s.id, al.id, al.rule_id,
+                   a.title, al.update_of.empty() ? "" : " (same story: alert updated)",
+                   al.silenced_by.empty() ? "" : " (silenced by " + al.silenced_by + ")");
       }
     }
   }
@@ -379,6 +384,25 @@ void Monitor::raise_internal_alert(const std::string& kind, const std::string& t
   store_.insert_article(a, {al});
   if (metrics_) metrics_->alerts("created").inc();
   log_->warn("internal alert {} raised: {}", al.id, rule.id);
+}
+
+void Monitor::apply_silences(const std::string& rule_id, const std::string& source_id,
+                             const std::string& cluster, const rules::PreparedArticle* prepared,
+                             NewAlert& al, int64_t now, PollStats& stats) {
+  silences_.refresh(store_, normalizer_, now);
+  for (const auto& e : silences_.take_errors()) log_->warn("{}", e);
+  const Silence* s = silences_.match(rule_id, source_id, cluster, prepared, now);
+  if (!s) return;
+  al.silenced_by = s->id;
+  al.deliveries.clear();
+  ++stats.alerts_silenced;
+}
+
+void Monitor::report_expired_silences() {
+  for (const Silence& s : store_.newly_expired_silences(clock_.now())) {
+    log_->info("silence {} ({} '{}', by {}: {}) expired; its alerts are sent again", s.id, s.kind,
+               s.value, s.author, s.reason);
+  }
 }
 
 void Monitor::count(const char* outcome) {

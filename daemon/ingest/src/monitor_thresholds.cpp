@@ -129,6 +129,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
     al.payload = threshold_payload("alert.created", al.id, now, rule, members, count, 0,
                                    article_json(a, hits));
     send_to_webhooks(rule, al);
+    apply_silences(rule.id, a.source_id, "", nullptr, al, now, stats);
     store_.insert_alerts(article_id, a.source_id, "", {al}, members);
     store_.save_threshold_episode({rule.id, al.id, now, now, 0});
     ++stats.alerts;
@@ -144,6 +145,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
     al.payload = threshold_payload("alert.updated", al.id, now, rule, members, count,
                                    episode->unsent, article_json(a, hits));
     send_to_webhooks(rule, al);
+    apply_silences(rule.id, a.source_id, "", nullptr, al, now, stats);
     episode->last_update_at = now;
     episode->unsent = 0;
     ++stats.alerts;
@@ -176,6 +178,7 @@ void Monitor::send_summary(const rules::Rule& rule, ThresholdEpisode& episode, i
   al.payload =
       threshold_payload("alert.updated", al.id, now, rule, members, count, episode.unsent, nullptr);
   send_to_webhooks(rule, al);
+  apply_silences(rule.id, "", "", nullptr, al, now, stats);
   store_.insert_alerts(0, "", "", {al}, {});  // deliveries only: the members joined already
   episode.last_update_at = now;
   episode.unsent = 0;

@@ -64,6 +64,7 @@ void StoreChores::check_thresholds(std::function<void()> on_alerts) {
         try {
           *stats = monitor.check_thresholds();
           monitor.committed(*stats);
+          monitor.report_expired_silences();  // the same timer
         } catch (const sql::StoreError& e) {
           *error = e.what();
         }

@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 6> kMigrations = {
+constexpr std::array<std::string_view, 7> kMigrations = {
     R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
@@ -158,6 +158,22 @@ CREATE TABLE threshold_episodes(
     // them without walking every other source's).
     R"sql(
 CREATE INDEX articles_source_fetched ON articles(source_id, fetched_at);
+)sql",
+    // 7: silences. An alert a silence held back names it; its deliveries were never queued.
+    R"sql(
+CREATE TABLE silences(
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL CHECK(kind IN ('rule', 'source', 'story', 'query')),
+  value TEXT NOT NULL,
+  author TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  removed_at INTEGER,
+  expiry_logged INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX silences_expiry ON silences(expires_at);
+ALTER TABLE alerts ADD COLUMN silenced_by TEXT NOT NULL DEFAULT '';
 )sql"};
 
 SourceState read_source(const sql::Statement& s) {
@@ -399,25 +415,27 @@ int64_t Store::article_count() {
 std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& rule_id,
                                               int limit) {
   auto s = cached(
-      "SELECT id, rule_id, severity, article_id, created_at, payload FROM alerts "
+      "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by FROM alerts "
       "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at DESC, rowid DESC "
       "LIMIT ?3");
   s->bind(1, since).bind(2, rule_id).bind(3, int64_t{limit});
   std::vector<StoredAlert> out;
-  while (s->step())
-    out.push_back({s->text(0), s->text(1), s->text(2), s->int64(3), s->int64(4), s->text(5)});
+  while (s->step()) {
+    out.push_back(
+        {s->text(0), s->text(1), s->text(2), s->int64(3), s->int64(4), s->text(5), s->text(6)});
+  }
   return out;
 }
 
 std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id) {
   sql::Statement s(
       db_.get(),
-      "SELECT id, rule_id, severity, article_id, created_at, payload FROM alerts "
+      "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by FROM alerts "
       "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at, rowid");
   s.bind(1, since).bind(2, rule_id);
   std::vector<StoredAlert> out;
   while (s.step()) {
-    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), s.text(5)});
+    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), s.text(5), s.text(6)});
   }
   return out;
 }

@@ -8,8 +8,8 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
                           const std::string& cluster, const std::vector<NewAlert>& alerts,
                           const std::vector<ThresholdMember>& members) {
   Lease alert_lease = cached(
-      "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
+      "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster, "
+      "silenced_by) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
   Lease member_lease = cached(
       "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
       "VALUES(?1,?2,?3,?4)");
@@ -28,7 +28,7 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
     const std::string& alert_id = update ? al.update_of : al.id;
     if (!update) {
       alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
-      alert.bind(5, al.created_at).bind(6, al.payload).bind(7, cluster);
+      alert.bind(5, al.created_at).bind(6, al.payload).bind(7, cluster).bind(8, al.silenced_by);
       alert.run();
     }
     // article_id 0: a summary that no article brought (its deliveries only).

@@ -48,12 +48,29 @@ json::object alert_to_json(const StoredAlert& a) {
   boost::system::error_code ec;
   json::value payload = json::parse(a.payload, ec);
   if (ec) payload = a.payload;  // stored by an older version as text: shown as it is
-  return {{"id", a.id},
-          {"rule", a.rule_id},
-          {"severity", a.severity},
-          {"article_id", a.article_id},
-          {"created", dates::format_rfc3339(a.created_at)},
-          {"payload", std::move(payload)}};
+  return {
+      {"id", a.id},
+      {"rule", a.rule_id},
+      {"severity", a.severity},
+      {"article_id", a.article_id},
+      {"created", dates::format_rfc3339(a.created_at)},
+      {"silenced_by", a.silenced_by.empty() ? json::value(nullptr) : json::value(a.silenced_by)},
+      {"payload", std::move(payload)}};
+}
+
+json::object silence_to_json(const Silence& s, int64_t now) {
+  const bool active = !s.removed_at && s.expires_at > now;
+  return json::object{
+      {"id", s.id},
+      {"kind", s.kind},
+      {"value", s.value},
+      {"author", s.author},
+      {"reason", s.reason},
+      {"created_at", dates::format_rfc3339(s.created_at)},
+      {"expires_at", dates::format_rfc3339(s.expires_at)},
+      {"removed_at",
+       s.removed_at ? json::value(dates::format_rfc3339(*s.removed_at)) : json::value(nullptr)},
+      {"active", active}};
 }
 
 }  // namespace rasd

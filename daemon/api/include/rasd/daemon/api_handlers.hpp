@@ -16,6 +16,10 @@
 //                          "limit" hits listed (default 200) and at most 10 s of replay
 //                          ("max_seconds" lowers it); a broken rule answers 422 with
 //                          diagnostics (line:col in the YAML)
+//   GET  /api/silences     the silences in force (?all=1: every one), newest first
+//   POST /api/silences     {"kind": "rule|source|story|query", "value", "for": "6h", "reason",
+//                          "author"}: 201 with the silence; 400 saying what is wrong
+//   DELETE /api/silences/ID  ends it now: 200, or 404 when none is in force
 //   POST /api/reload       202: the daemon reloads as on SIGHUP (the outcome is in its log and
 //                          in rasd_reloads_total); what `rasd sources add` calls
 //
@@ -117,12 +121,16 @@ class ApiHandlers {
   ApiResponse articles(const std::map<std::string, std::string>& query);
   ApiResponse sources();
   ApiResponse rules_test(const std::string& body);
+  ApiResponse silences_route(const ApiRequest& req, const std::string& path,
+                             const std::map<std::string, std::string>& query);
+  Store& write_store();  // opened on first write (POST/DELETE run on the slow lane only)
   ApiResponse rules_replay(const std::shared_ptr<const rules::RuleSet>& rules,
                            const boost::json::object& request, boost::json::array diagnostics);
   Store& store();
 
   ApiContext ctx_;
   std::unique_ptr<Store> store_;  // opened on first use, read-only
+  std::unique_ptr<Store> write_store_;
   std::unique_ptr<HttpClient> http_;
 };
 

@@ -108,7 +108,8 @@ struct DaemonMetrics {
   Gauge& rules;
   Gauge& loop_heartbeat;  // Unix time of the event loop's last tick
   Gauge& start_time;
-  Counter& body_pauses;  // source transfers paused for the body budget
+  Counter& body_pauses;      // source transfers paused for the body budget
+  Counter& alerts_silenced;  // alerts (and updates) a silence held back
 };
 
 }  // namespace rasd

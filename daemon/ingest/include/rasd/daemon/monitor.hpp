@@ -32,6 +32,7 @@
 #include "rasd/daemon/http_client.hpp"
 #include "rasd/daemon/metrics.hpp"
 #include "rasd/daemon/prepare.hpp"
+#include "rasd/daemon/silences.hpp"
 #include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/engine/rules/matcher.hpp"
 #include "rasd/parsers/feed.hpp"
@@ -53,6 +54,7 @@ struct PollStats {
   int pages_dead = 0;    // page fetches given up on (kept, visible)
   // For the metrics, once committed.
   int alerts_created = 0, alerts_updated = 0, near_duplicates = 0, exact_duplicates = 0;
+  int alerts_silenced = 0;  // alerts and updates a silence held back (stored, not queued)
   std::vector<std::string> rule_hits;  // one rule id per (article, matching rule)
   PollStats& operator+=(const PollStats& o);
 };
@@ -154,6 +156,8 @@ class Monitor {
   // can no longer count. The daemon calls it on a timer; one transaction. Returns what it
   // wrote (for committed()).
   PollStats check_thresholds();
+  // Logs each silence that has expired since the last call, once (the daemon's timer).
+  void report_expired_silences();
   // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
   // "rasd"), delivered to every configured webhook: a failed reload, for one.
   void raise_internal_alert(const std::string& kind, const std::string& title,
@@ -184,6 +188,10 @@ class Monitor {
                     PollStats& stats);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
+  // Marks `al` held back when a silence in force matches (silences.hpp): no deliveries.
+  void apply_silences(const std::string& rule_id, const std::string& source_id,
+                      const std::string& cluster, const rules::PreparedArticle* prepared,
+                      NewAlert& al, int64_t now, PollStats& stats);
   const Config* config_;
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
   std::shared_ptr<const rules::RuleSet> rules_;
@@ -198,6 +206,7 @@ class Monitor {
   dedup::StoryIndex stories_;
   int64_t stories_expired_at_ = 0;
   bool stories_restored_ = false;
+  SilenceList silences_;
 };
 
 }  // namespace rasd

@@ -79,6 +79,11 @@ class ArticleStore {
   virtual void page_fetch_done(const std::string& source_id, const std::string& url) = 0;
   virtual void page_fetch_failed(const std::string& source_id, const std::string& url,
                                  const std::string& error, int64_t next_attempt, bool dead) = 0;
+
+  // Silences in force at `now`; and those that expired by `now` and were not reported yet
+  // (each is returned once, then marked).
+  virtual std::vector<Silence> active_silences(int64_t now) = 0;
+  virtual std::vector<Silence> newly_expired_silences(int64_t now) = 0;
 };
 
 }  // namespace rasd

@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 6;
+  static constexpr int kSchemaVersion = 7;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -67,6 +67,11 @@ class Store final : public ArticleStore {
   void for_each_recent_article(int64_t since,
                                const std::function<void(const RecentArticle&)>& fn) override;
   int64_t article_count();
+  // Silences (store_silences.cpp). All of them, newest first, or only those in force at `now`.
+  void add_silence(const Silence& s);
+  std::vector<Silence> silences(int64_t now, bool include_inactive);
+  // Ends a silence now; false when there is no such silence in force.
+  bool remove_silence(const std::string& id, int64_t now);
   // Articles of a scan (store_scan.cpp): how many, and each in fetch order (fetched_at, id).
   // The scan reads pages of rows, each page its own short read transaction, so a long replay
   // never holds back the WAL checkpoint of a running daemon; fn returns false to stop.
@@ -159,6 +164,10 @@ class Store final : public ArticleStore {
   PruneStats prune(int64_t before, int64_t max_rows = 5000);
 
   std::string integrity_check();
+
+  // ArticleStore: silences in force, and those that have expired since last asked (each once).
+  std::vector<Silence> active_silences(int64_t now) override;
+  std::vector<Silence> newly_expired_silences(int64_t now) override;
 
  private:
   void migrate();

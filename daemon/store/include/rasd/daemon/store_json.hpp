@@ -14,4 +14,7 @@ boost::json::object article_to_json(const FoundArticle& a);
 // The alert's columns and its stored webhook payload as an object under "payload".
 boost::json::object alert_to_json(const StoredAlert& a);
 
+// {"id","kind","value","author","reason","created_at","expires_at","removed_at","active"}.
+boost::json::object silence_to_json(const Silence& s, int64_t now);
+
 }  // namespace rasd

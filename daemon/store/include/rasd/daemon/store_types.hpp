@@ -153,6 +153,21 @@ struct NewAlert {
   // its members and the deliveries carry `payload`.
   std::string update_of;
   std::vector<StoredHit> hits;  // what the rule matched in this article
+  // Non-empty: a silence (its id) holds it back: stored, its deliveries never queued.
+  std::string silenced_by;
+};
+
+// A silence (`rasd silence add`): alerts it matches are stored and marked, never sent. `kind`
+// says what `value` is: a rule id, a source id, a story cluster, or a query.
+struct Silence {
+  std::string id;
+  std::string kind;  // rule | source | story | query
+  std::string value;
+  std::string author;
+  std::string reason;
+  int64_t created_at = 0;
+  int64_t expires_at = 0;
+  std::optional<int64_t> removed_at;
 };
 
 // A counted match of a threshold rule, with what its alert body lists of the article.
@@ -182,6 +197,7 @@ struct StoredAlert {
   int64_t article_id = 0;
   int64_t created_at = 0;
   std::string payload;
+  std::string silenced_by;  // the silence that held it back; "" when it was sent
 };
 
 struct Delivery {

@@ -1,0 +1,58 @@
+// The silences the pipeline applies (DESIGN.md alerting, issue 20): an alert a silence in force
+// matches is stored, marked with the silence's id, and never queued for delivery.
+//
+// A silence names a rule, a source, a story cluster, or a query (the rule language, evaluated
+// on the article as the rule's own query is). The list is read from the store at most every
+// kRefreshSeconds, so a `rasd silence add` from another process is in force within that; each
+// silence's expiry is checked against the clock at every use.
+//
+// Thread safety: none; owned by the Monitor on the store thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rasd/daemon/article_store.hpp"
+#include "rasd/engine/rules/matcher.hpp"
+#include "rasd/parsers/expected.hpp"
+
+namespace rasd {
+
+// A new silence from what a user gave (the CLI and the API): `kind` rule|source|story|query,
+// `length` a duration ("6h"), a reason that is not blank, a query that compiles. The error says
+// which of them is wrong.
+Expected<Silence> make_silence(const std::string& kind, const std::string& value,
+                               const std::string& length, const std::string& reason,
+                               const std::string& author, int64_t now,
+                               const text::Normalizer& normalizer);
+
+class SilenceList {
+ public:
+  static constexpr int64_t kRefreshSeconds = 5;
+
+  // Rereads the store when the list is older than kRefreshSeconds (or `force`). A query
+  // silence that does not compile (written by an older rasd) is skipped, and said in `errors`.
+  void refresh(ArticleStore& store, const text::Normalizer& normalizer, int64_t now,
+               bool force = false);
+  // The silence that holds back an alert of `rule` on `article` (in story `cluster` of
+  // `source`), or null. `prepared` may be null (no article: a threshold summary); then only
+  // rule silences apply.
+  const Silence* match(const std::string& rule_id, const std::string& source_id,
+                       const std::string& cluster, const rules::PreparedArticle* prepared,
+                       int64_t now) const;
+  std::vector<std::string> take_errors() { return std::move(errors_); }
+
+ private:
+  struct Entry {
+    Silence silence;
+    std::shared_ptr<const rules::CompiledNode> query;  // kind "query" only
+  };
+  std::vector<Entry> entries_;
+  std::optional<int64_t> read_at_;
+  std::vector<std::string> errors_;
+};
+
+}  // namespace rasd

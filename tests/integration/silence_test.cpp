@@ -1,0 +1,265 @@
+// Silences (issue 20) on a fake clock, through the daemon's pipeline (Monitor) into a real
+// SQLite store: an alert a silence matches (by rule, source, story or query) is stored and
+// marked and queues no delivery; others go out as before; a silence that expires or is removed
+// stops holding alerts back, and its expiry is logged once. Then the CLI and the HTTP API.
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <regex>
+#include <sstream>
+
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/daemon/monitor.hpp"
+#include "rasd/daemon/silences.hpp"
+#include "rasd/daemon/store.hpp"
+#include "rasd/engine/rules/loader.hpp"
+#include "test_util.hpp"
+
+using namespace rasd;
+namespace json = boost::json;
+
+namespace {
+
+constexpr int64_t kStart = 1734600000;
+
+struct SilenceRig {
+  test::TempDir dir;
+  ConfigLoad cfg;
+  text::Normalizer normalizer;
+  rules::LoadResult rules;
+  CurlHttpClient http;
+  ManualClock clock{kStart};
+  std::ostringstream log_text;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Monitor> monitor;
+
+  SilenceRig() {
+    dir.write("rules.yaml",
+              "rules:\n"
+              "  - {id: isis, query: داعش, notify: [analysts]}\n"
+              "  - {id: badia, query: البادية, notify: [analysts]}\n");
+    cfg = load_config_file(
+        dir.write("rasd.yaml",
+                  "store: {path: rasd.db}\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
+                  "webhooks:\n  - {name: analysts, url: \"http://127.0.0.1:9/h\"}\n"
+                  "sources:\n  - {id: a, url: \"http://127.0.0.1:9/a\"}\n"
+                  "  - {id: b, url: \"http://127.0.0.1:9/b\"}\n"));
+    INFO(cfg.diagnostics.format());
+    REQUIRE(cfg.config);
+    Diagnostics diag;
+    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer);
+    REQUIRE(rules.rules);
+    store = std::make_unique<Store>(cfg.config->store_path);
+    monitor = std::make_unique<Monitor>(
+        *cfg.config, rules.rules, normalizer, *store, http, clock,
+        std::make_shared<spdlog::logger>(
+            "t", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_text)));
+  }
+  const SourceConfig& source(const std::string& id) const {
+    for (const auto& s : cfg.config->sources) {
+      if (s.id == id) return s;
+    }
+    FAIL("no source " << id);
+    return cfg.config->sources.front();
+  }
+  PollStats article(const std::string& source_id, const std::string& guid, const std::string& title,
+                    const std::string& body) {
+    NewArticle a;
+    a.source_id = source_id;
+    a.guid = guid;
+    a.url = "https://" + source_id + ".example/" + guid;
+    a.title = title;
+    a.body = body;
+    a.lang = "ar";
+    a.fetched_at = clock.now();
+    PollStats st;
+    auto tx = store->begin();
+    monitor->process_article(source(source_id), std::move(a), st);
+    tx->commit();
+    return st;
+  }
+  Silence silence(const std::string& kind, const std::string& value, const std::string& length) {
+    auto s = make_silence(kind, value, length, "testing", "tester", clock.now(), normalizer);
+    REQUIRE(s);
+    store->add_silence(*s);
+    return *s;
+  }
+  // Alerts of a rule: their silenced_by marks, oldest first.
+  std::vector<std::string> marks(const std::string& rule) {
+    std::vector<std::string> out;
+    for (const auto& a : store->alerts(0, rule)) out.push_back(a.silenced_by);
+    return out;
+  }
+  size_t queued() { return store->deliveries().size(); }
+};
+
+const std::string kBody = "قالت مصادر محلية إن خلايا تنظيم داعش هاجمت نقطة عسكرية";
+
+}  // namespace
+
+TEST_CASE("silences: by rule, held back and marked, other rules still sent",
+          "[silence][integration]") {
+  SilenceRig rig;
+  const Silence s = rig.silence("rule", "isis", "1h");
+  const auto st = rig.article("a", "1", "هجوم لداعش في البادية", kBody);
+  CHECK(st.alerts_silenced == 1);
+  CHECK(rig.marks("isis") == std::vector<std::string>{s.id});  // stored, marked
+  CHECK(rig.marks("badia") == std::vector<std::string>{""});   // the other rule: sent
+  REQUIRE(rig.queued() == 1);
+  CHECK(rig.store->deliveries()[0].alert_id == rig.store->alerts(0, "badia")[0].id);
+  CHECK(rig.log_text.str().find("(silenced by " + s.id + ")") != std::string::npos);
+}
+
+TEST_CASE("silences: by source, by query, and by story (copies of it from other outlets too)",
+          "[silence][integration]") {
+  SilenceRig rig;
+  rig.silence("source", "b", "1h");
+  rig.article("b", "1", "داعش في ريف حمص", "خبر عن داعش من المصدر الثاني وحده في ريف حمص الشرقي");
+  CHECK(rig.queued() == 0);
+  CHECK(rig.marks("isis").size() == 1);
+  CHECK_FALSE(rig.marks("isis")[0].empty());
+
+  // A query silence, in the rule language with its Arabic folding, holds back every rule's
+  // alert on an article it matches. The pipeline rereads silences every few seconds.
+  const Silence q = rig.silence("query", "\"تدمر\"", "1h");
+  rig.clock.advance(SilenceList::kRefreshSeconds);
+  rig.article("a", "2", "هجوم لداعـ.ـش قرب تدمر", "خلايا التنظيم هاجمت نقطة قرب تدمر في البادية");
+  CHECK(rig.queued() == 0);
+  CHECK(rig.marks("badia") == std::vector<std::string>{q.id});
+  CHECK(rig.marks("isis").back() == q.id);
+
+  // A story: the first copy is sent; once silenced, another outlet's copy updates it silently.
+  rig.clock.advance(60);
+  rig.article("a", "3", "داعش يهاجم الميادين", kBody + " في الميادين مساء أمس");
+  REQUIRE(rig.queued() == 1);
+  const auto alerts = rig.store->alerts(0, "isis");
+  const std::string story =
+      std::string(json::parse(alerts.back().payload).at("cluster").at("id").as_string());
+  const Silence st = rig.silence("story", story, "1h");
+  rig.clock.advance(SilenceList::kRefreshSeconds);
+  rig.article("b", "4", "الميادين: هجوم لداعش", kBody + " في الميادين مساء أمس");
+  CHECK(rig.queued() == 1);  // the update of the silenced story queued nothing
+  CHECK(rig.log_text.str().find("(same story: alert updated) (silenced by " + st.id + ")") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "silences: an expired silence holds nothing back and is logged once, a removed one "
+    "neither",
+    "[silence][integration]") {
+  SilenceRig rig;
+  const Silence s = rig.silence("rule", "isis", "30m");
+  rig.article("a", "1", "داعش أولا", kBody + " الأولى");
+  CHECK(rig.queued() == 0);
+  rig.clock.advance(29 * 60);
+  rig.monitor->report_expired_silences();
+  CHECK(rig.log_text.str().find("expired") == std::string::npos);
+  rig.clock.advance(2 * 60);  // 31 minutes: expired
+  rig.article("a", "2", "داعش ثانيا", "نص مختلف تماما عن خبر آخر لداعش في مكان بعيد جدا");
+  CHECK(rig.queued() == 1);
+  CHECK(rig.marks("isis") == std::vector<std::string>{s.id, ""});
+  rig.monitor->report_expired_silences();
+  rig.monitor->report_expired_silences();
+  const std::string log = rig.log_text.str();
+  const std::string line = "silence " + s.id + " (rule 'isis', by tester: testing) expired";
+  REQUIRE(log.find(line) != std::string::npos);
+  CHECK(log.find(line, log.find(line) + 1) == std::string::npos);  // once
+
+  const Silence r = rig.silence("rule", "badia", "1h");
+  CHECK(rig.store->remove_silence(r.id, rig.clock.now()));
+  CHECK_FALSE(rig.store->remove_silence(r.id, rig.clock.now()));  // not in force any more
+  rig.clock.advance(SilenceList::kRefreshSeconds);                // the pipeline rereads the list
+  rig.article("a", "3", "البادية", "خبر عن البادية السورية وحدها دون غيرها من المناطق الأخرى");
+  CHECK(rig.marks("badia") == std::vector<std::string>{""});
+  rig.monitor->report_expired_silences();
+  CHECK(rig.log_text.str().find("silence " + r.id) == std::string::npos);  // removed, not expired
+}
+
+TEST_CASE("silences: bad input is refused with what is wrong", "[silence]") {
+  const text::Normalizer n;
+  auto check = [&](const std::string& kind, const std::string& value, const std::string& length,
+                   const std::string& reason, const std::string& expected) {
+    auto s = make_silence(kind, value, length, reason, "me", kStart, n);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().message.find(expected) == 0);
+  };
+  check("rules", "x", "1h", "r", "kind: one of rule, source, story, query");
+  check("rule", "", "1h", "r", "rule: empty");
+  check("rule", "x", "soon", "r", "for: expected a duration such as 6h or 2d, got 'soon'");
+  check("rule", "x", "0s", "r", "for: expected a duration");
+  check("rule", "x", "1h", "  ", "reason: required");
+  check("query", "داعش AND (", "1h", "r", "query: ");
+}
+
+TEST_CASE("silences: the CLI adds, lists and removes them, and the API does too",
+          "[silence][cli][api]") {
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - {id: isis, query: داعش}\n");
+  dir.write("api-token", "silence-token\n");
+  const std::string cfg = dir.write("rasd.yaml",
+                                    "store: {path: rasd.db}\nrules: [rules]\n"
+                                    "http: {listen: \"127.0.0.1:0\", token_file: api-token}\n");
+  auto r =
+      test::run_process({RASD_BINARY, "silence", "add", "--config", cfg, "--rule", "isis", "--for",
+                         "6h", "--reason", "حملة إعلامية متكررة", "--author", "layla"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  const auto added = json::parse(r.out).as_object();
+  const std::string id(added.at("id").as_string());
+  CHECK(added.at("author").as_string() == "layla");
+  CHECK(added.at("reason").as_string() == "حملة إعلامية متكررة");
+  CHECK(added.at("active").as_bool());
+  r = test::run_process({RASD_BINARY, "silence", "add", "--config", cfg, "--rule", "isiss", "--for",
+                         "1h", "--reason", "x"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("warning: no loaded rule has the id 'isiss'") != std::string::npos);
+  r = test::run_process({RASD_BINARY, "silence", "add", "--config", cfg, "--rule", "isis",
+                         "--source", "a", "--for", "1h", "--reason", "x"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("exactly one of --rule, --source, --story, --query") != std::string::npos);
+  r = test::run_process({RASD_BINARY, "silence", "list", "--config", cfg});
+  CHECK(r.out.find(id) != std::string::npos);
+  r = test::run_process({RASD_BINARY, "silence", "remove", "--config", cfg, id});
+  CHECK(r.exit_code == 0);
+  CHECK(test::run_process({RASD_BINARY, "silence", "list", "--config", cfg}).out.find(id) ==
+        std::string::npos);
+  r = test::run_process({RASD_BINARY, "silence", "list", "--config", cfg, "--all"});
+  CHECK(r.out.find(id) != std::string::npos);
+  CHECK(r.out.find("\"active\":false") != std::string::npos);
+  CHECK(test::run_process({RASD_BINARY, "silence", "remove", "--config", cfg, id}).exit_code == 2);
+
+  // The same through a running daemon's API.
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
+  REQUIRE(rasd.wait_for("http api listening", 10000));
+  std::smatch m;
+  const std::string err = rasd.err();
+  REQUIRE(std::regex_search(err, m, std::regex(R"(\(port (\d+)\))")));
+  CurlHttpClient http;
+  auto call = [&](const std::string& method, const std::string& target, const std::string& body) {
+    HttpRequest q;
+    q.method = method;
+    q.url = "http://127.0.0.1:" + std::string(m[1]) + target;
+    q.allow_private = true;
+    q.headers.emplace_back("authorization", "Bearer silence-token");
+    q.body = body;
+    auto res = http.perform(q);
+    REQUIRE(res);
+    return *res;
+  };
+  auto created =
+      call("POST", "/api/silences",
+           R"({"kind":"source","value":"a","for":"2h","reason":"down for maintenance"})");
+  INFO(created.body);
+  REQUIRE(created.status == 201);
+  const std::string api_id(json::parse(created.body).at("id").as_string());
+  CHECK(json::parse(created.body).at("author").as_string() == "api");
+  CHECK(call("POST", "/api/silences", R"({"kind":"source","value":"a","for":"2h"})").status == 400);
+  const auto listed = json::parse(call("GET", "/api/silences", "").body).as_array();
+  REQUIRE(listed.size() == 2);  // the API's and the CLI's "isiss"
+  CHECK(call("DELETE", "/api/silences/" + api_id, "").status == 200);
+  CHECK(call("DELETE", "/api/silences/" + api_id, "").status == 404);
+  CHECK(json::parse(call("GET", "/api/silences", "").body).as_array().size() == 1);
+}
