@@ -1,5 +1,5 @@
-// `rasd silence add|list|remove`: silences in the store (silences.hpp). The daemon reads them
-// within SilenceList::kRefreshSeconds.
+// `rasd silence add|list|remove` and `rasd alerts ack`: silences (silences.hpp; the daemon
+// reads them within SilenceList::kRefreshSeconds) and acknowledgements in the store.
 #include <boost/json.hpp>
 #include <cstdlib>
 #include <iostream>
@@ -105,6 +105,23 @@ int cmd_silence_remove(const std::string& config_path, const std::string& id, st
     return 2;
   }
   out << "silence " << id << " removed\n";
+  return 0;
+}
+
+int cmd_alerts_ack(const std::string& config_path, const std::string& id, const std::string& by,
+                   const std::string& note, std::ostream& out, std::ostream& err) {
+  const auto config = config_or_report(config_path, err);
+  if (!config) return 2;
+  Store store(config->store_path);
+  const std::string who = by.empty() ? default_author() : by;
+  const int64_t now = SystemClock().now();
+  if (!store.acknowledge(id, who, note, now)) {
+    err << "rasd: no alert '" << id << "'\n";
+    return 2;
+  }
+  out << json::serialize(json::object{
+             {"acknowledged", id}, {"by", who}, {"at", dates::format_rfc3339(now)}, {"note", note}})
+      << "\n";
   return 0;
 }
 

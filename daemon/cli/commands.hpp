@@ -63,6 +63,10 @@ int cmd_silence_list(const std::string& config_path, bool all, std::ostream& out
 int cmd_silence_remove(const std::string& config_path, const std::string& id, std::ostream& out,
                        std::ostream& err);
 
+// `rasd alerts ack ID`: who and when (and a note); exit 2 when there is no such alert.
+int cmd_alerts_ack(const std::string& config_path, const std::string& id, const std::string& by,
+                   const std::string& note, std::ostream& out, std::ostream& err);
+
 // `rasd sources export-opml`: the configured sources as OPML 2.0 on `out`.
 int cmd_sources_export_opml(const Config& config, std::ostream& out);
 

@@ -249,10 +249,15 @@ int cmd_alerts(const std::string& config_path, const std::string& since, const s
       boost::system::error_code ec;
       auto v = json::parse(a.payload, ec);
       std::string title;
-      if (!ec) title = json_string(v.at("article").as_object(), "title");
+      if (!ec && v.is_object()) {
+        // Internal and older alerts may lack an article.
+        if (const auto* art = v.as_object().if_contains("article"); art && art->is_object())
+          title = json_string(art->get_object(), "title");
+      }
       std::cout << dates::format_rfc3339(a.created_at) << "  " << a.severity << "  " << a.rule_id
                 << "  " << title
-                << (a.silenced_by.empty() ? "" : "  (silenced by " + a.silenced_by + ")") << "\n";
+                << (a.silenced_by.empty() ? "" : "  (silenced by " + a.silenced_by + ")")
+                << (a.acked_by.empty() ? "" : "  (acknowledged by " + a.acked_by + ")") << "\n";
     }
   }
   return 0;
@@ -384,6 +389,14 @@ int main(int argc, char** argv) {
   alerts->add_option("--since", since, "e.g. 24h");
   alerts->add_option("--rule", rule_id, "rule id");
   alerts->add_flag("--json", as_json, "one JSON object per line");
+  alerts->require_subcommand(0, 1);
+  std::string ack_id, ack_by, ack_note;
+  auto* alerts_ack = alerts->add_subcommand(
+      "ack", "acknowledge an alert: its story's updates go only to webhooks that ask for them");
+  alerts_ack->add_option("--config", config_path, "configuration file")->capture_default_str();
+  alerts_ack->add_option("id", ack_id, "alert id (alert_…)")->required();
+  alerts_ack->add_option("--by", ack_by, "who (default: $SUDO_USER or $USER)");
+  alerts_ack->add_option("--note", ack_note, "what was done about it");
 
   std::string action = "list", state;
   auto* deliveries =
@@ -500,6 +513,8 @@ int main(int argc, char** argv) {
     if (*silence_list) return cli::cmd_silence_list(config_path, silence_all, std::cout, std::cerr);
     if (*silence_remove)
       return cli::cmd_silence_remove(config_path, silence_id, std::cout, std::cerr);
+    if (*alerts_ack)
+      return cli::cmd_alerts_ack(config_path, ack_id, ack_by, ack_note, std::cout, std::cerr);
     if (*alerts) return cmd_alerts(config_path, since, rule_id, as_json);
     if (*deliveries) return cmd_deliveries(config_path, action, state, webhook_name);
     if (*articles_search) {

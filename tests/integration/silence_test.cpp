@@ -10,6 +10,7 @@
 #include <regex>
 #include <sstream>
 
+#include "fault_support.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
 #include "rasd/daemon/monitor.hpp"
@@ -36,15 +37,15 @@ struct SilenceRig {
   std::unique_ptr<Store> store;
   std::unique_ptr<Monitor> monitor;
 
-  SilenceRig() {
-    dir.write("rules.yaml",
-              "rules:\n"
-              "  - {id: isis, query: داعش, notify: [analysts]}\n"
-              "  - {id: badia, query: البادية, notify: [analysts]}\n");
+  // `notify`: the rules' webhooks; "ops" asks for updates of acknowledged stories.
+  explicit SilenceRig(const std::string& notify = "[analysts]") {
+    dir.write("rules.yaml", "rules:\n  - {id: isis, query: داعش, notify: " + notify +
+                                "}\n  - {id: badia, query: البادية, notify: " + notify + "}\n");
     cfg = load_config_file(
         dir.write("rasd.yaml",
                   "store: {path: rasd.db}\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
                   "webhooks:\n  - {name: analysts, url: \"http://127.0.0.1:9/h\"}\n"
+                  "  - {name: ops, url: \"http://127.0.0.1:9/o\", acknowledged_updates: true}\n"
                   "sources:\n  - {id: a, url: \"http://127.0.0.1:9/a\"}\n"
                   "  - {id: b, url: \"http://127.0.0.1:9/b\"}\n"));
     INFO(cfg.diagnostics.format());
@@ -178,6 +179,36 @@ TEST_CASE(
   CHECK(rig.log_text.str().find("silence " + r.id) == std::string::npos);  // removed, not expired
 }
 
+TEST_CASE("acknowledgement: a story's later copies are stored, and sent only to webhooks that ask",
+          "[ack][integration]") {
+  SilenceRig rig("[analysts, ops]");
+  rig.article("a", "1", "داعش يهاجم الميادين", kBody + " في الميادين مساء أمس");
+  REQUIRE(rig.queued() == 2);  // both webhooks hear of the new story
+  const std::string alert_id = rig.store->alerts(0, "isis")[0].id;
+  CHECK_FALSE(rig.store->acknowledge("alert_nothing", "layla", "", rig.clock.now()));
+  REQUIRE(
+      rig.store->acknowledge(alert_id, "layla", "seen, forwarded to the desk", rig.clock.now()));
+  rig.clock.advance(60);
+  REQUIRE(rig.store->acknowledge(alert_id, "omar", "again", rig.clock.now()));  // first one kept
+  const auto st = rig.article("b", "2", "الميادين: هجوم لداعش", kBody + " في الميادين مساء أمس");
+  CHECK(st.alerts_updated == 1);
+  // The copy joined the story (stored), and only "ops" was told.
+  CHECK(test::scalar(rig.cfg.config->store_path,
+                     "SELECT count(*) FROM alert_members WHERE alert_id = '" + alert_id + "'") ==
+        "2");
+  const auto d = rig.store->deliveries();
+  REQUIRE(d.size() == 3);
+  CHECK(d.back().webhook == "ops");
+  const auto a = rig.store->alerts(0, "isis")[0];
+  CHECK(a.acked_by == "layla");
+  CHECK(a.ack_note == "seen, forwarded to the desk");
+  REQUIRE(a.acked_at);
+  CHECK(*a.acked_at == kStart);
+  // A new story of the same rule is not acknowledged: both webhooks again.
+  rig.article("b", "3", "داعش في البوكمال", "نص مختلف تماما عن خبر آخر لداعش في البوكمال وحدها");
+  CHECK(rig.store->deliveries().size() == 5);
+}
+
 TEST_CASE("silences: bad input is refused with what is wrong", "[silence]") {
   const text::Normalizer n;
   auto check = [&](const std::string& kind, const std::string& value, const std::string& length,
@@ -231,7 +262,21 @@ TEST_CASE("silences: the CLI adds, lists and removes them, and the API does too"
   CHECK(r.out.find("\"active\":false") != std::string::npos);
   CHECK(test::run_process({RASD_BINARY, "silence", "remove", "--config", cfg, id}).exit_code == 2);
 
-  // The same through a running daemon's API.
+  // The same through a running daemon's API, and an acknowledgement.
+  {
+    Store store(dir.path() + "/rasd.db");
+    NewArticle art;
+    art.source_id = "s";
+    art.guid = "g";
+    art.fetched_at = SystemClock().now();  // recent: retention keeps it
+    NewAlert al;
+    al.id = "alert_api";
+    al.rule_id = "isis";
+    al.severity = "high";
+    al.created_at = art.fetched_at;
+    al.payload = R"({"type":"alert.created"})";
+    REQUIRE(store.insert_article(art, {al}));
+  }
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
   REQUIRE(rasd.wait_for("http api listening", 10000));
   std::smatch m;
@@ -262,4 +307,43 @@ TEST_CASE("silences: the CLI adds, lists and removes them, and the API does too"
   CHECK(call("DELETE", "/api/silences/" + api_id, "").status == 200);
   CHECK(call("DELETE", "/api/silences/" + api_id, "").status == 404);
   CHECK(json::parse(call("GET", "/api/silences", "").body).as_array().size() == 1);
+  auto acked = call("POST", "/api/alerts/alert_api/ack", R"({"by":"omar","note":"seen"})");
+  INFO(acked.body);
+  CHECK(acked.status == 200);
+  CHECK(call("POST", "/api/alerts/alert_none/ack", "").status == 404);
+  CHECK(call("GET", "/api/alerts/alert_api/ack", "").status == 405);
+  const auto listed_alerts = json::parse(call("GET", "/api/alerts", "").body).as_array();
+  REQUIRE(listed_alerts.size() == 1);
+  CHECK(listed_alerts[0].at("acknowledged").at("by").as_string() == "omar");
+  CHECK(listed_alerts[0].at("acknowledged").at("note").as_string() == "seen");
+}
+
+TEST_CASE("acknowledgement: rasd alerts ack and POST /api/alerts/ID/ack", "[ack][cli]") {
+  test::TempDir dir;
+  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: []\n");
+  {
+    Store store(dir.path() + "/rasd.db");
+    NewArticle a;
+    a.source_id = "s";
+    a.guid = "g";
+    a.title = "داعش";
+    a.fetched_at = kStart;
+    NewAlert al;
+    al.id = "alert_x";
+    al.rule_id = "isis";
+    al.severity = "high";
+    al.created_at = kStart;
+    al.payload = R"({"type":"alert.created","article":{"title":"داعش"}})";
+    REQUIRE(store.insert_article(a, {al}));
+  }
+  auto r = test::run_process({RASD_BINARY, "alerts", "ack", "--config", cfg, "alert_x", "--by",
+                              "layla", "--note", "نُقل إلى المكتب"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\"by\":\"layla\"") != std::string::npos);
+  r = test::run_process({RASD_BINARY, "alerts", "--config", cfg});
+  CHECK(r.out.find("(acknowledged by layla)") != std::string::npos);
+  r = test::run_process({RASD_BINARY, "alerts", "ack", "--config", cfg, "alert_none"});
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("no alert 'alert_none'") != std::string::npos);
 }

@@ -46,6 +46,12 @@ std::optional<int> limit_of(const std::map<std::string, std::string>& q, int fal
 
 }  // namespace
 
+bool is_ack_path(const std::string& path) {
+  static const std::string kPrefix = "/api/alerts/", kSuffix = "/ack";
+  return path.size() > kPrefix.size() + kSuffix.size() && path.rfind(kPrefix, 0) == 0 &&
+         path.compare(path.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0;
+}
+
 void ReplaySettings::set(BacktestOptions options) {
   std::lock_guard lock(mutex_);
   options_ = std::move(options);
@@ -111,6 +117,7 @@ ApiResponse ApiHandlers::handle(const ApiRequest& req) {
       if (path == k) label = k;
     }
     if (path.rfind("/api/silences/", 0) == 0) label = "/api/silences";
+    if (is_ack_path(path)) label = "/api/alerts/ack";
     ctx_.daemon_metrics->api_requests(label, res.status).inc();
   }
   return res;
@@ -124,7 +131,8 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
   if (path == "/readyz") return get ? readyz() : error(405, "use GET");
   const bool known = path == "/metrics" || path == "/api/alerts" || path == "/api/articles" ||
                      path == "/api/sources" || path == "/api/rules/test" || path == "/api/reload" ||
-                     path == "/api/silences" || path.rfind("/api/silences/", 0) == 0;
+                     path == "/api/silences" || path.rfind("/api/silences/", 0) == 0 ||
+                     is_ack_path(path);
   if (!known) return error(404, "no such endpoint");
   if (!ctx_.token || ctx_.token->empty())
     return error(401,
@@ -135,6 +143,8 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
     return req.method == "POST" ? rules_test(req.body) : error(405, "use POST");
   if (path == "/api/silences" || path.rfind("/api/silences/", 0) == 0)
     return silences_route(req, path, query);
+  if (is_ack_path(path))
+    return req.method == "POST" ? acknowledge(req, path) : error(405, "use POST");
   if (path == "/api/reload") {
     if (req.method != "POST") return error(405, "use POST");
     if (!ctx_.request_reload) return error(404, "this server cannot reload");

@@ -1,12 +1,13 @@
-// /api/silences: list, add and end silences (silences.hpp). Writes go through the handler's
-// own read-write connection; POST and DELETE run on the API's slow lane (api_server.hpp), so a
-// wait for SQLite's write lock never delays a health check.
+// /api/silences: list, add and end silences (silences.hpp); POST /api/alerts/ID/ack. Writes go
+// through the handler's own read-write connection; POST and DELETE run on the API's slow lane
+// (api_server.hpp), so a wait for SQLite's write lock never delays a health check.
 #include <boost/json.hpp>
 
 #include "rasd/daemon/api_handlers.hpp"
 #include "rasd/daemon/silences.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/store_json.hpp"
+#include "rasd/parsers/date.hpp"
 
 namespace rasd {
 namespace json = boost::json;
@@ -19,6 +20,26 @@ ApiResponse fail(int status, const std::string& m) {
   return answer(status, json::object{{"error", m}});
 }
 }  // namespace
+
+ApiResponse ApiHandlers::acknowledge(const ApiRequest& req, const std::string& path) {
+  const std::string id = path.substr(12, path.size() - 12 - 4);  // /api/alerts/ID/ack
+  boost::system::error_code ec;
+  json::value v = req.body.empty() ? json::value(json::object{}) : json::parse(req.body, ec);
+  if (ec || !v.is_object()) return fail(400, "expected {\"by\", \"note\"}");
+  const auto& o = v.as_object();
+  auto str = [&](const char* key) {
+    const auto* f = o.if_contains(key);
+    return f && f->is_string() ? std::string(f->get_string()) : std::string();
+  };
+  const std::string by = str("by").empty() ? "api" : str("by");
+  const int64_t now = ctx_.now();
+  if (!write_store().acknowledge(id, by, str("note"), now))
+    return fail(404, "no alert '" + id + "'");
+  return answer(200, json::object{{"acknowledged", id},
+                                  {"by", by},
+                                  {"at", dates::format_rfc3339(now)},
+                                  {"note", str("note")}});
+}
 
 Store& ApiHandlers::write_store() {
   if (!write_store_) write_store_ = std::make_unique<Store>(ctx_.store_path);

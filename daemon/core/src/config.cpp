@@ -241,9 +241,11 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
       r.error(n["name"], "duplicate webhook name '" + w.name + "'");
     r.check_keys(n,
                  {"name", "url", "secret", "secrets", "format", "allow_private", "concurrency",
-                  "timeout", "template"},
+                  "timeout", "template", "acknowledged_updates"},
                  "webhook '" + w.name + "'");
     r.integer(n, "concurrency", w.concurrency, where, 1);
+    if (n["acknowledged_updates"])
+      r.boolean(n, "acknowledged_updates", w.acknowledged_updates, where);
     w.timeout = std::min<int64_t>(c.defaults.timeout, 30);
     r.duration(n, "timeout", w.timeout, where);
     r.url(n, "url", w.url, where);

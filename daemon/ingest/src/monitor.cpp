@@ -316,6 +316,7 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
         al.id = existing->alert_id;
         al.update_of = existing->alert_id;
         summary.articles = existing->articles + 1;
+        summary.acknowledged = existing->acknowledged;
         summary.sources = existing->sources;
         if (std::find(summary.sources.begin(), summary.sources.end(), a.source_id) ==
             summary.sources.end()) {
@@ -330,8 +331,11 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
         al.hits.push_back(
             {rules::field_name(h.field), h.start, h.end, h.text, text::view_name(h.view)});
       }
-      for (const auto& target : m.rule->notify)
+      const bool acknowledged = !al.update_of.empty() && summary.acknowledged;
+      for (const auto& target : m.rule->notify) {
+        if (acknowledged && !wants_acknowledged_updates(target)) continue;
         al.deliveries.push_back({random_id("msg_"), target});
+      }
       apply_silences(m.rule->id, a.source_id, a.cluster, &prepared, al, now, stats);
       alerts.push_back(std::move(al));
     }
@@ -396,6 +400,11 @@ void Monitor::apply_silences(const std::string& rule_id, const std::string& sour
   al.silenced_by = s->id;
   al.deliveries.clear();
   ++stats.alerts_silenced;
+}
+
+bool Monitor::wants_acknowledged_updates(const std::string& webhook) const {
+  const WebhookConfig* w = config_->webhook(webhook);
+  return w && w->acknowledged_updates;
 }
 
 void Monitor::report_expired_silences() {

@@ -95,9 +95,14 @@ NewAlert threshold_alert(const rules::Rule& rule, int64_t now) {
   return al;
 }
 
-// One outbox row per webhook the rule notifies: the body is sent.
-void send_to_webhooks(const rules::Rule& rule, NewAlert& al) {
-  for (const auto& target : rule.notify) al.deliveries.push_back({random_id("msg_"), target});
+// One outbox row per webhook the rule notifies: the body is sent. An update of an alert someone
+// acknowledged goes only to the webhooks that ask for those (`wants`).
+template <class Wants>
+void send_to_webhooks(const rules::Rule& rule, NewAlert& al, bool acknowledged, Wants&& wants) {
+  for (const auto& target : rule.notify) {
+    if (acknowledged && !wants(target)) continue;
+    al.deliveries.push_back({random_id("msg_"), target});
+  }
 }
 
 }  // namespace
@@ -128,7 +133,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
     al.id = random_id("alert_");
     al.payload = threshold_payload("alert.created", al.id, now, rule, members, count, 0,
                                    article_json(a, hits));
-    send_to_webhooks(rule, al);
+    send_to_webhooks(rule, al, false, [](const std::string&) { return true; });
     apply_silences(rule.id, a.source_id, "", nullptr, al, now, stats);
     store_.insert_alerts(article_id, a.source_id, "", {al}, members);
     store_.save_threshold_episode({rule.id, al.id, now, now, 0});
@@ -144,7 +149,8 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
     const auto members = store_.threshold_members(rule.id, after, kMaxListed);
     al.payload = threshold_payload("alert.updated", al.id, now, rule, members, count,
                                    episode->unsent, article_json(a, hits));
-    send_to_webhooks(rule, al);
+    send_to_webhooks(rule, al, store_.alert_acknowledged(al.id),
+                     [this](const std::string& w) { return wants_acknowledged_updates(w); });
     apply_silences(rule.id, a.source_id, "", nullptr, al, now, stats);
     episode->last_update_at = now;
     episode->unsent = 0;
@@ -177,7 +183,8 @@ void Monitor::send_summary(const rules::Rule& rule, ThresholdEpisode& episode, i
   al.id = al.update_of = episode.alert_id;
   al.payload =
       threshold_payload("alert.updated", al.id, now, rule, members, count, episode.unsent, nullptr);
-  send_to_webhooks(rule, al);
+  send_to_webhooks(rule, al, store_.alert_acknowledged(al.id),
+                   [this](const std::string& w) { return wants_acknowledged_updates(w); });
   apply_silences(rule.id, "", "", nullptr, al, now, stats);
   store_.insert_alerts(0, "", "", {al}, {});  // deliveries only: the members joined already
   episode.last_update_at = now;

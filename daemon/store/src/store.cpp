@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 7> kMigrations = {
+constexpr std::array<std::string_view, 8> kMigrations = {
     R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
@@ -174,7 +174,20 @@ CREATE TABLE silences(
 );
 CREATE INDEX silences_expiry ON silences(expires_at);
 ALTER TABLE alerts ADD COLUMN silenced_by TEXT NOT NULL DEFAULT '';
+)sql",
+    // 8: acknowledgement: who saw an alert (and so its story), when, and what they noted.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN acked_at INTEGER;
+ALTER TABLE alerts ADD COLUMN ack_note TEXT NOT NULL DEFAULT '';
 )sql"};
+
+// A row of "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by,
+// acked_by, acked_at, ack_note FROM alerts".
+StoredAlert read_alert(const sql::Statement& s) {
+  return {s.text(0), s.text(1), s.text(2), s.int64(3),     s.int64(4),
+          s.text(5), s.text(6), s.text(7), s.opt_int64(8), s.text(9)};
+}
 
 SourceState read_source(const sql::Statement& s) {
   SourceState st;
@@ -372,10 +385,12 @@ std::optional<ClusterAlert> Store::cluster_alert(const std::string& rule_id,
   ClusterAlert out;
   {
     Lease s = cached(
-        "SELECT id FROM alerts WHERE rule_id = ?1 AND cluster = ?2 ORDER BY created_at LIMIT 1");
+        "SELECT id, acked_by <> '' FROM alerts WHERE rule_id = ?1 AND cluster = ?2 "
+        "ORDER BY created_at LIMIT 1");
     s->bind(1, rule_id).bind(2, cluster);
     if (!s->step()) return std::nullopt;
     out.alert_id = s->text(0);
+    out.acknowledged = s->int64(1) != 0;
   }
   Lease m = cached(
       "SELECT source_id, count(*) FROM alert_members WHERE alert_id = ?1 GROUP BY source_id "
@@ -415,14 +430,14 @@ int64_t Store::article_count() {
 std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& rule_id,
                                               int limit) {
   auto s = cached(
-      "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by FROM alerts "
+      "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by, acked_by, "
+      "acked_at, ack_note FROM alerts "
       "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at DESC, rowid DESC "
       "LIMIT ?3");
   s->bind(1, since).bind(2, rule_id).bind(3, int64_t{limit});
   std::vector<StoredAlert> out;
   while (s->step()) {
-    out.push_back(
-        {s->text(0), s->text(1), s->text(2), s->int64(3), s->int64(4), s->text(5), s->text(6)});
+    out.push_back(read_alert(*s));
   }
   return out;
 }
@@ -430,12 +445,13 @@ std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& 
 std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id) {
   sql::Statement s(
       db_.get(),
-      "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by FROM alerts "
+      "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by, acked_by, "
+      "acked_at, ack_note FROM alerts "
       "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at, rowid");
   s.bind(1, since).bind(2, rule_id);
   std::vector<StoredAlert> out;
   while (s.step()) {
-    out.push_back({s.text(0), s.text(1), s.text(2), s.int64(3), s.int64(4), s.text(5), s.text(6)});
+    out.push_back(read_alert(s));
   }
   return out;
 }

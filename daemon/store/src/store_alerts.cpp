@@ -56,6 +56,28 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
   }
 }
 
+bool Store::acknowledge(const std::string& alert_id, const std::string& by, const std::string& note,
+                        int64_t now) {
+  sql::Transaction tx(db_.get());
+  sql::Statement exists(db_.get(), "SELECT 1 FROM alerts WHERE id = ?1");
+  exists.bind(1, alert_id);
+  if (!exists.step()) return false;
+  exists.reset();
+  sql::Statement up(db_.get(),
+                    "UPDATE alerts SET acked_by = ?2, acked_at = ?3, ack_note = ?4 "
+                    "WHERE id = ?1 AND acked_by = ''");
+  up.bind(1, alert_id).bind(2, by.empty() ? std::string("unknown") : by).bind(3, now);
+  up.bind(4, note).run();
+  tx.commit();
+  return true;
+}
+
+bool Store::alert_acknowledged(const std::string& alert_id) {
+  Lease s = cached("SELECT acked_by <> '' FROM alerts WHERE id = ?1");
+  s->bind(1, alert_id);
+  return s->step() && s->int64(0) != 0;
+}
+
 void Store::add_threshold_event(const std::string& rule_id, int64_t article_id,
                                 const std::string& cluster, const std::string& source_id,
                                 int64_t event_time) {

@@ -55,6 +55,13 @@ json::object alert_to_json(const StoredAlert& a) {
       {"article_id", a.article_id},
       {"created", dates::format_rfc3339(a.created_at)},
       {"silenced_by", a.silenced_by.empty() ? json::value(nullptr) : json::value(a.silenced_by)},
+      {"acknowledged", a.acked_by.empty()
+                           ? json::value(nullptr)
+                           : json::value(json::object{
+                                 {"by", a.acked_by},
+                                 {"at", a.acked_at ? json::value(dates::format_rfc3339(*a.acked_at))
+                                                   : json::value(nullptr)},
+                                 {"note", a.ack_note}})},
       {"payload", std::move(payload)}};
 }
 

@@ -20,6 +20,8 @@
 //   POST /api/silences     {"kind": "rule|source|story|query", "value", "for": "6h", "reason",
 //                          "author"}: 201 with the silence; 400 saying what is wrong
 //   DELETE /api/silences/ID  ends it now: 200, or 404 when none is in force
+//   POST /api/alerts/ID/ack  {"by", "note"}: acknowledges the alert (its story's updates then go
+//                          only to webhooks with acknowledged_updates); 404 when there is none
 //   POST /api/reload       202: the daemon reloads as on SIGHUP (the outcome is in its log and
 //                          in rasd_reloads_total); what `rasd sources add` calls
 //
@@ -107,6 +109,9 @@ struct ApiContext {
   std::function<void()> request_reload;  // thread-safe: posts a reload to the event loop
 };
 
+// POST /api/alerts/ID/ack (api_silences.cpp).
+bool is_ack_path(const std::string& path);
+
 class ApiHandlers {
  public:
   explicit ApiHandlers(ApiContext context);
@@ -121,6 +126,7 @@ class ApiHandlers {
   ApiResponse articles(const std::map<std::string, std::string>& query);
   ApiResponse sources();
   ApiResponse rules_test(const std::string& body);
+  ApiResponse acknowledge(const ApiRequest& req, const std::string& path);
   ApiResponse silences_route(const ApiRequest& req, const std::string& path,
                              const std::map<std::string, std::string>& query);
   Store& write_store();  // opened on first write (POST/DELETE run on the slow lane only)

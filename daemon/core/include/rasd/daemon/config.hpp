@@ -53,6 +53,9 @@ struct WebhookConfig {
   bool allow_private = false;
   int64_t concurrency = 2;  // deliveries in flight to this endpoint at most
   int64_t timeout = 30;     // seconds per attempt (default: defaults.timeout, at most 30)
+  // Also send alert.updated for stories someone acknowledged (alerting.md); by default those
+  // updates are stored only.
+  bool acknowledged_updates = false;
 };
 
 struct Config {

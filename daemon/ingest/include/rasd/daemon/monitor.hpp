@@ -64,6 +64,7 @@ struct ClusterSummary {
   std::string id;
   int64_t articles = 1;
   std::vector<std::string> sources;
+  bool acknowledged = false;  // someone acknowledged the story's alert (not in the body)
 };
 
 // Alert JSON body (DESIGN.md section 7) for one rule match on one article: "alert.created",
@@ -188,6 +189,8 @@ class Monitor {
                     PollStats& stats);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
+  // Whether the webhook asked for alert.updated of acknowledged stories (config).
+  bool wants_acknowledged_updates(const std::string& webhook) const;
   // Marks `al` held back when a silence in force matches (silences.hpp): no deliveries.
   void apply_silences(const std::string& rule_id, const std::string& source_id,
                       const std::string& cluster, const rules::PreparedArticle* prepared,

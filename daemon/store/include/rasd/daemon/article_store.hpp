@@ -84,6 +84,8 @@ class ArticleStore {
   // (each is returned once, then marked).
   virtual std::vector<Silence> active_silences(int64_t now) = 0;
   virtual std::vector<Silence> newly_expired_silences(int64_t now) = 0;
+  // Whether someone acknowledged the alert (its updates then go only to webhooks that ask).
+  virtual bool alert_acknowledged(const std::string& alert_id) = 0;
 };
 
 }  // namespace rasd

@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 7;
+  static constexpr int kSchemaVersion = 8;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -67,6 +67,10 @@ class Store final : public ArticleStore {
   void for_each_recent_article(int64_t since,
                                const std::function<void(const RecentArticle&)>& fn) override;
   int64_t article_count();
+  // Acknowledges an alert (store_alerts.cpp): who, when, a note. False when there is no such
+  // alert; acknowledging again keeps the first acknowledgement.
+  bool acknowledge(const std::string& alert_id, const std::string& by, const std::string& note,
+                   int64_t now);
   // Silences (store_silences.cpp). All of them, newest first, or only those in force at `now`.
   void add_silence(const Silence& s);
   std::vector<Silence> silences(int64_t now, bool include_inactive);
@@ -168,6 +172,7 @@ class Store final : public ArticleStore {
   // ArticleStore: silences in force, and those that have expired since last asked (each once).
   std::vector<Silence> active_silences(int64_t now) override;
   std::vector<Silence> newly_expired_silences(int64_t now) override;
+  bool alert_acknowledged(const std::string& alert_id) override;
 
  private:
   void migrate();

@@ -120,6 +120,7 @@ struct ClusterAlert {
   std::string alert_id;
   std::vector<std::string> sources;  // distinct, in the order they joined
   int64_t articles = 0;
+  bool acknowledged = false;
 };
 
 // What the story index needs of a stored article to rebuild itself after a restart.
@@ -198,6 +199,9 @@ struct StoredAlert {
   int64_t created_at = 0;
   std::string payload;
   std::string silenced_by;  // the silence that held it back; "" when it was sent
+  std::string acked_by;     // who acknowledged it; "" when nobody has
+  std::optional<int64_t> acked_at;
+  std::string ack_note;
 };
 
 struct Delivery {
