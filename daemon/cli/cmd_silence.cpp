@@ -119,8 +119,12 @@ int cmd_alerts_ack(const std::string& config_path, const std::string& id, const 
     err << "rasd: no alert '" << id << "'\n";
     return 2;
   }
-  out << json::serialize(json::object{
-             {"acknowledged", id}, {"by", who}, {"at", dates::format_rfc3339(now)}, {"note", note}})
+  // The acknowledgement in force: the first one, when the alert was acknowledged before.
+  const Acknowledgement ack = store.acknowledgement(id).value_or(Acknowledgement{who, now, note});
+  out << json::serialize(json::object{{"acknowledged", id},
+                                      {"by", ack.by},
+                                      {"at", dates::format_rfc3339(ack.at)},
+                                      {"note", ack.note}})
       << "\n";
   return 0;
 }

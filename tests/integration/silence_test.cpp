@@ -38,8 +38,10 @@ struct SilenceRig {
   std::unique_ptr<Monitor> monitor;
 
   // `notify`: the rules' webhooks; "ops" asks for updates of acknowledged stories.
-  explicit SilenceRig(const std::string& notify = "[analysts]") {
-    dir.write("rules.yaml", "rules:\n  - {id: isis, query: داعش, notify: " + notify +
+  // `isis_extra`: more keys of the isis rule (", max_alerts: {…}").
+  explicit SilenceRig(const std::string& notify = "[analysts]",
+                      const std::string& isis_extra = "") {
+    dir.write("rules.yaml", "rules:\n  - {id: isis, query: داعش, notify: " + notify + isis_extra +
                                 "}\n  - {id: badia, query: البادية, notify: " + notify + "}\n");
     cfg = load_config_file(
         dir.write("rasd.yaml",
@@ -209,6 +211,62 @@ TEST_CASE("acknowledgement: a story's later copies are stored, and sent only to 
   CHECK(rig.store->deliveries().size() == 5);
 }
 
+TEST_CASE("silences: a story whose copies were all held back is told as new when one is not",
+          "[silence][integration]") {
+  SilenceRig rig;
+  rig.silence("source", "b", "1h");
+  rig.article("b", "1", "داعش يهاجم الميادين", kBody + " في الميادين مساء أمس");
+  REQUIRE(rig.queued() == 0);
+  rig.article("a", "2", "الميادين: هجوم لداعش", kBody + " في الميادين مساء أمس");  // a copy
+  const auto d = rig.store->deliveries();
+  REQUIRE(d.size() == 1);
+  const std::string body = test::scalar(
+      rig.cfg.config->store_path, "SELECT payload FROM deliveries WHERE id = '" + d[0].id + "'");
+  CHECK(json::parse(body).at("type").as_string() == "alert.created");
+  // The next copy is an update again: the story has been told.
+  rig.article("a", "3", "هجوم لداعش على الميادين", kBody + " في الميادين مساء أمس");
+  const auto d2 = rig.store->deliveries();
+  REQUIRE(d2.size() == 2);
+  CHECK(json::parse(test::scalar(rig.cfg.config->store_path,
+                                 "SELECT payload FROM deliveries WHERE id = '" + d2[1].id + "'"))
+            .at("type")
+            .as_string() == "alert.updated");
+}
+
+TEST_CASE("rate limits: past max_alerts, alerts are stored and held back, one notice says how many",
+          "[ratelimit][integration]") {
+  SilenceRig rig("[analysts]", ", max_alerts: {count: 2, per: 1h}");
+  const std::vector<std::string> places = {"الميادين", "البوكمال", "الرقة", "الحسكة", "تدمر"};
+  for (size_t i = 0; i < places.size(); ++i) {
+    rig.clock.advance(60);
+    const auto st = rig.article(
+        "a", std::to_string(i), "داعش في " + places[i],
+        "خبر عن هجوم لداعش في " + places[i] + " " + test::distinct_words(places[i], 40));
+    CHECK(st.alerts_held_back == (i < 2 ? 0 : 1));
+  }
+  CHECK(rig.store->alerts(0, "isis").size() == 5);  // every alert stored
+  CHECK(rig.queued() == 2);                         // two sent
+  CHECK(test::scalar(rig.cfg.config->store_path,
+                     "SELECT count(*) FROM alerts WHERE rule_id = 'isis' AND held_back = 1") ==
+        "3");
+  // No notice before the window frees up (an hour after the first sent alert).
+  CHECK(rig.monitor->send_held_back_notices().alerts == 0);
+  rig.clock.advance(3600);
+  CHECK(rig.monitor->send_held_back_notices().alerts == 1);
+  CHECK(rig.monitor->send_held_back_notices().alerts == 0);  // once
+  const auto d = rig.store->deliveries();
+  REQUIRE(d.size() == 3);
+  const auto notice = json::parse(test::scalar(
+      rig.cfg.config->store_path, "SELECT payload FROM deliveries WHERE id = '" + d[2].id + "'"));
+  CHECK(notice.at("type").as_string() == "alert.suppressed");
+  CHECK(notice.at("held_back").as_int64() == 3);
+  CHECK(notice.at("rule").at("id").as_string() == "isis");
+  CHECK(std::string(notice.at("see").as_string()).find("rasd alerts --rule isis") == 0);
+  // The window is free again: the next alert is sent.
+  rig.article("a", "9", "داعش في دير الزور", "خبر آخر عن داعش " + test::distinct_words("دير", 40));
+  CHECK(rig.queued() == 4);
+}
+
 TEST_CASE("silences: bad input is refused with what is wrong", "[silence]") {
   const text::Normalizer n;
   auto check = [&](const std::string& kind, const std::string& value, const std::string& length,
@@ -346,4 +404,27 @@ TEST_CASE("acknowledgement: rasd alerts ack and POST /api/alerts/ID/ack", "[ack]
   r = test::run_process({RASD_BINARY, "alerts", "ack", "--config", cfg, "alert_none"});
   CHECK(r.exit_code == 2);
   CHECK(r.err.find("no alert 'alert_none'") != std::string::npos);
+}
+
+TEST_CASE("rate limits: rasd check reports a bad max_alerts at its line and column",
+          "[ratelimit][cli][check]") {
+  test::TempDir dir;
+  const std::string rules =
+      dir.write("rules/a.yaml",
+                "rules:\n"
+                "  - id: a\n    query: داعش\n    max_alerts: {count: 0, per: 1h}\n"
+                "  - id: b\n    query: داعش\n    max_alerts: {count: 5, per: soon}\n"
+                "  - id: c\n    query: داعش\n    max_alerts: {count: 5, every: 1h}\n");
+  const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\n");
+  auto r = test::run_process({RASD_BINARY, "check", "--config", cfg});
+  INFO(r.out);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find(rules + ":4:25: error: rule 'a': max_alerts.count must be at least 1") !=
+        std::string::npos);
+  CHECK(r.out.find(rules + ":7:33: error: rule 'b': max_alerts.per must be a duration") !=
+        std::string::npos);
+  CHECK(r.out.find(rules + ":10:28: error: rule 'c': unknown key 'every' in max_alerts") !=
+        std::string::npos);
+  CHECK(r.out.find(rules + ":10:17: error: rule 'c': max_alerts needs a period") !=
+        std::string::npos);
 }

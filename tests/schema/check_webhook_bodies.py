@@ -3,7 +3,8 @@
 
 Runs the real rasd binary (argv[1]) against a feed server and a webhook receiver on 127.0.0.1
 (Python's http.server, one thread each): `rasd run --once` raises a per-article alert.created,
-an alert.updated (a second outlet's copy of the story) and a threshold rule's alert.created;
+an alert.updated (a second outlet's copy of the story), a threshold rule's alert.created and
+alerts past a rule's max_alerts (whose alert.suppressed notice the daemon sends a second later);
 then `rasd run` is sent SIGHUP over a broken rule file and raises the internal alert
 rasd.reload_failed. Each body received is validated against the schema, each kind must have
 been seen, and the schema must refuse a few wrong bodies. Run by CTest as schema:webhooks.
@@ -81,7 +82,9 @@ def main():
                     "  - {id: isis, title: ISIS, query: داعش, severity: high, tags: [isis], "
                     "notify: [hook]}\n"
                     "  - {id: surge, title: ISIS surge, query: داعش, notify: [hook], "
-                    "threshold: {count: 3, window: 1h, distinct_sources: 2}}\n")
+                    "threshold: {count: 3, window: 1h, distinct_sources: 2}}\n"
+                    "  - {id: limited, title: Limited, query: داعش, notify: [hook], "
+                    "max_alerts: {count: 1, per: 1s}}\n")
         cfg = os.path.join(work, "rasd.yaml")
         with open(cfg, "w") as f:
             f.write(f"store: {{path: {work}/rasd.db}}\nrules: [{rules}]\n"
@@ -125,7 +128,8 @@ def main():
         failures += bool(errors)
         print(f"{kind[0]} ({kind[1]}): {'ok' if not errors else 'INVALID'}")
     for want in [("alert.created", "article"), ("alert.updated", "article"),
-                 ("alert.created", "threshold"), ("alert.created", "internal")]:
+                 ("alert.created", "threshold"), ("alert.created", "internal"),
+                 ("alert.suppressed", "article")]:
         if want not in kinds:
             print("no body of this kind was sent:", want)
             failures += 1

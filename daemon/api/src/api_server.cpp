@@ -69,7 +69,7 @@ class Session : public std::enable_shared_from_this<Session> {
       if (slow_->queued.fetch_add(1) >= SlowLane::kMaxQueued) {
         slow_->queued.fetch_sub(1);
         return respond({429, "application/json",
-                        "{\"error\":\"busy: other rule tests are running; try again\"}\n"},
+                        "{\"error\":\"busy: other requests are running; try again\"}\n"},
                        version, keep_alive, head);
       }
       asio::post(slow_->io, [self = shared_from_this(), r = std::move(r), version, keep_alive,
@@ -182,7 +182,7 @@ struct ApiServer::Impl {
   std::shared_ptr<spdlog::logger> log;
   std::atomic<size_t> sessions{0};
   uint64_t refused = 0;
-  std::unique_ptr<SlowLane> slow;  // before io: its posted answers hold sessions
+  std::unique_ptr<SlowLane> slow;  // reset in ~ApiServer before io goes
   asio::io_context io;
   tcp::acceptor acceptor;
   std::thread thread;
@@ -205,6 +205,9 @@ ApiServer::~ApiServer() {
   });
   impl_->io.stop();
   if (impl_->thread.joinable()) impl_->thread.join();
+  // Requests still queued on the slow lane hold sessions whose sockets belong to `io`: they go
+  // while `io` is alive.
+  impl_->slow.reset();
 }
 
 uint16_t ApiServer::port() const { return impl_->acceptor.local_endpoint().port(); }

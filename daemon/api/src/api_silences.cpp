@@ -35,10 +35,13 @@ ApiResponse ApiHandlers::acknowledge(const ApiRequest& req, const std::string& p
   const int64_t now = ctx_.now();
   if (!write_store().acknowledge(id, by, str("note"), now))
     return fail(404, "no alert '" + id + "'");
+  // The acknowledgement in force: the first one, when the alert was acknowledged before.
+  const Acknowledgement ack =
+      write_store().acknowledgement(id).value_or(Acknowledgement{by, now, str("note")});
   return answer(200, json::object{{"acknowledged", id},
-                                  {"by", by},
-                                  {"at", dates::format_rfc3339(now)},
-                                  {"note", str("note")}});
+                                  {"by", ack.by},
+                                  {"at", dates::format_rfc3339(ack.at)},
+                                  {"note", ack.note}});
 }
 
 Store& ApiHandlers::write_store() {

@@ -161,7 +161,9 @@ DaemonMetrics::DaemonMetrics(MetricsRegistry& r)
                             "Source transfers paused because the body budget was spent.")),
       alerts_silenced(
           r.counter("rasd_alerts_silenced_total",
-                    "Alerts and alert updates held back by a silence: stored, not sent.")) {
+                    "Alerts and alert updates held back by a silence: stored, not sent.")),
+      alerts_held_back(r.counter("rasd_alerts_rate_limited_total",
+                                 "Alerts past their rule's max_alerts: stored, not sent.")) {
   // Outcomes that should show as 0 before they first happen.
   for (const char* o : {"ok", "not_modified", "http_error", "transport_error", "parse_error"})
     fetch(o);

@@ -26,6 +26,7 @@ PollStats& PollStats::operator+=(const PollStats& o) {
   alerts_created += o.alerts_created;
   alerts_updated += o.alerts_updated;
   alerts_silenced += o.alerts_silenced;
+  alerts_held_back += o.alerts_held_back;
   near_duplicates += o.near_duplicates;
   exact_duplicates += o.exact_duplicates;
   rule_hits.insert(rule_hits.end(), o.rule_hits.begin(), o.rule_hits.end());
@@ -83,6 +84,8 @@ void Monitor::committed(const PollStats& st) {
   if (st.alerts_created) metrics_->alerts("created").inc(static_cast<uint64_t>(st.alerts_created));
   if (st.alerts_updated) metrics_->alerts("updated").inc(static_cast<uint64_t>(st.alerts_updated));
   if (st.alerts_silenced) metrics_->alerts_silenced.inc(static_cast<uint64_t>(st.alerts_silenced));
+  if (st.alerts_held_back)
+    metrics_->alerts_held_back.inc(static_cast<uint64_t>(st.alerts_held_back));
   for (const auto& id : st.rule_hits) metrics_->rule_hits(id).inc();
 }
 
@@ -311,12 +314,14 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
       al.created_at = now;
       ClusterSummary summary{a.cluster, 1, {a.source_id}};
       std::string type = "alert.created";
+      bool told = true;
       if (auto existing = store_.cluster_alert(m.rule->id, a.cluster)) {
         // The story already raised this rule's alert: the article joins it (DESIGN.md 6).
         al.id = existing->alert_id;
         al.update_of = existing->alert_id;
         summary.articles = existing->articles + 1;
         summary.acknowledged = existing->acknowledged;
+        told = existing->told;
         summary.sources = existing->sources;
         if (std::find(summary.sources.begin(), summary.sources.end(), a.source_id) ==
             summary.sources.end()) {
@@ -337,9 +342,25 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
         al.deliveries.push_back({random_id("msg_"), target});
       }
       apply_silences(m.rule->id, a.source_id, a.cluster, &prepared, al, now, stats);
+      // The story's earlier copies were all held back (silenced, rate-limited): to the
+      // webhooks this copy is the story's first, so it goes out as alert.created.
+      const bool first_told = !al.update_of.empty() && !told && !al.deliveries.empty();
+      if ((al.update_of.empty() || first_told) && m.rule->max_alerts && !al.deliveries.empty())
+        apply_rate_limit(*m.rule, al, now, stats);
+      if (first_told && !al.deliveries.empty())
+        al.payload = alert_payload("alert.created", al.id, now, *m.rule, a, key, m.hits, summary);
       alerts.push_back(std::move(al));
     }
     if (const auto article_id = store_.insert_article(a, alerts)) {
+      for (const auto& al : alerts) {
+        if (!al.held_back) continue;
+        for (const auto& m : matches) {
+          if (m.rule->id != al.rule_id) continue;
+          const int64_t per = m.rule->max_alerts->per_seconds;
+          const auto oldest = store_.oldest_sent_alert(al.rule_id, now - per);
+          store_.note_held_back(al.rule_id, al.id, now, oldest.value_or(now) + per);
+        }
+      }
       for (const auto& m : matches) {
         if (m.rule->threshold) count_threshold(*m.rule, a, *article_id, m.hits, now, stats);
       }

@@ -15,6 +15,10 @@ Expected<Silence> make_silence(const std::string& kind, const std::string& value
   if (kind != "rule" && kind != "source" && kind != "story" && kind != "query")
     return Error{"kind: one of rule, source, story, query"};
   if (value.empty()) return Error{kind + ": empty"};
+  if (value.size() > 2000 || reason.size() > 2000 || author.size() > 200)
+    return Error{"too long: a value or reason of at most 2,000 bytes, an author of 200"};
+  if (kind == "rule" && value.rfind("rasd.", 0) == 0)
+    return Error{"rule: rasd's own alerts (" + value + ") cannot be silenced"};
   const auto seconds = dates::parse_duration_seconds(length);
   if (!seconds || *seconds <= 0)
     return Error{"for: expected a duration such as 6h or 2d, got '" + length + "'"};
@@ -39,10 +43,11 @@ Expected<Silence> make_silence(const std::string& kind, const std::string& value
 void SilenceList::refresh(ArticleStore& store, const text::Normalizer& normalizer, int64_t now,
                           bool force) {
   if (!force && read_at_ && now - *read_at_ < kRefreshSeconds && now >= *read_at_) return;
-  read_at_ = now;
-  entries_.clear();
+  // Read first: a failed read (it throws) keeps the list in force and retries next time.
+  std::vector<Silence> active = store.active_silences(now);
+  std::vector<Entry> entries;
   static const std::map<std::string, std::vector<std::string>> kNoLists;
-  for (auto& s : store.active_silences(now)) {
+  for (auto& s : active) {
     Entry e{std::move(s), nullptr};
     if (e.silence.kind == "query") {
       auto compiled = rules::compile_query_text(e.silence.value, {normalizer, kNoLists});
@@ -53,8 +58,10 @@ void SilenceList::refresh(ArticleStore& store, const text::Normalizer& normalize
       }
       e.query = std::make_shared<const rules::CompiledNode>(std::move(*compiled));
     }
-    entries_.push_back(std::move(e));
+    entries.push_back(std::move(e));
   }
+  entries_ = std::move(entries);
+  read_at_ = now;
 }
 
 const Silence* SilenceList::match(const std::string& rule_id, const std::string& source_id,

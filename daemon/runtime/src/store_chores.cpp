@@ -63,8 +63,9 @@ void StoreChores::check_thresholds(std::function<void()> on_alerts) {
       [&monitor = monitor_, stats, error] {
         try {
           *stats = monitor.check_thresholds();
+          *stats += monitor.send_held_back_notices();  // the same timer
           monitor.committed(*stats);
-          monitor.report_expired_silences();  // the same timer
+          monitor.report_expired_silences();
         } catch (const sql::StoreError& e) {
           *error = e.what();
         }

@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 8> kMigrations = {
+constexpr std::array<std::string_view, 9> kMigrations = {
     R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
@@ -180,6 +180,20 @@ ALTER TABLE alerts ADD COLUMN silenced_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE alerts ADD COLUMN acked_at INTEGER;
 ALTER TABLE alerts ADD COLUMN ack_note TEXT NOT NULL DEFAULT '';
+)sql",
+    // 9: rate limits (max_alerts). An alert past its rule's limit is stored and held back; the
+    // notice of what was held back is due when the rule's window frees up.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN held_back INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX alerts_rule_created ON alerts(rule_id, created_at);
+CREATE INDEX silences_unlogged ON silences(expires_at) WHERE expiry_logged = 0;
+CREATE TABLE held_back(
+  rule_id TEXT PRIMARY KEY,
+  alerts INTEGER NOT NULL,
+  first_at INTEGER NOT NULL,
+  notice_due INTEGER NOT NULL,
+  last_alert_id TEXT NOT NULL
+);
 )sql"};
 
 // A row of "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by,
@@ -385,12 +399,14 @@ std::optional<ClusterAlert> Store::cluster_alert(const std::string& rule_id,
   ClusterAlert out;
   {
     Lease s = cached(
-        "SELECT id, acked_by <> '' FROM alerts WHERE rule_id = ?1 AND cluster = ?2 "
+        "SELECT id, acked_by <> '', EXISTS(SELECT 1 FROM deliveries d WHERE d.alert_id = "
+        "alerts.id) FROM alerts WHERE rule_id = ?1 AND cluster = ?2 "
         "ORDER BY created_at LIMIT 1");
     s->bind(1, rule_id).bind(2, cluster);
     if (!s->step()) return std::nullopt;
     out.alert_id = s->text(0);
     out.acknowledged = s->int64(1) != 0;
+    out.told = s->int64(2) != 0;
   }
   Lease m = cached(
       "SELECT source_id, count(*) FROM alert_members WHERE alert_id = ?1 GROUP BY source_id "

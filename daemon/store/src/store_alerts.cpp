@@ -9,7 +9,7 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
                           const std::vector<ThresholdMember>& members) {
   Lease alert_lease = cached(
       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster, "
-      "silenced_by) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
+      "silenced_by, held_back) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
   Lease member_lease = cached(
       "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
       "VALUES(?1,?2,?3,?4)");
@@ -29,6 +29,7 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
     if (!update) {
       alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
       alert.bind(5, al.created_at).bind(6, al.payload).bind(7, cluster).bind(8, al.silenced_by);
+      alert.bind(9, int64_t{al.held_back});
       alert.run();
     }
     // article_id 0: a summary that no article brought (its deliveries only).
@@ -56,6 +57,51 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
   }
 }
 
+int64_t Store::sent_alerts(const std::string& rule_id, int64_t after) {
+  Lease s = cached(
+      "SELECT count(*) FROM alerts WHERE rule_id = ?1 AND created_at > ?2 AND held_back = 0 "
+      "AND silenced_by = ''");
+  s->bind(1, rule_id).bind(2, after);
+  s->step();
+  return s->int64(0);
+}
+
+std::optional<int64_t> Store::oldest_sent_alert(const std::string& rule_id, int64_t after) {
+  Lease s = cached(
+      "SELECT min(created_at) FROM alerts WHERE rule_id = ?1 AND created_at > ?2 AND "
+      "held_back = 0 AND silenced_by = ''");
+  s->bind(1, rule_id).bind(2, after);
+  if (!s->step()) return std::nullopt;
+  return s->opt_int64(0);
+}
+
+void Store::note_held_back(const std::string& rule_id, const std::string& alert_id, int64_t now,
+                           int64_t notice_due) {
+  cached(
+      "INSERT INTO held_back(rule_id, alerts, first_at, notice_due, last_alert_id) "
+      "VALUES(?1, 1, ?2, ?3, ?4) ON CONFLICT(rule_id) DO UPDATE SET alerts = alerts + 1, "
+      "last_alert_id = excluded.last_alert_id")
+      ->bind(1, rule_id)
+      .bind(2, now)
+      .bind(3, notice_due)
+      .bind(4, alert_id)
+      .run();
+}
+
+std::vector<HeldBack> Store::due_held_back(int64_t now) {
+  std::vector<HeldBack> out;
+  Lease s = cached(
+      "SELECT rule_id, alerts, first_at, notice_due, last_alert_id FROM held_back "
+      "WHERE notice_due <= ?1 ORDER BY notice_due, rule_id");
+  s->bind(1, now);
+  while (s->step()) out.push_back({s->text(0), s->int64(1), s->int64(2), s->int64(3), s->text(4)});
+  return out;
+}
+
+void Store::clear_held_back(const std::string& rule_id) {
+  cached("DELETE FROM held_back WHERE rule_id = ?1")->bind(1, rule_id).run();
+}
+
 bool Store::acknowledge(const std::string& alert_id, const std::string& by, const std::string& note,
                         int64_t now) {
   sql::Transaction tx(db_.get());
@@ -70,6 +116,15 @@ bool Store::acknowledge(const std::string& alert_id, const std::string& by, cons
   up.bind(4, note).run();
   tx.commit();
   return true;
+}
+
+std::optional<Acknowledgement> Store::acknowledgement(const std::string& alert_id) {
+  sql::Statement s(
+      db_.get(),
+      "SELECT acked_by, acked_at, ack_note FROM alerts WHERE id = ?1 AND acked_by <> ''");
+  s.bind(1, alert_id);
+  if (!s.step()) return std::nullopt;
+  return Acknowledgement{s.text(0), s.opt_int64(1).value_or(0), s.text(2)};
 }
 
 bool Store::alert_acknowledged(const std::string& alert_id) {

@@ -14,10 +14,11 @@
 namespace rasd::rules {
 namespace {
 
-constexpr std::string_view kRuleKeys[] = {"id",      "title",     "query",      "severity",
-                                          "tags",    "notify",    "sources",    "lang",
-                                          "enabled", "threshold", "description"};
+constexpr std::string_view kRuleKeys[] = {"id",      "title",     "query",       "severity",
+                                          "tags",    "notify",    "sources",     "lang",
+                                          "enabled", "threshold", "description", "max_alerts"};
 constexpr std::string_view kThresholdKeys[] = {"count", "window", "distinct_sources", "per"};
+constexpr std::string_view kRateLimitKeys[] = {"count", "per"};
 
 // A rule as read from YAML, before compilation.
 struct PendingRule {
@@ -172,6 +173,35 @@ void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule,
   rule.threshold = t;
 }
 
+void read_max_alerts(FileReader& r, const YAML::Node& n, Rule& rule) {
+  if (!n.IsMap()) {
+    r.error(n, "max_alerts must be a map {count, per}");
+    return;
+  }
+  r.unknown_keys(n, kRateLimitKeys, std::size(kRateLimitKeys), "max_alerts", true);
+  RateLimit limit;
+  if (!n["count"]) {
+    r.error(n, "max_alerts needs a count");
+  } else {
+    try {
+      limit.count = n["count"].as<int>();
+      if (limit.count < 1) r.error(n["count"], "max_alerts.count must be at least 1");
+    } catch (const YAML::Exception&) {
+      r.error(n["count"], "max_alerts.count must be a whole number");
+    }
+  }
+  if (!n["per"]) {
+    r.error(n, "max_alerts needs a period, per: 1h");
+  } else {
+    auto p = n["per"].IsScalar() ? dates::parse_duration_seconds(n["per"].Scalar()) : std::nullopt;
+    if (!p || *p <= 0)
+      r.error(n["per"], "max_alerts.per must be a duration such as 30m, 1h or 1d");
+    else
+      limit.per_seconds = *p;
+  }
+  rule.max_alerts = limit;
+}
+
 void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out,
                const std::optional<int64_t>& retention) {
   r.set_rule("");
@@ -226,6 +256,7 @@ void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out
     }
   }
   if (n["threshold"]) read_threshold(r, n["threshold"], rule, retention);
+  if (n["max_alerts"]) read_max_alerts(r, n["max_alerts"], rule);
   out.push_back(std::move(p));
 }
 

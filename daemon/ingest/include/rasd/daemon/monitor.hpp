@@ -54,7 +54,8 @@ struct PollStats {
   int pages_dead = 0;    // page fetches given up on (kept, visible)
   // For the metrics, once committed.
   int alerts_created = 0, alerts_updated = 0, near_duplicates = 0, exact_duplicates = 0;
-  int alerts_silenced = 0;  // alerts and updates a silence held back (stored, not queued)
+  int alerts_silenced = 0;   // alerts and updates a silence held back (stored, not queued)
+  int alerts_held_back = 0;  // alerts past their rule's max_alerts (stored, not queued)
   std::vector<std::string> rule_hits;  // one rule id per (article, matching rule)
   PollStats& operator+=(const PollStats& o);
 };
@@ -159,6 +160,9 @@ class Monitor {
   PollStats check_thresholds();
   // Logs each silence that has expired since the last call, once (the daemon's timer).
   void report_expired_silences();
+  // Sends the alert.suppressed notices that are due: for each rule whose max_alerts held alerts
+  // back, how many, once its window has freed up (the daemon's timer; monitor_limits.cpp).
+  PollStats send_held_back_notices();
   // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
   // "rasd"), delivered to every configured webhook: a failed reload, for one.
   void raise_internal_alert(const std::string& kind, const std::string& title,
@@ -189,6 +193,8 @@ class Monitor {
                     PollStats& stats);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
+  // Holds back a new alert of a rule past its max_alerts (monitor_limits.cpp).
+  void apply_rate_limit(const rules::Rule& rule, NewAlert& al, int64_t now, PollStats& stats);
   // Whether the webhook asked for alert.updated of acknowledged stories (config).
   bool wants_acknowledged_updates(const std::string& webhook) const;
   // Marks `al` held back when a silence in force matches (silences.hpp): no deliveries.

@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 8;
+  static constexpr int kSchemaVersion = 9;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -71,6 +71,7 @@ class Store final : public ArticleStore {
   // alert; acknowledging again keeps the first acknowledgement.
   bool acknowledge(const std::string& alert_id, const std::string& by, const std::string& note,
                    int64_t now);
+  std::optional<Acknowledgement> acknowledgement(const std::string& alert_id);
   // Silences (store_silences.cpp). All of them, newest first, or only those in force at `now`.
   void add_silence(const Silence& s);
   std::vector<Silence> silences(int64_t now, bool include_inactive);
@@ -173,6 +174,12 @@ class Store final : public ArticleStore {
   std::vector<Silence> active_silences(int64_t now) override;
   std::vector<Silence> newly_expired_silences(int64_t now) override;
   bool alert_acknowledged(const std::string& alert_id) override;
+  int64_t sent_alerts(const std::string& rule_id, int64_t after) override;
+  std::optional<int64_t> oldest_sent_alert(const std::string& rule_id, int64_t after) override;
+  void note_held_back(const std::string& rule_id, const std::string& alert_id, int64_t now,
+                      int64_t notice_due) override;
+  std::vector<HeldBack> due_held_back(int64_t now) override;
+  void clear_held_back(const std::string& rule_id) override;
 
  private:
   void migrate();

@@ -121,6 +121,7 @@ struct ClusterAlert {
   std::vector<std::string> sources;  // distinct, in the order they joined
   int64_t articles = 0;
   bool acknowledged = false;
+  bool told = false;  // some delivery was queued for it (false: every copy so far held back)
 };
 
 // What the story index needs of a stored article to rebuild itself after a restart.
@@ -156,6 +157,23 @@ struct NewAlert {
   std::vector<StoredHit> hits;  // what the rule matched in this article
   // Non-empty: a silence (its id) holds it back: stored, its deliveries never queued.
   std::string silenced_by;
+  bool held_back = false;  // past its rule's max_alerts: stored, not sent
+};
+
+// Who acknowledged an alert, when, and their note.
+struct Acknowledgement {
+  std::string by;
+  int64_t at = 0;
+  std::string note;
+};
+
+// The alerts a rule's max_alerts held back since its last notice.
+struct HeldBack {
+  std::string rule_id;
+  int64_t alerts = 0;
+  int64_t first_at = 0;
+  int64_t notice_due = 0;
+  std::string last_alert_id;  // the notice's deliveries hang on it
 };
 
 // A silence (`rasd silence add`): alerts it matches are stored and marked, never sent. `kind`

@@ -52,6 +52,13 @@ struct Threshold {
   ThresholdPer per = ThresholdPer::article;
 };
 
+// `max_alerts: {count, per}`: at most `count` alerts of the rule are sent per `per` seconds;
+// past it they are stored and held back, and one alert.suppressed notice says how many.
+struct RateLimit {
+  int count = 1;
+  int64_t per_seconds = 3600;
+};
+
 struct Rule {
   std::string id;
   std::string title;
@@ -63,6 +70,7 @@ struct Rule {
   std::vector<std::string> lang;     // empty: any language
   bool enabled = true;
   std::optional<Threshold> threshold;
+  std::optional<RateLimit> max_alerts;
   std::string file;
   int line = 0;
   int column = 0;
