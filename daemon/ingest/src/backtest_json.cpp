@@ -2,16 +2,11 @@
 
 #include "rasd/daemon/backtest.hpp"
 #include "rasd/daemon/hits_json.hpp"
+#include "rasd/daemon/store_json.hpp"
 #include "rasd/parsers/date.hpp"
 
 namespace rasd {
 namespace json = boost::json;
-
-namespace {
-json::value time_or_null(const std::optional<int64_t>& t) {
-  return t ? json::value(dates::format_rfc3339(*t)) : json::value(nullptr);
-}
-}  // namespace
 
 json::object backtest_hit_json(const BacktestHit& hit) {
   const StoredArticle& a = *hit.article;

@@ -8,11 +8,9 @@
 
 namespace rasd {
 namespace json = boost::json;
-namespace {
 json::value time_or_null(const std::optional<int64_t>& t) {
   return t ? json::value(dates::format_rfc3339(*t)) : json::value(nullptr);
 }
-}  // namespace
 
 json::object source_to_json(const SourceState& s) {
   return {{"id", s.id},
@@ -55,29 +53,25 @@ json::object alert_to_json(const StoredAlert& a) {
       {"article_id", a.article_id},
       {"created", dates::format_rfc3339(a.created_at)},
       {"silenced_by", a.silenced_by.empty() ? json::value(nullptr) : json::value(a.silenced_by)},
-      {"acknowledged", a.acked_by.empty()
-                           ? json::value(nullptr)
-                           : json::value(json::object{
-                                 {"by", a.acked_by},
-                                 {"at", a.acked_at ? json::value(dates::format_rfc3339(*a.acked_at))
-                                                   : json::value(nullptr)},
-                                 {"note", a.ack_note}})},
+      {"acknowledged",
+       a.acked_by.empty()
+           ? json::value(nullptr)
+           : json::value(json::object{
+                 {"by", a.acked_by}, {"at", time_or_null(a.acked_at)}, {"note", a.ack_note}})},
       {"payload", std::move(payload)}};
 }
 
 json::object silence_to_json(const Silence& s, int64_t now) {
   const bool active = !s.removed_at && s.expires_at > now;
-  return json::object{
-      {"id", s.id},
-      {"kind", s.kind},
-      {"value", s.value},
-      {"author", s.author},
-      {"reason", s.reason},
-      {"created_at", dates::format_rfc3339(s.created_at)},
-      {"expires_at", dates::format_rfc3339(s.expires_at)},
-      {"removed_at",
-       s.removed_at ? json::value(dates::format_rfc3339(*s.removed_at)) : json::value(nullptr)},
-      {"active", active}};
+  return json::object{{"id", s.id},
+                      {"kind", s.kind},
+                      {"value", s.value},
+                      {"author", s.author},
+                      {"reason", s.reason},
+                      {"created_at", dates::format_rfc3339(s.created_at)},
+                      {"expires_at", dates::format_rfc3339(s.expires_at)},
+                      {"removed_at", time_or_null(s.removed_at)},
+                      {"active", active}};
 }
 
 }  // namespace rasd

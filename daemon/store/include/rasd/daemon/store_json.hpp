@@ -4,11 +4,14 @@
 #pragma once
 
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
-#include "rasd/daemon/store.hpp"
+#include "rasd/daemon/store_types.hpp"
 
 namespace rasd {
 
+// An RFC 3339 time, or null.
+boost::json::value time_or_null(const std::optional<int64_t>& t);
 boost::json::object source_to_json(const SourceState& s);
 boost::json::object article_to_json(const FoundArticle& a);
 // The alert's columns and its stored webhook payload as an object under "payload".
