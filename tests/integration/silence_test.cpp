@@ -48,6 +48,7 @@ struct SilenceRig {
                   "store: {path: rasd.db}\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
                   "webhooks:\n  - {name: analysts, url: \"http://127.0.0.1:9/h\"}\n"
                   "  - {name: ops, url: \"http://127.0.0.1:9/o\", acknowledged_updates: true}\n"
+                  "internal: {notify: [ops]}\n"
                   "sources:\n  - {id: a, url: \"http://127.0.0.1:9/a\"}\n"
                   "  - {id: b, url: \"http://127.0.0.1:9/b\"}\n"));
     INFO(cfg.diagnostics.format());
@@ -265,6 +266,72 @@ TEST_CASE("rate limits: past max_alerts, alerts are stored and held back, one no
   // The window is free again: the next alert is sent.
   rig.article("a", "9", "داعش في دير الزور", "خبر آخر عن داعش " + test::distinct_words("دير", 40));
   CHECK(rig.queued() == 4);
+}
+
+TEST_CASE(
+    "coverage: a source failing for 6 h raises rasd.source_failing once, to internal.notify, "
+    "and resolves when it works again",
+    "[coverage][integration]") {
+  SilenceRig rig;
+  auto set_state = [&](const std::string& id, int64_t failures, std::optional<int64_t> success) {
+    SourceState st = *rig.store->source(id);
+    st.failures = failures;
+    st.last_success = success;
+    st.last_error = failures ? "HTTP 503" : "";
+    rig.store->save_source_state(st);
+  };
+  const int64_t t0 = rig.clock.now();
+  set_state("a", 12, t0 - 7 * 3600);  // failing since 7 h ago
+  set_state("b", 1, t0 - 3600);       // since 1 h ago
+  rig.monitor->check_coverage();
+  auto failing = rig.store->alerts(0, "rasd.source_failing");
+  REQUIRE(failing.size() == 1);
+  CHECK(json::parse(failing[0].payload).at("article").at("title").as_string() ==
+        "rasd: source 'a' failing for 7 h | المصدر 'a' يفشل منذ 7 h");
+  auto d = rig.store->deliveries();
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].webhook == "ops");  // internal.notify, not every webhook
+  rig.clock.advance(Monitor::kCoverageCheckSeconds);
+  rig.monitor->check_coverage();
+  CHECK(rig.store->alerts(0, "rasd.source_failing").size() == 1);  // once per condition
+  rig.clock.advance(5 * 3600);                                     // b: 6 h since its last success
+  rig.monitor->check_coverage();
+  CHECK(rig.store->alerts(0, "rasd.source_failing").size() == 2);
+
+  // a works again: one internal.resolved, and nothing more after.
+  set_state("a", 0, rig.clock.now());
+  rig.clock.advance(Monitor::kCoverageCheckSeconds);
+  rig.monitor->check_coverage();
+  d = rig.store->deliveries();
+  REQUIRE(d.size() == 3);
+  const auto resolved = json::parse(test::scalar(
+      rig.cfg.config->store_path, "SELECT payload FROM deliveries WHERE id = '" + d[2].id + "'"));
+  CHECK(resolved.at("type").as_string() == "internal.resolved");
+  CHECK(resolved.at("subject").as_string() == "a");
+  CHECK(resolved.at("id").as_string() == failing[0].id);
+  CHECK(d[2].webhook == "ops");
+  rig.clock.advance(Monitor::kCoverageCheckSeconds);
+  rig.monitor->check_coverage();
+  CHECK(rig.store->deliveries().size() == 3);
+  // A later failure of a is a new condition: a new alert after another 6 h.
+  set_state("a", 1, rig.clock.now());
+  rig.monitor->check_coverage();
+  CHECK(rig.store->alerts(0, "rasd.source_failing").size() == 2);
+  rig.clock.advance(Monitor::kFailingSeconds);
+  rig.monitor->check_coverage();
+  CHECK(rig.store->alerts(0, "rasd.source_failing").size() == 3);
+}
+
+TEST_CASE("coverage: internal.notify names must be webhooks", "[coverage][cli][check]") {
+  test::TempDir dir;
+  const std::string cfg = dir.write("rasd.yaml",
+                                    "store: {path: rasd.db}\nrules: []\n"
+                                    "webhooks:\n  - {name: ops, url: \"https://hooks.example/o\"}\n"
+                                    "internal: {notify: [ops, opps]}\n");
+  auto r = test::run_process({RASD_BINARY, "check", "--config", cfg});
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.find(cfg + ":5:26: error: internal.notify: no webhook named 'opps'") !=
+        std::string::npos);
 }
 
 TEST_CASE("silences: bad input is refused with what is wrong", "[silence]") {

@@ -394,7 +394,7 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
   }
   r.check_keys(root,
                {"store", "rules", "watch_rules", "http", "network", "defaults", "sources",
-                "sources_file", "webhooks", "dedup"},
+                "sources_file", "webhooks", "dedup", "internal"},
                "configuration");
   if (auto n = root["dedup"]; n && r.map(n, "dedup")) {
     r.check_keys(n, {"window"}, "dedup");
@@ -466,6 +466,17 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
     read_sources_file(sources_text, c, source_ids, d);
   }
   if (auto n = root["webhooks"]) read_webhooks(r, n, c);
+  if (auto n = root["internal"]; n && r.map(n, "internal")) {
+    r.check_keys(n, {"notify"}, "internal");
+    std::vector<std::string> names;
+    r.strings(n, "notify", names, "internal.");
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (!c.webhook(names[i]))
+        r.error(n["notify"].IsSequence() ? n["notify"][i] : n["notify"],
+                "internal.notify: no webhook named '" + names[i] + "'");
+    }
+    c.internal_notify = std::move(names);
+  }
   c.store_path = r.resolve_path(c.store_path);
   c.token_file = r.resolve_path(c.token_file);
   // Rule paths must exist; reported at the `rules` entry that names them.

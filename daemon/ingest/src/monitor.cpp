@@ -380,8 +380,12 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
   }
 }
 
-void Monitor::raise_internal_alert(const std::string& kind, const std::string& title,
-                                   const std::string& message) {
+std::vector<std::string> Monitor::internal_targets() const {
+  return config_->internal_notify ? *config_->internal_notify : config_->webhook_names();
+}
+
+std::string Monitor::raise_internal_alert(const std::string& kind, const std::string& title,
+                                          const std::string& message) {
   const int64_t now = clock_.now();
   rules::Rule rule;
   rule.id = "rasd." + kind;
@@ -402,13 +406,13 @@ void Monitor::raise_internal_alert(const std::string& kind, const std::string& t
   al.created_at = now;
   al.payload = alert_payload("alert.created", al.id, now, rule, a, a.guid, {},
                              ClusterSummary{"", 1, {"rasd"}});
-  // Every webhook hears of it: an operator should not have to write a rule to learn that
-  // the daemon is running on an old configuration.
-  for (const auto& name : config_->webhook_names())
-    al.deliveries.push_back({random_id("msg_"), name});
+  // Every webhook (or those of internal.notify) hears of it: an operator should not have to
+  // write a rule to learn that the daemon is running on an old configuration.
+  for (const auto& name : internal_targets()) al.deliveries.push_back({random_id("msg_"), name});
   store_.insert_article(a, {al});
   if (metrics_) metrics_->alerts("created").inc();
   log_->warn("internal alert {} raised: {}", al.id, rule.id);
+  return al.id;
 }
 
 void Monitor::apply_silences(const std::string& rule_id, const std::string& source_id,

@@ -66,6 +66,7 @@ void StoreChores::check_thresholds(std::function<void()> on_alerts) {
           *stats += monitor.send_held_back_notices();  // the same timer
           monitor.committed(*stats);
           monitor.report_expired_silences();
+          monitor.check_coverage();
         } catch (const sql::StoreError& e) {
           *error = e.what();
         }

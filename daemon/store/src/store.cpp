@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 9> kMigrations = {
+constexpr std::array<std::string_view, 10> kMigrations = {
     R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
@@ -193,6 +193,17 @@ CREATE TABLE held_back(
   first_at INTEGER NOT NULL,
   notice_due INTEGER NOT NULL,
   last_alert_id TEXT NOT NULL
+);
+)sql",
+    // 10: coverage conditions (the watch watching itself): since when a source has been
+    // failing, and the internal alert once it lasted long enough.
+    R"sql(
+CREATE TABLE coverage(
+  kind TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  since INTEGER NOT NULL,
+  alert_id TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY(kind, subject)
 );
 )sql"};
 

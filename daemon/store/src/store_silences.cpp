@@ -1,4 +1,4 @@
-// Store: silences (`rasd silence`, /api/silences).
+// Store: silences (`rasd silence`, /api/silences) and coverage conditions.
 #include "rasd/daemon/store.hpp"
 
 namespace rasd {
@@ -77,6 +77,32 @@ std::vector<Silence> Store::newly_expired_silences(int64_t now) {
   for (const auto& x : out) mark.bind(1, x.id).run();
   tx.commit();
   return out;
+}
+
+std::vector<Coverage> Store::coverage_conditions() {
+  Lease s = cached("SELECT kind, subject, since, alert_id FROM coverage ORDER BY kind, subject");
+  std::vector<Coverage> out;
+  while (s->step()) out.push_back({s->text(0), s->text(1), s->int64(2), s->text(3)});
+  return out;
+}
+
+void Store::save_coverage(const Coverage& c) {
+  cached(
+      "INSERT INTO coverage(kind, subject, since, alert_id) VALUES(?1,?2,?3,?4) "
+      "ON CONFLICT(kind, subject) DO UPDATE SET since = excluded.since, "
+      "alert_id = excluded.alert_id")
+      ->bind(1, c.kind)
+      .bind(2, c.subject)
+      .bind(3, c.since)
+      .bind(4, c.alert_id)
+      .run();
+}
+
+void Store::drop_coverage(const std::string& kind, const std::string& subject) {
+  cached("DELETE FROM coverage WHERE kind = ?1 AND subject = ?2")
+      ->bind(1, kind)
+      .bind(2, subject)
+      .run();
 }
 
 }  // namespace rasd

@@ -74,6 +74,9 @@ struct Config {
   std::string sources_file;
   std::vector<SourceConfig> sources;
   std::vector<WebhookConfig> webhooks;
+  // `internal: {notify: [...]}`: the webhooks rasd's own alerts go to (reload failed, source
+  // quarantined or failing); absent: every webhook.
+  std::optional<std::vector<std::string>> internal_notify;
 
   const WebhookConfig* webhook(const std::string& name) const;
   std::vector<std::string> webhook_names() const;

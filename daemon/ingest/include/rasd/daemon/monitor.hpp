@@ -163,10 +163,17 @@ class Monitor {
   // Sends the alert.suppressed notices that are due: for each rule whose max_alerts held alerts
   // back, how many, once its window has freed up (the daemon's timer; monitor_limits.cpp).
   PollStats send_held_back_notices();
+  // Coverage alerts (monitor_coverage.cpp): a source failing for kFailingSeconds raises
+  // rasd.source_failing once; when it recovers, an internal.resolved body follows. At most one
+  // pass per kCoverageCheckSeconds (the daemon's timer calls it often).
+  static constexpr int64_t kFailingSeconds = 6 * 3600;
+  static constexpr int64_t kCoverageCheckSeconds = 60;
+  void check_coverage();
   // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
-  // "rasd"), delivered to every configured webhook: a failed reload, for one.
-  void raise_internal_alert(const std::string& kind, const std::string& title,
-                            const std::string& message);
+  // "rasd"), delivered to internal.notify (default: every webhook): a failed reload, for one.
+  // Returns its id.
+  std::string raise_internal_alert(const std::string& kind, const std::string& title,
+                                   const std::string& message);
 
  private:
   void count(const char* fetch_outcome);
@@ -193,6 +200,7 @@ class Monitor {
                     PollStats& stats);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
+  std::vector<std::string> internal_targets() const;  // internal.notify, or every webhook
   // Holds back a new alert of a rule past its max_alerts (monitor_limits.cpp).
   void apply_rate_limit(const rules::Rule& rule, NewAlert& al, int64_t now, PollStats& stats);
   // Whether the webhook asked for alert.updated of acknowledged stories (config).
@@ -216,6 +224,7 @@ class Monitor {
   int64_t stories_expired_at_ = 0;
   bool stories_restored_ = false;
   SilenceList silences_;
+  std::optional<int64_t> coverage_checked_at_;
 };
 
 }  // namespace rasd

@@ -96,6 +96,13 @@ class ArticleStore {
                               int64_t notice_due) = 0;
   virtual std::vector<HeldBack> due_held_back(int64_t now) = 0;
   virtual void clear_held_back(const std::string& rule_id) = 0;
+
+  // Coverage conditions (monitor_coverage.cpp): every source's state; the open conditions;
+  // one saved or dropped.
+  virtual std::vector<SourceState> all_sources() = 0;
+  virtual std::vector<Coverage> coverage_conditions() = 0;
+  virtual void save_coverage(const Coverage& c) = 0;
+  virtual void drop_coverage(const std::string& kind, const std::string& subject) = 0;
 };
 
 }  // namespace rasd

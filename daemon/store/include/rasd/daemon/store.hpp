@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 9;
+  static constexpr int kSchemaVersion = 10;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -180,6 +180,10 @@ class Store final : public ArticleStore {
                       int64_t notice_due) override;
   std::vector<HeldBack> due_held_back(int64_t now) override;
   void clear_held_back(const std::string& rule_id) override;
+  std::vector<SourceState> all_sources() override { return sources(); }
+  std::vector<Coverage> coverage_conditions() override;
+  void save_coverage(const Coverage& c) override;
+  void drop_coverage(const std::string& kind, const std::string& subject) override;
 
  private:
   void migrate();

@@ -160,6 +160,15 @@ struct NewAlert {
   bool held_back = false;  // past its rule's max_alerts: stored, not sent
 };
 
+// A condition of the watch itself (a coverage alert, issue 20), from when it was first seen;
+// `alert_id` is set once it lasted long enough to raise its internal alert.
+struct Coverage {
+  std::string kind;     // source_failing
+  std::string subject;  // the source id
+  int64_t since = 0;
+  std::string alert_id;
+};
+
 // Who acknowledged an alert, when, and their note.
 struct Acknowledgement {
   std::string by;
