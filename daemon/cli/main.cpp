@@ -236,13 +236,15 @@ int cmd_alerts(const std::string& config_path, const std::string& since, const s
   }
   for (const auto& a : store.alerts(from, rule)) {
     if (as_json) {
-      if (a.silenced_by.empty()) {
+      if (a.silenced_by.empty() && !a.held_back) {
         std::cout << a.payload << "\n";
       } else {
-        // Held back: the body no webhook received, marked with the silence that held it.
+        // Held back: the body no webhook received, marked with what held it.
         boost::system::error_code ec;
         auto v = json::parse(a.payload, ec);
-        if (!ec && v.is_object()) v.as_object()["silenced_by"] = a.silenced_by;
+        if (!ec && v.is_object() && !a.silenced_by.empty())
+          v.as_object()["silenced_by"] = a.silenced_by;
+        if (!ec && v.is_object() && a.held_back) v.as_object()["held_back"] = true;
         std::cout << (ec ? a.payload : json::serialize(v)) << "\n";
       }
     } else {
@@ -257,7 +259,8 @@ int cmd_alerts(const std::string& config_path, const std::string& since, const s
       std::cout << dates::format_rfc3339(a.created_at) << "  " << a.severity << "  " << a.rule_id
                 << "  " << title
                 << (a.silenced_by.empty() ? "" : "  (silenced by " + a.silenced_by + ")")
-                << (a.acked_by.empty() ? "" : "  (acknowledged by " + a.acked_by + ")") << "\n";
+                << (a.acked_by.empty() ? "" : "  (acknowledged by " + a.acked_by + ")")
+                << (a.held_back ? "  (held back: max_alerts)" : "") << "\n";
     }
   }
   return 0;

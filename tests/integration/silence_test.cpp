@@ -281,45 +281,53 @@ TEST_CASE(
     rig.store->save_source_state(st);
   };
   const int64_t t0 = rig.clock.now();
-  set_state("a", 12, t0 - 7 * 3600);  // failing since 7 h ago
-  set_state("b", 1, t0 - 3600);       // since 1 h ago
+  set_state("a", 12, t0 - 7 * 3600);  // failing, last success 7 h ago: measured from now
+  set_state("b", 1, t0 - 7 * 3600);   // one failure after a quiet spell: no outage
+  rig.monitor->check_coverage();
+  CHECK(rig.store->alerts(0, "rasd.source_failing").empty());
+  rig.clock.advance(Monitor::kFailingSeconds - 60);
+  rig.monitor->check_coverage();
+  CHECK(rig.store->alerts(0, "rasd.source_failing").empty());
+  rig.clock.advance(60);
   rig.monitor->check_coverage();
   auto failing = rig.store->alerts(0, "rasd.source_failing");
-  REQUIRE(failing.size() == 1);
+  REQUIRE(failing.size() == 1);  // a only
   CHECK(json::parse(failing[0].payload).at("article").at("title").as_string() ==
-        "rasd: source 'a' failing for 7 h | المصدر 'a' يفشل منذ 7 h");
+        "rasd: source 'a' failing for 6 h | المصدر 'a' يفشل منذ 6 h");
   auto d = rig.store->deliveries();
   REQUIRE(d.size() == 1);
   CHECK(d[0].webhook == "ops");  // internal.notify, not every webhook
   rig.clock.advance(Monitor::kCoverageCheckSeconds);
   rig.monitor->check_coverage();
   CHECK(rig.store->alerts(0, "rasd.source_failing").size() == 1);  // once per condition
-  rig.clock.advance(5 * 3600);                                     // b: 6 h since its last success
-  rig.monitor->check_coverage();
-  CHECK(rig.store->alerts(0, "rasd.source_failing").size() == 2);
 
   // a works again: one internal.resolved, and nothing more after.
   set_state("a", 0, rig.clock.now());
   rig.clock.advance(Monitor::kCoverageCheckSeconds);
   rig.monitor->check_coverage();
   d = rig.store->deliveries();
-  REQUIRE(d.size() == 3);
+  REQUIRE(d.size() == 2);
   const auto resolved = json::parse(test::scalar(
-      rig.cfg.config->store_path, "SELECT payload FROM deliveries WHERE id = '" + d[2].id + "'"));
+      rig.cfg.config->store_path, "SELECT payload FROM deliveries WHERE id = '" + d[1].id + "'"));
   CHECK(resolved.at("type").as_string() == "internal.resolved");
   CHECK(resolved.at("subject").as_string() == "a");
   CHECK(resolved.at("id").as_string() == failing[0].id);
-  CHECK(d[2].webhook == "ops");
+  CHECK(d[1].webhook == "ops");
   rig.clock.advance(Monitor::kCoverageCheckSeconds);
   rig.monitor->check_coverage();
-  CHECK(rig.store->deliveries().size() == 3);
-  // A later failure of a is a new condition: a new alert after another 6 h.
-  set_state("a", 1, rig.clock.now());
+  CHECK(rig.store->deliveries().size() == 2);
+
+  // A quarantined source keeps its condition untouched: no false "works again".
+  set_state("b", 3, t0);
+  rig.clock.advance(Monitor::kCoverageCheckSeconds);  // one pass per minute at most
   rig.monitor->check_coverage();
-  CHECK(rig.store->alerts(0, "rasd.source_failing").size() == 2);
   rig.clock.advance(Monitor::kFailingSeconds);
   rig.monitor->check_coverage();
-  CHECK(rig.store->alerts(0, "rasd.source_failing").size() == 3);
+  REQUIRE(rig.store->alerts(0, "rasd.source_failing").size() == 2);
+  rig.store->quarantine_source("b", rig.clock.now(), "crashes");
+  rig.clock.advance(Monitor::kCoverageCheckSeconds);
+  rig.monitor->check_coverage();
+  CHECK(rig.store->deliveries().size() == 3);  // b's alert only, no resolved
 }
 
 TEST_CASE("coverage: internal.notify names must be webhooks", "[coverage][cli][check]") {
@@ -332,6 +340,40 @@ TEST_CASE("coverage: internal.notify names must be webhooks", "[coverage][cli][c
   CHECK(r.exit_code == 2);
   CHECK(r.out.find(cfg + ":5:26: error: internal.notify: no webhook named 'opps'") !=
         std::string::npos);
+}
+
+TEST_CASE(
+    "rate limits: a held-back story told later counts, its copies count once, and a notice "
+    "does not make it told",
+    "[ratelimit][integration]") {
+  SilenceRig rig("[analysts]", ", max_alerts: {count: 1, per: 1h}");
+  auto body_of = [&](const Delivery& d) {
+    return json::parse(test::scalar(rig.cfg.config->store_path,
+                                    "SELECT coalesce(d.payload, a.payload) FROM deliveries d JOIN "
+                                    "alerts a ON a.id = d.alert_id WHERE d.id = '" +
+                                        d.id + "'"));
+  };
+  const std::string story_b = kBody + " في البوكمال قرب الحدود العراقية";
+  rig.article("a", "1", "داعش في الميادين", "خبر أول عن داعش " + test::distinct_words("م", 40));
+  REQUIRE(rig.queued() == 1);
+  rig.clock.advance(600);
+  rig.article("a", "2", "داعش في البوكمال", story_b);  // held back
+  rig.article("b", "3", "البوكمال: داعش", story_b);    // its copy: held back too, counted once
+  CHECK(rig.queued() == 1);
+  rig.clock.advance(3600);  // the window frees up: the notice says 1, not 2
+  REQUIRE(rig.monitor->send_held_back_notices().alerts == 1);
+  REQUIRE(rig.queued() == 2);
+  CHECK(body_of(rig.store->deliveries()[1]).at("held_back").as_int64() == 1);
+  // Another copy of the held-back story after the notice: webhooks never heard of it, so it is
+  // alert.created, and it counts against the limit.
+  rig.article("a", "4", "هجوم لداعش في البوكمال", story_b);
+  REQUIRE(rig.queued() == 3);
+  CHECK(body_of(rig.store->deliveries()[2]).at("type").as_string() == "alert.created");
+  rig.clock.advance(60);
+  const auto st =
+      rig.article("b", "5", "داعش في تدمر", "خبر آخر عن داعش " + test::distinct_words("ت", 40));
+  CHECK(st.alerts_held_back == 1);  // the told story filled the window
+  CHECK(rig.queued() == 3);
 }
 
 TEST_CASE("silences: bad input is refused with what is wrong", "[silence]") {
@@ -481,7 +523,10 @@ TEST_CASE("rate limits: rasd check reports a bad max_alerts at its line and colu
                 "rules:\n"
                 "  - id: a\n    query: داعش\n    max_alerts: {count: 0, per: 1h}\n"
                 "  - id: b\n    query: داعش\n    max_alerts: {count: 5, per: soon}\n"
-                "  - id: c\n    query: داعش\n    max_alerts: {count: 5, every: 1h}\n");
+                "  - id: c\n    query: داعش\n    max_alerts: {count: 5, every: 1h}\n"
+                "  - id: d\n    query: داعش\n    max_alerts: {count: 5, per: 200d}\n"
+                "  - id: e\n    query: داعش\n    threshold: {count: 3}\n"
+                "    max_alerts: {count: 5, per: 1h}\n");
   const std::string cfg = dir.write("rasd.yaml", "store: {path: rasd.db}\nrules: [rules]\n");
   auto r = test::run_process({RASD_BINARY, "check", "--config", cfg});
   INFO(r.out);
@@ -493,5 +538,11 @@ TEST_CASE("rate limits: rasd check reports a bad max_alerts at its line and colu
   CHECK(r.out.find(rules + ":10:28: error: rule 'c': unknown key 'every' in max_alerts") !=
         std::string::npos);
   CHECK(r.out.find(rules + ":10:17: error: rule 'c': max_alerts needs a period") !=
+        std::string::npos);
+  CHECK(r.out.find(rules +
+                   ":13:33: error: rule 'd': max_alerts.per is longer than store.retention") !=
+        std::string::npos);
+  CHECK(r.out.find(rules +
+                   ":17:17: error: rule 'e': max_alerts does not apply to a threshold rule") !=
         std::string::npos);
 }

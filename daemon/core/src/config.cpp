@@ -468,14 +468,16 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
   if (auto n = root["webhooks"]) read_webhooks(r, n, c);
   if (auto n = root["internal"]; n && r.map(n, "internal")) {
     r.check_keys(n, {"notify"}, "internal");
-    std::vector<std::string> names;
-    r.strings(n, "notify", names, "internal.");
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (!c.webhook(names[i]))
-        r.error(n["notify"].IsSequence() ? n["notify"][i] : n["notify"],
-                "internal.notify: no webhook named '" + names[i] + "'");
+    if (n["notify"]) {  // absent: every webhook, as without `internal`
+      std::vector<std::string> names;
+      r.strings(n, "notify", names, "internal.");
+      for (size_t i = 0; i < names.size(); ++i) {
+        if (!c.webhook(names[i]))
+          r.error(n["notify"].IsSequence() ? n["notify"][i] : n["notify"],
+                  "internal.notify: no webhook named '" + names[i] + "'");
+      }
+      c.internal_notify = std::move(names);
     }
-    c.internal_notify = std::move(names);
   }
   c.store_path = r.resolve_path(c.store_path);
   c.token_file = r.resolve_path(c.token_file);

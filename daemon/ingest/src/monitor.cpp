@@ -347,18 +347,22 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
       const bool first_told = !al.update_of.empty() && !told && !al.deliveries.empty();
       if ((al.update_of.empty() || first_told) && m.rule->max_alerts && !al.deliveries.empty())
         apply_rate_limit(*m.rule, al, now, stats);
-      if (first_told && !al.deliveries.empty())
+      if (first_told && !al.deliveries.empty()) {
         al.payload = alert_payload("alert.created", al.id, now, *m.rule, a, key, m.hits, summary);
+        al.tells_story = true;
+      }
       alerts.push_back(std::move(al));
     }
     if (const auto article_id = store_.insert_article(a, alerts)) {
       for (const auto& al : alerts) {
-        if (!al.held_back) continue;
+        // Counted once per alert: a held-back story's later copies held back too are not more.
+        if (!al.held_back || !al.update_of.empty()) continue;
         for (const auto& m : matches) {
           if (m.rule->id != al.rule_id) continue;
-          const int64_t per = m.rule->max_alerts->per_seconds;
-          const auto oldest = store_.oldest_sent_alert(al.rule_id, now - per);
-          store_.note_held_back(al.rule_id, al.id, now, oldest.value_or(now) + per);
+          const rules::RateLimit& limit = *m.rule->max_alerts;
+          const auto oldest = store_.oldest_sent_alert(al.rule_id, now - limit.per_seconds);
+          store_.note_held_back(al.rule_id, al.id, now, oldest.value_or(now) + limit.per_seconds,
+                                limit.count, limit.per_seconds);
         }
       }
       for (const auto& m : matches) {
@@ -372,9 +376,10 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
       for (const auto& al : alerts)
         ++(al.update_of.empty() ? stats.alerts_created : stats.alerts_updated);
       for (const auto& al : alerts) {
-        log_->info("source '{}': alert {} rule '{}' on \"{}\"{}{}", s.id, al.id, al.rule_id,
+        log_->info("source '{}': alert {} rule '{}' on \"{}\"{}{}{}", s.id, al.id, al.rule_id,
                    a.title, al.update_of.empty() ? "" : " (same story: alert updated)",
-                   al.silenced_by.empty() ? "" : " (silenced by " + al.silenced_by + ")");
+                   al.silenced_by.empty() ? "" : " (silenced by " + al.silenced_by + ")",
+                   al.held_back ? " (held back: max_alerts)" : "");
       }
     }
   }

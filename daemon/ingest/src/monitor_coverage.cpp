@@ -1,5 +1,6 @@
 // Coverage alerts (issue 20): the watch watching itself. A configured source that has been
-// failing for Monitor::kFailingSeconds raises rasd.source_failing once (an internal alert, to
+// failing (two fetches or more in a row) for Monitor::kFailingSeconds since rasd first saw it
+// fail raises rasd.source_failing once (an internal alert, to
 // internal.notify); when a fetch of it succeeds again, an internal.resolved body tells the same
 // webhooks. The condition, from when it was first seen, is in the store (coverage table), so a
 // restart neither forgets a failing source nor alerts about it twice.
@@ -34,14 +35,17 @@ void Monitor::check_coverage() {
   for (const SourceState& st : store_.all_sources()) {
     if (!source(st.id)) continue;  // no longer configured: dropped below
     auto it = open.find(st.id);
-    const bool failing = st.failures > 0 && !st.quarantined_at;  // quarantine has its own alert
+    if (st.quarantined_at) {
+      // Not polled: its own alert said so; the condition waits, untouched, for its release.
+      if (it != open.end()) open.erase(it);
+      continue;
+    }
+    // Failing: at least two fetches in a row (one 503 of a quiet source is no outage), measured
+    // from when rasd first saw it fail, not from a last success that may be long ago.
+    const bool failing = st.failures >= 2 || (st.failures > 0 && it != open.end());
     if (failing) {
       Coverage c = it != open.end() ? it->second : Coverage{kFailing, st.id, now, ""};
-      if (it == open.end()) {
-        // Failing since its last success when there was one, else from now.
-        c.since = st.last_success.value_or(now);
-        store_.save_coverage(c);
-      }
+      if (it == open.end()) store_.save_coverage(c);
       if (c.alert_id.empty() && now - c.since >= kFailingSeconds) {
         const std::string title = "rasd: source '" + st.id + "' failing for " +
                                   hours(now - c.since) + " | المصدر '" + st.id + "' يفشل منذ " +

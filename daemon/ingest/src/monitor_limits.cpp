@@ -48,9 +48,8 @@ PollStats Monitor::send_held_back_notices() {
                               {"title", rule->title},
                               {"severity", rules::severity_name(rule->severity)},
                               {"tags", std::move(tags)}}},
-        {"max_alerts",
-         json::object{{"count", rule->max_alerts ? rule->max_alerts->count : 0},
-                      {"per_seconds", rule->max_alerts ? rule->max_alerts->per_seconds : 0}}},
+        // The limit the alerts were held back under (a reload may have changed it since).
+        {"max_alerts", json::object{{"count", h.max_count}, {"per_seconds", h.per_seconds}}},
         {"held_back", h.alerts},
         {"from", since},
         {"until", dates::format_rfc3339(now)},

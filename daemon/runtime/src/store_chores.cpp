@@ -61,20 +61,27 @@ void StoreChores::check_thresholds(std::function<void()> on_alerts) {
   auto error = std::make_shared<std::string>();
   queue_->submit(
       [&monitor = monitor_, stats, error] {
-        try {
-          *stats = monitor.check_thresholds();
-          *stats += monitor.send_held_back_notices();  // the same timer
-          monitor.committed(*stats);
-          monitor.report_expired_silences();
-          monitor.check_coverage();
-        } catch (const sql::StoreError& e) {
-          *error = e.what();
+        // The timer's chores, each its own transaction and failure: one that fails (a full
+        // disk, a broken row) does not keep the others from running.
+        const std::pair<const char*, std::function<void()>> chores[] = {
+            {"thresholds", [&] { *stats += monitor.check_thresholds(); }},
+            {"rate-limit notices", [&] { *stats += monitor.send_held_back_notices(); }},
+            {"silences", [&] { monitor.report_expired_silences(); }},
+            {"coverage", [&] { monitor.check_coverage(); }}};
+        for (const auto& [name, chore] : chores) {
+          try {
+            chore();
+          } catch (const sql::StoreError& e) {
+            if (!error->empty()) *error += "; ";
+            *error += std::string(name) + ": " + e.what();
+          }
         }
+        monitor.committed(*stats);
       },
       [this, stats, error, on_alerts = std::move(on_alerts)] {
         checking_thresholds_ = false;
         if (!error->empty()) {
-          log_->error("thresholds: store: {} (checked again later)", *error);
+          log_->error("timer chores: store: {} (tried again later)", *error);
           health_.store_ok = false;
           return;
         }

@@ -39,7 +39,7 @@ class StoreChores {
   // Threshold episodes end as their events age out and silent joins are summarized
   // (monitor_thresholds.cpp); also without threshold rules, so that the episodes of rules a
   // reload removed end. `on_alerts` runs on the loop when the check wrote alerts.
-  void check_thresholds(std::function<void()> on_alerts);  // also logs silences that expired
+  void check_thresholds(std::function<void()> on_alerts);  // and the other timer chores
   void follow_clock_jumps();
 
  private:

@@ -6,7 +6,7 @@ namespace rasd {
 namespace {
 
 // Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 10> kMigrations = {
+constexpr std::array<std::string_view, 11> kMigrations = {
     R"sql(
 CREATE TABLE sources(
   id TEXT PRIMARY KEY,
@@ -205,10 +205,20 @@ CREATE TABLE coverage(
   alert_id TEXT NOT NULL DEFAULT '',
   PRIMARY KEY(kind, subject)
 );
+)sql",
+    // 11: when an alert's story was first told to a webhook (a max_alerts window counts those,
+    // and a story never told is told as new); what a held-back notice is to say of its limit.
+    R"sql(
+ALTER TABLE alerts ADD COLUMN told_at INTEGER;
+UPDATE alerts SET told_at = created_at WHERE silenced_by = '' AND held_back = 0 AND
+  EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id);
+CREATE INDEX alerts_rule_told ON alerts(rule_id, told_at) WHERE told_at IS NOT NULL;
+ALTER TABLE held_back ADD COLUMN max_count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE held_back ADD COLUMN per_seconds INTEGER NOT NULL DEFAULT 1;
 )sql"};
 
 // A row of "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by,
-// acked_by, acked_at, ack_note FROM alerts".
+// acked_by, acked_at, ack_note, held_back FROM alerts".
 StoredAlert read_alert(const sql::Statement& s) {
   return {s.text(0), s.text(1), s.text(2), s.int64(3),     s.int64(4),
           s.text(5), s.text(6), s.text(7), s.opt_int64(8), s.text(9)};
@@ -410,8 +420,8 @@ std::optional<ClusterAlert> Store::cluster_alert(const std::string& rule_id,
   ClusterAlert out;
   {
     Lease s = cached(
-        "SELECT id, acked_by <> '', EXISTS(SELECT 1 FROM deliveries d WHERE d.alert_id = "
-        "alerts.id) FROM alerts WHERE rule_id = ?1 AND cluster = ?2 "
+        "SELECT id, acked_by <> '', told_at IS NOT NULL FROM alerts WHERE rule_id = ?1 AND "
+        "cluster = ?2 "
         "ORDER BY created_at LIMIT 1");
     s->bind(1, rule_id).bind(2, cluster);
     if (!s->step()) return std::nullopt;
@@ -458,7 +468,7 @@ std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& 
                                               int limit) {
   auto s = cached(
       "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by, acked_by, "
-      "acked_at, ack_note FROM alerts "
+      "acked_at, ack_note, held_back FROM alerts "
       "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at DESC, rowid DESC "
       "LIMIT ?3");
   s->bind(1, since).bind(2, rule_id).bind(3, int64_t{limit});
@@ -473,7 +483,7 @@ std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id
   sql::Statement s(
       db_.get(),
       "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by, acked_by, "
-      "acked_at, ack_note FROM alerts "
+      "acked_at, ack_note, held_back FROM alerts "
       "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) ORDER BY created_at, rowid");
   s.bind(1, since).bind(2, rule_id);
   std::vector<StoredAlert> out;

@@ -9,7 +9,7 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
                           const std::vector<ThresholdMember>& members) {
   Lease alert_lease = cached(
       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster, "
-      "silenced_by, held_back) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9)");
+      "silenced_by, held_back, told_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
   Lease member_lease = cached(
       "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
       "VALUES(?1,?2,?3,?4)");
@@ -30,7 +30,17 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
       alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
       alert.bind(5, al.created_at).bind(6, al.payload).bind(7, cluster).bind(8, al.silenced_by);
       alert.bind(9, int64_t{al.held_back});
+      if (!al.deliveries.empty())
+        alert.bind(10, al.created_at);  // told: a webhook hears of the story now
+      else
+        alert.bind_null(10);
       alert.run();
+    }
+    if (update && al.tells_story) {
+      cached("UPDATE alerts SET told_at = ?2 WHERE id = ?1 AND told_at IS NULL")
+          ->bind(1, alert_id)
+          .bind(2, al.created_at)
+          .run();
     }
     // article_id 0: a summary that no article brought (its deliveries only).
     if (article_id > 0)
@@ -58,43 +68,44 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
 }
 
 int64_t Store::sent_alerts(const std::string& rule_id, int64_t after) {
-  Lease s = cached(
-      "SELECT count(*) FROM alerts WHERE rule_id = ?1 AND created_at > ?2 AND held_back = 0 "
-      "AND silenced_by = ''");
+  Lease s = cached("SELECT count(*) FROM alerts WHERE rule_id = ?1 AND told_at > ?2");
   s->bind(1, rule_id).bind(2, after);
   s->step();
   return s->int64(0);
 }
 
 std::optional<int64_t> Store::oldest_sent_alert(const std::string& rule_id, int64_t after) {
-  Lease s = cached(
-      "SELECT min(created_at) FROM alerts WHERE rule_id = ?1 AND created_at > ?2 AND "
-      "held_back = 0 AND silenced_by = ''");
+  Lease s = cached("SELECT min(told_at) FROM alerts WHERE rule_id = ?1 AND told_at > ?2");
   s->bind(1, rule_id).bind(2, after);
   if (!s->step()) return std::nullopt;
   return s->opt_int64(0);
 }
 
 void Store::note_held_back(const std::string& rule_id, const std::string& alert_id, int64_t now,
-                           int64_t notice_due) {
+                           int64_t notice_due, int max_count, int64_t per_seconds) {
   cached(
-      "INSERT INTO held_back(rule_id, alerts, first_at, notice_due, last_alert_id) "
-      "VALUES(?1, 1, ?2, ?3, ?4) ON CONFLICT(rule_id) DO UPDATE SET alerts = alerts + 1, "
-      "last_alert_id = excluded.last_alert_id")
+      "INSERT INTO held_back(rule_id, alerts, first_at, notice_due, last_alert_id, max_count, "
+      "per_seconds) VALUES(?1, 1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(rule_id) DO UPDATE SET "
+      "alerts = alerts + 1, last_alert_id = excluded.last_alert_id")
       ->bind(1, rule_id)
       .bind(2, now)
       .bind(3, notice_due)
       .bind(4, alert_id)
+      .bind(5, int64_t{max_count})
+      .bind(6, per_seconds)
       .run();
 }
 
 std::vector<HeldBack> Store::due_held_back(int64_t now) {
   std::vector<HeldBack> out;
   Lease s = cached(
-      "SELECT rule_id, alerts, first_at, notice_due, last_alert_id FROM held_back "
-      "WHERE notice_due <= ?1 ORDER BY notice_due, rule_id");
+      "SELECT rule_id, alerts, first_at, notice_due, last_alert_id, max_count, per_seconds "
+      "FROM held_back WHERE notice_due <= ?1 ORDER BY notice_due, rule_id");
   s->bind(1, now);
-  while (s->step()) out.push_back({s->text(0), s->int64(1), s->int64(2), s->int64(3), s->text(4)});
+  while (s->step()) {
+    out.push_back(
+        {s->text(0), s->int64(1), s->int64(2), s->int64(3), s->text(4), s->int64(5), s->int64(6)});
+  }
   return out;
 }
 

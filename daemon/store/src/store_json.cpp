@@ -53,6 +53,7 @@ json::object alert_to_json(const StoredAlert& a) {
       {"article_id", a.article_id},
       {"created", dates::format_rfc3339(a.created_at)},
       {"silenced_by", a.silenced_by.empty() ? json::value(nullptr) : json::value(a.silenced_by)},
+      {"held_back", a.held_back},
       {"acknowledged",
        a.acked_by.empty()
            ? json::value(nullptr)

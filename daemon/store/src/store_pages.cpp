@@ -81,7 +81,10 @@ int64_t Store::shift_schedules(int64_t delta) {
         "UPDATE deliveries SET next_attempt = next_attempt + ?1 WHERE state = 'pending'",
         // Threshold episodes' clocks (update gap, age): measured on the daemon's clock.
         "UPDATE threshold_episodes SET opened_at = opened_at + ?1, "
-        "last_update_at = last_update_at + ?1"}) {
+        "last_update_at = last_update_at + ?1",
+        // Coverage conditions and rate-limit notices: also the daemon's clock.
+        "UPDATE coverage SET since = since + ?1",
+        "UPDATE held_back SET first_at = first_at + ?1, notice_due = notice_due + ?1"}) {
     cached(sql)->bind(1, delta).run();
     moved += sqlite3_changes64(db_.get());
   }

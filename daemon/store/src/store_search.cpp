@@ -56,6 +56,8 @@ PruneStats Store::prune(int64_t before, int64_t max_rows) {
           "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending') AND "
           "NOT EXISTS (SELECT 1 FROM alert_members m WHERE m.alert_id = alerts.id AND m.added_at "
           ">= ?1) AND NOT EXISTS (SELECT 1 FROM threshold_episodes e WHERE e.alert_id = alerts.id) "
+          "AND NOT EXISTS (SELECT 1 FROM coverage c WHERE c.alert_id = alerts.id) "
+          "AND NOT EXISTS (SELECT 1 FROM held_back h WHERE h.last_alert_id = alerts.id) "
           "LIMIT ?2");
   stats.more = picked >= max_rows;
   const std::string old_alerts = "SELECT id FROM prune_alerts";

@@ -173,7 +173,8 @@ void read_threshold(FileReader& r, const YAML::Node& n, Rule& rule,
   rule.threshold = t;
 }
 
-void read_max_alerts(FileReader& r, const YAML::Node& n, Rule& rule) {
+void read_max_alerts(FileReader& r, const YAML::Node& n, Rule& rule,
+                     const std::optional<int64_t>& retention) {
   if (!n.IsMap()) {
     r.error(n, "max_alerts must be a map {count, per}");
     return;
@@ -198,6 +199,10 @@ void read_max_alerts(FileReader& r, const YAML::Node& n, Rule& rule) {
       r.error(n["per"], "max_alerts.per must be a duration such as 30m, 1h or 1d");
     else
       limit.per_seconds = *p;
+    if (p && retention && *p > *retention)
+      r.error(n["per"], "max_alerts.per is longer than store.retention (" +
+                            std::to_string(*retention) +
+                            "s): the alerts it counts would be pruned before they leave it");
   }
   rule.max_alerts = limit;
 }
@@ -256,7 +261,13 @@ void read_rule(FileReader& r, const YAML::Node& n, std::vector<PendingRule>& out
     }
   }
   if (n["threshold"]) read_threshold(r, n["threshold"], rule, retention);
-  if (n["max_alerts"]) read_max_alerts(r, n["max_alerts"], rule);
+  if (n["max_alerts"]) {
+    if (n["threshold"])
+      r.error(n["max_alerts"],
+              "max_alerts does not apply to a threshold rule: it raises one alert per episode");
+    else
+      read_max_alerts(r, n["max_alerts"], rule, retention);
+  }
   out.push_back(std::move(p));
 }
 

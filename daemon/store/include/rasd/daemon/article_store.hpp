@@ -87,13 +87,13 @@ class ArticleStore {
   // Whether someone acknowledged the alert (its updates then go only to webhooks that ask).
   virtual bool alert_acknowledged(const std::string& alert_id) = 0;
 
-  // Rate limits (max_alerts): the rule's alerts created after `after` that were sent (neither
-  // held back nor silenced), and the oldest of them; an alert held back (counted into the
+  // Rate limits (max_alerts): the rule's alerts whose story was first told to a webhook after
+  // `after`, and the oldest such time; an alert held back (counted into the
   // rule's pending notice, due at `notice_due`); the notices due; a notice sent.
   virtual int64_t sent_alerts(const std::string& rule_id, int64_t after) = 0;
   virtual std::optional<int64_t> oldest_sent_alert(const std::string& rule_id, int64_t after) = 0;
   virtual void note_held_back(const std::string& rule_id, const std::string& alert_id, int64_t now,
-                              int64_t notice_due) = 0;
+                              int64_t notice_due, int max_count, int64_t per_seconds) = 0;
   virtual std::vector<HeldBack> due_held_back(int64_t now) = 0;
   virtual void clear_held_back(const std::string& rule_id) = 0;
 

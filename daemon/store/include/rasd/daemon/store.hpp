@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 10;
+  static constexpr int kSchemaVersion = 11;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -177,7 +177,7 @@ class Store final : public ArticleStore {
   int64_t sent_alerts(const std::string& rule_id, int64_t after) override;
   std::optional<int64_t> oldest_sent_alert(const std::string& rule_id, int64_t after) override;
   void note_held_back(const std::string& rule_id, const std::string& alert_id, int64_t now,
-                      int64_t notice_due) override;
+                      int64_t notice_due, int max_count, int64_t per_seconds) override;
   std::vector<HeldBack> due_held_back(int64_t now) override;
   void clear_held_back(const std::string& rule_id) override;
   std::vector<SourceState> all_sources() override { return sources(); }

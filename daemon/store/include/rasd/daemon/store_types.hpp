@@ -158,6 +158,9 @@ struct NewAlert {
   // Non-empty: a silence (its id) holds it back: stored, its deliveries never queued.
   std::string silenced_by;
   bool held_back = false;  // past its rule's max_alerts: stored, not sent
+  // An update that is the first copy of its story a webhook hears of (every earlier one was
+  // held back): the alert is marked told.
+  bool tells_story = false;
 };
 
 // A condition of the watch itself (a coverage alert, issue 20), from when it was first seen;
@@ -183,6 +186,8 @@ struct HeldBack {
   int64_t first_at = 0;
   int64_t notice_due = 0;
   std::string last_alert_id;  // the notice's deliveries hang on it
+  int64_t max_count = 1;      // the limit when the alerts were held back
+  int64_t per_seconds = 1;
 };
 
 // A silence (`rasd silence add`): alerts it matches are stored and marked, never sent. `kind`
@@ -229,6 +234,7 @@ struct StoredAlert {
   std::string acked_by;     // who acknowledged it; "" when nobody has
   std::optional<int64_t> acked_at;
   std::string ack_note;
+  bool held_back = false;  // past its rule's max_alerts when raised: stored, not sent
 };
 
 struct Delivery {
