@@ -250,6 +250,9 @@ TEST_CASE("rate limits: past max_alerts, alerts are stored and held back, one no
   CHECK(test::scalar(rig.cfg.config->store_path,
                      "SELECT count(*) FROM alerts WHERE rule_id = 'isis' AND held_back = 1") ==
         "3");
+  size_t shown = 0;  // as rasd alerts and /api/alerts read them
+  for (const auto& a : rig.store->alerts(0, "isis")) shown += a.held_back;
+  CHECK(shown == 3);
   // No notice before the window frees up (an hour after the first sent alert).
   CHECK(rig.monitor->send_held_back_notices().alerts == 0);
   rig.clock.advance(3600);

@@ -2,226 +2,16 @@
 
 #include <array>
 
+#include "store_migrations.hpp"
+
 namespace rasd {
 namespace {
-
-// Migration N brings the schema from version N-1 to N. Never edit a released entry; append.
-constexpr std::array<std::string_view, 11> kMigrations = {
-    R"sql(
-CREATE TABLE sources(
-  id TEXT PRIMARY KEY,
-  url TEXT NOT NULL,
-  etag TEXT NOT NULL DEFAULT '',
-  last_modified TEXT NOT NULL DEFAULT '',
-  last_fetch INTEGER,
-  last_success INTEGER,
-  last_error TEXT NOT NULL DEFAULT '',
-  failures INTEGER NOT NULL DEFAULT 0,
-  next_due INTEGER NOT NULL DEFAULT 0,
-  interval INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE articles(
-  id INTEGER PRIMARY KEY,
-  source_id TEXT NOT NULL,
-  guid TEXT NOT NULL,
-  url TEXT NOT NULL DEFAULT '',
-  title TEXT NOT NULL DEFAULT '',
-  body TEXT NOT NULL DEFAULT '',
-  author TEXT NOT NULL DEFAULT '',
-  lang TEXT NOT NULL DEFAULT '',
-  published INTEGER,
-  fetched_at INTEGER NOT NULL,
-  UNIQUE(source_id, guid)
-);
-CREATE TABLE alerts(
-  id TEXT PRIMARY KEY,
-  rule_id TEXT NOT NULL,
-  severity TEXT NOT NULL,
-  article_id INTEGER NOT NULL REFERENCES articles(id),
-  created_at INTEGER NOT NULL,
-  payload TEXT NOT NULL,
-  UNIQUE(rule_id, article_id)
-);
-CREATE INDEX alerts_created ON alerts(created_at);
-CREATE TABLE deliveries(
-  id TEXT PRIMARY KEY,
-  alert_id TEXT NOT NULL REFERENCES alerts(id),
-  webhook TEXT NOT NULL,
-  state TEXT NOT NULL DEFAULT 'pending',
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt INTEGER NOT NULL,
-  last_status INTEGER,
-  last_error TEXT NOT NULL DEFAULT '',
-  delivered_at INTEGER
-);
-CREATE INDEX deliveries_due ON deliveries(state, next_attempt);
-CREATE TABLE delivery_attempts(
-  delivery_id TEXT NOT NULL REFERENCES deliveries(id),
-  at INTEGER NOT NULL,
-  status INTEGER,
-  error TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX delivery_attempts_id ON delivery_attempts(delivery_id);
-)sql",
-    // 2: story clusters. An alert belongs to a cluster; later articles of the cluster are its
-    // members, and their alert.updated deliveries carry their own body.
-    R"sql(
-ALTER TABLE articles ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
-ALTER TABLE alerts ADD COLUMN cluster TEXT NOT NULL DEFAULT '';
-ALTER TABLE deliveries ADD COLUMN payload TEXT;
-CREATE TABLE alert_members(
-  alert_id TEXT NOT NULL REFERENCES alerts(id),
-  article_id INTEGER NOT NULL REFERENCES articles(id),
-  source_id TEXT NOT NULL,
-  added_at INTEGER NOT NULL,
-  PRIMARY KEY(alert_id, article_id)
-);
-INSERT INTO alert_members SELECT a.id, a.article_id, r.source_id, a.created_at
-  FROM alerts a JOIN articles r ON r.id = a.article_id;
-CREATE INDEX alerts_rule_cluster ON alerts(rule_id, cluster);
-CREATE INDEX articles_fetched ON articles(fetched_at);
-)sql",
-    // 3: full-text search over the engine's normalized text (FTS5 does not fold Arabic: the words
-    // column holds the collapsed view's tokens, the stems column their proclitic-free stems; rowid
-    // is the article's id), the state of webhook endpoints (410 Gone disables one), the identity
-    // hashes of articles and the rule hits behind each alert.
-    R"sql(
-CREATE VIRTUAL TABLE article_search USING fts5(words, stems, tokenize = 'unicode61 remove_diacritics 0');
-CREATE TABLE webhook_endpoints(
-  name TEXT PRIMARY KEY,
-  disabled_at INTEGER,
-  reason TEXT NOT NULL DEFAULT ''
-);
-CREATE INDEX alert_members_article ON alert_members(article_id);
-ALTER TABLE articles ADD COLUMN canonical_url TEXT NOT NULL DEFAULT '';
-ALTER TABLE articles ADD COLUMN content_hash TEXT NOT NULL DEFAULT '';
-CREATE INDEX articles_canonical_url ON articles(canonical_url);
-CREATE TABLE alert_hits(
-  alert_id TEXT NOT NULL REFERENCES alerts(id),
-  article_id INTEGER NOT NULL REFERENCES articles(id),
-  field TEXT NOT NULL,
-  start INTEGER NOT NULL,
-  end INTEGER NOT NULL,
-  text TEXT NOT NULL,
-  view TEXT NOT NULL
-);
-CREATE INDEX alert_hits_alert ON alert_hits(alert_id);
-CREATE INDEX alerts_article ON alerts(article_id);
-)sql",
-    // 4: follow-up page fetches are durable (an html source's article links, a full_text feed's
-    // items with their teasers): a section page's validators commit in the transaction that
-    // queues the pages it links to, and a restart resumes them. The poison-source guard counts
-    // unclean exits blamed on a source and quarantines it.
-    R"sql(
-CREATE TABLE page_fetches(
-  source_id TEXT NOT NULL,
-  url TEXT NOT NULL,
-  teaser TEXT,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt INTEGER NOT NULL DEFAULT 0,
-  state TEXT NOT NULL DEFAULT 'pending',
-  last_error TEXT NOT NULL DEFAULT '',
-  created_at INTEGER NOT NULL,
-  PRIMARY KEY(source_id, url)
-);
-CREATE INDEX page_fetches_due ON page_fetches(state, next_attempt);
-ALTER TABLE sources ADD COLUMN crashes INTEGER NOT NULL DEFAULT 0;
-ALTER TABLE sources ADD COLUMN quarantined_at INTEGER;
-ALTER TABLE sources ADD COLUMN quarantine_reason TEXT NOT NULL DEFAULT '';
-CREATE INDEX delivery_attempts_at ON delivery_attempts(at);
-CREATE INDEX deliveries_alert ON deliveries(alert_id);
-CREATE INDEX deliveries_webhook_due ON deliveries(webhook, state, next_attempt);
-CREATE INDEX alert_hits_article ON alert_hits(article_id);
-)sql",
-    // 5: threshold rules. Each matching article that counts is an event (its story cluster,
-    // source and event time); a rule's open episode is its alert and when it was last updated.
-    R"sql(
-CREATE TABLE threshold_events(
-  rule_id TEXT NOT NULL,
-  article_id INTEGER NOT NULL REFERENCES articles(id),
-  cluster TEXT NOT NULL,
-  source_id TEXT NOT NULL,
-  event_time INTEGER NOT NULL,
-  PRIMARY KEY(rule_id, article_id)
-);
-CREATE INDEX threshold_events_time ON threshold_events(rule_id, event_time);
-CREATE INDEX threshold_events_article ON threshold_events(article_id);
-CREATE TABLE threshold_episodes(
-  rule_id TEXT PRIMARY KEY,
-  alert_id TEXT NOT NULL REFERENCES alerts(id),
-  opened_at INTEGER NOT NULL,
-  last_update_at INTEGER NOT NULL,
-  unsent INTEGER NOT NULL DEFAULT 0
-);
-)sql",
-    // 6: one source's articles in fetch order (a backtest or rule test of one source reads
-    // them without walking every other source's).
-    R"sql(
-CREATE INDEX articles_source_fetched ON articles(source_id, fetched_at);
-)sql",
-    // 7: silences. An alert a silence held back names it; its deliveries were never queued.
-    R"sql(
-CREATE TABLE silences(
-  id TEXT PRIMARY KEY,
-  kind TEXT NOT NULL CHECK(kind IN ('rule', 'source', 'story', 'query')),
-  value TEXT NOT NULL,
-  author TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  created_at INTEGER NOT NULL,
-  expires_at INTEGER NOT NULL,
-  removed_at INTEGER,
-  expiry_logged INTEGER NOT NULL DEFAULT 0
-);
-CREATE INDEX silences_expiry ON silences(expires_at);
-ALTER TABLE alerts ADD COLUMN silenced_by TEXT NOT NULL DEFAULT '';
-)sql",
-    // 8: acknowledgement: who saw an alert (and so its story), when, and what they noted.
-    R"sql(
-ALTER TABLE alerts ADD COLUMN acked_by TEXT NOT NULL DEFAULT '';
-ALTER TABLE alerts ADD COLUMN acked_at INTEGER;
-ALTER TABLE alerts ADD COLUMN ack_note TEXT NOT NULL DEFAULT '';
-)sql",
-    // 9: rate limits (max_alerts). An alert past its rule's limit is stored and held back; the
-    // notice of what was held back is due when the rule's window frees up.
-    R"sql(
-ALTER TABLE alerts ADD COLUMN held_back INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX alerts_rule_created ON alerts(rule_id, created_at);
-CREATE INDEX silences_unlogged ON silences(expires_at) WHERE expiry_logged = 0;
-CREATE TABLE held_back(
-  rule_id TEXT PRIMARY KEY,
-  alerts INTEGER NOT NULL,
-  first_at INTEGER NOT NULL,
-  notice_due INTEGER NOT NULL,
-  last_alert_id TEXT NOT NULL
-);
-)sql",
-    // 10: coverage conditions (the watch watching itself): since when a source has been
-    // failing, and the internal alert once it lasted long enough.
-    R"sql(
-CREATE TABLE coverage(
-  kind TEXT NOT NULL,
-  subject TEXT NOT NULL,
-  since INTEGER NOT NULL,
-  alert_id TEXT NOT NULL DEFAULT '',
-  PRIMARY KEY(kind, subject)
-);
-)sql",
-    // 11: when an alert's story was first told to a webhook (a max_alerts window counts those,
-    // and a story never told is told as new); what a held-back notice is to say of its limit.
-    R"sql(
-ALTER TABLE alerts ADD COLUMN told_at INTEGER;
-UPDATE alerts SET told_at = created_at WHERE silenced_by = '' AND held_back = 0 AND
-  EXISTS (SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id);
-CREATE INDEX alerts_rule_told ON alerts(rule_id, told_at) WHERE told_at IS NOT NULL;
-ALTER TABLE held_back ADD COLUMN max_count INTEGER NOT NULL DEFAULT 1;
-ALTER TABLE held_back ADD COLUMN per_seconds INTEGER NOT NULL DEFAULT 1;
-)sql"};
 
 // A row of "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by,
 // acked_by, acked_at, ack_note, held_back FROM alerts".
 StoredAlert read_alert(const sql::Statement& s) {
-  return {s.text(0), s.text(1), s.text(2), s.int64(3),     s.int64(4),
-          s.text(5), s.text(6), s.text(7), s.opt_int64(8), s.text(9)};
+  return {s.text(0), s.text(1), s.text(2),      s.int64(3), s.int64(4),      s.text(5),
+          s.text(6), s.text(7), s.opt_int64(8), s.text(9),  s.int64(10) != 0};
 }
 
 SourceState read_source(const sql::Statement& s) {
@@ -329,7 +119,7 @@ void Store::migrate() {
   }
   for (int v = current; v < kSchemaVersion; ++v) {
     sql::Transaction tx(db_.get());
-    sql::exec(db_.get(), kMigrations[static_cast<size_t>(v)]);
+    sql::exec(db_.get(), detail::kMigrations[static_cast<size_t>(v)]);
     sql::exec(db_.get(), "PRAGMA user_version=" + std::to_string(v + 1));
     tx.commit();
   }
