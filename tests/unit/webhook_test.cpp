@@ -1,8 +1,9 @@
+#include "rasd/daemon/webhook.hpp"
+
 #include <catch2/catch.hpp>
 
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/schedule.hpp"
-#include "rasd/daemon/webhook.hpp"
 #include "test_util.hpp"
 
 using namespace rasd;
@@ -10,11 +11,13 @@ using namespace rasd;
 TEST_CASE("webhook signature: the Standard Webhooks published example", "[webhook][signature]") {
   const auto key = decode_webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw");
   REQUIRE(key);
-  CHECK(webhook_signature(*key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, R"({"test": 2432232314})") ==
+  CHECK(webhook_signature(*key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330,
+                          R"({"test": 2432232314})") ==
         "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
 }
 
-TEST_CASE("webhook signature: agrees with Python's hmac on an Arabic body", "[webhook][signature]") {
+TEST_CASE("webhook signature: agrees with Python's hmac on an Arabic body",
+          "[webhook][signature]") {
   const std::string secret = "whsec_c2VjcmV0LWtleS1mb3ItcmFzZC10ZXN0cw==";
   const std::string body = R"({"type":"alert.created","article":{"title":"د|عـ.ـش"}})";
   const auto key = decode_webhook_secret(secret);
@@ -35,10 +38,12 @@ TEST_CASE("webhook request: headers, several secrets for rotation, slack format"
   WebhookConfig hook;
   hook.name = "a";
   hook.url = "https://hooks.example/x";
-  hook.secrets = {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_c2VjcmV0LWtleS1mb3ItcmFzZC10ZXN0cw=="};
+  hook.secrets = {"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                  "whsec_c2VjcmV0LWtleS1mb3ItcmFzZC10ZXN0cw=="};
   Delivery d;
   d.id = "msg_abc";
-  d.payload = R"({"type":"alert.created","rule":{"title":"ISIS","severity":"high"},"article":{"title":"عنوان","url":"https://n.example/1","source":"s"}})";
+  d.payload =
+      R"({"type":"alert.created","rule":{"title":"ISIS","severity":"high"},"article":{"title":"عنوان","url":"https://n.example/1","source":"s"}})";
   auto req = build_webhook_request(hook, d, 1700000000, 10);
   std::map<std::string, std::string> h(req.headers.begin(), req.headers.end());
   CHECK(h["webhook-id"] == "msg_abc");
@@ -70,4 +75,21 @@ TEST_CASE("webhook secrets must be whsec_ base64", "[webhook][config]") {
   CHECK_FALSE(decode_webhook_secret("secret"));
   CHECK_FALSE(decode_webhook_secret("whsec_"));
   CHECK_FALSE(decode_webhook_secret("whsec_abc"));
+}
+
+TEST_CASE("slack format: bodies without an article say what they are about", "[webhook]") {
+  const std::string notice =
+      R"J({"type":"alert.suppressed","rule":{"id":"isis","title":"ISIS","severity":"medium"},)J"
+      R"J("held_back":3,"from":"2026-12-01T09:00:00Z","see":"rasd alerts --rule isis"})J";
+  CHECK(
+      rasd::slack_body(notice, "{rule}: {title}") ==
+      R"J({"text":"ISIS: 3 alerts held back by max_alerts since 2026-12-01T09:00:00Z (rasd alerts --rule isis)"})J");
+  const std::string resolved =
+      R"J({"type":"internal.resolved","rule":{"id":"rasd.source_failing","title":"rasd: source 'x' works again","severity":"high"},"subject":"x"})J";
+  CHECK(rasd::slack_body(resolved, "{rule} ({source})") ==
+        R"J({"text":"rasd: source 'x' works again (x)"})J");
+  const std::string summary =
+      R"J({"type":"alert.updated","rule":{"title":"Surge"},"counted":{"articles":7},"article":null})J";
+  CHECK(rasd::slack_body(summary, "{rule}: {title}") ==
+        R"J({"text":"Surge: 7 matching articles in the window"})J");
 }

@@ -15,12 +15,14 @@ namespace {
 
 std::string base64(const unsigned char* data, size_t n) {
   std::string out(4 * ((n + 2) / 3), '\0');
-  const int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
+  const int len =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), data, static_cast<int>(n));
   out.resize(static_cast<size_t>(len));
   return out;
 }
 
-constexpr std::array<int64_t, 7> kRetrySchedule = {5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600};
+constexpr std::array<int64_t, 7> kRetrySchedule = {5,        5 * 60,    30 * 60,  2 * 3600,
+                                                   5 * 3600, 10 * 3600, 10 * 3600};
 
 }  // namespace
 
@@ -35,10 +37,10 @@ std::string webhook_signature(const std::string& key, const std::string& id, int
 }
 
 std::optional<int64_t> retry_delay(int64_t failed_attempts) {
-  if (failed_attempts < 1 || failed_attempts > static_cast<int64_t>(kRetrySchedule.size())) return std::nullopt;
+  if (failed_attempts < 1 || failed_attempts > static_cast<int64_t>(kRetrySchedule.size()))
+    return std::nullopt;
   return kRetrySchedule[static_cast<size_t>(failed_attempts - 1)];
 }
-
 
 std::string slack_body(const std::string& payload, const std::string& text_template) {
   boost::system::error_code ec;
@@ -62,6 +64,21 @@ std::string slack_body(const std::string& payload, const std::string& text_templ
     fields["url"] = str(article, "url");
     fields["snippet"] = str(article, "snippet");
     fields["published"] = str(article, "published");
+    // Bodies without an article say what they are about in the title.
+    if (fields["type"] == "alert.suppressed") {
+      const auto* n = o.if_contains("held_back");
+      fields["title"] = std::to_string(n && n->is_int64() ? n->get_int64() : 0) +
+                        " alerts held back by max_alerts since " + str(&v, "from") + " (" +
+                        str(&v, "see") + ")";
+    } else if (fields["type"] == "internal.resolved") {
+      fields["title"] = "resolved: " + str(&v, "subject");
+      fields["source"] = str(&v, "subject");
+    } else if (fields["title"].empty() && o.contains("counted")) {
+      const auto* c = o.if_contains("counted");
+      const auto* n = c && c->is_object() ? c->get_object().if_contains("articles") : nullptr;
+      fields["title"] = std::to_string(n && n->is_int64() ? n->get_int64() : 0) +
+                        " matching articles in the window";
+    }
   }
   // {name} is replaced by the field; anything else is copied as it is.
   std::string text;
