@@ -62,13 +62,12 @@ std::optional<int> zone_offset(const std::string& w) {
     int minutes;
   };
   static constexpr Z kZones[] = {
-      {"ut", 0},        {"utc", 0},      {"gmt", 0},      {"z", 0},        {"est", -300},
-      {"edt", -240},    {"cst", -360},   {"cdt", -300},   {"mst", -420},   {"mdt", -360},
-      {"pst", -480},    {"pdt", -420},   {"akst", -540},  {"akdt", -480},  {"hst", -600},
-      {"bst", 60},      {"ist", 330},    {"cet", 60},     {"cest", 120},   {"eet", 120},
-      {"eest", 180},    {"wet", 0},      {"west", 60},    {"msk", 180},    {"ast", 180},
-      {"jst", 540},     {"kst", 540},    {"aest", 600},   {"aedt", 660},   {"nzst", 720},
-      {"a", -60},       {"m", -720},     {"n", 60},       {"y", 720},
+      {"ut", 0},      {"utc", 0},     {"gmt", 0},    {"z", 0},      {"est", -300}, {"edt", -240},
+      {"cst", -360},  {"cdt", -300},  {"mst", -420}, {"mdt", -360}, {"pst", -480}, {"pdt", -420},
+      {"akst", -540}, {"akdt", -480}, {"hst", -600}, {"bst", 60},   {"ist", 330},  {"cet", 60},
+      {"cest", 120},  {"eet", 120},   {"eest", 180}, {"wet", 0},    {"west", 60},  {"msk", 180},
+      {"ast", 180},   {"jst", 540},   {"kst", 540},  {"aest", 600}, {"aedt", 660}, {"nzst", 720},
+      {"a", -60},     {"m", -720},    {"n", 60},     {"y", 720},
   };
   for (const auto& z : kZones) {
     if (w == z.name) return z.minutes;
@@ -77,7 +76,9 @@ std::optional<int> zone_offset(const std::string& w) {
 }
 
 bool valid(int y, int mo, int d, int h, int mi, int s) {
-  if (y < 1 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 24 || mi < 0 || mi > 59 || s < 0 || s > 60) return false;
+  if (y < 1 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 24 || mi < 0 || mi > 59 || s < 0 ||
+      s > 60)
+    return false;
   static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
   return d <= (mo == 2 && !leap ? 28 : kDays[mo - 1]);
@@ -249,6 +250,13 @@ std::string format_rfc3339(int64_t t) {
 
 namespace rasd::dates {
 
+std::string format_duration(int64_t s) {
+  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
+  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
+  if (s % 60 == 0) return std::to_string(s / 60) + "m";
+  return std::to_string(s) + "s";
+}
+
 std::optional<int64_t> parse_duration_seconds(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
   while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
@@ -272,12 +280,18 @@ std::optional<int64_t> parse_duration_seconds(std::string_view s) {
     std::string unit;
     while (i < s.size() && std::isalpha(static_cast<unsigned char>(s[i]))) unit += s[i++];
     int64_t mult = 0;
-    if (unit == "s") mult = 1;
-    else if (unit == "m" || unit == "min") mult = 60;
-    else if (unit == "h") mult = 3600;
-    else if (unit == "d") mult = 86400;
-    else if (unit == "w") mult = 7 * 86400;
-    else return std::nullopt;
+    if (unit == "s")
+      mult = 1;
+    else if (unit == "m" || unit == "min")
+      mult = 60;
+    else if (unit == "h")
+      mult = 3600;
+    else if (unit == "d")
+      mult = 86400;
+    else if (unit == "w")
+      mult = 7 * 86400;
+    else
+      return std::nullopt;
     total += n * mult;
   }
   return total;

@@ -19,6 +19,11 @@ ApiResponse answer(int status, const json::value& v) {
 ApiResponse fail(int status, const std::string& m) {
   return answer(status, json::object{{"error", m}});
 }
+// A string member of a request body; "" when absent or not a string.
+std::string string_field(const json::object& o, const char* key) {
+  const auto* f = o.if_contains(key);
+  return f && f->is_string() ? std::string(f->get_string()) : std::string();
+}
 }  // namespace
 
 ApiResponse ApiHandlers::acknowledge(const ApiRequest& req, const std::string& path) {
@@ -27,10 +32,7 @@ ApiResponse ApiHandlers::acknowledge(const ApiRequest& req, const std::string& p
   json::value v = req.body.empty() ? json::value(json::object{}) : json::parse(req.body, ec);
   if (ec || !v.is_object()) return fail(400, "expected {\"by\", \"note\"}");
   const auto& o = v.as_object();
-  auto str = [&](const char* key) {
-    const auto* f = o.if_contains(key);
-    return f && f->is_string() ? std::string(f->get_string()) : std::string();
-  };
+  auto str = [&](const char* key) { return string_field(o, key); };
   const std::string by = str("by").empty() ? "api" : str("by");
   const int64_t now = ctx_.now();
   if (!write_store().acknowledge(id, by, str("note"), now))
@@ -65,10 +67,7 @@ ApiResponse ApiHandlers::silences_route(const ApiRequest& req, const std::string
     if (ec || !v.is_object())
       return fail(400, "expected {\"kind\", \"value\", \"for\", \"reason\", \"author\"}");
     const auto& o = v.as_object();
-    auto str = [&](const char* key) {
-      const auto* f = o.if_contains(key);
-      return f && f->is_string() ? std::string(f->get_string()) : std::string();
-    };
+    auto str = [&](const char* key) { return string_field(o, key); };
     auto made = make_silence(str("kind"), str("value"), str("for"), str("reason"),
                              str("author").empty() ? "api" : str("author"), now, *ctx_.normalizer);
     if (!made) return fail(400, made.error().message);

@@ -14,18 +14,13 @@
 #include <stdexcept>
 #include <thread>
 
+#include "rasd/parsers/date.hpp"
+
 namespace rasd {
 namespace fs = std::filesystem;
 
 namespace {
 std::string errno_text() { return std::strerror(errno); }
-
-std::string duration_text(int64_t s) {
-  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
-  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
-  if (s % 60 == 0) return std::to_string(s / 60) + "m";
-  return std::to_string(s) + "s";
-}
 
 struct Fd {
   int fd;
@@ -74,7 +69,8 @@ std::string sources_file_text(const std::vector<SourceConfig>& sources,
     }
     if (s.allow_private_set || s.allow_private != default_allow_private)
       e << YAML::Key << "allow_private" << YAML::Value << s.allow_private;
-    if (s.interval) e << YAML::Key << "interval" << YAML::Value << duration_text(*s.interval);
+    if (s.interval)
+      e << YAML::Key << "interval" << YAML::Value << dates::format_duration(*s.interval);
     e << YAML::EndMap;
   }
   e << YAML::EndSeq;

@@ -304,7 +304,6 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
     a.cluster = story.label;
     std::vector<const rules::Rule*> matched;
     const auto matches = matcher.match(prepared);
-    if (!matches.empty()) silences_.refresh(store_, normalizer_, now);
     for (const auto& m : matches) {
       matched.push_back(m.rule);
       if (m.rule->threshold) continue;  // counted once the article is stored, below

@@ -21,13 +21,6 @@
 namespace rasd {
 namespace {
 
-std::string duration_text(int64_t s) {
-  if (s % 86400 == 0) return std::to_string(s / 86400) + "d";
-  if (s % 3600 == 0) return std::to_string(s / 3600) + "h";
-  if (s % 60 == 0) return std::to_string(s / 60) + "m";
-  return std::to_string(s) + "s";
-}
-
 // The newest articles a body lists (a broad rule over a long window may count thousands;
 // `counted` has the totals).
 constexpr int kMaxListed = 100;
@@ -62,7 +55,7 @@ std::string threshold_payload(const std::string& type, const std::string& alert_
                                        {"tags", std::move(tags)}}},
                  {"threshold",
                   json::object{{"count", t.count},
-                               {"window", duration_text(t.window_seconds)},
+                               {"window", dates::format_duration(t.window_seconds)},
                                {"distinct_sources", t.distinct_sources},
                                {"per", t.per == rules::ThresholdPer::story ? "story" : "article"}}},
                  {"counted", json::object{{"articles", count.articles},
@@ -141,7 +134,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
     ++stats.alerts_created;
     log_->info("rule '{}': threshold reached ({} {} from {} sources in {}): alert {}", rule.id,
                count.counted(t.per), t.per == rules::ThresholdPer::story ? "stories" : "articles",
-               count.sources, duration_text(t.window_seconds), al.id);
+               count.sources, dates::format_duration(t.window_seconds), al.id);
     return;
   }
   al.id = al.update_of = episode->alert_id;

@@ -36,4 +36,6 @@ namespace rasd::dates {
 // Durations as written in config and rule files: "30s", "15m", "6h", "90d", "1h30m", "2w".
 // A bare number is seconds. nullopt on anything else.
 std::optional<int64_t> parse_duration_seconds(std::string_view s);
+// The other way, in the largest whole unit: 3600 -> "1h", 90 -> "90s", 172800 -> "2d".
+std::string format_duration(int64_t seconds);
 }  // namespace rasd::dates
