@@ -407,7 +407,7 @@ int main(int argc, char** argv) {
   deliveries->add_option("--config", config_path, "configuration file")->capture_default_str();
   deliveries->add_option("action", action, "list or retry")
       ->check(CLI::IsMember({"list", "retry"}));
-  deliveries->add_option("--state", state, "pending, delivered, dead, disabled");
+  deliveries->add_option("--state", state, "pending, delivered, dead, disabled, grouped");
   std::string webhook_name;
   deliveries->add_option("--webhook", webhook_name, "retry: only this webhook's deliveries");
 

@@ -112,7 +112,8 @@ TEST_CASE("crash: SIGKILL at 50 random moments loses no alert and alerts no arti
     yaml += "  - {id: " + name + ", url: \"" + site.url("/" + name + ".xml") + "\"}\n";
   }
   yaml += "webhooks:\n  - {name: analysts, url: \"" + hooks.url("/hook") +
-          "\", secret: \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}\n";
+          "\", secret: \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\",\n"
+          "     group_wait: 0s, group_interval: 1s}\n";  // groups form between the kills too
   const std::string cfg = dir.write("rasd.yaml", yaml);
 
   const auto seed = std::random_device{}();
@@ -137,8 +138,10 @@ TEST_CASE("crash: SIGKILL at 50 random moments loses no alert and alerts no arti
   const auto alerts = query(db, "SELECT id FROM alerts");
   INFO(alerts.size() << " alerts");
   REQUIRE(alerts.size() >= 20);  // the stream really flowed through the kills
-  // Every committed delivery was delivered, and the receiver has it under its id.
-  const auto deliveries = query(db, "SELECT id, state FROM deliveries");
+  // Every committed delivery was delivered, and the receiver has it under its id; or it was
+  // folded into a group delivery that was, and whose body lists its alert.
+  const auto deliveries =
+      query(db, "SELECT id, state, coalesce(group_id, ''), alert_id FROM deliveries");
   REQUIRE(deliveries.size() >= alerts.size());
   std::lock_guard<std::mutex> lock(mu);
   std::printf(
@@ -146,16 +149,37 @@ TEST_CASE("crash: SIGKILL at 50 random moments loses no alert and alerts no arti
       "repeats of a "
       "webhook-id (sent again after a kill)\n",
       alerts.size(), deliveries.size(), requests, requests - received.size());
+  // The alert bodies received, alone or in groups.
+  std::vector<boost::json::object> bodies;
+  std::map<std::string, std::set<std::string>> alerts_in_group;
+  for (const auto& [id, body] : received) {
+    const auto v = boost::json::parse(body).as_object();
+    if (v.at("type").as_string() != "alert.group") {
+      bodies.push_back(v);
+      continue;
+    }
+    for (const auto& a : v.at("alerts").as_array()) {
+      bodies.push_back(a.as_object());
+      alerts_in_group[id].insert(std::string(a.at("id").as_string()));
+    }
+  }
+  size_t grouped = 0;
   for (const auto& d : deliveries) {
     INFO("delivery " << d[0]);
+    if (d[1] == "grouped") {
+      ++grouped;
+      CHECK(received.count(d[2]) == 1);
+      CHECK(alerts_in_group[d[2]].count(d[3]) == 1);
+      continue;
+    }
     CHECK(d[1] == "delivered");
     CHECK(received.count(d[0]) == 1);
   }
+  std::printf("crash test: %zu deliveries went out in groups\n", grouped);
   // No article alerted twice under different ids: per (rule, article), one alert id among
   // everything the receiver was sent...
   std::map<std::string, std::set<std::string>> alert_ids_per_article;
-  for (const auto& [id, body] : received) {
-    const auto v = boost::json::parse(body).as_object();
+  for (const auto& v : bodies) {
     if (v.at("type").as_string() != "alert.created") continue;
     const std::string key = std::string(v.at("rule").at("id").as_string()) + " " +
                             std::string(v.at("article").at("url").as_string());

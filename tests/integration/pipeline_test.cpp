@@ -46,7 +46,9 @@ std::string config_yaml(const test::HttpServer& site, const test::HttpServer& ho
          "\", type: feed, tags: [ar]}\n"
          "webhooks:\n"
          "  - {name: analysts, url: \"" +
-         hooks.url("/hook") + "\", secret: \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"}\n";
+         hooks.url("/hook") +
+         "\", secret: \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\", group: false}\n";  // one POST
+                                                                                     // per alert
 }
 
 std::shared_ptr<spdlog::logger> null_logger() {

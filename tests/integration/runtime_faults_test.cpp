@@ -547,7 +547,7 @@ TEST_CASE("runtime: a wall-clock jump of a day back and forth changes no schedul
                 "http: {listen: \"\"}\ndefaults: {interval: 1h, per_host_gap: 0}\n"
                 "webhooks:\n  - {name: hook, url: \"" +
                     hook.url("/h") +
-                    "\"}\n"
+                    "\", group: false}\n"
                     "sources:\n  - {id: site, url: \"" +
                     site.url("/news") + "\", type: html, links: \"ul.l a\"}\n");
   const std::string db = dir.file("rasd.db");

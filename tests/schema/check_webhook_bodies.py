@@ -4,7 +4,9 @@
 Runs the real rasd binary (argv[1]) against a feed server and a webhook receiver on 127.0.0.1
 (Python's http.server, one thread each): `rasd run --once` raises a per-article alert.created,
 an alert.updated (a second outlet's copy of the story), a threshold rule's alert.created and
-alerts past a rule's max_alerts (whose alert.suppressed notice the daemon sends a second later);
+alerts past a rule's max_alerts (whose alert.suppressed notice the daemon sends a second later),
+each to a webhook with `group: false`; the same alerts to a webhook that groups (alert.group,
+formed when --once ends) and to one that takes digests every second (alert.digest);
 then `rasd run` is sent SIGHUP over a broken rule file and raises the internal alert
 rasd.reload_failed. Each body received is validated against the schema, each kind must have
 been seen, and the schema must refuse a few wrong bodies. Run by CTest as schema:webhooks.
@@ -80,17 +82,19 @@ def main():
         with open(rules, "w", encoding="utf-8") as f:
             f.write("rules:\n"
                     "  - {id: isis, title: ISIS, query: داعش, severity: high, tags: [isis], "
-                    "notify: [hook]}\n"
-                    "  - {id: surge, title: ISIS surge, query: داعش, notify: [hook], "
+                    "notify: [hook, grouped, digest]}\n"
+                    "  - {id: surge, title: ISIS surge, query: داعش, notify: [hook, grouped, digest], "
                     "threshold: {count: 3, window: 1h, distinct_sources: 2}}\n"
-                    "  - {id: limited, title: Limited, query: داعش, notify: [hook], "
+                    "  - {id: limited, title: Limited, query: داعش, notify: [hook, grouped, digest], "
                     "max_alerts: {count: 1, per: 1s}}\n")
         cfg = os.path.join(work, "rasd.yaml")
         with open(cfg, "w") as f:
             f.write(f"store: {{path: {work}/rasd.db}}\nrules: [{rules}]\n"
                     "network: {allow_private: true}\nhttp: {listen: \"\"}\n"
                     "defaults: {per_host_gap: 0}\n"
-                    f"webhooks:\n  - {{name: hook, url: \"{base}/hook\"}}\n"
+                    f"webhooks:\n  - {{name: hook, url: \"{base}/hook\", group: false}}\n"
+                    f"  - {{name: grouped, url: \"{base}/grouped\"}}\n"
+                    f"  - {{name: digest, url: \"{base}/digest\", digest: {{every: 1s}}}}\n"
                     f"sources:\n  - {{id: a, url: \"{base}/a.xml\"}}\n"
                     f"  - {{id: b, url: \"{base}/b.xml\"}}\n")
         r = subprocess.run([rasd, "run", "--once", "--config", cfg], capture_output=True, text=True)
@@ -107,7 +111,8 @@ def main():
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             with lock:
-                if any('"rasd.reload_failed"' in b for b in bodies):
+                if (any('"rasd.reload_failed"' in b for b in bodies) and
+                        any('"alert.digest"' in b for b in bodies)):
                     break
             time.sleep(0.1)
         proc.send_signal(signal.SIGTERM)
@@ -129,12 +134,13 @@ def main():
         print(f"{kind[0]} ({kind[1]}): {'ok' if not errors else 'INVALID'}")
     for want in [("alert.created", "article"), ("alert.updated", "article"),
                  ("alert.created", "threshold"), ("alert.created", "internal"),
-                 ("alert.suppressed", "article")]:
+                 ("alert.suppressed", "article"), ("alert.group", "article"),
+                 ("alert.digest", "article")]:
         if want not in kinds:
             print("no body of this kind was sent:", want)
             failures += 1
     # The schema must refuse wrong bodies.
-    sample = next((json.loads(b) for b in bodies if '"cluster"' in b), None)
+    sample = next((json.loads(b) for b in bodies if "cluster" in json.loads(b)), None)
     if sample:
         for what, change in [("unknown key", lambda d: d.update(extra=1)),
                              ("bad type", lambda d: d.update(type="alert.deleted")),
@@ -142,6 +148,16 @@ def main():
                               if d["article"]["hits"] else d["article"].pop("hits")),
                              ("cluster and threshold", lambda d: d.update(threshold={}))]:
             doc = json.loads(json.dumps(sample))
+            change(doc)
+            if validator.is_valid(doc):
+                print("schema accepts a wrong body:", what)
+                failures += 1
+    group = next((json.loads(b) for b in bodies if '"alert.group"' in b), None)
+    if group:
+        for what, change in [("group alert without a rule", lambda d: d["alerts"][0].pop("rule")),
+                             ("group without its count", lambda d: d["group"].pop("count")),
+                             ("unknown group key", lambda d: d["group"]["key"].update(x="y"))]:
+            doc = json.loads(json.dumps(group))
             change(doc)
             if validator.is_valid(doc):
                 print("schema accepts a wrong body:", what)

@@ -1,6 +1,7 @@
+#include "rasd/daemon/config.hpp"
+
 #include <catch2/catch.hpp>
 
-#include "rasd/daemon/config.hpp"
 #include "rasd/daemon/store.hpp"
 #include "test_util.hpp"
 
@@ -25,25 +26,34 @@ TEST_CASE("config: defaults, durations, sizes, relative paths", "[config]") {
 }
 
 TEST_CASE("config: every bad value is an error with its position", "[config][errors]") {
-  auto c = load_config_text("c.yaml",
-                            "sources:\n"
-                            "  - {id: a, url: \"ftp://x\"}\n"
-                            "  - {id: a, url: \"https://x.example/\", type: rss}\n"
-                            "webhooks:\n"
-                            "  - {name: w, url: \"https://h.example/\", secret: nope, format: teams}\n"
-                            "defaults: {max_body: lots, per_host_concurrency: 0}\n"
-                            "network: {allow_private: maybe}\n");
+  auto c =
+      load_config_text("c.yaml",
+                       "sources:\n"
+                       "  - {id: a, url: \"ftp://x\"}\n"
+                       "  - {id: a, url: \"https://x.example/\", type: rss}\n"
+                       "webhooks:\n"
+                       "  - {name: w, url: \"https://h.example/\", secret: nope, format: teams}\n"
+                       "defaults: {max_body: lots, per_host_concurrency: 0}\n"
+                       "network: {allow_private: maybe}\n");
   REQUIRE_FALSE(c.config);
   const std::string out = c.diagnostics.format();
   INFO(out);
-  CHECK(out.find("c.yaml:2:18: error: source 'a': url: 'ftp://x' is not an absolute http(s) URL") != std::string::npos);
+  CHECK(out.find("c.yaml:2:18: error: source 'a': url: 'ftp://x' is not an absolute http(s) URL") !=
+        std::string::npos);
   CHECK(out.find("c.yaml:3:10: error: duplicate source id 'a'") != std::string::npos);
-  CHECK(out.find("c.yaml:3:46: error: source 'a': type must be 'feed' or 'html', got 'rss'") != std::string::npos);
-  CHECK(out.find("c.yaml:5:50: error: webhook 'w': secret must be 'whsec_' followed by base64") != std::string::npos);
-  CHECK(out.find("c.yaml:5:64: error: webhook 'w': format must be 'standard' or 'slack', got 'teams'") != std::string::npos);
-  CHECK(out.find("c.yaml:6:22: error: defaults.max_body: invalid size 'lots'") != std::string::npos);
-  CHECK(out.find("c.yaml:6:50: error: defaults.per_host_concurrency must be at least 1") != std::string::npos);
-  CHECK(out.find("c.yaml:7:26: error: network.allow_private must be true or false, got 'maybe'") != std::string::npos);
+  CHECK(out.find("c.yaml:3:46: error: source 'a': type must be 'feed' or 'html', got 'rss'") !=
+        std::string::npos);
+  CHECK(out.find("c.yaml:5:50: error: webhook 'w': secret must be 'whsec_' followed by base64") !=
+        std::string::npos);
+  CHECK(out.find(
+            "c.yaml:5:64: error: webhook 'w': format must be 'standard' or 'slack', got 'teams'") !=
+        std::string::npos);
+  CHECK(out.find("c.yaml:6:22: error: defaults.max_body: invalid size 'lots'") !=
+        std::string::npos);
+  CHECK(out.find("c.yaml:6:50: error: defaults.per_host_concurrency must be at least 1") !=
+        std::string::npos);
+  CHECK(out.find("c.yaml:7:26: error: network.allow_private must be true or false, got 'maybe'") !=
+        std::string::npos);
 }
 
 TEST_CASE("config: defaults.body_budget is a size of at least max_body", "[config][budget]") {
@@ -87,7 +97,10 @@ TEST_CASE("config: invalid YAML is reported at its position", "[config][errors]"
 TEST_CASE("store: refuses a database with a newer schema", "[store]") {
   test::TempDir dir;
   const std::string db = dir.file("x.db");
-  { Store s(db); CHECK(s.schema_version() == Store::kSchemaVersion); }
+  {
+    Store s(db);
+    CHECK(s.schema_version() == Store::kSchemaVersion);
+  }
   {
     sqlite3* raw = nullptr;
     REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
@@ -103,7 +116,8 @@ TEST_CASE("store: refuses a database with a newer schema", "[store]") {
   }
 }
 
-TEST_CASE("store: an article and its alerts are one transaction, duplicates write nothing", "[store]") {
+TEST_CASE("store: an article and its alerts are one transaction, duplicates write nothing",
+          "[store]") {
   test::TempDir dir;
   Store s(dir.file("x.db"));
   NewArticle a;
@@ -126,4 +140,43 @@ TEST_CASE("store: an article and its alerts are one transaction, duplicates writ
   CHECK_THROWS_AS(s.insert_article(b, {dup_id}), sql::StoreError);
   CHECK_FALSE(s.has_article("src", "g2"));
   CHECK(s.integrity_check() == "ok");
+}
+
+TEST_CASE("config: webhook grouping and digests, and what is wrong with them", "[config]") {
+  auto load = [](const std::string& hook) {
+    return load_config_text("t.yaml",
+                            "webhooks:\n  - {name: h, url: \"https://h.example/\"" + hook + "}\n");
+  };
+  auto ok = load("");
+  REQUIRE(ok.config);
+  const WebhookConfig& d = ok.config->webhooks[0];
+  CHECK(d.group);
+  CHECK(d.group_by == std::vector<std::string>{"rule"});
+  CHECK(d.group_wait == 30);
+  CHECK(d.group_interval == 300);
+  CHECK_FALSE(d.digest);
+  auto custom = load(", group_by: [tag, source], group_wait: 0s, group_interval: 1h");
+  REQUIRE(custom.config);
+  CHECK(custom.config->webhooks[0].group_wait == 0);
+  CHECK(custom.config->webhooks[0].group_interval == 3600);
+  auto digest = load(", digest: {at: \"07:00\", tz: Asia/Baghdad}");
+  INFO(digest.diagnostics.format());
+  REQUIRE(digest.config);
+  REQUIRE(digest.config->webhooks[0].digest);
+  CHECK(digest.config->webhooks[0].digest->at_minutes == 420);
+  CHECK(digest.config->webhooks[0].digest->tz == "Asia/Baghdad");
+  for (const auto& [bad, says] : std::vector<std::pair<std::string, std::string>>{
+           {", group_by: [rule, colour]", "unknown key 'colour'"},
+           {", group_wait: soon", "invalid duration 'soon'"},
+           {", digest: {at: \"25:00\"}", "time of day"},
+           {", digest: {at: \"07:00\", tz: Mars/Olympus}", "unknown time zone 'Mars/Olympus'"},
+           {", digest: {every: 1h, at: \"07:00\"}", "exactly one of"},
+           {", digest: {every: 1h, tz: UTC}", "tz applies to 'at' only"},
+           {", digest: {every: 1h}, group_wait: 5s", "does not group"},
+           {", digest: {hourly: true}", "unknown key 'hourly'"}}) {
+    auto r = load(bad);
+    INFO(bad << "\n" << r.diagnostics.format());
+    CHECK_FALSE(r.config);
+    CHECK(r.diagnostics.format().find(says) != std::string::npos);
+  }
 }

@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "rasd/daemon/digest_time.hpp"
 #include "rasd/engine/yaml_nesting.hpp"
 #include "rasd/parsers/date.hpp"
 
@@ -227,6 +228,51 @@ void read_sources(Reader& r, const YAML::Node& list, Config& c, std::set<std::st
   }
 }
 
+// group, group_by, group_wait, group_interval and digest of one webhook.
+void read_noise_options(Reader& r, const YAML::Node& n, const std::string& where,
+                        WebhookConfig& w) {
+  r.boolean(n, "group", w.group, where);
+  if (n["group_by"]) {
+    w.group_by.clear();
+    r.strings(n, "group_by", w.group_by, where);
+    for (const auto& k : w.group_by) {
+      if (k != "rule" && k != "severity" && k != "tag" && k != "source")
+        r.error(n["group_by"], where + "group_by: unknown key '" + k +
+                                   "' (expected rule, severity, tag or source)");
+    }
+  }
+  int64_t wait_ms = w.group_wait * 1000;
+  r.milliseconds(n, "group_wait", wait_ms, where);
+  w.group_wait = (wait_ms + 999) / 1000;
+  r.duration(n, "group_interval", w.group_interval, where);
+  if (!n["digest"]) return;
+  const YAML::Node d = n["digest"];
+  if (!r.map(d, where + "digest")) return;
+  r.check_keys(d, {"every", "at", "tz"}, where + "digest");
+  DigestConfig dc;
+  r.duration(d, "every", dc.every, where + "digest: ");
+  if (d["at"]) {
+    std::string at;
+    r.string(d, "at", at, where + "digest: ");
+    const auto minutes = parse_time_of_day(at);
+    if (!minutes)
+      r.error(d["at"], where + "digest: at must be a time of day like \"07:00\", got '" + at + "'");
+    else
+      dc.at_minutes = *minutes;
+  }
+  r.string(d, "tz", dc.tz, where + "digest: ");
+  if ((dc.every > 0) == d["at"].IsDefined())
+    r.error(d, where + "digest needs exactly one of 'every' or 'at'");
+  if (d["tz"] && !d["at"]) r.error(d["tz"], where + "digest: tz applies to 'at' only");
+  if (!valid_time_zone(dc.tz))
+    r.error(d["tz"] ? d["tz"] : d, where + "digest: unknown time zone '" + dc.tz + "'");
+  if (n["group"] || n["group_by"] || n["group_wait"] || n["group_interval"])
+    r.error(d, where +
+                   "a digest webhook does not group: drop group, group_by, group_wait and "
+                   "group_interval");
+  w.digest = dc;
+}
+
 void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
   if (!list.IsSequence()) return r.error(list, "webhooks must be a list");
   std::set<std::string> names;
@@ -241,8 +287,10 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
       r.error(n["name"], "duplicate webhook name '" + w.name + "'");
     r.check_keys(n,
                  {"name", "url", "secret", "secrets", "format", "allow_private", "concurrency",
-                  "timeout", "template", "acknowledged_updates"},
+                  "timeout", "template", "acknowledged_updates", "group", "group_by", "group_wait",
+                  "group_interval", "digest"},
                  "webhook '" + w.name + "'");
+    read_noise_options(r, n, where, w);
     r.integer(n, "concurrency", w.concurrency, where, 1);
     if (n["acknowledged_updates"])
       r.boolean(n, "acknowledged_updates", w.acknowledged_updates, where);

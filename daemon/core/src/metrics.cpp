@@ -163,7 +163,12 @@ DaemonMetrics::DaemonMetrics(MetricsRegistry& r)
           r.counter("rasd_alerts_silenced_total",
                     "Alerts and alert updates held back by a silence: stored, not sent.")),
       alerts_held_back(r.counter("rasd_alerts_rate_limited_total",
-                                 "Alerts past their rule's max_alerts: stored, not sent.")) {
+                                 "Alerts past their rule's max_alerts: stored, not sent.")),
+      deliveries_grouped(
+          r.counter("rasd_deliveries_grouped_total",
+                    "Alert deliveries folded into an alert.group or alert.digest body.")),
+      groups_formed(r.counter("rasd_delivery_groups_total",
+                              "alert.group and alert.digest deliveries formed.")) {
   // Outcomes that should show as 0 before they first happen.
   for (const char* o : {"ok", "not_modified", "http_error", "transport_error", "parse_error"})
     fetch(o);

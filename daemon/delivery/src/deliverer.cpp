@@ -6,6 +6,7 @@
 #include <cmath>
 #include <exception>
 
+#include "rasd/daemon/grouping.hpp"
 #include "rasd/daemon/schedule.hpp"
 #include "rasd/daemon/webhook.hpp"
 
@@ -19,6 +20,8 @@ DeliveryStats& DeliveryStats::operator+=(const DeliveryStats& o) {
   dead += o.dead;
   disabled += o.disabled;
   store_errors += o.store_errors;
+  groups += o.groups;
+  grouped += o.grouped;
   return *this;
 }
 
@@ -92,10 +95,13 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
       // Endpoint by endpoint, so that one endpoint's backlog (held, at its concurrency,
       // disabled) never fills the window the others are read through.
       // The clock is read on the store's thread, in the same terms as the rows it compares.
-      [&store = store_, &clock = clock_, state = job_state_, want, rows] {
+      [&store = store_, &clock = clock_, state = job_state_, want, rows, flush = flush_groups_] {
         try {
           const auto& hooks = state->webhooks;
           const int64_t now = clock.now();
+          const GroupingStats gs = form_due_groups(store, *hooks, now, flush);
+          rows->stats.groups = gs.groups;
+          rows->stats.grouped = gs.grouped;
           for (const std::string& name : store.webhooks_with_due(now)) {
             if (!find_hook(*hooks, name)) {
               // Removed from the config: the rows stay visible (dead) rather than dropped.
@@ -124,7 +130,8 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
         }
         send_due(*rows, limit, allow);
         const DeliveryStats& st = rows->stats;
-        if ((st.dead || st.disabled || st.store_errors) && on_recorded_) on_recorded_(st);
+        if ((st.dead || st.disabled || st.store_errors || st.groups) && on_recorded_)
+          on_recorded_(st);
         if (pump_again_) {
           PumpAsk ask = std::move(*pump_again_);
           pump_again_.reset();
@@ -320,11 +327,12 @@ class InlineStoreQueue final : public StoreQueue {
 }  // namespace
 
 DeliveryStats deliver_due_once(const Config& config, Store& store, const Clock& clock,
-                               std::shared_ptr<spdlog::logger> log, int limit) {
+                               std::shared_ptr<spdlog::logger> log, int limit, bool flush_groups) {
   boost::asio::io_context io;
   Fetcher fetcher(io, delivery_fetcher_limits());
   InlineStoreQueue queue(io);
   Deliverer deliverer(config, store, queue, io, fetcher, clock, std::move(log));
+  deliverer.flush_groups(flush_groups);
   DeliveryStats total;
   deliverer.on_recorded([&](const DeliveryStats& s) { total += s; });
   // One attempt per row: rows held back by an endpoint's concurrency go out as others finish;

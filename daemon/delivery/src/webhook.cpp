@@ -70,6 +70,44 @@ std::string slack_body(const std::string& payload, const std::string& text_templ
       fields["title"] = std::to_string(n && n->is_int64() ? n->get_int64() : 0) +
                         " alerts held back by max_alerts since " + str(&v, "from") + " (" +
                         str(&v, "see") + ")";
+    } else if (fields["type"] == "alert.group" || fields["type"] == "alert.digest") {
+      // "12 alerts (rule=isis-east-syria): first title; second title; …"
+      const bool group = fields["type"] == "alert.group";
+      const auto* head = o.if_contains(group ? "group" : "digest");
+      const auto* n = head && head->is_object() ? head->get_object().if_contains("count") : nullptr;
+      std::string title = std::to_string(n && n->is_int64() ? n->get_int64() : 0) + " alerts";
+      if (group) {
+        const auto* key = head->get_object().if_contains("key");
+        std::string what;
+        if (key && key->is_object()) {
+          for (const auto& kv : key->get_object()) {
+            if (!what.empty()) what += ", ";
+            what += std::string(kv.key()) + "=" +
+                    (kv.value().is_string() ? std::string(kv.value().get_string()) : "");
+          }
+        }
+        if (!what.empty()) title += " (" + what + ")";
+        const auto* alerts = o.if_contains("alerts");
+        int shown = 0;
+        if (alerts && alerts->is_array()) {
+          for (const auto& a : alerts->get_array()) {
+            if (shown == 5) break;
+            title += (shown++ ? "; " : ": ") +
+                     str(a.is_object() ? a.get_object().if_contains("article") : nullptr, "title");
+          }
+        }
+        const auto* first = alerts && alerts->is_array() && !alerts->get_array().empty()
+                                ? &alerts->get_array().front()
+                                : nullptr;
+        const auto* frule =
+            first && first->is_object() ? first->get_object().if_contains("rule") : nullptr;
+        fields["severity"] = str(frule, "severity");
+        fields["rule"] = str(frule, "title");
+        fields["rule_id"] = str(frule, "id");
+      } else {
+        title += " from " + str(head, "from") + " to " + str(head, "to");
+      }
+      fields["title"] = title;
     } else if (fields["type"] == "internal.resolved") {
       fields["title"] = "resolved: " + str(&v, "subject");
       fields["source"] = str(&v, "subject");

@@ -7,6 +7,7 @@
 
 #include "monitor_util.hpp"
 #include "rasd/daemon/article_search.hpp"
+#include "rasd/daemon/group_key.hpp"
 #include "rasd/daemon/poll_step.hpp"
 #include "rasd/parsers/url.hpp"
 
@@ -338,7 +339,10 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
       const bool acknowledged = !al.update_of.empty() && summary.acknowledged;
       for (const auto& target : m.rule->notify) {
         if (acknowledged && !wants_acknowledged_updates(target)) continue;
-        al.deliveries.push_back({random_id("msg_"), target});
+        const WebhookConfig* hook = config_->webhook(target);
+        al.deliveries.push_back(
+            {random_id("msg_"), target,
+             hook ? group_key_for(*hook, m.rule->id, al.severity, m.rule->tags, a.source_id) : ""});
       }
       apply_silences(m.rule->id, a.source_id, a.cluster, &prepared, al, now, stats);
       // The story's earlier copies were all held back (silenced, rate-limited): to the
@@ -412,7 +416,8 @@ std::string Monitor::raise_internal_alert(const std::string& kind, const std::st
                              ClusterSummary{"", 1, {"rasd"}});
   // Every webhook (or those of internal.notify) hears of it: an operator should not have to
   // write a rule to learn that the daemon is running on an old configuration.
-  for (const auto& name : internal_targets()) al.deliveries.push_back({random_id("msg_"), name});
+  for (const auto& name : internal_targets())
+    al.deliveries.push_back({random_id("msg_"), name, ""});
   store_.insert_article(a, {al});
   if (metrics_) metrics_->alerts("created").inc();
   log_->warn("internal alert {} raised: {}", al.id, rule.id);

@@ -82,7 +82,8 @@ void Monitor::check_coverage() {
         {"subject", st.id},
         {"since", dates::format_rfc3339(c.since)},
         {"until", dates::format_rfc3339(now)}});
-    for (const auto& name : internal_targets()) al.deliveries.push_back({random_id("msg_"), name});
+    for (const auto& name : internal_targets())
+      al.deliveries.push_back({random_id("msg_"), name, ""});
     store_.insert_alerts(0, "", "", {al}, {});
     log_->info("internal alert {} resolved: source '{}' works again", c.alert_id, st.id);
   }

@@ -54,7 +54,8 @@ PollStats Monitor::send_held_back_notices() {
         {"from", since},
         {"until", dates::format_rfc3339(now)},
         {"see", "rasd alerts --rule " + rule->id + " (GET /api/alerts?rule=" + rule->id + ")"}});
-    for (const auto& target : rule->notify) al.deliveries.push_back({random_id("msg_"), target});
+    for (const auto& target : rule->notify)
+      al.deliveries.push_back({random_id("msg_"), target, ""});
     apply_silences(rule->id, "", "", nullptr, al, now, stats);
     store_.insert_alerts(0, "", "", {al}, {});
     ++stats.alerts;

@@ -94,7 +94,7 @@ template <class Wants>
 void send_to_webhooks(const rules::Rule& rule, NewAlert& al, bool acknowledged, Wants&& wants) {
   for (const auto& target : rule.notify) {
     if (acknowledged && !wants(target)) continue;
-    al.deliveries.push_back({random_id("msg_"), target});
+    al.deliveries.push_back({random_id("msg_"), target, ""});
   }
 }
 

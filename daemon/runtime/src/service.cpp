@@ -314,6 +314,7 @@ class Service {
     io.restart();
     io.run();
     const DeliveryStats before = deliveries_;
+    deliverer_->flush_groups(true);  // nothing may wait for a later run to be grouped
     std::unordered_set<std::string> tried;
     deliverer_->on_sent([&](const std::string& id) { tried.insert(id); });
     for (;;) {  // one attempt per due row, as endpoint concurrency allows
@@ -453,6 +454,8 @@ class Service {
     metrics_.deliveries("failed").inc(static_cast<uint64_t>(ds.failed));
     metrics_.deliveries("dead").inc(static_cast<uint64_t>(ds.dead));
     metrics_.deliveries("disabled").inc(static_cast<uint64_t>(ds.disabled));
+    metrics_.deliveries_grouped.inc(static_cast<uint64_t>(ds.grouped));
+    metrics_.groups_formed.inc(static_cast<uint64_t>(ds.groups));
     deliveries_ += ds;
     if (ds.store_errors) health_.store_ok = false;
   }

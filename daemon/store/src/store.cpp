@@ -48,12 +48,14 @@ Delivery read_delivery(const sql::Statement& s) {
   d.last_error = s.text(7);
   d.delivered_at = s.opt_int64(8);
   d.payload = s.text(9);
+  d.group_id = s.text(10);
   return d;
 }
 
 constexpr std::string_view kDeliverySelect =
     "SELECT d.id, d.alert_id, d.webhook, d.state, d.attempts, d.next_attempt, d.last_status, "
-    "d.last_error, d.delivered_at, coalesce(d.payload, a.payload) FROM deliveries d JOIN alerts a "
+    "d.last_error, d.delivered_at, coalesce(d.payload, a.payload), coalesce(d.group_id, '') "
+    "FROM deliveries d JOIN alerts a "
     "ON a.id = d.alert_id ";
 
 }  // namespace
@@ -297,6 +299,7 @@ std::vector<Delivery> Store::due_deliveries(int64_t now, int limit, const std::s
   Lease s =
       cached(std::string(kDeliverySelect) +
              "WHERE d.state = 'pending' AND d.next_attempt <= ?1 AND (?3 = '' OR d.webhook = ?3) "
+             "AND d.group_key = '' "
              "ORDER BY d.next_attempt LIMIT ?2");
   s->bind(1, now).bind(2, int64_t{limit}).bind(3, webhook);
   std::vector<Delivery> out;
@@ -306,7 +309,8 @@ std::vector<Delivery> Store::due_deliveries(int64_t now, int limit, const std::s
 
 std::vector<std::string> Store::webhooks_with_due(int64_t now) {
   Lease s = cached(
-      "SELECT webhook FROM deliveries WHERE state = 'pending' AND next_attempt <= ?1 "
+      "SELECT webhook FROM deliveries WHERE state = 'pending' AND next_attempt <= ?1 AND "
+      "group_key = '' "
       "GROUP BY webhook ORDER BY min(next_attempt)");
   s->bind(1, now);
   std::vector<std::string> out;

@@ -14,8 +14,8 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
       "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
       "VALUES(?1,?2,?3,?4)");
   Lease outbox_lease = cached(
-      "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload) "
-      "VALUES(?1,?2,?3,?4,?5)");
+      "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload, group_key) "
+      "VALUES(?1,?2,?3,?4,?5,?6)");
   Lease hit_lease = cached(
       "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) "
       "VALUES(?1,?2,?3,?4,?5,?6,?7)");
@@ -62,6 +62,7 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
         outbox.bind(5, al.payload);
       else
         outbox.bind_null(5);
+      outbox.bind(6, d.group_key);
       outbox.run();
     }
   }

@@ -212,6 +212,23 @@ UPDATE alerts SET told_at = created_at WHERE silenced_by = '' AND held_back = 0 
 CREATE INDEX alerts_rule_told ON alerts(rule_id, told_at) WHERE told_at IS NOT NULL;
 ALTER TABLE held_back ADD COLUMN max_count INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE held_back ADD COLUMN per_seconds INTEGER NOT NULL DEFAULT 1;
+)sql",
+    // 12: grouping and digests (alerting.md). A delivery with a group key waits, pending, to be
+    // folded into one alert.group or alert.digest delivery (then it is 'grouped', and group_id
+    // names the delivery that carried it); delivery_groups says when each group last went out.
+    R"sql(
+ALTER TABLE deliveries ADD COLUMN group_key TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN group_id TEXT;
+CREATE INDEX deliveries_waiting ON deliveries(webhook, group_key, next_attempt)
+  WHERE state = 'pending' AND group_key <> '';
+CREATE INDEX deliveries_group ON deliveries(group_id) WHERE group_id IS NOT NULL;
+CREATE TABLE delivery_groups(
+  webhook TEXT NOT NULL,
+  group_key TEXT NOT NULL,
+  last_sent_at INTEGER NOT NULL,
+  sent INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(webhook, group_key)
+);
 )sql"};
 
 }  // namespace rasd::detail

@@ -96,6 +96,8 @@ PruneStats Store::prune(int64_t before, int64_t max_rows) {
   run_plain("DELETE FROM article_search WHERE rowid IN (SELECT id FROM prune_articles)");
   run_plain("DELETE FROM threshold_events WHERE article_id IN (SELECT id FROM prune_articles)");
   stats.articles = run_plain("DELETE FROM articles WHERE id IN (SELECT id FROM prune_articles)");
+  run("DELETE FROM delivery_groups WHERE rowid IN (SELECT rowid FROM delivery_groups WHERE "
+      "last_sent_at < ?1 LIMIT ?2)");
   tx.commit();
   return stats;
 }

@@ -44,6 +44,15 @@ struct SourceConfig {
   std::string origin;  // the file it is defined in: the config, or the sources file
 };
 
+// `digest:` of a webhook: one body per period instead of alerts as they come (alerting.md).
+// Either `every` (seconds; periods aligned to multiples of it since the Unix epoch, in UTC) or
+// `at` a local time of day in `tz` (an IANA zone; DST as ICU's time zone data says).
+struct DigestConfig {
+  int64_t every = 0;       // > 0: every this many seconds
+  int at_minutes = -1;     // >= 0: at this minute of the day (07:00 is 420)
+  std::string tz = "UTC";  // for `at`
+};
+
 struct WebhookConfig {
   std::string name;
   std::string url;
@@ -56,6 +65,15 @@ struct WebhookConfig {
   // Also send alert.updated for stories someone acknowledged (alerting.md); by default those
   // updates are stored only.
   bool acknowledged_updates = false;
+  // Grouping (alerting.md): alerts with the same `group_by` values raised within `group_wait`
+  // go out as one alert.group body; later ones of the group at most every `group_interval`.
+  // `group: false`: one POST per alert. A digest webhook takes digests instead of groups.
+  bool group = true;
+  std::vector<std::string> group_by = {"rule"};  // rule, severity, tag, source
+  int64_t group_wait = 30;                       // seconds; 0 sends at the next pump
+  int64_t group_interval = 300;                  // seconds
+  std::optional<DigestConfig> digest;
+  bool groups_alerts() const { return group || digest; }
 };
 
 struct Config {

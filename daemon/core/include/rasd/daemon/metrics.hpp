@@ -108,9 +108,11 @@ struct DaemonMetrics {
   Gauge& rules;
   Gauge& loop_heartbeat;  // Unix time of the event loop's last tick
   Gauge& start_time;
-  Counter& body_pauses;       // source transfers paused for the body budget
-  Counter& alerts_silenced;   // alerts (and updates) a silence held back
-  Counter& alerts_held_back;  // alerts past their rule's max_alerts
+  Counter& body_pauses;         // source transfers paused for the body budget
+  Counter& alerts_silenced;     // alerts (and updates) a silence held back
+  Counter& alerts_held_back;    // alerts past their rule's max_alerts
+  Counter& deliveries_grouped;  // deliveries folded into alert.group / alert.digest bodies
+  Counter& groups_formed;       // alert.group and alert.digest deliveries formed
 };
 
 }  // namespace rasd

@@ -10,6 +10,9 @@
 // bounded by the webhook's timeout), never the loop. At most WebhookConfig::concurrency
 // requests are in flight to one endpoint.
 //
+// Deliveries that wait under a group key are folded into group deliveries first, in the
+// same store job (grouping.hpp); the group's delivery is then sent like any other.
+//
 // Outcomes: 2xx delivered; 410 disables the endpoint (its pending deliveries become `disabled`
 // until `rasd deliveries retry`); 429/503 with Retry-After hold the whole endpoint (none of
 // its deliveries is sent before then) and the delivery waits that long; anything else, and
@@ -57,6 +60,8 @@ struct DeliveryStats {
   int dead = 0;          // out of retries, or the webhook is no longer configured
   int disabled = 0;      // the endpoint is disabled (410 Gone)
   int store_errors = 0;  // batches of answers the store could not record (sent again later)
+  int groups = 0;        // alert.group and alert.digest deliveries formed (grouping.hpp)
+  int grouped = 0;       // deliveries folded into them
   DeliveryStats& operator+=(const DeliveryStats& o);
 };
 
@@ -87,6 +92,9 @@ class Deliverer {
   void pump(int limit = 500, std::function<bool(const std::string&)> allow = {});
   // Called (on the loop) with the stats of each recorded batch of answers.
   void on_recorded(std::function<void(const DeliveryStats&)> fn) { on_recorded_ = std::move(fn); }
+  // Every pump first forms the groups that are due (grouping.hpp); with `flush`, every group
+  // (the end of `rasd run --once`, which must not leave alerts waiting for a later run).
+  void flush_groups(bool flush) { flush_groups_ = flush; }
   // From now on, failed answers (aborted at shutdown) are not recorded and pump() sends nothing.
   void stop() { stopping_ = true; }
   size_t in_flight() const { return in_flight_ids_.size(); }
@@ -132,6 +140,7 @@ class Deliverer {
   std::vector<Answer> arrived_;
   bool record_posted_ = false;
   bool stopping_ = false;
+  bool flush_groups_ = false;
   size_t jobs_ = 0;
   bool pumping_ = false;  // a pump's read is at the store queue
   struct PumpAsk {
@@ -141,10 +150,12 @@ class Deliverer {
   std::optional<PumpAsk> pump_again_;
 };
 
-// Sends every due delivery once (up to `limit`) on a private loop and returns when every answer
-// is recorded: `rasd deliveries`-style one-shot use, tests and benchmarks. Throws
+// Forms every waiting group (as `rasd run --once`; only the due ones without `flush_groups`),
+// then sends every due delivery once (up to `limit`) on a private loop and returns when every
+// answer is recorded: `rasd deliveries`-style one-shot use, tests and benchmarks. Throws
 // sql::StoreError when the store fails.
 DeliveryStats deliver_due_once(const Config& config, Store& store, const Clock& clock,
-                               std::shared_ptr<spdlog::logger> log, int limit = 100);
+                               std::shared_ptr<spdlog::logger> log, int limit = 100,
+                               bool flush_groups = true);
 
 }  // namespace rasd

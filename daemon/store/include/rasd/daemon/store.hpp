@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 11;
+  static constexpr int kSchemaVersion = 12;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -107,6 +107,18 @@ class Store final : public ArticleStore {
   // attempts stay in the history), and enables every endpoint again (or only those of
   // `webhook` when given); returns how many deliveries.
   int64_t retry_dead(int64_t now, const std::string& webhook = "");
+
+  // Grouping (store_groups.cpp). Deliveries with a group key wait (pending, never due on
+  // their own) until commit_group() folds them, in one transaction, into one new pending
+  // delivery carrying the group's body; they are then 'grouped'.
+  std::vector<WaitingGroup> waiting_groups();
+  // Every waiting member of the group, newest first; payloads for the first `with_payload`.
+  std::vector<GroupMember> group_members(const std::string& webhook, const std::string& key,
+                                         int with_payload);
+  void commit_group(const NewGroupDelivery& g);
+  // The webhook no longer groups (or is gone): its waiting deliveries go out one by one (or
+  // are settled as a removed webhook's); returns how many.
+  int64_t ungroup_waiting(const std::string& webhook);
 
   // Webhook endpoints that answered 410 Gone stay disabled until retry_dead() (an operator's
   // `rasd deliveries retry`): their due deliveries are marked disabled, not sent.

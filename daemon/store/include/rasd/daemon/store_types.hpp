@@ -134,6 +134,37 @@ struct RecentArticle {
 struct NewDelivery {
   std::string id;  // the webhook-id; never changes across retries
   std::string webhook;
+  // Non-empty: the delivery waits to go out in an alert.group or alert.digest body with the
+  // other deliveries of this webhook and key (grouping.hpp in delivery), never on its own.
+  std::string group_key = {};
+};
+
+// Deliveries of one webhook and group key waiting to be grouped (Store::waiting_groups).
+struct WaitingGroup {
+  std::string webhook;
+  std::string key;
+  int64_t oldest = 0;  // when the oldest waiting delivery was queued
+  int64_t count = 0;
+  std::optional<int64_t> last_sent;  // when the group last went out
+};
+
+// One waiting delivery of a group; the payload only for those asked for (Store::group_members).
+struct GroupMember {
+  std::string delivery_id;
+  std::string alert_id;
+  int64_t queued_at = 0;
+  std::string payload;
+};
+
+// A group body that replaces its members (Store::commit_group).
+struct NewGroupDelivery {
+  std::string id;  // the webhook-id
+  std::string webhook;
+  std::string key;
+  std::string alert_id;  // the newest member's alert (deliveries hang on an alert)
+  std::string payload;
+  std::vector<std::string> member_ids;
+  int64_t at = 0;
 };
 
 // A rule hit as stored (alert_hits): code-point offsets into the original field.
@@ -248,6 +279,7 @@ struct Delivery {
   std::string last_error;
   std::optional<int64_t> delivered_at;
   std::string payload;
+  std::string group_id;  // state 'grouped': the delivery that carried it
 };
 
 // One attempt's outcome and the delivery's new state (Store::record_attempts).

@@ -1,0 +1,52 @@
+// Grouping and digests (alerting.md): deliveries that wait under a group key (group_key.hpp)
+// are folded into one alert.group or alert.digest delivery when their group is due.
+//
+// When a group is due: a group of a grouping webhook `group_wait` after its oldest waiting
+// delivery was queued, and not before `group_interval` after the group last went out; a
+// digest at the end of the digest period its oldest waiting delivery falls in. `flush` (the
+// end of `rasd run --once`) forms every group at once; digests keep to their periods.
+//
+// A body lists the newest kGroupListed (kDigestListed) alerts in full and says how many it
+// folded in all; every alert stays in the store (`rasd alerts`). The group delivery is then an
+// ordinary delivery: its webhook-id never changes across retries.
+//
+// Thread safety: form_due_groups() runs inside a store job (it uses the Store); the body
+// builders are pure.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "rasd/daemon/config.hpp"
+#include "rasd/daemon/store.hpp"
+
+namespace rasd {
+
+inline constexpr int kGroupListed = 100;
+inline constexpr int kDigestListed = 500;
+
+struct GroupingStats {
+  int groups = 0;     // group and digest deliveries formed
+  int grouped = 0;    // waiting deliveries folded into them
+  int ungrouped = 0;  // waiting deliveries of webhooks that no longer group, now sent alone
+};
+
+// When the waiting group `g` of `hook` is due (see above).
+int64_t group_due_at(const WebhookConfig& hook, const WaitingGroup& g);
+
+// Forms every due group of the configured webhooks in its own transaction. Throws
+// sql::StoreError when the store fails (groups formed before stay formed).
+GroupingStats form_due_groups(Store& store, const std::vector<WebhookConfig>& hooks, int64_t now,
+                              bool flush);
+
+// The alert.group body: `members` newest first (those with a payload are listed), `total` of
+// them folded in all.
+std::string group_body(const std::string& id, int64_t now, const std::string& key,
+                       const std::vector<GroupMember>& members);
+// The alert.digest body for the period (from, to]: listed alerts by rule, then by story, each
+// level newest first.
+std::string digest_body(const std::string& id, int64_t from, int64_t to,
+                        const std::vector<GroupMember>& members);
+
+}  // namespace rasd
