@@ -278,17 +278,17 @@ int cmd_deliveries(const std::string& config_path, const std::string& action,
     return 0;
   }
   for (const auto& d : store.deliveries(state)) {
-    std::cout << json::serialize(
-                     json::object{{"id", d.id},
-                                  {"alert", d.alert_id},
-                                  {"webhook", d.webhook},
-                                  {"state", d.state},
-                                  {"attempts", d.attempts},
-                                  {"next_attempt", dates::format_rfc3339(d.next_attempt)},
-                                  {"last_status", d.last_status ? json::value(*d.last_status)
-                                                                : json::value(nullptr)},
-                                  {"last_error", d.last_error}})
-              << "\n";
+    json::object o{
+        {"id", d.id},
+        {"alert", d.alert_id},
+        {"webhook", d.webhook},
+        {"state", d.state},
+        {"attempts", d.attempts},
+        {"next_attempt", dates::format_rfc3339(d.next_attempt)},
+        {"last_status", d.last_status ? json::value(*d.last_status) : json::value(nullptr)},
+        {"last_error", d.last_error}};
+    if (!d.group_id.empty()) o["group"] = d.group_id;  // state grouped: the delivery carrying it
+    std::cout << json::serialize(o) << "\n";
   }
   return 0;
 }

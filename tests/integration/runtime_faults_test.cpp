@@ -393,13 +393,17 @@ TEST_CASE(
   CHECK(status == 200);
   rasd.signal(SIGTERM);
   CHECK(rasd.wait() == 0);
-  for (int i = 0; i < 3 && scalar(db, "SELECT count(*) FROM articles") != "800"; ++i) {
+  for (int i = 0;
+       i < 3 && scalar(db, "SELECT count(*) FROM articles WHERE source_id <> 'rasd'") != "800";
+       ++i) {
     auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
     REQUIRE(r.exit_code == 0);
   }
-  CHECK(scalar(db, "SELECT count(*) FROM articles") == "800");
-  CHECK(scalar(db, "SELECT count(DISTINCT guid) FROM articles") == "800");
-  CHECK(scalar(db, "SELECT count(*) FROM alert_members") == "800");
+  // (Beside them, rasd's own alerts: the rule matches every article, so rasd.rule_too_broad.)
+  const std::string fetched = " FROM articles WHERE source_id <> 'rasd'";
+  CHECK(scalar(db, "SELECT count(*)" + fetched) == "800");
+  CHECK(scalar(db, "SELECT count(DISTINCT guid)" + fetched) == "800");
+  CHECK(scalar(db, "SELECT count(*) FROM alert_members WHERE source_id <> 'rasd'") == "800");
   CHECK(scalar(db, "PRAGMA integrity_check") == "ok");
 }
 

@@ -173,7 +173,9 @@ TEST_CASE("config: webhook grouping and digests, and what is wrong with them", "
            {", digest: {every: 1h, at: \"07:00\"}", "exactly one of"},
            {", digest: {every: 1h, tz: UTC}", "tz applies to 'at' only"},
            {", digest: {every: 1h}, group_wait: 5s", "does not group"},
-           {", digest: {hourly: true}", "unknown key 'hourly'"}}) {
+           {", digest: {hourly: true}", "unknown key 'hourly'"},
+           {", group_by: [rule, rule]", "'rule' is given twice"},
+           {", group: false, group_wait: 5s", "would do nothing"}}) {
     auto r = load(bad);
     INFO(bad << "\n" << r.diagnostics.format());
     CHECK_FALSE(r.config);

@@ -235,16 +235,23 @@ void read_noise_options(Reader& r, const YAML::Node& n, const std::string& where
   if (n["group_by"]) {
     w.group_by.clear();
     r.strings(n, "group_by", w.group_by, where);
+    std::set<std::string> seen;
     for (const auto& k : w.group_by) {
       if (k != "rule" && k != "severity" && k != "tag" && k != "source")
         r.error(n["group_by"], where + "group_by: unknown key '" + k +
                                    "' (expected rule, severity, tag or source)");
+      else if (!seen.insert(k).second)
+        r.error(n["group_by"], where + "group_by: '" + k + "' is given twice");
     }
   }
   int64_t wait_ms = w.group_wait * 1000;
   r.milliseconds(n, "group_wait", wait_ms, where);
   w.group_wait = (wait_ms + 999) / 1000;
   r.duration(n, "group_interval", w.group_interval, where);
+  if (!w.group && (n["group_by"] || n["group_wait"] || n["group_interval"]))
+    r.error(n["group"], where +
+                            "group: false sends each alert alone: group_by, group_wait and "
+                            "group_interval would do nothing");
   if (!n["digest"]) return;
   const YAML::Node d = n["digest"];
   if (!r.map(d, where + "digest")) return;

@@ -45,8 +45,9 @@ const WebhookConfig* find_hook(const std::vector<WebhookConfig>& hooks, const st
 
 struct Deliverer::DueRows {
   std::vector<std::pair<std::string, std::vector<Delivery>>> by_hook;  // in the store's order
-  DeliveryStats stats;  // rows of removed or disabled webhooks, settled by the job
-  std::string error;    // the store failed
+  DeliveryStats stats;      // rows of removed or disabled webhooks, settled by the job
+  std::string error;        // the store failed
+  std::string group_error;  // forming the due groups failed (retried at the next pump)
 };
 
 Deliverer::Deliverer(const Config& config, Store& store, StoreQueue& queue,
@@ -99,9 +100,15 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
         try {
           const auto& hooks = state->webhooks;
           const int64_t now = clock.now();
-          const GroupingStats gs = form_due_groups(store, *hooks, now, flush);
-          rows->stats.groups = gs.groups;
-          rows->stats.grouped = gs.grouped;
+          // A group that cannot form (the store failed, a body too odd to build) waits for
+          // the next pass; the deliveries that are due go out regardless.
+          try {
+            const GroupingStats gs = form_due_groups(store, *hooks, now, flush);
+            rows->stats.groups = gs.groups;
+            rows->stats.grouped = gs.grouped;
+          } catch (const std::exception& e) {
+            rows->group_error = e.what();
+          }
           for (const std::string& name : store.webhooks_with_due(now)) {
             if (!find_hook(*hooks, name)) {
               // Removed from the config: the rows stay visible (dead) rather than dropped.
@@ -124,6 +131,8 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
       [this, rows, limit, allow = std::move(allow)] {
         --jobs_;
         pumping_ = false;
+        if (!rows->group_error.empty())
+          log_->error("deliveries: grouping: {} (will retry)", rows->group_error);
         if (!rows->error.empty()) {
           log_->error("deliveries: store: {} (will retry)", rows->error);
           rows->stats.store_errors = 1;

@@ -73,7 +73,7 @@ std::string group_body(const std::string& id, int64_t now, const std::string& ke
   return json::serialize(o);
 }
 
-std::string digest_body(const std::string& id, int64_t from, int64_t to,
+std::string digest_body(const std::string& id, int64_t from, int64_t to, int64_t now,
                         const std::vector<GroupMember>& members) {
   // Members come newest first, so each rule and story appears in the order of its newest.
   struct Story {
@@ -121,7 +121,7 @@ std::string digest_body(const std::string& id, int64_t from, int64_t to,
           json::object{{"cluster", std::move(st.cluster)}, {"alerts", std::move(st.alerts)}});
     }
     by_rule.push_back(json::object{
-        {"rule", std::move(r.rule)}, {"count", r.count}, {"stories", std::move(stories)}});
+        {"rule", std::move(r.rule)}, {"listed", r.count}, {"stories", std::move(stories)}});
   }
   json::object digest =
       counts(listed, members.size(), members.empty() ? from : members.back().queued_at,
@@ -130,7 +130,7 @@ std::string digest_body(const std::string& id, int64_t from, int64_t to,
   digest["to"] = dates::format_rfc3339(to);
   json::object o{{"type", "alert.digest"},
                  {"id", id},
-                 {"created_at", dates::format_rfc3339(to)},
+                 {"created_at", dates::format_rfc3339(now)},
                  {"digest", std::move(digest)},
                  {"rules", std::move(by_rule)}};
   return json::serialize(o);
@@ -145,25 +145,31 @@ GroupingStats form_due_groups(Store& store, const std::vector<WebhookConfig>& ho
       stats.ungrouped += static_cast<int>(store.ungroup_waiting(g.webhook));
       continue;
     }
-    if ((!flush || hook->digest) && group_due_at(*hook, g) > now) continue;
+    const int64_t due = group_due_at(*hook, g);
     const bool digest = hook->digest.has_value();
-    const auto members =
-        store.group_members(g.webhook, g.key, digest ? kDigestListed : kGroupListed);
-    if (members.empty()) continue;
-    NewGroupDelivery out;
-    out.id = random_id(digest ? "dig_" : "grp_");
-    out.webhook = g.webhook;
-    out.key = g.key;
-    out.alert_id = members.front().alert_id;
-    out.at = now;
-    out.payload =
-        digest ? digest_body(out.id, g.last_sent.value_or(members.back().queued_at), now, members)
-               : group_body(out.id, now, g.key, members);
-    out.member_ids.reserve(members.size());
-    for (const auto& m : members) out.member_ids.push_back(m.delivery_id);
-    store.commit_group(out);
+    if ((!flush || digest) && due > now) continue;
+    if (stats.groups >= kMaxGroupsPerPass) {
+      stats.more = true;  // the rest at the next pass: one pass never holds the store long
+      break;
+    }
+    // A group takes everything waiting until now; a digest what its period holds (alerts
+    // queued after the period's end wait for the next one).
+    const int64_t cutoff = digest ? due : now + 1;
+    const int64_t from = g.last_sent.value_or(g.oldest);
+    const int64_t folded =
+        store.fold_group(g.webhook, g.key, cutoff, digest ? kDigestListed : kGroupListed,
+                         digest ? due : now, [&](const std::vector<GroupMember>& members) {
+                           NewGroupDelivery out;
+                           out.id = random_id(digest ? "dig_" : "grp_");
+                           out.alert_id = members.front().alert_id;
+                           out.at = now;
+                           out.payload = digest ? digest_body(out.id, from, due, now, members)
+                                                : group_body(out.id, now, g.key, members);
+                           return out;
+                         });
+    if (folded == 0) continue;
     ++stats.groups;
-    stats.grouped += static_cast<int>(members.size());
+    stats.grouped += static_cast<int>(folded);
   }
   return stats;
 }

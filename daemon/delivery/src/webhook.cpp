@@ -76,7 +76,7 @@ std::string slack_body(const std::string& payload, const std::string& text_templ
       const auto* head = o.if_contains(group ? "group" : "digest");
       const auto* n = head && head->is_object() ? head->get_object().if_contains("count") : nullptr;
       std::string title = std::to_string(n && n->is_int64() ? n->get_int64() : 0) + " alerts";
-      if (group) {
+      if (group && head && head->is_object()) {
         const auto* key = head->get_object().if_contains("key");
         std::string what;
         if (key && key->is_object()) {

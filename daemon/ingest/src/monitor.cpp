@@ -233,6 +233,7 @@ PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpRes
     // More new links than one poll takes: the rest are found by reading the page again.
     finish_success(step, s, config_->defaults, previous_success, new_links, *res, !truncated, now,
                    jitter(0.1));
+    step.next.last_items = static_cast<int64_t>(step.links.size());  // 0: html_no_links
     store_.save_source_state(step.next);
     batch->commit();
     log_->info("source '{}': section page, {} new article links, next in {}s", s.id, new_links,
@@ -243,6 +244,7 @@ PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpRes
   stats += process_items(s, *step.feed, std::move(prepared.items));
   finish_success(step, s, config_->defaults, previous_success,
                  stats.new_articles + stats.pages_queued, *res, true, now, jitter(0.1));
+  step.next.last_items = static_cast<int64_t>(step.feed->items.size());
   store_.save_source_state(step.next);
   batch->commit();
   log_->info("source '{}': {} items, {} new, {} alerts, next in {}s", s.id, step.feed->items.size(),

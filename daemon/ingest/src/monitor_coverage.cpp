@@ -1,9 +1,11 @@
-// Coverage alerts (issue 20): the watch watching itself. A configured source that has been
-// failing (two fetches or more in a row) for Monitor::kFailingSeconds since rasd first saw it
-// fail raises rasd.source_failing once (an internal alert, to
-// internal.notify); when a fetch of it succeeds again, an internal.resolved body tells the same
-// webhooks. The condition, from when it was first seen, is in the store (coverage table), so a
-// restart neither forgets a failing source nor alerts about it twice.
+// Coverage alerts (issue 20): the watch watching itself. Each kind of condition is found by a
+// check (monitor_coverage_checks.cpp) and settled here the same way: a condition first seen is
+// stored with its time (coverage table); once it has lasted its kind's delay it raises its
+// internal alert (rasd.<kind>, to internal.notify) once; when the check no longer finds it, an
+// internal.resolved body tells the same webhooks and the condition is dropped. Everything is in
+// the store, so a restart neither forgets a condition nor alerts about it twice.
+#include "monitor_coverage.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <boost/json.hpp>
@@ -15,80 +17,92 @@
 namespace rasd {
 
 namespace {
-constexpr const char* kFailing = "source_failing";
-
 std::string hours(int64_t s) { return std::to_string(s / 3600) + " h"; }
+
+std::string with_duration(std::string text, int64_t seconds) {
+  for (size_t at = text.find("{for}"); at != std::string::npos; at = text.find("{for}", at))
+    text.replace(at, 5, hours(seconds));
+  return text;
+}
 }  // namespace
 
-void Monitor::check_coverage() {
+void Monitor::resolve_internal_alert(const std::string& kind, const Coverage& c,
+                                     const std::string& title, int64_t now) {
   namespace json = boost::json;
+  NewAlert al;
+  al.id = al.update_of = c.alert_id;
+  al.rule_id = "rasd." + kind;
+  al.severity = "high";
+  al.created_at = now;
+  al.payload = json::serialize(
+      json::object{{"type", "internal.resolved"},
+                   {"id", c.alert_id},
+                   {"created_at", dates::format_rfc3339(now)},
+                   {"rule", json::object{{"id", al.rule_id},
+                                         {"title", title},
+                                         {"severity", "high"},
+                                         {"tags", json::array{"rasd", "internal"}}}},
+                   {"subject", c.subject},
+                   {"since", dates::format_rfc3339(c.since)},
+                   {"until", dates::format_rfc3339(now)}});
+  for (const auto& name : internal_targets())
+    al.deliveries.push_back({random_id("msg_"), name, ""});
+  store_.insert_alerts(0, "", "", {al}, {});
+  log_->info("internal alert {} resolved: {} '{}'", c.alert_id, kind, c.subject);
+}
+
+void Monitor::settle_coverage(const std::string& kind, const std::vector<CoverageFinding>& found,
+                              const std::set<std::string>& keep,
+                              std::map<std::string, Coverage>& open, int64_t now) {
+  for (const CoverageFinding& f : found) {
+    auto it = open.find(f.subject);
+    Coverage c = it != open.end() ? it->second : Coverage{kind, f.subject, now, ""};
+    if (it == open.end()) store_.save_coverage(c);
+    if (c.alert_id.empty() && now - c.since >= f.raise_after) {
+      c.alert_id = raise_internal_alert(kind, with_duration(f.title, now - c.since),
+                                        with_duration(f.message, now - c.since) + " (since " +
+                                            dates::format_rfc3339(c.since) + ")");
+      store_.save_coverage(c);
+    }
+    if (it != open.end()) open.erase(it);
+  }
+  for (const auto& subject : keep) open.erase(subject);
+  // What is left ended: resolved if someone was told, dropped either way.
+  for (const auto& [subject, c] : open) {
+    store_.drop_coverage(kind, subject);
+    if (!c.alert_id.empty())
+      resolve_internal_alert(kind, c, coverage_resolved_title(kind, subject), now);
+  }
+  open.clear();
+}
+
+void Monitor::check_coverage() {
   const int64_t now = clock_.now();
   if (coverage_checked_at_ && now - *coverage_checked_at_ < kCoverageCheckSeconds &&
       now >= *coverage_checked_at_)
     return;
   coverage_checked_at_ = now;
-  std::map<std::string, Coverage> open;
-  for (auto& c : store_.coverage_conditions()) {
-    if (c.kind == kFailing) open[c.subject] = std::move(c);
-  }
+  const bool rules_due = !rules_checked_at_ || now - *rules_checked_at_ >= kRuleCheckSeconds ||
+                         now < *rules_checked_at_;
+  std::map<std::string, std::map<std::string, Coverage>> open;  // kind -> subject -> condition
+  for (auto& c : store_.coverage_conditions()) open[c.kind][c.subject] = std::move(c);
   auto tx = store_.begin();
-  for (const SourceState& st : store_.all_sources()) {
-    if (!source(st.id)) continue;  // no longer configured: dropped below
-    auto it = open.find(st.id);
-    if (st.quarantined_at) {
-      // Not polled: its own alert said so; the condition waits, untouched, for its release.
-      if (it != open.end()) open.erase(it);
-      continue;
-    }
-    // Failing: at least two fetches in a row (one 503 of a quiet source is no outage), measured
-    // from when rasd first saw it fail, not from a last success that may be long ago.
-    const bool failing = st.failures >= 2 || (st.failures > 0 && it != open.end());
-    if (failing) {
-      Coverage c = it != open.end() ? it->second : Coverage{kFailing, st.id, now, ""};
-      if (it == open.end()) store_.save_coverage(c);
-      if (c.alert_id.empty() && now - c.since >= kFailingSeconds) {
-        const std::string title = "rasd: source '" + st.id + "' failing for " +
-                                  hours(now - c.since) + " | المصدر '" + st.id + "' يفشل منذ " +
-                                  hours(now - c.since);
-        c.alert_id = raise_internal_alert(
-            kFailing, title,
-            "Source '" + st.id + "' (" + st.url + ") has failed " + std::to_string(st.failures) +
-                " times in a row since " + dates::format_rfc3339(c.since) +
-                "; last error: " + st.last_error + ". Nothing is read from it meanwhile.");
-        store_.save_coverage(c);
-      }
-      if (it != open.end()) open.erase(it);
-      continue;
-    }
-    if (it == open.end()) continue;
-    const Coverage c = it->second;
-    open.erase(it);
-    store_.drop_coverage(kFailing, st.id);
-    if (c.alert_id.empty()) continue;  // recovered before anyone was told
-    NewAlert al;
-    al.id = al.update_of = c.alert_id;
-    al.rule_id = std::string("rasd.") + kFailing;
-    al.severity = "high";
-    al.created_at = now;
-    al.payload = json::serialize(json::object{
-        {"type", "internal.resolved"},
-        {"id", c.alert_id},
-        {"created_at", dates::format_rfc3339(now)},
-        {"rule", json::object{{"id", al.rule_id},
-                              {"title", "rasd: source '" + st.id + "' works again | المصدر '" +
-                                            st.id + "' يعمل من جديد"},
-                              {"severity", "high"},
-                              {"tags", json::array{"rasd", "internal"}}}},
-        {"subject", st.id},
-        {"since", dates::format_rfc3339(c.since)},
-        {"until", dates::format_rfc3339(now)}});
-    for (const auto& name : internal_targets())
-      al.deliveries.push_back({random_id("msg_"), name, ""});
-    store_.insert_alerts(0, "", "", {al}, {});
-    log_->info("internal alert {} resolved: source '{}' works again", c.alert_id, st.id);
+  std::set<std::string> untouched;
+  for (const auto& [kind, found] : find_source_conditions(now, untouched))
+    settle_coverage(kind, found, untouched, open[kind], now);
+  for (const auto& [kind, found] : find_delivery_conditions(now))
+    settle_coverage(kind, found, {}, open[kind], now);
+  if (rules_due) {
+    rules_checked_at_ = now;
+    for (const auto& [kind, found] : find_rule_conditions(now, open[kRuleSeen]))
+      settle_coverage(kind, found, {}, open[kind], now);
+  } else {
+    // Not judged this time: their conditions stay as they are.
+    open.erase(kRuleStale);
+    open.erase(kRuleTooBroad);
   }
-  // Conditions of sources no longer configured end without a word.
-  for (const auto& [subject, c] : open) store_.drop_coverage(c.kind, subject);
+  open.erase(kRuleSeen);  // bookkeeping, settled by find_rule_conditions()
+  // Kinds no check reports any more (or conditions of a kind not checked now): left as stored.
   tx->commit();
 }
 

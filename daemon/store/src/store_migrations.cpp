@@ -229,6 +229,18 @@ CREATE TABLE delivery_groups(
   sent INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY(webhook, group_key)
 );
+)sql",
+    // 13: more coverage conditions: how many links or items a source's last successful fetch
+    // found (an html page whose selector matches nothing), and a day of rule matches counted
+    // through the members' times (a rule that matches too much). The deliveries that can be
+    // sent, indexed apart from those waiting for their group (a long digest's).
+    R"sql(
+ALTER TABLE sources ADD COLUMN last_items INTEGER;
+CREATE INDEX alert_members_added ON alert_members(added_at);
+CREATE INDEX deliveries_sendable ON deliveries(next_attempt)
+  WHERE state = 'pending' AND group_key = '';
+CREATE INDEX deliveries_webhook_sendable ON deliveries(webhook, next_attempt)
+  WHERE state = 'pending' AND group_key = '';
 )sql"};
 
 }  // namespace rasd::detail

@@ -6,7 +6,9 @@
 // digest at the end of the digest period its oldest waiting delivery falls in. `flush` (the
 // end of `rasd run --once`) forms every group at once; digests keep to their periods.
 //
-// A body lists the newest kGroupListed (kDigestListed) alerts in full and says how many it
+// At most kMaxGroupsPerPass groups form per call, each in its own transaction, with the members
+// read and folded in that transaction. A body lists the newest kGroupListed (kDigestListed)
+// alerts in full and says how many it
 // folded in all; every alert stays in the store (`rasd alerts`). The group delivery is then an
 // ordinary delivery: its webhook-id never changes across retries.
 //
@@ -24,12 +26,14 @@
 namespace rasd {
 
 inline constexpr int kGroupListed = 100;
-inline constexpr int kDigestListed = 500;
+inline constexpr int kDigestListed = 200;
+inline constexpr int kMaxGroupsPerPass = 50;  // groups formed per pass (each a transaction)
 
 struct GroupingStats {
   int groups = 0;     // group and digest deliveries formed
   int grouped = 0;    // waiting deliveries folded into them
   int ungrouped = 0;  // waiting deliveries of webhooks that no longer group, now sent alone
+  bool more = false;  // due groups were left for the next pass
 };
 
 // When the waiting group `g` of `hook` is due (see above).
@@ -44,9 +48,9 @@ GroupingStats form_due_groups(Store& store, const std::vector<WebhookConfig>& ho
 // them folded in all.
 std::string group_body(const std::string& id, int64_t now, const std::string& key,
                        const std::vector<GroupMember>& members);
-// The alert.digest body for the period (from, to]: listed alerts by rule, then by story, each
-// level newest first.
-std::string digest_body(const std::string& id, int64_t from, int64_t to,
+// The alert.digest body for the period (from, to], formed at `now`: listed alerts by rule,
+// then by story, each level newest first.
+std::string digest_body(const std::string& id, int64_t from, int64_t to, int64_t now,
                         const std::vector<GroupMember>& members);
 
 }  // namespace rasd

@@ -21,7 +21,9 @@
 // store_queue.hpp); it shares the Store with nothing else.
 #pragma once
 
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -95,6 +97,16 @@ NewArticle article_from_item(const FeedItem& item, const Feed& feed, const Sourc
 HttpRequest source_get(const Defaults& d, const SourceConfig& s, const std::string& url);
 HttpRequest article_request(const Defaults& d, const SourceConfig& s, const std::string& url);
 
+// A coverage condition that holds now (Monitor::check_coverage): its subject (a source, a
+// webhook, a rule) and the alert it raises once it has lasted `raise_after` seconds; "{for}"
+// in the texts becomes how long it has lasted.
+struct CoverageFinding {
+  std::string subject;
+  std::string title;  // English | Arabic
+  std::string message;
+  int64_t raise_after = 0;
+};
+
 class Monitor {
  public:
   // `config` must outlive the Monitor or the next reload().
@@ -163,11 +175,14 @@ class Monitor {
   // Sends the alert.suppressed notices that are due: for each rule whose max_alerts held alerts
   // back, how many, once its window has freed up (the daemon's timer; monitor_limits.cpp).
   PollStats send_held_back_notices();
-  // Coverage alerts (monitor_coverage.cpp): a source failing for kFailingSeconds raises
-  // rasd.source_failing once; when it recovers, an internal.resolved body follows. At most one
-  // pass per kCoverageCheckSeconds (the daemon's timer calls it often).
+  // Coverage alerts (monitor_coverage.cpp; docs/alerting.md): sources failing or silent, html
+  // pages that lost their links or their text, deliveries dead or waiting, rules stale or too
+  // broad. Each condition raises its rasd.<kind> alert once; when it ends, an
+  // internal.resolved body follows. At most one pass per kCoverageCheckSeconds (the rules'
+  // conditions: per kRuleCheckSeconds); the daemon's timer calls it often. One transaction.
   static constexpr int64_t kFailingSeconds = 6 * 3600;
   static constexpr int64_t kCoverageCheckSeconds = 60;
+  static constexpr int64_t kRuleCheckSeconds = 3600;
   void check_coverage();
   // Stores an alert about the daemon itself (rule id "rasd.<kind>", severity high, source
   // "rasd"), delivered to internal.notify (default: every webhook): a failed reload, for one.
@@ -209,6 +224,20 @@ class Monitor {
   void apply_silences(const std::string& rule_id, const std::string& source_id,
                       const std::string& cluster, const rules::PreparedArticle* prepared,
                       NewAlert& al, int64_t now, PollStats& stats);
+  // Coverage (monitor_coverage.cpp, monitor_coverage_checks.cpp). The finders return, for
+  // each kind they judge (every one, even with nothing found), what holds now.
+  using Findings = std::map<std::string, std::vector<CoverageFinding>>;
+  // `untouched`: sources whose conditions are not judged now (quarantined, failing).
+  Findings find_source_conditions(int64_t now, std::set<std::string>& untouched);
+  Findings find_delivery_conditions(int64_t now);
+  // `seen`: the rule_seen bookkeeping rows, kept up to date here.
+  Findings find_rule_conditions(int64_t now, std::map<std::string, Coverage>& seen);
+  void settle_coverage(const std::string& kind, const std::vector<CoverageFinding>& found,
+                       const std::set<std::string>& keep, std::map<std::string, Coverage>& open,
+                       int64_t now);
+  void resolve_internal_alert(const std::string& kind, const Coverage& c, const std::string& title,
+                              int64_t now);
+  std::string coverage_resolved_title(const std::string& kind, const std::string& subject) const;
   const Config* config_;
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
   std::shared_ptr<const rules::RuleSet> rules_;
@@ -225,6 +254,7 @@ class Monitor {
   bool stories_restored_ = false;
   SilenceList silences_;
   std::optional<int64_t> coverage_checked_at_;
+  std::optional<int64_t> rules_checked_at_;
 };
 
 }  // namespace rasd

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,18 @@ class ArticleStore {
   virtual std::vector<Coverage> coverage_conditions() = 0;
   virtual void save_coverage(const Coverage& c) = 0;
   virtual void drop_coverage(const std::string& kind, const std::string& subject) = 0;
+  // The newest article of a source (when it was fetched); the text lengths (code points) of
+  // its newest `limit` articles, newest first.
+  virtual std::optional<int64_t> last_article_at(const std::string& source_id) = 0;
+  virtual std::vector<int64_t> recent_text_lengths(const std::string& source_id, int limit) = 0;
+  // Every webhook with dead or pending deliveries (store_coverage.cpp).
+  virtual std::vector<WebhookHealth> webhook_health() = 0;
+  virtual bool webhook_disabled(const std::string& name) = 0;
+  // Articles fetched after `after`; per rule, the articles it matched after `after`; the
+  // newest match of a rule (an alert raised or a threshold event), if any.
+  virtual int64_t articles_since(int64_t after) = 0;
+  virtual std::map<std::string, int64_t> rule_matches_since(int64_t after) = 0;
+  virtual std::optional<int64_t> last_rule_match(const std::string& rule_id) = 0;
 };
 
 }  // namespace rasd

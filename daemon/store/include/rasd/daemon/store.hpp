@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 12;
+  static constexpr int kSchemaVersion = 13;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -112,10 +112,15 @@ class Store final : public ArticleStore {
   // their own) until commit_group() folds them, in one transaction, into one new pending
   // delivery carrying the group's body; they are then 'grouped'.
   std::vector<WaitingGroup> waiting_groups();
-  // Every waiting member of the group, newest first; payloads for the first `with_payload`.
-  std::vector<GroupMember> group_members(const std::string& webhook, const std::string& key,
-                                         int with_payload);
-  void commit_group(const NewGroupDelivery& g);
+  // Folds the deliveries of (webhook, key) waiting since before `cutoff` into one new delivery,
+  // in one transaction: `build` gets them (newest first; payloads for the first
+  // `with_payload`) and returns the group delivery; the group's last send becomes `sent_at`.
+  // Returns how many were folded (0: none waiting, nothing written). Throws sql::StoreError,
+  // with nothing written, when the store fails or the members changed meanwhile (another
+  // process on the same file).
+  int64_t fold_group(const std::string& webhook, const std::string& key, int64_t cutoff,
+                     int with_payload, int64_t sent_at,
+                     const std::function<NewGroupDelivery(const std::vector<GroupMember>&)>& build);
   // The webhook no longer groups (or is gone): its waiting deliveries go out one by one (or
   // are settled as a removed webhook's); returns how many.
   int64_t ungroup_waiting(const std::string& webhook);
@@ -123,7 +128,7 @@ class Store final : public ArticleStore {
   // Webhook endpoints that answered 410 Gone stay disabled until retry_dead() (an operator's
   // `rasd deliveries retry`): their due deliveries are marked disabled, not sent.
   void disable_webhook(const std::string& name, int64_t at, const std::string& reason);
-  bool webhook_disabled(const std::string& name);
+  bool webhook_disabled(const std::string& name) override;
   // Marks the pending deliveries of a disabled endpoint disabled; returns how many.
   int64_t disable_pending(const std::string& webhook, int64_t at);
 
@@ -196,6 +201,12 @@ class Store final : public ArticleStore {
   std::vector<Coverage> coverage_conditions() override;
   void save_coverage(const Coverage& c) override;
   void drop_coverage(const std::string& kind, const std::string& subject) override;
+  std::optional<int64_t> last_article_at(const std::string& source_id) override;
+  std::vector<int64_t> recent_text_lengths(const std::string& source_id, int limit) override;
+  std::vector<WebhookHealth> webhook_health() override;
+  int64_t articles_since(int64_t after) override;
+  std::map<std::string, int64_t> rule_matches_since(int64_t after) override;
+  std::optional<int64_t> last_rule_match(const std::string& rule_id) override;
 
  private:
   void migrate();

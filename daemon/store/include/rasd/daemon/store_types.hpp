@@ -42,6 +42,16 @@ struct SourceState {
   int64_t crashes = 0;
   std::optional<int64_t> quarantined_at;
   std::string quarantine_reason;
+  // Links (html) or items (feeds) the last successful fetch found; unknown before schema 13.
+  std::optional<int64_t> last_items;
+};
+
+// What the coverage checks read of the store (monitor_coverage.cpp): per webhook, its dead
+// deliveries and since when its oldest pending one has waited (digests' waits excluded).
+struct WebhookHealth {
+  std::string webhook;
+  int64_t dead = 0;
+  std::optional<int64_t> oldest_pending;
 };
 
 // A follow-up page fetch (an article link of an html source, or a full_text feed item waiting
@@ -156,15 +166,12 @@ struct GroupMember {
   std::string payload;
 };
 
-// A group body that replaces its members (Store::commit_group).
+// A group body that replaces its members (Store::fold_group).
 struct NewGroupDelivery {
-  std::string id;  // the webhook-id
-  std::string webhook;
-  std::string key;
+  std::string id;        // the webhook-id
   std::string alert_id;  // the newest member's alert (deliveries hang on an alert)
   std::string payload;
-  std::vector<std::string> member_ids;
-  int64_t at = 0;
+  int64_t at = 0;  // queued (due) at
 };
 
 // A rule hit as stored (alert_hits): code-point offsets into the original field.

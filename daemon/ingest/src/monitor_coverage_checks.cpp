@@ -1,0 +1,229 @@
+// The coverage checks (monitor_coverage.cpp settles what they find): which sources, webhooks
+// and rules are in which condition now. Each reads the store through indexed queries only.
+#include <algorithm>
+
+#include "monitor_coverage.hpp"
+#include "rasd/daemon/monitor.hpp"
+#include "rasd/engine/rules/rule.hpp"
+#include "rasd/parsers/date.hpp"
+
+namespace rasd {
+
+namespace {
+
+std::string quoted(const std::string& what, const std::string& id) {
+  return what + " '" + id + "'";
+}
+
+int64_t median(std::vector<int64_t> v) {
+  if (v.empty()) return 0;
+  const auto mid = v.begin() + static_cast<long>(v.size() / 2);
+  std::nth_element(v.begin(), mid, v.end());
+  return *mid;
+}
+
+}  // namespace
+
+std::string Monitor::coverage_resolved_title(const std::string& kind,
+                                             const std::string& subject) const {
+  const bool source_kind = kind == kSourceFailing || kind == kSourceSilent ||
+                           kind == kHtmlNoLinks || kind == kHtmlTextShrunk;
+  if (source_kind && !sources_by_id_.count(subject))
+    return "rasd: " + quoted("source", subject) + " is no longer configured | المصدر '" + subject +
+           "' لم يعد في الإعدادات";
+  if (kind == kSourceFailing)
+    return "rasd: " + quoted("source", subject) + " works again | المصدر '" + subject +
+           "' يعمل من جديد";
+  if (kind == kSourceSilent)
+    return "rasd: " + quoted("source", subject) + " publishes again | المصدر '" + subject +
+           "' ينشر من جديد";
+  if (kind == kHtmlNoLinks)
+    return "rasd: " + quoted("source", subject) + " has article links again | المصدر '" + subject +
+           "' فيه روابط مقالات من جديد";
+  if (kind == kHtmlTextShrunk)
+    return "rasd: " + quoted("source", subject) +
+           " text is back to its usual length | نص المصدر '" + subject + "' عاد إلى طوله المعتاد";
+  if (kind == kDeliveriesDead)
+    return "rasd: " + quoted("webhook", subject) +
+           " has no dead deliveries | لا توجد رسائل ميتة إلى '" + subject + "'";
+  if (kind == kWebhookDisabled)
+    return "rasd: " + quoted("webhook", subject) + " is enabled again | الخطاف '" + subject +
+           "' مفعّل من جديد";
+  if (kind == kOutboxStale)
+    return "rasd: " + quoted("webhook", subject) + " outbox is moving again | رسائل '" + subject +
+           "' تُرسل من جديد";
+  if (kind == kRuleStale)
+    return "rasd: " + quoted("rule", subject) + " matches again | القاعدة '" + subject +
+           "' تطابق من جديد";
+  if (kind == kRuleTooBroad)
+    return "rasd: " + quoted("rule", subject) + " is no longer too broad | القاعدة '" + subject +
+           "' لم تعد واسعة أكثر من اللازم";
+  return "rasd: " + kind + " '" + subject + "' resolved";
+}
+
+Monitor::Findings Monitor::find_source_conditions(int64_t now, std::set<std::string>& untouched) {
+  Findings out{
+      {kSourceFailing, {}}, {kSourceSilent, {}}, {kHtmlNoLinks, {}}, {kHtmlTextShrunk, {}}};
+  for (const SourceState& st : store_.all_sources()) {
+    const SourceConfig* s = source(st.id);
+    if (!s) continue;  // no longer configured: its conditions end
+    if (st.quarantined_at) {
+      // Not polled: its own alert said so; its conditions wait, untouched, for its release.
+      untouched.insert(st.id);
+      continue;
+    }
+    // Failing: at least two fetches in a row (one 503 of a quiet source is no outage),
+    // measured from when rasd first saw it fail (the condition's time), not from a last
+    // success that may be long ago. One failure keeps a condition already open.
+    if (st.failures >= 2) {
+      out[kSourceFailing].push_back(
+          {st.id,
+           "rasd: source '" + st.id + "' failing for {for} | المصدر '" + st.id + "' يفشل منذ {for}",
+           "Source '" + st.id + "' (" + st.url + ") has failed " + std::to_string(st.failures) +
+               " times in a row; last error: " + st.last_error + ". Nothing is read from it.",
+           kFailingSeconds});
+      untouched.insert(st.id);  // whether it is also silent is not known while it fails
+      continue;
+    }
+    if (st.failures > 0) {
+      // Neither well nor failing long enough to open a condition: leave what is stored.
+      untouched.insert(st.id);
+      continue;
+    }
+    if (!st.last_success) continue;
+    // Silent: no new article for kSilentFactor times the interval the scheduler learned.
+    if (const auto last = store_.last_article_at(st.id)) {
+      const int64_t usual = st.interval > 0 ? st.interval : config_->defaults.interval;
+      const int64_t limit = std::max(kSilentFactor * usual, kSilentFloorSeconds);
+      if (now - *last > limit) {
+        out[kSourceSilent].push_back(
+            {st.id,
+             "rasd: source '" + st.id + "' silent for {for} | المصدر '" + st.id +
+                 "' صامت منذ {for}",
+             "Source '" + st.id + "' (" + st.url +
+                 ") answers but has brought no new article since " + dates::format_rfc3339(*last) +
+                 ", more than " + dates::format_duration(limit) + " (" +
+                 std::to_string(kSilentFactor) + "x its usual interval of " +
+                 dates::format_duration(usual) + ")",
+             0});
+      }
+    }
+    if (s->type != "html") continue;
+    if (st.last_items && *st.last_items == 0) {
+      out[kHtmlNoLinks].push_back(
+          {st.id,
+           "rasd: source '" + st.id + "' finds no article links | المصدر '" + st.id +
+               "' لا يجد روابط مقالات",
+           "The page of html source '" + st.id + "' (" + st.url + ") answers, but " +
+               (s->links.empty() ? std::string("link detection")
+                                 : "the selector '" + s->links + "'") +
+               " finds no article link on it: was the site redesigned?",
+           kNoLinksSeconds});
+    }
+    const auto lengths = store_.recent_text_lengths(st.id, kTextSamples);
+    if (lengths.size() >= static_cast<size_t>(kTextRecent) * 4) {
+      const int64_t recent = median({lengths.begin(), lengths.begin() + kTextRecent});
+      const int64_t usual = median({lengths.begin() + kTextRecent, lengths.end()});
+      if (recent * kTextShrinkFactor < usual) {
+        out[kHtmlTextShrunk].push_back(
+            {st.id, "rasd: source '" + st.id + "' text shrank | نص المصدر '" + st.id + "' تقلص",
+             "The newest articles of html source '" + st.id + "' have " + std::to_string(recent) +
+                 " characters of text (median), under a fifth of its " + "usual " +
+                 std::to_string(usual) + ": the extraction may miss the article body",
+             0});
+      }
+    }
+  }
+  return out;
+}
+
+Monitor::Findings Monitor::find_delivery_conditions(int64_t now) {
+  Findings out{{kDeliveriesDead, {}}, {kWebhookDisabled, {}}, {kOutboxStale, {}}};
+  std::map<std::string, WebhookHealth> health;
+  for (auto& h : store_.webhook_health()) health[h.webhook] = h;
+  for (const auto& w : config_->webhooks) {
+    if (store_.webhook_disabled(w.name)) {
+      out[kWebhookDisabled].push_back(
+          {w.name,
+           "rasd: webhook '" + w.name + "' disabled (410 Gone) | الخطاف '" + w.name + "' معطّل",
+           "Webhook '" + w.name + "' (" + w.url + ") answered 410 Gone; nothing is sent to it " +
+               "until `rasd deliveries retry --webhook " + w.name + "`",
+           0});
+    }
+    auto h = health.find(w.name);
+    if (h == health.end()) continue;
+    if (h->second.dead > 0) {
+      out[kDeliveriesDead].push_back(
+          {w.name,
+           "rasd: " + std::to_string(h->second.dead) + " dead deliveries to webhook '" + w.name +
+               "' | رسائل ميتة إلى '" + w.name + "'",
+           std::to_string(h->second.dead) + " deliveries to webhook '" + w.name +
+               "' ran out of retries; `rasd deliveries --state dead` lists them, `rasd " +
+               "deliveries retry` sends them again",
+           0});
+    }
+    if (h->second.oldest_pending && now - *h->second.oldest_pending > kOutboxStaleSeconds) {
+      out[kOutboxStale].push_back(
+          {w.name,
+           "rasd: deliveries to webhook '" + w.name + "' waiting for {for} | رسائل إلى '" + w.name +
+               "' تنتظر منذ {for}",
+           "The oldest pending delivery to webhook '" + w.name + "' has waited since " +
+               dates::format_rfc3339(*h->second.oldest_pending) + " (more than 1 h)",
+           0});
+    }
+  }
+  return out;
+}
+
+Monitor::Findings Monitor::find_rule_conditions(int64_t now,
+                                                std::map<std::string, Coverage>& seen) {
+  Findings out{{kRuleStale, {}}, {kRuleTooBroad, {}}};
+  if (!rules_) return out;
+  const int64_t day_articles = store_.articles_since(now - 86400);
+  const auto day_matches = store_.rule_matches_since(now - 86400);
+  std::set<std::string> loaded;
+  for (const auto& rule : rules_->rules) {
+    loaded.insert(rule.id);
+    auto s = seen.find(rule.id);
+    if (s == seen.end()) {
+      Coverage c{kRuleSeen, rule.id, now, ""};
+      store_.save_coverage(c);
+      s = seen.emplace(rule.id, c).first;
+    }
+    const auto m = day_matches.find(rule.id);
+    const int64_t matched = m == day_matches.end() ? 0 : m->second;
+    std::optional<int64_t> last =
+        matched > 0 ? std::optional<int64_t>(now) : store_.last_rule_match(rule.id);
+    const int64_t quiet_since = std::max(last.value_or(s->second.since), s->second.since);
+    if (now - quiet_since >= kRuleStaleSeconds) {
+      out[kRuleStale].push_back(
+          {rule.id,
+           "rasd: rule '" + rule.id + "' matched nothing for 30 days | القاعدة '" + rule.id +
+               "' لم تطابق شيئا منذ 30 يوما",
+           "Rule '" + rule.id + "' (" + rule.title + ") has matched no article since " +
+               dates::format_rfc3339(quiet_since) + ": is its query still right?",
+           0});
+    }
+    if (day_articles >= kRuleBroadMinArticles && matched * 100 > day_articles * kRuleBroadPercent) {
+      out[kRuleTooBroad].push_back(
+          {rule.id,
+           "rasd: rule '" + rule.id + "' matches " + std::to_string(matched * 100 / day_articles) +
+               "% of the day's articles | القاعدة '" + rule.id + "' واسعة أكثر من اللازم",
+           "Rule '" + rule.id + "' matched " + std::to_string(matched) + " of the " +
+               std::to_string(day_articles) + " articles of the last 24 h (more than " +
+               std::to_string(kRuleBroadPercent) + " %): consider narrowing it or max_alerts",
+           0});
+    }
+  }
+  for (auto it = seen.begin(); it != seen.end();) {
+    if (loaded.count(it->first)) {
+      ++it;
+      continue;
+    }
+    store_.drop_coverage(kRuleSeen, it->first);  // a rule removed; seen anew if it comes back
+    it = seen.erase(it);
+  }
+  return out;
+}
+
+}  // namespace rasd
