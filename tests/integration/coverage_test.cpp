@@ -118,14 +118,18 @@ TEST_CASE(
   rig.fetched("a");
   rig.check_after(0);
   CHECK(rig.raised("source_silent") == 0);
-  // The interval is 10 min: 4x is 40 min, under the 1 h floor.
-  for (int i = 0; i < 58; ++i) {
+  // The interval is 10 min: 4x is 40 min, under the 1 h floor. Fetched every minute.
+  auto poll_after = [&](int64_t seconds) {
+    rig.clock.advance(seconds);
     rig.fetched("a");
-    rig.check_after(60);
-  }
+    rig.monitor->check_coverage();
+  };
+  for (int i = 0; i < 58; ++i) poll_after(60);
   CHECK(rig.raised("source_silent") == 0);  // 58 min
-  rig.fetched("a");
-  rig.check_after(3 * 60);  // 61 min
+  // Not fetched since (rasd was stopped): nothing is judged before the next fetch.
+  rig.check_after(3 * 60);
+  CHECK(rig.raised("source_silent") == 0);
+  poll_after(60);  // 62 min
   REQUIRE(rig.raised("source_silent") == 1);
   rig.check_after(3600);
   CHECK(rig.raised("source_silent") == 1);  // once per condition
@@ -214,7 +218,10 @@ TEST_CASE(
   rig.check_after(Monitor::kRuleCheckSeconds);
   CHECK(rig.raised("rule_too_broad") == 1);
   rig.check_after(24 * 3600);  // the day's articles are out of the last 24 h
-  CHECK(rig.resolved("rule_too_broad") == 1);
+  CHECK(rig.resolved("rule_too_broad") == 0);  // a day of no articles says nothing
+  for (int i = 0; i < 120; ++i) rig.article("a", "خبر محلي آخر عن الطقس");
+  rig.check_after(Monitor::kRuleCheckSeconds);
+  CHECK(rig.resolved("rule_too_broad") == 1);  // a full day without isis
   rig.check_after(30 * 86400);
   CHECK(rig.raised("rule_stale") == 2);  // badia never matched; isis matched 30 days ago
   rig.article("a", "اشتباكات في البادية");

@@ -106,6 +106,7 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
             const GroupingStats gs = form_due_groups(store, *hooks, now, flush);
             rows->stats.groups = gs.groups;
             rows->stats.grouped = gs.grouped;
+            rows->group_error = gs.error;
           } catch (const std::exception& e) {
             rows->group_error = e.what();
           }

@@ -148,25 +148,30 @@ GroupingStats form_due_groups(Store& store, const std::vector<WebhookConfig>& ho
     const int64_t due = group_due_at(*hook, g);
     const bool digest = hook->digest.has_value();
     if ((!flush || digest) && due > now) continue;
-    if (stats.groups >= kMaxGroupsPerPass) {
-      stats.more = true;  // the rest at the next pass: one pass never holds the store long
-      break;
-    }
+    if (stats.groups >= kMaxGroupsPerPass) break;  // the rest at the next pass
     // A group takes everything waiting until now; a digest what its period holds (alerts
     // queued after the period's end wait for the next one).
     const int64_t cutoff = digest ? due : now + 1;
     const int64_t from = g.last_sent.value_or(g.oldest);
-    const int64_t folded =
-        store.fold_group(g.webhook, g.key, cutoff, digest ? kDigestListed : kGroupListed,
-                         digest ? due : now, [&](const std::vector<GroupMember>& members) {
-                           NewGroupDelivery out;
-                           out.id = random_id(digest ? "dig_" : "grp_");
-                           out.alert_id = members.front().alert_id;
-                           out.at = now;
-                           out.payload = digest ? digest_body(out.id, from, due, now, members)
-                                                : group_body(out.id, now, g.key, members);
-                           return out;
-                         });
+    int64_t folded = 0;
+    try {
+      folded = store.fold_group(g.webhook, g.key, cutoff, digest ? kDigestListed : kGroupListed,
+                                digest ? due : now, [&](const std::vector<GroupMember>& members) {
+                                  NewGroupDelivery out;
+                                  out.id = random_id(digest ? "dig_" : "grp_");
+                                  out.alert_id = members.front().alert_id;
+                                  out.at = now;
+                                  out.payload = digest
+                                                    ? digest_body(out.id, from, due, now, members)
+                                                    : group_body(out.id, now, g.key, members);
+                                  return out;
+                                });
+    } catch (const std::exception& e) {
+      // This group waits for the next pass; the others are not held up by it.
+      if (stats.error.empty())
+        stats.error = "group '" + g.key + "' of webhook '" + g.webhook + "': " + e.what();
+      continue;
+    }
     if (folded == 0) continue;
     ++stats.groups;
     stats.grouped += static_cast<int>(folded);

@@ -51,10 +51,9 @@ void Monitor::resolve_internal_alert(const std::string& kind, const Coverage& c,
   log_->info("internal alert {} resolved: {} '{}'", c.alert_id, kind, c.subject);
 }
 
-void Monitor::settle_coverage(const std::string& kind, const std::vector<CoverageFinding>& found,
-                              const std::set<std::string>& keep,
+void Monitor::settle_coverage(const std::string& kind, const KindFindings& findings,
                               std::map<std::string, Coverage>& open, int64_t now) {
-  for (const CoverageFinding& f : found) {
+  for (const CoverageFinding& f : findings.found) {
     auto it = open.find(f.subject);
     Coverage c = it != open.end() ? it->second : Coverage{kind, f.subject, now, ""};
     if (it == open.end()) store_.save_coverage(c);
@@ -66,7 +65,7 @@ void Monitor::settle_coverage(const std::string& kind, const std::vector<Coverag
     }
     if (it != open.end()) open.erase(it);
   }
-  for (const auto& subject : keep) open.erase(subject);
+  for (const auto& subject : findings.keep) open.erase(subject);
   // What is left ended: resolved if someone was told, dropped either way.
   for (const auto& [subject, c] : open) {
     store_.drop_coverage(kind, subject);
@@ -87,23 +86,18 @@ void Monitor::check_coverage() {
   std::map<std::string, std::map<std::string, Coverage>> open;  // kind -> subject -> condition
   for (auto& c : store_.coverage_conditions()) open[c.kind][c.subject] = std::move(c);
   auto tx = store_.begin();
-  std::set<std::string> untouched;
-  for (const auto& [kind, found] : find_source_conditions(now, untouched))
-    settle_coverage(kind, found, untouched, open[kind], now);
-  for (const auto& [kind, found] : find_delivery_conditions(now))
-    settle_coverage(kind, found, {}, open[kind], now);
+  for (const auto& [kind, findings] : find_source_conditions())
+    settle_coverage(kind, findings, open[kind], now);
+  for (const auto& [kind, findings] : find_delivery_conditions(now))
+    settle_coverage(kind, findings, open[kind], now);
   if (rules_due) {
-    rules_checked_at_ = now;
-    for (const auto& [kind, found] : find_rule_conditions(now, open[kRuleSeen]))
-      settle_coverage(kind, found, {}, open[kind], now);
-  } else {
-    // Not judged this time: their conditions stay as they are.
-    open.erase(kRuleStale);
-    open.erase(kRuleTooBroad);
+    for (const auto& [kind, findings] : find_rule_conditions(now, open[kRuleSeen]))
+      settle_coverage(kind, findings, open[kind], now);
   }
-  open.erase(kRuleSeen);  // bookkeeping, settled by find_rule_conditions()
-  // Kinds no check reports any more (or conditions of a kind not checked now): left as stored.
+  // Kinds not judged in this pass (the rules' between their hourly checks), and rule_seen
+  // bookkeeping, stay as stored: settle_coverage() never saw them.
   tx->commit();
+  if (rules_due) rules_checked_at_ = now;  // a pass that failed is tried again next minute
 }
 
 }  // namespace rasd

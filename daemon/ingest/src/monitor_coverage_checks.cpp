@@ -31,6 +31,16 @@ std::string Monitor::coverage_resolved_title(const std::string& kind,
   if (source_kind && !sources_by_id_.count(subject))
     return "rasd: " + quoted("source", subject) + " is no longer configured | المصدر '" + subject +
            "' لم يعد في الإعدادات";
+  const bool webhook_kind =
+      kind == kDeliveriesDead || kind == kWebhookDisabled || kind == kOutboxStale;
+  if (webhook_kind && !config_->webhook(subject))
+    return "rasd: " + quoted("webhook", subject) + " is no longer configured | الخطاف '" + subject +
+           "' لم يعد في الإعدادات";
+  const bool rule_kind = kind == kRuleStale || kind == kRuleTooBroad;
+  if (rule_kind && (!rules_ || std::none_of(rules_->rules.begin(), rules_->rules.end(),
+                                            [&](const auto& r) { return r.id == subject; })))
+    return "rasd: " + quoted("rule", subject) + " is no longer loaded | القاعدة '" + subject +
+           "' لم تعد محملة";
   if (kind == kSourceFailing)
     return "rasd: " + quoted("source", subject) + " works again | المصدر '" + subject +
            "' يعمل من جديد";
@@ -61,7 +71,7 @@ std::string Monitor::coverage_resolved_title(const std::string& kind,
   return "rasd: " + kind + " '" + subject + "' resolved";
 }
 
-Monitor::Findings Monitor::find_source_conditions(int64_t now, std::set<std::string>& untouched) {
+Monitor::Findings Monitor::find_source_conditions() {
   Findings out{
       {kSourceFailing, {}}, {kSourceSilent, {}}, {kHtmlNoLinks, {}}, {kHtmlTextShrunk, {}}};
   for (const SourceState& st : store_.all_sources()) {
@@ -69,34 +79,39 @@ Monitor::Findings Monitor::find_source_conditions(int64_t now, std::set<std::str
     if (!s) continue;  // no longer configured: its conditions end
     if (st.quarantined_at) {
       // Not polled: its own alert said so; its conditions wait, untouched, for its release.
-      untouched.insert(st.id);
+      for (auto& [kind, f] : out) f.keep.insert(st.id);
       continue;
     }
     // Failing: at least two fetches in a row (one 503 of a quiet source is no outage),
     // measured from when rasd first saw it fail (the condition's time), not from a last
     // success that may be long ago. One failure keeps a condition already open.
     if (st.failures >= 2) {
-      out[kSourceFailing].push_back(
+      out[kSourceFailing].found.push_back(
           {st.id,
            "rasd: source '" + st.id + "' failing for {for} | المصدر '" + st.id + "' يفشل منذ {for}",
            "Source '" + st.id + "' (" + st.url + ") has failed " + std::to_string(st.failures) +
                " times in a row; last error: " + st.last_error + ". Nothing is read from it.",
            kFailingSeconds});
-      untouched.insert(st.id);  // whether it is also silent is not known while it fails
+      for (auto& [kind, f] : out)
+        f.keep.insert(st.id);  // whether it is also silent is not known while it fails
       continue;
     }
     if (st.failures > 0) {
       // Neither well nor failing long enough to open a condition: leave what is stored.
-      untouched.insert(st.id);
+      for (auto& [kind, f] : out) f.keep.insert(st.id);
       continue;
     }
     if (!st.last_success) continue;
-    // Silent: no new article for kSilentFactor times the interval the scheduler learned.
-    if (const auto last = store_.last_article_at(st.id)) {
+    // Silent: fetched, but no new article for kSilentFactor times the interval the scheduler
+    // learned. Judged between the last success and the newest article, so that a restart
+    // after downtime (or a clock jump) accuses no source before it was fetched again.
+    const auto last = store_.last_article_at(st.id);
+    if (!last) out[kSourceSilent].keep.insert(st.id);  // its articles pruned: nothing to judge
+    if (last) {
       const int64_t usual = st.interval > 0 ? st.interval : config_->defaults.interval;
       const int64_t limit = std::max(kSilentFactor * usual, kSilentFloorSeconds);
-      if (now - *last > limit) {
-        out[kSourceSilent].push_back(
+      if (*st.last_success - *last > limit) {
+        out[kSourceSilent].found.push_back(
             {st.id,
              "rasd: source '" + st.id + "' silent for {for} | المصدر '" + st.id +
                  "' صامت منذ {for}",
@@ -110,7 +125,7 @@ Monitor::Findings Monitor::find_source_conditions(int64_t now, std::set<std::str
     }
     if (s->type != "html") continue;
     if (st.last_items && *st.last_items == 0) {
-      out[kHtmlNoLinks].push_back(
+      out[kHtmlNoLinks].found.push_back(
           {st.id,
            "rasd: source '" + st.id + "' finds no article links | المصدر '" + st.id +
                "' لا يجد روابط مقالات",
@@ -125,7 +140,7 @@ Monitor::Findings Monitor::find_source_conditions(int64_t now, std::set<std::str
       const int64_t recent = median({lengths.begin(), lengths.begin() + kTextRecent});
       const int64_t usual = median({lengths.begin() + kTextRecent, lengths.end()});
       if (recent * kTextShrinkFactor < usual) {
-        out[kHtmlTextShrunk].push_back(
+        out[kHtmlTextShrunk].found.push_back(
             {st.id, "rasd: source '" + st.id + "' text shrank | نص المصدر '" + st.id + "' تقلص",
              "The newest articles of html source '" + st.id + "' have " + std::to_string(recent) +
                  " characters of text (median), under a fifth of its " + "usual " +
@@ -143,7 +158,7 @@ Monitor::Findings Monitor::find_delivery_conditions(int64_t now) {
   for (auto& h : store_.webhook_health()) health[h.webhook] = h;
   for (const auto& w : config_->webhooks) {
     if (store_.webhook_disabled(w.name)) {
-      out[kWebhookDisabled].push_back(
+      out[kWebhookDisabled].found.push_back(
           {w.name,
            "rasd: webhook '" + w.name + "' disabled (410 Gone) | الخطاف '" + w.name + "' معطّل",
            "Webhook '" + w.name + "' (" + w.url + ") answered 410 Gone; nothing is sent to it " +
@@ -153,7 +168,7 @@ Monitor::Findings Monitor::find_delivery_conditions(int64_t now) {
     auto h = health.find(w.name);
     if (h == health.end()) continue;
     if (h->second.dead > 0) {
-      out[kDeliveriesDead].push_back(
+      out[kDeliveriesDead].found.push_back(
           {w.name,
            "rasd: " + std::to_string(h->second.dead) + " dead deliveries to webhook '" + w.name +
                "' | رسائل ميتة إلى '" + w.name + "'",
@@ -163,7 +178,7 @@ Monitor::Findings Monitor::find_delivery_conditions(int64_t now) {
            0});
     }
     if (h->second.oldest_pending && now - *h->second.oldest_pending > kOutboxStaleSeconds) {
-      out[kOutboxStale].push_back(
+      out[kOutboxStale].found.push_back(
           {w.name,
            "rasd: deliveries to webhook '" + w.name + "' waiting for {for} | رسائل إلى '" + w.name +
                "' تنتظر منذ {for}",
@@ -196,7 +211,7 @@ Monitor::Findings Monitor::find_rule_conditions(int64_t now,
         matched > 0 ? std::optional<int64_t>(now) : store_.last_rule_match(rule.id);
     const int64_t quiet_since = std::max(last.value_or(s->second.since), s->second.since);
     if (now - quiet_since >= kRuleStaleSeconds) {
-      out[kRuleStale].push_back(
+      out[kRuleStale].found.push_back(
           {rule.id,
            "rasd: rule '" + rule.id + "' matched nothing for 30 days | القاعدة '" + rule.id +
                "' لم تطابق شيئا منذ 30 يوما",
@@ -204,8 +219,10 @@ Monitor::Findings Monitor::find_rule_conditions(int64_t now,
                dates::format_rfc3339(quiet_since) + ": is its query still right?",
            0});
     }
-    if (day_articles >= kRuleBroadMinArticles && matched * 100 > day_articles * kRuleBroadPercent) {
-      out[kRuleTooBroad].push_back(
+    if (day_articles < kRuleBroadMinArticles) {
+      out[kRuleTooBroad].keep.insert(rule.id);  // a quiet day says nothing either way
+    } else if (matched * 100 > day_articles * kRuleBroadPercent) {
+      out[kRuleTooBroad].found.push_back(
           {rule.id,
            "rasd: rule '" + rule.id + "' matches " + std::to_string(matched * 100 / day_articles) +
                "% of the day's articles | القاعدة '" + rule.id + "' واسعة أكثر من اللازم",

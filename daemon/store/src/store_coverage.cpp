@@ -1,6 +1,8 @@
 // Store: what the coverage checks read (the watch watching itself, monitor_coverage.cpp). Each
 // query goes through an index: articles_source_fetched, deliveries_due, alerts_rule_created,
 // alert_members_added, threshold_events_time.
+#include <algorithm>
+
 #include "rasd/daemon/store.hpp"
 
 namespace rasd {
@@ -24,10 +26,10 @@ std::vector<int64_t> Store::recent_text_lengths(const std::string& source_id, in
 
 std::vector<WebhookHealth> Store::webhook_health() {
   // A pending delivery has waited since its first attempt, or since it was queued (its
-  // next_attempt until then). Digests wait by design.
+  // next_attempt until then). Rows waiting for their group or digest wait by design.
   Lease s = cached(
-      "SELECT webhook, sum(state = 'dead'), min(CASE WHEN state = 'pending' AND group_key <> "
-      "'digest' THEN coalesce((SELECT min(at) FROM delivery_attempts t WHERE t.delivery_id = "
+      "SELECT webhook, sum(state = 'dead'), min(CASE WHEN state = 'pending' AND group_key = "
+      "'' THEN coalesce((SELECT min(at) FROM delivery_attempts t WHERE t.delivery_id = "
       "d.id), next_attempt) END) FROM deliveries d WHERE state IN ('dead', 'pending') "
       "GROUP BY webhook");
   std::vector<WebhookHealth> out;
@@ -49,12 +51,14 @@ std::map<std::string, int64_t> Store::rule_matches_since(int64_t after) {
         "SELECT a.rule_id, count(*) FROM alert_members m JOIN alerts a ON a.id = m.alert_id "
         "WHERE m.added_at > ?1 AND m.article_id > 0 GROUP BY a.rule_id");
     s->bind(1, after);
-    while (s->step()) out[s->text(0)] += s->int64(1);
+    while (s->step()) out[s->text(0)] = s->int64(1);
   }
+  // A threshold rule's matches are both events and members of its episode's alert: counted
+  // once, as the larger of the two.
   Lease t = cached(
       "SELECT rule_id, count(*) FROM threshold_events WHERE event_time > ?1 GROUP BY rule_id");
   t->bind(1, after);
-  while (t->step()) out[t->text(0)] += t->int64(1);
+  while (t->step()) out[t->text(0)] = std::max(out[t->text(0)], t->int64(1));
   return out;
 }
 

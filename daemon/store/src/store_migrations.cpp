@@ -241,6 +241,8 @@ CREATE INDEX deliveries_sendable ON deliveries(next_attempt)
   WHERE state = 'pending' AND group_key = '';
 CREATE INDEX deliveries_webhook_sendable ON deliveries(webhook, next_attempt)
   WHERE state = 'pending' AND group_key = '';
+CREATE INDEX threshold_events_at ON threshold_events(event_time);
+CREATE INDEX coverage_alert ON coverage(alert_id) WHERE alert_id <> '';
 )sql"};
 
 }  // namespace rasd::detail

@@ -33,14 +33,15 @@ struct GroupingStats {
   int groups = 0;     // group and digest deliveries formed
   int grouped = 0;    // waiting deliveries folded into them
   int ungrouped = 0;  // waiting deliveries of webhooks that no longer group, now sent alone
-  bool more = false;  // due groups were left for the next pass
+  std::string error;  // the first group that could not form (it waits for the next pass)
 };
 
 // When the waiting group `g` of `hook` is due (see above).
 int64_t group_due_at(const WebhookConfig& hook, const WaitingGroup& g);
 
-// Forms every due group of the configured webhooks in its own transaction. Throws
-// sql::StoreError when the store fails (groups formed before stay formed).
+// Forms the due groups of the configured webhooks, each in its own transaction; a group that
+// fails (the store) is skipped and named in `error`. Throws sql::StoreError when the store
+// cannot even list the waiting groups.
 GroupingStats form_due_groups(Store& store, const std::vector<WebhookConfig>& hooks, int64_t now,
                               bool flush);
 
@@ -48,7 +49,7 @@ GroupingStats form_due_groups(Store& store, const std::vector<WebhookConfig>& ho
 // them folded in all.
 std::string group_body(const std::string& id, int64_t now, const std::string& key,
                        const std::vector<GroupMember>& members);
-// The alert.digest body for the period (from, to], formed at `now`: listed alerts by rule,
+// The alert.digest body for the period [from, to), formed at `now`: listed alerts by rule,
 // then by story, each level newest first.
 std::string digest_body(const std::string& id, int64_t from, int64_t to, int64_t now,
                         const std::vector<GroupMember>& members);

@@ -225,16 +225,19 @@ class Monitor {
                       const std::string& cluster, const rules::PreparedArticle* prepared,
                       NewAlert& al, int64_t now, PollStats& stats);
   // Coverage (monitor_coverage.cpp, monitor_coverage_checks.cpp). The finders return, for
-  // each kind they judge (every one, even with nothing found), what holds now.
-  using Findings = std::map<std::string, std::vector<CoverageFinding>>;
-  // `untouched`: sources whose conditions are not judged now (quarantined, failing).
-  Findings find_source_conditions(int64_t now, std::set<std::string>& untouched);
+  // each kind they judge (every one, even with nothing found), what holds now, and the
+  // subjects whose open conditions are not judged this time (kept as they are).
+  struct KindFindings {
+    std::vector<CoverageFinding> found;
+    std::set<std::string> keep;
+  };
+  using Findings = std::map<std::string, KindFindings>;
+  Findings find_source_conditions();
   Findings find_delivery_conditions(int64_t now);
   // `seen`: the rule_seen bookkeeping rows, kept up to date here.
   Findings find_rule_conditions(int64_t now, std::map<std::string, Coverage>& seen);
-  void settle_coverage(const std::string& kind, const std::vector<CoverageFinding>& found,
-                       const std::set<std::string>& keep, std::map<std::string, Coverage>& open,
-                       int64_t now);
+  void settle_coverage(const std::string& kind, const KindFindings& findings,
+                       std::map<std::string, Coverage>& open, int64_t now);
   void resolve_internal_alert(const std::string& kind, const Coverage& c, const std::string& title,
                               int64_t now);
   std::string coverage_resolved_title(const std::string& kind, const std::string& subject) const;
