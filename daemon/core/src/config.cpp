@@ -333,11 +333,16 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
 
 }  // namespace
 
-const WebhookConfig* Config::webhook(const std::string& name) const {
-  for (const auto& w : webhooks) {
+const WebhookConfig* find_webhook(const std::vector<WebhookConfig>& hooks,
+                                  const std::string& name) {
+  for (const auto& w : hooks) {
     if (w.name == name) return &w;
   }
   return nullptr;
+}
+
+const WebhookConfig* Config::webhook(const std::string& name) const {
+  return find_webhook(webhooks, name);
 }
 
 std::vector<std::string> Config::webhook_names() const {

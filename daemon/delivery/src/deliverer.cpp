@@ -34,15 +34,6 @@ FetcherLimits delivery_fetcher_limits() {
   return l;
 }
 
-namespace {
-const WebhookConfig* find_hook(const std::vector<WebhookConfig>& hooks, const std::string& name) {
-  for (const auto& h : hooks) {
-    if (h.name == name) return &h;
-  }
-  return nullptr;
-}
-}  // namespace
-
 struct Deliverer::DueRows {
   std::vector<std::pair<std::string, std::vector<Delivery>>> by_hook;  // in the store's order
   DeliveryStats stats;      // rows of removed or disabled webhooks, settled by the job
@@ -111,7 +102,7 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
             rows->group_error = e.what();
           }
           for (const std::string& name : store.webhooks_with_due(now)) {
-            if (!find_hook(*hooks, name)) {
+            if (!find_webhook(*hooks, name)) {
               // Removed from the config: the rows stay visible (dead) rather than dropped.
               rows->stats.dead += static_cast<int>(
                   store.kill_pending(name, now, "webhook '" + name + "' is not configured"));
@@ -158,7 +149,7 @@ void Deliverer::send_due(const DueRows& rows, int limit,
   int handed = 0;
   for (const auto& [name, due] : rows.by_hook) {
     if (handed >= limit) break;
-    const WebhookConfig* hook = find_hook(*webhooks_, name);
+    const WebhookConfig* hook = find_webhook(*webhooks_, name);
     if (!hook) continue;  // removed by a reload meanwhile: the next pump settles its rows
     if (auto h = held_until_.find(name); h != held_until_.end() && steady_now < h->second) {
       continue;  // held by an answer that came back meanwhile

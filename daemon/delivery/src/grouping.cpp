@@ -13,13 +13,6 @@ namespace rasd {
 namespace json = boost::json;
 namespace {
 
-const WebhookConfig* find_hook(const std::vector<WebhookConfig>& hooks, const std::string& name) {
-  for (const auto& h : hooks) {
-    if (h.name == name) return &h;
-  }
-  return nullptr;
-}
-
 // A stored payload is rasd's own JSON; one that does not parse is listed as its text.
 json::value parsed(const std::string& payload) {
   boost::system::error_code ec;
@@ -84,7 +77,7 @@ std::string digest_body(const std::string& id, int64_t from, int64_t to, int64_t
     json::value rule;
     std::vector<std::string> order;
     std::map<std::string, Story> stories;
-    size_t count = 0;
+    size_t listed = 0;
   };
   std::vector<std::string> order;
   std::map<std::string, Rule> rules;
@@ -100,7 +93,7 @@ std::string digest_body(const std::string& id, int64_t from, int64_t to, int64_t
       order.push_back(rule_id);
       r->second.rule = rule ? *rule : json::value(nullptr);
     }
-    ++r->second.count;
+    ++r->second.listed;
     const json::value* cluster = member_of(v, "cluster");
     std::string story_id = string_of(cluster, "id");
     if (story_id.empty()) story_id = m.alert_id;
@@ -121,7 +114,7 @@ std::string digest_body(const std::string& id, int64_t from, int64_t to, int64_t
           json::object{{"cluster", std::move(st.cluster)}, {"alerts", std::move(st.alerts)}});
     }
     by_rule.push_back(json::object{
-        {"rule", std::move(r.rule)}, {"listed", r.count}, {"stories", std::move(stories)}});
+        {"rule", std::move(r.rule)}, {"listed", r.listed}, {"stories", std::move(stories)}});
   }
   json::object digest =
       counts(listed, members.size(), members.empty() ? from : members.back().queued_at,
@@ -140,9 +133,9 @@ GroupingStats form_due_groups(Store& store, const std::vector<WebhookConfig>& ho
                               bool flush) {
   GroupingStats stats;
   for (const WaitingGroup& g : store.waiting_groups()) {
-    const WebhookConfig* hook = find_hook(hooks, g.webhook);
+    const WebhookConfig* hook = find_webhook(hooks, g.webhook);
     if (!hook || !hook->groups_alerts()) {
-      stats.ungrouped += static_cast<int>(store.ungroup_waiting(g.webhook));
+      store.ungroup_waiting(g.webhook);  // sent alone (or settled as a removed webhook's)
       continue;
     }
     const int64_t due = group_due_at(*hook, g);

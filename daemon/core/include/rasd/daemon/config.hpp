@@ -76,6 +76,10 @@ struct WebhookConfig {
   bool groups_alerts() const { return group || digest; }
 };
 
+// The webhook named `name` in `hooks`, or null (a snapshot of a config's webhooks, as the
+// Deliverer keeps one).
+const WebhookConfig* find_webhook(const std::vector<WebhookConfig>& hooks, const std::string& name);
+
 struct Config {
   std::string path;
   std::string store_path = "/var/lib/rasd/rasd.db";

@@ -32,7 +32,6 @@ inline constexpr int kMaxGroupsPerPass = 50;  // groups formed per pass (each a 
 struct GroupingStats {
   int groups = 0;     // group and digest deliveries formed
   int grouped = 0;    // waiting deliveries folded into them
-  int ungrouped = 0;  // waiting deliveries of webhooks that no longer group, now sent alone
   std::string error;  // the first group that could not form (it waits for the next pass)
 };
 

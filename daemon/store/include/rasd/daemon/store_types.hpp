@@ -204,7 +204,7 @@ struct NewAlert {
 // A condition of the watch itself (a coverage alert, issue 20), from when it was first seen;
 // `alert_id` is set once it lasted long enough to raise its internal alert.
 struct Coverage {
-  std::string kind;     // source_failing
+  std::string kind;     // source_failing, … (monitor_coverage.hpp); rule_seen: bookkeeping
   std::string subject;  // the source id
   int64_t since = 0;
   std::string alert_id;
