@@ -341,10 +341,6 @@ const WebhookConfig* find_webhook(const std::vector<WebhookConfig>& hooks,
   return nullptr;
 }
 
-const WebhookConfig* Config::webhook(const std::string& name) const {
-  return find_webhook(webhooks, name);
-}
-
 std::vector<std::string> Config::webhook_names() const {
   std::vector<std::string> out;
   for (const auto& w : webhooks) out.push_back(w.name);

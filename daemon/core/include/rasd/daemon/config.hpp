@@ -100,7 +100,9 @@ struct Config {
   // quarantined or failing); absent: every webhook.
   std::optional<std::vector<std::string>> internal_notify;
 
-  const WebhookConfig* webhook(const std::string& name) const;
+  const WebhookConfig* webhook(const std::string& name) const {
+    return find_webhook(webhooks, name);
+  }
   std::vector<std::string> webhook_names() const;
 };
 
