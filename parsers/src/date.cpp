@@ -297,4 +297,47 @@ std::optional<int64_t> parse_duration_seconds(std::string_view s) {
   return total;
 }
 
+std::optional<int64_t> parse_certificate_time(std::string_view text) {
+  static constexpr std::string_view kMonths = "JanFebMarAprMayJunJulAugSepOctNovDec";
+  auto skip_spaces = [&] {
+    while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  };
+  auto number = [&](size_t max_digits) -> std::optional<int> {
+    size_t n = 0;
+    int v = 0;
+    while (n < text.size() && n < max_digits && std::isdigit(static_cast<unsigned char>(text[n])))
+      v = v * 10 + (text[n++] - '0');
+    if (n == 0) return std::nullopt;
+    text.remove_prefix(n);
+    return v;
+  };
+  auto expect = [&](char ch) {
+    if (text.empty() || text.front() != ch) return false;
+    text.remove_prefix(1);
+    return true;
+  };
+  skip_spaces();
+  if (text.size() < 3) return std::nullopt;
+  const size_t m = kMonths.find(text.substr(0, 3));
+  if (m == std::string_view::npos || m % 3 != 0) return std::nullopt;
+  text.remove_prefix(3);
+  skip_spaces();
+  const auto day = number(2);
+  skip_spaces();
+  const auto hour = number(2);
+  if (!day || !hour || !expect(':')) return std::nullopt;
+  const auto minute = number(2);
+  if (!minute || !expect(':')) return std::nullopt;
+  const auto second = number(2);
+  skip_spaces();
+  const auto year = number(4);
+  skip_spaces();
+  if (!second || !year || text != "GMT" || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
+      *second > 60)
+    return std::nullopt;
+  return days_from_civil(*year, static_cast<unsigned>(m / 3 + 1), static_cast<unsigned>(*day)) *
+             86400 +
+         *hour * 3600 + *minute * 60 + *second;
+}
+
 }  // namespace rasd::dates

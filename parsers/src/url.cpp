@@ -1,7 +1,6 @@
 #include "rasd/parsers/url.hpp"
 
 #include <boost/url.hpp>
-
 #include <cctype>
 
 namespace rasd::url {
@@ -27,8 +26,9 @@ std::string resolve(std::string_view base, std::string_view ref) {
 
 namespace {
 bool tracking_parameter(std::string_view key) {
-  static constexpr std::string_view kExact[] = {"fbclid", "gclid", "mc_cid", "mc_eid", "igshid", "_ga",
-                                                "yclid", "msclkid", "ref_src", "dclid", "gbraid", "wbraid"};
+  static constexpr std::string_view kExact[] = {"fbclid",  "gclid", "mc_cid", "mc_eid",
+                                                "igshid",  "_ga",   "yclid",  "msclkid",
+                                                "ref_src", "dclid", "gbraid", "wbraid"};
   if (key.substr(0, 4) == "utm_") return true;
   for (auto k : kExact) {
     if (key == k) return true;
@@ -49,14 +49,17 @@ std::string canonical(std::string_view raw) {
   std::string host(u.encoded_host());
   for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   u.set_encoded_host(host);
-  if ((scheme == "http" && u.port() == "80") || (scheme == "https" && u.port() == "443")) u.remove_port();
+  if ((scheme == "http" && u.port() == "80") || (scheme == "https" && u.port() == "443"))
+    u.remove_port();
   u.remove_fragment();
   if (u.encoded_path().empty()) u.set_encoded_path("/");
   u.normalize_path();
   auto params = u.params();
   for (auto it = params.begin(); it != params.end();) {
-    if (tracking_parameter((*it).key)) it = params.erase(it);
-    else ++it;
+    if (tracking_parameter((*it).key))
+      it = params.erase(it);
+    else
+      ++it;
   }
   if (u.has_query() && u.encoded_query().empty()) u.remove_query();
   return std::string(u.buffer());
@@ -70,8 +73,9 @@ std::string redact_credentials(std::string_view text) {
     if (scheme_end == std::string_view::npos) break;
     const size_t authority = scheme_end + 3;
     size_t end = authority;
-    while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#' && text[end] != '@' &&
-           !std::isspace(static_cast<unsigned char>(text[end])) && text[end] != '"') {
+    while (end < text.size() && text[end] != '/' && text[end] != '?' && text[end] != '#' &&
+           text[end] != '@' && !std::isspace(static_cast<unsigned char>(text[end])) &&
+           text[end] != '"') {
       ++end;
     }
     out.append(text.substr(pos, authority - pos));
@@ -83,6 +87,17 @@ std::string redact_credentials(std::string_view text) {
     }
   }
   out.append(text.substr(pos));
+  return out;
+}
+
+std::string origin(std::string_view raw) {
+  auto u = boost::urls::parse_uri(raw);
+  if (!u || !u->has_authority() || u->host().empty()) return "";
+  std::string out = u->scheme();
+  out += "://";
+  out += u->host();
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  if (u->has_port()) out += ":" + std::string(u->port());
   return out;
 }
 

@@ -182,3 +182,29 @@ TEST_CASE("config: webhook grouping and digests, and what is wrong with them", "
     CHECK(r.diagnostics.format().find(says) != std::string::npos);
   }
 }
+
+TEST_CASE("config: ca_file of a source or webhook is a readable PEM file beside the config",
+          "[config][tls]") {
+  test::TempDir dir;
+  dir.write("ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+  dir.write("not.pem", "just text\n");
+  auto load = [&](const std::string& file) {
+    return load_config_file(dir.write(
+        "rasd.yaml", "webhooks:\n  - {name: h, url: \"https://h.example/\", ca_file: " + file +
+                         "}\nsources:\n  - {id: a, url: \"https://a.example/f\", ca_file: " + file +
+                         "}\n"));
+  };
+  auto ok = load("ca.pem");
+  INFO(ok.diagnostics.format());
+  REQUIRE(ok.config);
+  CHECK(ok.config->webhooks[0].ca_file == dir.file("ca.pem"));
+  CHECK(ok.config->sources[0].ca_file == dir.file("ca.pem"));
+  auto missing = load("gone.pem");
+  CHECK_FALSE(missing.config);
+  CHECK(missing.diagnostics.format().find("webhook 'h': ca_file '" + dir.file("gone.pem") +
+                                          "' cannot be read") != std::string::npos);
+  CHECK(missing.diagnostics.format().find("source 'a': ca_file") != std::string::npos);
+  auto text = load("not.pem");
+  CHECK_FALSE(text.config);
+  CHECK(text.diagnostics.format().find("is not a PEM file") != std::string::npos);
+}

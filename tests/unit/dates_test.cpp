@@ -35,7 +35,8 @@ TEST_CASE("dates: RFC 822 and ISO 8601 to UTC", "[parsers][dates]") {
     REQUIRE(t);
     CHECK(format_rfc3339(*t) == c.out);
   }
-  for (const char* bad : {"", "yesterday", "32 Dec 2024", "2024-13-01", "Thu, 19 Foo 2024 06:30:00 GMT"}) {
+  for (const char* bad :
+       {"", "yesterday", "32 Dec 2024", "2024-13-01", "Thu, 19 Foo 2024 06:30:00 GMT"}) {
     INFO(bad);
     CHECK_FALSE(parse_any(bad));
   }
@@ -174,14 +175,32 @@ TEST_CASE("dates: the table of real-world spellings", "[parsers][dates][table]")
   }
   CHECK(n >= 80);
   // Unknown or impossible dates are absent, never made up.
-  for (const char* bad : {"19 جمادى الآخرة 1446هـ", "منذ ساعتين", "30 فبراير 2025", "19 ديسمبر", "Mon, 06 Foo 2010",
-                          "2010-02-30", "99:99", "٣٢/١٢/٢٠٢٤", "29 شباط 2025"}) {
+  for (const char* bad :
+       {"19 جمادى الآخرة 1446هـ", "منذ ساعتين", "30 فبراير 2025", "19 ديسمبر", "Mon, 06 Foo 2010",
+        "2010-02-30", "99:99", "٣٢/١٢/٢٠٢٤", "29 شباط 2025"}) {
     INFO(bad);
     CHECK_FALSE(parse_any(bad));
   }
 }
 
-TEST_CASE("dates: absurdly long digit runs are not dates (regression, found by fuzz_feed)", "[parsers][dates]") {
+TEST_CASE("dates: absurdly long digit runs are not dates (regression, found by fuzz_feed)",
+          "[parsers][dates]") {
   CHECK_FALSE(parse_any("19 ديسمبر 89359137489359137489359137489359137"));
   CHECK_FALSE(parse_any("٨٩٣٥٩١٣٧٤٨٩٣٥٩١٣٧٤/١٢/٢٠٢٤"));
+}
+
+TEST_CASE("certificate times as OpenSSL prints them", "[dates][tls]") {
+  auto t = parse_certificate_time("Dec  4 18:27:29 2026 GMT");
+  REQUIRE(t);
+  CHECK(format_rfc3339(*t) == "2026-12-04T18:27:29Z");
+  t = parse_certificate_time(" Feb 29 00:00:00 2028 GMT");
+  REQUIRE(t);
+  CHECK(format_rfc3339(*t) == "2028-02-29T00:00:00Z");
+  for (const char* bad :
+       {"", "Dec 4 18:27:29 2026", "Dec  4 18:27 2026 GMT", "Xyz  4 18:27:29 2026 GMT",
+        "anF  4 18:27:29 2026 GMT", "Dec 32 18:27:29 2026 GMT", "Dec  4 24:00:00 2026 GMT",
+        "Dec  4 18:27:29 2026 GMT extra"}) {
+    INFO(bad);
+    CHECK_FALSE(parse_certificate_time(bad));
+  }
 }

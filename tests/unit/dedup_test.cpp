@@ -31,6 +31,14 @@ const std::string kOtherStory =
     "فلول التنظيم، مشيراً إلى أن القوات عثرت على مضافات ومخازن أسلحة في الصحراء الغربية.";
 }  // namespace
 
+TEST_CASE("the origin of a URL", "[url]") {
+  CHECK(url::origin("HTTPS://News.Example/a/b?x=1") == "https://news.example");
+  CHECK(url::origin("https://hooks.example:8443/services/T0/B0/secret") ==
+        "https://hooks.example:8443");
+  CHECK(url::origin("not a url") == "");
+  CHECK(url::origin("/relative/path") == "");
+}
+
 TEST_CASE("canonical URLs drop what does not identify the article", "[dedup][url]") {
   CHECK(url::canonical("HTTPS://News.Example:443/a/b?utm_source=x&id=7&fbclid=y#top") ==
         "https://news.example/a/b?id=7");
@@ -42,11 +50,14 @@ TEST_CASE("canonical URLs drop what does not identify the article", "[dedup][url
 }
 
 TEST_CASE("credentials in URLs are redacted wherever they appear in a text", "[url]") {
-  CHECK(url::redact_credentials("https://user:pw@news.example/feed") == "https://***@news.example/feed");
+  CHECK(url::redact_credentials("https://user:pw@news.example/feed") ==
+        "https://***@news.example/feed");
   CHECK(url::redact_credentials("failed: http://a:b@h:8080/x?y=1 and ftp://t@h2/") ==
         "failed: http://***@h:8080/x?y=1 and ftp://***@h2/");
-  CHECK(url::redact_credentials("https://news.example/a@b") == "https://news.example/a@b");  // '@' in the path
-  CHECK(url::redact_credentials("no url here: user@example.com") == "no url here: user@example.com");
+  CHECK(url::redact_credentials("https://news.example/a@b") ==
+        "https://news.example/a@b");  // '@' in the path
+  CHECK(url::redact_credentials("no url here: user@example.com") ==
+        "no url here: user@example.com");
   CHECK(url::redact_credentials("https://") == "https://");
 }
 

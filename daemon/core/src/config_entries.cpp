@@ -1,4 +1,5 @@
 // The entries of the configuration's lists: sources and webhooks (config_reader.hpp).
+#include <fstream>
 #include <set>
 
 #include "config_reader.hpp"
@@ -7,6 +8,20 @@
 
 namespace rasd::detail {
 namespace {
+
+// `ca_file` of a source or webhook: a PEM file, relative to the config file, that must be
+// readable now (curl would otherwise fail every request to the endpoint, later and quietly).
+void read_ca_file(Reader& r, const YAML::Node& n, const std::string& where, std::string& out) {
+  if (!n["ca_file"]) return;
+  r.string(n, "ca_file", out, where);
+  out = r.resolve_path(out);
+  std::ifstream in(out);
+  std::string first;
+  if (!in || !std::getline(in, first))
+    r.error(n["ca_file"], where + "ca_file '" + out + "' cannot be read");
+  else if (first.rfind("-----BEGIN", 0) != 0)
+    r.error(n["ca_file"], where + "ca_file '" + out + "' is not a PEM file (-----BEGIN …)");
+}
 
 // group, group_by, group_wait, group_interval and digest of one webhook.
 void read_noise_options(Reader& r, const YAML::Node& n, const std::string& where,
@@ -74,10 +89,10 @@ void read_sources(Reader& r, const YAML::Node& list, Config& c, std::set<std::st
       r.error(n, "source without an 'id'");
     else if (!ids.insert(s.id).second)
       r.error(n["id"], "duplicate source id '" + s.id + "'");
-    r.check_keys(
-        n,
-        {"id", "title", "url", "type", "links", "tags", "allow_private", "interval", "full_text"},
-        where.substr(0, where.size() - 2));
+    r.check_keys(n,
+                 {"id", "title", "url", "type", "links", "tags", "allow_private", "interval",
+                  "full_text", "ca_file"},
+                 where.substr(0, where.size() - 2));
     r.string(n, "title", s.title, where);
     r.url(n, "url", s.url, where);
     r.string(n, "type", s.type, where);
@@ -94,6 +109,7 @@ void read_sources(Reader& r, const YAML::Node& list, Config& c, std::set<std::st
       r.duration(n, "interval", v, where);
       if (v > 0) s.interval = v;
     }
+    read_ca_file(r, n, where, s.ca_file);
     s.origin = origin;
     c.sources.push_back(std::move(s));
   }
@@ -114,7 +130,7 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
     r.check_keys(n,
                  {"name", "url", "secret", "secrets", "format", "allow_private", "concurrency",
                   "timeout", "template", "acknowledged_updates", "group", "group_by", "group_wait",
-                  "group_interval", "digest"},
+                  "group_interval", "digest", "ca_file"},
                  "webhook '" + w.name + "'");
     read_noise_options(r, n, where, w);
     r.integer(n, "concurrency", w.concurrency, where, 1);
@@ -146,6 +162,7 @@ void read_webhooks(Reader& r, const YAML::Node& list, Config& c) {
       r.error(n["format"], where + "format must be 'standard' or 'slack', got '" + w.format + "'");
     w.allow_private = c.allow_private;
     r.boolean(n, "allow_private", w.allow_private, where);
+    read_ca_file(r, n, where, w.ca_file);
     c.webhooks.push_back(std::move(w));
   }
 }

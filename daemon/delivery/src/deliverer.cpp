@@ -5,10 +5,12 @@
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <exception>
+#include <map>
 
 #include "rasd/daemon/grouping.hpp"
 #include "rasd/daemon/schedule.hpp"
 #include "rasd/daemon/webhook.hpp"
+#include "rasd/parsers/url.hpp"
 
 namespace rasd {
 
@@ -207,6 +209,7 @@ void Deliverer::record_arrived() {
   struct Job {
     std::vector<AttemptRecord> records;
     std::vector<std::string> now_gone;
+    std::map<std::string, WebhookCertificate> certificates;  // seen at a handshake, by webhook
     DeliveryStats stats;
     std::string error;
   };
@@ -215,6 +218,10 @@ void Deliverer::record_arrived() {
   for (const Answer& a : *answers) {
     job->records.push_back(outcome(a.delivery, a.sent_at, a.response, job->stats));
     if (job->records.back().new_state == "disabled") job->now_gone.push_back(a.delivery.webhook);
+    if (a.response && a.response->tls_expires_at) {
+      job->certificates[a.delivery.webhook] = {
+          a.delivery.webhook, url::origin(a.response->effective_url), *a.response->tls_expires_at};
+    }
   }
   ++jobs_;
   queue_.submit(
@@ -230,6 +237,8 @@ void Deliverer::record_arrived() {
             if (!store.webhook_disabled(name)) store.disable_webhook(name, now, "410 Gone");
             job->stats.disabled += static_cast<int>(store.disable_pending(name, now));
           }
+          for (const auto& [name, c] : job->certificates)
+            store.note_webhook_certificate(name, c.origin, c.expires_at);
           batch.commit();
         } catch (const std::exception& e) {
           job->error = e.what();

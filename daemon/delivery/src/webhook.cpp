@@ -150,6 +150,7 @@ HttpRequest build_webhook_request(const WebhookConfig& hook, const Delivery& d, 
   req.max_body = 64 << 10;  // a receiver's reply is not interesting beyond this
   req.max_redirects = 0;    // a webhook that redirects is misconfigured
   req.allow_private = hook.allow_private;
+  req.ca_file = hook.ca_file;
   req.headers.emplace_back("content-type", "application/json");
   req.headers.emplace_back("webhook-id", d.id);
   req.headers.emplace_back("webhook-timestamp", std::to_string(now));

@@ -9,8 +9,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <string_view>
 
 #include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/parsers/date.hpp"
 #include "rasd/parsers/url.hpp"
 
 namespace rasd::detail {
@@ -72,6 +74,21 @@ curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
     return CURL_SOCKET_BAD;
   }
   return socket(addr->family, addr->socktype, addr->protocol);
+}
+
+// The leaf certificate's "Expire date" from curl's certificate info (OpenSSL's ASN1_TIME_print:
+// "Dec  4 18:27:29 2026 GMT").
+std::optional<int64_t> leaf_expiry(CURL* c) {
+  curl_certinfo* info = nullptr;
+  if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &info) != CURLE_OK || !info || info->num_of_certs < 1)
+    return std::nullopt;
+  constexpr std::string_view kExpire = "Expire date:";
+  for (curl_slist* item = info->certinfo[0]; item; item = item->next) {
+    const std::string_view line(item->data);
+    if (line.substr(0, kExpire.size()) == kExpire)
+      return dates::parse_certificate_time(line.substr(kExpire.size()));
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -152,6 +169,14 @@ void Transfer::configure(CURL* c, const HttpRequest& req) {
   curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
   curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, this);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+  // The peer's certificate, for the coverage alert about its expiry. Collected at each handshake
+  // only (a reused connection has none), and never for plain http.
+  curl_easy_setopt(c, CURLOPT_CERTINFO, 1L);
+  // A resumed TLS session shows no certificate, so every new connection makes a full handshake:
+  // a renewed certificate is seen at the first poll after it is installed. (Sources are polled
+  // minutes apart over new connections: resumption would save little.)
+  curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
+  if (!req.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
   if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   if (req.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -188,6 +213,7 @@ Expected<HttpResponse> Transfer::finish(CURL* c, CURLcode rc) {
   char* eff = nullptr;
   curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
   if (eff) t.response.effective_url = eff;
+  t.response.tls_expires_at = leaf_expiry(c);
   return std::move(t.response);
 }
 

@@ -21,7 +21,9 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "rasd/daemon/http_client.hpp"
 

@@ -90,6 +90,8 @@ void Monitor::check_coverage() {
     settle_coverage(kind, findings, open[kind], now);
   for (const auto& [kind, findings] : find_delivery_conditions(now))
     settle_coverage(kind, findings, open[kind], now);
+  for (const auto& [kind, findings] : find_certificate_conditions(now))
+    settle_coverage(kind, findings, open[kind], now);
   if (rules_due) {
     for (const auto& [kind, findings] : find_rule_conditions(now, open[kRuleSeen]))
       settle_coverage(kind, findings, open[kind], now);

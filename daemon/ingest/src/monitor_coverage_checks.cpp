@@ -6,6 +6,7 @@
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/engine/rules/rule.hpp"
 #include "rasd/parsers/date.hpp"
+#include "rasd/parsers/url.hpp"
 
 namespace rasd {
 
@@ -27,12 +28,13 @@ int64_t median(std::vector<int64_t> v) {
 std::string Monitor::coverage_resolved_title(const std::string& kind,
                                              const std::string& subject) const {
   const bool source_kind = kind == kSourceFailing || kind == kSourceSilent ||
-                           kind == kHtmlNoLinks || kind == kHtmlTextShrunk;
+                           kind == kHtmlNoLinks || kind == kHtmlTextShrunk ||
+                           kind == kSourceTlsExpiring;
   if (source_kind && !sources_by_id_.count(subject))
     return "rasd: " + quoted("source", subject) + " is no longer configured | المصدر '" + subject +
            "' لم يعد في الإعدادات";
-  const bool webhook_kind =
-      kind == kDeliveriesDead || kind == kWebhookDisabled || kind == kOutboxStale;
+  const bool webhook_kind = kind == kDeliveriesDead || kind == kWebhookDisabled ||
+                            kind == kOutboxStale || kind == kWebhookTlsExpiring;
   if (webhook_kind && !config_->webhook(subject))
     return "rasd: " + quoted("webhook", subject) + " is no longer configured | الخطاف '" + subject +
            "' لم يعد في الإعدادات";
@@ -62,6 +64,12 @@ std::string Monitor::coverage_resolved_title(const std::string& kind,
   if (kind == kOutboxStale)
     return "rasd: " + quoted("webhook", subject) + " outbox is moving again | رسائل '" + subject +
            "' تُرسل من جديد";
+  if (kind == kSourceTlsExpiring)
+    return "rasd: " + quoted("source", subject) +
+           " has a renewed TLS certificate | شهادة المصدر '" + subject + "' تجددت";
+  if (kind == kWebhookTlsExpiring)
+    return "rasd: " + quoted("webhook", subject) +
+           " has a renewed TLS certificate | شهادة الخطاف '" + subject + "' تجددت";
   if (kind == kRuleStale)
     return "rasd: " + quoted("rule", subject) + " matches again | القاعدة '" + subject +
            "' تطابق من جديد";
@@ -186,6 +194,61 @@ Monitor::Findings Monitor::find_delivery_conditions(int64_t now) {
                dates::format_rfc3339(*h->second.oldest_pending) + " (more than 1 h)",
            0});
     }
+  }
+  return out;
+}
+
+namespace {
+
+// A certificate that expires within kTlsWarnSeconds of now (or has expired), as a finding.
+std::optional<CoverageFinding> certificate_finding(const std::string& what, const std::string& id,
+                                                   const std::string& what_ar,
+                                                   const std::string& url, int64_t expires_at,
+                                                   int64_t now) {
+  if (expires_at - now >= kTlsWarnSeconds) return std::nullopt;
+  const std::string when = dates::format_rfc3339(expires_at);
+  if (expires_at <= now) {
+    return CoverageFinding{id,
+                           "rasd: TLS certificate of " + quoted(what, id) + " expired | شهادة " +
+                               what_ar + " '" + id + "' منتهية",
+                           "The TLS certificate of " + quoted(what, id) + " (" + url +
+                               ") expired at " + when + ": requests to it fail verification",
+                           0};
+  }
+  const int64_t days = (expires_at - now) / 86400;
+  return CoverageFinding{
+      id,
+      "rasd: TLS certificate of " + quoted(what, id) + " expires in " + std::to_string(days) +
+          " days | شهادة " + what_ar + " '" + id + "' تنتهي خلال " + std::to_string(days) + " يوم",
+      "The TLS certificate of " + quoted(what, id) + " (" + url + ") expires at " + when +
+          "; once it has, every request to it fails. Its owner needs to renew it",
+      0};
+}
+
+}  // namespace
+
+Monitor::Findings Monitor::find_certificate_conditions(int64_t now) {
+  Findings out{{kSourceTlsExpiring, {}}, {kWebhookTlsExpiring, {}}};
+  for (const SourceState& st : store_.all_sources()) {
+    const SourceConfig* s = source(st.id);
+    if (!s || !st.tls_expires_at) continue;
+    if (st.quarantined_at) {  // not polled: what was seen last cannot change
+      out[kSourceTlsExpiring].keep.insert(st.id);
+      continue;
+    }
+    if (auto f = certificate_finding("source", st.id, "المصدر", st.url, *st.tls_expires_at, now))
+      out[kSourceTlsExpiring].found.push_back(std::move(*f));
+  }
+  std::map<std::string, WebhookCertificate> seen;
+  for (auto& c : store_.webhook_certificates()) seen[c.webhook] = std::move(c);
+  for (const auto& w : config_->webhooks) {
+    auto c = seen.find(w.name);
+    // Seen at another host than the one configured now: nothing known of this one yet. (The
+    // message names the origin only: a webhook's path often holds its secret.)
+    if (c == seen.end() || c->second.origin != url::origin(w.url)) continue;
+    if (auto f = certificate_finding("webhook", w.name, "الخطاف", c->second.origin,
+                                     c->second.expires_at, now))
+      out[kWebhookTlsExpiring].found.push_back(std::move(*f));
   }
   return out;
 }

@@ -30,12 +30,13 @@ SourceState read_source(const sql::Statement& s) {
   st.quarantined_at = s.opt_int64(11);
   st.quarantine_reason = s.text(12);
   st.last_items = s.opt_int64(13);
+  st.tls_expires_at = s.opt_int64(14);
   return st;
 }
 
 constexpr std::string_view kSourceColumns =
     "id, url, etag, last_modified, last_fetch, last_success, last_error, failures, next_due, "
-    "interval, crashes, quarantined_at, quarantine_reason, last_items";
+    "interval, crashes, quarantined_at, quarantine_reason, last_items, tls_expires_at";
 
 Delivery read_delivery(const sql::Statement& s) {
   Delivery d;
@@ -133,7 +134,8 @@ void Store::ensure_source(const std::string& id, const std::string& url) {
                  "INSERT INTO sources(id, url) VALUES(?1, ?2) "
                  "ON CONFLICT(id) DO UPDATE SET url = excluded.url, "
                  "crashes = CASE WHEN url = excluded.url THEN crashes ELSE 0 END, "
-                 "quarantined_at = CASE WHEN url = excluded.url THEN quarantined_at ELSE NULL END")
+                 "quarantined_at = CASE WHEN url = excluded.url THEN quarantined_at ELSE NULL END, "
+                 "tls_expires_at = CASE WHEN url = excluded.url THEN tls_expires_at ELSE NULL END")
       .bind(1, id)
       .bind(2, url)
       .run();
@@ -158,7 +160,8 @@ void Store::save_source_state(const SourceState& st) {
   cached(
       "UPDATE sources SET etag=?2, last_modified=?3, last_fetch=?4, last_success=?5, "
       "last_error=?6, failures=?7, next_due=?8, interval=?9, "
-      "last_items=coalesce(?10, last_items) WHERE id=?1")
+      "last_items=coalesce(?10, last_items), tls_expires_at=coalesce(?11, tls_expires_at) "
+      "WHERE id=?1")
       ->bind(1, st.id)
       .bind(2, st.etag)
       .bind(3, st.last_modified)
@@ -169,6 +172,7 @@ void Store::save_source_state(const SourceState& st) {
       .bind(8, st.next_due)
       .bind(9, st.interval)
       .bind(10, st.last_items)
+      .bind(11, st.tls_expires_at)
       .run();
 }
 
@@ -398,7 +402,9 @@ int64_t Store::retry_dead(int64_t now, const std::string& webhook) {
       .bind(2, webhook)
       .run();
   const int64_t n = sqlite3_changes(db_.get());
-  sql::Statement(db_.get(), "DELETE FROM webhook_endpoints WHERE ?1 = '' OR name = ?1")
+  sql::Statement(db_.get(),
+                 "UPDATE webhook_endpoints SET disabled_at = NULL, reason = '' "
+                 "WHERE ?1 = '' OR name = ?1")
       .bind(1, webhook)
       .run();
   tx.commit();

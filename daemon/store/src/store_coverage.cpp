@@ -37,6 +37,27 @@ std::vector<WebhookHealth> Store::webhook_health() {
   return out;
 }
 
+void Store::note_webhook_certificate(const std::string& name, const std::string& origin,
+                                     int64_t expires_at) {
+  cached(
+      "INSERT INTO webhook_endpoints(name, tls_expires_at, tls_origin) VALUES(?1, ?2, ?3) "
+      "ON CONFLICT(name) DO UPDATE SET tls_expires_at = excluded.tls_expires_at, "
+      "tls_origin = excluded.tls_origin")
+      ->bind(1, name)
+      .bind(2, expires_at)
+      .bind(3, origin)
+      .run();
+}
+
+std::vector<WebhookCertificate> Store::webhook_certificates() {
+  Lease s = cached(
+      "SELECT name, tls_origin, tls_expires_at FROM webhook_endpoints "
+      "WHERE tls_expires_at IS NOT NULL");
+  std::vector<WebhookCertificate> out;
+  while (s->step()) out.push_back({s->text(0), s->text(1), s->int64(2)});
+  return out;
+}
+
 int64_t Store::articles_since(int64_t after) {
   Lease s = cached("SELECT count(*) FROM articles WHERE fetched_at > ?1 AND source_id <> 'rasd'");
   s->bind(1, after);

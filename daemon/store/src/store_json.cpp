@@ -27,7 +27,8 @@ json::object source_to_json(const SourceState& s) {
           {"quarantined", s.quarantined_at.has_value()},
           {"quarantined_at", time_or_null(s.quarantined_at)},
           {"quarantine_reason", s.quarantine_reason},
-          {"unclean_exits", s.crashes}};
+          {"unclean_exits", s.crashes},
+          {"tls_expires_at", time_or_null(s.tls_expires_at)}};
 }
 
 json::object article_to_json(const FoundArticle& a) {

@@ -25,6 +25,10 @@ std::optional<int64_t> parse_arabic(std::string_view s);
 std::optional<int64_t> parse_any(std::string_view s);
 
 // "2024-12-19T06:30:00Z".
+// A certificate time as OpenSSL prints it (ASN1_TIME_print, as in curl's certificate info):
+// "Dec  4 18:27:29 2026 GMT"; nullopt for anything else.
+std::optional<int64_t> parse_certificate_time(std::string_view s);
+
 std::string format_rfc3339(int64_t unix_seconds);
 
 // Days since 1970-01-01 of a proleptic Gregorian date (month 1..12).

@@ -16,6 +16,10 @@ std::string resolve(std::string_view base, std::string_view ref);
 // an empty path written "/". Returns the input, trimmed, when it is not an absolute http(s) URL.
 std::string canonical(std::string_view url);
 
+// The origin of an absolute URL: "scheme://host[:port]", scheme and host lower-cased, the port
+// only when given; "" when `url` does not parse as an absolute URL with a host.
+std::string origin(std::string_view url);
+
 // `text` with the user-info of every URL in it replaced by "***" (https://user:pw@host/ ->
 // https://***@host/), so that logs and API answers never show credentials.
 std::string redact_credentials(std::string_view text);

@@ -41,7 +41,8 @@ struct SourceConfig {
   bool allow_private = false;
   bool allow_private_set = false;  // given in the entry (kept when the sources file is rewritten)
   std::optional<int64_t> interval;
-  std::string origin;  // the file it is defined in: the config, or the sources file
+  std::string ca_file;  // https: trust this PEM file's certificates instead of the system's
+  std::string origin;   // the file it is defined in: the config, or the sources file
 };
 
 // `digest:` of a webhook: one body per period instead of alerts as they come (alerting.md).
@@ -60,6 +61,7 @@ struct WebhookConfig {
   std::string format = "standard";   // standard | slack
   std::string text_template;         // slack: the message text (see slack_body())
   bool allow_private = false;
+  std::string ca_file;      // https: trust this PEM file's certificates instead of the system's
   int64_t concurrency = 2;  // deliveries in flight to this endpoint at most
   int64_t timeout = 30;     // seconds per attempt (default: defaults.timeout, at most 30)
   // Also send alert.updated for stories someone acknowledged (alerting.md); by default those

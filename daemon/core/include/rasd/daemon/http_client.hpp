@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,9 @@ struct HttpRequest {
   // Abort when fewer than low_speed_bytes arrive in low_speed_seconds (slowloris).
   int64_t low_speed_bytes = 64;
   int64_t low_speed_seconds = 15;
+  // PEM file of the certificates an https peer's chain must lead to, instead of the system's
+  // (an internal CA); "" for the system's.
+  std::string ca_file;
 };
 
 struct HttpResponse {
@@ -33,6 +37,10 @@ struct HttpResponse {
   std::map<std::string, std::string> headers;  // names lower-cased; last value wins
   std::string body;
   std::string effective_url;
+  // When this transfer made a TLS handshake: the peer's (leaf) certificate expiry, Unix seconds.
+  // Unset over plain http and when the transfer reused a connection (no handshake, so no
+  // certificate to read): the last value seen stays the one to go by.
+  std::optional<int64_t> tls_expires_at;
   // Set by a Fetcher (fetcher.hpp): while it lives, the body's bytes count in that Fetcher's
   // body budget. Copies share the one hold and moves carry it, so the bytes are counted once and
   // returned when the last response holding them is destroyed (from any thread). Keep the body

@@ -234,6 +234,7 @@ class Monitor {
   using Findings = std::map<std::string, KindFindings>;
   Findings find_source_conditions();
   Findings find_delivery_conditions(int64_t now);
+  Findings find_certificate_conditions(int64_t now);
   // `seen`: the rule_seen bookkeeping rows, kept up to date here.
   Findings find_rule_conditions(int64_t now, std::map<std::string, Coverage>& seen);
   void settle_coverage(const std::string& kind, const KindFindings& findings,

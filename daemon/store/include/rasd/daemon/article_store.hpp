@@ -111,6 +111,8 @@ class ArticleStore {
   // Every webhook with dead or pending deliveries (store_coverage.cpp).
   virtual std::vector<WebhookHealth> webhook_health() = 0;
   virtual bool webhook_disabled(const std::string& name) = 0;
+  // The TLS certificate last seen from each webhook's endpoint.
+  virtual std::vector<WebhookCertificate> webhook_certificates() = 0;
   // Articles fetched after `after`; per rule, the articles it matched after `after`; the
   // newest match of a rule (an alert raised or a threshold event), if any.
   virtual int64_t articles_since(int64_t after) = 0;

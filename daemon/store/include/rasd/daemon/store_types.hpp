@@ -44,6 +44,9 @@ struct SourceState {
   std::string quarantine_reason;
   // Links (html) or items (feeds) the last successful fetch found; unknown before schema 13.
   std::optional<int64_t> last_items;
+  // The expiry of the TLS certificate the source's URL showed at its last handshake (Unix
+  // seconds); unknown over http, before schema 14, and since the URL last changed.
+  std::optional<int64_t> tls_expires_at;
 };
 
 // What the coverage checks read of the store (monitor_coverage.cpp): per webhook, its dead
@@ -52,6 +55,14 @@ struct WebhookHealth {
   std::string webhook;
   int64_t dead = 0;
   std::optional<int64_t> oldest_pending;
+};
+
+// The TLS certificate a webhook's endpoint showed at its last handshake, and the origin of the
+// URL it was seen at (a webhook moved to another host is judged again at its first POST there).
+struct WebhookCertificate {
+  std::string webhook;
+  std::string origin;
+  int64_t expires_at = 0;
 };
 
 // A follow-up page fetch (an article link of an html source, or a full_text feed item waiting
