@@ -332,12 +332,11 @@ std::optional<int64_t> parse_certificate_time(std::string_view text) {
   skip_spaces();
   const auto year = number(4);
   skip_spaces();
-  if (!second || !year || text != "GMT" || *day < 1 || *day > 31 || *hour > 23 || *minute > 59 ||
-      *second > 60)
+  const int mon = static_cast<int>(m / 3) + 1;
+  if (!second || !year || text != "GMT" || *hour > 23 ||
+      !valid(*year, mon, *day, *hour, *minute, *second))
     return std::nullopt;
-  return days_from_civil(*year, static_cast<unsigned>(m / 3 + 1), static_cast<unsigned>(*day)) *
-             86400 +
-         *hour * 3600 + *minute * 60 + *second;
+  return to_unix(*year, mon, *day, *hour, *minute, *second, 0);
 }
 
 }  // namespace rasd::dates

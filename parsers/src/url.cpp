@@ -97,7 +97,18 @@ std::string origin(std::string_view raw) {
   out += "://";
   out += u->host();
   for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  if (u->has_port()) out += ":" + std::string(u->port());
+  const std::string port(u->port());
+  const bool default_port =
+      (port == "443" && u->scheme() == "https") || (port == "80" && u->scheme() == "http");
+  if (u->has_port() && !port.empty() && !default_port) out += ":" + port;
+  return out;
+}
+
+std::string host(std::string_view raw) {
+  auto u = boost::urls::parse_uri(raw);
+  if (!u || !u->has_authority()) return "";
+  std::string out = u->host();
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return out;
 }
 

@@ -217,7 +217,7 @@ TEST_CASE(
   CHECK(rig.raised("rule_stale") == 0);      // badia: seen an hour ago
   rig.check_after(Monitor::kRuleCheckSeconds);
   CHECK(rig.raised("rule_too_broad") == 1);
-  rig.check_after(24 * 3600);  // the day's articles are out of the last 24 h
+  rig.check_after(24 * 3600);                  // the day's articles are out of the last 24 h
   CHECK(rig.resolved("rule_too_broad") == 0);  // a day of no articles says nothing
   for (int i = 0; i < 120; ++i) rig.article("a", "خبر محلي آخر عن الطقس");
   rig.check_after(Monitor::kRuleCheckSeconds);
@@ -228,4 +228,38 @@ TEST_CASE(
   rig.check_after(Monitor::kRuleCheckSeconds);
   CHECK(rig.resolved("rule_stale") == 1);  // badia matches again
   CHECK(rig.raised("rule_stale") == 2);
+}
+
+TEST_CASE(
+    "coverage: a short-lived certificate is expiring in the last third of its life, not all of "
+    "it, and a source that moves to another URL resolves as moved",
+    "[coverage][tls][integration]") {
+  CoverageRig rig;
+  auto seen = [&](int64_t valid_for) {  // a handshake shows a certificate issued now
+    SourceState st = *rig.store->source("a");
+    st.tls_valid_from = rig.clock.now();
+    st.tls_expires_at = rig.clock.now() + valid_for;
+    rig.store->save_source_state(st);
+  };
+  seen(6 * 86400);  // a 6-day certificate: 2 days is its last third
+  rig.check_after(0);
+  rig.check_after(3 * 86400);
+  CHECK(rig.raised("source_tls_expiring") == 0);  // 3 days left
+  rig.check_after(86400 + 3600);
+  auto alerts = rig.store->alerts(0, "rasd.source_tls_expiring");
+  REQUIRE(alerts.size() == 1);  // 47 hours left
+  CHECK(alerts[0].payload.find("expires in 47 hours") != std::string::npos);
+  seen(6 * 86400);  // renewed
+  rig.check_after(60);
+  CHECK(rig.resolved("source_tls_expiring") == 1);
+  rig.check_after(4 * 86400 + 3600);
+  CHECK(rig.raised("source_tls_expiring") == 2);  // the renewed one in its last third
+  // The source's URL changes: what the old URL showed no longer counts.
+  rig.store->ensure_source("a", "https://elsewhere.example/feed");
+  rig.check_after(60);
+  CHECK(rig.resolved("source_tls_expiring") == 2);
+  bool moved = false;
+  for (const auto& d : rig.store->deliveries())
+    moved |= d.payload.find("moved to another URL") != std::string::npos;
+  CHECK(moved);
 }

@@ -46,7 +46,7 @@ class TlsSite {
               "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", dir.file("ca.key"), "-out",
               dir.file("ca.pem"), "-days", "3650", "-subj", "/CN=rasd test CA"});
     dir.write("san.cnf", "subjectAltName=IP:127.0.0.1\n");
-    issue(30);
+    issue(90);
     {
       test::SilentListener probe;  // a free port: bound, read, released
       port_ = probe.port();
@@ -100,8 +100,8 @@ class TlsSite {
   }
   bool listening() const {
     return test::run_process({"/usr/bin/openssl", "s_client", "-connect",
-                        "127.0.0.1:" + std::to_string(port_), "-brief"},
-                       "")
+                              "127.0.0.1:" + std::to_string(port_), "-brief"},
+                             "")
                .exit_code == 0;
   }
   const test::TempDir& dir_;
@@ -176,21 +176,23 @@ TEST_CASE(
   REQUIRE(stats.new_articles == 1);
   const auto first = store.source("a")->tls_expires_at;
   REQUIRE(first);
-  CHECK(std::llabs(*first - (real_now() + 30 * 86400)) < 600);
+  CHECK(std::llabs(*first - (real_now() + 90 * 86400)) < 600);
   deliver_due_once(*cfg.config, store, clock, log);
   REQUIRE(webhook_expiry());
   CHECK(std::llabs(*webhook_expiry() - *first) < 600);
 
-  // 30 days left: nothing to say. 17 days later, 13 are left: each raises its alert once.
+  // 90 days left: nothing to say. 77 days and a minute later, 12 whole days are left: each
+  // raises its alert once.
   clock.advance(60);
   monitor.check_coverage();
   CHECK(raised("source_tls_expiring").empty());
   CHECK(raised("webhook_tls_expiring").empty());
-  clock.advance(17 * 86400);
+  clock.advance(77 * 86400);
   monitor.check_coverage();
   auto src = raised("source_tls_expiring");
   REQUIRE(src.size() == 1);
-  CHECK(src[0].payload.find("TLS certificate of source 'a' expires in 1") != std::string::npos);
+  CHECK(src[0].payload.find("TLS certificate of source 'a' expires in 12 days") !=
+        std::string::npos);
   auto hook = raised("webhook_tls_expiring");
   REQUIRE(hook.size() == 1);
   CHECK(hook[0].payload.find("webhook 'analysts'") != std::string::npos);
@@ -200,15 +202,15 @@ TEST_CASE(
   CHECK(raised("webhook_tls_expiring").size() == 1);
   CHECK(resolved("source_tls_expiring") == 0);
 
-  // Renewed for 90 days: the next poll and the next POST see the new certificate.
-  site.renew(90);
+  // Renewed for a year: the next poll and the next POST see the new certificate.
+  site.renew(365);
   site.feed(item("g1", "هجوم لداعش") + item("g2", "داعش يتبنى هجوما جديدا"));
   for (int i = 0; i < 50; ++i) {
     monitor.poll_source(source);
     if (store.source("a")->tls_expires_at > *first + 86400) break;
     std::this_thread::sleep_for(100ms);  // nginx's new workers start
   }
-  CHECK(std::llabs(*store.source("a")->tls_expires_at - (real_now() + 90 * 86400)) < 600);
+  CHECK(std::llabs(*store.source("a")->tls_expires_at - (real_now() + 365 * 86400)) < 600);
   deliver_due_once(*cfg.config, store, clock, log);
   REQUIRE(webhook_expiry());
   CHECK(*webhook_expiry() > *first + 86400);

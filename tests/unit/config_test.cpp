@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "rasd/daemon/sources_file.hpp"
 #include "rasd/daemon/store.hpp"
 #include "test_util.hpp"
 
@@ -206,5 +207,17 @@ TEST_CASE("config: ca_file of a source or webhook is a readable PEM file beside 
   CHECK(missing.diagnostics.format().find("source 'a': ca_file") != std::string::npos);
   auto text = load("not.pem");
   CHECK_FALSE(text.config);
-  CHECK(text.diagnostics.format().find("is not a PEM file") != std::string::npos);
+  CHECK(text.diagnostics.format().find("holds no PEM certificate") != std::string::npos);
+  // A bundle that opens with comments, as curl's cacert.pem does, is a PEM file.
+  dir.write("bundle.pem",
+            "##\n## Bundle of CA Root Certificates\n##\n\n" + test::read_file(dir.file("ca.pem")));
+  auto bundle = load("bundle.pem");
+  INFO(bundle.diagnostics.format());
+  CHECK(bundle.config);
+  auto unreadable = load(dir.path());  // a directory
+  CHECK_FALSE(unreadable.config);
+  // The sources file keeps the path as written: it resolves against that file when read again.
+  CHECK(ok.config->sources[0].ca_file_written == "ca.pem");
+  CHECK(sources_file_text(ok.config->sources, false).find("ca_file: \"ca.pem\"") !=
+        std::string::npos);
 }

@@ -199,7 +199,8 @@ TEST_CASE("certificate times as OpenSSL prints them", "[dates][tls]") {
   for (const char* bad :
        {"", "Dec 4 18:27:29 2026", "Dec  4 18:27 2026 GMT", "Xyz  4 18:27:29 2026 GMT",
         "anF  4 18:27:29 2026 GMT", "Dec 32 18:27:29 2026 GMT", "Dec  4 24:00:00 2026 GMT",
-        "Dec  4 18:27:29 2026 GMT extra"}) {
+        "Dec  4 18:27:29 2026 GMT extra", "Feb 31 00:00:00 2027 GMT", "Feb 29 00:00:00 2027 GMT",
+        "Jan  1 00:00:00 0 GMT"}) {
     INFO(bad);
     CHECK_FALSE(parse_certificate_time(bad));
   }

@@ -35,6 +35,10 @@ TEST_CASE("the origin of a URL", "[url]") {
   CHECK(url::origin("HTTPS://News.Example/a/b?x=1") == "https://news.example");
   CHECK(url::origin("https://hooks.example:8443/services/T0/B0/secret") ==
         "https://hooks.example:8443");
+  CHECK(url::origin("https://h.example:443/feed") == "https://h.example");
+  CHECK(url::origin("http://h.example:80/") == "http://h.example");
+  CHECK(url::host("http://H.example:8080/a") == "h.example");
+  CHECK(url::host("relative") == "");
   CHECK(url::origin("not a url") == "");
   CHECK(url::origin("/relative/path") == "");
 }

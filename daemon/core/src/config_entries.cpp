@@ -9,18 +9,27 @@
 namespace rasd::detail {
 namespace {
 
-// `ca_file` of a source or webhook: a PEM file, relative to the config file, that must be
-// readable now (curl would otherwise fail every request to the endpoint, later and quietly).
-void read_ca_file(Reader& r, const YAML::Node& n, const std::string& where, std::string& out) {
+// `ca_file` of a source or webhook: a PEM file with at least one certificate, relative to the
+// file it is written in, that must be readable now (curl would otherwise fail every request to
+// the endpoint, later and quietly). `written`: the path as given.
+void read_ca_file(Reader& r, const YAML::Node& n, const std::string& where, std::string& out,
+                  std::string* written = nullptr) {
   if (!n["ca_file"]) return;
   r.string(n, "ca_file", out, where);
+  if (written) *written = out;
   out = r.resolve_path(out);
-  std::ifstream in(out);
-  std::string first;
-  if (!in || !std::getline(in, first))
+  std::ifstream in(out, std::ios::binary);
+  // A bundle may open with comments (curl's cacert.pem) or attributes (openssl pkcs12 output),
+  // as OpenSSL skips what precedes a BEGIN line; the first 1 MiB is enough to find one.
+  std::string head(1 << 20, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(head.size()));
+  head.resize(static_cast<size_t>(in.gcount()));
+  if (!in && !in.eof())
     r.error(n["ca_file"], where + "ca_file '" + out + "' cannot be read");
-  else if (first.rfind("-----BEGIN", 0) != 0)
-    r.error(n["ca_file"], where + "ca_file '" + out + "' is not a PEM file (-----BEGIN …)");
+  else if (const auto b = head.find("-----BEGIN ");
+           b == std::string::npos || head.find("CERTIFICATE-----", b) == std::string::npos)
+    r.error(n["ca_file"],
+            where + "ca_file '" + out + "' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
 }
 
 // group, group_by, group_wait, group_interval and digest of one webhook.
@@ -109,7 +118,7 @@ void read_sources(Reader& r, const YAML::Node& list, Config& c, std::set<std::st
       r.duration(n, "interval", v, where);
       if (v > 0) s.interval = v;
     }
-    read_ca_file(r, n, where, s.ca_file);
+    read_ca_file(r, n, where, s.ca_file, &s.ca_file_written);
     s.origin = origin;
     c.sources.push_back(std::move(s));
   }

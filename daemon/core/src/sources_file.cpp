@@ -69,8 +69,8 @@ std::string sources_file_text(const std::vector<SourceConfig>& sources,
     }
     if (s.allow_private_set || s.allow_private != default_allow_private)
       e << YAML::Key << "allow_private" << YAML::Value << s.allow_private;
-    if (!s.ca_file.empty())
-      e << YAML::Key << "ca_file" << YAML::Value << YAML::DoubleQuoted << s.ca_file;
+    if (!s.ca_file_written.empty())
+      e << YAML::Key << "ca_file" << YAML::Value << YAML::DoubleQuoted << s.ca_file_written;
     if (s.interval)
       e << YAML::Key << "interval" << YAML::Value << dates::format_duration(*s.interval);
     e << YAML::EndMap;

@@ -220,7 +220,8 @@ void Deliverer::record_arrived() {
     if (job->records.back().new_state == "disabled") job->now_gone.push_back(a.delivery.webhook);
     if (a.response && a.response->tls_expires_at) {
       job->certificates[a.delivery.webhook] = {
-          a.delivery.webhook, url::origin(a.response->effective_url), *a.response->tls_expires_at};
+          a.delivery.webhook, url::origin(a.response->effective_url), *a.response->tls_expires_at,
+          a.response->tls_valid_from};
     }
   }
   ++jobs_;
@@ -237,8 +238,7 @@ void Deliverer::record_arrived() {
             if (!store.webhook_disabled(name)) store.disable_webhook(name, now, "410 Gone");
             job->stats.disabled += static_cast<int>(store.disable_pending(name, now));
           }
-          for (const auto& [name, c] : job->certificates)
-            store.note_webhook_certificate(name, c.origin, c.expires_at);
+          for (const auto& [name, c] : job->certificates) store.note_webhook_certificate(c);
           batch.commit();
         } catch (const std::exception& e) {
           job->error = e.what();

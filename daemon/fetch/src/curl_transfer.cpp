@@ -78,17 +78,19 @@ curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
 
 // The leaf certificate's "Expire date" from curl's certificate info (OpenSSL's ASN1_TIME_print:
 // "Dec  4 18:27:29 2026 GMT").
-std::optional<int64_t> leaf_expiry(CURL* c) {
+void read_leaf_dates(CURL* c, HttpResponse& response) {
   curl_certinfo* info = nullptr;
   if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &info) != CURLE_OK || !info || info->num_of_certs < 1)
-    return std::nullopt;
-  constexpr std::string_view kExpire = "Expire date:";
+    return;
+  constexpr std::string_view kStart = "Start date:", kExpire = "Expire date:";
   for (curl_slist* item = info->certinfo[0]; item; item = item->next) {
     const std::string_view line(item->data);
+    if (line.substr(0, kStart.size()) == kStart)
+      response.tls_valid_from = dates::parse_certificate_time(line.substr(kStart.size()));
     if (line.substr(0, kExpire.size()) == kExpire)
-      return dates::parse_certificate_time(line.substr(kExpire.size()));
+      response.tls_expires_at = dates::parse_certificate_time(line.substr(kExpire.size()));
   }
-  return std::nullopt;
+  if (!response.tls_expires_at) response.tls_valid_from.reset();
 }
 
 }  // namespace
@@ -176,7 +178,12 @@ void Transfer::configure(CURL* c, const HttpRequest& req) {
   // a renewed certificate is seen at the first poll after it is installed. (Sources are polled
   // minutes apart over new connections: resumption would save little.)
   curl_easy_setopt(c, CURLOPT_SSL_SESSIONID_CACHE, 0L);
-  if (!req.ca_file.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
+  if (!req.ca_file.empty()) {
+    // Instead of the system's CAs: the built-in bundle and the CA directory (/etc/ssl/certs in
+    // Debian's libcurl) would otherwise still be trusted beside the file.
+    curl_easy_setopt(c, CURLOPT_CAINFO, req.ca_file.c_str());
+    curl_easy_setopt(c, CURLOPT_CAPATH, static_cast<char*>(nullptr));
+  }
   if (headers) curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
   if (req.method == "POST") {
     curl_easy_setopt(c, CURLOPT_POST, 1L);
@@ -213,7 +220,7 @@ Expected<HttpResponse> Transfer::finish(CURL* c, CURLcode rc) {
   char* eff = nullptr;
   curl_easy_getinfo(c, CURLINFO_EFFECTIVE_URL, &eff);
   if (eff) t.response.effective_url = eff;
-  t.response.tls_expires_at = leaf_expiry(c);
+  read_leaf_dates(c, t.response);
   return std::move(t.response);
 }
 

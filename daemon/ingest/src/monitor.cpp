@@ -163,9 +163,9 @@ HttpRequest source_get(const Defaults& d, const SourceConfig& s, const std::stri
   req.low_speed_seconds = d.low_speed_time;
   req.connect_timeout_ms = std::min<int64_t>(10000, req.timeout_ms);
   req.allow_private = s.allow_private;
-  // The source's own CA covers its own host only: an article page on a CDN or another site is
-  // verified against the system's CAs (a redirect keeps the request's).
-  if (!s.ca_file.empty() && url::origin(url) == url::origin(s.url)) req.ca_file = s.ca_file;
+  // The source's own CA covers its own host only (any scheme or port): an article page on a CDN
+  // or another site is verified against the system's CAs (a redirect keeps the request's).
+  if (!s.ca_file.empty() && url::host(url) == url::host(s.url)) req.ca_file = s.ca_file;
   return req;
 }
 
@@ -210,7 +210,10 @@ PollStats Monitor::handle_prepared(const SourceConfig& s, const Expected<HttpRes
                             false, now, jitter(0.1));
   // Whatever the answer, a handshake showed the certificate (the chain that leads to the feed,
   // redirects included); without one the last seen stays.
-  if (res && res->tls_expires_at) step.next.tls_expires_at = res->tls_expires_at;
+  if (res && res->tls_expires_at) {
+    step.next.tls_expires_at = res->tls_expires_at;
+    step.next.tls_valid_from = res->tls_valid_from;
+  }
   count(answer_kind_name(step.kind));
   if (step.failed()) {
     if (metrics_) metrics_->source_failures(s.id).inc();

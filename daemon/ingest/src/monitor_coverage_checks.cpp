@@ -64,12 +64,28 @@ std::string Monitor::coverage_resolved_title(const std::string& kind,
   if (kind == kOutboxStale)
     return "rasd: " + quoted("webhook", subject) + " outbox is moving again | رسائل '" + subject +
            "' تُرسل من جديد";
-  if (kind == kSourceTlsExpiring)
+  if (kind == kSourceTlsExpiring) {
+    const auto st = store_.source(subject);
+    if (!st || !st->tls_expires_at)
+      return "rasd: " + quoted("source", subject) +
+             " moved to another URL: its old certificate no longer counts | المصدر '" + subject +
+             "' انتقل إلى عنوان آخر";
     return "rasd: " + quoted("source", subject) +
            " has a renewed TLS certificate | شهادة المصدر '" + subject + "' تجددت";
-  if (kind == kWebhookTlsExpiring)
+  }
+  if (kind == kWebhookTlsExpiring) {
+    const WebhookConfig* w = config_->webhook(subject);
+    const auto certs = store_.webhook_certificates();
+    const bool here = std::any_of(certs.begin(), certs.end(), [&](const WebhookCertificate& c) {
+      return c.webhook == subject && c.origin == url::origin(w->url);
+    });
+    if (!here)
+      return "rasd: " + quoted("webhook", subject) +
+             " moved to another host: its old certificate no longer counts | الخطاف '" + subject +
+             "' انتقل إلى مضيف آخر";
     return "rasd: " + quoted("webhook", subject) +
            " has a renewed TLS certificate | شهادة الخطاف '" + subject + "' تجددت";
+  }
   if (kind == kRuleStale)
     return "rasd: " + quoted("rule", subject) + " matches again | القاعدة '" + subject +
            "' تطابق من جديد";
@@ -85,6 +101,7 @@ Monitor::Findings Monitor::find_source_conditions() {
   for (const SourceState& st : store_.all_sources()) {
     const SourceConfig* s = source(st.id);
     if (!s) continue;  // no longer configured: its conditions end
+    const std::string shown_url = url::redact_credentials(st.url);
     if (st.quarantined_at) {
       // Not polled: its own alert said so; its conditions wait, untouched, for its release.
       for (auto& [kind, f] : out) f.keep.insert(st.id);
@@ -97,7 +114,7 @@ Monitor::Findings Monitor::find_source_conditions() {
       out[kSourceFailing].found.push_back(
           {st.id,
            "rasd: source '" + st.id + "' failing for {for} | المصدر '" + st.id + "' يفشل منذ {for}",
-           "Source '" + st.id + "' (" + st.url + ") has failed " + std::to_string(st.failures) +
+           "Source '" + st.id + "' (" + shown_url + ") has failed " + std::to_string(st.failures) +
                " times in a row; last error: " + st.last_error + ". Nothing is read from it.",
            kFailingSeconds});
       for (auto& [kind, f] : out)
@@ -123,7 +140,7 @@ Monitor::Findings Monitor::find_source_conditions() {
             {st.id,
              "rasd: source '" + st.id + "' silent for {for} | المصدر '" + st.id +
                  "' صامت منذ {for}",
-             "Source '" + st.id + "' (" + st.url +
+             "Source '" + st.id + "' (" + shown_url +
                  ") answers but has brought no new article since " + dates::format_rfc3339(*last) +
                  ", more than " + dates::format_duration(limit) + " (" +
                  std::to_string(kSilentFactor) + "x its usual interval of " +
@@ -137,7 +154,7 @@ Monitor::Findings Monitor::find_source_conditions() {
           {st.id,
            "rasd: source '" + st.id + "' finds no article links | المصدر '" + st.id +
                "' لا يجد روابط مقالات",
-           "The page of html source '" + st.id + "' (" + st.url + ") answers, but " +
+           "The page of html source '" + st.id + "' (" + shown_url + ") answers, but " +
                (s->links.empty() ? std::string("link detection")
                                  : "the selector '" + s->links + "'") +
                " finds no article link on it: was the site redesigned?",
@@ -169,7 +186,8 @@ Monitor::Findings Monitor::find_delivery_conditions(int64_t now) {
       out[kWebhookDisabled].found.push_back(
           {w.name,
            "rasd: webhook '" + w.name + "' disabled (410 Gone) | الخطاف '" + w.name + "' معطّل",
-           "Webhook '" + w.name + "' (" + w.url + ") answered 410 Gone; nothing is sent to it " +
+           "Webhook '" + w.name + "' (" + url::origin(w.url) +
+               ") answered 410 Gone; nothing is sent to it " +
                "until `rasd deliveries retry --webhook " + w.name + "`",
            0});
     }
@@ -200,27 +218,34 @@ Monitor::Findings Monitor::find_delivery_conditions(int64_t now) {
 
 namespace {
 
-// A certificate that expires within kTlsWarnSeconds of now (or has expired), as a finding.
+// A certificate that expires soon (or has expired), as a finding: within kTlsWarnSeconds, or
+// within a third of its lifetime when that is shorter (a 6-day or a 24-hour certificate is
+// renewed well before 14 days are left, and is not "expiring" all its life).
 std::optional<CoverageFinding> certificate_finding(const std::string& what, const std::string& id,
                                                    const std::string& what_ar,
-                                                   const std::string& url, int64_t expires_at,
-                                                   int64_t now) {
-  if (expires_at - now >= kTlsWarnSeconds) return std::nullopt;
+                                                   const std::string& where, int64_t expires_at,
+                                                   std::optional<int64_t> valid_from, int64_t now) {
+  int64_t warn = kTlsWarnSeconds;
+  if (valid_from && *valid_from < expires_at) warn = std::min(warn, (expires_at - *valid_from) / 3);
+  if (expires_at - now >= warn) return std::nullopt;
   const std::string when = dates::format_rfc3339(expires_at);
   if (expires_at <= now) {
     return CoverageFinding{id,
                            "rasd: TLS certificate of " + quoted(what, id) + " expired | شهادة " +
                                what_ar + " '" + id + "' منتهية",
-                           "The TLS certificate of " + quoted(what, id) + " (" + url +
+                           "The TLS certificate of " + quoted(what, id) + " (" + where +
                                ") expired at " + when + ": requests to it fail verification",
                            0};
   }
-  const int64_t days = (expires_at - now) / 86400;
+  const int64_t left = expires_at - now;
+  const bool in_days = left >= 2 * 86400;
+  const std::string n = std::to_string(in_days ? left / 86400 : left / 3600);
   return CoverageFinding{
       id,
-      "rasd: TLS certificate of " + quoted(what, id) + " expires in " + std::to_string(days) +
-          " days | شهادة " + what_ar + " '" + id + "' تنتهي خلال " + std::to_string(days) + " يوم",
-      "The TLS certificate of " + quoted(what, id) + " (" + url + ") expires at " + when +
+      "rasd: TLS certificate of " + quoted(what, id) + " expires in " + n +
+          (in_days ? " days" : " hours") + " | شهادة " + what_ar + " '" + id + "' تنتهي خلال " + n +
+          (in_days ? " يوم" : " ساعة"),
+      "The TLS certificate of " + quoted(what, id) + " (" + where + ") expires at " + when +
           "; once it has, every request to it fails. Its owner needs to renew it",
       0};
 }
@@ -236,7 +261,8 @@ Monitor::Findings Monitor::find_certificate_conditions(int64_t now) {
       out[kSourceTlsExpiring].keep.insert(st.id);
       continue;
     }
-    if (auto f = certificate_finding("source", st.id, "المصدر", st.url, *st.tls_expires_at, now))
+    if (auto f = certificate_finding("source", st.id, "المصدر", url::redact_credentials(st.url),
+                                     *st.tls_expires_at, st.tls_valid_from, now))
       out[kSourceTlsExpiring].found.push_back(std::move(*f));
   }
   std::map<std::string, WebhookCertificate> seen;
@@ -247,7 +273,7 @@ Monitor::Findings Monitor::find_certificate_conditions(int64_t now) {
     // message names the origin only: a webhook's path often holds its secret.)
     if (c == seen.end() || c->second.origin != url::origin(w.url)) continue;
     if (auto f = certificate_finding("webhook", w.name, "الخطاف", c->second.origin,
-                                     c->second.expires_at, now))
+                                     c->second.expires_at, c->second.valid_from, now))
       out[kWebhookTlsExpiring].found.push_back(std::move(*f));
   }
   return out;

@@ -31,12 +31,14 @@ SourceState read_source(const sql::Statement& s) {
   st.quarantine_reason = s.text(12);
   st.last_items = s.opt_int64(13);
   st.tls_expires_at = s.opt_int64(14);
+  st.tls_valid_from = s.opt_int64(15);
   return st;
 }
 
 constexpr std::string_view kSourceColumns =
     "id, url, etag, last_modified, last_fetch, last_success, last_error, failures, next_due, "
-    "interval, crashes, quarantined_at, quarantine_reason, last_items, tls_expires_at";
+    "interval, crashes, quarantined_at, quarantine_reason, last_items, tls_expires_at, "
+    "tls_valid_from";
 
 Delivery read_delivery(const sql::Statement& s) {
   Delivery d;
@@ -135,7 +137,8 @@ void Store::ensure_source(const std::string& id, const std::string& url) {
                  "ON CONFLICT(id) DO UPDATE SET url = excluded.url, "
                  "crashes = CASE WHEN url = excluded.url THEN crashes ELSE 0 END, "
                  "quarantined_at = CASE WHEN url = excluded.url THEN quarantined_at ELSE NULL END, "
-                 "tls_expires_at = CASE WHEN url = excluded.url THEN tls_expires_at ELSE NULL END")
+                 "tls_expires_at = CASE WHEN url = excluded.url THEN tls_expires_at ELSE NULL END, "
+                 "tls_valid_from = CASE WHEN url = excluded.url THEN tls_valid_from ELSE NULL END")
       .bind(1, id)
       .bind(2, url)
       .run();
@@ -160,8 +163,8 @@ void Store::save_source_state(const SourceState& st) {
   cached(
       "UPDATE sources SET etag=?2, last_modified=?3, last_fetch=?4, last_success=?5, "
       "last_error=?6, failures=?7, next_due=?8, interval=?9, "
-      "last_items=coalesce(?10, last_items), tls_expires_at=coalesce(?11, tls_expires_at) "
-      "WHERE id=?1")
+      "last_items=coalesce(?10, last_items), tls_expires_at=coalesce(?11, tls_expires_at), "
+      "tls_valid_from=CASE WHEN ?11 IS NULL THEN tls_valid_from ELSE ?12 END WHERE id=?1")
       ->bind(1, st.id)
       .bind(2, st.etag)
       .bind(3, st.last_modified)
@@ -173,6 +176,7 @@ void Store::save_source_state(const SourceState& st) {
       .bind(9, st.interval)
       .bind(10, st.last_items)
       .bind(11, st.tls_expires_at)
+      .bind(12, st.tls_valid_from)
       .run();
 }
 

@@ -37,24 +37,25 @@ std::vector<WebhookHealth> Store::webhook_health() {
   return out;
 }
 
-void Store::note_webhook_certificate(const std::string& name, const std::string& origin,
-                                     int64_t expires_at) {
+void Store::note_webhook_certificate(const WebhookCertificate& seen) {
   cached(
-      "INSERT INTO webhook_endpoints(name, tls_expires_at, tls_origin) VALUES(?1, ?2, ?3) "
-      "ON CONFLICT(name) DO UPDATE SET tls_expires_at = excluded.tls_expires_at, "
-      "tls_origin = excluded.tls_origin")
-      ->bind(1, name)
-      .bind(2, expires_at)
-      .bind(3, origin)
+      "INSERT INTO webhook_endpoints(name, tls_expires_at, tls_origin, tls_valid_from) "
+      "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE SET tls_expires_at = "
+      "excluded.tls_expires_at, tls_origin = excluded.tls_origin, tls_valid_from = "
+      "excluded.tls_valid_from")
+      ->bind(1, seen.webhook)
+      .bind(2, seen.expires_at)
+      .bind(3, seen.origin)
+      .bind(4, seen.valid_from)
       .run();
 }
 
 std::vector<WebhookCertificate> Store::webhook_certificates() {
   Lease s = cached(
-      "SELECT name, tls_origin, tls_expires_at FROM webhook_endpoints "
+      "SELECT name, tls_origin, tls_expires_at, tls_valid_from FROM webhook_endpoints "
       "WHERE tls_expires_at IS NOT NULL");
   std::vector<WebhookCertificate> out;
-  while (s->step()) out.push_back({s->text(0), s->text(1), s->int64(2)});
+  while (s->step()) out.push_back({s->text(0), s->text(1), s->int64(2), s->opt_int64(3)});
   return out;
 }
 

@@ -244,12 +244,14 @@ CREATE INDEX deliveries_webhook_sendable ON deliveries(webhook, next_attempt)
 CREATE INDEX threshold_events_at ON threshold_events(event_time);
 CREATE INDEX coverage_alert ON coverage(alert_id) WHERE alert_id <> '';
 )sql",
-    // 14: the expiry of the TLS certificate last seen from each source and webhook (a coverage
-    // condition two weeks before it), with the origin it was seen at for webhooks (whose URL is
+    // 14: the validity of the TLS certificate last seen from each source and webhook (a coverage
+    // condition before it expires), with the origin it was seen at for webhooks (whose URL is
     // not stored elsewhere).
     R"sql(
 ALTER TABLE sources ADD COLUMN tls_expires_at INTEGER;
+ALTER TABLE sources ADD COLUMN tls_valid_from INTEGER;
 ALTER TABLE webhook_endpoints ADD COLUMN tls_expires_at INTEGER;
+ALTER TABLE webhook_endpoints ADD COLUMN tls_valid_from INTEGER;
 ALTER TABLE webhook_endpoints ADD COLUMN tls_origin TEXT NOT NULL DEFAULT '';
 )sql"};
 

@@ -17,8 +17,12 @@ std::string resolve(std::string_view base, std::string_view ref);
 std::string canonical(std::string_view url);
 
 // The origin of an absolute URL: "scheme://host[:port]", scheme and host lower-cased, the port
-// only when given; "" when `url` does not parse as an absolute URL with a host.
+// only when given and not the scheme's default; "" when `url` does not parse as an absolute URL
+// with a host.
 std::string origin(std::string_view url);
+
+// The host of an absolute URL, lower-cased; "" when it has none.
+std::string host(std::string_view url);
 
 // `text` with the user-info of every URL in it replaced by "***" (https://user:pw@host/ ->
 // https://***@host/), so that logs and API answers never show credentials.

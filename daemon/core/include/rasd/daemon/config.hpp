@@ -41,8 +41,9 @@ struct SourceConfig {
   bool allow_private = false;
   bool allow_private_set = false;  // given in the entry (kept when the sources file is rewritten)
   std::optional<int64_t> interval;
-  std::string ca_file;  // https: trust this PEM file's certificates instead of the system's
-  std::string origin;   // the file it is defined in: the config, or the sources file
+  std::string ca_file;          // https: trust this PEM file's certificates instead of the system's
+  std::string ca_file_written;  // as the entry gives it (kept when the sources file is rewritten)
+  std::string origin;           // the file it is defined in: the config, or the sources file
 };
 
 // `digest:` of a webhook: one body per period instead of alerts as they come (alerting.md).

@@ -41,6 +41,7 @@ struct HttpResponse {
   // Unset over plain http and when the transfer reused a connection (no handshake, so no
   // certificate to read): the last value seen stays the one to go by.
   std::optional<int64_t> tls_expires_at;
+  std::optional<int64_t> tls_valid_from;  // its start, when tls_expires_at is set
   // Set by a Fetcher (fetcher.hpp): while it lives, the body's bytes count in that Fetcher's
   // body budget. Copies share the one hold and moves carry it, so the bytes are counted once and
   // returned when the last response holding them is destroyed (from any thread). Keep the body

@@ -129,10 +129,9 @@ class Store final : public ArticleStore {
   // `rasd deliveries retry`): their due deliveries are marked disabled, not sent.
   void disable_webhook(const std::string& name, int64_t at, const std::string& reason);
   bool webhook_disabled(const std::string& name) override;
-  // The certificate a webhook's endpoint showed at `origin` (url::origin of its URL) expires at
-  // `expires_at` (store_coverage.cpp).
-  void note_webhook_certificate(const std::string& name, const std::string& origin,
-                                int64_t expires_at);
+  // The certificate a webhook's endpoint showed at `seen.origin` (url::origin of its URL), as
+  // the one to judge it by (store_coverage.cpp).
+  void note_webhook_certificate(const WebhookCertificate& seen);
   std::vector<WebhookCertificate> webhook_certificates() override;
   // Marks the pending deliveries of a disabled endpoint disabled; returns how many.
   int64_t disable_pending(const std::string& webhook, int64_t at);

@@ -47,6 +47,7 @@ struct SourceState {
   // The expiry of the TLS certificate the source's URL showed at its last handshake (Unix
   // seconds); unknown over http, before schema 14, and since the URL last changed.
   std::optional<int64_t> tls_expires_at;
+  std::optional<int64_t> tls_valid_from;  // its start, when known
 };
 
 // What the coverage checks read of the store (monitor_coverage.cpp): per webhook, its dead
@@ -63,6 +64,7 @@ struct WebhookCertificate {
   std::string webhook;
   std::string origin;
   int64_t expires_at = 0;
+  std::optional<int64_t> valid_from;
 };
 
 // A follow-up page fetch (an article link of an html source, or a full_text feed item waiting
