@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <functional>
 
 #include "rasd/parsers/url.hpp"
 
@@ -72,7 +73,7 @@ StoryIndex::Keys StoryIndex::keys_of(const ArticleIdentity& a) const {
 uint32_t StoryIndex::first_exact(size_t slot, uint64_t key) const {
   const auto& heads = heads_[slot];
   for (uint32_t e = heads[bucket_of(key, heads.size())]; e != kNone; e = entries_[e].next[slot]) {
-    if (entries_[e].keys.exact[slot] == key) return e;
+    if (entries_[e].keys.exact[slot] == key && !entries_[e].dead) return e;
   }
   return kNone;
 }
@@ -97,7 +98,7 @@ Decision StoryIndex::find(const ArticleIdentity& a, const Keys& k) const {
     size_t taken = 0;
     for (uint32_t e = heads[bucket_of(key, heads.size())]; e != kNone && taken < cap;
          e = entries_[e].next[slot]) {
-      if (entries_[e].keys.near[s] == key) {
+      if (entries_[e].keys.near[s] == key && !entries_[e].dead) {
         candidates.push_back(e);
         ++taken;
       }
@@ -169,8 +170,11 @@ Decision StoryIndex::add(ArticleIdentity a) {
     e.shingles = store_shingles(a.fp.shingles, e.block);
     e.shingle_count = static_cast<uint32_t>(a.fp.shingles.size());
   }
+  const int64_t time = e.time;
   entries_.push_back(std::move(e));
   const auto index = static_cast<uint32_t>(entries_.size() - 1);
+  by_time_.emplace_back(time, index);
+  std::push_heap(by_time_.begin(), by_time_.end(), std::greater<>());
   if (entries_.size() > heads_[0].size())
     relink_all();  // keeps chains about one entry long
   else
@@ -179,24 +183,40 @@ Decision StoryIndex::add(ArticleIdentity a) {
 }
 
 void StoryIndex::expire(int64_t before) {
-  if (std::none_of(entries_.begin(), entries_.end(),
-                   [&](const Entry& e) { return e.time < before; }))
-    return;
+  while (!by_time_.empty() && by_time_.front().first < before) {
+    Entry& e = entries_[by_time_.front().second];
+    std::pop_heap(by_time_.begin(), by_time_.end(), std::greater<>());
+    by_time_.pop_back();
+    e.dead = true;
+    ++dead_;
+    if (e.block != kNone && --blocks_[e.block].entries == 0)
+      blocks_[e.block] = Block{};  // freed; the slot stays so later indexes keep their meaning
+    e.shingles = nullptr;
+    e.shingle_count = 0;
+  }
+  // Dead entries cost memory and chain steps, and rebuilding costs every live one: rebuilt when
+  // the dead are a fifth, so each forgotten article pays for about four moves and relinks.
+  if (dead_ > 0 && dead_ * 5 >= entries_.size()) compact();
+}
+
+void StoryIndex::compact() {
   std::deque<Entry> kept;
   for (auto& e : entries_) {
-    if (e.time >= before) {
-      kept.push_back(std::move(e));
-    } else if (e.block != kNone && --blocks_[e.block].entries == 0) {
-      blocks_[e.block] = Block{};  // freed; the slot stays so later indexes keep their meaning
-    }
+    if (!e.dead) kept.push_back(std::move(e));
   }
   entries_.swap(kept);
   kept.clear();
+  dead_ = 0;
+  by_time_.clear();
+  for (size_t i = 0; i < entries_.size(); ++i)
+    by_time_.emplace_back(entries_[i].time, static_cast<uint32_t>(i));
+  std::make_heap(by_time_.begin(), by_time_.end(), std::greater<>());
   relink_all();
 }
 
 size_t StoryIndex::memory_bytes() const {
   size_t bytes = entries_.size() * (sizeof(Entry) + 16);  // a deque node each (Entry > 512 / 2)
+  bytes += by_time_.capacity() * sizeof(by_time_[0]);
   for (const auto& e : entries_) {
     for (const std::string* s : {&e.id, &e.label}) {
       if (s->capacity() > 15) bytes += s->capacity() + 1;

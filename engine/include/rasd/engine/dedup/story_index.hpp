@@ -69,10 +69,12 @@ class StoryIndex {
   Decision add(ArticleIdentity article);
   // What add() would decide, without filing the article.
   Decision find(const ArticleIdentity& article) const;
-  // Forgets articles older than `before` (they no longer attract new members).
+  // Forgets articles older than `before` (they no longer attract new members). Costs the
+  // number of articles forgotten (times log n): they are marked, and the index is rebuilt
+  // without them only once they are a fifth of it.
   void expire(int64_t before);
 
-  size_t size() const { return entries_.size(); }
+  size_t size() const { return entries_.size() - dead_; }
   size_t memory_bytes() const;  // an estimate, for benchmarks
 
  private:
@@ -97,6 +99,7 @@ class StoryIndex {
     uint32_t block;
     Keys keys;
     std::array<uint32_t, kExactSlots + kNearSlots> next;  // the chain of each key's bucket
+    bool dead = false;  // expired: skipped by every lookup until compact() drops it
   };
 
   Keys keys_of(const ArticleIdentity& a) const;
@@ -107,9 +110,14 @@ class StoryIndex {
   const uint32_t* store_shingles(std::span<const uint32_t> s, uint32_t& block);
   void link(uint32_t index);
   void relink_all();
+  // Drops the dead entries: the deque, the chains and by_time_ rebuilt from the live ones.
+  void compact();
 
   StoryOptions options_;
   std::deque<Entry> entries_;  // deque: growing it never copies what is there
+  size_t dead_ = 0;            // entries marked dead, still in entries_
+  // (time, index) of the live entries, a min-heap: what expire() marks next.
+  std::vector<std::pair<int64_t, uint32_t>> by_time_;
   // Bucket heads per slot, chained through Entry::next; a power of two, at least size().
   std::array<std::vector<uint32_t>, kExactSlots + kNearSlots> heads_;
   // Shingle sets live in blocks; a block is freed when its last entry expires.
