@@ -129,6 +129,7 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
   if (path == "/healthz")
     return get ? ApiResponse{200, "text/plain", "ok\n"} : error(405, "use GET");
   if (path == "/readyz") return get ? readyz() : error(405, "use GET");
+  if (is_web_path(path)) return web(req, path, query);
   const bool known = path == "/metrics" || path == "/api/alerts" || path == "/api/articles" ||
                      path == "/api/sources" || path == "/api/rules/test" || path == "/api/reload" ||
                      path == "/api/silences" || path.rfind("/api/silences/", 0) == 0 ||

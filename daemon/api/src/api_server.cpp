@@ -39,7 +39,11 @@ class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const ApiServer::Handler& handler, SlowLane* slow,
           std::atomic<size_t>& sessions)
-      : stream_(std::move(socket)), handler_(handler), slow_(slow), sessions_(sessions) {}
+      : stream_(std::move(socket)), handler_(handler), slow_(slow), sessions_(sessions) {
+    beast::error_code ec;
+    const auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) peer_ = ep.address().to_string();
+  }
   ~Session() { sessions_.fetch_sub(1); }
 
   void start() { read(); }
@@ -61,8 +65,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return answer_error(413, "request too large");
     if (ec) return;  // timeout or reset: the socket closes with this session
     const auto& req = parser_->get();
-    ApiRequest r{std::string(req.method_string()), std::string(req.target()),
-                 std::string(req[http::field::authorization]), req.body()};
+    ApiRequest r{std::string(req.method_string()),
+                 std::string(req.target()),
+                 std::string(req[http::field::authorization]),
+                 req.body(),
+                 std::string(req[http::field::cookie]),
+                 peer_};
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive(), head = req.method() == http::verb::head;
     if (slow_ && req.method() != http::verb::get && req.method() != http::verb::head) {
@@ -97,7 +105,9 @@ class Session : public std::enable_shared_from_this<Session> {
     res->set(http::field::content_type, a.content_type);
     res->set(http::field::cache_control, "no-store");
     res->keep_alive(keep_alive);
-    if (a.status == 401) res->set(http::field::www_authenticate, "Bearer");
+    if (a.status == 401 && a.content_type == "application/json")
+      res->set(http::field::www_authenticate, "Bearer");
+    for (const auto& [name, value] : a.headers) res->insert(name, value);
     res->body() = head ? std::string() : a.body;
     res->prepare_payload();
     if (head) res->content_length(a.body.size());
@@ -123,6 +133,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ApiServer::Handler& handler_;
   SlowLane* slow_;
   std::atomic<size_t>& sessions_;
+  std::string peer_;  // the client's address
 };
 
 tcp::endpoint parse_listen(const std::string& listen) {

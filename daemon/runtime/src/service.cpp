@@ -23,6 +23,7 @@
 #include "rasd/daemon/metrics.hpp"
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/store.hpp"
+#include "rasd/daemon/web_session.hpp"
 #include "rasd/daemon/webhook.hpp"
 #include "store_chores.hpp"
 #include "store_thread.hpp"
@@ -129,6 +130,7 @@ class Service {
       ctx.health = &health_;
       ctx.token = &token_;
       ctx.replay = &replay_;
+      ctx.sessions = &web_sessions_;
       ctx.now = [this] { return clock_.now(); };
       ctx.http = [] { return std::make_unique<CurlHttpClient>(); };
       ctx.allow_private_urls = current_->config.allow_private;
@@ -477,7 +479,8 @@ class Service {
   DaemonMetrics metrics_{registry_};
   LoopHealth health_;
   ApiToken token_;
-  ReplaySettings replay_;  // the rule tester's view of the running configuration
+  WebSessions web_sessions_;  // the dashboard's sign-ins, shared by both API handlers
+  ReplaySettings replay_;     // the rule tester's view of the running configuration
   const text::Normalizer& normalizer_;
   std::shared_ptr<Loaded> current_;  // the running snapshot (a store job may hold the next)
   Store store_;

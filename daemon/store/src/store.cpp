@@ -282,6 +282,15 @@ std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& 
   return out;
 }
 
+std::optional<StoredAlert> Store::alert(const std::string& id) {
+  auto s = cached(
+      "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by, acked_by, "
+      "acked_at, ack_note, held_back FROM alerts WHERE id = ?1");
+  s->bind(1, id);
+  if (!s->step()) return std::nullopt;
+  return read_alert(*s);
+}
+
 std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id) {
   sql::Statement s(
       db_.get(),

@@ -41,6 +41,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "rasd/daemon/backtest.hpp"
 #include "rasd/daemon/metrics.hpp"
@@ -50,18 +52,27 @@ namespace rasd {
 
 class Store;
 class HttpClient;
+class WebSessions;
+struct WebSession;
 
 struct ApiRequest {
   std::string method;
   std::string target;  // path and query, as sent
   std::string authorization;
   std::string body;
+  std::string cookie;  // the Cookie header (the dashboard's session)
+  std::string peer;    // the client's address (sign-in throttling)
 };
 
 struct ApiResponse {
+  ApiResponse() = default;
+  ApiResponse(int s, std::string type, std::string text,
+              std::vector<std::pair<std::string, std::string>> more = {})
+      : status(s), content_type(std::move(type)), body(std::move(text)), headers(std::move(more)) {}
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // more: set-cookie, location, CSP
 };
 
 // The loop's health, written by the loop and read by /readyz.
@@ -107,10 +118,13 @@ struct ApiContext {
   std::function<std::unique_ptr<HttpClient>()> http;  // for /api/rules/test with a URL
   bool allow_private_urls = false;                    // the config's network.allow_private
   std::function<void()> request_reload;  // thread-safe: posts a reload to the event loop
+  WebSessions* sessions = nullptr;       // the dashboard's sign-ins; none: the dashboard is closed
 };
 
 // POST /api/alerts/ID/ack (api_silences.cpp).
 bool is_ack_path(const std::string& path);
+// The dashboard's pages (web_pages.cpp): /, /login, /logout, /alerts/ID, /static/rasd.css.
+bool is_web_path(const std::string& path);
 
 class ApiHandlers {
  public:
@@ -133,6 +147,13 @@ class ApiHandlers {
   ApiResponse rules_replay(const std::shared_ptr<const rules::RuleSet>& rules,
                            const boost::json::object& request, boost::json::array diagnostics);
   Store& store();
+  // The dashboard (web_pages.cpp): its own sign-in (a session cookie) instead of the bearer
+  // token; answers HTML.
+  ApiResponse web(const ApiRequest& request, const std::string& path,
+                  const std::map<std::string, std::string>& query);
+  ApiResponse alerts_page(const WebSession& session,
+                          const std::map<std::string, std::string>& query);
+  ApiResponse alert_page(const WebSession& session, const std::string& id);
 
   ApiContext ctx_;
   std::unique_ptr<Store> store_;  // opened on first use, read-only

@@ -87,6 +87,11 @@ class Store final : public ArticleStore {
   std::vector<StoredAlert> alerts(int64_t since, const std::string& rule_id = "");
   // The newest `limit` alerts created at or after `since`, newest first (the HTTP API).
   std::vector<StoredAlert> latest_alerts(int64_t since, const std::string& rule_id, int limit);
+  // One alert by id (store_alerts.cpp: the article it is about, and its story's articles).
+  std::optional<StoredAlert> alert(const std::string& id);
+  std::optional<StoredArticle> article(int64_t id);
+  // The articles of an alert's story (its members), oldest first, at most `limit`.
+  std::vector<StoryCopy> alert_story(const std::string& alert_id, int limit);
   // The hits stored for an alert, over all its member articles, in insertion order.
   std::vector<StoredHit> alert_hits(const std::string& alert_id);
 

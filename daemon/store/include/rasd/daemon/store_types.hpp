@@ -115,6 +115,14 @@ struct StoredArticle {
   int64_t fetched_at = 0;
 };
 
+// One outlet's copy of an alert's story (Store::alert_story).
+struct StoryCopy {
+  int64_t article_id = 0;
+  std::string source_id, title, url;
+  std::optional<int64_t> published;
+  int64_t fetched_at = 0;
+};
+
 // Which stored articles a scan reads: fetched in [since, until), of one source when given.
 struct ArticleScan {
   int64_t since = INT64_MIN;

@@ -1,0 +1,93 @@
+#include "rasd/daemon/web_session.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace rasd {
+namespace {
+
+std::string random_hex(size_t bytes) {
+  std::string raw(bytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
+    throw std::runtime_error("no random bytes for a session");
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : raw) {
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  }
+  return out;
+}
+
+}  // namespace
+
+WebSession WebSessions::open(int64_t now) {
+  WebSession s{random_hex(32), random_hex(32), now + kLifetimeSeconds};
+  std::lock_guard lock(mutex_);
+  for (auto it = sessions_.begin(); it != sessions_.end();)
+    it = it->second.expires_at <= now ? sessions_.erase(it) : std::next(it);
+  if (sessions_.size() >= kMaxSessions) {
+    auto oldest = std::min_element(sessions_.begin(), sessions_.end(), [](auto& a, auto& b) {
+      return a.second.expires_at < b.second.expires_at;
+    });
+    sessions_.erase(oldest);
+  }
+  sessions_[s.id] = s;
+  return s;
+}
+
+std::string WebSessions::cookie_value(const std::string& header) {
+  // "a=1; rasd_session=abc; b=2"
+  const std::string name = std::string(kCookie) + "=";
+  size_t at = 0;
+  while (at < header.size()) {
+    while (at < header.size() && (header[at] == ' ' || header[at] == ';')) ++at;
+    const size_t end = std::min(header.find(';', at), header.size());
+    if (header.compare(at, name.size(), name) == 0)
+      return header.substr(at + name.size(), end - at - name.size());
+    at = end;
+  }
+  return "";
+}
+
+std::optional<WebSession> WebSessions::find(const std::string& cookie_header, int64_t now) const {
+  const std::string id = cookie_value(cookie_header);
+  if (id.size() != 64) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  // Ids are 256 random bits: guessing is the attack, and a map lookup's timing does not help it.
+  const auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second.expires_at <= now) return std::nullopt;
+  return it->second;
+}
+
+void WebSessions::close(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(id);
+}
+
+bool WebSessions::may_try(const std::string& address, int64_t now) const {
+  std::lock_guard lock(mutex_);
+  const auto it = failures_.find(address);
+  return it == failures_.end() || now - it->second.since >= kFailureWindowSeconds ||
+         it->second.count < kMaxFailures;
+}
+
+void WebSessions::failed(const std::string& address, int64_t now) {
+  std::lock_guard lock(mutex_);
+  for (auto it = failures_.begin(); it != failures_.end();)
+    it = now - it->second.since >= kFailureWindowSeconds ? failures_.erase(it) : std::next(it);
+  if (failures_.size() >= kMaxAddresses && !failures_.count(address)) {
+    auto oldest = std::min_element(failures_.begin(), failures_.end(), [](auto& a, auto& b) {
+      return a.second.since < b.second.since;
+    });
+    failures_.erase(oldest);
+  }
+  Failures& f = failures_[address];
+  if (f.count == 0) f.since = now;
+  ++f.count;
+}
+
+}  // namespace rasd
