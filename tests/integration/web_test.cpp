@@ -23,7 +23,8 @@ struct Browser {
   std::string cookie;  // "rasd_session=..." once signed in
   CurlHttpClient http;
   HttpResponse go(const std::string& method, const std::string& target,
-                  const std::string& form = "") {
+                  const std::string& form = "",
+                  const std::vector<std::pair<std::string, std::string>>& more = {}) {
     HttpRequest r;
     r.method = method;
     r.url = "http://127.0.0.1:" + std::to_string(port) + target;
@@ -31,6 +32,7 @@ struct Browser {
     r.max_redirects = 0;
     r.timeout_ms = 10000;
     if (!cookie.empty()) r.headers.emplace_back("cookie", cookie);
+    for (const auto& h : more) r.headers.push_back(h);
     if (method == "POST") {
       r.body = form;
       r.headers.emplace_back("content-type", "application/x-www-form-urlencoded");
@@ -95,6 +97,11 @@ TEST_CASE(
   CHECK(b.go("GET", "/alerts/whatever").status == 401);
   CHECK(contains(b.go("GET", "/").body, "name=\"token\""));
 
+  // Another site's page cannot post the form (nor spend the address's attempts).
+  CHECK(b.go("POST", "/login", "token=" + kToken, {{"origin", "http://evil.example"}}).status ==
+        403);
+  CHECK(b.go("POST", "/login", "token=" + kToken, {{"sec-fetch-site", "cross-site"}}).status ==
+        403);
   auto wrong = b.go("POST", "/login", "token=nope");
   CHECK(wrong.status == 401);
   CHECK(wrong.header("set-cookie").empty());
@@ -110,10 +117,10 @@ TEST_CASE(
   auto list = b.go("GET", "/");
   REQUIRE(list.status == 200);
   CHECK_FALSE(contains(list.body, "<script>"));
-  // The title's markup characters escaped, and its right-to-left override (U+202E) inside the
-  // <bdi>, where it ends.
+  // The title's markup characters escaped, and its right-to-left override (U+202E) shown as
+  // such rather than obeyed, inside the <bdi>.
   CHECK(contains(list.body,
-                 "<bdi dir=\"auto\">1 &lt; 2 &amp; 3 &gt; 0 &quot;q&quot; \u202Eهجوم لداعش</bdi>"));
+                 "<bdi dir=\"auto\">1 &lt; 2 &amp; 3 &gt; 0 &quot;q&quot; ‹RLO›هجوم لداعش</bdi>"));
   std::smatch m;
   REQUIRE(std::regex_search(list.body, m, std::regex("href=\"/alerts/(alert_[0-9a-f]+)\"")));
   const std::string id = m[1];
@@ -146,6 +153,10 @@ TEST_CASE(
   for (int i = 0; i < 4; ++i) CHECK(b.go("POST", "/login", "token=bad").status == 401);
   CHECK(b.go("POST", "/login", "token=bad").status == 429);  // the 6th try (one failed above)
   CHECK(b.go("POST", "/login", "token=" + kToken).status == 429);
+  // ... and so does the bearer header of the JSON API, from that address.
+  Browser api;
+  api.port = b.port;
+  CHECK(api.go("GET", "/api/alerts", "", {{"authorization", "Bearer " + kToken}}).status == 429);
   rasd.signal(SIGTERM);
   CHECK(rasd.wait() == 0);
 }

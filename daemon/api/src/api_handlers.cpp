@@ -11,6 +11,7 @@
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/store_json.hpp"
+#include "rasd/daemon/web_session.hpp"
 #include "rasd/engine/rules/loader.hpp"
 #include "rasd/engine/rules/matcher.hpp"
 #include "rasd/parsers/date.hpp"
@@ -64,7 +65,13 @@ BacktestOptions ReplaySettings::get() const {
 
 void ApiToken::set(std::string token) {
   std::lock_guard lock(mutex_);
+  if (token != token_) ++generation_;
   token_ = std::move(token);
+}
+
+uint64_t ApiToken::generation() const {
+  std::lock_guard lock(mutex_);
+  return generation_;
 }
 
 bool ApiToken::empty() const {
@@ -138,8 +145,15 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
   if (!ctx_.token || ctx_.token->empty())
     return error(401,
                  "the API token file is missing or empty; only /healthz and /readyz are served");
-  if (!ctx_.token->matches(req.authorization))
+  // A wrong token counts against the address as a failed sign-in does (web_session.hpp): the
+  // bearer header is no way around the dashboard's throttling.
+  const int64_t now = ctx_.now();
+  if (ctx_.sessions && !req.authorization.empty() && !ctx_.sessions->may_try(req.peer, now))
+    return error(429, "too many wrong tokens from this address; wait 5 minutes");
+  if (!ctx_.token->matches(req.authorization)) {
+    if (ctx_.sessions && !req.authorization.empty()) ctx_.sessions->failed(req.peer, now);
     return error(401, "a valid 'Authorization: Bearer <token>' header is required");
+  }
   if (path == "/api/rules/test")
     return req.method == "POST" ? rules_test(req.body) : error(405, "use POST");
   if (path == "/api/silences" || path.rfind("/api/silences/", 0) == 0)

@@ -70,7 +70,10 @@ class Session : public std::enable_shared_from_this<Session> {
                  std::string(req[http::field::authorization]),
                  req.body(),
                  std::string(req[http::field::cookie]),
-                 peer_};
+                 peer_,
+                 std::string(req[http::field::host]),
+                 std::string(req[http::field::origin]),
+                 std::string(req["sec-fetch-site"])};
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive(), head = req.method() == http::verb::head;
     if (slow_ && req.method() != http::verb::get && req.method() != http::verb::head) {

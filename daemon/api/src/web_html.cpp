@@ -5,14 +5,32 @@
 namespace rasd::web {
 namespace {
 
-// Byte offset of code point `cp` in UTF-8 `s` (s.size() past the end).
-size_t byte_of(std::string_view s, int64_t cp) {
-  size_t i = 0;
-  for (int64_t n = 0; i < s.size() && n < cp; ++n) {
-    ++i;
-    while (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) ++i;
+// Walks a UTF-8 text forward, code point by code point: the byte of each code point asked for,
+// in increasing order, costs the distance from the previous one (hits are sorted: one pass).
+struct Cursor {
+  std::string_view s;
+  size_t byte = 0;
+  int64_t cp = 0;
+  size_t to(int64_t target) {
+    while (byte < s.size() && cp < target) {
+      ++byte;
+      while (byte < s.size() && (static_cast<unsigned char>(s[byte]) & 0xC0) == 0x80) ++byte;
+      ++cp;
+    }
+    return byte;
   }
-  return i;
+};
+
+// The bidi embedding, override and isolate controls (U+202A..U+202E, U+2066..U+2069): the
+// length of the one at s[i], or 0.
+size_t bidi_control(std::string_view s, size_t i) {
+  if (i + 2 >= s.size()) return 0;
+  const auto b0 = static_cast<unsigned char>(s[i]), b1 = static_cast<unsigned char>(s[i + 1]),
+             b2 = static_cast<unsigned char>(s[i + 2]);
+  if (b0 != 0xE2) return 0;
+  if (b1 == 0x80 && b2 >= 0xAA && b2 <= 0xAE) return 3;
+  if (b1 == 0x81 && b2 >= 0xA6 && b2 <= 0xA9) return 3;
+  return 0;
 }
 
 }  // namespace
@@ -20,7 +38,21 @@ size_t byte_of(std::string_view s, int64_t cp) {
 std::string esc(std::string_view s) {
   std::string out;
   out.reserve(s.size() + s.size() / 8);
-  for (char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    // Shown, not obeyed: a feed's override cannot reorder what follows, and an analyst sees
+    // that the text carries one.
+    if (const size_t n = bidi_control(s, i)) {
+      static constexpr const char* kNames[] = {"LRE", "RLE", "PDF", "LRO", "RLO"};
+      static constexpr const char* kIsolates[] = {"LRI", "RLI", "FSI", "PDI"};
+      const auto b1 = static_cast<unsigned char>(s[i + 1]),
+                 b2 = static_cast<unsigned char>(s[i + 2]);
+      out += "\u2039";
+      out += b1 == 0x80 ? kNames[b2 - 0xAA] : kIsolates[b2 - 0xA6];
+      out += "\u203A";
+      i += n - 1;
+      continue;
+    }
+    const char c = s[i];
     switch (c) {
       case '&':
         out += "&amp;";
@@ -55,11 +87,12 @@ std::string marked(std::string_view text, const std::vector<StoredHit>& hits,
   std::sort(mine.begin(), mine.end(),
             [](const StoredHit* a, const StoredHit* b) { return a->start < b->start; });
   std::string out;
+  Cursor cursor{text};
   size_t at = 0;        // bytes of text written
   int64_t done_cp = 0;  // code points of text written or skipped past
   for (const StoredHit* h : mine) {
     if (h->start < done_cp) continue;  // overlaps the previous mark
-    const size_t b = byte_of(text, h->start), e = byte_of(text, h->end);
+    const size_t b = cursor.to(h->start), e = cursor.to(h->end);
     if (b >= text.size() || b < at) continue;
     out += esc(text.substr(at, b - at));
     const bool collapsed = h->view == "collapsed";

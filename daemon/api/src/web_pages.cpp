@@ -1,6 +1,8 @@
 // The dashboard (issue 21), first pages: sign-in with the API token, the alerts list and one
 // alert with its article (hits marked) and its story's other copies. Server-rendered HTML with
 // no script at all; every page is sent with a Content-Security-Policy that allows none.
+#include <openssl/crypto.h>
+
 #include <boost/json.hpp>
 #include <boost/url/params_view.hpp>
 
@@ -110,6 +112,16 @@ std::string state_of(const StoredAlert& a) {
   return s;
 }
 
+// Whether a form post comes from a page of this server: what browsers say of its origin
+// (Sec-Fetch-Site, else Origin against Host). A post with neither is no browser's cross-site
+// form. Stops another site's page from signing in or out in the user's browser, or spending
+// the address's sign-in attempts.
+bool same_origin(const ApiRequest& r) {
+  if (!r.fetch_site.empty()) return r.fetch_site == "same-origin" || r.fetch_site == "none";
+  if (!r.origin.empty()) return r.origin == "http://" + r.host || r.origin == "https://" + r.host;
+  return true;
+}
+
 std::string when(std::optional<int64_t> t) { return t ? dates::format_rfc3339(*t) : "—"; }
 
 }  // namespace
@@ -131,6 +143,9 @@ ApiResponse ApiHandlers::web(const ApiRequest& req, const std::string& path,
   if (!ctx_.sessions || !ctx_.token || ctx_.token->empty())
     return sign_in_page(503, "The API token file is missing or empty: the dashboard is closed.");
   const int64_t now = ctx_.now();
+  if ((path == "/login" || path == "/logout") && req.method == "POST" && !same_origin(req))
+    return html(403, "Forbidden",
+                "<p class=\"error\">Forms are accepted from this dashboard only.</p>");
   if (path == "/login") {
     if (req.method != "POST") return redirect("/");
     if (!ctx_.sessions->may_try(req.peer, now))
@@ -141,18 +156,23 @@ ApiResponse ApiHandlers::web(const ApiRequest& req, const std::string& path,
       ctx_.sessions->failed(req.peer, now);
       return sign_in_page(401, "That is not the API token.");
     }
-    const WebSession s = ctx_.sessions->open(now);
+    const WebSession s = ctx_.sessions->open(now, ctx_.token->generation());
     ApiResponse r = redirect("/");
     r.headers.emplace_back("set-cookie", cookie(s.id, WebSessions::kLifetimeSeconds));
     return r;
   }
-  const auto session = ctx_.sessions->find(req.cookie, now);
+  auto session = ctx_.sessions->find(req.cookie, now);
+  if (session && session->token_generation != ctx_.token->generation()) {
+    ctx_.sessions->close(session->id);  // opened with a token that has since been replaced
+    session.reset();
+  }
   if (!session) return sign_in_page(path == "/" ? 200 : 401, "");
   if (path == "/logout") {
     if (req.method != "POST") return redirect("/");
     const auto fields = form_fields(req.body);
     const auto csrf = fields.find("csrf");
-    if (csrf == fields.end() || csrf->second != session->csrf)
+    if (csrf == fields.end() || csrf->second.size() != session->csrf.size() ||
+        CRYPTO_memcmp(csrf->second.data(), session->csrf.data(), session->csrf.size()) != 0)
       return html(403, "Forbidden", "<p class=\"error\">The form is stale; reload the page.</p>");
     ctx_.sessions->close(session->id);
     ApiResponse r = redirect("/");
@@ -189,7 +209,7 @@ ApiResponse ApiHandlers::alert_page(const WebSession& s, const std::string& id) 
     return html(404, "No such alert",
                 header_bar(s) + "<main><p>No alert " + bdi(id) + ".</p></main>");
   const AlertView v = view_of(*a);
-  const auto hits = store().alert_hits(id);
+  const auto hits = store().alert_hits(id, a->article_id);  // a story copy's hits are its own
   const auto article = a->article_id > 0 ? store().article(a->article_id) : std::nullopt;
   std::string b = header_bar(s) + "<main>";
   b += "<p class=\"state\">" + esc(a->severity) + " · rule " + bdi(a->rule_id) + " " +
@@ -200,7 +220,8 @@ ApiResponse ApiHandlers::alert_page(const WebSession& s, const std::string& id) 
     b += "<p class=\"state\">" + bdi(article->source_id) + " · published " +
          esc(when(article->published)) + " · fetched " +
          esc(dates::format_rfc3339(article->fetched_at));
-    if (url::origin(article->url).rfind("http", 0) == 0)
+    const std::string origin = url::origin(article->url);
+    if (origin.rfind("http://", 0) == 0 || origin.rfind("https://", 0) == 0)
       b += " · <a href=\"" + esc(article->url) + "\" rel=\"noreferrer noopener\">" +
            bdi(article->url) + "</a>";
     b += "</p><div class=\"article\" dir=\"auto\">" + web::marked(article->body, hits, "body") +

@@ -1,9 +1,12 @@
 #include "rasd/daemon/web_session.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
 #include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 namespace rasd {
@@ -24,8 +27,8 @@ std::string random_hex(size_t bytes) {
 
 }  // namespace
 
-WebSession WebSessions::open(int64_t now) {
-  WebSession s{random_hex(32), random_hex(32), now + kLifetimeSeconds};
+WebSession WebSessions::open(int64_t now, uint64_t token_generation) {
+  WebSession s{random_hex(32), random_hex(32), now + kLifetimeSeconds, token_generation};
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();)
     it = it->second.expires_at <= now ? sessions_.erase(it) : std::next(it);
@@ -68,14 +71,25 @@ void WebSessions::close(const std::string& id) {
   sessions_.erase(id);
 }
 
-bool WebSessions::may_try(const std::string& address, int64_t now) const {
+std::string WebSessions::throttle_key(const std::string& address) {
+  in6_addr a{};
+  if (inet_pton(AF_INET6, address.c_str(), &a) != 1) return address;
+  std::memset(a.s6_addr + 8, 0, 8);
+  char buf[INET6_ADDRSTRLEN] = {0};
+  inet_ntop(AF_INET6, &a, buf, sizeof buf);
+  return std::string(buf) + "/64";
+}
+
+bool WebSessions::may_try(const std::string& peer, int64_t now) const {
+  const std::string address = throttle_key(peer);
   std::lock_guard lock(mutex_);
   const auto it = failures_.find(address);
   return it == failures_.end() || now - it->second.since >= kFailureWindowSeconds ||
          it->second.count < kMaxFailures;
 }
 
-void WebSessions::failed(const std::string& address, int64_t now) {
+void WebSessions::failed(const std::string& peer, int64_t now) {
+  const std::string address = throttle_key(peer);
   std::lock_guard lock(mutex_);
   for (auto it = failures_.begin(); it != failures_.end();)
     it = now - it->second.since >= kFailureWindowSeconds ? failures_.erase(it) : std::next(it);

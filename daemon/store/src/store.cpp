@@ -305,11 +305,12 @@ std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id
   return out;
 }
 
-std::vector<StoredHit> Store::alert_hits(const std::string& alert_id) {
-  sql::Statement s(
-      db_.get(),
-      "SELECT field, start, end, text, view FROM alert_hits WHERE alert_id = ?1 ORDER BY rowid");
-  s.bind(1, alert_id);
+std::vector<StoredHit> Store::alert_hits(const std::string& alert_id,
+                                         std::optional<int64_t> article_id) {
+  sql::Statement s(db_.get(),
+                   "SELECT field, start, end, text, view FROM alert_hits WHERE alert_id = ?1 AND "
+                   "(?2 IS NULL OR article_id = ?2) ORDER BY rowid");
+  s.bind(1, alert_id).bind(2, article_id);
   std::vector<StoredHit> out;
   while (s.step()) out.push_back({s.text(0), s.int64(1), s.int64(2), s.text(3), s.text(4)});
   return out;

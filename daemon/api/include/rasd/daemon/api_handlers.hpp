@@ -62,6 +62,8 @@ struct ApiRequest {
   std::string body;
   std::string cookie;  // the Cookie header (the dashboard's session)
   std::string peer;    // the client's address (sign-in throttling)
+  // Host, Origin and Sec-Fetch-Site: whether a form post comes from the dashboard itself.
+  std::string host, origin, fetch_site;
 };
 
 struct ApiResponse {
@@ -88,10 +90,13 @@ class ApiToken {
   void set(std::string token);
   bool matches(const std::string& authorization_header) const;  // constant-time compare
   bool empty() const;
+  // Counts the changes of the token: a dashboard session opened under an older one is closed.
+  uint64_t generation() const;
 
  private:
   mutable std::mutex mutex_;
   std::string token_;
+  uint64_t generation_ = 0;
 };
 
 // What the rule tester replays with (source tags, dedup window): the running configuration's,

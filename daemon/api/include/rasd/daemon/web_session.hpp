@@ -21,6 +21,7 @@ struct WebSession {
   std::string id;    // the cookie's value: 32 random bytes, hex
   std::string csrf;  // 32 random bytes, hex: the forms' hidden field
   int64_t expires_at = 0;
+  uint64_t token_generation = 0;  // ApiToken::generation() when it was opened
 };
 
 class WebSessions {
@@ -31,19 +32,20 @@ class WebSessions {
   static constexpr int kMaxFailures = 5;                 // per address ...
   static constexpr int64_t kFailureWindowSeconds = 300;  // ... within this long
 
-  WebSession open(int64_t now);
+  WebSession open(int64_t now, uint64_t token_generation);
   // The session a Cookie header names, if it is open and not expired.
   std::optional<WebSession> find(const std::string& cookie_header, int64_t now) const;
   void close(const std::string& id);
 
   // Whether `address` may try to sign in now (fewer than kMaxFailures failures in the window);
-  // a failure counts against it.
+  // a failure counts against it. IPv6 addresses count by their /64 (one host's whole range).
   bool may_try(const std::string& address, int64_t now) const;
   void failed(const std::string& address, int64_t now);
 
   // The session id in a Cookie header ("" when none).
   static std::string cookie_value(const std::string& cookie_header);
   static constexpr const char* kCookie = "rasd_session";
+  static std::string throttle_key(const std::string& address);
 
  private:
   struct Failures {

@@ -92,8 +92,10 @@ class Store final : public ArticleStore {
   std::optional<StoredArticle> article(int64_t id);
   // The articles of an alert's story (its members), oldest first, at most `limit`.
   std::vector<StoryCopy> alert_story(const std::string& alert_id, int limit);
-  // The hits stored for an alert, over all its member articles, in insertion order.
-  std::vector<StoredHit> alert_hits(const std::string& alert_id);
+  // The hits stored for an alert, over all its member articles (or those of one), in insertion
+  // order.
+  std::vector<StoredHit> alert_hits(const std::string& alert_id,
+                                    std::optional<int64_t> article_id = std::nullopt);
 
   // Pending deliveries due at `now`, oldest first; only those of `webhook` when given.
   std::vector<Delivery> due_deliveries(int64_t now, int limit, const std::string& webhook = "");
