@@ -34,15 +34,6 @@ std::string item_feed(const std::string& guid, const std::string& title) {
          guid + "</guid><description>" + title + "</description></item></channel></rss>";
 }
 
-// The port the daemon's API bound (it logs it; the config asks for port 0).
-int api_port(const test::Process& rasd) {
-  std::smatch m;
-  const std::string& err = rasd.err();
-  static const std::regex kPort(R"(http api listening on \S+ \(port (\d+)\))");
-  if (!std::regex_search(err, m, kPort)) return -1;
-  return std::stoi(m[1]);
-}
-
 struct Api {
   int port;
   CurlHttpClient http;
@@ -78,8 +69,9 @@ std::string config(const test::TempDir& dir, const std::string& source_url,
 
 }  // namespace
 
-TEST_CASE("http api: health checks answer while a slow rule test runs, and a replay cut short says so",
-          "[integration][service][api]") {
+TEST_CASE(
+    "http api: health checks answer while a slow rule test runs, and a replay cut short says so",
+    "[integration][service][api]") {
   std::atomic<int> slow_calls{0};
   test::HttpServer site([&](const test::Request& r) {
     if (r.target == "/slow.xml") {
@@ -95,7 +87,7 @@ TEST_CASE("http api: health checks answer while a slow rule test runs, and a rep
   const std::string cfg = config(dir, site.url("/f.xml"));
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
   REQUIRE(rasd.wait_for("alert", 10000));
-  const int port = api_port(rasd);
+  const int port = test::api_port(rasd);
   REQUIRE(port > 0);
   namespace json = boost::json;
   // A rule test on a feed that takes 3 s to answer, on its own connection and thread.
@@ -138,7 +130,7 @@ TEST_CASE(
   const std::string cfg = config(dir, site.url("/f.xml"));
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
   REQUIRE(rasd.wait_for("alert", 10000));
-  Api api{api_port(rasd), {}};
+  Api api{test::api_port(rasd), {}};
   REQUIRE(api.port > 0);
 
   // Health needs no token; everything else does, and a wrong one is refused.
@@ -390,7 +382,7 @@ TEST_CASE("http api: under systemd the token comes from the unit's credential, n
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"},
                      {"CREDENTIALS_DIRECTORY=" + dir.file("creds")});
   REQUIRE(rasd.wait_for("rasd running", 10000));
-  Api api{api_port(rasd), {}};
+  Api api{test::api_port(rasd), {}};
   REQUIRE(api.port > 0);
   CHECK(api.call("GET", "/api/sources", "credential-token-0123456789").status == 200);
   CHECK(api.call("GET", "/api/sources", kToken).status == 401);
@@ -409,7 +401,7 @@ TEST_CASE("http api: without a token file only health answers, and the log says 
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
   REQUIRE(rasd.wait_for("rasd running", 10000));
   CHECK(rasd.err().find("only /healthz and /readyz answer") != std::string::npos);
-  Api api{api_port(rasd), {}};
+  Api api{test::api_port(rasd), {}};
   CHECK(api.call("GET", "/healthz", "").status == 200);
   const auto refused = api.call("GET", "/metrics", "");
   CHECK(refused.status == 401);

@@ -43,13 +43,6 @@ struct Browser {
   }
 };
 
-int api_port(const test::Process& rasd) {
-  std::smatch m;
-  static const std::regex kPort(R"(http api listening on \S+ \(port (\d+)\))");
-  if (!std::regex_search(rasd.err(), m, kPort)) return -1;
-  return std::stoi(m[1]);
-}
-
 bool contains(const std::string& s, const std::string& what) {
   return s.find(what) != std::string::npos;
 }
@@ -84,7 +77,7 @@ TEST_CASE(
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
   REQUIRE(rasd.wait_for("alert", 10000));
   Browser b;
-  b.port = api_port(rasd);
+  b.port = test::api_port(rasd);
   REQUIRE(b.port > 0);
 
   // Signed out: the sign-in form, under the policy, and no session.

@@ -3,12 +3,13 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/wait.h>
-#include <csignal>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -143,7 +144,9 @@ bool Process::wait_for(const std::string& needle, int timeout_ms, size_t from) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   char buf[4096];
   while (err_.find(needle, from) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
     if (left <= 0) return false;
     pollfd p{err_fd_, POLLIN, 0};
     if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
@@ -164,6 +167,13 @@ int Process::wait() {
   waitpid(pid_, &status, 0);
   reaped_ = true;
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+int api_port(const Process& rasd) {
+  std::smatch m;
+  static const std::regex kPort(R"(http api listening on \S+ \(port (\d+)\))");
+  if (!std::regex_search(rasd.err(), m, kPort)) return -1;
+  return std::stoi(m[1]);
 }
 
 }  // namespace rasd::test

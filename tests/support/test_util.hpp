@@ -58,4 +58,8 @@ class Process {
   bool reaped_ = false;
 };
 
+// The port a running `rasd run` bound for its HTTP API (it logs it; tests configure port 0), or
+// -1 before it has.
+int api_port(const Process& rasd);
+
 }  // namespace rasd::test

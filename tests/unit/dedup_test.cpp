@@ -163,7 +163,7 @@ TEST_CASE(
   const auto again = index.find(doc(7, "x", true));
   CHECK(again.duplicate_of == "7");
   CHECK(again.label == "cl_7");
-  // A few expire (under a fifth: marked, not yet compacted): they match nothing, by URL, GUID
+  // A few expire (under a fifth: marked, the index kept as it is): they match nothing, by URL, GUID
   // or text, and the rest still match.
   index.expire(100);
   CHECK(index.size() == n - 100);

@@ -248,26 +248,6 @@ int64_t Store::prune_threshold_events(const std::string& rule_id, int64_t before
   return sqlite3_changes64(db_.get());
 }
 
-std::optional<StoredArticle> Store::article(int64_t id) {
-  Lease s = cached(
-      "SELECT id, source_id, guid, url, title, body, author, lang, published, fetched_at "
-      "FROM articles WHERE id = ?1");
-  s->bind(1, id);
-  if (!s->step()) return std::nullopt;
-  StoredArticle a;
-  a.id = s->int64(0);
-  a.source_id = s->text(1);
-  a.guid = s->text(2);
-  a.url = s->text(3);
-  a.title = s->text(4);
-  a.body = s->text(5);
-  a.author = s->text(6);
-  a.lang = s->text(7);
-  a.published = s->opt_int64(8);
-  a.fetched_at = s->int64(9);
-  return a;
-}
-
 std::vector<StoryCopy> Store::alert_story(const std::string& alert_id, int limit) {
   Lease s = cached(
       "SELECT r.id, r.source_id, r.title, r.url, r.published, r.fetched_at FROM alert_members m "

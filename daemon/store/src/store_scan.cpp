@@ -7,7 +7,32 @@ namespace {
 // Rows per read transaction: large enough that the statement cost is negligible, small enough
 // that a page of 1-10 KB bodies stays a few MB.
 constexpr int64_t kScanPage = 512;
+
+// A row of "SELECT id, source_id, guid, url, title, body, author, lang, published, fetched_at".
+void read_article(const sql::Statement& s, StoredArticle& a) {
+  a.id = s.int64(0);
+  a.source_id = s.text(1);
+  a.guid = s.text(2);
+  a.url = s.text(3);
+  a.title = s.text(4);
+  a.body = s.text(5);
+  a.author = s.text(6);
+  a.lang = s.text(7);
+  a.published = s.opt_int64(8);
+  a.fetched_at = s.int64(9);
+}
 }  // namespace
+
+std::optional<StoredArticle> Store::article(int64_t id) {
+  Lease s = cached(
+      "SELECT id, source_id, guid, url, title, body, author, lang, published, fetched_at "
+      "FROM articles WHERE id = ?1");
+  s->bind(1, id);
+  if (!s->step()) return std::nullopt;
+  StoredArticle a;
+  read_article(*s, a);
+  return a;
+}
 
 int64_t Store::count_articles(const ArticleScan& scan) {
   sql::Statement s(db_.get(), scan.source_id.empty()
@@ -44,16 +69,7 @@ void Store::scan_articles(const ArticleScan& scan,
     std::vector<StoredArticle> page;
     page.reserve(static_cast<size_t>(kScanPage));
     while (s.step()) {
-      a.id = s.int64(0);
-      a.source_id = s.text(1);
-      a.guid = s.text(2);
-      a.url = s.text(3);
-      a.title = s.text(4);
-      a.body = s.text(5);
-      a.author = s.text(6);
-      a.lang = s.text(7);
-      a.published = s.opt_int64(8);
-      a.fetched_at = s.int64(9);
+      read_article(s, a);
       page.push_back(std::move(a));
       ++rows;
     }
