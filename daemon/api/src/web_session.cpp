@@ -2,33 +2,16 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <cstring>
-#include <stdexcept>
+
+#include "rasd/daemon/env.hpp"
 
 namespace rasd {
-namespace {
-
-std::string random_hex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1)
-    throw std::runtime_error("no random bytes for a session");
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : raw) {
-    out += kHex[c >> 4];
-    out += kHex[c & 15];
-  }
-  return out;
-}
-
-}  // namespace
 
 WebSession WebSessions::open(int64_t now, uint64_t token_generation) {
-  WebSession s{random_hex(32), random_hex(32), now + kLifetimeSeconds, token_generation};
+  WebSession s{random_id("", 32), random_id("", 32), now + kLifetimeSeconds, token_generation};
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();)
     it = it->second.expires_at <= now ? sessions_.erase(it) : std::next(it);

@@ -3,12 +3,14 @@
 #include <openssl/rand.h>
 
 #include <stdexcept>
+#include <vector>
 
 namespace rasd {
 
-std::string random_id(const std::string& prefix) {
-  unsigned char bytes[16];
-  if (RAND_bytes(bytes, sizeof bytes) != 1) throw std::runtime_error("RAND_bytes failed");
+std::string random_id(const std::string& prefix, size_t random_bytes) {
+  std::vector<unsigned char> bytes(random_bytes);
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1)
+    throw std::runtime_error("RAND_bytes failed");
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = prefix;
   for (unsigned char b : bytes) {

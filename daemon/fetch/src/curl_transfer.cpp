@@ -76,8 +76,8 @@ curl_socket_t on_open_socket(void* user, curlsocktype, curl_sockaddr* addr) {
   return socket(addr->family, addr->socktype, addr->protocol);
 }
 
-// The leaf certificate's "Expire date" from curl's certificate info (OpenSSL's ASN1_TIME_print:
-// "Dec  4 18:27:29 2026 GMT").
+// The leaf certificate's "Start date" and "Expire date" from curl's certificate info (OpenSSL's
+// ASN1_TIME_print: "Dec  4 18:27:29 2026 GMT"), when this transfer made a handshake.
 void read_leaf_dates(CURL* c, HttpResponse& response) {
   curl_certinfo* info = nullptr;
   if (curl_easy_getinfo(c, CURLINFO_CERTINFO, &info) != CURLE_OK || !info || info->num_of_certs < 1)

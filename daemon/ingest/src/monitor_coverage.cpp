@@ -86,11 +86,12 @@ void Monitor::check_coverage() {
   std::map<std::string, std::map<std::string, Coverage>> open;  // kind -> subject -> condition
   for (auto& c : store_.coverage_conditions()) open[c.kind][c.subject] = std::move(c);
   auto tx = store_.begin();
-  for (const auto& [kind, findings] : find_source_conditions())
+  const std::vector<SourceState> sources = store_.all_sources();
+  for (const auto& [kind, findings] : find_source_conditions(sources))
     settle_coverage(kind, findings, open[kind], now);
   for (const auto& [kind, findings] : find_delivery_conditions(now))
     settle_coverage(kind, findings, open[kind], now);
-  for (const auto& [kind, findings] : find_certificate_conditions(now))
+  for (const auto& [kind, findings] : find_certificate_conditions(sources, now))
     settle_coverage(kind, findings, open[kind], now);
   if (rules_due) {
     for (const auto& [kind, findings] : find_rule_conditions(now, open[kRuleSeen]))

@@ -16,6 +16,17 @@ std::string quoted(const std::string& what, const std::string& id) {
   return what + " '" + id + "'";
 }
 
+// The certificate seen at webhook w's endpoint as it is configured now; null when none was (one
+// seen at another host says nothing of this one).
+const WebhookCertificate* certificate_of(const std::vector<WebhookCertificate>& seen,
+                                         const WebhookConfig& w) {
+  const std::string origin = url::origin(w.url);
+  for (const auto& c : seen) {
+    if (c.webhook == w.name && c.origin == origin) return &c;
+  }
+  return nullptr;
+}
+
 int64_t median(std::vector<int64_t> v) {
   if (v.empty()) return 0;
   const auto mid = v.begin() + static_cast<long>(v.size() / 2);
@@ -74,12 +85,7 @@ std::string Monitor::coverage_resolved_title(const std::string& kind,
            " has a renewed TLS certificate | شهادة المصدر '" + subject + "' تجددت";
   }
   if (kind == kWebhookTlsExpiring) {
-    const WebhookConfig* w = config_->webhook(subject);
-    const auto certs = store_.webhook_certificates();
-    const bool here = std::any_of(certs.begin(), certs.end(), [&](const WebhookCertificate& c) {
-      return c.webhook == subject && c.origin == url::origin(w->url);
-    });
-    if (!here)
+    if (!certificate_of(store_.webhook_certificates(), *config_->webhook(subject)))
       return "rasd: " + quoted("webhook", subject) +
              " moved to another host: its old certificate no longer counts | الخطاف '" + subject +
              "' انتقل إلى مضيف آخر";
@@ -95,10 +101,10 @@ std::string Monitor::coverage_resolved_title(const std::string& kind,
   return "rasd: " + kind + " '" + subject + "' resolved";
 }
 
-Monitor::Findings Monitor::find_source_conditions() {
+Monitor::Findings Monitor::find_source_conditions(const std::vector<SourceState>& sources) {
   Findings out{
       {kSourceFailing, {}}, {kSourceSilent, {}}, {kHtmlNoLinks, {}}, {kHtmlTextShrunk, {}}};
-  for (const SourceState& st : store_.all_sources()) {
+  for (const SourceState& st : sources) {
     const SourceConfig* s = source(st.id);
     if (!s) continue;  // no longer configured: its conditions end
     const std::string shown_url = url::redact_credentials(st.url);
@@ -252,9 +258,10 @@ std::optional<CoverageFinding> certificate_finding(const std::string& what, cons
 
 }  // namespace
 
-Monitor::Findings Monitor::find_certificate_conditions(int64_t now) {
+Monitor::Findings Monitor::find_certificate_conditions(const std::vector<SourceState>& sources,
+                                                       int64_t now) {
   Findings out{{kSourceTlsExpiring, {}}, {kWebhookTlsExpiring, {}}};
-  for (const SourceState& st : store_.all_sources()) {
+  for (const SourceState& st : sources) {
     const SourceConfig* s = source(st.id);
     if (!s || !st.tls_expires_at) continue;
     if (st.quarantined_at) {  // not polled: what was seen last cannot change
@@ -265,15 +272,13 @@ Monitor::Findings Monitor::find_certificate_conditions(int64_t now) {
                                      *st.tls_expires_at, st.tls_valid_from, now))
       out[kSourceTlsExpiring].found.push_back(std::move(*f));
   }
-  std::map<std::string, WebhookCertificate> seen;
-  for (auto& c : store_.webhook_certificates()) seen[c.webhook] = std::move(c);
+  const auto seen = store_.webhook_certificates();
   for (const auto& w : config_->webhooks) {
-    auto c = seen.find(w.name);
-    // Seen at another host than the one configured now: nothing known of this one yet. (The
-    // message names the origin only: a webhook's path often holds its secret.)
-    if (c == seen.end() || c->second.origin != url::origin(w.url)) continue;
-    if (auto f = certificate_finding("webhook", w.name, "الخطاف", c->second.origin,
-                                     c->second.expires_at, c->second.valid_from, now))
+    const WebhookCertificate* c = certificate_of(seen, w);
+    if (!c) continue;
+    // The message names the origin only: a webhook's path often holds its secret.
+    if (auto f = certificate_finding("webhook", w.name, "الخطاف", c->origin, c->expires_at,
+                                     c->valid_from, now))
       out[kWebhookTlsExpiring].found.push_back(std::move(*f));
   }
   return out;

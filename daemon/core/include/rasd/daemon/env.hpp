@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <mutex>
 #include <random>
@@ -47,8 +48,9 @@ class ManualClock final : public Clock {
   int64_t now_;
 };
 
-// Random identifiers ("msg_…") from a cryptographic source (OpenSSL RAND_bytes).
-std::string random_id(const std::string& prefix);
+// Random identifiers ("msg_…"): `prefix` and `random_bytes` bytes from a cryptographic source
+// (OpenSSL RAND_bytes) in hex.
+std::string random_id(const std::string& prefix, size_t random_bytes = 16);
 
 // Uniform jitter factor in [1 - fraction, 1 + fraction].
 double jitter(double fraction);

@@ -232,9 +232,10 @@ class Monitor {
     std::set<std::string> keep;
   };
   using Findings = std::map<std::string, KindFindings>;
-  Findings find_source_conditions();
+  // `sources`: every source's stored state, read once per pass.
+  Findings find_source_conditions(const std::vector<SourceState>& sources);
   Findings find_delivery_conditions(int64_t now);
-  Findings find_certificate_conditions(int64_t now);
+  Findings find_certificate_conditions(const std::vector<SourceState>& sources, int64_t now);
   // `seen`: the rule_seen bookkeeping rows, kept up to date here.
   Findings find_rule_conditions(int64_t now, std::map<std::string, Coverage>& seen);
   void settle_coverage(const std::string& kind, const KindFindings& findings,
