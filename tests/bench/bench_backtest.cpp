@@ -4,9 +4,13 @@
 // `rasd backtest` over them on one core.
 //
 // Usage: bench_backtest TEXT_DIR_OR_FILE... --store PATH --rules-out PATH [--articles 200000]
-//                       [--rules 1000] [--seed 1]
+//                       [--rules 1000] [--seed 1] [--alerts-every K] [--search]
+// --alerts-every K: one article in K carries an alert of one of the rules (its payload, a hit,
+// a delivery; one delivery in 50 dead), for scripts/bench/dashboard. --search: the articles'
+// full-text search rows too (normalized as the daemon does).
 // The store's articles span 30 days of fetches from 200 sources; one in ten is a copy of a
 // recent article from another source (a reworded title, the same body), as outlets republish.
+#include <boost/json.hpp>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -15,15 +19,28 @@
 #include <vector>
 
 #include "generated_text.hpp"
+#include "rasd/daemon/article_search.hpp"
 #include "rasd/daemon/store.hpp"
+#include "rasd/engine/rules/article.hpp"
+#include "rasd/engine/text/normalize.hpp"
 
 int main(int argc, char** argv) {
   std::vector<std::string> paths;
   std::string store_path, rules_out;
   size_t article_count = 200000, rule_count = 1000;
   uint64_t seed = 1;
+  size_t alerts_every = 0;
+  bool search = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
+    if (a == "--alerts-every" && i + 1 < argc) {
+      alerts_every = std::stoul(argv[++i]);
+      continue;
+    }
+    if (a == "--search") {
+      search = true;
+      continue;
+    }
     if (a == "--store" && i + 1 < argc) {
       store_path = argv[++i];
     } else if (a == "--rules-out" && i + 1 < argc) {
@@ -50,6 +67,7 @@ int main(int argc, char** argv) {
   std::filesystem::remove(store_path + "-wal");
   std::filesystem::remove(store_path + "-shm");
   rasd::Store store(store_path);
+  const rasd::text::Normalizer normalizer;
   std::mt19937_64 rng(seed + 1);
   const int64_t start = 1764547200;  // 2025-12-01T00:00:00Z
   const int64_t span = 30 * 86400;
@@ -84,7 +102,42 @@ int main(int argc, char** argv) {
       } else {
         recent[rng() % recent.size()] = a;
       }
-      store.insert_article(a, {});
+      if (search) {
+        const rasd::rules::PreparedArticle p(normalizer,
+                                             {a.guid, a.title, a.body, "", "", "", "ar", {}});
+        auto cols = rasd::search_columns(p);
+        a.search_words = std::move(cols.words);
+        a.search_stems = std::move(cols.stems);
+      }
+      std::vector<rasd::NewAlert> alerts;
+      if (alerts_every > 0 && done % alerts_every == 0) {
+        rasd::NewAlert al;
+        const size_t rule = rng() % rule_count;
+        static const char* const kSeverities[] = {"low", "medium", "high", "critical"};
+        al.id = "alert_" + std::to_string(done);
+        al.rule_id = "r" + std::to_string(rule);
+        al.severity = kSeverities[rule % 4];
+        al.created_at = a.fetched_at;
+        namespace json = boost::json;
+        al.payload = json::serialize(json::object{
+            {"type", "alert.created"},
+            {"rule", json::object{{"id", al.rule_id},
+                                  {"title", "rule " + std::to_string(rule)},
+                                  {"severity", al.severity},
+                                  {"tags", json::array{"t" + std::to_string(rule % 20), "bench"}}}},
+            {"article",
+             json::object{{"title", a.title}, {"source", a.source_id}, {"url", a.url}}}});
+        al.hits.push_back({"title", 0, 3, a.title.substr(0, 6), "strict"});
+        al.deliveries.push_back({"msg_" + std::to_string(done), "hook"});
+        alerts.push_back(std::move(al));
+      }
+      a.cluster = "c" + std::to_string(done);
+      const auto id = store.insert_article(a, alerts);
+      if (id && !alerts.empty() && (done / alerts_every) % 50 == 0)
+        store.record_attempt("msg_" + std::to_string(done), a.fetched_at, 500, "HTTP 500", "dead",
+                             0);
+      if (id && !alerts.empty() && (done / alerts_every) % 50 != 0)
+        store.record_attempt("msg_" + std::to_string(done), a.fetched_at, 200, "", "delivered", 0);
     }
     batch.commit();
   }

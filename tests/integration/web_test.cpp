@@ -3,13 +3,21 @@
 // list and one alert with its article, the hits marked (an obfuscated spelling marked as such),
 // every feed text escaped and isolated in <bdi>; a strict Content-Security-Policy; sign-out
 // guarded by the session's CSRF token.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <csignal>
 #include <regex>
 
 #include "http_server.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
+#include "rasd/daemon/store.hpp"
 #include "test_util.hpp"
 
 using namespace rasd;
@@ -45,6 +53,33 @@ struct Browser {
 
 bool contains(const std::string& s, const std::string& what) {
   return s.find(what) != std::string::npos;
+}
+
+// What an event stream sends within `ms` after a GET with these headers (a raw socket: the
+// stream never ends, so no HTTP client would return it). Reads until `until` is seen or time
+// runs out.
+std::string read_stream(int port, const std::string& target, const std::string& headers,
+                        const std::string& until, int ms) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  const std::string req = "GET " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + headers + "\r\n";
+  REQUIRE(::send(fd, req.data(), req.size(), 0) == static_cast<ssize_t>(req.size()));
+  std::string got;
+  const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (got.find(until) == std::string::npos && std::chrono::steady_clock::now() < end) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    got.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return got;
 }
 
 }  // namespace
@@ -150,6 +185,156 @@ TEST_CASE(
   Browser api;
   api.port = b.port;
   CHECK(api.go("GET", "/api/alerts", "", {{"authorization", "Bearer " + kToken}}).status == 429);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+}
+
+TEST_CASE(
+    "dashboard: the live stream replays from Last-Event-ID, read-only and admin tokens, a base "
+    "path with a Secure cookie, the rule tester cancelled, a dead delivery retried from the page",
+    "[integration][web]") {
+  test::HttpServer site([&](const test::Request& r) {
+    if (r.method == "POST") return test::Response{500, {}, "down"};  // the webhook fails
+    std::string items;
+    for (int i = 1; i <= 100; ++i)
+      items += "<item><guid>g" + std::to_string(i) + "</guid><title>خبر " + std::to_string(i) +
+               " عن داعش</title><description>نص " + std::to_string(i) + "</description></item>";
+    return test::Response{
+        200,
+        {{"Content-Type", "application/rss+xml"}},
+        "<rss version=\"2.0\"><channel><title>t</title>" + items + "</channel></rss>"};
+  });
+  test::TempDir dir;
+  dir.write("rules/a.yaml", "rules:\n  - id: isis\n    query: داعش\n    notify: [hook]\n");
+  dir.write("api-token", kToken + "\n");
+  const std::string kRead = "read-only-token-for-web-tests-987";
+  dir.write("read-token", kRead + "\n");
+  const std::string cfg = dir.write(
+      "rasd.yaml",
+      "store: {path: rasd.db}\nrules: [rules]\nnetwork: {allow_private: true}\n"
+      "http: {listen: \"127.0.0.1:0\", token_file: api-token, read_token_file: read-token, "
+      "base_path: /rasd, secure_cookies: true}\nwebhooks:\n  - {name: hook, url: \"" +
+          site.url("/hook") + "\", group_wait: 0s}\nsources:\n  - {id: s, url: \"" +
+          site.url("/f.xml") + "\"}\n");
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "50"});
+  REQUIRE(rasd.wait_for("100 alerts", 20000));
+  REQUIRE(rasd.wait_for("webhook 'hook'", 10000));  // the first attempts failed
+  Browser b;
+  b.port = test::api_port(rasd);
+
+  // The read-only token reads and tests rules through the API, and changes nothing.
+  Browser api;
+  api.port = b.port;
+  const std::pair<std::string, std::string> reader{"authorization", "Bearer " + kRead};
+  CHECK(api.go("GET", "/api/alerts", "", {reader}).status == 200);
+  CHECK(api.go("GET", "/rasd/api/alerts", "", {reader}).status == 200);  // under the base too
+  auto tested = api.go("POST", "/api/rules/test",
+                       R"({"rules": "rules:\n  - {id: x, query: داعش}\n", "text": "داعش"})",
+                       {reader, {"content-type", "application/json"}});
+  CHECK(tested.status == 200);
+  CHECK(api.go("POST", "/api/silences",
+               R"({"kind": "rule", "value": "isis", "for": "1h", "reason": "r"})",
+               {reader, {"content-type", "application/json"}})
+            .status == 403);
+
+  // Behind the base path: the cookie is scoped to it and Secure; links carry it.
+  auto in = b.go("POST", "/rasd/login", "token=" + kToken);
+  REQUIRE(in.status == 303);
+  CHECK(in.header("location") == "/rasd/");
+  const std::string set = in.header("set-cookie");
+  CHECK(contains(set, "Path=/rasd;"));
+  CHECK(contains(set, "; Secure"));
+  b.cookie = set.substr(0, set.find(';'));
+  auto list = b.go("GET", "/rasd/");
+  REQUIRE(list.status == 200);
+  CHECK(contains(list.body, "href=\"/rasd/static/rasd.css\""));
+  CHECK(contains(list.body, "src=\"/rasd/static/rasd.js\""));
+  CHECK(contains(list.header("content-security-policy"), "script-src 'self'"));
+  std::smatch m;
+  REQUIRE(
+      std::regex_search(list.body, m, std::regex("data-events=\"/rasd/events\\?after=(\\d+)\"")));
+  const int newest = std::stoi(m[1]);
+  CHECK(newest >= 100);
+
+  // A reconnect with Last-Event-ID gets every alert after it, in order, and nothing before; it
+  // counts over the page's `after` (the URL the browser reconnects to is the page's).
+  const std::string cookie_header = "Cookie: " + b.cookie + "\r\n";
+  const std::string replay =
+      read_stream(b.port, "/rasd/events?after=" + std::to_string(newest - 10),
+                  cookie_header + "Last-Event-ID: " + std::to_string(newest - 2) + "\r\n",
+                  "id: " + std::to_string(newest) + "\n", 5000);
+  INFO(replay);
+  CHECK(contains(replay, "200 OK"));
+  CHECK(contains(replay, "text/event-stream"));
+  CHECK_FALSE(contains(replay, "id: " + std::to_string(newest - 2) + "\n"));
+  const auto first = replay.find("id: " + std::to_string(newest - 1) + "\n");
+  const auto second = replay.find("id: " + std::to_string(newest) + "\n");
+  CHECK(first != std::string::npos);
+  CHECK(second != std::string::npos);
+  CHECK(first < second);
+  CHECK(contains(replay, "event: alert\ndata: {"));
+  // Without a session there is no stream.
+  CHECK(contains(read_stream(b.port, "/rasd/events", "", "\r\n\r\n", 3000), "401"));
+
+  // A delivery given up on (dead) is put back by the page's Retry.
+  std::string dead_id;
+  {
+    Store st(dir.file("rasd.db"));
+    const auto pending = st.deliveries("pending");
+    REQUIRE_FALSE(pending.empty());
+    dead_id = pending.front().id;
+    st.record_attempt(dead_id, 1, 500, "HTTP 500", "dead", 0);
+  }
+  auto page = b.go("GET", "/rasd/deliveries");
+  REQUIRE(page.status == 200);
+  CHECK(contains(page.body, "action=\"/rasd/deliveries/" + dead_id + "/retry\""));
+  REQUIRE(std::regex_search(page.body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
+  const std::string csrf = m[1];
+  CHECK(b.go("POST", "/rasd/deliveries/" + dead_id + "/retry", "csrf=forged").status == 403);
+  auto retried = b.go("POST", "/rasd/deliveries/" + dead_id + "/retry", "csrf=" + csrf);
+  CHECK(retried.status == 200);
+  CHECK(contains(retried.body, "Queued again"));
+  {
+    Store st(dir.file("rasd.db"), StoreOptions{.read_only = true, .max_page_count = {}});
+    bool found = false;
+    for (const auto& d : st.deliveries("dead")) found = found || d.id == dead_id;
+    CHECK_FALSE(found);
+  }
+  // Retrying it again: it is no longer dead.
+  CHECK(b.go("POST", "/rasd/deliveries/" + dead_id + "/retry", "csrf=" + csrf).status == 404);
+
+  // The rule tester: a run cancelled from the page stops at once (at its first check, after 64
+  // of the 100 articles), and a run not cancelled replays them all.
+  const std::string rule_form =
+      "rules=" +
+      std::string("rules%3A%0A%20%20-%20%7Bid%3A%20t%2C%20query%3A%20%D8%AE%D8%A8%D8%B1%7D%0A") +
+      "&days=7&csrf=" + csrf;
+  CHECK(b.go("POST", "/rasd/rules/cancel", "run=run_stop&csrf=" + csrf).status == 202);
+  auto stopped = b.go("POST", "/rasd/rules/test", rule_form + "&run=run_stop");
+  INFO(stopped.body);
+  CHECK(stopped.status == 200);
+  CHECK(contains(stopped.body, "64 articles replayed, 64 hits — cancelled"));
+  auto full = b.go("POST", "/rasd/rules/test", rule_form + "&run=run_go");
+  // (rasd's own alerts, such as the failing webhook's, are stored articles too: no hit)
+  CHECK(std::regex_search(full.body, std::regex("\\b1[0-9][0-9] articles replayed, 100 hits</p>")));
+  CHECK(b.go("POST", "/rasd/rules/cancel", "run=run_x&csrf=forged").status == 403);
+
+  // A read-only session sees the alert but cannot acknowledge it.
+  Browser viewer;
+  viewer.port = b.port;
+  auto vin = viewer.go("POST", "/rasd/login", "token=" + kRead);
+  REQUIRE(vin.status == 303);
+  viewer.cookie = vin.header("set-cookie").substr(0, vin.header("set-cookie").find(';'));
+  auto vlist = viewer.go("GET", "/rasd/");
+  CHECK(contains(vlist.body, "read-only"));
+  REQUIRE(std::regex_search(vlist.body, m, std::regex("href=\"/rasd/alerts/(alert_[0-9a-f]+)\"")));
+  const std::string alert_id = m[1];
+  auto vpage = viewer.go("GET", "/rasd/alerts/" + alert_id);
+  CHECK_FALSE(contains(vpage.body, "name=\"note\""));
+  REQUIRE(std::regex_search(vpage.body, m, std::regex("name=\"csrf\" value=\"([0-9a-f]{64})\"")));
+  CHECK(
+      viewer.go("POST", "/rasd/alerts/" + alert_id + "/ack", "csrf=" + std::string(m[1])).status ==
+      403);
   rasd.signal(SIGTERM);
   CHECK(rasd.wait() == 0);
 }

@@ -2,6 +2,7 @@
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/url.hpp>
 
@@ -63,6 +64,27 @@ BacktestOptions ReplaySettings::get() const {
   return options_;
 }
 
+void ReplaySettings::set_rules(std::shared_ptr<const rules::RuleSet> rules) {
+  std::lock_guard lock(mutex_);
+  rules_ = std::move(rules);
+}
+
+std::shared_ptr<const rules::RuleSet> ReplaySettings::rules() const {
+  std::lock_guard lock(mutex_);
+  return rules_;
+}
+
+void CancelledRuns::cancel(std::string run_id) {
+  std::lock_guard lock(mutex_);
+  if (ids_.size() >= kMax) ids_.erase(ids_.begin());
+  ids_.push_back(std::move(run_id));
+}
+
+bool CancelledRuns::cancelled(const std::string& run_id) const {
+  std::lock_guard lock(mutex_);
+  return std::find(ids_.begin(), ids_.end(), run_id) != ids_.end();
+}
+
 void ApiToken::set(std::string token) {
   std::lock_guard lock(mutex_);
   if (token != token_) ++generation_;
@@ -102,7 +124,12 @@ Store& ApiHandlers::store() {
 ApiResponse ApiHandlers::handle(const ApiRequest& req) {
   auto parsed = boost::urls::parse_origin_form(req.target);
   if (!parsed) return error(400, "malformed request target");
-  const std::string path = parsed->path();
+  std::string path = parsed->path();
+  // Behind a proxy at base_path, requests arrive under it; the API answers there and at the root.
+  const std::string& base = ctx_.base_path;
+  if (!base.empty() && path.rfind(base, 0) == 0 &&
+      (path.size() == base.size() || path[base.size()] == '/'))
+    path = path.size() == base.size() ? "/" : path.substr(base.size());
   std::map<std::string, std::string> query;
   for (const auto& p : parsed->params()) query[std::string(p.key)] = std::string(p.value);
   ApiResponse res;
@@ -125,6 +152,7 @@ ApiResponse ApiHandlers::handle(const ApiRequest& req) {
     }
     if (path.rfind("/api/silences/", 0) == 0) label = "/api/silences";
     if (is_ack_path(path)) label = "/api/alerts/ack";
+    if (is_web_path(path)) label = "/dashboard";
     ctx_.daemon_metrics->api_requests(label, res.status).inc();
   }
   return res;
@@ -142,7 +170,8 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
                      path == "/api/silences" || path.rfind("/api/silences/", 0) == 0 ||
                      is_ack_path(path);
   if (!known) return error(404, "no such endpoint");
-  if (!ctx_.token || ctx_.token->empty())
+  const bool have_read = ctx_.read_token && !ctx_.read_token->empty();
+  if ((!ctx_.token || ctx_.token->empty()) && !have_read)
     return error(401,
                  "the API token file is missing or empty; only /healthz and /readyz are served");
   // A wrong token counts against the address as a failed sign-in does (web_session.hpp): the
@@ -150,10 +179,15 @@ ApiResponse ApiHandlers::route(const ApiRequest& req, const std::string& path,
   const int64_t now = ctx_.now();
   if (ctx_.sessions && !req.authorization.empty() && !ctx_.sessions->may_try(req.peer, now))
     return error(429, "too many wrong tokens from this address; wait 5 minutes");
-  if (!ctx_.token->matches(req.authorization)) {
+  const bool admin = ctx_.token && ctx_.token->matches(req.authorization);
+  if (!admin && !(have_read && ctx_.read_token->matches(req.authorization))) {
     if (ctx_.sessions && !req.authorization.empty()) ctx_.sessions->failed(req.peer, now);
     return error(401, "a valid 'Authorization: Bearer <token>' header is required");
   }
+  // The read-only token reads and tests rules; acting (silences, acknowledgements, reload)
+  // takes the admin token.
+  if (!admin && !get && path != "/api/rules/test")
+    return error(403, "the read-only token cannot change anything; use the admin token");
   if (path == "/api/rules/test")
     return req.method == "POST" ? rules_test(req.body) : error(405, "use POST");
   if (path == "/api/silences" || path.rfind("/api/silences/", 0) == 0)

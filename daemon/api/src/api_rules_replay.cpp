@@ -42,38 +42,21 @@ ApiResponse ApiHandlers::rules_replay(const std::shared_ptr<const rules::RuleSet
     max_seconds = std::min(max_seconds, v->to_number<double>());
   }
   ArticleScan scan;
-  const int64_t now = ctx_.now();
-  scan.since = now - *days * 86400;
+  scan.since = ctx_.now() - *days * 86400;
   if (const auto* v = request.if_contains("source"); v && v->is_string())
     scan.source_id = std::string(v->get_string());
 
-  Backtest backtest(rules, *ctx_.normalizer, ctx_.replay ? ctx_.replay->get() : BacktestOptions{});
   json::array hits;
   int64_t hit_count = 0;
-  std::string stopped;
-  int64_t last_fetch = scan.since;
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                            std::chrono::duration<double>(max_seconds));
-  store().scan_articles(scan, [&](const StoredArticle& a) {
-    last_fetch = a.fetched_at;
-    backtest.add(a, [&](const BacktestHit& h) {
-      if (++hit_count <= *limit) hits.push_back(backtest_hit_json(h));
-    });
-    if (std::chrono::steady_clock::now() >= deadline) {
-      stopped = "time limit";
-      return false;
-    }
-    return true;
+  const StoredReplay run = replay_stored(rules, scan, max_seconds, {}, [&](const BacktestHit& h) {
+    if (++hit_count <= *limit) hits.push_back(backtest_hit_json(h));
   });
   json::array summaries;
-  // A replay cut short ends where it stopped: aging its windows up to now would close episodes
-  // that the articles not replayed might have kept open.
-  for (const auto& s : backtest.finish(stopped.empty() ? now : last_fetch))
-    summaries.push_back(rule_summary_json(s));
+  for (const auto& s : run.summaries) summaries.push_back(rule_summary_json(s));
+  const std::string& stopped = run.stopped;
   return answer(
       200,
-      json::object{{"replayed", json::object{{"articles", backtest.articles()},
+      json::object{{"replayed", json::object{{"articles", run.articles},
                                              {"days", *days},
                                              {"hits", hit_count},
                                              {"hits_listed", hits.size()},
@@ -83,6 +66,37 @@ ApiResponse ApiHandlers::rules_replay(const std::shared_ptr<const rules::RuleSet
                    {"hits", std::move(hits)},
                    {"rules", std::move(summaries)},
                    {"diagnostics", std::move(diagnostics)}});
+}
+
+StoredReplay ApiHandlers::replay_stored(const std::shared_ptr<const rules::RuleSet>& rules,
+                                        const ArticleScan& scan, double max_seconds,
+                                        const std::function<bool()>& cancelled,
+                                        const std::function<void(const BacktestHit&)>& on_hit) {
+  Backtest backtest(rules, *ctx_.normalizer, ctx_.replay ? ctx_.replay->get() : BacktestOptions{});
+  StoredReplay out;
+  int64_t last_fetch = scan.since;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                            std::chrono::duration<double>(max_seconds));
+  store().scan_articles(scan, [&](const StoredArticle& a) {
+    last_fetch = a.fetched_at;
+    backtest.add(a, on_hit);
+    if (std::chrono::steady_clock::now() >= deadline) {
+      out.stopped = "time limit";
+      return false;
+    }
+    // Asked every 64 articles: a cancel from the dashboard is seen within milliseconds.
+    if (cancelled && backtest.articles() % 64 == 0 && cancelled()) {
+      out.stopped = "cancelled";
+      return false;
+    }
+    return true;
+  });
+  // A replay cut short ends where it stopped: aging its windows up to now would close episodes
+  // that the articles not replayed might have kept open.
+  out.summaries = backtest.finish(out.stopped.empty() ? ctx_.now() : last_fetch);
+  out.articles = backtest.articles();
+  return out;
 }
 
 }  // namespace rasd

@@ -28,18 +28,37 @@ constexpr auto kReadTimeout = std::chrono::seconds(30);
 struct SlowLane {
   static constexpr int kMaxQueued = 4;
   ApiServer::Handler handler;
+  std::function<bool(const ApiRequest&)> is_slow;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
   std::atomic<int> queued{0};
   std::thread thread;
 };
 
+class Session;
+
+// The open event streams, touched on the server's thread only.
+struct Streams {
+  std::vector<std::weak_ptr<Session>> open;
+  size_t count() {
+    std::erase_if(open, [](const std::weak_ptr<Session>& w) { return w.expired(); });
+    return open.size();
+  }
+};
+
 // One connection: read a request, answer it, repeat while keep-alive; closes on any error.
+// A request answered with an EventStream keeps the connection for the stream until either
+// side ends it.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const ApiServer::Handler& handler, SlowLane* slow,
-          std::atomic<size_t>& sessions)
-      : stream_(std::move(socket)), handler_(handler), slow_(slow), sessions_(sessions) {
+          std::atomic<size_t>& sessions, Streams& streams)
+      : stream_(std::move(socket)),
+        handler_(handler),
+        slow_(slow),
+        sessions_(sessions),
+        streams_(streams),
+        timer_(stream_.get_executor()) {
     beast::error_code ec;
     const auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) peer_ = ep.address().to_string();
@@ -47,6 +66,11 @@ class Session : public std::enable_shared_from_this<Session> {
   ~Session() { sessions_.fetch_sub(1); }
 
   void start() { read(); }
+  // Something was committed: an event stream looks now instead of at its next heartbeat.
+  void wake() {
+    woken_ = true;
+    timer_.cancel();
+  }
 
  private:
   void read() {
@@ -73,10 +97,15 @@ class Session : public std::enable_shared_from_this<Session> {
                  peer_,
                  std::string(req[http::field::host]),
                  std::string(req[http::field::origin]),
-                 std::string(req["sec-fetch-site"])};
+                 std::string(req["sec-fetch-site"]),
+                 std::string(req["last-event-id"]),
+                 std::string(req[http::field::accept_language])};
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive(), head = req.method() == http::verb::head;
-    if (slow_ && req.method() != http::verb::get && req.method() != http::verb::head) {
+    const bool slow = slow_ && (slow_->is_slow ? slow_->is_slow(r)
+                                               : req.method() != http::verb::get &&
+                                                     req.method() != http::verb::head);
+    if (slow) {
       if (slow_->queued.fetch_add(1) >= SlowLane::kMaxQueued) {
         slow_->queued.fetch_sub(1);
         return respond({429, "application/json",
@@ -102,6 +131,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void respond(const ApiResponse& a, unsigned version, bool keep_alive, bool head) {
+    if (a.stream && !head) return open_stream(a, version);
     auto res = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(a.status), version);
     res->set(http::field::server, "rasd");
@@ -130,13 +160,72 @@ class Session : public std::enable_shared_from_this<Session> {
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
   }
 
+  // The head without a length (the body runs until the connection closes), then the stream.
+  void open_stream(const ApiResponse& a, unsigned version) {
+    if (streams_.count() >= ApiServer::kMaxStreams)
+      return respond({503, "application/json", "{\"error\":\"too many live views open\"}\n"},
+                     version, false, false);
+    streams_.open.push_back(weak_from_this());
+    events_ = a.stream;
+    auto res = std::make_shared<http::response<http::empty_body>>(
+        static_cast<http::status>(a.status), version);
+    res->set(http::field::server, "rasd");
+    res->set(http::field::content_type, a.content_type);
+    res->set(http::field::cache_control, "no-store");
+    res->set("x-accel-buffering", "no");  // nginx: pass each event on as it comes
+    res->keep_alive(false);
+    for (const auto& [name, value] : a.headers) res->insert(name, value);
+    auto sr = std::make_shared<http::response_serializer<http::empty_body>>(*res);
+    stream_.expires_after(kReadTimeout);
+    http::async_write_header(stream_, *sr,
+                             [self = shared_from_this(), res, sr](beast::error_code ec, size_t) {
+                               if (!ec) self->pump(false);
+                             });
+  }
+
+  // Writes what the stream has, then waits for a wake or the heartbeat.
+  void pump(bool heartbeat) {
+    std::optional<std::string> data;
+    try {
+      data = events_->next();
+    } catch (const std::exception&) {
+      data.reset();  // a store failure ends the stream; the browser reconnects
+    }
+    if (!data) return close();
+    if (data->empty() && heartbeat) *data = ":\n\n";
+    if (data->empty()) return wait();
+    auto owned = std::make_shared<std::string>(std::move(*data));
+    stream_.expires_after(kReadTimeout);
+    asio::async_write(stream_, asio::buffer(*owned),
+                      [self = shared_from_this(), owned](beast::error_code ec, size_t) {
+                        if (!ec) self->pump(false);  // more, until the stream has no news
+                      });
+  }
+
+  void wait() {
+    stream_.expires_never();  // an idle stream is not a stalled write
+    if (woken_) {             // a wake came while writing
+      woken_ = false;
+      return asio::post(stream_.get_executor(), [self = shared_from_this()] { self->pump(false); });
+    }
+    timer_.expires_after(std::chrono::seconds(ApiServer::kHeartbeatSeconds));
+    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      self->woken_ = false;
+      self->pump(!ec);
+    });
+  }
+
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   const ApiServer::Handler& handler_;
   SlowLane* slow_;
   std::atomic<size_t>& sessions_;
-  std::string peer_;  // the client's address
+  Streams& streams_;
+  std::string peer_;                     // the client's address
+  std::shared_ptr<EventStream> events_;  // while this connection carries an event stream
+  asio::steady_timer timer_;
+  bool woken_ = false;
 };
 
 tcp::endpoint parse_listen(const std::string& listen) {
@@ -160,11 +249,13 @@ tcp::endpoint parse_listen(const std::string& listen) {
 }  // namespace
 
 struct ApiServer::Impl {
-  Impl(const std::string& listen, Handler h, std::shared_ptr<spdlog::logger> l, Handler slow_h)
+  Impl(const std::string& listen, Handler h, std::shared_ptr<spdlog::logger> l, Handler slow_h,
+       std::function<bool(const ApiRequest&)> is_slow)
       : handler(std::move(h)), log(std::move(l)), acceptor(io) {
     if (slow_h) {
       slow = std::make_unique<SlowLane>();
       slow->handler = std::move(slow_h);
+      slow->is_slow = std::move(is_slow);
     }
     const tcp::endpoint ep = parse_listen(listen);
     boost::system::error_code ec;
@@ -184,7 +275,8 @@ struct ApiServer::Impl {
           ++refused;
           log->warn("http api: {} connections open; one refused", kMaxSessions);
         } else {
-          std::make_shared<Session>(std::move(socket), handler, slow.get(), sessions)->start();
+          std::make_shared<Session>(std::move(socket), handler, slow.get(), sessions, streams)
+              ->start();
         }
       }
       accept();
@@ -196,6 +288,8 @@ struct ApiServer::Impl {
   std::shared_ptr<spdlog::logger> log;
   std::atomic<size_t> sessions{0};
   uint64_t refused = 0;
+  Streams streams;
+  std::atomic<bool> wake_posted{false};
   std::unique_ptr<SlowLane> slow;  // reset in ~ApiServer before io goes
   asio::io_context io;
   tcp::acceptor acceptor;
@@ -203,8 +297,20 @@ struct ApiServer::Impl {
 };
 
 ApiServer::ApiServer(const std::string& listen, Handler handler,
-                     std::shared_ptr<spdlog::logger> log, Handler slow)
-    : impl_(std::make_unique<Impl>(listen, std::move(handler), std::move(log), std::move(slow))) {}
+                     std::shared_ptr<spdlog::logger> log, Handler slow,
+                     std::function<bool(const ApiRequest&)> is_slow)
+    : impl_(std::make_unique<Impl>(listen, std::move(handler), std::move(log), std::move(slow),
+                                   std::move(is_slow))) {}
+
+void ApiServer::notify() {
+  if (impl_->wake_posted.exchange(true)) return;
+  asio::post(impl_->io, [this] {
+    impl_->wake_posted = false;
+    for (const auto& w : impl_->streams.open) {
+      if (auto s = w.lock()) s->wake();
+    }
+  });
+}
 
 ApiServer::~ApiServer() {
   if (impl_->slow) {

@@ -10,8 +10,9 @@
 
 namespace rasd {
 
-WebSession WebSessions::open(int64_t now, uint64_t token_generation) {
-  WebSession s{random_id("", 32), random_id("", 32), now + kLifetimeSeconds, token_generation};
+WebSession WebSessions::open(int64_t now, uint64_t token_generation, bool admin) {
+  WebSession s{random_id("", 32), random_id("", 32), now + kLifetimeSeconds, token_generation,
+               admin};
   std::lock_guard lock(mutex_);
   for (auto it = sessions_.begin(); it != sessions_.end();)
     it = it->second.expires_at <= now ? sessions_.erase(it) : std::next(it);

@@ -115,10 +115,10 @@ bool is_http_url(const std::string& url) {
   return u && (u->scheme() == "http" || u->scheme() == "https") && !u->host().empty();
 }
 
-std::string read_api_token(const std::string& path) {
+std::string read_api_token(const std::string& path, const std::string& credential) {
   std::ifstream in;
   if (const char* creds = std::getenv("CREDENTIALS_DIRECTORY"))
-    in.open(std::string(creds) + "/api-token");
+    in.open(std::string(creds) + "/" + credential);
   if (!in.is_open()) in.open(path);
   std::string line;
   std::getline(in, line);
@@ -174,9 +174,19 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
   }
   if (root["watch_rules"]) r.boolean(root, "watch_rules", c.watch_rules, "");
   if (auto n = root["http"]; n && r.map(n, "http")) {
-    r.check_keys(n, {"listen", "token_file"}, "http");
+    r.check_keys(n, {"listen", "token_file", "read_token_file", "base_path", "secure_cookies"},
+                 "http");
     r.string(n, "listen", c.http_listen, "http.");
     r.string(n, "token_file", c.token_file, "http.");
+    r.string(n, "read_token_file", c.read_token_file, "http.");
+    r.string(n, "base_path", c.http_base_path, "http.");
+    if (n["secure_cookies"]) r.boolean(n, "secure_cookies", c.http_secure_cookies, "http.");
+    const std::string& bp = c.http_base_path;
+    if (!bp.empty() && (bp.front() != '/' || bp.back() == '/' ||
+                        bp.find_first_of("?#\"' <>") != std::string::npos))
+      r.error(n["base_path"],
+              "http.base_path: expected a path such as /rasd (starting with /, "
+              "not ending with one)");
   }
   if (auto n = root["network"]; n && r.map(n, "network")) {
     r.check_keys(n, {"allow_private"}, "network");
@@ -244,6 +254,7 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
   }
   c.store_path = r.resolve_path(c.store_path);
   c.token_file = r.resolve_path(c.token_file);
+  if (!c.read_token_file.empty()) c.read_token_file = r.resolve_path(c.read_token_file);
   // Rule paths must exist; reported at the `rules` entry that names them.
   if (auto n = root["rules"]) {
     for (size_t i = 0; i < c.rule_paths.size(); ++i) {

@@ -129,8 +129,12 @@ class Service {
       ctx.daemon_metrics = &metrics_;
       ctx.health = &health_;
       ctx.token = &token_;
+      ctx.read_token = &read_token_;
       ctx.replay = &replay_;
       ctx.sessions = &web_sessions_;
+      ctx.cancelled = &cancelled_runs_;
+      ctx.base_path = current_->config.http_base_path;
+      ctx.secure_cookies = current_->config.http_secure_cookies;
       ctx.now = [this] { return clock_.now(); };
       ctx.http = [] { return std::make_unique<CurlHttpClient>(); };
       ctx.allow_private_urls = current_->config.allow_private;
@@ -150,7 +154,12 @@ class Service {
       api = std::make_unique<ApiServer>(
           current_->config.http_listen,
           [h = api_handlers.get()](const ApiRequest& r) { return h->handle(r); }, log_,
-          [h = api_slow_handlers.get()](const ApiRequest& r) { return h->handle(r); });
+          [h = api_slow_handlers.get()](const ApiRequest& r) { return h->handle(r); },
+          // The tester's cancel is quick and must not queue behind the test it stops.
+          [](const ApiRequest& r) {
+            return r.method != "GET" && r.method != "HEAD" &&
+                   r.target.find("/rules/cancel") == std::string::npos;
+          });
       api->start();
       log_->info("http api listening on {} (port {}){}", current_->config.http_listen, api->port(),
                  token_.empty() ? "; no token in " + current_->config.token_file +
@@ -274,6 +283,7 @@ class Service {
       });
     };
     after_answers = [&] {
+      if (api) api->notify();  // the dashboard's live views look for new alerts
       if (stopping_ && all_done()) shutdown_timer.cancel();
     };
     store_thread_->after_each(after_answers);
@@ -348,7 +358,11 @@ class Service {
   void apply_snapshot() {
     poller_->set_snapshot(current_->config);
     token_.set(read_api_token(current_->config.token_file));
+    read_token_.set(current_->config.read_token_file.empty()
+                        ? std::string()
+                        : read_api_token(current_->config.read_token_file, "api-read-token"));
     replay_.set(backtest_options_for(current_->config));
+    replay_.set_rules(current_->rules);
     metrics_.sources.set(static_cast<double>(current_->config.sources.size()));
     metrics_.rules.set(static_cast<double>(current_->rules->rules.size()));
   }
@@ -383,8 +397,12 @@ class Service {
       errors = "store.path cannot change without a restart\n";
       staged.reset();
     }
-    if (staged && staged->config.http_listen != current_->config.http_listen) {
-      log_->warn("reload: http.listen changes at the next restart");
+    if (staged && (staged->config.http_listen != current_->config.http_listen ||
+                   staged->config.http_base_path != current_->config.http_base_path ||
+                   staged->config.http_secure_cookies != current_->config.http_secure_cookies)) {
+      log_->warn(
+          "reload: http.listen, http.base_path and http.secure_cookies change at the next "
+          "restart");
     }
     reloading_ = true;
     if (!staged) {
@@ -479,8 +497,10 @@ class Service {
   DaemonMetrics metrics_{registry_};
   LoopHealth health_;
   ApiToken token_;
-  WebSessions web_sessions_;  // the dashboard's sign-ins, shared by both API handlers
-  ReplaySettings replay_;     // the rule tester's view of the running configuration
+  ApiToken read_token_;           // http.read_token_file: the read-only token
+  CancelledRuns cancelled_runs_;  // the dashboard's rule tests asked to stop
+  WebSessions web_sessions_;      // the dashboard's sign-ins, shared by both API handlers
+  ReplaySettings replay_;         // the rule tester's view of the running configuration
   const text::Normalizer& normalizer_;
   std::shared_ptr<Loaded> current_;  // the running snapshot (a store job may hold the next)
   Store store_;

@@ -3,20 +3,14 @@
 #include <array>
 
 #include "store_migrations.hpp"
+#include "store_rows.hpp"
 
 namespace rasd {
 namespace {
 
 // What read_alert() reads a row of, up to the WHERE clause.
-constexpr std::string_view kAlertSelect =
-    "SELECT id, rule_id, severity, article_id, created_at, payload, silenced_by, acked_by, "
-    "acked_at, ack_note, held_back FROM alerts ";
-
-// A row of kAlertSelect.
-StoredAlert read_alert(const sql::Statement& s) {
-  return {s.text(0), s.text(1), s.text(2),      s.int64(3), s.int64(4),      s.text(5),
-          s.text(6), s.text(7), s.opt_int64(8), s.text(9),  s.int64(10) != 0};
-}
+const std::string kAlertSelect = "SELECT " + std::string(detail::kAlertColumns) + " FROM alerts ";
+using detail::read_alert;
 
 SourceState read_source(const sql::Statement& s) {
   SourceState st;
@@ -273,7 +267,7 @@ int64_t Store::article_count() {
 
 std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& rule_id,
                                               int limit) {
-  auto s = cached(std::string(kAlertSelect) +
+  auto s = cached(kAlertSelect +
                   "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) "
                   "ORDER BY created_at DESC, rowid DESC LIMIT ?3");
   s->bind(1, since).bind(2, rule_id).bind(3, int64_t{limit});
@@ -285,14 +279,14 @@ std::vector<StoredAlert> Store::latest_alerts(int64_t since, const std::string& 
 }
 
 std::optional<StoredAlert> Store::alert(const std::string& id) {
-  auto s = cached(std::string(kAlertSelect) + "WHERE id = ?1");
+  auto s = cached(kAlertSelect + "WHERE id = ?1");
   s->bind(1, id);
   if (!s->step()) return std::nullopt;
   return read_alert(*s);
 }
 
 std::vector<StoredAlert> Store::alerts(int64_t since, const std::string& rule_id) {
-  sql::Statement s(db_.get(), std::string(kAlertSelect) +
+  sql::Statement s(db_.get(), kAlertSelect +
                                   "WHERE created_at >= ?1 AND (?2 = '' OR rule_id = ?2) "
                                   "ORDER BY created_at, rowid");
   s.bind(1, since).bind(2, rule_id);

@@ -9,7 +9,9 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
                           const std::vector<ThresholdMember>& members) {
   Lease alert_lease = cached(
       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster, "
-      "silenced_by, held_back, told_at) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+      "silenced_by, held_back, told_at, source_id, tags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+      "?11, CASE WHEN json_valid(?6) THEN coalesce((SELECT '|' || group_concat(value, '|') || "
+      "'|' FROM json_each(?6, '$.rule.tags')), '') ELSE '' END)");
   Lease member_lease = cached(
       "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
       "VALUES(?1,?2,?3,?4)");
@@ -29,7 +31,7 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
     if (!update) {
       alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
       alert.bind(5, al.created_at).bind(6, al.payload).bind(7, cluster).bind(8, al.silenced_by);
-      alert.bind(9, int64_t{al.held_back});
+      alert.bind(9, int64_t{al.held_back}).bind(11, source_id);
       if (!al.deliveries.empty())
         alert.bind(10, al.created_at);  // told: a webhook hears of the story now
       else

@@ -253,6 +253,19 @@ ALTER TABLE sources ADD COLUMN tls_valid_from INTEGER;
 ALTER TABLE webhook_endpoints ADD COLUMN tls_expires_at INTEGER;
 ALTER TABLE webhook_endpoints ADD COLUMN tls_valid_from INTEGER;
 ALTER TABLE webhook_endpoints ADD COLUMN tls_origin TEXT NOT NULL DEFAULT '';
+)sql",
+    // 15: the dashboard's filters (store_dashboard.cpp): each alert's source and rule tags as
+    // columns of their own ("|isis|syria|"), so a filtered page reads no payload; indexes by rule
+    // and by source in insertion order (keyset pages of the newest first).
+    R"sql(
+ALTER TABLE alerts ADD COLUMN source_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE alerts ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+UPDATE alerts SET source_id = coalesce((SELECT a.source_id FROM articles a
+  WHERE a.id = alerts.article_id), '');
+UPDATE alerts SET tags = coalesce((SELECT '|' || group_concat(value, '|') || '|'
+  FROM json_each(alerts.payload, '$.rule.tags')), '') WHERE json_valid(payload);
+CREATE INDEX alerts_rule ON alerts(rule_id);
+CREATE INDEX alerts_source ON alerts(source_id);
 )sql"};
 
 }  // namespace rasd::detail

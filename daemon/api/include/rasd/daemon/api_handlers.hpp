@@ -54,6 +54,9 @@ class Store;
 class HttpClient;
 class WebSessions;
 struct WebSession;
+namespace web {
+struct WebView;
+}
 
 struct ApiRequest {
   std::string method;
@@ -64,6 +67,19 @@ struct ApiRequest {
   std::string peer;    // the client's address (sign-in throttling)
   // Host, Origin and Sec-Fetch-Site: whether a form post comes from the dashboard itself.
   std::string host, origin, fetch_site;
+  std::string last_event_id;    // Last-Event-ID: where a reconnecting live view left off
+  std::string accept_language;  // the dashboard's language when no switch says otherwise
+};
+
+// A response that stays open: Server-Sent Events (the dashboard's live alerts). After the
+// head, the server writes what next() returns each time it is woken (ApiServer::notify: the
+// loop committed something) and at least every ApiServer::kHeartbeatSeconds; an empty string
+// writes nothing (a heartbeat comment instead when the wait ran out), nullopt ends the stream.
+// next() runs on the API thread, like the handler that made it.
+class EventStream {
+ public:
+  virtual ~EventStream() = default;
+  virtual std::optional<std::string> next() = 0;
 };
 
 struct ApiResponse {
@@ -75,6 +91,7 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;  // more: set-cookie, location, CSP
+  std::shared_ptr<EventStream> stream;  // set: the body is this stream, not `body`
 };
 
 // The loop's health, written by the loop and read by /readyz.
@@ -105,10 +122,34 @@ class ReplaySettings {
  public:
   void set(BacktestOptions options);
   BacktestOptions get() const;
+  // The rules running now (the dashboard's Rules page).
+  void set_rules(std::shared_ptr<const rules::RuleSet> rules);
+  std::shared_ptr<const rules::RuleSet> rules() const;
 
  private:
   mutable std::mutex mutex_;
   BacktestOptions options_;
+  std::shared_ptr<const rules::RuleSet> rules_;
+};
+
+// Rule tests asked to stop from the dashboard (POST /rules/cancel, on the fast lane, while the
+// test runs on the slow one). Bounded: the newest kMax requests are kept.
+class CancelledRuns {
+ public:
+  static constexpr size_t kMax = 64;
+  void cancel(std::string run_id);
+  bool cancelled(const std::string& run_id) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> ids_;  // oldest first
+};
+
+// A backtest of stored articles, as the API and the dashboard's tester run it.
+struct StoredReplay {
+  int64_t articles = 0;
+  std::string stopped;  // "" (complete), "time limit" or "cancelled"
+  std::vector<RuleSummary> summaries;
 };
 
 struct ApiContext {
@@ -117,13 +158,19 @@ struct ApiContext {
   MetricsRegistry* metrics = nullptr;
   DaemonMetrics* daemon_metrics = nullptr;
   const LoopHealth* health = nullptr;
-  const ApiToken* token = nullptr;
-  const ReplaySettings* replay = nullptr;             // none: replays without source tags
-  std::function<int64_t()> now;                       // Unix seconds
+  const ApiToken* token = nullptr;         // admin: everything
+  const ApiToken* read_token = nullptr;    // read-only: GETs and rule tests; none or empty: none
+  const ReplaySettings* replay = nullptr;  // none: replays without source tags
+  std::function<int64_t()> now;            // Unix seconds
   std::function<std::unique_ptr<HttpClient>()> http;  // for /api/rules/test with a URL
   bool allow_private_urls = false;                    // the config's network.allow_private
   std::function<void()> request_reload;  // thread-safe: posts a reload to the event loop
   WebSessions* sessions = nullptr;       // the dashboard's sign-ins; none: the dashboard is closed
+  CancelledRuns* cancelled = nullptr;    // the dashboard's rule tests asked to stop
+  // The dashboard's place behind a reverse proxy: "" or "/rasd" (http.base_path), and whether
+  // its cookie is Secure (http.secure_cookies: the proxy speaks TLS).
+  std::string base_path;
+  bool secure_cookies = false;
 };
 
 // POST /api/alerts/ID/ack (api_silences.cpp).
@@ -151,14 +198,32 @@ class ApiHandlers {
   Store& write_store();  // opened on first write (POST/DELETE run on the slow lane only)
   ApiResponse rules_replay(const std::shared_ptr<const rules::RuleSet>& rules,
                            const boost::json::object& request, boost::json::array diagnostics);
+  // Replays the stored articles of `scan` through `rules` for at most `max_seconds`, or until
+  // `cancelled` (may be empty) says stop, in short read transactions.
+  StoredReplay replay_stored(const std::shared_ptr<const rules::RuleSet>& rules,
+                             const ArticleScan& scan, double max_seconds,
+                             const std::function<bool()>& cancelled,
+                             const std::function<void(const BacktestHit&)>& on_hit);
   Store& store();
   // The dashboard (web_pages.cpp): its own sign-in (a session cookie) instead of the bearer
   // token; answers HTML.
   ApiResponse web(const ApiRequest& request, const std::string& path,
                   const std::map<std::string, std::string>& query);
-  ApiResponse alerts_page(const WebSession& session,
-                          const std::map<std::string, std::string>& query);
-  ApiResponse alert_page(const WebSession& session, const std::string& id);
+  using Query = std::map<std::string, std::string>;
+  ApiResponse web_signed_in(const web::WebView& v, const WebSession& session, const ApiRequest& req,
+                            const std::string& path, const Query& query);
+  ApiResponse alerts_page(const web::WebView& v, const Query& query);
+  ApiResponse alert_page(const web::WebView& v, const std::string& id);
+  ApiResponse alert_action(const web::WebView& v, const std::string& id, const std::string& action,
+                           const Query& form);
+  ApiResponse alert_events(const WebSession& session, const web::WebView& v, const ApiRequest& req,
+                           const Query& query);
+  ApiResponse search_page(const web::WebView& v, const Query& query);
+  ApiResponse sources_page(const web::WebView& v, const Query& query);
+  ApiResponse source_page(const web::WebView& v, const std::string& id);
+  ApiResponse deliveries_page(const web::WebView& v, const std::string& message);
+  ApiResponse delivery_retry(const web::WebView& v, const std::string& id);
+  ApiResponse rules_page(const web::WebView& v, const Query& form, bool run);
 
   ApiContext ctx_;
   std::unique_ptr<Store> store_;  // opened on first use, read-only

@@ -35,16 +35,22 @@ class ApiServer {
   // `listen` is "host:port" (port 0 picks a free one, for tests). With `slow`, POST requests
   // (rule tests, backtests) go to it, one at a time on a thread of their own, so that health
   // checks and metrics never wait behind them; `slow` must not share state with `handler`.
+  // `is_slow` picks which requests go to `slow` (default: every one but GET and HEAD).
   ApiServer(const std::string& listen, Handler handler, std::shared_ptr<spdlog::logger> log,
-            Handler slow = {});
+            Handler slow = {}, std::function<bool(const ApiRequest&)> is_slow = {});
   ~ApiServer();  // stops accepting, closes connections, joins the thread
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
   uint16_t port() const;
   void start();
+  // Wakes the open event streams (EventStream) to look for news. Thread-safe and never waits:
+  // the loop calls it after each commit; calls made while one wake is pending fold into it.
+  void notify();
 
   static constexpr size_t kMaxSessions = 512;
+  static constexpr size_t kMaxStreams = 64;  // event streams open at once; past it, 503
+  static constexpr int kHeartbeatSeconds = 15;
 
  private:
   struct Impl;

@@ -21,7 +21,8 @@ struct WebSession {
   std::string id;    // the cookie's value: 32 random bytes, hex
   std::string csrf;  // 32 random bytes, hex: the forms' hidden field
   int64_t expires_at = 0;
-  uint64_t token_generation = 0;  // ApiToken::generation() when it was opened
+  uint64_t token_generation = 0;  // ApiToken::generation() of its token when it was opened
+  bool admin = false;             // opened with the admin token (else the read-only one)
 };
 
 class WebSessions {
@@ -32,7 +33,7 @@ class WebSessions {
   static constexpr int kMaxFailures = 5;                 // per address ...
   static constexpr int64_t kFailureWindowSeconds = 300;  // ... within this long
 
-  WebSession open(int64_t now, uint64_t token_generation);
+  WebSession open(int64_t now, uint64_t token_generation, bool admin);
   // The session a Cookie header names, if it is open and not expired.
   std::optional<WebSession> find(const std::string& cookie_header, int64_t now) const;
   void close(const std::string& id);

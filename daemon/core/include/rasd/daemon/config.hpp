@@ -92,6 +92,11 @@ struct Config {
   bool watch_rules = false;  // reload when a rule file changes (inotify), as on SIGHUP
   std::string http_listen = "127.0.0.1:8470";
   std::string token_file = "/etc/rasd/api-token";
+  // The read-only token (the dashboard's and API's viewers); "" for none. systemd credential
+  // "api-read-token" first, as "api-token" is for token_file.
+  std::string read_token_file;
+  std::string http_base_path;        // the dashboard behind a proxy: "/rasd"; "" at the root
+  bool http_secure_cookies = false;  // the proxy in front speaks TLS: the cookie is Secure
   bool allow_private = false;
   Defaults defaults;
   // The list `rasd sources add|remove|import-opml` writes (sources_file.hpp); its sources join
@@ -117,10 +122,11 @@ struct ConfigLoad {
 // Whether `url` can be a source or webhook URL: absolute http(s) with a host.
 bool is_http_url(const std::string& url);
 
-// The API token: the first line of the token file, trimmed; "" when the file is missing.
-// Under systemd the unit passes it as a credential (LoadCredential=api-token:…), readable by
-// the dynamic user even though /etc/rasd/api-token is not; that copy wins when present.
-std::string read_api_token(const std::string& token_file);
+// An API token: the first line of $CREDENTIALS_DIRECTORY/<credential> when present (systemd's
+// LoadCredential=api-token:…, readable by the dynamic user even though /etc/rasd/api-token is
+// not), else of `token_file`, trimmed; "" when neither can be read.
+std::string read_api_token(const std::string& token_file,
+                           const std::string& credential = "api-token");
 
 // `sources_text`, when given, stands for the sources file's content (validating a new one
 // before it replaces the old).

@@ -23,7 +23,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 14;
+  static constexpr int kSchemaVersion = 15;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -96,6 +96,25 @@ class Store final : public ArticleStore {
   // order.
   std::vector<StoredHit> alert_hits(const std::string& alert_id,
                                     std::optional<int64_t> article_id = std::nullopt);
+
+  // The dashboard (store_dashboard.cpp). The alerts that pass `filter`, newest first, before
+  // `before_seq` (0: from the newest), at most `limit`: a keyset page, as cheap at page 50 as
+  // at page 1.
+  std::vector<ListedAlert> alert_list(const AlertFilter& filter, int64_t before_seq, int limit);
+  // The alerts that pass `filter` inserted after `after_seq`, oldest first, at most `limit`:
+  // what a live view has not seen yet.
+  std::vector<ListedAlert> alerts_after(const AlertFilter& filter, int64_t after_seq, int limit);
+  int64_t newest_alert_seq();  // 0 when there is none
+  // Articles fetched from a source per day: [0] is [since, since + 1 day), `days` entries.
+  std::vector<int64_t> source_daily_counts(const std::string& source_id, int64_t since, int days);
+  // A source's newest articles (bodies cut to 300 bytes), newest first.
+  std::vector<StoredArticle> source_articles(const std::string& source_id, int limit);
+  // Deliveries in `state`, the latest scheduled first (no payloads), and how many there are.
+  std::vector<Delivery> delivery_list(const std::string& state, int limit);
+  int64_t delivery_count(const std::string& state);
+  // Puts one dead or disabled delivery back in the queue, due at `now`, and enables its
+  // endpoint again; false when there is no such delivery in those states.
+  bool retry_delivery(const std::string& id, int64_t now);
 
   // Pending deliveries due at `now`, oldest first; only those of `webhook` when given.
   std::vector<Delivery> due_deliveries(int64_t now, int limit, const std::string& webhook = "");

@@ -294,6 +294,22 @@ struct StoredAlert {
   std::optional<int64_t> acked_at;
   std::string ack_note;
   bool held_back = false;  // past its rule's max_alerts when raised: stored, not sent
+  std::string cluster;     // its story cluster; "" for rasd's own alerts and summaries
+};
+
+// What the dashboard's alert list shows (Store::alert_list): every field given narrows it;
+// "" and 0 leave it open. Times are Unix seconds of the alert's creation, [since, until).
+struct AlertFilter {
+  std::string rule_id, severity, source_id, tag;
+  int64_t since = 0, until = 0;
+};
+
+// An alert with its place in the store's order of insertion: the dashboard's page cursor and
+// its live stream's event id (increasing; a new alert always comes after every kept one).
+struct ListedAlert {
+  int64_t seq = 0;
+  StoredAlert alert;
+  std::string source_id;
 };
 
 struct Delivery {

@@ -1,0 +1,24 @@
+// Internal to the store: reading an alert row, shared by the files that select alerts.
+#pragma once
+
+#include <string_view>
+
+#include "rasd/daemon/sqlite.hpp"
+#include "rasd/daemon/store_types.hpp"
+
+namespace rasd::detail {
+
+// The columns read_alert() reads, in its order.
+inline constexpr std::string_view kAlertColumns =
+    "id, rule_id, severity, article_id, created_at, payload, silenced_by, acked_by, acked_at, "
+    "ack_note, held_back, cluster";
+
+// The row of a statement that selected kAlertColumns from column `first` on.
+inline StoredAlert read_alert(const sql::Statement& s, int first = 0) {
+  const int f = first;
+  return {s.text(f),          s.text(f + 1), s.text(f + 2),        s.int64(f + 3),
+          s.int64(f + 4),     s.text(f + 5), s.text(f + 6),        s.text(f + 7),
+          s.opt_int64(f + 8), s.text(f + 9), s.int64(f + 10) != 0, s.text(f + 11)};
+}
+
+}  // namespace rasd::detail
