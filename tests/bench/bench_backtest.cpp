@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   std::filesystem::remove(store_path + "-shm");
   rasd::Store store(store_path);
   const rasd::text::Normalizer normalizer;
+  for (int source = 0; source < 200 && alerts_every > 0; ++source)
+    store.ensure_source("source-" + std::to_string(source),
+                        "https://news" + std::to_string(source) + ".example/feed.xml");
   std::mt19937_64 rng(seed + 1);
   const int64_t start = 1764547200;  // 2025-12-01T00:00:00Z
   const int64_t span = 30 * 86400;

@@ -335,11 +335,12 @@ TEST_CASE(
   CHECK(high[1].alert.id == "alert_20");
   // The live view: what follows a cursor, oldest first, filtered.
   const int64_t newest = store.newest_alert_seq();
-  const auto after = store.alerts_after({}, newest - 3, 10);
+  const auto after = store.alerts_after({}, newest - 3, newest, 10);
   REQUIRE(after.size() == 3);
   CHECK(after[0].alert.id == "alert_27");
   CHECK(after[2].seq == newest);
-  CHECK(store.alerts_after(f, newest, 10).empty());
+  CHECK(store.alerts_after(f, newest, newest, 10).empty());
+  CHECK(store.alerts_after({}, newest - 3, newest - 1, 10).size() == 2);  // up to a bound
   // A week of counts per day for one source.
   const auto counts = store.source_daily_counts("src0", now - 7 * day, 7);
   REQUIRE(counts.size() == 7);

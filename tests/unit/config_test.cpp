@@ -87,6 +87,25 @@ TEST_CASE("config: defaults.body_budget is a size of at least max_body", "[confi
   CHECK_FALSE(huge.config);  // would overflow: refused, not wrapped
 }
 
+TEST_CASE("config: the dashboard's http keys: a read-only token, a plain base path, Secure cookies",
+          "[config][http]") {
+  auto c = load_config_text("/etc/rasd/rasd.yaml",
+                            "http: {read_token_file: viewers, base_path: /rasd/ops, "
+                            "secure_cookies: true}\n");
+  INFO(c.diagnostics.format());
+  REQUIRE(c.config);
+  CHECK(c.config->read_token_file == "/etc/rasd/viewers");
+  CHECK(c.config->http_base_path == "/rasd/ops");
+  CHECK(c.config->http_secure_cookies);
+  for (const char* bad : {"rasd", "/rasd/", "//evil.example", "/a b", "/a;b", "/a%0d"}) {
+    auto b = load_config_text("c.yaml", std::string("http: {base_path: \"") + bad + "\"}\n");
+    INFO(bad);
+    CHECK_FALSE(b.config);
+    CHECK(b.diagnostics.format().find("c.yaml:1:19: error: http.base_path: expected a path") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("config: invalid YAML is reported at its position", "[config][errors]") {
   auto c = load_config_text("c.yaml", "sources: [\n  {id: a\n");
   REQUIRE_FALSE(c.config);

@@ -48,6 +48,24 @@ std::optional<int> limit_of(const std::map<std::string, std::string>& q, int fal
 
 }  // namespace
 
+namespace {
+// The request's path without the base path ("" when the target does not parse).
+std::string local_path(const std::string& target, const std::string& base) {
+  auto parsed = boost::urls::parse_origin_form(target);
+  if (!parsed) return "";
+  std::string path = parsed->path();
+  if (!base.empty() && path.rfind(base, 0) == 0 &&
+      (path.size() == base.size() || path[base.size()] == '/'))
+    path = path.size() == base.size() ? "/" : path.substr(base.size());
+  return path;
+}
+}  // namespace
+
+bool runs_on_slow_lane(const ApiRequest& r, const std::string& base_path) {
+  if (r.method == "GET" || r.method == "HEAD") return false;
+  return !(r.method == "POST" && local_path(r.target, base_path) == "/rules/cancel");
+}
+
 bool is_ack_path(const std::string& path) {
   static const std::string kPrefix = "/api/alerts/", kSuffix = "/ack";
   return path.size() > kPrefix.size() + kSuffix.size() && path.rfind(kPrefix, 0) == 0 &&
@@ -124,12 +142,8 @@ Store& ApiHandlers::store() {
 ApiResponse ApiHandlers::handle(const ApiRequest& req) {
   auto parsed = boost::urls::parse_origin_form(req.target);
   if (!parsed) return error(400, "malformed request target");
-  std::string path = parsed->path();
   // Behind a proxy at base_path, requests arrive under it; the API answers there and at the root.
-  const std::string& base = ctx_.base_path;
-  if (!base.empty() && path.rfind(base, 0) == 0 &&
-      (path.size() == base.size() || path[base.size()] == '/'))
-    path = path.size() == base.size() ? "/" : path.substr(base.size());
+  const std::string path = local_path(req.target, ctx_.base_path);
   std::map<std::string, std::string> query;
   for (const auto& p : parsed->params()) query[std::string(p.key)] = std::string(p.value);
   ApiResponse res;

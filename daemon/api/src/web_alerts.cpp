@@ -122,10 +122,10 @@ class FunctionStream final : public EventStream {
 ApiResponse ApiHandlers::alerts_page(const web::WebView& v, const Query& q) {
   const AlertFilter f = filter_of(q, ctx_.now());
   const int64_t before = number(field(q, "before"));
-  const auto rows = store().alert_list(f, before, kPageSize);
-  // The live stream starts after the newest alert this page could show: nothing is missed
-  // between rendering and connecting.
+  // The first page shows what was there up to `newest`, and its live stream starts after it:
+  // an alert committed while the page renders is streamed, not lost between the two.
   const int64_t newest = before == 0 ? store().newest_alert_seq() : 0;
+  const auto rows = store().alert_list(f, before == 0 ? newest + 1 : before, kPageSize);
   std::string keys;  // the filter as a query string, for the stream and the next page
   for (const char* k : {"rule", "severity", "source", "tag", "since"}) {
     if (!field(q, k).empty()) keys += std::string("&") + k + "=" + web::url_encode(field(q, k));
@@ -178,10 +178,12 @@ ApiResponse ApiHandlers::alerts_page(const web::WebView& v, const Query& q) {
 ApiResponse ApiHandlers::alert_events(const WebSession& session, const web::WebView& v,
                                       const ApiRequest& req, const Query& q) {
   const AlertFilter f = filter_of(q, 0);
-  // Where the browser left off: its Last-Event-ID when it reconnects, else the page's newest.
-  int64_t cursor = std::max(number(req.last_event_id), number(field(q, "after")));
+  // Where the browser left off: its Last-Event-ID when it reconnects, else the page's newest
+  // (0 on a page of an empty store: every alert is news); with neither, from now on.
   const int64_t newest = store().newest_alert_seq();
-  if (cursor == 0 || cursor > newest) cursor = newest;  // a fresh view, or a store started over
+  int64_t cursor = std::max(number(req.last_event_id), number(field(q, "after")));
+  if (cursor == 0 && req.last_event_id.empty() && !q.count("after")) cursor = newest;
+  if (cursor > newest) cursor = newest;  // the store started over (every alert pruned)
   const std::string cookie = std::string(WebSessions::kCookie) + "=" + session.id;
   const bool admin = session.admin;
   const uint64_t generation = session.token_generation;
@@ -192,8 +194,12 @@ ApiResponse ApiHandlers::alert_events(const WebSession& session, const web::WebV
     const ApiToken* t = admin ? ctx_.token : ctx_.read_token;
     if (!s || !t || s->token_generation != generation || t->generation() != generation)
       return std::nullopt;
+    // Up to the newest alert now: the cursor passes the ones the filter leaves out too, so a
+    // filtered view never rescans them at the next wake.
+    const int64_t hi = store().newest_alert_seq();
+    const auto rows = store().alerts_after(f, cursor, hi, kStreamBatch);
     std::string out;
-    for (const ListedAlert& l : store().alerts_after(f, cursor, kStreamBatch)) {
+    for (const ListedAlert& l : rows) {
       const AlertView av = view_of(l.alert);
       const json::object o{
           {"seq", l.seq},
@@ -209,6 +215,7 @@ ApiResponse ApiHandlers::alert_events(const WebSession& session, const web::WebV
           "id: " + std::to_string(l.seq) + "\nevent: alert\ndata: " + json::serialize(o) + "\n\n";
       cursor = l.seq;
     }
+    if (rows.size() < static_cast<size_t>(kStreamBatch)) cursor = std::max(cursor, hi);
     return out;
   };
   ApiResponse r{200, "text/event-stream; charset=utf-8", "", {}};

@@ -102,9 +102,12 @@ bool arabic_for(const ApiRequest& req, const std::map<std::string, std::string>&
   return start != std::string::npos && al.compare(start, 2, "ar") == 0;
 }
 
-// The request's path and query without lang= (the switch's link adds its own).
+// The request's path and query without lang= (the switch's link adds its own), every part
+// %-encoded again: it goes into a Location header and a link, where a decoded CR LF or quote
+// would be the requester's to inject.
 std::string self_of(const std::string& path, const std::map<std::string, std::string>& query) {
-  std::string out = path;
+  std::string out;
+  for (const char c : path) out += c == '/' ? std::string("/") : web::url_encode(std::string(1, c));
   char sep = '?';
   for (const auto& [k, val] : query) {
     if (k == "lang" || k == "before") continue;

@@ -74,7 +74,12 @@ ApiResponse ApiHandlers::sources_page(const web::WebView& v, const Query& q) {
     const int64_t ka = key(a), kb = key(b);
     return ka != kb ? ka < kb : a.id < b.id;
   });
-  const int64_t page = std::max<int64_t>(0, std::atoll(field(q, "page").c_str()));
+  const size_t pages = sources.size() / kSourcesPerPage + 1;
+  int64_t page = 0;
+  try {
+    page = std::clamp<int64_t>(std::stoll(field(q, "page")), 0, static_cast<int64_t>(pages) - 1);
+  } catch (const std::exception&) {
+  }
   const size_t from = std::min(sources.size(), static_cast<size_t>(page) * kSourcesPerPage);
   const size_t to = std::min(sources.size(), from + kSourcesPerPage);
   const int64_t now = ctx_.now();

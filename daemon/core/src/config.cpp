@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <boost/url/parse.hpp>
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
+#include <cctype>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -182,8 +184,16 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
     r.string(n, "base_path", c.http_base_path, "http.");
     if (n["secure_cookies"]) r.boolean(n, "secure_cookies", c.http_secure_cookies, "http.");
     const std::string& bp = c.http_base_path;
-    if (!bp.empty() && (bp.front() != '/' || bp.back() == '/' ||
-                        bp.find_first_of("?#\"' <>") != std::string::npos))
+    // Segments of unreserved characters only: it goes into links, a Location and the cookie's
+    // Path, and "//host" would make every redirect leave the site.
+    bool plain = !bp.empty() && bp.front() == '/' && bp.back() != '/' &&
+                 bp.find("//") == std::string::npos;
+    for (const char ch : bp) {
+      const auto u = static_cast<unsigned char>(ch);
+      plain = plain && (std::isalnum(u) || ch == '/' || ch == '-' || ch == '_' || ch == '.' ||
+                        ch == '~');
+    }
+    if (!bp.empty() && !plain)
       r.error(n["base_path"],
               "http.base_path: expected a path such as /rasd (starting with /, "
               "not ending with one)");

@@ -155,10 +155,8 @@ class Service {
           current_->config.http_listen,
           [h = api_handlers.get()](const ApiRequest& r) { return h->handle(r); }, log_,
           [h = api_slow_handlers.get()](const ApiRequest& r) { return h->handle(r); },
-          // The tester's cancel is quick and must not queue behind the test it stops.
-          [](const ApiRequest& r) {
-            return r.method != "GET" && r.method != "HEAD" &&
-                   r.target.find("/rules/cancel") == std::string::npos;
+          [base = current_->config.http_base_path](const ApiRequest& r) {
+            return runs_on_slow_lane(r, base);
           });
       api->start();
       log_->info("http api listening on {} (port {}){}", current_->config.http_listen, api->port(),

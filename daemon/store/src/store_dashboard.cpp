@@ -57,9 +57,10 @@ std::vector<ListedAlert> Store::alert_list(const AlertFilter& filter, int64_t be
 }
 
 std::vector<ListedAlert> Store::alerts_after(const AlertFilter& filter, int64_t after_seq,
-                                             int limit) {
-  auto s = cached(filtered(filter) + "rowid > ?7 ORDER BY rowid LIMIT ?8");
+                                             int64_t up_to_seq, int limit) {
+  auto s = cached(filtered(filter) + "rowid > ?7 AND rowid <= ?9 ORDER BY rowid LIMIT ?8");
   bind_filter(*s, filter, after_seq, limit);
+  s->bind(9, up_to_seq);
   std::vector<ListedAlert> out;
   while (s->step()) out.push_back(read_listed(*s));
   return out;

@@ -173,6 +173,10 @@ struct ApiContext {
   bool secure_cookies = false;
 };
 
+// Whether a request goes to the API's slow lane (api_server.hpp): every one but GET and HEAD,
+// except the rule tester's cancel, which must not queue behind the test it stops.
+bool runs_on_slow_lane(const ApiRequest& request, const std::string& base_path);
+
 // POST /api/alerts/ID/ack (api_silences.cpp).
 bool is_ack_path(const std::string& path);
 // The dashboard's pages (web_pages.cpp): /, /login, /logout, /alerts/ID, /static/rasd.css.

@@ -101,9 +101,10 @@ class Store final : public ArticleStore {
   // `before_seq` (0: from the newest), at most `limit`: a keyset page, as cheap at page 50 as
   // at page 1.
   std::vector<ListedAlert> alert_list(const AlertFilter& filter, int64_t before_seq, int limit);
-  // The alerts that pass `filter` inserted after `after_seq`, oldest first, at most `limit`:
-  // what a live view has not seen yet.
-  std::vector<ListedAlert> alerts_after(const AlertFilter& filter, int64_t after_seq, int limit);
+  // The alerts that pass `filter` inserted after `after_seq` and up to `up_to_seq`, oldest
+  // first, at most `limit`: what a live view has not seen yet.
+  std::vector<ListedAlert> alerts_after(const AlertFilter& filter, int64_t after_seq,
+                                        int64_t up_to_seq, int limit);
   int64_t newest_alert_seq();  // 0 when there is none
   // Articles fetched from a source per day: [0] is [since, since + 1 day), `days` entries.
   std::vector<int64_t> source_daily_counts(const std::string& source_id, int64_t since, int days);
