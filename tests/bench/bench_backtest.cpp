@@ -4,7 +4,7 @@
 // `rasd backtest` over them on one core.
 //
 // Usage: bench_backtest TEXT_DIR_OR_FILE... --store PATH --rules-out PATH [--articles 200000]
-//                       [--rules 1000] [--seed 1] [--alerts-every K] [--search]
+//                       [--rules 1000] [--seed 1] [--alerts-every K] [--search] [--start T]
 // --alerts-every K: one article in K carries an alert of one of the rules (its payload, a hit,
 // a delivery; one delivery in 50 dead), for scripts/bench/dashboard. --search: the articles'
 // full-text search rows too (normalized as the daemon does).
@@ -29,12 +29,17 @@ int main(int argc, char** argv) {
   std::string store_path, rules_out;
   size_t article_count = 200000, rule_count = 1000;
   uint64_t seed = 1;
+  int64_t start = 1764547200;  // 2025-12-01T00:00:00Z: the first fetch
   size_t alerts_every = 0;
   bool search = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--alerts-every" && i + 1 < argc) {
       alerts_every = std::stoul(argv[++i]);
+      continue;
+    }
+    if (a == "--start" && i + 1 < argc) {
+      start = std::stoll(argv[++i]);
       continue;
     }
     if (a == "--search") {
@@ -72,7 +77,6 @@ int main(int argc, char** argv) {
     store.ensure_source("source-" + std::to_string(source),
                         "https://news" + std::to_string(source) + ".example/feed.xml");
   std::mt19937_64 rng(seed + 1);
-  const int64_t start = 1764547200;  // 2025-12-01T00:00:00Z
   const int64_t span = 30 * 86400;
   size_t bytes = 0;
   std::vector<rasd::NewArticle> recent;  // copies are drawn from here

@@ -18,11 +18,13 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 if not (os.path.exists(CHROMIUM) and os.path.exists(DRIVER)):
@@ -41,6 +43,7 @@ RASD, SHOTS = sys.argv[1], sys.argv[2]
 TOKEN = "browser-test-admin-token-0123456789"
 READ_TOKEN = "browser-test-read-token-0123456789"
 FAILURES = []
+WORK = []  # the daemon's directory (its store), once made
 
 
 def check(cond, what):
@@ -91,6 +94,7 @@ def main():
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     work = tempfile.mkdtemp(prefix="rasd-browser-")
+    WORK.append(work)
     with open(os.path.join(work, "rules.yaml"), "w") as f:
         f.write("rules:\n  - id: isis\n    title: ISIS\n    severity: high\n    tags: [isis]\n"
                 "    query: داعش\n    notify: [hook]\n")
@@ -161,6 +165,13 @@ def main():
         print(f"{len(FAILURES)} checks failed")
         sys.exit(1)
     print("all checks passed")
+
+
+def api_get(base, path):
+    """A GET of the JSON API with the admin token."""
+    req = urllib.request.Request(base + path, headers={"Authorization": "Bearer " + TOKEN})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read().decode())
 
 
 def text_of(driver, element_id):
@@ -242,6 +253,15 @@ def run(driver, wait, base, port):
     note.submit()
     wait.until(lambda d: "acknowledged by dashboard" in d.page_source)
     check("seen, تم" in driver.page_source, "the acknowledgement's note is shown")
+    # Silence the story for a day, with a reason: the daemon's own list has it.
+    reason = driver.find_element(By.NAME, "reason")
+    reason.send_keys("covered, تمت التغطية")
+    driver.find_element(By.CSS_SELECTOR, "button[name=kind][value=story]").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, ".article"))
+    silences = api_get(base, "/api/silences")
+    check(len(silences) == 1 and silences[0]["kind"] == "story" and
+          silences[0]["reason"] == "covered, تمت التغطية" and silences[0]["author"] == "dashboard",
+          f"the story is silenced from the page: {silences}")
 
     # Filters.
     driver.get(base + "/?rule=nomatch")
@@ -286,7 +306,15 @@ def run(driver, wait, base, port):
     shot(driver, "rules-en")
 
     # Deliveries: the webhook refused (410), so its deliveries are disabled; it is back, retry.
+    # One of them is made dead, as the deliverer leaves a delivery after its last attempt
+    # (hours of retries: written to the store here, by the rows the deliverer writes).
     wait.until(lambda d: HOOK["posts"] >= 1)
+    db = sqlite3.connect(os.path.join(WORK[0], "rasd.db"), timeout=10)
+    with db:
+        db.execute("UPDATE deliveries SET state = 'dead', attempts = 12, "
+                   "last_error = 'HTTP 500 after 12 attempts' WHERE rowid = "
+                   "(SELECT max(rowid) FROM deliveries WHERE state = 'disabled')")
+    db.close()
     driver.get(base + "/deliveries")
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "form[action$='/retry'] button") or
                d.refresh())
@@ -294,8 +322,10 @@ def run(driver, wait, base, port):
     shot(driver, "deliveries-en")
     HOOK["status"] = 200
     posts = HOOK["posts"]
+    check("HTTP 500 after 12 attempts" in driver.page_source, "the dead delivery shows its error")
+    # The dead one is listed first (dead, then disabled, then pending).
     driver.find_element(By.CSS_SELECTOR, "form[action$='/retry'] button").click()
-    check("Queued again" in driver.page_source, "the retry is confirmed")
+    check("Queued again" in driver.page_source, "the retry of the dead delivery is confirmed")
     wait.until(lambda d: HOOK["posts"] > posts)
     check(True, "the retried delivery reached the webhook")
 

@@ -206,7 +206,7 @@ ApiResponse ApiHandlers::search_page(const web::WebView& v, const Query& q) {
       const auto loaded = rules::load_rules({{"search", yaml}}, *ctx_.normalizer);
       std::optional<rules::Matcher> matcher;
       if (loaded.rules) matcher.emplace(loaded.rules);
-      const auto found = store().search(*fts, kSearchResults);
+      const auto found = store().search(*fts, kSearchResults, /*fetch_order=*/true);
       b += "<p class=\"state\">" + std::to_string(found.size()) +
            std::string(v.t(" articles", " مقالات")) + "</p><table><tbody>";
       for (const FoundArticle& a : found) {

@@ -19,7 +19,11 @@ std::string filtered(const AlertFilter& f) {
   if (!f.severity.empty()) q += "severity = ?2 AND ";
   if (!f.source_id.empty()) q += "source_id = ?3 AND ";
   if (!f.tag.empty()) q += "instr(tags, '|' || ?4 || '|') > 0 AND ";
-  if (f.since != 0) q += "created_at >= ?5 AND ";
+  // The walk down the rowid stops at the first alert of the time window (found through
+  // alerts_created): no qualifying alert has a smaller rowid, whatever the order of creation.
+  if (f.since != 0)
+    q += "created_at >= ?5 AND rowid >= (SELECT min(rowid) FROM alerts WHERE created_at >= ?5) "
+         "AND ";
   if (f.until != 0) q += "created_at < ?6 AND ";
   return q;
 }

@@ -4,15 +4,16 @@
 
 namespace rasd {
 
-std::vector<FoundArticle> Store::search(const std::string& fts_query, int limit) {
+std::vector<FoundArticle> Store::search(const std::string& fts_query, int limit, bool fetch_order) {
   std::vector<FoundArticle> out;
   if (fts_query.empty()) return out;
   sql::Statement s(
       db_.get(),
-      "SELECT a.id, a.source_id, a.guid, a.url, a.title, a.lang, a.published, a.fetched_at, "
-      "substr(a.body, 1, 200) FROM article_search f JOIN articles a ON a.id = f.rowid "
-      "WHERE article_search MATCH ?1 "
-      "ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC LIMIT ?2");
+      std::string("SELECT a.id, a.source_id, a.guid, a.url, a.title, a.lang, a.published, "
+                  "a.fetched_at, substr(a.body, 1, 200) FROM article_search f JOIN articles a "
+                  "ON a.id = f.rowid WHERE article_search MATCH ?1 ") +
+          (fetch_order ? "ORDER BY f.rowid DESC LIMIT ?2"
+                       : "ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC LIMIT ?2"));
   s.bind(1, fts_query).bind(2, limit);
   while (s.step()) {
     FoundArticle f;

@@ -207,7 +207,11 @@ class Store final : public ArticleStore {
 
   // Full-text search: `fts_query` is an FTS5 MATCH expression over the words and stems columns
   // (build it with search_query()). Newest first.
-  std::vector<FoundArticle> search(const std::string& fts_query, int limit);
+  // With `fetch_order`, the newest fetched first instead: the index is walked backwards and
+  // stops at `limit`, where the published order sorts every match (the dashboard, whose page
+  // must answer in milliseconds however common the word).
+  std::vector<FoundArticle> search(const std::string& fts_query, int limit,
+                                   bool fetch_order = false);
   // Retention: deletes alerts created before `before` with their hits, members, deliveries
   // (except pending ones) and attempts; attempts and dead page fetches older than `before`;
   // then articles fetched before `before` with their search rows, except those a kept alert
