@@ -11,6 +11,7 @@ namespace {
 // What read_alert() reads a row of, up to the WHERE clause.
 const std::string kAlertSelect = "SELECT " + std::string(detail::kAlertColumns) + " FROM alerts ";
 using detail::read_alert;
+using detail::read_delivery;
 
 SourceState read_source(const sql::Statement& s) {
   SourceState st;
@@ -37,22 +38,6 @@ constexpr std::string_view kSourceColumns =
     "id, url, etag, last_modified, last_fetch, last_success, last_error, failures, next_due, "
     "interval, crashes, quarantined_at, quarantine_reason, last_items, tls_expires_at, "
     "tls_valid_from";
-
-Delivery read_delivery(const sql::Statement& s) {
-  Delivery d;
-  d.id = s.text(0);
-  d.alert_id = s.text(1);
-  d.webhook = s.text(2);
-  d.state = s.text(3);
-  d.attempts = s.int64(4);
-  d.next_attempt = s.int64(5);
-  d.last_status = s.opt_int64(6);
-  d.last_error = s.text(7);
-  d.delivered_at = s.opt_int64(8);
-  d.payload = s.text(9);
-  d.group_id = s.text(10);
-  return d;
-}
 
 constexpr std::string_view kDeliverySelect =
     "SELECT d.id, d.alert_id, d.webhook, d.state, d.attempts, d.next_attempt, d.last_status, "

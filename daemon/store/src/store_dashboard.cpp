@@ -102,22 +102,11 @@ std::vector<Delivery> Store::delivery_list(const std::string& state, int limit) 
   // deliveries_due is (state, next_attempt): the newest schedule first, without a sort.
   auto s = cached(
       "SELECT id, alert_id, webhook, state, attempts, next_attempt, last_status, last_error, "
-      "delivered_at FROM deliveries WHERE state = ?1 ORDER BY next_attempt DESC LIMIT ?2");
+      "delivered_at, '', coalesce(group_id, '') FROM deliveries WHERE state = ?1 "
+      "ORDER BY next_attempt DESC LIMIT ?2");
   s->bind(1, state).bind(2, int64_t{limit});
   std::vector<Delivery> out;
-  while (s->step()) {
-    Delivery d;
-    d.id = s->text(0);
-    d.alert_id = s->text(1);
-    d.webhook = s->text(2);
-    d.state = s->text(3);
-    d.attempts = s->int64(4);
-    d.next_attempt = s->int64(5);
-    d.last_status = s->opt_int64(6);
-    d.last_error = s->text(7);
-    d.delivered_at = s->opt_int64(8);
-    out.push_back(std::move(d));
-  }
+  while (s->step()) out.push_back(detail::read_delivery(*s));
   return out;
 }
 

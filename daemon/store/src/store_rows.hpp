@@ -21,4 +21,22 @@ inline StoredAlert read_alert(const sql::Statement& s, int first = 0) {
           s.opt_int64(f + 8), s.text(f + 9), s.int64(f + 10) != 0, s.text(f + 11)};
 }
 
+// A delivery row: id, alert_id, webhook, state, attempts, next_attempt, last_status,
+// last_error, delivered_at, payload, group_id.
+inline Delivery read_delivery(const sql::Statement& s) {
+  Delivery d;
+  d.id = s.text(0);
+  d.alert_id = s.text(1);
+  d.webhook = s.text(2);
+  d.state = s.text(3);
+  d.attempts = s.int64(4);
+  d.next_attempt = s.int64(5);
+  d.last_status = s.opt_int64(6);
+  d.last_error = s.text(7);
+  d.delivered_at = s.opt_int64(8);
+  d.payload = s.text(9);
+  d.group_id = s.text(10);
+  return d;
+}
+
 }  // namespace rasd::detail
