@@ -49,6 +49,14 @@ struct Browser {
     REQUIRE(res);
     return *res;
   }
+  // Posts the sign-in form; on its 303, keeps the session cookie. Returns the answer.
+  HttpResponse sign_in(const std::string& login_path, const std::string& token) {
+    HttpResponse in = go("POST", login_path, "token=" + token);
+    REQUIRE(in.status == 303);
+    const std::string set = in.header("set-cookie");
+    cookie = set.substr(0, set.find(';'));
+    return in;
+  }
 };
 
 bool contains(const std::string& s, const std::string& what) {
@@ -133,13 +141,10 @@ TEST_CASE(
   auto wrong = b.go("POST", "/login", "token=nope");
   CHECK(wrong.status == 401);
   CHECK(wrong.header("set-cookie").empty());
-  auto in = b.go("POST", "/login", "token=" + kToken);
-  REQUIRE(in.status == 303);
-  const std::string set = in.header("set-cookie");
+  const std::string set = b.sign_in("/login", kToken).header("set-cookie");
   CHECK(contains(set, "HttpOnly"));
   CHECK(contains(set, "SameSite=Strict"));
   CHECK(contains(set, "Max-Age=43200"));
-  b.cookie = set.substr(0, set.find(';'));
 
   // The alerts list: the title escaped, never markup, and isolated.
   auto list = b.go("GET", "/");
@@ -238,13 +243,11 @@ TEST_CASE(
             .status == 403);
 
   // Behind the base path: the cookie is scoped to it and Secure; links carry it.
-  auto in = b.go("POST", "/rasd/login", "token=" + kToken);
-  REQUIRE(in.status == 303);
+  const auto in = b.sign_in("/rasd/login", kToken);
   CHECK(in.header("location") == "/rasd/");
   const std::string set = in.header("set-cookie");
   CHECK(contains(set, "Path=/rasd;"));
   CHECK(contains(set, "; Secure"));
-  b.cookie = set.substr(0, set.find(';'));
   auto list = b.go("GET", "/rasd/");
   REQUIRE(list.status == 200);
   CHECK(contains(list.body, "href=\"/rasd/static/rasd.css\""));
@@ -322,9 +325,7 @@ TEST_CASE(
   // A read-only session sees the alert but cannot acknowledge it.
   Browser viewer;
   viewer.port = b.port;
-  auto vin = viewer.go("POST", "/rasd/login", "token=" + kRead);
-  REQUIRE(vin.status == 303);
-  viewer.cookie = vin.header("set-cookie").substr(0, vin.header("set-cookie").find(';'));
+  viewer.sign_in("/rasd/login", kRead);
   auto vlist = viewer.go("GET", "/rasd/");
   CHECK(contains(vlist.body, "read-only"));
   REQUIRE(std::regex_search(vlist.body, m, std::regex("href=\"/rasd/alerts/(alert_[0-9a-f]+)\"")));

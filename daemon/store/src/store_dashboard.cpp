@@ -91,10 +91,7 @@ std::vector<StoredArticle> Store::source_articles(const std::string& source_id, 
       "fetched_at FROM articles WHERE source_id = ?1 ORDER BY fetched_at DESC, id DESC LIMIT ?2");
   s->bind(1, source_id).bind(2, int64_t{limit});
   std::vector<StoredArticle> out;
-  while (s->step()) {
-    out.push_back({s->int64(0), s->text(1), s->text(2), s->text(3), s->text(4), s->text(5),
-                   s->text(6), s->text(7), s->opt_int64(8), s->int64(9)});
-  }
+  while (s->step()) detail::read_article(*s, out.emplace_back());
   return out;
 }
 

@@ -39,4 +39,18 @@ inline Delivery read_delivery(const sql::Statement& s) {
   return d;
 }
 
+// A row of "SELECT id, source_id, guid, url, title, body, author, lang, published, fetched_at".
+inline void read_article(const sql::Statement& s, StoredArticle& a) {
+  a.id = s.int64(0);
+  a.source_id = s.text(1);
+  a.guid = s.text(2);
+  a.url = s.text(3);
+  a.title = s.text(4);
+  a.body = s.text(5);
+  a.author = s.text(6);
+  a.lang = s.text(7);
+  a.published = s.opt_int64(8);
+  a.fetched_at = s.int64(9);
+}
+
 }  // namespace rasd::detail

@@ -1,26 +1,15 @@
 // Store: stored articles read in fetch order, for replays (rasd backtest, the rule tester).
 #include "rasd/daemon/store.hpp"
+#include "store_rows.hpp"
 
 namespace rasd {
+using detail::read_article;
 
 namespace {
 // Rows per read transaction: large enough that the statement cost is negligible, small enough
 // that a page of 1-10 KB bodies stays a few MB.
 constexpr int64_t kScanPage = 512;
 
-// A row of "SELECT id, source_id, guid, url, title, body, author, lang, published, fetched_at".
-void read_article(const sql::Statement& s, StoredArticle& a) {
-  a.id = s.int64(0);
-  a.source_id = s.text(1);
-  a.guid = s.text(2);
-  a.url = s.text(3);
-  a.title = s.text(4);
-  a.body = s.text(5);
-  a.author = s.text(6);
-  a.lang = s.text(7);
-  a.published = s.opt_int64(8);
-  a.fetched_at = s.int64(9);
-}
 }  // namespace
 
 std::optional<StoredArticle> Store::article(int64_t id) {
