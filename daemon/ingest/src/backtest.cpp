@@ -90,7 +90,10 @@ void Backtest::add(const StoredArticle& a, const std::function<void(const Backte
   rules::ArticleFields fields{
       a.guid,      a.title,  a.body, a.url,
       a.source_id, a.author, a.lang, tags == options_.source_tags.end() ? kNoTags : tags->second};
-  const rules::PreparedArticle prepared(normalizer_, std::move(fields));
+  // Indexed for this replay's rules only: nothing else evaluates queries on it.
+  rules::PrepareOptions prepare;
+  prepare.keys = &matcher_.keys();
+  const rules::PreparedArticle prepared(normalizer_, std::move(fields), prepare);
   const std::string key = detail::article_key_of(a.source_id, a.guid);
   // The story as Monitor::cluster_for files it: fetch time is the pipeline's clock.
   if (!stories_expired_at_ || a.fetched_at - *stories_expired_at_ > 3600) {

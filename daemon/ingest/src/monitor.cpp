@@ -303,7 +303,10 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
     if (store_.has_article(a.source_id, a.guid)) return;
     rules::ArticleFields fields{a.guid,      a.title,  a.body, a.url,
                                 a.source_id, a.author, a.lang, s.tags};
-    const rules::PreparedArticle prepared(normalizer_, std::move(fields));
+    // Indexed for the rules' words only; a query silence re-prepares it (SilenceList::match).
+    rules::PrepareOptions prepare;
+    prepare.keys = &matcher.keys();
+    const rules::PreparedArticle prepared(normalizer_, std::move(fields), prepare);
     const std::string key = article_key(a);
     SearchColumns columns = search_columns(prepared);
     a.search_words = std::move(columns.words);

@@ -42,6 +42,7 @@ Expected<Silence> make_silence(const std::string& kind, const std::string& value
 
 void SilenceList::refresh(ArticleStore& store, const text::Normalizer& normalizer, int64_t now,
                           bool force) {
+  normalizer_ = &normalizer;
   if (!force && read_at_ && now - *read_at_ < kRefreshSeconds && now >= *read_at_) return;
   // Read first: a failed read (it throws) keeps the list in force and retries next time.
   std::vector<Silence> active = store.active_silences(now);
@@ -67,6 +68,7 @@ void SilenceList::refresh(ArticleStore& store, const text::Normalizer& normalize
 const Silence* SilenceList::match(const std::string& rule_id, const std::string& source_id,
                                   const std::string& cluster,
                                   const rules::PreparedArticle* prepared, int64_t now) const {
+  std::optional<rules::PreparedArticle> unfiltered;  // built for the first query silence
   for (const auto& e : entries_) {
     const Silence& s = e.silence;
     if (s.expires_at <= now) continue;
@@ -75,8 +77,14 @@ const Silence* SilenceList::match(const std::string& rule_id, const std::string&
     if (s.kind == "source" && s.value == source_id) return &s;
     if (s.kind == "story" && !cluster.empty() && s.value == cluster) return &s;
     if (s.kind == "query" && e.query) {
+      const rules::PreparedArticle* article = prepared;
+      if (prepared->keys() != nullptr && normalizer_ != nullptr) {
+        // Indexed for the rules' words only: a silence's words may not be there.
+        if (!unfiltered) unfiltered.emplace(*normalizer_, prepared->fields());
+        article = &*unfiltered;
+      }
       std::vector<rules::Hit> hits;
-      if (rules::evaluate(*e.query, *prepared, hits)) return &s;
+      if (rules::evaluate(*e.query, *article, hits)) return &s;
     }
   }
   return nullptr;

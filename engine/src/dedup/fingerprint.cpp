@@ -35,8 +35,11 @@ constexpr MinHashParams make_params() {
 }
 constexpr MinHashParams kParams = make_params();
 
-// min over the shingles of hash_i, for every i.
-void minhash_of(const std::vector<uint32_t>& shingles, std::array<uint32_t, kSignature>& out) {
+// min over the shingles of hash_i, for every i. Built twice, for AVX2 and for the baseline,
+// chosen at load time: four 32x32->64 multiplies per instruction instead of two; the same
+// integer arithmetic, so the same values.
+__attribute__((target_clones("avx2", "default"))) void minhash_of(
+    const std::vector<uint32_t>& shingles, std::array<uint32_t, kSignature>& out) {
   out.fill(std::numeric_limits<uint32_t>::max());
   for (const uint32_t x : shingles) {
     for (size_t i = 0; i < kSignature; ++i) {
@@ -47,6 +50,26 @@ void minhash_of(const std::vector<uint32_t>& shingles, std::array<uint32_t, kSig
       out[i] = h < out[i] ? h : out[i];
     }
   }
+}
+
+// Sorts v ascending: four counting passes of a byte each above a few dozen values, where
+// comparison sorting of random hashes pays a mispredicted branch per comparison.
+void sort_hashes(std::vector<uint32_t>& v) {
+  if (v.size() < 64) {
+    std::sort(v.begin(), v.end());
+    return;
+  }
+  std::vector<uint32_t> tmp(v.size());
+  uint32_t* from = v.data();
+  uint32_t* to = tmp.data();
+  for (unsigned shift = 0; shift < 32; shift += 8) {
+    size_t count[257] = {};
+    for (size_t i = 0; i < v.size(); ++i) ++count[((from[i] >> shift) & 0xFF) + 1];
+    for (size_t b = 1; b < 257; ++b) count[b] += count[b - 1];
+    for (size_t i = 0; i < v.size(); ++i) to[count[(from[i] >> shift) & 0xFF]++] = from[i];
+    std::swap(from, to);
+  }
+  // Four passes: the result is back in v.
 }
 
 }  // namespace
@@ -105,7 +128,7 @@ Fingerprint fingerprint_of_shingles(const std::vector<uint32_t>& in_order, uint6
   f.tokens = tokens;
   for (size_t i = 0; i < kLeadShingles && i < in_order.size(); ++i) f.lead[i] = in_order[i];
   f.shingles = in_order;
-  std::sort(f.shingles.begin(), f.shingles.end());
+  sort_hashes(f.shingles);
   f.shingles.erase(std::unique(f.shingles.begin(), f.shingles.end()), f.shingles.end());
   minhash_of(f.shingles, f.minhash);
   return f;

@@ -7,20 +7,34 @@
 namespace rasd::rules {
 namespace {
 
-// Indexes the tokens of a view (all of them when `wanted` is empty, else those marked).
-void build_index(FieldView& fv, const std::vector<bool>& wanted = {}) {
+// Whether s has at least n code points.
+bool code_points_reach(std::string_view s, size_t n) {
+  size_t count = 0;
+  for (size_t i = 0; i < s.size() && count < n; ++i)
+    count += (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+  return count >= n;
+}
+
+// Indexes the tokens of a view (all of them when `wanted` is empty, else those marked), and
+// of their keys only those `filter` wants when there is one.
+void build_index(FieldView& fv, const KeyFilter* filter, const std::vector<bool>& wanted = {}) {
   const auto& toks = fv.view->tokens;
   KeyIndex& index = fv.index;
   auto want = [&](size_t i) { return wanted.empty() || wanted[i]; };
-  index.reserve(toks.size() * 3 + 8);
+  // A filtered index holds about one key in eight (the backtest bench: 141,550 of 1,118,430).
+  index.reserve(filter ? toks.size() / 4 + 8 : toks.size() * 3 + 8);
+  auto add = [&](std::string_view key, Occurrence o) {
+    if (filter == nullptr || (o.length == 1 ? filter->wants(key) : filter->wants_glued(key)))
+      index.add(key, o);
+  };
   std::string_view stems[text::kMaxProcliticStems];
   std::string al;
   for (const auto& t : toks) {
     if (!want(t.pos)) continue;
-    index.add(t.text, {t.pos, 1});
+    add(t.text, {t.pos, 1});
     if (t.arabic) {
       const size_t n = text::proclitic_stems(t.text, stems, al);
-      for (size_t i = 0; i < n; ++i) index.add(stems[i], {t.pos, 1});
+      for (size_t i = 0; i < n; ++i) add(stems[i], {t.pos, 1});
     }
   }
   // Glued pairs: adjacent Arabic tokens separated by white space only.
@@ -35,10 +49,12 @@ void build_index(FieldView& fv, const std::vector<bool>& wanted = {}) {
       spaces_only = ch == U' ' || ch == U'\u00A0' || ch == U'\t';
     }
     if (!spaces_only || a.char_end == b.char_begin) continue;
+    if (filter != nullptr && !filter->may_end_word(b.text) && code_points_reach(a.text, 4))
+      continue;
     glued.assign(a.text).append(b.text);
-    index.add(glued, {a.pos, 2});
+    add(glued, {a.pos, 2});
     const size_t n = text::proclitic_stems(glued, stems, al);
-    for (size_t k = 0; k < n; ++k) index.add(stems[k], {a.pos, 2});
+    for (size_t k = 0; k < n; ++k) add(stems[k], {a.pos, 2});
   }
   index.finish();
 }
@@ -98,7 +114,7 @@ Field field_at(size_t index) {
 
 PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFields fields,
                                  PrepareOptions options)
-    : fields_(std::move(fields)) {
+    : fields_(std::move(fields)), keys_(options.keys) {
   const std::array<const std::string*, kFieldCount> originals = {
       &fields_.title, &fields_.body, &fields_.url, &fields_.source, &fields_.author, &fields_.lang};
   for (size_t i = 0; i < kFieldCount; ++i) {
@@ -107,12 +123,13 @@ PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFiel
     p.normalized = normalizer.normalize(p.original);
     p.views[0].view = &p.normalized.strict;
     p.views[1].view = &p.normalized.view(text::View::collapsed);
-    build_index(p.views[0]);
+    build_index(p.views[0], options.keys);
     if (!p.normalized.collapsed_is_strict) {
       if (options.full_collapsed_index)
-        build_index(p.views[1]);
+        build_index(p.views[1], options.keys);
       else
-        build_index(p.views[1], changed_tokens(p.normalized.strict, p.normalized.collapsed));
+        build_index(p.views[1], options.keys,
+                    changed_tokens(p.normalized.strict, p.normalized.collapsed));
     }
   }
 }

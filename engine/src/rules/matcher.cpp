@@ -270,6 +270,8 @@ bool rule_applies(const Rule& rule, const ArticleFields& article) {
 
 Matcher::Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options)
     : rules_(std::move(rules)), options_(options) {
+  for (const auto& rule : rules_->rules) keys_.add(rule.query);
+  keys_.finish();
   if (!options_.candidate_selection) return;
   for (size_t i = 0; i < rules_->rules.size(); ++i) {
     index_.add(static_cast<RuleIndex::RuleId>(i), rules_->rules[i].query);

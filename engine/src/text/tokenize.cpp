@@ -115,8 +115,10 @@ size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcl
     if (b0 < 0xD8 || b0 > 0xD9 || (b1 & 0xC0) != 0x80) break;
     head[head_letters] = static_cast<uint16_t>(b0 << 8 | b1);
   }
-  size_t length = 0;  // in code points
-  for (char c : token) length += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  // In code points, counted up to 7: no prefix and rest need more (4 + 2, 1 + 3).
+  size_t length = 0;
+  for (size_t i = 0; i < token.size() && length < 7; ++i)
+    length += (static_cast<unsigned char>(token[i]) & 0xC0) != 0x80;
   size_t n = 0;
   for (size_t pi = group->begin; pi < group->end; ++pi) {
     const Prefix& p = kPrefixes[pi];

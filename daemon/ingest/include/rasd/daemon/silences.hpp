@@ -39,7 +39,9 @@ class SilenceList {
                bool force = false);
   // The silence that holds back an alert of `rule` on `article` (in story `cluster` of
   // `source`), or null. `prepared` may be null (no article: a threshold summary); then only
-  // rule silences apply.
+  // rule silences apply. A query silence is evaluated on every key of the article: when
+  // `prepared` was indexed with a rule set's key filter, an unfiltered copy is prepared with
+  // the normalizer of the last refresh.
   const Silence* match(const std::string& rule_id, const std::string& source_id,
                        const std::string& cluster, const rules::PreparedArticle* prepared,
                        int64_t now) const;
@@ -51,6 +53,7 @@ class SilenceList {
     std::shared_ptr<const rules::CompiledNode> query;  // kind "query" only
   };
   std::vector<Entry> entries_;
+  const text::Normalizer* normalizer_ = nullptr;  // of the last refresh
   std::optional<int64_t> read_at_;
   std::vector<std::string> errors_;
 };

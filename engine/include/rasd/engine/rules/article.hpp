@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rasd/engine/rules/key_filter.hpp"
 #include "rasd/engine/rules/key_index.hpp"
 #include "rasd/engine/rules/query.hpp"
 #include "rasd/engine/text/normalize.hpp"
@@ -42,7 +43,7 @@ struct FieldView {
 };
 
 struct PreparedField {
-  std::string original;
+  std::string_view original;  // the field of the article's ArticleFields
   text::Normalized normalized;
   std::array<FieldView, 2> views;  // [strict, collapsed]
 
@@ -58,6 +59,11 @@ struct PrepareOptions {
   // Index every token of the collapsed view, not only those it does not share with the strict
   // view; matches the same, more slowly (for tests that check exactly that).
   bool full_collapsed_index = false;
+  // Index only the keys this filter wants (Matcher::keys()): the article then matches that
+  // matcher's rules as a fully indexed one does, faster, but other queries (evaluate(), a
+  // silence's query, another rule set) may miss words on it. Null: every key. The filter must
+  // outlive the article.
+  const KeyFilter* keys = nullptr;
 };
 
 class PreparedArticle {
@@ -68,10 +74,13 @@ class PreparedArticle {
   PreparedArticle& operator=(const PreparedArticle&) = delete;
 
   const ArticleFields& fields() const { return fields_; }
+  // The filter it was indexed with (PrepareOptions::keys), or null: every key.
+  const KeyFilter* keys() const { return keys_; }
   const PreparedField& field(size_t index) const { return prepared_[index]; }
 
  private:
   ArticleFields fields_;
+  const KeyFilter* keys_ = nullptr;
   std::array<PreparedField, kFieldCount> prepared_;
 };
 

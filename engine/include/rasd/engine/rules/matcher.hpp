@@ -47,6 +47,9 @@ class Matcher {
   explicit Matcher(std::shared_ptr<const RuleSet> rules, MatcherOptions options = {});
   const RuleSet& rules() const { return *rules_; }
   const RuleIndex& index() const { return index_; }
+  // The keys this matcher's rules look up: prepare articles with it (PrepareOptions::keys)
+  // to index only those.
+  const KeyFilter& keys() const { return keys_; }
 
   // Every enabled rule whose source/lang filters admit the article and whose query matches,
   // in rule-set order.
@@ -56,6 +59,7 @@ class Matcher {
   std::shared_ptr<const RuleSet> rules_;
   MatcherOptions options_;
   RuleIndex index_;
+  KeyFilter keys_;
 };
 
 // True when the rule's `sources` and `lang` options admit the article.
