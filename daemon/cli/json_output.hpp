@@ -12,6 +12,9 @@
 namespace rasd::cli {
 
 boost::json::object feed_to_json(const Feed& feed);
+// Writes serialize(feed_to_json(feed)) to `out`, the same bytes, one item at a time: a 15 MB
+// feed is never held a second and a third time as a JSON value and its text.
+void write_feed_json(const Feed& feed, std::ostream& out);
 
 // Calls f(object) for each JSON object line of `in`; blank lines are skipped, and a line that
 // is not a JSON object is reported on `err` as "name:line: error: ..." and skipped.

@@ -110,7 +110,8 @@ int cmd_parse_feed(const std::string& file, const std::string& ct, const std::st
     std::cerr << "\n";
     return 2;
   }
-  std::cout << json::serialize(cli::feed_to_json(*feed)) << "\n";
+  cli::write_feed_json(*feed, std::cout);
+  std::cout << "\n";
   return 0;
 }
 
@@ -208,7 +209,8 @@ int cmd_fetch(const std::string& url, bool allow_private) {
   const std::string ct = res->header("content-type");
   auto feed = parse_feed(res->body, {ct, res->effective_url});
   if (feed) {
-    std::cout << json::serialize(cli::feed_to_json(*feed)) << "\n";
+    cli::write_feed_json(*feed, std::cout);
+    std::cout << "\n";
     return 0;
   }
   // Not a feed: a page served as HTML (or a body that is plainly a page) is shown the way an

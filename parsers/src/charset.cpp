@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <memory>
 
 namespace rasd::charset {
@@ -99,13 +100,44 @@ std::string from_xml_declaration(std::string_view bytes) {
 }
 
 bool is_valid_utf8(std::string_view bytes) {
-  int32_t i = 0;
+  // The well-formed sequences of Unicode's Table 3-7 (what ICU's U8_NEXT accepts: no
+  // overlongs, surrogates or values past U+10FFFF), with eight ASCII bytes at a time and
+  // two-byte letters (Arabic) without a table lookup: feeds and pages are checked whole, and
+  // once more per field.
   const auto* s = reinterpret_cast<const uint8_t*>(bytes.data());
-  const auto n = static_cast<int32_t>(bytes.size());
+  const size_t n = bytes.size();
+  size_t i = 0;
+  auto cont = [&](size_t k) { return k < n && (s[k] & 0xC0) == 0x80; };
   while (i < n) {
-    UChar32 c;
-    U8_NEXT(s, i, n, c);
-    if (c < 0) return false;
+    if (i + 8 <= n) {
+      uint64_t w;
+      std::memcpy(&w, s + i, 8);
+      if ((w & 0x8080808080808080ull) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    const uint8_t b = s[i];
+    if (b < 0x80) {
+      ++i;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      if (!cont(i + 1)) return false;
+      i += 2;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      if (i + 1 >= n) return false;
+      const uint8_t c = s[i + 1];
+      const uint8_t lo = b == 0xE0 ? 0xA0 : 0x80, hi = b == 0xED ? 0x9F : 0xBF;
+      if (c < lo || c > hi || !cont(i + 2)) return false;
+      i += 3;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      if (i + 1 >= n) return false;
+      const uint8_t c = s[i + 1];
+      const uint8_t lo = b == 0xF0 ? 0x90 : 0x80, hi = b == 0xF4 ? 0x8F : 0xBF;
+      if (c < lo || c > hi || !cont(i + 2) || !cont(i + 3)) return false;
+      i += 4;
+    } else {
+      return false;  // a continuation byte without a lead, C0, C1 or F5..FF
+    }
   }
   return true;
 }

@@ -502,13 +502,17 @@ void read_cdf(const pugi::xml_node& root, Feed& feed, const std::string& base) {
 
 }  // namespace
 
-Expected<Feed> parse_xml_feed(std::string_view utf8, const FeedParseOptions& options) {
+Expected<Feed> parse_xml_feed(std::string utf8, const FeedParseOptions& options) {
   Feed feed;
-  const std::string expanded = expand_internal_entities(utf8, feed.warnings);
+  // Our own copy (the caller's, moved), parsed in place: the document's strings point into it
+  // (it outlives `xml`, declared after it), so a feed costs one copy of its text. With the NUL
+  // that load_buffer adds to its copy, so that errors are reported at the same offsets.
+  std::string expanded = expand_internal_entities(std::move(utf8), feed.warnings);
+  expanded.push_back('\0');
   pugi::xml_document xml;
   const unsigned flags = pugi::parse_default | pugi::parse_ws_pcdata_single;
   pugi::xml_parse_result res =
-      xml.load_buffer(expanded.data(), expanded.size(), flags, pugi::encoding_utf8);
+      xml.load_buffer_inplace(expanded.data(), expanded.size(), flags, pugi::encoding_utf8);
   if (!res) {
     // pugixml keeps what it parsed before the error; use it when it reached the feed root.
     feed.warnings.push_back(std::string("XML error: ") + res.description() + " at byte " +

@@ -20,14 +20,15 @@ bool name_char(char c) {
 
 }  // namespace
 
-std::string expand_internal_entities(std::string_view doc, std::vector<std::string>& warnings) {
+std::string expand_internal_entities(std::string owned, std::vector<std::string>& warnings) {
+  const std::string_view doc = owned;
   const size_t dt = doc.find("<!DOCTYPE");
-  if (dt == std::string_view::npos || dt > 4096) return std::string(doc);
+  if (dt == std::string_view::npos || dt > 4096) return owned;
   const size_t open = doc.find('[', dt);
   const size_t gt = doc.find('>', dt);
-  if (open == std::string_view::npos || (gt != std::string_view::npos && gt < open)) return std::string(doc);
+  if (open == std::string_view::npos || (gt != std::string_view::npos && gt < open)) return owned;
   const size_t close = doc.find("]>", open);
-  if (close == std::string_view::npos) return std::string(doc);
+  if (close == std::string_view::npos) return owned;
   std::map<std::string, std::string, std::less<>> entities;
   const std::string_view subset = doc.substr(open + 1, close - open - 1);
   for (size_t p = subset.find("<!ENTITY"); p != std::string_view::npos; p = subset.find("<!ENTITY", p + 1)) {
@@ -44,7 +45,7 @@ std::string expand_internal_entities(std::string_view doc, std::vector<std::stri
     if (end == std::string_view::npos) break;
     entities.emplace(name, std::string(subset.substr(i + 1, end - i - 1)));
   }
-  if (entities.empty()) return std::string(doc);
+  if (entities.empty()) return owned;
   const size_t body = close + 2;
   std::string out(doc.substr(0, body));
   const size_t limit = doc.size() * 4 + (1u << 20);

@@ -13,7 +13,8 @@ namespace rasd::detail {
 // unchanged when it declares none. Expansion is bounded (no "billion laughs"): entity values
 // are not themselves expanded, and the output may grow at most to 4x the input plus 1 MiB;
 // past that the remaining references stay as they are and a warning is added.
-std::string expand_internal_entities(std::string_view doc, std::vector<std::string>& warnings);
+// `doc` itself (moved, not copied) when it declares no internal entity.
+std::string expand_internal_entities(std::string doc, std::vector<std::string>& warnings);
 
 // s without the XML white space (space, tab, CR, LF) at either end.
 std::string trim(std::string_view s);

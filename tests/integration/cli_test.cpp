@@ -227,6 +227,9 @@ TEST_CASE("rasd parse-feed prints the contract JSON and fails with exit 2 on HTM
   CHECK(items[0].at("published").as_string() == "2024-12-19T06:30:00Z");
   CHECK(items[0].at("author").as_string() == "مراسل الرصد");
   CHECK(items[1].at("published").as_string() == "2024-12-19T05:00:00Z");
+  // Written item by item (write_feed_json), yet one compact JSON document: byte for byte what
+  // serializing the whole value gives.
+  CHECK(r.out == boost::json::serialize(v) + "\n");
   auto html =
       run_process({RASD_BINARY, "parse-feed", "-"}, "<!DOCTYPE html><html><body>hi</body></html>");
   CHECK(html.exit_code == 2);

@@ -1,5 +1,9 @@
 #include <catch2/catch.hpp>
+#include <unicode/utf8.h>
 
+#include <random>
+
+#include "rasd/parsers/charset.hpp"
 #include "rasd/parsers/date.hpp"
 #include "rasd/parsers/feed.hpp"
 #include "test_util.hpp"
@@ -124,4 +128,76 @@ TEST_CASE("feed: broken inputs give clear errors or recover", "[parsers][feed][e
   CHECK_FALSE(truncated->warnings.empty());
   REQUIRE_FALSE(truncated->items.empty());
   CHECK(truncated->items[0].title == "one");
+}
+
+namespace {
+std::string hex_of(const std::string& s) {
+  std::string out;
+  for (unsigned char c : s) {
+    out += "0123456789abcdef"[c >> 4];
+    out += "0123456789abcdef"[c & 15];
+    out += ' ';
+  }
+  return out;
+}
+// The reference: ICU's U8_NEXT over the whole string, which is what is_valid_utf8 replaced.
+bool icu_valid_utf8(const std::string& bytes) {
+  const auto* s = reinterpret_cast<const uint8_t*>(bytes.data());
+  const auto n = static_cast<int32_t>(bytes.size());
+  for (int32_t i = 0; i < n;) {
+    UChar32 c;
+    U8_NEXT(s, i, n, c);
+    if (c < 0) return false;
+  }
+  return true;
+}
+}  // namespace
+
+TEST_CASE("is_valid_utf8 accepts exactly what ICU's U8_NEXT accepts", "[charset]") {
+  // Every one- and two-byte string, every three-byte string with a multi-byte lead, and four-
+  // byte strings over the bytes where the boundaries are; each also behind eight ASCII bytes
+  // (the fast path) and before one.
+  std::vector<std::string> cases;
+  for (int a = 0; a < 256; ++a) {
+    cases.push_back(std::string(1, static_cast<char>(a)));
+    for (int b = 0; b < 256; ++b) {
+      cases.push_back({static_cast<char>(a), static_cast<char>(b)});
+      if (a >= 0xE0)
+        for (int c = 0; c < 256; c += (c >= 0x70 && c <= 0xC8) ? 1 : 16)
+          cases.push_back({static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
+    }
+  }
+  const int edges[] = {0x00, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xFF};
+  for (int a = 0xF0; a < 0x100; ++a)
+    for (int b : edges)
+      for (int c : edges)
+        for (int d : edges)
+          cases.push_back({static_cast<char>(a), static_cast<char>(b), static_cast<char>(c),
+                           static_cast<char>(d)});
+  std::mt19937 rng(7);
+  for (int k = 0; k < 20000; ++k) {  // Arabic-like text with a broken byte now and then
+    std::string t;
+    const int len = static_cast<int>(rng() % 40);
+    for (int i = 0; i < len; ++i) {
+      const unsigned r = rng() % 100;
+      if (r < 50) t += "\u0627\u0644";
+      else if (r < 80) t += static_cast<char>('a' + rng() % 26);
+      else if (r < 97) t += "\u200f\U0001F600";
+      else t += static_cast<char>(rng() % 256);
+    }
+    cases.push_back(t);
+  }
+  size_t valid = 0, invalid = 0;
+  for (const auto& c : cases) {
+    const bool want = icu_valid_utf8(c);
+    (want ? valid : invalid)++;
+    for (const std::string& t : {c, "abcdefgh" + c, c + "z", "\u0627\u0644\u0627\u0644" + c}) {
+      if (charset::is_valid_utf8(t) != icu_valid_utf8(t)) {
+        INFO("bytes: " << hex_of(t));
+        CHECK(charset::is_valid_utf8(t) == icu_valid_utf8(t));
+      }
+    }
+  }
+  CHECK(valid > 10000);
+  CHECK(invalid > 10000);
 }

@@ -303,10 +303,11 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
     if (store_.has_article(a.source_id, a.guid)) return;
     rules::ArticleFields fields{a.guid,      a.title,  a.body, a.url,
                                 a.source_id, a.author, a.lang, s.tags};
-    // Indexed for the rules' words only; a query silence re-prepares it (SilenceList::match).
+    // Indexed for the rules' words only; a query silence prepares a full copy (SilenceSubject).
     rules::PrepareOptions prepare;
     prepare.keys = &matcher.keys();
     const rules::PreparedArticle prepared(normalizer_, std::move(fields), prepare);
+    const SilenceSubject subject(prepared, normalizer_);
     const std::string key = article_key(a);
     SearchColumns columns = search_columns(prepared);
     a.search_words = std::move(columns.words);
@@ -358,7 +359,7 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
             {random_id("msg_"), target,
              hook ? group_key_for(*hook, m.rule->id, al.severity, m.rule->tags, a.source_id) : ""});
       }
-      apply_silences(m.rule->id, a.source_id, a.cluster, &prepared, al, now, stats);
+      apply_silences(m.rule->id, a.source_id, a.cluster, &subject, al, now, stats);
       // The story's earlier copies were all held back (silenced, rate-limited): to the
       // webhooks this copy is the story's first, so it goes out as alert.created.
       const bool first_told = !al.update_of.empty() && !told && !al.deliveries.empty();
@@ -439,11 +440,11 @@ std::string Monitor::raise_internal_alert(const std::string& kind, const std::st
 }
 
 void Monitor::apply_silences(const std::string& rule_id, const std::string& source_id,
-                             const std::string& cluster, const rules::PreparedArticle* prepared,
+                             const std::string& cluster, const SilenceSubject* article,
                              NewAlert& al, int64_t now, PollStats& stats) {
   silences_.refresh(store_, normalizer_, now);
   for (const auto& e : silences_.take_errors()) log_->warn("{}", e);
-  const Silence* s = silences_.match(rule_id, source_id, cluster, prepared, now);
+  const Silence* s = silences_.match(rule_id, source_id, cluster, article, now);
   if (!s) return;
   al.silenced_by = s->id;
   al.deliveries.clear();

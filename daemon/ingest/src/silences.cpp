@@ -42,7 +42,6 @@ Expected<Silence> make_silence(const std::string& kind, const std::string& value
 
 void SilenceList::refresh(ArticleStore& store, const text::Normalizer& normalizer, int64_t now,
                           bool force) {
-  normalizer_ = &normalizer;
   if (!force && read_at_ && now - *read_at_ < kRefreshSeconds && now >= *read_at_) return;
   // Read first: a failed read (it throws) keeps the list in force and retries next time.
   std::vector<Silence> active = store.active_silences(now);
@@ -65,26 +64,25 @@ void SilenceList::refresh(ArticleStore& store, const text::Normalizer& normalize
   read_at_ = now;
 }
 
+const rules::PreparedArticle& SilenceSubject::fully_indexed() const {
+  if (prepared_.keys() == nullptr) return prepared_;
+  if (!full_) full_.emplace(normalizer_, prepared_.fields());
+  return *full_;
+}
+
 const Silence* SilenceList::match(const std::string& rule_id, const std::string& source_id,
-                                  const std::string& cluster,
-                                  const rules::PreparedArticle* prepared, int64_t now) const {
-  std::optional<rules::PreparedArticle> unfiltered;  // built for the first query silence
+                                  const std::string& cluster, const SilenceSubject* article,
+                                  int64_t now) const {
   for (const auto& e : entries_) {
     const Silence& s = e.silence;
     if (s.expires_at <= now) continue;
     if (s.kind == "rule" && s.value == rule_id) return &s;
-    if (!prepared) continue;
+    if (!article) continue;
     if (s.kind == "source" && s.value == source_id) return &s;
     if (s.kind == "story" && !cluster.empty() && s.value == cluster) return &s;
     if (s.kind == "query" && e.query) {
-      const rules::PreparedArticle* article = prepared;
-      if (prepared->keys() != nullptr && normalizer_ != nullptr) {
-        // Indexed for the rules' words only: a silence's words may not be there.
-        if (!unfiltered) unfiltered.emplace(*normalizer_, prepared->fields());
-        article = &*unfiltered;
-      }
       std::vector<rules::Hit> hits;
-      if (rules::evaluate(*e.query, *article, hits)) return &s;
+      if (rules::evaluate(*e.query, article->fully_indexed(), hits)) return &s;
     }
   }
   return nullptr;

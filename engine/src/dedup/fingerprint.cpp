@@ -35,10 +35,17 @@ constexpr MinHashParams make_params() {
 }
 constexpr MinHashParams kParams = make_params();
 
-// min over the shingles of hash_i, for every i. Built twice, for AVX2 and for the baseline,
-// chosen at load time: four 32x32->64 multiplies per instruction instead of two; the same
+// Function multiversioning needs x86 and ELF ifuncs; elsewhere there is one build.
+#if defined(__x86_64__) && defined(__ELF__)
+#define RASD_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RASD_AVX2_CLONES
+#endif
+
+// min over the shingles of hash_i, for every i. On x86-64 built twice, for AVX2 and for the
+// baseline, chosen at load time: four 32x32->64 multiplies per instruction instead of two; the same
 // integer arithmetic, so the same values.
-__attribute__((target_clones("avx2", "default"))) void minhash_of(
+RASD_AVX2_CLONES void minhash_of(
     const std::vector<uint32_t>& shingles, std::array<uint32_t, kSignature>& out) {
   out.fill(std::numeric_limits<uint32_t>::max());
   for (const uint32_t x : shingles) {

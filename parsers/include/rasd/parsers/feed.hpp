@@ -58,7 +58,8 @@ struct FeedParseOptions {
 Expected<Feed> parse_feed(std::string_view bytes, const FeedParseOptions& options = {});
 
 namespace detail {
-Expected<Feed> parse_xml_feed(std::string_view utf8, const FeedParseOptions& options);
+// Takes the text by value: it is parsed in place.
+Expected<Feed> parse_xml_feed(std::string utf8, const FeedParseOptions& options);
 Expected<Feed> parse_json_feed(std::string_view utf8, const FeedParseOptions& options);
 }  // namespace detail
 

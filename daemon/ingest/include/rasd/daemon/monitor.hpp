@@ -222,7 +222,7 @@ class Monitor {
   bool wants_acknowledged_updates(const std::string& webhook) const;
   // Marks `al` held back when a silence in force matches (silences.hpp): no deliveries.
   void apply_silences(const std::string& rule_id, const std::string& source_id,
-                      const std::string& cluster, const rules::PreparedArticle* prepared,
+                      const std::string& cluster, const SilenceSubject* article,
                       NewAlert& al, int64_t now, PollStats& stats);
   // Coverage (monitor_coverage.cpp, monitor_coverage_checks.cpp). The finders return, for
   // each kind they judge (every one, even with nothing found), what holds now, and the

@@ -29,6 +29,25 @@ Expected<Silence> make_silence(const std::string& kind, const std::string& value
                                const std::string& author, int64_t now,
                                const text::Normalizer& normalizer);
 
+// The article a silence is checked against: the pipeline's prepared article, which may be
+// indexed for the rules' words only (PrepareOptions::keys), and a fully indexed copy prepared
+// on first need, since a query silence's words need not be rule words. One per article; the
+// copy is then built at most once however many of its alerts are checked.
+// Thread safety: none (the copy is built lazily).
+class SilenceSubject {
+ public:
+  SilenceSubject(const rules::PreparedArticle& prepared, const text::Normalizer& normalizer)
+      : prepared_(prepared), normalizer_(normalizer) {}
+  const rules::PreparedArticle& prepared() const { return prepared_; }
+  // Every key indexed: `prepared` itself when it has no key filter.
+  const rules::PreparedArticle& fully_indexed() const;
+
+ private:
+  const rules::PreparedArticle& prepared_;
+  const text::Normalizer& normalizer_;
+  mutable std::optional<rules::PreparedArticle> full_;
+};
+
 class SilenceList {
  public:
   static constexpr int64_t kRefreshSeconds = 5;
@@ -38,12 +57,10 @@ class SilenceList {
   void refresh(ArticleStore& store, const text::Normalizer& normalizer, int64_t now,
                bool force = false);
   // The silence that holds back an alert of `rule` on `article` (in story `cluster` of
-  // `source`), or null. `prepared` may be null (no article: a threshold summary); then only
-  // rule silences apply. A query silence is evaluated on every key of the article: when
-  // `prepared` was indexed with a rule set's key filter, an unfiltered copy is prepared with
-  // the normalizer of the last refresh.
+  // `source`), or null. `article` may be null (no article: a threshold summary); then only
+  // rule silences apply. A query silence is evaluated on the fully indexed article.
   const Silence* match(const std::string& rule_id, const std::string& source_id,
-                       const std::string& cluster, const rules::PreparedArticle* prepared,
+                       const std::string& cluster, const SilenceSubject* article,
                        int64_t now) const;
   std::vector<std::string> take_errors() { return std::move(errors_); }
 
@@ -53,7 +70,6 @@ class SilenceList {
     std::shared_ptr<const rules::CompiledNode> query;  // kind "query" only
   };
   std::vector<Entry> entries_;
-  const text::Normalizer* normalizer_ = nullptr;  // of the last refresh
   std::optional<int64_t> read_at_;
   std::vector<std::string> errors_;
 };

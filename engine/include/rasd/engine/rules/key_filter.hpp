@@ -74,7 +74,7 @@ class KeyFilter {
 
   void add_word(std::string_view w);
 
-  std::vector<uint64_t> word_sketches_, tail_sketches_, head_values_;  // until finish()
+  std::vector<uint64_t> word_sketches_, tail_sketches_, head_values_;  // what finish() files
   std::vector<uint64_t> words_, tails_, prefix_heads_;                 // bitsets, after finish()
   unsigned word_shift_ = 64, tail_shift_ = 64, head_shift_ = 64;       // 64 - log2(bits)
   bool every_key_ = false;  // a prefix too short to have a head
