@@ -230,6 +230,15 @@ TEST_CASE("rasd parse-feed prints the contract JSON and fails with exit 2 on HTM
   // Written item by item (write_feed_json), yet one compact JSON document: byte for byte what
   // serializing the whole value gives.
   CHECK(r.out == boost::json::serialize(v) + "\n");
+  CHECK(r.out.rfind("{\"feed\":{\"title\":", 0) == 0);  // the contract's key order
+  CHECK(r.out.find("},\"items\":[{\"guid\":\"news-example-1001\",\"title\":") != std::string::npos);
+  CHECK(r.out.find("]}],\"warnings\":[") != std::string::npos);
+  auto empty = run_process({RASD_BINARY, "parse-feed", "-"},
+                           "<rss version=\"2.0\"><channel><title>t</title></channel></rss>");
+  REQUIRE(empty.exit_code == 0);
+  CHECK(empty.out.rfind("{\"feed\":{\"title\":\"t\",\"link\":\"\",\"language\":\"\",\"hub\":\"\","
+                        "\"self\":\"\",\"description\":\"\"},\"items\":[],\"warnings\":[",
+                        0) == 0);
   auto html =
       run_process({RASD_BINARY, "parse-feed", "-"}, "<!DOCTYPE html><html><body>hi</body></html>");
   CHECK(html.exit_code == 2);

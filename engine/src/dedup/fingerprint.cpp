@@ -35,8 +35,8 @@ constexpr MinHashParams make_params() {
 }
 constexpr MinHashParams kParams = make_params();
 
-// Function multiversioning needs x86 and ELF ifuncs; elsewhere there is one build.
-#if defined(__x86_64__) && defined(__ELF__)
+// Function multiversioning needs x86 and glibc's ifuncs (musl has none); elsewhere one build.
+#if defined(__x86_64__) && defined(__ELF__) && defined(__GLIBC__)
 #define RASD_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define RASD_AVX2_CLONES

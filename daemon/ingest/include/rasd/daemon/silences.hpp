@@ -38,6 +38,7 @@ class SilenceSubject {
  public:
   SilenceSubject(const rules::PreparedArticle& prepared, const text::Normalizer& normalizer)
       : prepared_(prepared), normalizer_(normalizer) {}
+  SilenceSubject(rules::PreparedArticle&&, const text::Normalizer&) = delete;  // kept by reference
   const rules::PreparedArticle& prepared() const { return prepared_; }
   // Every key indexed: `prepared` itself when it has no key filter.
   const rules::PreparedArticle& fully_indexed() const;
