@@ -9,11 +9,10 @@
 namespace rasd::detail {
 
 // Entities declared in the document's internal DTD subset (<!DOCTYPE rss [<!ENTITY x "...">]>)
-// substituted into the rest of the document, which pugixml does not do. Returns the document
-// unchanged when it declares none. Expansion is bounded (no "billion laughs"): entity values
-// are not themselves expanded, and the output may grow at most to 4x the input plus 1 MiB;
-// past that the remaining references stay as they are and a warning is added.
-// `doc` itself (moved, not copied) when it declares no internal entity.
+// substituted into the rest of the document, which pugixml does not do. Returns `doc` itself
+// (moved, not copied) when it declares none. Expansion is bounded (no "billion laughs"):
+// entity values are not themselves expanded, and the output may grow at most to 4x the input
+// plus 1 MiB; past that the remaining references stay as they are and a warning is added.
 std::string expand_internal_entities(std::string doc, std::vector<std::string>& warnings);
 
 // s without the XML white space (space, tab, CR, LF) at either end.

@@ -108,6 +108,9 @@ void KeyFilter::finish() {
   build_bits(word_sketches_, words_, word_shift_);
   build_bits(tail_sketches_, tails_, tail_shift_);
   build_bits(head_values_, prefix_heads_, head_shift_);
+  word_sketches_ = {};
+  tail_sketches_ = {};
+  head_values_ = {};
 }
 
 bool KeyFilter::wants_head(std::string_view key) const {

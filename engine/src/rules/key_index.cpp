@@ -57,8 +57,9 @@ void KeyIndex::grow() {
   }
 }
 
-void KeyIndex::add(std::string_view k, Occurrence o, uint64_t h) {
+void KeyIndex::add(std::string_view k, Occurrence o) {
   if ((keys_.size() + 1) * 2 > slots_.size()) grow();
+  const uint64_t h = key_hash(k);
   uint32_t* slot = slot_for(k, h);
   if (*slot == 0) {
     keys_.push_back(

@@ -39,7 +39,6 @@ class SilenceSubject {
   SilenceSubject(const rules::PreparedArticle& prepared, const text::Normalizer& normalizer)
       : prepared_(prepared), normalizer_(normalizer) {}
   SilenceSubject(rules::PreparedArticle&&, const text::Normalizer&) = delete;  // kept by reference
-  const rules::PreparedArticle& prepared() const { return prepared_; }
   // Every key indexed: `prepared` itself when it has no key filter.
   const rules::PreparedArticle& fully_indexed() const;
 

@@ -48,9 +48,6 @@ class KeyFilter {
     return every_key_ || test(tails_, tail_shift_, sketch(b));
   }
 
-  size_t words() const { return word_sketches_.size(); }
-  size_t prefixes() const { return head_values_.size(); }
-
   // The bytes of a key folded into 64 bits: its length and its first and last eight bytes.
   static uint64_t sketch(std::string_view key) {
     uint64_t first = 0, last = 0;
@@ -74,7 +71,7 @@ class KeyFilter {
 
   void add_word(std::string_view w);
 
-  std::vector<uint64_t> word_sketches_, tail_sketches_, head_values_;  // what finish() files
+  std::vector<uint64_t> word_sketches_, tail_sketches_, head_values_;  // until finish()
   std::vector<uint64_t> words_, tails_, prefix_heads_;                 // bitsets, after finish()
   unsigned word_shift_ = 64, tail_shift_ = 64, head_shift_ = 64;       // 64 - log2(bits)
   bool every_key_ = false;  // a prefix too short to have a head

@@ -36,8 +36,7 @@ class KeyIndex {
  public:
   void reserve(size_t keys);
   // Records an occurrence of key; keys may repeat. Only before finish().
-  void add(std::string_view key, Occurrence o) { add(key, o, key_hash(key)); }
-  void add(std::string_view key, Occurrence o, uint64_t hash);  // hash: key_hash(key)
+  void add(std::string_view key, Occurrence o);
   // Groups the occurrences of each key, in the order they were added.
   void finish();
 
