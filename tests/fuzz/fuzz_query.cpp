@@ -1,7 +1,7 @@
 // Queries: compile anything, evaluate what compiles, and check that an article indexed with only
 // the query's keys (KeyFilter) matches exactly as a fully indexed one. The input is also the
 // second article's body (inputs up to 512 bytes), so that the article holds the query's own
-// words.
+// words. A token cache gives the same index.
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
@@ -17,6 +17,20 @@ void check_filtered(const rasd::text::Normalizer& normalizer, const rasd::rules:
   rasd::rules::PrepareOptions options;
   options.keys = &keys;
   const rasd::rules::PreparedArticle lean(normalizer, fields, options);
+  // With a token cache, filled by a first copy and answering for the second: the same keys.
+  rasd::rules::TokenKeyCache cache;
+  options.token_cache = &cache;
+  const rasd::rules::PreparedArticle filling(normalizer, fields, options);
+  const rasd::rules::PreparedArticle cached(normalizer, fields, options);
+  for (size_t f = 0; f < rasd::rules::kFieldCount; ++f) {
+    for (size_t v = 0; v < 2; ++v) {
+      const auto& a = cached.field(f).views[v].index;
+      const auto& b = lean.field(f).views[v].index;
+      if (a.size() != b.size()) std::abort();
+      for (size_t k = 0; k < a.size(); ++k)
+        if (a.occurrences(k).size() != b.find(a.key(k)).size()) std::abort();
+    }
+  }
   std::vector<rasd::rules::Hit> want, got;
   const bool matched = rasd::rules::evaluate(q, full, want);
   if (rasd::rules::evaluate(q, lean, got) != matched) std::abort();

@@ -1,5 +1,6 @@
 // Story clustering: canonical URLs, fingerprints and the story index (DESIGN.md section 6).
 #include <catch2/catch.hpp>
+#include <xxhash.h>
 
 #include "rasd/engine/dedup/story_index.hpp"
 #include "rasd/parsers/url.hpp"
@@ -63,6 +64,27 @@ TEST_CASE("credentials in URLs are redacted wherever they appear in a text", "[u
   CHECK(url::redact_credentials("no url here: user@example.com") ==
         "no url here: user@example.com");
   CHECK(url::redact_credentials("https://") == "https://");
+}
+
+TEST_CASE("the body hash is XXH3 of the fingerprint's words each followed by a space",
+          "[dedup][fingerprint]") {
+  // Stored stores keep this value: it must not change with how it is computed. One-letter
+  // tokens are no words of the fingerprint; a proclitic is cut (والرقة -> رقه).
+  auto streamed = [](std::initializer_list<std::string_view> words) {
+    XXH3_state_t* state = XXH3_createState();
+    XXH3_64bits_reset(state);
+    for (const auto w : words) {
+      XXH3_64bits_update(state, w.data(), w.size());
+      XXH3_64bits_update(state, " ", 1);
+    }
+    const uint64_t h = XXH3_64bits_digest(state);
+    XXH3_freeState(state);
+    return h;
+  };
+  CHECK(fp("alpha x beta gamma").body_hash == streamed({"alpha", "beta", "gamma"}));
+  CHECK(fp("والرقة مدينة").body_hash == streamed({"رقه", "مدينه"}));
+  CHECK(fp("").body_hash == streamed({}));
+  CHECK(fp("alpha beta").body_hash != fp("beta alpha").body_hash);
 }
 
 TEST_CASE("fingerprints fold obfuscations and proclitics, different stories stay far apart",

@@ -235,6 +235,48 @@ TEST_CASE("proclitic candidates with length guards", "[normalize][clitics]") {
   CHECK(proclitic_candidates("isis").empty());
 }
 
+TEST_CASE("proclitic stems equal a plain reading of the prefix table, on any bytes",
+          "[normalize][clitics]") {
+  // The prefixes in the order proclitic_stems() tries them, and whether لل also gives ال....
+  static const std::pair<std::string_view, bool> kPrefixes[] = {
+      {"و", false},   {"وال", false},  {"ولل", true},  {"وب", false},   {"ول", false},
+      {"وك", false},  {"وبال", false}, {"وكال", false}, {"ف", false},    {"فال", false},
+      {"فلل", true},  {"فب", false},   {"فل", false},  {"فك", false},   {"فبال", false},
+      {"فكال", false}, {"ب", false},    {"بال", false}, {"ل", false},    {"لل", true},
+      {"ك", false},   {"كال", false},  {"ال", false}};
+  auto code_points = [](std::string_view s) {
+    size_t n = 0;
+    for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  };
+  auto reference = [&](std::string_view token) {
+    std::vector<std::string> out;
+    if (token.size() < 8) return out;
+    for (const auto& [prefix, with_al] : kPrefixes) {
+      const size_t letters = prefix.size() / 2;
+      if (!token.starts_with(prefix)) continue;
+      if (code_points(token) < letters + (letters == 1 ? 3 : 2)) continue;
+      out.emplace_back(token.substr(prefix.size()));
+      if (with_al) out.push_back("ال" + std::string(token.substr(prefix.size())));
+    }
+    return out;
+  };
+  static const char* const kPieces[] = {"و", "ف", "ب", "ل", "ك", "ا", "ال", "د", "ع", "ش",
+                                        "ـ", "a", "€", "😀", "\x80", "\xD8", "\xD9\x88"};
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<size_t> piece(0, std::size(kPieces) - 1), count(1, 12);
+  for (int i = 0; i < 200000; ++i) {
+    std::string token;
+    for (size_t k = count(rng); k > 0; --k) token += kPieces[piece(rng)];
+    std::string_view stems[kMaxProcliticStems];
+    std::string al;
+    const size_t n = proclitic_stems(token, stems, al);
+    const std::vector<std::string> got(stems, stems + n);
+    INFO(token);
+    REQUIRE(got == reference(token));
+  }
+}
+
 TEST_CASE("glued pairs: a two-word phrase meets its glued spelling", "[normalize][glue]") {
   auto glued = norm().normalize("ديرالزور");
   auto spaced = norm().normalize("دير الزور");

@@ -88,6 +88,20 @@ TEST_CASE("anchors: each operator files the words a match cannot do without", "[
   CHECK(sorted((*g)[2].words) == sorted({"كمين", "قصف"}));
 }
 
+// Whether two indexes hold the same keys with the same occurrences in the same order.
+bool same_index(const KeyIndex& a, const KeyIndex& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto mine = a.occurrences(i);
+    const auto theirs = b.find(a.key(i));
+    if (mine.size() != theirs.size()) return false;
+    for (size_t k = 0; k < mine.size(); ++k) {
+      if (mine[k].pos != theirs[k].pos || mine[k].length != theirs[k].length) return false;
+    }
+  }
+  return true;
+}
+
 TEST_CASE("candidate selection matches exactly what evaluating every rule matches", "[rules][index]") {
   const std::vector<std::string> queries = {
       "داعش", "\"دير الزور\"", "ديرالزور", "داعش NEAR/5 هجوم", "title:داعش", "body:داعش",
@@ -121,6 +135,7 @@ TEST_CASE("candidate selection matches exactly what evaluating every rule matche
       {"", ""},
   };
   size_t total_matches = 0, fewer_candidates = 0, full_keys = 0, lean_keys = 0;
+  TokenKeyCache cache;  // kept across the articles, as a Backtest keeps it
   for (const auto& [title, body] : articles) {
     INFO(title << " / " << body);
     auto a = article(title, body);
@@ -149,6 +164,17 @@ TEST_CASE("candidate selection matches exactly what evaluating every rule matche
     for (size_t f = 0; f < kFieldCount; ++f) {
       full_keys += a.field(f).views[0].index.size();
       lean_keys += filtered.field(f).views[0].index.size();
+    }
+    // With the token cache, filling it (first) and answered from it (second): the same keys.
+    PrepareOptions cached_options = filtered_options;
+    cached_options.token_cache = &cache;
+    for (int pass = 0; pass < 2; ++pass) {
+      const PreparedArticle cached(
+          norm(), ArticleFields{"a", title, body, "https://news.example/a", "src", "", "ar", {}},
+          cached_options);
+      for (size_t f = 0; f < kFieldCount; ++f)
+        for (size_t v = 0; v < 2; ++v)
+          CHECK(same_index(cached.field(f).views[v].index, filtered.field(f).views[v].index));
     }
     total_matches += want.size();
     std::vector<RuleIndex::RuleId> ids;
@@ -202,4 +228,43 @@ TEST_CASE("rules are added and removed one at a time", "[rules][index]") {
   CHECK(index.always_checked() == 0);
   index.candidates(article("ديرالزور"), ids);
   CHECK(ids == std::vector<RuleIndex::RuleId>{5});
+}
+
+TEST_CASE(
+    "a filtered article skips the fields no rule reads, and the token cache follows its filter",
+    "[rules][index]") {
+  auto matcher_of = [](const std::string& query) {
+    auto loaded =
+        load_rules({{"r.yaml", "rules:\n  - id: r\n    query: '" + query + "'\n"}}, norm());
+    REQUIRE(loaded.rules);
+    return std::make_unique<Matcher>(loaded.rules);
+  };
+  const auto body_rule = matcher_of("هجوم OR لداعش");
+  const auto url_rule = matcher_of("url:news AND هجوم");
+  const ArticleFields fields{
+      "a", "هجوم لداعش", "هجوم في الرقة", "https://news.example/a", "src", "كاتب", "ar", {}};
+  TokenKeyCache cache;
+  PrepareOptions options;
+  options.token_cache = &cache;
+  options.keys = &body_rule->keys();
+  const PreparedArticle lean(norm(), fields, options);
+  CHECK(lean.field(2).normalized.strict.tokens.empty());  // url: no rule reads it
+  CHECK(lean.field(4).normalized.strict.tokens.empty());  // author
+  CHECK_FALSE(lean.field(1).normalized.strict.tokens.empty());
+  CHECK(body_rule->match(lean).size() == 1);
+  // The same cache, now for another filter: it starts over and answers for that one.
+  options.keys = &url_rule->keys();
+  const PreparedArticle with_url(norm(), fields, options);
+  CHECK_FALSE(with_url.field(2).normalized.strict.tokens.empty());
+  REQUIRE(url_rule->match(with_url).size() == 1);
+  PrepareOptions uncached;
+  uncached.keys = &url_rule->keys();
+  const PreparedArticle plain(norm(), fields, uncached);
+  for (size_t f = 0; f < kFieldCount; ++f)
+    CHECK(same_index(with_url.field(f).views[0].index, plain.field(f).views[0].index));
+  // لداعش is a word of the first set only: the cache bound to the second must not index it
+  // from the first set's answers.
+  CHECK_FALSE(lean.field(0).views[0].index.find("لداعش").empty());
+  CHECK(with_url.field(0).views[0].index.find("لداعش").empty());
+  CHECK(body_rule->keys().digest() != url_rule->keys().digest());
 }

@@ -93,6 +93,7 @@ void Backtest::add(const StoredArticle& a, const std::function<void(const Backte
   // Indexed for this replay's rules only: nothing else evaluates queries on it.
   rules::PrepareOptions prepare;
   prepare.keys = &matcher_.keys();
+  prepare.token_cache = &token_cache_;
   const rules::PreparedArticle prepared(normalizer_, std::move(fields), prepare);
   const std::string key = detail::article_key_of(a.source_id, a.guid);
   // The story as Monitor::cluster_for files it: fetch time is the pipeline's clock.

@@ -306,6 +306,7 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
     // Indexed for the rules' words only; a query silence prepares a full copy (SilenceSubject).
     rules::PrepareOptions prepare;
     prepare.keys = &matcher.keys();
+    prepare.token_cache = &token_cache_;
     const rules::PreparedArticle prepared(normalizer_, std::move(fields), prepare);
     const SilenceSubject subject(prepared, normalizer_);
     const std::string key = article_key(a);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <string>
 
 namespace rasd::dedup {
 namespace {
@@ -45,8 +46,8 @@ constexpr MinHashParams kParams = make_params();
 // min over the shingles of hash_i, for every i. On x86-64 built twice, for AVX2 and for the
 // baseline, chosen at load time: four 32x32->64 multiplies per instruction instead of two; the same
 // integer arithmetic, so the same values.
-RASD_AVX2_CLONES void minhash_of(
-    const std::vector<uint32_t>& shingles, std::array<uint32_t, kSignature>& out) {
+RASD_AVX2_CLONES void minhash_of(const std::vector<uint32_t>& shingles,
+                                 std::array<uint32_t, kSignature>& out) {
   out.fill(std::numeric_limits<uint32_t>::max());
   for (const uint32_t x : shingles) {
     for (size_t i = 0; i < kSignature; ++i) {
@@ -105,16 +106,18 @@ Fingerprint fingerprint(const text::Normalized& body) {
   }
   const auto& toks = words;
   f.tokens = toks.size();
-  XXH3_state_t* whole = XXH3_createState();
-  XXH3_64bits_reset(whole);
+  // body_hash: XXH3 of the words each followed by a space, hashed in one call (the value the
+  // streaming API gives for the same bytes, which earlier releases stored).
+  std::string joined;
+  size_t joined_size = 0;
+  for (const auto w : toks) joined_size += w.size() + 1;
+  joined.reserve(joined_size);
   std::vector<uint64_t> tok_hash(toks.size());
   for (size_t i = 0; i < toks.size(); ++i) {
     tok_hash[i] = XXH3_64bits(toks[i].data(), toks[i].size());
-    XXH3_64bits_update(whole, toks[i].data(), toks[i].size());
-    XXH3_64bits_update(whole, " ", 1);
+    joined.append(toks[i]).push_back(' ');
   }
-  f.body_hash = XXH3_64bits_digest(whole);
-  XXH3_freeState(whole);
+  f.body_hash = XXH3_64bits(joined.data(), joined.size());
   const size_t n =
       toks.size() >= kShingleWords ? toks.size() - kShingleWords + 1 : (toks.empty() ? 0 : 1);
   std::vector<uint32_t> in_order;

@@ -16,8 +16,9 @@ bool code_points_reach(std::string_view s, size_t n) {
 }
 
 // Indexes the tokens of a view (all of them when `wanted` is empty, else those marked), and
-// of their keys only those `filter` wants when there is one.
-void build_index(FieldView& fv, const KeyFilter* filter, const std::vector<bool>& wanted = {}) {
+// of their keys only those `filter` wants when there is one, asking `cache` first when given.
+void build_index(FieldView& fv, const KeyFilter* filter, TokenKeyCache* cache,
+                 const std::vector<uint8_t>& wanted = {}) {
   const auto& toks = fv.view->tokens;
   KeyIndex& index = fv.index;
   auto want = [&](size_t i) { return wanted.empty() || wanted[i]; };
@@ -29,13 +30,39 @@ void build_index(FieldView& fv, const KeyFilter* filter, const std::vector<bool>
   };
   std::string_view stems[text::kMaxProcliticStems];
   std::string al;
+  // The keys of a token that mask marks (TokenKeyCache::Mask).
+  auto add_marked = [&](const text::Token& t, TokenKeyCache::Mask mask) {
+    if (mask & 1) index.add(t.text, {t.pos, 1});
+    if (mask >> 1) {
+      const size_t n = text::proclitic_stems(t.text, stems, al);
+      for (size_t i = 0; i < n; ++i)
+        if (mask & (2u << i)) index.add(stems[i], {t.pos, 1});
+    }
+  };
   for (const auto& t : toks) {
     if (!want(t.pos)) continue;
-    add(t.text, {t.pos, 1});
-    if (t.arabic) {
-      const size_t n = text::proclitic_stems(t.text, stems, al);
-      for (size_t i = 0; i < n; ++i) add(stems[i], {t.pos, 1});
+    if (filter == nullptr) {
+      add_marked(t, ~TokenKeyCache::Mask{0});
+      continue;
     }
+    const bool cached = cache != nullptr && TokenKeyCache::cacheable(t.text);
+    TokenKeyCache::Probe probe;
+    TokenKeyCache::Mask mask = 0;
+    if (cached) {
+      probe = cache->probe(t.text, t.arabic, KeyFilter::sketch(t.text));
+      if (cache->found(probe, mask)) {
+        add_marked(t, mask);
+        continue;
+      }
+    }
+    mask = filter->wants(t.text) ? 1 : 0;
+    const size_t n = t.arabic ? text::proclitic_stems(t.text, stems, al) : 0;
+    for (size_t i = 0; i < n; ++i)
+      if (filter->wants(stems[i])) mask |= 2u << i;
+    if (cached) cache->remember(probe, mask);
+    if (mask & 1) index.add(t.text, {t.pos, 1});
+    for (size_t i = 0; i < n; ++i)
+      if (mask & (2u << i)) index.add(stems[i], {t.pos, 1});
   }
   // Glued pairs: adjacent Arabic tokens separated by white space only.
   std::string glued;
@@ -64,10 +91,10 @@ void build_index(FieldView& fv, const KeyFilter* filter, const std::vector<bool>
 // collapsed view that can produce a hit the strict view cannot. Unchanged words are found in
 // the strict view; phrases that touch a changed token find their other words here.
 constexpr size_t kPhraseReach = 3;
-std::vector<bool> changed_tokens(const text::ViewText& strict, const text::ViewText& collapsed) {
+std::vector<uint8_t> changed_tokens(const text::ViewText& strict, const text::ViewText& collapsed) {
   const auto& s = strict.tokens;
   const auto& c = collapsed.tokens;
-  std::vector<bool> changed(c.size(), false);
+  std::vector<uint8_t> changed(c.size(), 0);
   size_t j = 0;
   for (size_t i = 0; i < c.size(); ++i) {
     while (j < s.size() && s[j].start < c[i].start) ++j;
@@ -75,7 +102,7 @@ std::vector<bool> changed_tokens(const text::ViewText& strict, const text::ViewT
         j < s.size() && s[j].start == c[i].start && s[j].end == c[i].end && s[j].text == c[i].text;
     changed[i] = !same;
   }
-  std::vector<bool> wanted(c.size(), false);
+  std::vector<uint8_t> wanted(c.size(), 0);
   for (size_t i = 0; i < c.size(); ++i) {
     if (!changed[i]) continue;
     const size_t lo = i >= kPhraseReach ? i - kPhraseReach : 0;
@@ -117,18 +144,26 @@ PreparedArticle::PreparedArticle(const text::Normalizer& normalizer, ArticleFiel
     : fields_(std::move(fields)), keys_(options.keys) {
   const std::array<const std::string*, kFieldCount> originals = {
       &fields_.title, &fields_.body, &fields_.url, &fields_.source, &fields_.author, &fields_.lang};
+  TokenKeyCache* const cache = options.keys != nullptr ? options.token_cache : nullptr;
+  if (cache != nullptr) cache->bind(options.keys->digest());
   for (size_t i = 0; i < kFieldCount; ++i) {
     auto& p = prepared_[i];
     p.original = *originals[i];
-    p.normalized = normalizer.normalize(p.original);
     p.views[0].view = &p.normalized.strict;
+    if (i >= 2 && options.keys != nullptr && !options.keys->reads(field_at(i))) {
+      // No rule of the filter's set reads it: left empty, as an empty field would be.
+      p.normalized.collapsed_is_strict = true;
+      p.views[1].view = &p.normalized.strict;
+      continue;
+    }
+    p.normalized = normalizer.normalize(p.original);
     p.views[1].view = &p.normalized.view(text::View::collapsed);
-    build_index(p.views[0], options.keys);
+    build_index(p.views[0], options.keys, cache);
     if (!p.normalized.collapsed_is_strict) {
       if (options.full_collapsed_index)
-        build_index(p.views[1], options.keys);
+        build_index(p.views[1], options.keys, cache);
       else
-        build_index(p.views[1], options.keys,
+        build_index(p.views[1], options.keys, cache,
                     changed_tokens(p.normalized.strict, p.normalized.collapsed));
     }
   }

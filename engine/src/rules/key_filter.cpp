@@ -1,5 +1,7 @@
 #include "rasd/engine/rules/key_filter.hpp"
 
+#include <xxhash.h>
+
 #include <algorithm>
 #include <bit>
 
@@ -66,6 +68,7 @@ void KeyFilter::add(const CompiledNode& query) {
     const CompiledNode* n = stack.back();
     stack.pop_back();
     for (const auto& c : n->children) stack.push_back(&c);
+    fields_ |= n->fields;
     switch (n->kind) {
       case QueryNode::Kind::term:
       case QueryNode::Kind::phrase:
@@ -111,6 +114,13 @@ void KeyFilter::finish() {
   word_sketches_ = {};
   tail_sketches_ = {};
   head_values_ = {};
+  std::vector<uint64_t> content = {word_shift_,          tail_shift_, head_shift_,
+                                   every_key_ ? 1u : 0u, fields_,     head_lengths_};
+  for (const auto* bits : {&words_, &tails_, &prefix_heads_}) {
+    content.push_back(bits->size());
+    content.insert(content.end(), bits->begin(), bits->end());
+  }
+  digest_ = XXH3_64bits(content.data(), content.size() * sizeof(uint64_t));
 }
 
 bool KeyFilter::wants_head(std::string_view key) const {

@@ -1,6 +1,8 @@
 // Tokenization, proclitic candidates and glued pairs (DESIGN.md section 5).
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <vector>
 
 #include "rasd/engine/text/normalize.hpp"
@@ -64,71 +66,75 @@ bool detail::gap_closes_at(const char32_t* chars, size_t k) {
 
 void tokenize(ViewText& v) { encode<false>(v, nullptr); }
 
-size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcliticStems],
-                       std::string& al_buffer) {
-  // Letters as their two UTF-8 bytes in one integer (lead byte high), so prefixes compare as
-  // small integer arrays. All prefix letters are in U+0621-064A, two bytes each.
-  constexpr auto L = [](char32_t c) {
-    return static_cast<uint16_t>(((0xC0 | (c >> 6)) << 8) | (0x80 | (c & 0x3F)));
-  };
-  constexpr uint16_t waw = L(0x0648), fa = L(0x0641), ba = L(0x0628), lam = L(0x0644),
-                     kaf = L(0x0643), alef = L(0x0627);
+namespace {
+// Whether s has at least n <= 3 code points as the Normalizer counts them (bytes that are not
+// UTF-8 continuation bytes); a code point is at most four bytes.
+bool has_code_points(std::string_view s, size_t n) {
+  if (s.size() >= 4 * n) return true;
+  size_t count = 0;
+  for (const char c : s) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return count >= n;
+}
+}  // namespace
+
+size_t detail::proclitic_stems_of_candidate(std::string_view token,
+                                            std::string_view (&out)[kMaxProcliticStems],
+                                            std::string& al_buffer) {
+  // A prefix is a few letters of U+0621-064A, two UTF-8 bytes each: it is matched as the first
+  // 2 to 8 bytes of the token, read as one little-endian integer, under a mask.
   struct Prefix {
-    uint8_t length;
-    uint16_t letters[4];
-    bool also_with_al;  // لل... is ل + ال... with the alef elided
+    uint64_t bytes = 0, mask = 0;
+    uint8_t length = 0;  // letters
+    bool also_with_al = false;  // لل... is ل + ال... with the alef elided
   };
+  constexpr auto P = [](std::initializer_list<char32_t> letters, bool also_with_al = false) {
+    Prefix p;
+    for (const char32_t c : letters) {
+      const uint64_t lead = 0xC0 | (c >> 6), trail = 0x80 | (c & 0x3F);
+      p.bytes |= (lead | trail << 8) << (16 * p.length);
+      p.mask |= uint64_t{0xFFFF} << (16 * p.length);
+      ++p.length;
+    }
+    p.also_with_al = also_with_al;
+    return p;
+  };
+  constexpr char32_t waw = 0x0648, fa = 0x0641, ba = 0x0628, lam = 0x0644, kaf = 0x0643,
+                     alef = 0x0627;
   // Grouped by first letter, so that a word is tried only against its letter's group.
   static constexpr Prefix kPrefixes[] = {
-      {1, {waw}, false}, {3, {waw, alef, lam}, false}, {3, {waw, lam, lam}, true},  // و وال ولل
-      {2, {waw, ba}, false}, {2, {waw, lam}, false}, {2, {waw, kaf}, false},      // وب ول وك
-      {4, {waw, ba, alef, lam}, false}, {4, {waw, kaf, alef, lam}, false},        // وبال وكال
-      {1, {fa}, false}, {3, {fa, alef, lam}, false}, {3, {fa, lam, lam}, true},   // ف فال فلل
-      {2, {fa, ba}, false}, {2, {fa, lam}, false}, {2, {fa, kaf}, false},         // فب فل فك
-      {4, {fa, ba, alef, lam}, false}, {4, {fa, kaf, alef, lam}, false},          // فبال فكال
-      {1, {ba}, false}, {3, {ba, alef, lam}, false},                              // ب بال
-      {1, {lam}, false}, {2, {lam, lam}, true},                                   // ل لل
-      {1, {kaf}, false}, {3, {kaf, alef, lam}, false},                            // ك كال
-      {2, {alef, lam}, false},                                                    // ال
+      P({waw}), P({waw, alef, lam}), P({waw, lam, lam}, true),                // و وال ولل
+      P({waw, ba}), P({waw, lam}), P({waw, kaf}),                             // وب ول وك
+      P({waw, ba, alef, lam}), P({waw, kaf, alef, lam}),                      // وبال وكال
+      P({fa}), P({fa, alef, lam}), P({fa, lam, lam}, true),                   // ف فال فلل
+      P({fa, ba}), P({fa, lam}), P({fa, kaf}),                                // فب فل فك
+      P({fa, ba, alef, lam}), P({fa, kaf, alef, lam}),                        // فبال فكال
+      P({ba}), P({ba, alef, lam}),                                            // ب بال
+      P({lam}), P({lam, lam}, true),                                          // ل لل
+      P({kaf}), P({kaf, alef, lam}),                                          // ك كال
+      P({alef, lam}),                                                         // ال
   };
-  struct Range {
-    uint16_t letter;
-    uint8_t begin, end;
-  };
-  static constexpr Range kGroups[] = {{waw, 0, 8}, {fa, 8, 16}, {ba, 16, 18},
-                                      {lam, 18, 20}, {kaf, 20, 22}, {alef, 22, 23}};
   // A stem needs a one-letter prefix and three more letters, or a longer prefix and two more;
   // and every prefix starts with و ف ب ل ك or ا.
   if (token.size() < 8) return 0;
-  const uint16_t lead = static_cast<uint16_t>(static_cast<unsigned char>(token[0]) << 8 |
-                                              static_cast<unsigned char>(token[1]));
-  const Range* group = nullptr;
-  for (const auto& g : kGroups) {
-    if (g.letter == lead) group = &g;
+  uint64_t first8;
+  std::memcpy(&first8, token.data(), 8);
+  if constexpr (std::endian::native == std::endian::big) first8 = __builtin_bswap64(first8);
+  uint8_t begin, end;  // the lead letter's group in kPrefixes
+  switch (first8 & 0xFFFF) {
+    case P({waw}).bytes: begin = 0, end = 8; break;
+    case P({fa}).bytes: begin = 8, end = 16; break;
+    case P({ba}).bytes: begin = 16, end = 18; break;
+    case P({lam}).bytes: begin = 18, end = 20; break;
+    case P({kaf}).bytes: begin = 20, end = 22; break;
+    case P({alef}).bytes: begin = 22, end = 23; break;
+    default: return 0;
   }
-  if (group == nullptr) return 0;
-  uint16_t head[4] = {0, 0, 0, 0};
-  size_t head_letters = 0;
-  for (; head_letters < 4 && 2 * head_letters + 1 < token.size(); ++head_letters) {
-    const auto b0 = static_cast<unsigned char>(token[2 * head_letters]);
-    const auto b1 = static_cast<unsigned char>(token[2 * head_letters + 1]);
-    if (b0 < 0xD8 || b0 > 0xD9 || (b1 & 0xC0) != 0x80) break;
-    head[head_letters] = static_cast<uint16_t>(b0 << 8 | b1);
-  }
-  // In code points, counted up to 7: no prefix and rest need more (4 + 2, 1 + 3).
-  size_t length = 0;
-  for (size_t i = 0; i < token.size() && length < 7; ++i)
-    length += (static_cast<unsigned char>(token[i]) & 0xC0) != 0x80;
   size_t n = 0;
-  for (size_t pi = group->begin; pi < group->end; ++pi) {
+  for (size_t pi = begin; pi < end; ++pi) {
     const Prefix& p = kPrefixes[pi];
-    if (p.length > head_letters) continue;
-    const size_t min_rest = p.length == 1 ? 3 : 2;
-    if (length < p.length + min_rest) continue;
-    bool same = true;
-    for (size_t k = 1; k < p.length && same; ++k) same = head[k] == p.letters[k];
-    if (!same) continue;
+    if ((first8 & p.mask) != p.bytes) continue;
     const std::string_view stem = token.substr(2 * p.length);
+    if (!has_code_points(stem, p.length == 1 ? 3 : 2)) continue;
     out[n++] = stem;
     if (p.also_with_al) {
       al_buffer.assign("\u0627\u0644");

@@ -88,6 +88,7 @@ class Backtest {
 
   std::shared_ptr<const rules::RuleSet> rules_;
   rules::Matcher matcher_;
+  rules::TokenKeyCache token_cache_;  // for matcher_.keys()
   const text::Normalizer& normalizer_;
   BacktestOptions options_;
   dedup::StoryIndex stories_;

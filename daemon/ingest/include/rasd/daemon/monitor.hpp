@@ -247,6 +247,8 @@ class Monitor {
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
   std::shared_ptr<const rules::RuleSet> rules_;
   std::unique_ptr<const rules::Matcher> matcher_;  // over rules_, rebuilt by set_rules()
+  // Its filter's answers for repeated tokens; empties itself when the rules change.
+  rules::TokenKeyCache token_cache_;
   const text::Normalizer& normalizer_;
   ArticleStore& store_;  // the store interface: ingest sees no database
   HttpClient& http_;

@@ -12,6 +12,7 @@
 
 #include "rasd/engine/rules/key_filter.hpp"
 #include "rasd/engine/rules/key_index.hpp"
+#include "rasd/engine/rules/token_key_cache.hpp"
 #include "rasd/engine/rules/query.hpp"
 #include "rasd/engine/text/normalize.hpp"
 
@@ -61,9 +62,13 @@ struct PrepareOptions {
   bool full_collapsed_index = false;
   // Index only the keys this filter wants (Matcher::keys()): the article then matches that
   // matcher's rules as a fully indexed one does, faster, but other queries (evaluate(), a
-  // silence's query, another rule set) may miss words on it. Null: every key. The filter must
-  // outlive the article.
+  // silence's query, another rule set) may miss words on it. The fields after the body that
+  // no rule of the set reads (KeyFilter::reads) are not normalized at all: they look empty to
+  // the matcher. Null: every key of every field. The filter must outlive the article.
   const KeyFilter* keys = nullptr;
+  // With `keys`: the caller's memo of that filter's answers, kept from article to article
+  // (null: none). Used by one thread at a time; the same keys with or without it.
+  TokenKeyCache* token_cache = nullptr;
 };
 
 class PreparedArticle {

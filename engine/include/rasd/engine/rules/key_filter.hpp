@@ -18,6 +18,8 @@
 #include <string_view>
 #include <vector>
 
+#include "rasd/engine/rules/query.hpp"
+
 namespace rasd::rules {
 
 struct CompiledNode;
@@ -28,6 +30,15 @@ class KeyFilter {
   void add(const CompiledNode& query);
   // Builds the filter; call once after the last add(). wants() before finish() says no.
   void finish();
+
+  // A digest of the filter's content, set by finish(): equal digests, equal answers (for
+  // TokenKeyCache, which must not outlive the answers it remembers).
+  uint64_t digest() const { return digest_; }
+
+  // Whether some leaf reads field f (a Field bit): an article indexed with this filter need
+  // not normalize the others (PreparedArticle still does the title and body, which dedup and
+  // search read).
+  bool reads(Field f) const { return (fields_ & f) != 0; }
 
   // Whether an index must hold `key` as a single token.
   bool wants(std::string_view key) const {
@@ -75,6 +86,8 @@ class KeyFilter {
   std::vector<uint64_t> words_, tails_, prefix_heads_;                 // bitsets, after finish()
   unsigned word_shift_ = 64, tail_shift_ = 64, head_shift_ = 64;       // 64 - log2(bits)
   bool every_key_ = false;  // a prefix too short to have a head
+  uint8_t fields_ = 0;      // Field bits of every node added
+  uint64_t digest_ = 0;
   // Prefixes are filed by their first 2 to 4 code points; bit n: some prefix is filed by n.
   static constexpr size_t kMinHead = 2, kMaxHead = 4;
   unsigned head_lengths_ = 0;

@@ -74,7 +74,7 @@ struct ViewText {
   ViewText(const ViewText& o) : chars(o.chars), src_begin(o.src_begin), src_end(o.src_end), text(o.text), tokens(o.tokens) { repoint(); }
   ViewText(ViewText&& o) noexcept
       : chars(std::move(o.chars)), src_begin(std::move(o.src_begin)), src_end(std::move(o.src_end)),
-        text(std::move(o.text)), tokens(std::move(o.tokens)) { repoint(); }
+        text(std::move(o.text)), tokens(std::move(o.tokens)) { repoint_if_moved(); }
   ViewText& operator=(const ViewText& o) {
     if (this != &o) *this = ViewText(o);
     return *this;
@@ -85,12 +85,17 @@ struct ViewText {
     src_end = std::move(o.src_end);
     text = std::move(o.text);
     tokens = std::move(o.tokens);
-    repoint();
+    repoint_if_moved();
     return *this;
   }
   // Points every token's text at its bytes of `text`.
   void repoint() {
     for (auto& t : tokens) t.text = std::string_view(text).substr(t.byte_begin, t.byte_end - t.byte_begin);
+  }
+  // The same after a move, which keeps a heap buffer where it was (all tokens then still point
+  // into it, the first one tells) and copies a short string's inline one.
+  void repoint_if_moved() {
+    if (!tokens.empty() && tokens.front().text.data() != text.data() + tokens.front().byte_begin) repoint();
   }
 
   std::string utf8() const { return text; }
@@ -181,8 +186,18 @@ std::vector<std::string> proclitic_candidates(std::string_view token);
 // returns how many. Views point into `token` or, for the ال form of a لل prefix, into
 // `al_buffer`; they stay valid while both are unchanged.
 constexpr size_t kMaxProcliticStems = 8;
-size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcliticStems],
-                       std::string& al_buffer);
+namespace detail {
+size_t proclitic_stems_of_candidate(std::string_view token,
+                                    std::string_view (&out)[kMaxProcliticStems],
+                                    std::string& al_buffer);
+}  // namespace detail
+// Inline for the common answer: most tokens are too short, or start with no prefix letter
+// (every one is U+0627-0648, lead byte D8 or D9).
+inline size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcliticStems],
+                              std::string& al_buffer) {
+  if (token.size() < 8 || (static_cast<unsigned char>(token[0]) & 0xFE) != 0xD8) return 0;
+  return detail::proclitic_stems_of_candidate(token, out, al_buffer);
+}
 
 // The glued spelling of adjacent tokens ("دير" + "الزور" -> "ديرالزور"), which lets a two-word
 // phrase meet its glued form and vice versa.
