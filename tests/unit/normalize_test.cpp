@@ -235,6 +235,38 @@ TEST_CASE("proclitic candidates with length guards", "[normalize][clitics]") {
   CHECK(proclitic_candidates("isis").empty());
 }
 
+TEST_CASE("the collapsed view's tokens are what tokenize() cuts from its characters",
+          "[normalize][collapse]") {
+  // collapse() re-cuts only the runs it changed and copies the strict view's other tokens:
+  // on text with repeats, gaps and spaced letters in every mix, that must be a full re-cut.
+  static const char* const kPieces[] = {"داعش", "ال", ".", "|", "ييي", "اا", "ـ", " ", " ",
+                                        "  ", "د ا ع ش", "x", "12", "#دير_الزور", "ب.ب.ب", "،",
+                                        "\u064B", "\n", "word", "ا ا ع ش"};
+  std::mt19937 rng(11);
+  std::uniform_int_distribution<size_t> piece(0, std::size(kPieces) - 1), count(1, 40);
+  size_t differing = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    for (size_t k = count(rng); k > 0; --k) text += kPieces[piece(rng)];
+    const Normalized n = norm().normalize(text);
+    const ViewText& v = n.view(View::collapsed);
+    ViewText copy = v;
+    tokenize(copy);
+    INFO(text);
+    REQUIRE(copy.text == v.text);
+    REQUIRE(copy.tokens.size() == v.tokens.size());
+    for (size_t t = 0; t < v.tokens.size(); ++t) {
+      const Token &a = v.tokens[t], &b = copy.tokens[t];
+      REQUIRE(a.text == b.text);
+      REQUIRE((a.start == b.start && a.end == b.end && a.pos == b.pos &&
+               a.char_begin == b.char_begin && a.char_end == b.char_end &&
+               a.byte_begin == b.byte_begin && a.byte_end == b.byte_end && a.arabic == b.arabic));
+    }
+    differing += !n.collapsed_is_strict && n.collapsed.text != n.strict.text;
+  }
+  CHECK(differing > 1000);  // the mixes do collapse
+}
+
 TEST_CASE("proclitic stems equal a plain reading of the prefix table, on any bytes",
           "[normalize][clitics]") {
   // The prefixes in the order proclitic_stems() tries them, and whether لل also gives ال....

@@ -1,5 +1,7 @@
 #include "rasd/engine/dedup/fingerprint.hpp"
 
+// Inlined: the hashes here are of a few bytes each, where a call costs as much as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>
@@ -38,15 +40,16 @@ constexpr MinHashParams kParams = make_params();
 
 // Function multiversioning needs x86 and glibc's ifuncs (musl has none); elsewhere one build.
 #if defined(__x86_64__) && defined(__ELF__) && defined(__GLIBC__)
-#define RASD_AVX2_CLONES __attribute__((target_clones("avx2", "default")))
+#define RASD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
-#define RASD_AVX2_CLONES
+#define RASD_SIMD_CLONES
 #endif
 
 // min over the shingles of hash_i, for every i. On x86-64 built twice, for AVX2 and for the
-// baseline, chosen at load time: four 32x32->64 multiplies per instruction instead of two; the same
-// integer arithmetic, so the same values.
-RASD_AVX2_CLONES void minhash_of(const std::vector<uint32_t>& shingles,
+// baseline, chosen at load time: four 32x32->64 multiplies per instruction instead of two; the
+// same integer arithmetic, so the same values. Not AVX-512, which measured slower overall (the
+// core lowers its clock for it).
+RASD_SIMD_CLONES void minhash_of(const std::vector<uint32_t>& shingles,
                                  std::array<uint32_t, kSignature>& out) {
   out.fill(std::numeric_limits<uint32_t>::max());
   for (const uint32_t x : shingles) {
@@ -88,6 +91,7 @@ Fingerprint fingerprint(const text::Normalized& body) {
   // tatweel, "لـ داعش"), Arabic words without their longest proclitic (والرقة, الرقة -> رقه), so
   // that a copy edited in such details keeps its shingles.
   std::vector<std::string_view> words;
+  words.reserve(body.view(text::View::collapsed).tokens.size());
   std::string_view stems[text::kMaxProcliticStems];
   std::string al;
   for (const auto& t : body.view(text::View::collapsed).tokens) {

@@ -66,6 +66,7 @@ void build_index(FieldView& fv, const KeyFilter* filter, TokenKeyCache* cache,
   }
   // Glued pairs: adjacent Arabic tokens separated by white space only.
   std::string glued;
+  glued.reserve(64);
   for (size_t i = 0; i + 1 < toks.size(); ++i) {
     const auto& a = toks[i];
     const auto& b = toks[i + 1];

@@ -1,5 +1,7 @@
 #include "rasd/engine/rules/key_index.hpp"
 
+// Inlined: the hashes here are of a few bytes each, where a call costs as much as the hash.
+#define XXH_INLINE_ALL
 #include <xxhash.h>
 
 #include <algorithm>

@@ -98,14 +98,72 @@ bool has_squeezable_repeat(const ViewText& in) {
   return false;
 }
 
-// Squeezes the repeats of v in place; false (v unchanged) when it has none.
-bool squeeze_repeats(ViewText& v) {
+// A stretch of the collapsed view: a copy of strict characters [from, from + length) at
+// collapsed character `at`, or (verbatim false) characters that collapse_run() wrote.
+struct Piece {
+  bool verbatim;
+  size_t from;
+  size_t at;
+  size_t length;
+};
+
+// Rewrites `pieces`, which tile a view before squeezing, to tile it after: `squeezed` are the
+// runs of characters [start, end) that each became one, in order. A run of non-space characters
+// that lost some becomes a rewritten piece; the rest of a verbatim piece stays verbatim. No
+// squeezed run crosses a piece's edge: pieces meet at spaces, and only letters are squeezed.
+std::vector<Piece> pieces_after_squeeze(const ViewText& before, const std::vector<Piece>& pieces,
+                                        const std::vector<std::pair<size_t, size_t>>& squeezed) {
+  // out_at(k): where character k of `before` lands, for k at no squeezed run's inside.
+  std::vector<size_t> removed_by(squeezed.size());  // characters removed up to run i's end
+  size_t removed = 0;
+  for (size_t i = 0; i < squeezed.size(); ++i) {
+    removed += squeezed[i].second - squeezed[i].first - 1;
+    removed_by[i] = removed;
+  }
+  auto out_at = [&](size_t k) {
+    const auto after = std::upper_bound(squeezed.begin(), squeezed.end(), k,
+                                        [](size_t c, const auto& r) { return c < r.second; });
+    const size_t runs = static_cast<size_t>(after - squeezed.begin());
+    return k - (runs == 0 ? 0 : removed_by[runs - 1]);
+  };
+  std::vector<Piece> out;
+  out.reserve(pieces.size() + 2 * squeezed.size());
+  auto emit = [&](bool verbatim, size_t from, size_t b, size_t e) {
+    if (e > b) out.push_back({verbatim, from, out_at(b), out_at(e) - out_at(b)});
+  };
+  size_t next = 0;  // the first squeezed run not yet placed
+  for (const Piece& p : pieces) {
+    const size_t b = p.at, e = p.at + p.length;
+    if (!p.verbatim) {
+      emit(false, p.from, b, e);
+      while (next < squeezed.size() && squeezed[next].second <= e) ++next;
+      continue;
+    }
+    size_t cur = b;
+    while (next < squeezed.size() && squeezed[next].second <= e) {
+      size_t rs = squeezed[next].first, re = squeezed[next].second;
+      while (rs > b && !is_space(before.chars[rs - 1])) --rs;
+      while (re < e && !is_space(before.chars[re])) ++re;
+      while (next < squeezed.size() && squeezed[next].second <= re) ++next;  // the same run
+      emit(true, p.from + (cur - b), cur, rs);
+      emit(false, 0, rs, re);
+      cur = re;
+    }
+    emit(true, p.from + (cur - b), cur, e);
+  }
+  return out;
+}
+
+// Squeezes the repeats of v in place; false (v unchanged) when it has none. With `pieces`
+// (tiling v), rewrites them to tile the result (pieces_after_squeeze).
+bool squeeze_repeats(ViewText& v, std::vector<Piece>* pieces = nullptr) {
   if (!has_squeezable_repeat(v)) return false;
   const ViewText& in = v;
   // Everything between squeezed runs is copied in bulk.
   const char32_t* c = in.chars.data();
   const size_t n = in.chars.size();
   Builder out(n);
+  std::vector<std::pair<size_t, size_t>> squeezed;
   size_t copied = 0;
   for (size_t i = 1; i < n; ++i) {
     if (c[i] != c[i - 1]) continue;
@@ -115,10 +173,12 @@ bool squeeze_repeats(ViewText& v) {
       out.copy_range(in, copied, start);
       out.push(c[start], in.src_begin[start], in.src_end[j - 1]);
       copied = j;
+      squeezed.emplace_back(start, j);
     }
     i = j;  // c[j] differs from c[j - 1]
   }
   out.copy_range(in, copied, n);
+  if (pieces != nullptr) *pieces = pieces_after_squeeze(in, *pieces, squeezed);
   v = std::move(out.v);
   return true;
 }
@@ -157,15 +217,6 @@ ViewText join_spaced_letters(ViewText in) {
   tokenize(out.v);
   return std::move(out.v);
 }
-
-// A stretch of the collapsed view: a copy of strict characters [from, from + length) at
-// collapsed character `at`, or (verbatim false) characters that collapse_run() wrote.
-struct Piece {
-  bool verbatim;
-  size_t from;
-  size_t at;
-  size_t length;
-};
 
 size_t utf8_length(char32_t c) { return 1 + (c >= 0x80) + (c >= 0x800) + (c >= 0x10000); }
 
@@ -267,11 +318,8 @@ ViewText detail::collapse(const ViewText& strict, const CollapseHints& hints) {
   copy_verbatim(copied, n);
   // Collapsing a run can put repeats side by side ("ب.ب.ب" -> "ببب").
   ViewText squeezed = std::move(runs.v);
-  if ((hints.repeats || !hints.gaps.empty()) && squeeze_repeats(squeezed)) {
-    tokenize(squeezed);
-  } else {
-    encode_pieces(squeezed, strict, pieces);
-  }
+  if (hints.repeats || !hints.gaps.empty()) squeeze_repeats(squeezed, &pieces);
+  encode_pieces(squeezed, strict, pieces);
   const size_t before_join = squeezed.chars.size();
   ViewText joined = join_spaced_letters(std::move(squeezed));
   if (joined.chars.size() != before_join) {
