@@ -90,11 +90,17 @@ Fingerprint fingerprint(const text::Normalized& body) {
   // Words as the fingerprint sees them: one-letter tokens dropped (a proclitic cut off by a
   // tatweel, "لـ داعش"), Arabic words without their longest proclitic (والرقة, الرقة -> رقه), so
   // that a copy edited in such details keeps its shingles.
-  std::vector<std::string_view> words;
-  words.reserve(body.view(text::View::collapsed).tokens.size());
+  // body_hash: XXH3 of the words each followed by a space, hashed in one call (the value the
+  // streaming API gives for the same bytes, which earlier releases stored). A token is
+  // followed by at least one byte that is no token's, hence the reserve.
+  const text::ViewText& view = body.view(text::View::collapsed);
+  std::string joined;
+  joined.reserve(view.text.size() + 1);
+  std::vector<uint64_t> tok_hash;
+  tok_hash.reserve(view.tokens.size());
   std::string_view stems[text::kMaxProcliticStems];
   std::string al;
-  for (const auto& t : body.view(text::View::collapsed).tokens) {
+  for (const auto& t : view.tokens) {
     if (t.char_end - t.char_begin < 2) continue;
     std::string_view w = t.text;
     if (t.arabic) {
@@ -106,22 +112,12 @@ Fingerprint fingerprint(const text::Normalized& body) {
         }
       }
     }
-    words.push_back(w);
+    tok_hash.push_back(XXH3_64bits(w.data(), w.size()));
+    joined.append(w).push_back(' ');
   }
-  const auto& toks = words;
-  f.tokens = toks.size();
-  // body_hash: XXH3 of the words each followed by a space, hashed in one call (the value the
-  // streaming API gives for the same bytes, which earlier releases stored).
-  std::string joined;
-  size_t joined_size = 0;
-  for (const auto w : toks) joined_size += w.size() + 1;
-  joined.reserve(joined_size);
-  std::vector<uint64_t> tok_hash(toks.size());
-  for (size_t i = 0; i < toks.size(); ++i) {
-    tok_hash[i] = XXH3_64bits(toks[i].data(), toks[i].size());
-    joined.append(toks[i]).push_back(' ');
-  }
+  f.tokens = tok_hash.size();
   f.body_hash = XXH3_64bits(joined.data(), joined.size());
+  const std::vector<uint64_t>& toks = tok_hash;
   const size_t n =
       toks.size() >= kShingleWords ? toks.size() - kShingleWords + 1 : (toks.empty() ? 0 : 1);
   std::vector<uint32_t> in_order;

@@ -72,8 +72,11 @@ namespace {
 bool has_code_points(std::string_view s, size_t n) {
   if (s.size() >= 4 * n) return true;
   size_t count = 0;
-  for (const char c : s) count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return count >= n;
+  for (const char c : s) {
+    count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (count >= n) return true;
+  }
+  return false;
 }
 }  // namespace
 

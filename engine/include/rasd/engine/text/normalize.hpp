@@ -192,10 +192,16 @@ size_t proclitic_stems_of_candidate(std::string_view token,
                                     std::string& al_buffer);
 }  // namespace detail
 // Inline for the common answer: most tokens are too short, or start with no prefix letter
-// (every one is U+0627-0648, lead byte D8 or D9).
+// (ا ب are D8 A7, D8 A8 in UTF-8; ف ك ل و are D9 81, 83, 84, 88).
 inline size_t proclitic_stems(std::string_view token, std::string_view (&out)[kMaxProcliticStems],
                               std::string& al_buffer) {
-  if (token.size() < 8 || (static_cast<unsigned char>(token[0]) & 0xFE) != 0xD8) return 0;
+  if (token.size() < 8) return 0;
+  const auto lead = static_cast<unsigned char>(token[0]);
+  const auto second = static_cast<unsigned char>(token[1]);
+  if ((lead & 0xFE) != 0xD8) return 0;
+  constexpr uint64_t kAfterD8 = (1ull << 0x27) | (1ull << 0x28);
+  constexpr uint64_t kAfterD9 = (1ull << 0x01) | (1ull << 0x03) | (1ull << 0x04) | (1ull << 0x08);
+  if ((((lead & 1) ? kAfterD9 : kAfterD8) >> (second & 0x3F) & 1) == 0) return 0;
   return detail::proclitic_stems_of_candidate(token, out, al_buffer);
 }
 
