@@ -515,7 +515,9 @@ TEST_CASE("runtime: a stderr nobody reads blocks neither the loop nor the watchd
     std::this_thread::sleep_for(100ms);  // deliberately not reading the daemon's stderr
   }
   CHECK(stored == "1000");
-  std::this_thread::sleep_for(1s);
+  // At least a second more, and a window of at least 1.5 s: an optimized build stores the
+  // 1,000 articles in well under a second, which would leave too short a window to count.
+  std::this_thread::sleep_until(std::max(SteadyClock::now() + 1s, from + 2500ms));
   const auto [gap, pings] = notify.watchdog(from + 1s, SteadyClock::now());
   CHECK(gap < 2.0);
   CHECK(pings >= 5);

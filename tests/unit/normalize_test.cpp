@@ -295,6 +295,15 @@ TEST_CASE("proclitic stems equal a plain reading of the prefix table, on any byt
   };
   static const char* const kPieces[] = {"و", "ف", "ب", "ل", "ك", "ا", "ال", "د", "ع", "ش",
                                         "ـ", "a", "€", "😀", "\x80", "\xD8", "\xD9\x88"};
+  // Invalid text: a long stem of continuation bytes is still too short by code points.
+  for (const std::string token : {"و😀😀\x80\x80\x80\x80", "ال€\x80\x80\x80\x80\x80",
+                                  "ولل\x80\x80\x80\x80\x80\x80", "وال\xD8\x80\x80"}) {
+    std::string_view stems[kMaxProcliticStems];
+    std::string al;
+    const size_t n = proclitic_stems(token, stems, al);
+    INFO(token);
+    CHECK(std::vector<std::string>(stems, stems + n) == reference(token));
+  }
   std::mt19937 rng(7);
   std::uniform_int_distribution<size_t> piece(0, std::size(kPieces) - 1), count(1, 12);
   for (int i = 0; i < 200000; ++i) {

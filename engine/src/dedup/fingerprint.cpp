@@ -91,8 +91,8 @@ Fingerprint fingerprint(const text::Normalized& body) {
   // tatweel, "لـ داعش"), Arabic words without their longest proclitic (والرقة, الرقة -> رقه), so
   // that a copy edited in such details keeps its shingles.
   // body_hash: XXH3 of the words each followed by a space, hashed in one call (the value the
-  // streaming API gives for the same bytes, which earlier releases stored). A token is
-  // followed by at least one byte that is no token's, hence the reserve.
+  // streaming API gives for the same bytes, which earlier releases stored). The view's text
+  // size is a close guess for the joined words' (tokens are usually separated by a byte).
   const text::ViewText& view = body.view(text::View::collapsed);
   std::string joined;
   joined.reserve(view.text.size() + 1);

@@ -33,7 +33,7 @@ void build_index(FieldView& fv, const KeyFilter* filter, TokenKeyCache* cache,
   // The keys of a token that mask marks (TokenKeyCache::Mask).
   auto add_marked = [&](const text::Token& t, TokenKeyCache::Mask mask) {
     if (mask & 1) index.add(t.text, {t.pos, 1});
-    if (mask >> 1) {
+    if ((mask >> 1) && t.arabic) {
       const size_t n = text::proclitic_stems(t.text, stems, al);
       for (size_t i = 0; i < n; ++i)
         if (mask & (2u << i)) index.add(stems[i], {t.pos, 1});

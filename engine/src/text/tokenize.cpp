@@ -67,10 +67,9 @@ bool detail::gap_closes_at(const char32_t* chars, size_t k) {
 void tokenize(ViewText& v) { encode<false>(v, nullptr); }
 
 namespace {
-// Whether s has at least n <= 3 code points as the Normalizer counts them (bytes that are not
-// UTF-8 continuation bytes); a code point is at most four bytes.
+// Whether s has at least n code points as the Normalizer counts them: bytes that are not
+// UTF-8 continuation bytes (on invalid text too, so no shortcut by length).
 bool has_code_points(std::string_view s, size_t n) {
-  if (s.size() >= 4 * n) return true;
   size_t count = 0;
   for (const char c : s) {
     count += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
