@@ -79,4 +79,9 @@ int cmd_dedup(std::istream& in, const std::string& input_name, std::ostream& out
 int cmd_articles_search(const std::string& store_path, const std::string& query, int limit,
                         std::ostream& out, std::ostream& err);
 
+// `rasd migrate --from sqlite:PATH --to postgresql://…` (cmd_migrate.cpp): 0 when copied, 1
+// when a store failed (nothing written to the target), 2 on bad arguments.
+int cmd_migrate(const std::string& from, const std::string& to, std::ostream& out,
+                std::ostream& err);
+
 }  // namespace rasd::cli

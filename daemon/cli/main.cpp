@@ -89,6 +89,23 @@ int cmd_check(const std::string& config_path) {
     auto loaded = rules::load_rules(files, normalizer, opts);
     all.append(loaded.diagnostics);
     if (loaded.rules) rule_count = loaded.rules->rules.size();
+    // A PostgreSQL store is checked for real: reachable, and a schema this rasd can run on.
+    // Nothing is written (the daemon migrates when it starts).
+    if (!c.config->store_url.empty()) {
+      const auto& cfg = *c.config;
+      try {
+        const int v = Store::peek_schema_version(cfg.store_url);
+        if (v > Store::kSchemaVersion) {
+          all.error(cfg.path, cfg.store_url_line, cfg.store_url_column,
+                    "store.url: the database has schema version " + std::to_string(v) +
+                        ", newer than this rasd supports (" +
+                        std::to_string(Store::kSchemaVersion) + "); upgrade rasd");
+        }
+      } catch (const sql::StoreError& e) {
+        all.error(cfg.path, cfg.store_url_line, cfg.store_url_column,
+                  std::string("store.url: ") + e.what());
+      }
+    }
   }
   std::cout << all.format();
   if (all.has_errors()) {
@@ -387,6 +404,12 @@ int main(int argc, char** argv) {
   backtest->add_option("--source", bt.source, "only this source's articles");
   backtest->add_flag("--json", bt.json, "one JSON line per (rule, article) hit");
 
+  std::string migrate_from, migrate_to;
+  auto* migrate =
+      app.add_subcommand("migrate", "copy a store into a new one (SQLite to PostgreSQL)");
+  migrate->add_option("--from", migrate_from, "sqlite:PATH (or a postgresql:// URL)")->required();
+  migrate->add_option("--to", migrate_to, "postgresql://user@host/db (or sqlite:PATH)")->required();
+
   std::string since, rule_id;
   bool as_json = false;
   auto* alerts = app.add_subcommand("alerts", "list stored alerts");
@@ -514,6 +537,7 @@ int main(int argc, char** argv) {
       return cmd_fetch(url, allow_private);
     }
     if (*backtest) return cli::cmd_backtest(bt, std::cout, std::cerr);
+    if (*migrate) return cli::cmd_migrate(migrate_from, migrate_to, std::cout, std::cerr);
     if (*silence_add) return cli::cmd_silence_add(silence_args, std::cout, std::cerr);
     if (*silence_list) return cli::cmd_silence_list(config_path, silence_all, std::cout, std::cerr);
     if (*silence_remove)

@@ -41,7 +41,8 @@ struct CoverageRig {
               "  - {id: badia, query: البادية, notify: [analysts]}\n");
     cfg = load_config_file(
         dir.write("rasd.yaml",
-                  "store: {path: rasd.db}\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
+                  test::store_yaml(test::store_location(dir.path())) +
+                      "\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
                   "defaults: {interval: 10m}\n"
                   "webhooks:\n  - {name: analysts, url: \"http://127.0.0.1:9/h\", group: false}\n"
                   "  - {name: ops, url: \"http://127.0.0.1:9/o\"}\n"
@@ -112,7 +113,7 @@ struct CoverageRig {
 TEST_CASE(
     "coverage: a source silent for 4x its publishing interval (at least 1 h) raises "
     "rasd.source_silent once, and resolves with its next article",
-    "[coverage][integration]") {
+    "[coverage][integration][backend]") {
   CoverageRig rig;
   rig.article("a", "خبر أول");
   rig.fetched("a");
@@ -143,7 +144,7 @@ TEST_CASE(
 TEST_CASE(
     "coverage: an html page that answers but whose selector finds no links for 1 h raises "
     "rasd.html_no_links, and its text shrinking below a fifth raises html_text_shrunk",
-    "[coverage][integration]") {
+    "[coverage][integration][backend]") {
   CoverageRig rig;
   rig.fetched("page", 0);
   rig.check_after(0);
@@ -176,7 +177,7 @@ TEST_CASE(
 TEST_CASE(
     "coverage: deliveries waiting over 1 h, dead deliveries and a 410-disabled webhook "
     "each raise once and resolve",
-    "[coverage][integration]") {
+    "[coverage][integration][backend]") {
   CoverageRig rig;
   rig.article("a", "هجوم لداعش");  // one delivery to analysts
   rig.fetched("a");
@@ -208,7 +209,7 @@ TEST_CASE(
 TEST_CASE(
     "coverage: a rule that matches over 10 % of a day's articles is too broad, one that "
     "matched nothing for 30 days since rasd first saw it is stale",
-    "[coverage][integration]") {
+    "[coverage][integration][backend]") {
   CoverageRig rig;
   rig.check_after(0);  // the rules are first seen now
   for (int i = 0; i < 120; ++i) rig.article("a", i % 2 ? "هجوم لداعش" : "خبر محلي عن الطقس");
@@ -233,7 +234,7 @@ TEST_CASE(
 TEST_CASE(
     "coverage: a short-lived certificate is expiring in the last third of its life, not all of "
     "it, and a source that moves to another URL resolves as moved",
-    "[coverage][tls][integration]") {
+    "[coverage][tls][integration][backend]") {
   CoverageRig rig;
   auto seen = [&](int64_t valid_for) {  // a handshake shows a certificate issued now
     SourceState st = *rig.store->source("a");

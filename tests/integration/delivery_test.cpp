@@ -17,6 +17,7 @@
 #include "rasd/daemon/deliverer.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/webhook.hpp"
+#include "pg_server.hpp"
 #include "test_util.hpp"
 
 using namespace rasd;
@@ -97,7 +98,7 @@ Delivery delivery(Store& store, const std::string& id) {
 
 TEST_CASE(
     "delivery: 500, then 429 with Retry-After, then a timeout, then success, once per webhook-id",
-    "[integration][delivery]") {
+    "[integration][delivery][backend]") {
   test::TempDir dir;
   std::atomic<int> calls{0};
   test::HttpServer receiver([&](const test::Request&) {
@@ -114,7 +115,7 @@ TEST_CASE(
   });
   const Config cfg =
       config_with_hooks(dir.path(), {{"analysts", receiver.url("/hook")}}, ", timeout: 1s");
-  Store store(dir.file("rasd.db"));
+  Store store(test::store_location(dir.path()));
   ManualClock clock(1734600000);
   const auto ids = store_alert(store, "a1", {"analysts"}, clock.now());
   OnceDeliverer deliverer{cfg, store, clock};
@@ -162,12 +163,12 @@ TEST_CASE(
 }
 
 TEST_CASE("delivery: a receiver down for a day gets the schedule, then everything when it is back",
-          "[integration][delivery]") {
+          "[integration][delivery][backend]") {
   test::TempDir dir;
   const unsigned short port = free_port();
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/hook";
   const Config cfg = config_with_hooks(dir.path(), {{"analysts", url}});
-  Store store(dir.file("rasd.db"));
+  Store store(test::store_location(dir.path()));
   const int64_t start = 1734600000;
   ManualClock clock(start);
   std::vector<std::string> ids;
@@ -219,7 +220,7 @@ TEST_CASE("delivery: a receiver down for a day gets the schedule, then everythin
 }
 
 TEST_CASE("delivery: 410 Gone disables the endpoint until an operator retries",
-          "[integration][delivery]") {
+          "[integration][delivery][backend]") {
   test::TempDir dir;
   std::atomic<bool> gone{true};
   test::HttpServer receiver([&](const test::Request&) {
@@ -229,7 +230,7 @@ TEST_CASE("delivery: 410 Gone disables the endpoint until an operator retries",
   const Config cfg =
       config_with_hooks(dir.path(), {{"old", receiver.url("/hook")}, {"other", other.url("/hook")}},
                         ", concurrency: 1");
-  Store store(dir.file("rasd.db"));
+  Store store(test::store_location(dir.path()));
   ManualClock clock(1734600000);
   store_alert(store, "g1", {"old", "other"}, clock.now());
   store_alert(store, "g2", {"old", "other"}, clock.now());
@@ -254,7 +255,7 @@ TEST_CASE("delivery: 410 Gone disables the endpoint until an operator retries",
 
 TEST_CASE(
     "delivery: at most `concurrency` requests in flight to an endpoint, and that many in parallel",
-    "[integration][delivery]") {
+    "[integration][delivery][backend]") {
   test::TempDir dir;
   // A request that arrives alone waits (up to 3 s) for a second one, so a Deliverer that sent
   // one at a time would show a maximum of 1 here; the cap says the maximum is never above 2.
@@ -278,7 +279,7 @@ TEST_CASE(
   });
   const Config cfg =
       config_with_hooks(dir.path(), {{"capped", receiver.url("/hook")}}, ", concurrency: 2");
-  Store store(dir.file("rasd.db"));
+  Store store(test::store_location(dir.path()));
   ManualClock clock(1734600000);
   for (int i = 0; i < 8; ++i) store_alert(store, "c" + std::to_string(i), {"capped"}, clock.now());
   OnceDeliverer deliverer{cfg, store, clock};
@@ -289,7 +290,7 @@ TEST_CASE(
 TEST_CASE(
     "delivery: 429 with Retry-After holds the whole endpoint, and its backlog never starves "
     "another endpoint",
-    "[integration][delivery]") {
+    "[integration][delivery][backend]") {
   test::TempDir dir;
   test::HttpServer busy([](const test::Request&) {
     return test::Response{429, {{"Retry-After", "3600"}}, "slow down"};
@@ -297,7 +298,7 @@ TEST_CASE(
   test::HttpServer ok([](const test::Request&) { return test::Response{200, {}, "ok"}; });
   const Config cfg = config_with_hooks(
       dir.path(), {{"busy", busy.url("/hook")}, {"ok", ok.url("/hook")}}, ", concurrency: 2");
-  Store store(dir.file("rasd.db"));
+  Store store(test::store_location(dir.path()));
   ManualClock clock(1734600000);
   // A backlog for the busy endpoint, older than (and more than a window of) the other's rows.
   {
@@ -327,14 +328,14 @@ TEST_CASE(
 }
 
 TEST_CASE("delivery: retry of a dead delivery grants a fresh schedule, not one attempt",
-          "[integration][delivery]") {
+          "[integration][delivery][backend]") {
   test::TempDir dir;
   std::atomic<bool> up{false};
   test::HttpServer receiver([&](const test::Request&) {
     return up ? test::Response{200, {}, "ok"} : test::Response{500, {}, "down"};
   });
   const Config cfg = config_with_hooks(dir.path(), {{"h", receiver.url("/hook")}});
-  Store store(dir.file("rasd.db"));
+  Store store(test::store_location(dir.path()));
   ManualClock clock(1734600000);
   const auto ids = store_alert(store, "r1", {"h"}, clock.now());
   OnceDeliverer deliverer{cfg, store, clock};

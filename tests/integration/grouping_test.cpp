@@ -78,7 +78,8 @@ struct GroupRig {
                                 "]}\n");
     cfg = load_config_file(
         dir.write("rasd.yaml",
-                  "store: {path: rasd.db}\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
+                  test::store_yaml(test::store_location(dir.path())) +
+                      "\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
                   "network: {allow_private: true}\nwebhooks:\n" +
                       list +
                       "sources:\n  - {id: a, url: \"http://127.0.0.1:9/a\"}\n"
@@ -119,6 +120,7 @@ struct GroupRig {
   std::vector<Received> pump(bool flush = false) {
     const size_t before = posts.size();
     deliver_due_once(*cfg.config, *store, clock, log, 1000, flush);
+    UNSCOPED_INFO("log: " << log_text.str());  // shown when a check fails
     std::lock_guard<std::mutex> lock(mu);
     return {posts.begin() + static_cast<long>(before), posts.end()};
   }
@@ -139,7 +141,7 @@ std::vector<std::string> listed_titles(const json::object& group) {
 }  // namespace
 
 TEST_CASE("grouping: one alert.group per rule after group_wait, later alerts every group_interval",
-          "[grouping][integration]") {
+          "[grouping][integration][backend]") {
   GroupRig rig(Hooks{{"analysts", ""}});  // the defaults: group_by [rule], 30 s, 5 min
   rig.article("a", "1", "هجوم لداعش");
   rig.clock.advance(10);
@@ -184,7 +186,7 @@ TEST_CASE("grouping: one alert.group per rule after group_wait, later alerts eve
 }
 
 TEST_CASE("grouping: group false sends each alert alone, group_by source splits the groups",
-          "[grouping][integration]") {
+          "[grouping][integration][backend]") {
   GroupRig rig(Hooks{{"single", ", group: false"},
                      {"by_source", ", group_by: [source, severity], group_wait: 0s"}});
   rig.article("a", "1", "هجوم لداعش");
@@ -207,7 +209,7 @@ TEST_CASE("grouping: group false sends each alert alone, group_by source splits 
 }
 
 TEST_CASE("grouping: a group that fails is sent again with the same webhook-id and body",
-          "[grouping][integration]") {
+          "[grouping][integration][backend]") {
   GroupRig rig(Hooks{{"analysts", ", group_wait: 0s"}});
   rig.article("a", "1", "هجوم لداعش");
   rig.fail_next = 1;
@@ -227,7 +229,7 @@ TEST_CASE("grouping: a group that fails is sent again with the same webhook-id a
 TEST_CASE(
     "grouping: a flush (run --once) forms every group at once, and a reload to group false "
     "sends the waiting alerts alone",
-    "[grouping][integration]") {
+    "[grouping][integration][backend]") {
   GroupRig rig(Hooks{{"analysts", ""}});
   rig.article("a", "1", "هجوم لداعش");
   rig.article("a", "2", "كمين في البادية", "نص آخر عن البادية لا علاقة له بالخبر الأول");
@@ -243,7 +245,7 @@ TEST_CASE(
 TEST_CASE(
     "digests: one alert.digest per day at 07:00 Europe/Berlin, across the change to summer "
     "time, by rule and story, newest first",
-    "[grouping][digest][integration]") {
+    "[grouping][digest][integration][backend]") {
   // Saturday 2026-03-28 08:00 CET (07:00Z). Summer time starts on Sunday 29 March at 02:00, so
   // Sunday's 07:00 CEST is 05:00Z: 22 h later, not 24.
   constexpr int64_t kSaturday = 1774681200;

@@ -45,7 +45,8 @@ struct SilenceRig {
                                 "}\n  - {id: badia, query: البادية, notify: " + notify + "}\n");
     cfg = load_config_file(
         dir.write("rasd.yaml",
-                  "store: {path: rasd.db}\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
+                  test::store_yaml(test::store_location(dir.path())) +
+                      "\nrules: [rules.yaml]\nhttp: {listen: \"\"}\n"
                   "webhooks:\n  - {name: analysts, url: \"http://127.0.0.1:9/h\"}\n"
                   "  - {name: ops, url: \"http://127.0.0.1:9/o\", acknowledged_updates: true}\n"
                   "internal: {notify: [ops]}\n"
@@ -105,7 +106,7 @@ const std::string kBody = "قالت مصادر محلية إن خلايا تنظ
 }  // namespace
 
 TEST_CASE("silences: by rule, held back and marked, other rules still sent",
-          "[silence][integration]") {
+          "[silence][integration][backend]") {
   SilenceRig rig;
   const Silence s = rig.silence("rule", "isis", "1h");
   const auto st = rig.article("a", "1", "هجوم لداعش في البادية", kBody);
@@ -118,7 +119,7 @@ TEST_CASE("silences: by rule, held back and marked, other rules still sent",
 }
 
 TEST_CASE("silences: by source, by query, and by story (copies of it from other outlets too)",
-          "[silence][integration]") {
+          "[silence][integration][backend]") {
   SilenceRig rig;
   rig.silence("source", "b", "1h");
   rig.article("b", "1", "داعش في ريف حمص", "خبر عن داعش من المصدر الثاني وحده في ريف حمص الشرقي");
@@ -153,7 +154,7 @@ TEST_CASE("silences: by source, by query, and by story (copies of it from other 
 TEST_CASE(
     "silences: an expired silence holds nothing back and is logged once, a removed one "
     "neither",
-    "[silence][integration]") {
+    "[silence][integration][backend]") {
   SilenceRig rig;
   const Silence s = rig.silence("rule", "isis", "30m");
   rig.article("a", "1", "داعش أولا", kBody + " الأولى");
@@ -183,7 +184,7 @@ TEST_CASE(
 }
 
 TEST_CASE("acknowledgement: a story's later copies are stored, and sent only to webhooks that ask",
-          "[ack][integration]") {
+          "[ack][integration][backend]") {
   SilenceRig rig("[analysts, ops]");
   rig.article("a", "1", "داعش يهاجم الميادين", kBody + " في الميادين مساء أمس");
   REQUIRE(rig.queued() == 2);  // both webhooks hear of the new story
@@ -213,7 +214,7 @@ TEST_CASE("acknowledgement: a story's later copies are stored, and sent only to 
 }
 
 TEST_CASE("silences: a story whose copies were all held back is told as new when one is not",
-          "[silence][integration]") {
+          "[silence][integration][backend]") {
   SilenceRig rig;
   rig.silence("source", "b", "1h");
   rig.article("b", "1", "داعش يهاجم الميادين", kBody + " في الميادين مساء أمس");
@@ -235,7 +236,7 @@ TEST_CASE("silences: a story whose copies were all held back is told as new when
 }
 
 TEST_CASE("rate limits: past max_alerts, alerts are stored and held back, one notice says how many",
-          "[ratelimit][integration]") {
+          "[ratelimit][integration][backend]") {
   SilenceRig rig("[analysts]", ", max_alerts: {count: 2, per: 1h}");
   const std::vector<std::string> places = {"الميادين", "البوكمال", "الرقة", "الحسكة", "تدمر"};
   for (size_t i = 0; i < places.size(); ++i) {
@@ -274,7 +275,7 @@ TEST_CASE("rate limits: past max_alerts, alerts are stored and held back, one no
 TEST_CASE(
     "coverage: a source failing for 6 h raises rasd.source_failing once, to internal.notify, "
     "and resolves when it works again",
-    "[coverage][integration]") {
+    "[coverage][integration][backend]") {
   SilenceRig rig;
   auto set_state = [&](const std::string& id, int64_t failures, std::optional<int64_t> success) {
     SourceState st = *rig.store->source(id);
@@ -356,7 +357,7 @@ TEST_CASE("coverage: internal.notify names must be webhooks", "[coverage][cli][c
 TEST_CASE(
     "rate limits: a held-back story told later counts, its copies count once, and a notice "
     "does not make it told",
-    "[ratelimit][integration]") {
+    "[ratelimit][integration][backend]") {
   SilenceRig rig("[analysts]", ", max_alerts: {count: 1, per: 1h}");
   auto body_of = [&](const Delivery& d) {
     return json::parse(test::scalar(rig.cfg.config->store_path,

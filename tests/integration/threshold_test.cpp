@@ -43,7 +43,8 @@ struct ThresholdRig {
                   threshold + "\n");
     cfg = load_config_file(
         dir.write("rasd.yaml",
-                  "store: {path: rasd.db}\nrules: [rules.yaml]\n"
+                  test::store_yaml(test::store_location(dir.path())) +
+                      "\nrules: [rules.yaml]\n"
                   "webhooks:\n  - {name: analysts, url: \"http://127.0.0.1:9/h\"}\n"
                   "sources:\n  - {id: a, url: \"http://127.0.0.1:9/a\"}\n"
                   "  - {id: b, url: \"http://127.0.0.1:9/b\"}\n"
@@ -116,7 +117,7 @@ struct ThresholdRig {
 }  // namespace
 
 TEST_CASE("threshold: fires at exactly the count-th article and lists the articles that made it",
-          "[integration][threshold]") {
+          "[integration][threshold][backend]") {
   ThresholdRig rig("{count: 3, window: 1h, distinct_sources: 2}");
   CHECK(rig.article("a", "1", "one").alerts == 0);
   rig.clock.advance(60);
@@ -145,7 +146,7 @@ TEST_CASE("threshold: fires at exactly the count-th article and lists the articl
   CHECK(test::scalar(rig.cfg.config->store_path, "SELECT count(*) FROM alert_members") == "3");
 }
 
-TEST_CASE("threshold: not with too few sources", "[integration][threshold]") {
+TEST_CASE("threshold: not with too few sources", "[integration][threshold][backend]") {
   ThresholdRig rig("{count: 3, window: 1h, distinct_sources: 2}");
   for (int i = 0; i < 5; ++i) {
     rig.clock.advance(30);
@@ -156,7 +157,7 @@ TEST_CASE("threshold: not with too few sources", "[integration][threshold]") {
   CHECK(rig.article("c", "c1", "another").alerts == 1);  // a second source: it holds now
 }
 
-TEST_CASE("threshold: the window slides, and old news never counts", "[integration][threshold]") {
+TEST_CASE("threshold: the window slides, and old news never counts", "[integration][threshold][backend]") {
   ThresholdRig rig("{count: 3, window: 1h, distinct_sources: 1}");
   rig.article("a", "1", "one");
   rig.clock.advance(1800);
@@ -177,7 +178,7 @@ TEST_CASE("threshold: the window slides, and old news never counts", "[integrati
 }
 
 TEST_CASE("threshold: a restart in the middle keeps the count and the open episode",
-          "[integration][threshold]") {
+          "[integration][threshold][backend]") {
   ThresholdRig rig("{count: 3, window: 1h, distinct_sources: 2}");
   rig.article("a", "1", "one");
   rig.article("b", "2", "two");
@@ -192,7 +193,7 @@ TEST_CASE("threshold: a restart in the middle keeps the count and the open episo
 }
 
 TEST_CASE("threshold: per story counts story clusters, per article counts copies",
-          "[integration][threshold]") {
+          "[integration][threshold][backend]") {
   for (const std::string per : {"article", "story"}) {
     ThresholdRig rig("{count: 3, window: 1h, distinct_sources: 3, per: " + per + "}");
     // One story copied by three outlets.
@@ -217,7 +218,7 @@ TEST_CASE("threshold: per story counts story clusters, per article counts copies
 TEST_CASE(
     "threshold: one update per 5 minutes, the rest summarized, the episode closes as "
     "events age out and a later surge opens a new alert",
-    "[integration][threshold]") {
+    "[integration][threshold][backend]") {
   ThresholdRig rig("{count: 2, window: 1h, distinct_sources: 1}");
   rig.article("a", "1", "one");
   CHECK(rig.article("b", "2", "two").alerts == 1);
@@ -253,7 +254,7 @@ TEST_CASE(
 TEST_CASE(
     "threshold: rasd run --once raises one alert for a surge across two sources and "
     "delivers its body",
-    "[integration][threshold][daemon]") {
+    "[integration][threshold][daemon][backend]") {
   auto feed = [](const std::string& prefix, int n) {
     std::string out = "<rss version=\"2.0\"><channel><title>" + prefix + "</title>";
     for (int i = 0; i < n; ++i) {
@@ -274,16 +275,17 @@ TEST_CASE(
   dir.write("rules.yaml",
             "rules:\n  - id: surge\n    query: داعش\n    notify: [analysts]\n"
             "    threshold: {count: 4, window: 1h, distinct_sources: 2}\n");
+  const std::string store = test::store_location(dir.path());
   const std::string cfg =
       dir.write("rasd.yaml",
-                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                test::store_yaml(store) + "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
                 "defaults: {per_host_gap: 0}\nwebhooks:\n  - {name: analysts, url: \"" +
                     hook.url("/h") + "\"}\nsources:\n  - {id: a, url: \"" + site.url("/a.xml") +
                     "\"}\n  - {id: b, url: \"" + site.url("/b.xml") + "\"}\n");
   auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
-  CHECK(test::scalar(dir.file("rasd.db"), "SELECT count(*) FROM alerts") == "1");
+  CHECK(test::scalar(store, "SELECT count(*) FROM alerts") == "1");
   const auto received = hook.requests();
   REQUIRE(received.size() == 1);
   const auto body = json::parse(received[0].body).as_object();
@@ -294,14 +296,14 @@ TEST_CASE(
   // The next cycle brings nothing new: no second alert.
   auto again = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
   CHECK(again.exit_code == 0);
-  CHECK(test::scalar(dir.file("rasd.db"), "SELECT count(*) FROM alerts") == "1");
+  CHECK(test::scalar(store, "SELECT count(*) FROM alerts") == "1");
   CHECK(hook.requests().size() == 1);
 }
 
 TEST_CASE(
     "threshold: without the timer (a restart, --once) an ended episode ends at the next "
     "match, and a rule that always holds starts a new alert each day",
-    "[integration][threshold]") {
+    "[integration][threshold][backend]") {
   ThresholdRig rig("{count: 2, window: 1h, distinct_sources: 1}");
   rig.article("a", "1", "one");
   CHECK(rig.article("b", "2", "two").alerts == 1);
@@ -322,7 +324,7 @@ TEST_CASE(
 }
 
 TEST_CASE("threshold: retention keeps the alert of an open episode and prunes it once it ended",
-          "[integration][threshold][retention]") {
+          "[integration][threshold][retention][backend]") {
   ThresholdRig rig("{count: 2, window: 1h, distinct_sources: 1}");
   rig.article("a", "1", "one");
   CHECK(rig.article("b", "2", "two").alerts == 1);

@@ -21,13 +21,17 @@
 #include <thread>
 #include <vector>
 
+#include "pg_server.hpp"
+
 namespace rasd::test {
 
 using SteadyClock = std::chrono::steady_clock;
 
 // The first column of the first row of `sql` on the store file (read-write: tests also move
 // stored schedules).
+// A postgresql:// location is read through libpq (pg_server.hpp) with the same SQL.
 inline std::string scalar(const std::string& db_path, const std::string& sql) {
+  if (db_path.rfind("postgresql://", 0) == 0) return pg_scalar(db_path, sql);
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) == SQLITE_OK);
   sqlite3_busy_timeout(db, 5000);
@@ -44,6 +48,13 @@ inline std::string scalar(const std::string& db_path, const std::string& sql) {
 
 // The same, for a store the daemon may still be creating: "" while it cannot be read.
 inline std::string scalar_or_empty(const std::string& db_path, const std::string& sql) {
+  if (db_path.rfind("postgresql://", 0) == 0) {
+    try {
+      return pg_scalar(db_path, sql);
+    } catch (const std::exception&) {
+      return {};
+    }
+  }
   sqlite3* db = nullptr;
   std::string out;
   if (sqlite3_open_v2(db_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {

@@ -114,54 +114,6 @@ TEST_CASE("config: invalid YAML is reported at its position", "[config][errors]"
   CHECK(c.diagnostics.items()[0].message.rfind("invalid YAML", 0) == 0);
 }
 
-TEST_CASE("store: refuses a database with a newer schema", "[store]") {
-  test::TempDir dir;
-  const std::string db = dir.file("x.db");
-  {
-    Store s(db);
-    CHECK(s.schema_version() == Store::kSchemaVersion);
-  }
-  {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(raw, "PRAGMA user_version=99", nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(raw);
-  }
-  try {
-    Store s(db);
-    FAIL("opened a newer schema");
-  } catch (const sql::StoreError& e) {
-    CHECK(std::string(e.what()) == "database schema version 99 is newer than this rasd supports (" +
-                                       std::to_string(Store::kSchemaVersion) + "); upgrade rasd");
-  }
-}
-
-TEST_CASE("store: an article and its alerts are one transaction, duplicates write nothing",
-          "[store]") {
-  test::TempDir dir;
-  Store s(dir.file("x.db"));
-  NewArticle a;
-  a.source_id = "src";
-  a.guid = "g1";
-  a.title = "t";
-  a.fetched_at = 100;
-  NewAlert al{"alert_1", "r", "high", 100, "{}", {{"msg_1", "hook"}}, "", {}, ""};
-  REQUIRE(s.insert_article(a, {al}));
-  CHECK(s.alerts(0).size() == 1);
-  CHECK(s.due_deliveries(100, 10).size() == 1);
-  NewAlert again{"alert_2", "r", "high", 101, "{}", {{"msg_2", "hook"}}, "", {}, ""};
-  CHECK_FALSE(s.insert_article(a, {again}));
-  CHECK(s.alerts(0).size() == 1);
-  CHECK(s.deliveries().size() == 1);
-  // A failing alert insert rolls back the article too.
-  NewArticle b = a;
-  b.guid = "g2";
-  NewAlert dup_id{"alert_1", "r2", "high", 102, "{}", {}, "", {}, ""};
-  CHECK_THROWS_AS(s.insert_article(b, {dup_id}), sql::StoreError);
-  CHECK_FALSE(s.has_article("src", "g2"));
-  CHECK(s.integrity_check() == "ok");
-}
-
 TEST_CASE("config: webhook grouping and digests, and what is wrong with them", "[config]") {
   auto load = [](const std::string& hook) {
     return load_config_text("t.yaml",

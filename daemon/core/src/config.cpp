@@ -166,9 +166,29 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
     r.duration(n, "window", c.dedup_window, "dedup.");
   }
   if (auto n = root["store"]; n && r.map(n, "store")) {
-    r.check_keys(n, {"path", "retention"}, "store");
+    r.check_keys(n, {"path", "url", "state_dir", "retention"}, "store");
     r.string(n, "path", c.store_path, "store.");
     r.duration(n, "retention", c.retention, "store.");
+    if (n["url"]) {
+      std::string url;
+      r.string(n, "url", url, "store.");
+      if (n["path"]) {
+        r.error(n["url"], "store: give path (an SQLite file) or url (PostgreSQL), not both");
+      } else if (url.rfind("postgresql://", 0) != 0 && url.rfind("postgres://", 0) != 0) {
+        r.error(n["url"], "store.url: must be a postgresql:// URL (an SQLite file is store.path)");
+      } else {
+        c.store_url = url;
+        c.store_url_line = n["url"].Mark().line + 1;
+        c.store_url_column = n["url"].Mark().column + 1;
+      }
+    }
+    if (n["state_dir"]) {
+      r.string(n, "state_dir", c.state_dir, "store.");
+      if (!n["url"])
+        r.error(n["state_dir"],
+                "store.state_dir: only with store.url (an SQLite store keeps its files beside "
+                "store.path)");
+    }
   }
   if (auto n = root["rules"]) {
     r.strings(root, "rules", c.rule_paths, "");
@@ -262,7 +282,8 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
       c.internal_notify = std::move(names);
     }
   }
-  c.store_path = r.resolve_path(c.store_path);
+  c.store_path = c.store_url.empty() ? r.resolve_path(c.store_path) : c.store_url;
+  c.state_dir = r.resolve_path(c.state_dir);
   c.token_file = r.resolve_path(c.token_file);
   if (!c.read_token_file.empty()) c.read_token_file = r.resolve_path(c.read_token_file);
   // Rule paths must exist; reported at the `rules` entry that names them.

@@ -10,7 +10,8 @@ namespace rasd {
 
 Poller::Poller(Store& store, Monitor& monitor, const Clock& clock,
                std::shared_ptr<spdlog::logger> log, DaemonMetrics& metrics, LoopHealth& health,
-               bool once, const std::string& store_path, const text::Normalizer& normalizer)
+               bool once, const std::string& store_path, const std::string& guard_path,
+               const text::Normalizer& normalizer)
     : store_(store),
       monitor_(monitor),
       clock_(clock),
@@ -20,7 +21,7 @@ Poller::Poller(Store& store, Monitor& monitor, const Clock& clock,
       once_(once),
       store_path_(store_path),
       normalizer_(normalizer),
-      guard_(store_path + ".parsing") {
+      guard_(guard_path) {
   if (!guard_.ok()) log_->warn("poison-source guard disabled: {}", guard_.error());
   if (guard_.left_over()) {
     if (guard_.left_over_crashed()) {

@@ -58,10 +58,10 @@ namespace rasd {
 class Poller {
  public:
   // `once`: deliveries are not pumped after commits (`rasd run --once` delivers at the end).
-  // The poison guard's file is `store_path` + ".parsing".
+  // The poison guard's file is `guard_path` (Config::guard_path()).
   Poller(Store& store, Monitor& monitor, const Clock& clock, std::shared_ptr<spdlog::logger> log,
          DaemonMetrics& metrics, LoopHealth& health, bool once, const std::string& store_path,
-         const text::Normalizer& normalizer);
+         const std::string& guard_path, const text::Normalizer& normalizer);
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
 

@@ -81,7 +81,8 @@ class Service {
                                          http_, clock_, log_, &metrics_);
     chores_ = std::make_unique<StoreChores>(store_, *monitor_, clock_, metrics_, health_, log_);
     poller_ = std::make_unique<Poller>(store_, *monitor_, clock_, log_, metrics_, health_,
-                                       opts_.once, current_->config.store_path, normalizer_);
+                                       opts_.once, current_->config.store_path,
+                                       current_->config.guard_path(), normalizer_);
     apply_snapshot();
   }
 
@@ -392,7 +393,7 @@ class Service {
     std::string errors;
     auto staged = load_all(opts_.config_path, normalizer_, *log_, &errors);
     if (staged && staged->config.store_path != current_->config.store_path) {
-      errors = "store.path cannot change without a restart\n";
+      errors = "store.path and store.url cannot change without a restart\n";
       staged.reset();
     }
     if (staged && (staged->config.http_listen != current_->config.http_listen ||

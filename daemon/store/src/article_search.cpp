@@ -43,6 +43,23 @@ std::string expression_for(const std::vector<std::string>& tokens) {
   return "(words : " + quoted(phrase) + " OR words : " + quoted(glued) + ")";
 }
 
+// The same as a PostgreSQL tsquery over article_search.tsv, where words carry weight A and
+// stems weight B (store_migrations_pg.cpp): a word is a lexeme of either, a phrase is
+// adjacent words (<->) or the glued word, both among the words.
+std::string lexeme(const std::string& s, std::string_view weight = "") {
+  return "'" + s + "'" + (weight.empty() ? "" : ":" + std::string(weight));
+}
+std::string tsquery_for(const std::vector<std::string>& tokens) {
+  if (tokens.size() == 1) return lexeme(tokens[0]);
+  std::string phrase, glued;
+  for (const auto& t : tokens) {
+    if (!phrase.empty()) phrase += " <-> ";
+    phrase += lexeme(t, "A");
+    glued += t;
+  }
+  return "(" + phrase + " | " + lexeme(glued, "A") + ")";
+}
+
 }  // namespace
 
 SearchColumns search_columns(const rules::PreparedArticle& article) {
@@ -53,9 +70,11 @@ SearchColumns search_columns(const rules::PreparedArticle& article) {
   return out;
 }
 
-Expected<std::string> search_query(const text::Normalizer& normalizer, std::string_view query) {
+Expected<SearchExpression> search_query(const text::Normalizer& normalizer,
+                                        std::string_view query) {
   struct Item {
     std::string expr;
+    std::string tsquery;
     bool negated = false;
     bool or_before = false;
   };
@@ -101,22 +120,29 @@ Expected<std::string> search_query(const text::Normalizer& normalizer, std::stri
     negate_next = false;
     if (tokens.empty()) continue;  // punctuation only
     if (negated && or_next) return Error{"NOT cannot follow OR"};
-    items.push_back({expression_for(tokens), negated, or_next});
+    items.push_back({expression_for(tokens), tsquery_for(tokens), negated, or_next});
     or_next = false;
   }
   if (or_next) return Error{"OR needs a term after it"};
-  std::string positive, negative;
+  // Both languages bind NOT tightest, then AND, then OR: the same items read the same.
+  std::string positive, negative, ts_positive, ts_negative;
   for (const auto& it : items) {
     if (it.negated) {
       negative += " NOT " + it.expr;
+      ts_negative += " & !" + it.tsquery;
     } else if (positive.empty()) {
       positive = it.expr;
+      ts_positive = it.tsquery;
     } else {
       positive += (it.or_before ? " OR " : " AND ") + it.expr;
+      ts_positive += (it.or_before ? " | " : " & ") + it.tsquery;
     }
   }
   if (positive.empty()) return Error{"a search needs at least one word that is not negated"};
-  return negative.empty() ? positive : "(" + positive + ")" + negative;
+  SearchExpression out;
+  out.fts5 = negative.empty() ? positive : "(" + positive + ")" + negative;
+  out.tsquery = ts_negative.empty() ? ts_positive : "(" + ts_positive + ")" + ts_negative;
+  return out;
 }
 
 }  // namespace rasd

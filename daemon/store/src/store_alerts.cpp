@@ -1,8 +1,31 @@
 // Store: alerts written for a stored article (per-article rules and threshold episodes), and
 // the threshold rules' events and episodes.
+#include <boost/json.hpp>
+
 #include "rasd/daemon/store.hpp"
 
 namespace rasd {
+namespace {
+
+// alerts.tags: the payload's rule tags as "|isis|syria|" (the dashboard's filter reads this
+// column, never the payload), "" when the payload names none or is not JSON.
+std::string tags_column(const std::string& payload) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(payload, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* rule = v.as_object().if_contains("rule");
+  if (!rule || !rule->is_object()) return {};
+  const auto* tags = rule->as_object().if_contains("tags");
+  if (!tags || !tags->is_array() || tags->as_array().empty()) return {};
+  std::string out = "|";
+  for (const auto& t : tags->as_array()) {
+    out += t.is_string() ? std::string(t.as_string()) : boost::json::serialize(t);
+    out += '|';
+  }
+  return out;
+}
+
+}  // namespace
 
 void Store::insert_alerts(int64_t article_id, const std::string& source_id,
                           const std::string& cluster, const std::vector<NewAlert>& alerts,
@@ -10,16 +33,15 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
   Lease alert_lease = cached(
       "INSERT INTO alerts(id, rule_id, severity, article_id, created_at, payload, cluster, "
       "silenced_by, held_back, told_at, source_id, tags) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-      "?11, CASE WHEN json_valid(?6) THEN coalesce((SELECT '|' || group_concat(value, '|') || "
-      "'|' FROM json_each(?6, '$.rule.tags')), '') ELSE '' END)");
+      "?11,?12)");
   Lease member_lease = cached(
-      "INSERT OR IGNORE INTO alert_members(alert_id, article_id, source_id, added_at) "
-      "VALUES(?1,?2,?3,?4)");
+      "INSERT INTO alert_members(alert_id, article_id, source_id, added_at) "
+      "VALUES(?1,?2,?3,?4) ON CONFLICT DO NOTHING");
   Lease outbox_lease = cached(
       "INSERT INTO deliveries(id, alert_id, webhook, next_attempt, payload, group_key) "
       "VALUES(?1,?2,?3,?4,?5,?6)");
   Lease hit_lease = cached(
-      "INSERT INTO alert_hits(alert_id, article_id, field, start, end, text, view) "
+      "INSERT INTO alert_hits(alert_id, article_id, field, start, \"end\", text, view) "
       "VALUES(?1,?2,?3,?4,?5,?6,?7)");
   sql::Statement& alert = *alert_lease;
   sql::Statement& member = *member_lease;
@@ -31,7 +53,7 @@ void Store::insert_alerts(int64_t article_id, const std::string& source_id,
     if (!update) {
       alert.bind(1, al.id).bind(2, al.rule_id).bind(3, al.severity).bind(4, article_id);
       alert.bind(5, al.created_at).bind(6, al.payload).bind(7, cluster).bind(8, al.silenced_by);
-      alert.bind(9, int64_t{al.held_back}).bind(11, source_id);
+      alert.bind(9, int64_t{al.held_back}).bind(11, source_id).bind(12, tags_column(al.payload));
       if (!al.deliveries.empty())
         alert.bind(10, al.created_at);  // told: a webhook hears of the story now
       else
@@ -89,7 +111,7 @@ void Store::note_held_back(const std::string& rule_id, const std::string& alert_
   cached(
       "INSERT INTO held_back(rule_id, alerts, first_at, notice_due, last_alert_id, max_count, "
       "per_seconds) VALUES(?1, 1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(rule_id) DO UPDATE SET "
-      "alerts = alerts + 1, last_alert_id = excluded.last_alert_id")
+      "alerts = held_back.alerts + 1, last_alert_id = excluded.last_alert_id")
       ->bind(1, rule_id)
       .bind(2, now)
       .bind(3, notice_due)
@@ -118,14 +140,14 @@ void Store::clear_held_back(const std::string& rule_id) {
 
 bool Store::acknowledge(const std::string& alert_id, const std::string& by, const std::string& note,
                         int64_t now) {
-  sql::Transaction tx(db_.get());
-  sql::Statement exists(db_.get(), "SELECT 1 FROM alerts WHERE id = ?1");
+  sql::Transaction tx(*db_);
+  sql::Query exists(*db_, "SELECT 1 FROM alerts WHERE id = ?1");
   exists.bind(1, alert_id);
   if (!exists.step()) return false;
   exists.reset();
-  sql::Statement up(db_.get(),
-                    "UPDATE alerts SET acked_by = ?2, acked_at = ?3, ack_note = ?4 "
-                    "WHERE id = ?1 AND acked_by = ''");
+  sql::Query up(*db_,
+                "UPDATE alerts SET acked_by = ?2, acked_at = ?3, ack_note = ?4 "
+                "WHERE id = ?1 AND acked_by = ''");
   up.bind(1, alert_id).bind(2, by.empty() ? std::string("unknown") : by).bind(3, now);
   up.bind(4, note).run();
   tx.commit();
@@ -133,9 +155,8 @@ bool Store::acknowledge(const std::string& alert_id, const std::string& by, cons
 }
 
 std::optional<Acknowledgement> Store::acknowledgement(const std::string& alert_id) {
-  sql::Statement s(
-      db_.get(),
-      "SELECT acked_by, acked_at, ack_note FROM alerts WHERE id = ?1 AND acked_by <> ''");
+  sql::Query s(*db_,
+               "SELECT acked_by, acked_at, ack_note FROM alerts WHERE id = ?1 AND acked_by <> ''");
   s.bind(1, alert_id);
   if (!s.step()) return std::nullopt;
   return Acknowledgement{s.text(0), s.opt_int64(1).value_or(0), s.text(2)};
@@ -151,8 +172,8 @@ void Store::add_threshold_event(const std::string& rule_id, int64_t article_id,
                                 const std::string& cluster, const std::string& source_id,
                                 int64_t event_time) {
   cached(
-      "INSERT OR IGNORE INTO threshold_events(rule_id, article_id, cluster, source_id, "
-      "event_time) VALUES(?1,?2,?3,?4,?5)")
+      "INSERT INTO threshold_events(rule_id, article_id, cluster, source_id, "
+      "event_time) VALUES(?1,?2,?3,?4,?5) ON CONFLICT DO NOTHING")
       ->bind(1, rule_id)
       .bind(2, article_id)
       .bind(3, cluster)
@@ -168,7 +189,7 @@ std::vector<ThresholdMember> Store::threshold_members(const std::string& rule_id
       "SELECT * FROM (SELECT e.article_id, e.cluster, e.source_id, e.event_time, a.guid, a.title, "
       "a.url, a.published FROM threshold_events e JOIN articles a ON a.id = e.article_id "
       "WHERE e.rule_id = ?1 AND e.event_time > ?2 ORDER BY e.event_time DESC, e.article_id DESC "
-      "LIMIT ?3) ORDER BY event_time, article_id");
+      "LIMIT ?3) AS newest ORDER BY event_time, article_id");
   s->bind(1, rule_id).bind(2, after).bind(3, limit);
   while (s->step()) {
     ThresholdMember m;
@@ -247,7 +268,7 @@ int64_t Store::prune_threshold_events(const std::string& rule_id, int64_t before
       ->bind(1, rule_id)
       .bind(2, before)
       .run();
-  return sqlite3_changes64(db_.get());
+  return db_->changes();
 }
 
 std::vector<StoryCopy> Store::alert_story(const std::string& alert_id, int limit) {

@@ -28,7 +28,8 @@ std::vector<WebhookHealth> Store::webhook_health() {
   // A pending delivery has waited since its first attempt, or since it was queued (its
   // next_attempt until then). Rows waiting for their group or digest wait by design.
   Lease s = cached(
-      "SELECT webhook, sum(state = 'dead'), min(CASE WHEN state = 'pending' AND group_key = "
+      "SELECT webhook, sum(CASE WHEN state = 'dead' THEN 1 ELSE 0 END), min(CASE WHEN state = "
+      "'pending' AND group_key = "
       "'' THEN coalesce((SELECT min(at) FROM delivery_attempts t WHERE t.delivery_id = "
       "d.id), next_attempt) END) FROM deliveries d WHERE state IN ('dead', 'pending') "
       "GROUP BY webhook");

@@ -12,13 +12,16 @@ namespace {
 // The SELECT of the alerts passing `f`, up to the cursor's condition: only the fields given are
 // named (each bound, ?1..?6 for rule, severity, source, tag, since, until), so that the planner
 // sees an equality on rule_id or source_id and walks that index. ?7 is the cursor, ?8 the limit.
-std::string filtered(const AlertFilter& f) {
+std::string filtered(const AlertFilter& f, sql::Dialect dialect) {
   std::string q =
       "SELECT rowid, source_id, " + std::string(detail::kAlertColumns) + " FROM alerts WHERE ";
   if (!f.rule_id.empty()) q += "rule_id = ?1 AND ";
   if (!f.severity.empty()) q += "severity = ?2 AND ";
   if (!f.source_id.empty()) q += "source_id = ?3 AND ";
-  if (!f.tag.empty()) q += "instr(tags, '|' || ?4 || '|') > 0 AND ";
+  if (!f.tag.empty()) {
+    q += dialect == sql::Dialect::postgres ? "strpos(tags, '|' || ?4 || '|') > 0 AND "
+                                           : "instr(tags, '|' || ?4 || '|') > 0 AND ";
+  }
   // The walk down the rowid stops at the first alert of the time window (found through
   // alerts_created): no qualifying alert has a smaller rowid, whatever the order of creation.
   if (f.since != 0)
@@ -52,7 +55,7 @@ std::vector<ListedAlert> Store::alert_list(const AlertFilter& filter, int64_t be
                                            int limit) {
   // Without a rule or source, the walk is down the rowid from the cursor; with one, down that
   // index's entries for the key, which are in rowid order too.
-  auto s = cached(filtered(filter) + "rowid < ?7 ORDER BY rowid DESC LIMIT ?8");
+  auto s = cached(filtered(filter, dialect()) + "rowid < ?7 ORDER BY rowid DESC LIMIT ?8");
   if (before_seq <= 0) before_seq = INT64_MAX;
   bind_filter(*s, filter, before_seq, limit);
   std::vector<ListedAlert> out;
@@ -62,7 +65,8 @@ std::vector<ListedAlert> Store::alert_list(const AlertFilter& filter, int64_t be
 
 std::vector<ListedAlert> Store::alerts_after(const AlertFilter& filter, int64_t after_seq,
                                              int64_t up_to_seq, int limit) {
-  auto s = cached(filtered(filter) + "rowid > ?7 AND rowid <= ?9 ORDER BY rowid LIMIT ?8");
+  auto s =
+      cached(filtered(filter, dialect()) + "rowid > ?7 AND rowid <= ?9 ORDER BY rowid LIMIT ?8");
   bind_filter(*s, filter, after_seq, limit);
   s->bind(9, up_to_seq);
   std::vector<ListedAlert> out;
@@ -115,14 +119,14 @@ int64_t Store::delivery_count(const std::string& state) {
 }
 
 bool Store::retry_delivery(const std::string& id, int64_t now) {
-  sql::Transaction tx(db_.get());
+  sql::Transaction tx(*db_);
   {
     auto s = cached(
         "UPDATE deliveries SET state = 'pending', next_attempt = ?2, attempts = 0 "
         "WHERE id = ?1 AND state IN ('dead', 'disabled')");
     s->bind(1, id).bind(2, now).run();
   }
-  if (sqlite3_changes(db_.get()) == 0) return false;
+  if (db_->changes() == 0) return false;
   // An operator who retries a delivery of a disabled endpoint says it is back (as
   // retry_dead() does for a whole webhook).
   cached(

@@ -4,9 +4,10 @@
 namespace rasd {
 
 std::vector<WaitingGroup> Store::waiting_groups() {
-  // deliveries_waiting index; a group's last send from delivery_groups.
+  // deliveries_waiting index; a group's last send from delivery_groups (one row per group:
+  // max() only because PostgreSQL wants every selected column grouped or aggregated).
   Lease s = cached(
-      "SELECT d.webhook, d.group_key, min(d.next_attempt), count(*), g.last_sent_at "
+      "SELECT d.webhook, d.group_key, min(d.next_attempt), count(*), max(g.last_sent_at) "
       "FROM deliveries d INDEXED BY deliveries_waiting LEFT JOIN delivery_groups g ON "
       "g.webhook = d.webhook AND "
       "g.group_key = d.group_key WHERE d.state = 'pending' AND d.group_key <> '' "
@@ -21,7 +22,7 @@ int64_t Store::fold_group(
     const std::string& webhook, const std::string& key, int64_t cutoff, int with_payload,
     int64_t sent_at,
     const std::function<NewGroupDelivery(const std::vector<GroupMember>&)>& build) {
-  sql::Transaction tx(db_.get());
+  sql::Transaction tx(*db_);
   std::vector<GroupMember> members;
   {
     // deliveries_waiting index (its WHERE is implied by this one's).
@@ -53,13 +54,14 @@ int64_t Store::fold_group(
       .bind(3, cutoff)
       .bind(4, g.id)
       .run();
-  const auto folded = static_cast<int64_t>(sqlite3_changes(db_.get()));
+  const auto folded = static_cast<int64_t>(db_->changes());
   if (folded != static_cast<int64_t>(members.size()))
     throw sql::StoreError("group '" + key + "' of webhook '" + webhook + "' changed while forming",
                           0);
   cached(
       "INSERT INTO delivery_groups(webhook, group_key, last_sent_at, sent) VALUES(?1,?2,?3,1) "
-      "ON CONFLICT(webhook, group_key) DO UPDATE SET last_sent_at = ?3, sent = sent + 1")
+      "ON CONFLICT(webhook, group_key) DO UPDATE SET last_sent_at = ?3, sent = "
+      "delivery_groups.sent + 1")
       ->bind(1, webhook)
       .bind(2, key)
       .bind(3, sent_at)
@@ -73,7 +75,7 @@ int64_t Store::ungroup_waiting(const std::string& webhook) {
       "UPDATE deliveries SET group_key = '' WHERE webhook = ?1 AND state = 'pending' AND "
       "group_key <> ''");
   s->bind(1, webhook).run();
-  return static_cast<int64_t>(sqlite3_changes(db_.get()));
+  return static_cast<int64_t>(db_->changes());
 }
 
 }  // namespace rasd

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <array>
+#include <string>
 #include <string_view>
 
 #include "rasd/daemon/store.hpp"
@@ -11,5 +12,10 @@ namespace rasd::detail {
 // Migration N brings the schema from version N-1 to N; Store::migrate() runs each in its own
 // transaction. Never edit a released entry; append.
 extern const std::array<std::string_view, Store::kSchemaVersion> kMigrations;
+
+// Migration `index` (0-based: it makes version index + 1) as PostgreSQL runs it
+// (store_migrations_pg.cpp): the SQLite text with PostgreSQL's types, a `rowid` identity column
+// on the tables read in insertion order, and its own text where the two differ (search).
+std::string postgres_migration(size_t index);
 
 }  // namespace rasd::detail

@@ -29,7 +29,7 @@ bool Store::queue_page_fetch(const PageFetch& p) {
       "VALUES(?1, ?2, nullif(?3, ''), ?4, ?5) ON CONFLICT(source_id, url) DO NOTHING");
   s->bind(1, p.source_id).bind(2, p.url).bind(3, p.teaser).bind(4, p.next_attempt);
   s->bind(5, p.created_at).run();
-  return sqlite3_changes(db_.get()) > 0;
+  return db_->changes() > 0;
 }
 
 bool Store::page_fetch_known(const std::string& source_id, const std::string& url) {
@@ -49,8 +49,8 @@ std::vector<PageFetch> Store::due_page_fetches(int64_t now, int limit) {
 }
 
 std::vector<PageFetch> Store::page_fetches(const std::string& state) {
-  sql::Statement s(db_.get(), "SELECT " + std::string(kPageColumns) +
-                                  " FROM page_fetches WHERE ?1 = '' OR state = ?1 ORDER BY rowid");
+  sql::Query s(*db_, "SELECT " + std::string(kPageColumns) +
+                         " FROM page_fetches WHERE ?1 = '' OR state = ?1 ORDER BY rowid");
   s.bind(1, state);
   std::vector<PageFetch> out;
   while (s.step()) out.push_back(read_page(s));
@@ -86,7 +86,7 @@ int64_t Store::shift_schedules(int64_t delta) {
         "UPDATE coverage SET since = since + ?1",
         "UPDATE held_back SET first_at = first_at + ?1, notice_due = notice_due + ?1"}) {
     cached(sql)->bind(1, delta).run();
-    moved += sqlite3_changes64(db_.get());
+    moved += db_->changes();
   }
   batch.commit();
   return moved;
@@ -113,10 +113,8 @@ int64_t Store::page_fetch_count(const std::string& state) {
 }
 
 int64_t Store::blame_crash(const std::string& id) {
-  sql::Statement(db_.get(), "UPDATE sources SET crashes = crashes + 1 WHERE id = ?1")
-      .bind(1, id)
-      .run();
-  sql::Statement s(db_.get(), "SELECT crashes FROM sources WHERE id = ?1");
+  sql::Query(*db_, "UPDATE sources SET crashes = crashes + 1 WHERE id = ?1").bind(1, id).run();
+  sql::Query s(*db_, "SELECT crashes FROM sources WHERE id = ?1");
   s.bind(1, id);
   return s.step() ? s.int64(0) : 0;
 }
@@ -126,8 +124,7 @@ void Store::clear_crashes(const std::string& id) {
 }
 
 void Store::quarantine_source(const std::string& id, int64_t at, const std::string& reason) {
-  sql::Statement(db_.get(),
-                 "UPDATE sources SET quarantined_at = ?2, quarantine_reason = ?3 WHERE id = ?1")
+  sql::Query(*db_, "UPDATE sources SET quarantined_at = ?2, quarantine_reason = ?3 WHERE id = ?1")
       .bind(1, id)
       .bind(2, at)
       .bind(3, reason)
@@ -135,12 +132,12 @@ void Store::quarantine_source(const std::string& id, int64_t at, const std::stri
 }
 
 bool Store::release_source(const std::string& id) {
-  sql::Statement(db_.get(),
-                 "UPDATE sources SET quarantined_at = NULL, quarantine_reason = '', crashes = 0 "
-                 "WHERE id = ?1")
+  sql::Query(*db_,
+             "UPDATE sources SET quarantined_at = NULL, quarantine_reason = '', crashes = 0 "
+             "WHERE id = ?1")
       .bind(1, id)
       .run();
-  return sqlite3_changes(db_.get()) > 0;
+  return db_->changes() > 0;
 }
 
 }  // namespace rasd

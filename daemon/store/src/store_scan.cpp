@@ -24,11 +24,11 @@ std::optional<StoredArticle> Store::article(int64_t id) {
 }
 
 int64_t Store::count_articles(const ArticleScan& scan) {
-  sql::Statement s(db_.get(), scan.source_id.empty()
-                                  ? "SELECT count(*) FROM articles WHERE fetched_at >= ?1 AND "
-                                    "fetched_at < ?2"
-                                  : "SELECT count(*) FROM articles WHERE source_id = ?3 AND "
-                                    "fetched_at >= ?1 AND fetched_at < ?2");
+  sql::Query s(*db_, scan.source_id.empty()
+                         ? "SELECT count(*) FROM articles WHERE fetched_at >= ?1 AND "
+                           "fetched_at < ?2"
+                         : "SELECT count(*) FROM articles WHERE source_id = ?3 AND "
+                           "fetched_at >= ?1 AND fetched_at < ?2");
   s.bind(1, scan.since).bind(2, scan.until);
   if (!scan.source_id.empty()) s.bind(3, scan.source_id);
   s.step();
@@ -40,14 +40,13 @@ void Store::scan_articles(const ArticleScan& scan,
   // Keyset pagination over the articles_fetched index (fetched_at, then rowid), or over
   // articles_source_fetched for one source: each page is a fresh statement after the last row
   // seen, reading only the page's rows, so no snapshot outlives a page.
-  sql::Statement s(db_.get(),
-                   scan.source_id.empty()
-                       ? "SELECT id, source_id, guid, url, title, body, author, lang, published, "
-                         "fetched_at FROM articles WHERE (fetched_at, id) > (?1, ?2) "
-                         "AND fetched_at < ?3 ORDER BY fetched_at, id LIMIT ?5"
-                       : "SELECT id, source_id, guid, url, title, body, author, lang, published, "
-                         "fetched_at FROM articles WHERE source_id = ?4 AND (fetched_at, id) > "
-                         "(?1, ?2) AND fetched_at < ?3 ORDER BY fetched_at, id LIMIT ?5");
+  sql::Query s(*db_, scan.source_id.empty()
+                         ? "SELECT id, source_id, guid, url, title, body, author, lang, published, "
+                           "fetched_at FROM articles WHERE (fetched_at, id) > (?1, ?2) "
+                           "AND fetched_at < ?3 ORDER BY fetched_at, id LIMIT ?5"
+                         : "SELECT id, source_id, guid, url, title, body, author, lang, published, "
+                           "fetched_at FROM articles WHERE source_id = ?4 AND (fetched_at, id) > "
+                           "(?1, ?2) AND fetched_at < ?3 ORDER BY fetched_at, id LIMIT ?5");
   int64_t after_time = scan.since == INT64_MIN ? INT64_MIN : scan.since - 1;
   int64_t after_id = INT64_MAX;
   StoredArticle a;

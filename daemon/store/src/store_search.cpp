@@ -4,17 +4,21 @@
 
 namespace rasd {
 
-std::vector<FoundArticle> Store::search(const std::string& fts_query, int limit, bool fetch_order) {
+std::vector<FoundArticle> Store::search(const SearchExpression& query, int limit,
+                                        bool fetch_order) {
   std::vector<FoundArticle> out;
-  if (fts_query.empty()) return out;
-  sql::Statement s(
-      db_.get(),
-      std::string("SELECT a.id, a.source_id, a.guid, a.url, a.title, a.lang, a.published, "
-                  "a.fetched_at, substr(a.body, 1, 200) FROM article_search f JOIN articles a "
-                  "ON a.id = f.rowid WHERE article_search MATCH ?1 ") +
-          (fetch_order ? "ORDER BY f.rowid DESC LIMIT ?2"
-                       : "ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC LIMIT ?2"));
-  s.bind(1, fts_query).bind(2, limit);
+  const bool pg = db_->dialect() == sql::Dialect::postgres;
+  const std::string& expression = pg ? query.tsquery : query.fts5;
+  if (expression.empty()) return out;
+  sql::Query s(*db_,
+               std::string("SELECT a.id, a.source_id, a.guid, a.url, a.title, a.lang, a.published, "
+                           "a.fetched_at, substr(a.body, 1, 200) FROM article_search f JOIN "
+                           "articles a ON a.id = f.rowid WHERE ") +
+                   (pg ? "f.tsv @@ ?1::tsquery " : "article_search MATCH ?1 ") +
+                   (fetch_order ? "ORDER BY f.rowid DESC LIMIT ?2"
+                                : "ORDER BY coalesce(a.published, a.fetched_at) DESC, a.id DESC "
+                                  "LIMIT ?2"));
+  s.bind(1, expression).bind(2, limit);
   while (s.step()) {
     FoundArticle f;
     f.id = s.int64(0);
@@ -33,25 +37,25 @@ std::vector<FoundArticle> Store::search(const std::string& fts_query, int limit,
 
 PruneStats Store::prune(int64_t before, int64_t max_rows) {
   PruneStats stats;
-  sql::Transaction tx(db_.get());
+  sql::Transaction tx(*db_);
   // Statements name ?1 (the cut-off) and, where they pick rows, ?2 (the bound).
   auto run = [&](const std::string& sql_text) {
-    sql::Statement st(db_.get(), sql_text);
+    sql::Query st(*db_, sql_text);
     st.bind(1, before);
     if (sql_text.find("?2") != std::string::npos) st.bind(2, max_rows);
     st.run();
-    return static_cast<int64_t>(sqlite3_changes(db_.get()));
+    return static_cast<int64_t>(db_->changes());
   };
   auto run_plain = [&](const std::string& sql_text) {
-    sql::Statement(db_.get(), sql_text).run();
-    return static_cast<int64_t>(sqlite3_changes(db_.get()));
+    sql::Query(*db_, sql_text).run();
+    return static_cast<int64_t>(db_->changes());
   };
   // Alerts past retention go with everything that hangs off them, at most max_rows per call.
   // An alert stays while a delivery of it is pending (accepted, neither sent nor given up on)
   // or while its story still gains members (a later copy would otherwise raise it anew), or
   // while it is a threshold rule's open episode.
-  sql::exec(db_.get(), "CREATE TEMP TABLE IF NOT EXISTS prune_alerts(id TEXT PRIMARY KEY)");
-  sql::exec(db_.get(), "DELETE FROM prune_alerts");
+  db_->exec("CREATE TEMP TABLE IF NOT EXISTS prune_alerts(id TEXT PRIMARY KEY)");
+  db_->exec("DELETE FROM prune_alerts");
   const int64_t picked =
       run("INSERT INTO prune_alerts SELECT id FROM alerts WHERE created_at < ?1 AND NOT EXISTS "
           "(SELECT 1 FROM deliveries d WHERE d.alert_id = alerts.id AND d.state = 'pending') AND "
@@ -82,14 +86,16 @@ PruneStats Store::prune(int64_t before, int64_t max_rows) {
       "(EXISTS (SELECT 1 FROM alerts x WHERE x.article_id = articles.id) OR "
       "EXISTS (SELECT 1 FROM alert_members m WHERE m.article_id = articles.id))";
   {
-    sql::Statement kept(db_.get(), "SELECT count(*) FROM articles WHERE fetched_at < ?1 AND " +
-                                       std::string(kReferenced));
+    sql::Query kept(*db_, "SELECT count(*) FROM articles WHERE fetched_at < ?1 AND " +
+                              std::string(kReferenced));
     kept.bind(1, before);
     kept.step();
     stats.kept_for_alerts = kept.int64(0);
   }
-  sql::exec(db_.get(), "CREATE TEMP TABLE IF NOT EXISTS prune_articles(id INTEGER PRIMARY KEY)");
-  sql::exec(db_.get(), "DELETE FROM prune_articles");
+  db_->exec(db_->dialect() == sql::Dialect::postgres
+                ? "CREATE TEMP TABLE IF NOT EXISTS prune_articles(id BIGINT PRIMARY KEY)"
+                : "CREATE TEMP TABLE IF NOT EXISTS prune_articles(id INTEGER PRIMARY KEY)");
+  db_->exec("DELETE FROM prune_articles");
   const int64_t articles =
       run("INSERT INTO prune_articles SELECT id FROM articles WHERE fetched_at < ?1 AND NOT " +
           std::string(kReferenced) + " LIMIT ?2");

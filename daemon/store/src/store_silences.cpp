@@ -22,19 +22,19 @@ Silence read_silence(const sql::Statement& s) {
 }  // namespace
 
 void Store::add_silence(const Silence& s) {
-  sql::Transaction tx(db_.get());
-  sql::Statement ins(db_.get(),
-                     "INSERT INTO silences(id, kind, value, author, reason, created_at, "
-                     "expires_at) VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  sql::Transaction tx(*db_);
+  sql::Query ins(*db_,
+                 "INSERT INTO silences(id, kind, value, author, reason, created_at, "
+                 "expires_at) VALUES(?1,?2,?3,?4,?5,?6,?7)");
   ins.bind(1, s.id).bind(2, s.kind).bind(3, s.value).bind(4, s.author).bind(5, s.reason);
   ins.bind(6, s.created_at).bind(7, s.expires_at).run();
   tx.commit();
 }
 
 std::vector<Silence> Store::silences(int64_t now, bool include_inactive) {
-  sql::Statement s(db_.get(), std::string(kColumns) +
-                                  "WHERE ?1 OR (removed_at IS NULL AND expires_at > ?2) "
-                                  "ORDER BY created_at DESC, id");
+  sql::Query s(*db_, std::string(kColumns) +
+                         "WHERE ?1 OR (removed_at IS NULL AND expires_at > ?2) "
+                         "ORDER BY created_at DESC, id");
   s.bind(1, int64_t{include_inactive}).bind(2, now);
   std::vector<Silence> out;
   while (s.step()) out.push_back(read_silence(s));
@@ -43,9 +43,9 @@ std::vector<Silence> Store::silences(int64_t now, bool include_inactive) {
 
 std::vector<Silence> Store::active_silences(int64_t now) {
   // The pipeline's query, every few seconds: the silences_expiry index, no scan of the past.
-  sql::Statement s(db_.get(), std::string(kColumns) +
-                                  "WHERE expires_at > ?1 AND removed_at IS NULL "
-                                  "ORDER BY created_at DESC, id");
+  sql::Query s(*db_, std::string(kColumns) +
+                         "WHERE expires_at > ?1 AND removed_at IS NULL "
+                         "ORDER BY created_at DESC, id");
   s.bind(1, now);
   std::vector<Silence> out;
   while (s.step()) out.push_back(read_silence(s));
@@ -53,27 +53,27 @@ std::vector<Silence> Store::active_silences(int64_t now) {
 }
 
 bool Store::remove_silence(const std::string& id, int64_t now) {
-  sql::Transaction tx(db_.get());
-  sql::Statement up(db_.get(),
-                    "UPDATE silences SET removed_at = ?2, expiry_logged = 1 WHERE id = ?1 AND "
-                    "removed_at IS NULL AND expires_at > ?2");
+  sql::Transaction tx(*db_);
+  sql::Query up(*db_,
+                "UPDATE silences SET removed_at = ?2, expiry_logged = 1 WHERE id = ?1 AND "
+                "removed_at IS NULL AND expires_at > ?2");
   up.bind(1, id).bind(2, now).run();
-  const bool removed = sqlite3_changes(db_.get()) > 0;
+  const bool removed = db_->changes() > 0;
   tx.commit();
   return removed;
 }
 
 std::vector<Silence> Store::newly_expired_silences(int64_t now) {
-  sql::Transaction tx(db_.get());
+  sql::Transaction tx(*db_);
   std::vector<Silence> out;
   {
-    sql::Statement s(db_.get(), std::string(kColumns) +
-                                    "WHERE expires_at <= ?1 AND removed_at IS NULL AND "
-                                    "expiry_logged = 0 ORDER BY expires_at, id");
+    sql::Query s(*db_, std::string(kColumns) +
+                           "WHERE expires_at <= ?1 AND removed_at IS NULL AND "
+                           "expiry_logged = 0 ORDER BY expires_at, id");
     s.bind(1, now);
     while (s.step()) out.push_back(read_silence(s));
   }
-  sql::Statement mark(db_.get(), "UPDATE silences SET expiry_logged = 1 WHERE id = ?1");
+  sql::Query mark(*db_, "UPDATE silences SET expiry_logged = 1 WHERE id = ?1");
   for (const auto& x : out) mark.bind(1, x.id).run();
   tx.commit();
   return out;

@@ -85,7 +85,18 @@ const WebhookConfig* find_webhook(const std::vector<WebhookConfig>& hooks, const
 
 struct Config {
   std::string path;
+  // Where the store is: the SQLite file (store.path), or store.url's PostgreSQL URL, which
+  // every Store opens alike (sql::is_postgres_url tells them apart).
   std::string store_path = "/var/lib/rasd/rasd.db";
+  std::string store_url;  // "" for SQLite
+  int store_url_line = 0, store_url_column = 0;  // where store.url is, for rasd check
+  // This instance's own files when the store is on PostgreSQL (the poison guard); an SQLite
+  // store keeps them beside its file.
+  std::string state_dir = "/var/lib/rasd";
+  // The poison-source guard's file (poison_guard.hpp).
+  std::string guard_path() const {
+    return store_url.empty() ? store_path + ".parsing" : state_dir + "/postgresql.parsing";
+  }
   int64_t retention = 90 * 86400;
   int64_t dedup_window = 3 * 86400;  // articles this close in time are compared for the same story
   std::vector<std::string> rule_paths = {"/etc/rasd/rules.d"};

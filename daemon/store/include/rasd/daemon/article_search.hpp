@@ -28,7 +28,15 @@ struct SearchColumns {
 };
 SearchColumns search_columns(const rules::PreparedArticle& article);
 
-// The FTS5 expression for a user's query, or an error that says what is wrong with it.
-Expected<std::string> search_query(const text::Normalizer& normalizer, std::string_view query);
+// A user's query for each backend: an FTS5 MATCH expression over SQLite's article_search, and
+// the same query as a PostgreSQL tsquery over its tsvector (words weighted A, stems B). Both
+// are built from normalized tokens, which hold letters and digits only, so no quoting breaks.
+struct SearchExpression {
+  std::string fts5;
+  std::string tsquery;
+};
+
+// The expressions for a user's query, or an error that says what is wrong with it.
+Expected<SearchExpression> search_query(const text::Normalizer& normalizer, std::string_view query);
 
 }  // namespace rasd

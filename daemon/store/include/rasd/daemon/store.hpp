@@ -1,5 +1,6 @@
-// The durable store: one SQLite file in WAL mode with synchronous=FULL, versioned schema
-// migrations run in transactions, bound parameters only.
+// The durable store: one SQLite file in WAL mode with synchronous=FULL, or a PostgreSQL
+// database (store.url) shared by several instances; versioned schema migrations run in
+// transactions (store_migrations.hpp, the same versions on both), bound parameters only.
 //
 // Thread safety: a Store is used by one thread (the daemon's writer). Readers in other
 // processes (the CLI) open their own Store. Every method throws sql::StoreError on failure;
@@ -15,8 +16,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "rasd/daemon/article_search.hpp"
 #include "rasd/daemon/article_store.hpp"
-#include "rasd/daemon/sqlite.hpp"
+#include "rasd/daemon/sql_connection.hpp"
 #include "rasd/daemon/store_types.hpp"
 
 namespace rasd {
@@ -30,22 +32,27 @@ class Store final : public ArticleStore {
   // commit(), it rolls everything back. Batches nest (the inner ones are savepoints).
   class Batch {
    public:
-    explicit Batch(Store& store) : tx_(std::make_unique<sql::Transaction>(store.db_.get())) {}
+    explicit Batch(Store& store) : tx_(std::make_unique<sql::Transaction>(*store.db_)) {}
     void commit() { tx_->commit(); }
 
    private:
     std::unique_ptr<sql::Transaction> tx_;
   };
 
-  // Opens or creates the database and migrates it. Throws StoreError, including when the file's
+  // Opens or creates the database and migrates it: `location` is an SQLite file's path or a
+  // postgresql:// URL (sql::is_postgres_url). Throws StoreError, including when the database's
   // schema is newer than this binary knows. A read-only store never migrates: it refuses an
   // older schema too.
-  explicit Store(const std::string& path, const StoreOptions& options = {});
+  explicit Store(const std::string& location, const StoreOptions& options = {});
+  sql::Dialect dialect() const { return db_->dialect(); }
 
   int schema_version();
+  // The schema version of the database at `location` (0: none yet), read without migrating or
+  // writing anything (rasd check). Throws StoreError when it cannot be reached.
+  static int peek_schema_version(const std::string& location);
   // False when no transaction is open: also after SQLite rolled one back by itself (it may on
   // SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM), which ends every savepoint inside it too.
-  bool in_transaction() const { return sqlite3_get_autocommit(db_.get()) == 0; }
+  bool in_transaction() const { return db_->in_transaction(); }
 
   // ArticleStore (article_store.hpp): a Batch behind the interface.
   std::unique_ptr<Transaction> begin() override;
@@ -205,12 +212,12 @@ class Store final : public ArticleStore {
   void quarantine_source(const std::string& id, int64_t at, const std::string& reason);
   bool release_source(const std::string& id);
 
-  // Full-text search: `fts_query` is an FTS5 MATCH expression over the words and stems columns
-  // (build it with search_query()). Newest first.
+  // Full-text search: `query` comes from search_query() (article_search.hpp); SQLite matches
+  // its FTS5 expression, PostgreSQL its tsquery, over the same words and stems. Newest first.
   // With `fetch_order`, the newest fetched first instead: the index is walked backwards and
   // stops at `limit`, where the published order sorts every match (the dashboard, whose page
   // must answer in milliseconds however common the word).
-  std::vector<FoundArticle> search(const std::string& fts_query, int limit,
+  std::vector<FoundArticle> search(const SearchExpression& query, int limit,
                                    bool fetch_order = false);
   // Retention: deletes alerts created before `before` with their hits, members, deliveries
   // (except pending ones) and attempts; attempts and dead page fetches older than `before`;
@@ -221,6 +228,17 @@ class Store final : public ArticleStore {
   PruneStats prune(int64_t before, int64_t max_rows = 5000);
 
   std::string integrity_check();
+
+  // Copies every row of this store into `target` (store_copy.cpp: `rasd migrate`), in one
+  // transaction of the target's, keeping ids and insertion order; `progress` hears each table
+  // and its row count once copied. Both stores must be at kSchemaVersion and the target empty
+  // (no sources, articles or alerts): otherwise StoreError, with nothing written.
+  struct CopiedTable {
+    std::string table;
+    int64_t rows = 0;
+  };
+  std::vector<CopiedTable> copy_into(Store& target,
+                                     const std::function<void(const CopiedTable&)>& progress);
 
   // ArticleStore: silences in force, and those that have expired since last asked (each once).
   std::vector<Silence> active_silences(int64_t now) override;
@@ -244,6 +262,7 @@ class Store final : public ArticleStore {
   std::optional<int64_t> last_rule_match(const std::string& rule_id) override;
 
  private:
+  explicit Store(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
   void migrate();
   // A statement prepared once per Store (hot paths prepare nothing); reset when the lease ends,
   // so no statement keeps a read snapshot open between calls.
@@ -260,7 +279,7 @@ class Store final : public ArticleStore {
     sql::Statement& s_;
   };
   Lease cached(std::string_view sql);
-  sql::DbPtr db_;
+  std::unique_ptr<sql::Connection> db_;
   std::unordered_map<std::string, std::unique_ptr<sql::Statement>>
       statements_;  // before db_ closes
 };

@@ -1,0 +1,67 @@
+// PostgreSQL behind sql::Connection (sql_connection.hpp), through libpq: handles in unique_ptrs
+// with their deleters, parameters always sent apart from the SQL text (PQexecParams), every
+// error a sql::StoreError carrying the server's message and an SQLite-like code (so that
+// StoreError::is_environmental() means the same on both backends).
+//
+// Thread safety: one thread at a time per PgConnection (libpq connections are not shared).
+// Blocking: every call waits for the server; the daemon calls a store only from its store
+// thread, never from the event loop.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "rasd/daemon/sql_connection.hpp"
+
+namespace rasd::sql {
+
+// Whether `location` names a PostgreSQL database (a postgresql:// or postgres:// URL) rather
+// than an SQLite file.
+bool is_postgres_url(std::string_view location);
+
+// The URL with its password replaced by "***", for messages and logs.
+std::string redact_postgres_url(std::string_view url);
+
+struct PgConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct PgResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using PgConnPtr = std::unique_ptr<PGconn, PgConnDeleter>;
+using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
+
+// The store's SQL as PostgreSQL reads it: "?1" -> "$1" outside quoted text and comments (a bare
+// "?" takes the next number), and SQLite's "INDEXED BY name" hints dropped.
+std::string postgres_placeholders(std::string_view sql);
+
+class PgConnection final : public Connection {
+ public:
+  // Connects (10 s timeout unless the URL sets connect_timeout). Throws StoreError naming the
+  // redacted URL and libpq's reason.
+  explicit PgConnection(const std::string& url);
+
+  Dialect dialect() const override { return Dialect::postgres; }
+  std::unique_ptr<Statement> prepare(std::string_view sql) override;
+  void exec(std::string_view sql) override;
+  int64_t changes() override { return changes_; }
+  bool in_transaction() const override;
+  std::string_view begin_sql() const override { return "BEGIN"; }
+
+  // Internal to the driver: a result checked for success (throws otherwise, reconnecting
+  // first when the server went away outside a transaction).
+  PgResultPtr run(const std::string& sql, int n, const unsigned int* types,
+                  const char* const* values, const int* lengths);
+  const std::string& url() const { return url_; }
+
+ private:
+  void ensure_connected();
+  std::string url_;
+  PgConnPtr conn_;
+  int64_t changes_ = 0;
+};
+
+}  // namespace rasd::sql

@@ -1,0 +1,276 @@
+#include "rasd/daemon/postgres.hpp"
+
+#include <sqlite3.h>  // the result codes StoreError carries on both backends
+
+#include <cctype>
+#include <charconv>
+#include <vector>
+
+namespace rasd::sql {
+namespace {
+
+constexpr unsigned int kInt8Oid = 20;
+constexpr unsigned int kTextOid = 25;
+
+// SQLSTATE classes mapped onto the SQLite codes StoreError::is_environmental() knows: a full
+// disk or too many connections is the operator's to fix, as is a server that went away.
+int code_of(std::string_view sqlstate) {
+  if (sqlstate == "53100") return SQLITE_FULL;
+  if (sqlstate.substr(0, 2) == "53") return SQLITE_FULL;      // insufficient resources
+  if (sqlstate.substr(0, 2) == "08") return SQLITE_CANTOPEN;  // connection exception
+  if (sqlstate.substr(0, 2) == "57") return SQLITE_CANTOPEN;  // shutdown, crash recovery
+  if (sqlstate == "25006") return SQLITE_READONLY;            // read-only transaction
+  if (sqlstate == "42501") return SQLITE_PERM;                // insufficient privilege
+  if (sqlstate == "40001" || sqlstate == "40P01" || sqlstate == "55P03") return SQLITE_BUSY;
+  if (sqlstate.substr(0, 2) == "23") return SQLITE_CONSTRAINT;
+  return SQLITE_ERROR;
+}
+
+// libpq's messages end in a newline and put hints on lines of their own: one line for logs
+// and `file:line:col` diagnostics.
+std::string trimmed(const char* message) {
+  std::string m;
+  for (const char* p = message ? message : ""; *p; ++p) {
+    if (*p == '\n' || *p == '\t') {
+      if (!m.empty() && m.back() != ' ') m += ' ';
+    } else {
+      m += *p;
+    }
+  }
+  while (!m.empty() && m.back() == ' ') m.pop_back();
+  return m;
+}
+
+class PgStatement final : public Statement {
+ public:
+  using Statement::bind;
+  PgStatement(PgConnection& db, std::string_view sql) : db_(db), sql_(postgres_placeholders(sql)) {}
+
+  Statement& bind(int i, std::string_view v) override {
+    slot(i) = {std::string(v), kTextOid, false};
+    return *this;
+  }
+  Statement& bind(int i, int64_t v) override {
+    slot(i) = {std::to_string(v), kInt8Oid, false};
+    return *this;
+  }
+  Statement& bind_null(int i) override {
+    slot(i) = {{}, 0, true};
+    return *this;
+  }
+  Statement& bind_literal(int i, std::string_view v) override {
+    slot(i) = {std::string(v), 0, false};
+    return *this;
+  }
+  Statement& bind_null_integer(int i) override {
+    slot(i) = {{}, kInt8Oid, true};
+    return *this;
+  }
+
+  bool step() override {
+    if (!result_) {
+      execute();
+      row_ = 0;
+    } else {
+      ++row_;
+    }
+    return row_ < PQntuples(result_.get());
+  }
+
+  void reset() override {
+    result_.reset();
+    params_.clear();
+    row_ = -1;
+  }
+
+  int64_t int64(int col) const override {
+    const char* v = PQgetvalue(result_.get(), row_, col);
+    const int n = PQgetlength(result_.get(), row_, col);
+    if (n == 1 && (v[0] == 't' || v[0] == 'f')) return v[0] == 't' ? 1 : 0;  // a boolean
+    int64_t out = 0;
+    const auto [end, ec] = std::from_chars(v, v + n, out);
+    // numeric aggregates (sum of bigint) print without a fraction for whole values; a
+    // fraction would be truncated, as SQLite's integer read truncates a real
+    if (ec != std::errc() && n > 0) {
+      throw StoreError("column " + std::to_string(col) + " is not an integer: '" +
+                           std::string(v, static_cast<size_t>(n)) + "'",
+                       SQLITE_MISMATCH);
+    }
+    (void)end;
+    return out;
+  }
+  std::string text(int col) const override {
+    return std::string(PQgetvalue(result_.get(), row_, col),
+                       static_cast<size_t>(PQgetlength(result_.get(), row_, col)));
+  }
+  bool is_null(int col) const override { return PQgetisnull(result_.get(), row_, col) != 0; }
+
+ private:
+  // A parameter never bound is a NULL of type text (the SQL may not name it: the dashboard's
+  // filters skip numbers, and the server must still know every parameter's type); one bound
+  // NULL has type 0, which the server infers from where the SQL uses it.
+  struct Param {
+    std::string value;
+    unsigned int type = kTextOid;
+    bool null = true;
+  };
+  Param& slot(int i) {
+    if (i < 1) throw StoreError("bind: parameter index " + std::to_string(i), SQLITE_RANGE);
+    if (static_cast<size_t>(i) > params_.size()) params_.resize(static_cast<size_t>(i));
+    return params_[static_cast<size_t>(i) - 1];
+  }
+  void execute() {
+    std::vector<unsigned int> types;
+    std::vector<const char*> values;
+    std::vector<int> lengths;
+    for (const auto& p : params_) {
+      types.push_back(p.type);
+      values.push_back(p.null ? nullptr : p.value.c_str());
+      lengths.push_back(static_cast<int>(p.value.size()));
+    }
+    result_ = db_.run(sql_, static_cast<int>(params_.size()), types.data(), values.data(),
+                      lengths.data());
+  }
+
+  PgConnection& db_;
+  std::string sql_;
+  std::vector<Param> params_;
+  PgResultPtr result_;
+  int row_ = -1;
+};
+
+}  // namespace
+
+bool is_postgres_url(std::string_view location) {
+  return location.rfind("postgresql://", 0) == 0 || location.rfind("postgres://", 0) == 0;
+}
+
+std::string redact_postgres_url(std::string_view url) {
+  const auto scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  const auto authority_end = url.find_first_of("/?", scheme + 3);
+  const auto at =
+      url.rfind('@', authority_end == std::string_view::npos ? url.size() : authority_end);
+  if (at == std::string_view::npos || at < scheme) return std::string(url);
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+std::string postgres_placeholders(std::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 8);
+  int next = 1;
+  for (size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"') {  // copy the quoted text whole ('' and "" escape themselves)
+      const size_t close = sql.find(c, i + 1);
+      const size_t end = close == std::string_view::npos ? sql.size() : close + 1;
+      out.append(sql.substr(i, end - i));
+      i = end - 1;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      const size_t eol = sql.find('\n', i);
+      const size_t end = eol == std::string_view::npos ? sql.size() : eol;
+      out.append(sql.substr(i, end - i));
+      i = end - 1;
+    } else if (sql.substr(i, 11) == "INDEXED BY ") {
+      // SQLite's index hint: PostgreSQL's planner takes none; drop it with its index name.
+      size_t j = i + 11;
+      while (j < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[j])) || sql[j] == '_'))
+        ++j;
+      i = j - 1;
+    } else if (c == '?') {
+      size_t j = i + 1;
+      while (j < sql.size() && sql[j] >= '0' && sql[j] <= '9') ++j;
+      out += '$';
+      if (j > i + 1) {
+        out.append(sql.substr(i + 1, j - i - 1));
+      } else {
+        out += std::to_string(next++);
+      }
+      i = j - 1;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+PgConnection::PgConnection(const std::string& url) : url_(url) {
+  // Defaults first: with expand_dbname the URL's own settings override them.
+  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
+  const char* values[] = {"10", "rasd", url.c_str(), nullptr};
+  conn_.reset(PQconnectdbParams(keys, values, 1));
+  if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
+    throw StoreError("cannot connect to PostgreSQL at " + redact_postgres_url(url) + ": " +
+                         (conn_ ? trimmed(PQerrorMessage(conn_.get())) : "out of memory"),
+                     SQLITE_CANTOPEN);
+  }
+  // Notices ("relation already exists, skipping") are not errors and not ours to print.
+  PQsetNoticeProcessor(
+      conn_.get(), [](void*, const char*) {}, nullptr);
+  exec("SET client_min_messages = warning; SET TIME ZONE 'UTC'");
+}
+
+void PgConnection::ensure_connected() {
+  if (PQstatus(conn_.get()) == CONNECTION_OK) return;
+  PQreset(conn_.get());
+  if (PQstatus(conn_.get()) != CONNECTION_OK) {
+    throw StoreError("lost the connection to PostgreSQL at " + redact_postgres_url(url_) + ": " +
+                         trimmed(PQerrorMessage(conn_.get())),
+                     SQLITE_CANTOPEN);
+  }
+  PQsetNoticeProcessor(
+      conn_.get(), [](void*, const char*) {}, nullptr);
+  PgResultPtr r(PQexec(conn_.get(), "SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
+}
+
+PgResultPtr PgConnection::run(const std::string& sql, int n, const unsigned int* types,
+                              const char* const* values, const int* lengths) {
+  // A lost connection is re-opened only outside a transaction: inside one, its work is gone
+  // and the caller must hear so (its transaction fails and is retried whole).
+  if (!in_transaction()) ensure_connected();
+  PgResultPtr r(PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0));
+  const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    const char* tuples = PQcmdTuples(r.get());
+    changes_ = tuples && *tuples ? std::stoll(tuples) : 0;
+    return r;
+  }
+  const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  const std::string message =
+      r ? trimmed(PQresultErrorMessage(r.get())) : trimmed(PQerrorMessage(conn_.get()));
+  const int code =
+      PQstatus(conn_.get()) != CONNECTION_OK ? SQLITE_CANTOPEN : code_of(state ? state : "");
+  throw StoreError("PostgreSQL: " + message + " (in '" + sql.substr(0, 60) + "')", code);
+}
+
+std::unique_ptr<Statement> PgConnection::prepare(std::string_view sql) {
+  return std::make_unique<PgStatement>(*this, sql);
+}
+
+void PgConnection::exec(std::string_view sql) {
+  if (!in_transaction()) ensure_connected();
+  PgResultPtr r(PQexec(conn_.get(), std::string(sql).c_str()));
+  const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    // COMMIT of a transaction a failed statement aborted answers "ROLLBACK", not an error.
+    if (std::string_view(PQcmdStatus(r.get())) == "ROLLBACK" && sql == "COMMIT") {
+      throw StoreError("PostgreSQL rolled the transaction back: a statement in it had failed",
+                       SQLITE_ABORT);
+    }
+    return;
+  }
+  const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
+  throw StoreError(
+      "PostgreSQL: " +
+          (r ? trimmed(PQresultErrorMessage(r.get())) : trimmed(PQerrorMessage(conn_.get()))),
+      PQstatus(conn_.get()) != CONNECTION_OK ? SQLITE_CANTOPEN : code_of(state ? state : ""));
+}
+
+bool PgConnection::in_transaction() const {
+  const auto s = PQtransactionStatus(conn_.get());
+  return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+}
+
+}  // namespace rasd::sql

@@ -1,0 +1,184 @@
+// PostgreSQL only (issue 23), on the server of CTest's postgresql fixture (pg_server.hpp):
+// `rasd migrate` copies a store the daemon filled on SQLite, and the copy answers the same
+// (rows, alerts, deliveries, dashboard pages, search); `rasd check` reports what is wrong with
+// store.url at its position. The backend-neutral tests ([backend]) run here too, on both.
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "fault_support.hpp"
+#include "http_server.hpp"
+#include "pg_server.hpp"
+#include "rasd/daemon/article_search.hpp"
+#include "rasd/daemon/store.hpp"
+#include "test_util.hpp"
+
+using namespace rasd;
+
+namespace {
+
+// Two outlets with the same story, obfuscated and glued spellings, and news of other things.
+std::string feed(const std::string& outlet) {
+  const std::vector<std::pair<std::string, std::string>> items = {
+      {"هجوم لـ د|عـ.ـش قرب ديرالزور", "أعلنت مصادر محلية عن هجوم لعناصر داعش في ريف دير الزور"},
+      {"القبض على خلية لداعش",
+       "القبض على عناصر خلية في البادية" + test::distinct_words(outlet, 20)},
+      {"اجتماع في دمشق",
+       "اجتماع لبحث الوضع الاقتصادي في دمشق" + test::distinct_words(outlet + "x", 20)},
+  };
+  std::string out = "<rss version=\"2.0\"><channel><title>" + outlet + "</title>";
+  for (size_t i = 0; i < items.size(); ++i) {
+    out += "<item><title>" + items[i].first + "</title><guid>" + outlet + std::to_string(i) +
+           "</guid><link>https://" + outlet + ".example/" + std::to_string(i) +
+           "</link><description>" + items[i].second + "</description></item>";
+  }
+  return out + "</channel></rss>";
+}
+
+std::set<std::string> found(Store& store, const std::string& query) {
+  auto q = search_query(text::Normalizer{}, query);
+  REQUIRE(q);
+  std::set<std::string> guids;
+  for (const auto& a : store.search(*q, 100)) guids.insert(a.guid);
+  return guids;
+}
+
+}  // namespace
+
+TEST_CASE("migrate: a store the daemon filled on SQLite, copied to PostgreSQL, answers the same",
+          "[integration][postgresql]") {
+  test::HttpServer site([](const test::Request& r) {
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}}, feed(r.target == "/a.xml" ? "a" : "b")};
+  });
+  int calls = 0;
+  test::HttpServer hook([&](const test::Request&) {
+    // The first attempt fails: the copy carries a pending retry and an attempt's history.
+    return ++calls == 1 ? test::Response{500, {}, "down"} : test::Response{204, {}, ""};
+  });
+  test::TempDir dir;
+  dir.write("rules.yaml",
+            "rules:\n  - {id: isis, query: داعش, severity: high, notify: [analysts]}\n"
+            "  - {id: deir, query: \"\\\"دير الزور\\\"\", notify: [analysts]}\n");
+  const std::string cfg =
+      dir.write("rasd.yaml",
+                "store: {path: rasd.db}\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                "defaults: {per_host_gap: 0}\nwebhooks:\n  - {name: analysts, url: \"" +
+                    hook.url("/h") + "\"}\nsources:\n  - {id: a, url: \"" + site.url("/a.xml") +
+                    "\"}\n  - {id: b, url: \"" + site.url("/b.xml") + "\"}\n");
+  auto run = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  const std::string sqlite_path = dir.file("rasd.db");
+  REQUIRE(std::stoll(test::scalar(sqlite_path, "SELECT count(*) FROM alerts")) >= 2);
+  REQUIRE(std::stoll(test::scalar(sqlite_path, "SELECT count(*) FROM delivery_attempts")) >= 1);
+
+  const std::string url = test::store_location(dir.path());
+  REQUIRE(url.rfind("postgresql://", 0) == 0);
+  auto migrated =
+      test::run_process({RASD_BINARY, "migrate", "--from", "sqlite:" + sqlite_path, "--to", url});
+  INFO(migrated.out << migrated.err);
+  REQUIRE(migrated.exit_code == 0);
+  CHECK(migrated.out.find("articles: 6 rows") != std::string::npos);
+
+  for (const char* table :
+       {"sources", "articles", "article_search", "alerts", "alert_members", "alert_hits",
+        "deliveries", "delivery_attempts", "webhook_endpoints", "page_fetches"}) {
+    INFO(table);
+    const std::string count = std::string("SELECT count(*) FROM ") + table;
+    CHECK(test::scalar(url, count) == test::scalar(sqlite_path, count));
+  }
+  Store lite(sqlite_path);
+  Store pg(url);
+  CHECK(pg.dialect() == sql::Dialect::postgres);
+  auto alert_ids = [](Store& s) {
+    std::vector<std::string> out;
+    for (const auto& a : s.alerts(0)) out.push_back(a.id + "/" + a.rule_id + "/" + a.cluster);
+    return out;
+  };
+  CHECK(alert_ids(pg) == alert_ids(lite));
+  auto delivery_rows = [](Store& s) {
+    std::vector<std::string> out;
+    for (const auto& d : s.deliveries())
+      out.push_back(d.id + "/" + d.state + "/" + std::to_string(d.attempts) + "/" + d.payload);
+    return out;
+  };
+  CHECK(delivery_rows(pg) == delivery_rows(lite));
+  // The dashboard's keyset pages follow the copied insertion order.
+  auto page = [](Store& s) {
+    std::vector<std::string> out;
+    for (const auto& l : s.alert_list({}, 0, 100))
+      out.push_back(std::to_string(l.seq) + "/" + l.alert.id);
+    return out;
+  };
+  CHECK(page(pg) == page(lite));
+  AlertFilter by_tagless_rule;
+  by_tagless_rule.rule_id = "deir";
+  CHECK(pg.alert_list(by_tagless_rule, 0, 100).size() ==
+        lite.alert_list(by_tagless_rule, 0, 100).size());
+  // Search parity: tsvector on PostgreSQL, FTS5 on SQLite, the same articles.
+  for (const std::string q : {"داعش", "\"دير الزور\"", "داعش -هجوم", "دمشق OR القبض", "البادية",
+                              "بغداد", "داعش البادية"}) {
+    INFO(q);
+    CHECK(found(pg, q) == found(lite, q));
+  }
+  CHECK(found(pg, "داعش") == std::set<std::string>{"a0", "a1", "b0", "b1"});
+  CHECK(found(pg, "\"دير الزور\"") == std::set<std::string>{"a0", "b0"});
+  // New rows continue the copied ids.
+  NewArticle next;
+  next.source_id = "a";
+  next.guid = "after-copy";
+  next.fetched_at = 1;
+  const auto id = pg.insert_article(next, {});
+  REQUIRE(id);
+  CHECK(*id == std::stoll(test::scalar(sqlite_path, "SELECT max(id) FROM articles")) + 1);
+
+  // A second copy into the same database is refused and writes nothing.
+  auto again =
+      test::run_process({RASD_BINARY, "migrate", "--from", "sqlite:" + sqlite_path, "--to", url});
+  CHECK(again.exit_code == 1);
+  CHECK(again.err.find("the target store is not empty") != std::string::npos);
+  CHECK(test::scalar(url, "SELECT count(*) FROM articles") == "7");
+}
+
+TEST_CASE("check: store.url problems are reported at their line and column",
+          "[integration][postgresql][check]") {
+  test::TempDir dir;
+  const std::string url = test::store_location(dir.path());
+  auto check = [&](const std::string& store_line) {
+    return test::run_process(
+        {RASD_BINARY, "check", "--config", dir.write("rasd.yaml", store_line + "\nrules: []\n")});
+  };
+  auto ok = check("store: {url: \"" + url + "\"}");
+  INFO(ok.out << ok.err);
+  CHECK(ok.exit_code == 0);
+  // check writes nothing: the database has no schema until a daemon starts on it.
+  CHECK(test::scalar(url, "SELECT to_regclass('rasd_schema') IS NULL") == "t");
+
+  // Nothing listens on port 1; the password is not printed.
+  auto refused = check("store: {url: \"postgresql://rasd:s3cret@127.0.0.1:1/x\"}");
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.out.find("rasd.yaml:1:14: error: store.url: cannot connect to PostgreSQL at "
+                         "postgresql://rasd:***@127.0.0.1:1/x") != std::string::npos);
+  CHECK(refused.out.find("s3cret") == std::string::npos);
+
+  auto missing_db = check("store: {url: \"" + url + "_missing\"}");
+  CHECK(missing_db.exit_code == 2);
+  CHECK(missing_db.out.find("does not exist") != std::string::npos);
+
+  auto both = check("store: {path: rasd.db, url: \"" + url + "\"}");
+  CHECK(both.exit_code == 2);
+  CHECK(both.out.find("give path (an SQLite file) or url (PostgreSQL), not both") !=
+        std::string::npos);
+  auto not_pg = check("store: {url: \"mysql://h/db\"}");
+  CHECK(not_pg.out.find("store.url: must be a postgresql:// URL") != std::string::npos);
+  auto state_alone = check("store: {path: rasd.db, state_dir: /tmp}");
+  CHECK(state_alone.out.find("store.state_dir: only with store.url") != std::string::npos);
+
+  { Store migrated(url); }  // a daemon's start migrates; then a newer schema is refused
+  test::pg_scalar(url, "UPDATE rasd_schema SET version = 99");
+  auto newer = check("store: {url: \"" + url + "\"}");
+  CHECK(newer.exit_code == 2);
+  CHECK(newer.out.find("rasd.yaml:1:14: error: store.url: the database has schema version 99") !=
+        std::string::npos);
+}
