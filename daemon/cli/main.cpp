@@ -17,6 +17,7 @@
 #include "rasd/daemon/env.hpp"
 #include "rasd/daemon/hits_json.hpp"
 #include "rasd/daemon/service.hpp"
+#include "rasd/daemon/postgres.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/store_json.hpp"
 #include "rasd/engine/rules/loader.hpp"
@@ -326,7 +327,9 @@ int cmd_sources_release(const std::string& config_path, const std::string& id) {
   Store store(c.store_path);
   const auto st = store.source(id);
   if (!st) {
-    std::cerr << "rasd: no source '" << id << "' in " << c.store_path << "\n";
+    std::cerr << "rasd: no source '" << id << "' in "
+              << (c.store_url.empty() ? c.store_path : sql::redact_postgres_url(c.store_url))
+              << "\n";
     return 2;
   }
   store.release_source(id);

@@ -2,8 +2,11 @@
 // `rasd migrate` copies a store the daemon filled on SQLite, and the copy answers the same
 // (rows, alerts, deliveries, dashboard pages, search); `rasd check` reports what is wrong with
 // store.url at its position. The backend-neutral tests ([backend]) run here too, on both.
+#include "rasd/daemon/postgres.hpp"
+
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <set>
 
 #include "fault_support.hpp"
@@ -181,4 +184,106 @@ TEST_CASE("check: store.url problems are reported at their line and column",
   CHECK(newer.exit_code == 2);
   CHECK(newer.out.find("rasd.yaml:1:14: error: store.url: the database has schema version 99") !=
         std::string::npos);
+}
+
+TEST_CASE(
+    "postgresql: a server restart in the middle of a batch fails the batch loudly and loses "
+    "nothing committed, and the store goes on after it",
+    "[integration][postgresql][faults]") {
+  test::PgServer server;  // its own: a restart must not cut the other tests' connections
+  const std::string url = server.create_database();
+  Store store(url);
+  NewArticle first;
+  first.source_id = "src";
+  first.guid = "committed";
+  first.fetched_at = 100;
+  REQUIRE(store.insert_article(first, {}));
+  {
+    Store::Batch batch(store);
+    NewArticle a = first;
+    a.guid = "in-batch";
+    REQUIRE(store.insert_article(a, {}));
+    server.restart();  // fast shutdown: the session and its open transaction die
+    a.guid = "after-restart";
+    try {
+      store.insert_article(a, {});
+      FAIL("wrote on a new session inside a transaction that died");
+    } catch (const sql::StoreError& e) {
+      CHECK(e.is_environmental());
+      CHECK(std::string(e.what()).find("connection") != std::string::npos);
+    }
+    CHECK(store.in_transaction());  // still "open" until rolled back: nothing reconnects
+    CHECK_THROWS_AS(batch.commit(), sql::StoreError);
+  }
+  CHECK_FALSE(store.in_transaction());
+  // The next unit of work reconnects; the batch's rows are gone, the committed one is there.
+  CHECK(store.has_article("src", "committed"));
+  CHECK_FALSE(store.has_article("src", "in-batch"));
+  NewArticle later = first;
+  later.guid = "later";
+  CHECK(store.insert_article(later, {}));
+  CHECK(store.article_count() == 2);
+}
+
+TEST_CASE(
+    "postgresql: one rasd run per database until leases exist, and the lock survives a "
+    "reconnect",
+    "[integration][postgresql][faults]") {
+  test::PgServer server;
+  const std::string url = server.create_database();
+  {
+    Store first(url), second(url);
+    CHECK(first.claim_single_instance());
+    CHECK_FALSE(second.claim_single_instance());
+    server.restart();
+    CHECK(first.article_count() == 0);  // reconnects and takes the lock again
+    CHECK_FALSE(second.claim_single_instance());
+  }
+  test::TempDir dir;
+  const std::string cfg =
+      dir.write("rasd.yaml", test::store_yaml(url) + "\nrules: []\nhttp: {listen: \"\"}\n");
+  test::Process daemon({RASD_BINARY, "run", "--config", cfg});
+  REQUIRE(daemon.wait_for("rasd running", 20000));
+  CHECK(daemon.err().find("s3cret") == std::string::npos);
+  auto second = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
+  CHECK(second.exit_code == 1);
+  CHECK(second.err.find("another rasd instance is running on postgresql://rasd@127.0.0.1:") !=
+        std::string::npos);
+  daemon.signal(SIGTERM);
+  CHECK(daemon.wait() == 0);
+  auto after = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
+  INFO(after.err);
+  CHECK(after.exit_code == 0);
+}
+
+TEST_CASE("postgresql: passwords never reach a message, NUL bytes do not cut text",
+          "[integration][postgresql]") {
+  CHECK(sql::redact_postgres_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db");
+  CHECK(sql::redact_postgres_url("postgresql://u:p/w?x@h/db") == "postgresql://u:***@h/db");
+  CHECK(sql::redact_postgres_url("postgresql://h/db?user=u&password=pw&sslmode=require") ==
+        "postgresql://h/db?user=u&password=***&sslmode=require");
+  CHECK(sql::redact_postgres_url("postgresql://u@h/db") == "postgresql://u@h/db");
+  CHECK(sql::postgres_placeholders("SELECT '?1', ?12, \"a?\" -- ?3\nFROM t INDEXED BY t_i WHERE "
+                                   "x = ?2") ==
+        "SELECT '?1', $12, \"a?\" -- ?3\nFROM t  WHERE x = $2");
+
+  test::TempDir dir;
+  Store store(test::store_location(dir.path()));
+  NewArticle a;
+  a.source_id = "src";
+  a.guid = std::string("g\0tail", 6);
+  a.title = std::string("before\0after", 12);
+  a.fetched_at = 1;
+  const auto id = store.insert_article(a, {});
+  REQUIRE(id);
+  const auto stored = store.article(*id);
+  REQUIRE(stored);
+  CHECK(stored->title ==
+        "before\xEF\xBF\xBD"
+        "after");
+  CHECK(stored->guid == "g\xEF\xBF\xBDtail");
+  NewArticle other = a;
+  other.guid = std::string("g\0other", 7);  // not the same item once its NUL is gone
+  CHECK(store.insert_article(other, {}));
+  CHECK(store.silences(0, true).empty());  // an integer flag as a condition reads on both
 }

@@ -22,6 +22,8 @@
 #include "rasd/daemon/file_watch.hpp"
 #include "rasd/daemon/metrics.hpp"
 #include "rasd/daemon/monitor.hpp"
+#include "rasd/daemon/postgres.hpp"
+#include "rasd/daemon/sqlite.hpp"
 #include "rasd/daemon/store.hpp"
 #include "rasd/daemon/web_session.hpp"
 #include "rasd/daemon/webhook.hpp"
@@ -67,6 +69,11 @@ std::optional<Loaded> load_all(const std::string& path, const text::Normalizer& 
 // results come back as events (store_thread.hpp); nothing here waits for a socket, a disk or
 // a thread.
 // Follow-up pages and deliveries are durable rows, so a reload, a stop or a crash drops none.
+// The store as logs show it: the file, or the URL without its password.
+std::string shown_store(const Config& c) {
+  return c.store_url.empty() ? c.store_path : sql::redact_postgres_url(c.store_url);
+}
+
 class Service {
  public:
   Service(const ServiceOptions& opts, std::shared_ptr<spdlog::logger> log, Loaded loaded,
@@ -76,6 +83,13 @@ class Service {
         normalizer_(normalizer),
         current_(std::make_shared<Loaded>(std::move(loaded))),
         store_(current_->config.store_path) {
+    if (!store_.claim_single_instance()) {
+      throw sql::StoreError(
+          "another rasd instance is running on " + shown_store(current_->config) +
+              " (several instances on one PostgreSQL database need source leases, which this "
+              "rasd does not have yet): stop it first",
+          SQLITE_BUSY);
+    }
     monitor_snapshot_ = current_;
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
                                          http_, clock_, log_, &metrics_);
@@ -287,7 +301,7 @@ class Service {
     };
     store_thread_->after_each(after_answers);
     log_->info("rasd running: {} sources, {} rules, store {}", current_->config.sources.size(),
-               current_->rules->rules.size(), current_->config.store_path);
+               current_->rules->rules.size(), shown_store(current_->config));
     // Before READY=1 (systemd's watchdog starts then), and outside the poison guard: days of
     // recent articles are normalized again to refill the story index (on the store's thread,
     // which owns the Monitor; polling starts when it is done).

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>  // the result codes StoreError carries on both backends
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <vector>
@@ -41,13 +42,29 @@ std::string trimmed(const char* message) {
   return m;
 }
 
+// PostgreSQL's text cannot hold a NUL byte (libpq would cut the value there, silently): each
+// one becomes U+FFFD, as a decoder shows an undecodable byte, so the rest of the text stays.
+std::string without_nul(std::string_view v) {
+  if (v.find('\0') == std::string_view::npos) return std::string(v);
+  std::string out;
+  out.reserve(v.size() + 8);
+  for (const char c : v) {
+    if (c == '\0') {
+      out += "\xEF\xBF\xBD";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 class PgStatement final : public Statement {
  public:
   using Statement::bind;
   PgStatement(PgConnection& db, std::string_view sql) : db_(db), sql_(postgres_placeholders(sql)) {}
 
   Statement& bind(int i, std::string_view v) override {
-    slot(i) = {std::string(v), kTextOid, false};
+    slot(i) = {without_nul(v), kTextOid, false};
     return *this;
   }
   Statement& bind(int i, int64_t v) override {
@@ -59,7 +76,7 @@ class PgStatement final : public Statement {
     return *this;
   }
   Statement& bind_literal(int i, std::string_view v) override {
-    slot(i) = {std::string(v), 0, false};
+    slot(i) = {without_nul(v), 0, false};
     return *this;
   }
   Statement& bind_null_integer(int i) override {
@@ -146,15 +163,25 @@ bool is_postgres_url(std::string_view location) {
 }
 
 std::string redact_postgres_url(std::string_view url) {
-  const auto scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const auto authority_end = url.find_first_of("/?", scheme + 3);
-  const auto at =
-      url.rfind('@', authority_end == std::string_view::npos ? url.size() : authority_end);
-  if (at == std::string_view::npos || at < scheme) return std::string(url);
-  const auto colon = url.find(':', scheme + 3);
-  if (colon == std::string_view::npos || colon > at) return std::string(url);
-  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+  std::string out(url);
+  const auto scheme = out.find("://");
+  if (scheme == std::string::npos) return out;
+  // user:password@host: a valid URL encodes '@' in the password, so the first '@' ends it; a
+  // password with an unencoded '/' or '?' is still inside user info up to there.
+  const auto at = out.find('@', scheme + 3);
+  if (at != std::string::npos) {
+    const auto colon = out.find(':', scheme + 3);
+    if (colon != std::string::npos && colon < at) out.replace(colon + 1, at - colon - 1, "***");
+  }
+  // ?password=... among the parameters
+  for (size_t p = out.find("password=", scheme); p != std::string::npos;
+       p = out.find("password=", p + 1)) {
+    if (p == 0 || (out[p - 1] != '?' && out[p - 1] != '&')) continue;
+    const size_t value = p + 9;
+    const size_t end = std::min(out.find('&', value), out.size());
+    out.replace(value, end - value, "***");
+  }
+  return out;
 }
 
 std::string postgres_placeholders(std::string_view sql) {
@@ -196,10 +223,16 @@ std::string postgres_placeholders(std::string_view sql) {
   return out;
 }
 
-PgConnection::PgConnection(const std::string& url) : url_(url) {
-  // Defaults first: with expand_dbname the URL's own settings override them.
-  const char* keys[] = {"connect_timeout", "application_name", "dbname", nullptr};
-  const char* values[] = {"10", "rasd", url.c_str(), nullptr};
+PgConnection::PgConnection(const std::string& url, bool read_only) : url_(url) {
+  // Defaults first: with expand_dbname the URL's own settings override them. Session settings
+  // go in `options`, so that a reset connection has them too (read-only above all).
+  const std::string options = std::string("-c client_min_messages=warning -c TimeZone=UTC") +
+                              (read_only ? " -c default_transaction_read_only=on" : "");
+  // Keepalives and a TCP timeout: a server that vanished without a FIN fails a call within
+  // about half a minute instead of hanging the store thread.
+  const char* keys[] = {"connect_timeout",  "application_name", "keepalives", "keepalives_idle",
+                        "tcp_user_timeout", "options",          "dbname",     nullptr};
+  const char* values[] = {"10", "rasd", "1", "10", "30000", options.c_str(), url.c_str(), nullptr};
   conn_.reset(PQconnectdbParams(keys, values, 1));
   if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) {
     throw StoreError("cannot connect to PostgreSQL at " + redact_postgres_url(url) + ": " +
@@ -209,7 +242,6 @@ PgConnection::PgConnection(const std::string& url) : url_(url) {
   // Notices ("relation already exists, skipping") are not errors and not ours to print.
   PQsetNoticeProcessor(
       conn_.get(), [](void*, const char*) {}, nullptr);
-  exec("SET client_min_messages = warning; SET TIME ZONE 'UTC'");
 }
 
 void PgConnection::ensure_connected() {
@@ -222,27 +254,78 @@ void PgConnection::ensure_connected() {
   }
   PQsetNoticeProcessor(
       conn_.get(), [](void*, const char*) {}, nullptr);
-  PgResultPtr r(PQexec(conn_.get(), "SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
+  if (instance_lock_) {
+    // The session that held the lock is gone, and with it the lock: take it again, or stop.
+    PgResultPtr r(
+        PQexec(conn_.get(),
+               ("SELECT pg_try_advisory_lock(" + std::to_string(*instance_lock_) + ")").c_str()));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK ||
+        std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") {
+      conn_.reset(PQconnectdb(""));  // leave no session behind that looks like ours
+      throw StoreError("reconnected to PostgreSQL at " + redact_postgres_url(url_) +
+                           ", but another rasd instance now holds the database",
+                       SQLITE_BUSY);
+    }
+  }
+}
+
+void PgConnection::before_call() {
+  if (PQstatus(conn_.get()) == CONNECTION_OK) return;
+  // Inside a transaction the work done so far died with the session: the caller must hear so
+  // (its transaction fails and is redone whole), never have the rest of it commit piecemeal
+  // on a new session.
+  if (tx_open_) {
+    throw StoreError("lost the connection to PostgreSQL at " + redact_postgres_url(url_) +
+                         " inside a transaction: " + trimmed(PQerrorMessage(conn_.get())),
+                     SQLITE_CANTOPEN);
+  }
+  ensure_connected();
+}
+
+void PgConnection::after_call() {
+  // Read from the server's answer only while the connection holds: a broken one reports
+  // PQTRANS_UNKNOWN, and the transaction we had stays "open" until it is rolled back.
+  if (PQstatus(conn_.get()) == CONNECTION_OK) {
+    const auto s = PQtransactionStatus(conn_.get());
+    tx_open_ = s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+  }
+}
+
+[[noreturn]] void PgConnection::fail(const PGresult* r, std::string_view sql) {
+  const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+  const std::string message =
+      r ? trimmed(PQresultErrorMessage(r)) : trimmed(PQerrorMessage(conn_.get()));
+  const bool lost = PQstatus(conn_.get()) != CONNECTION_OK;
+  throw StoreError("PostgreSQL: " + (message.empty() && lost ? "connection lost" : message) +
+                       " (in '" + std::string(sql.substr(0, 60)) + "')",
+                   lost ? SQLITE_CANTOPEN : code_of(state ? state : ""));
+}
+
+// libpq learns that the server went away (a restart) only when a call fails. Outside a
+// transaction, a call that cannot have changed anything (opening one, a read) is made again
+// once on a new session; a write outside a transaction fails to its caller, which redoes it.
+bool PgConnection::retry_after_loss(std::string_view sql, bool was_in_transaction) {
+  if (was_in_transaction || PQstatus(conn_.get()) == CONNECTION_OK) return false;
+  if (sql.rfind("BEGIN", 0) != 0 && sql.rfind("SELECT", 0) != 0) return false;
+  ensure_connected();
+  return true;
 }
 
 PgResultPtr PgConnection::run(const std::string& sql, int n, const unsigned int* types,
                               const char* const* values, const int* lengths) {
-  // A lost connection is re-opened only outside a transaction: inside one, its work is gone
-  // and the caller must hear so (its transaction fails and is retried whole).
-  if (!in_transaction()) ensure_connected();
+  before_call();
+  const bool was_in_transaction = tx_open_;
   PgResultPtr r(PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0));
+  if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR && retry_after_loss(sql, was_in_transaction))
+    r.reset(PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0));
+  after_call();
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     const char* tuples = PQcmdTuples(r.get());
     changes_ = tuples && *tuples ? std::stoll(tuples) : 0;
     return r;
   }
-  const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-  const std::string message =
-      r ? trimmed(PQresultErrorMessage(r.get())) : trimmed(PQerrorMessage(conn_.get()));
-  const int code =
-      PQstatus(conn_.get()) != CONNECTION_OK ? SQLITE_CANTOPEN : code_of(state ? state : "");
-  throw StoreError("PostgreSQL: " + message + " (in '" + sql.substr(0, 60) + "')", code);
+  fail(r.get(), sql);
 }
 
 std::unique_ptr<Statement> PgConnection::prepare(std::string_view sql) {
@@ -250,8 +333,22 @@ std::unique_ptr<Statement> PgConnection::prepare(std::string_view sql) {
 }
 
 void PgConnection::exec(std::string_view sql) {
-  if (!in_transaction()) ensure_connected();
+  const bool rollback = sql == "ROLLBACK";
+  if (rollback && PQstatus(conn_.get()) != CONNECTION_OK) {
+    tx_open_ = false;  // the server rolled it back when the session died
+    return;
+  }
+  if (sql == "COMMIT" && !tx_open_) {
+    throw StoreError("COMMIT without an open transaction on PostgreSQL (its session was lost)",
+                     SQLITE_ABORT);
+  }
+  before_call();
+  const bool was_in_transaction = tx_open_;
   PgResultPtr r(PQexec(conn_.get(), std::string(sql).c_str()));
+  if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR && retry_after_loss(sql, was_in_transaction))
+    r.reset(PQexec(conn_.get(), std::string(sql).c_str()));
+  after_call();
+  if (rollback) tx_open_ = false;
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     // COMMIT of a transaction a failed statement aborted answers "ROLLBACK", not an error.
@@ -261,16 +358,22 @@ void PgConnection::exec(std::string_view sql) {
     }
     return;
   }
-  const char* state = r ? PQresultErrorField(r.get(), PG_DIAG_SQLSTATE) : nullptr;
-  throw StoreError(
-      "PostgreSQL: " +
-          (r ? trimmed(PQresultErrorMessage(r.get())) : trimmed(PQerrorMessage(conn_.get()))),
-      PQstatus(conn_.get()) != CONNECTION_OK ? SQLITE_CANTOPEN : code_of(state ? state : ""));
+  fail(r.get(), sql);
 }
 
-bool PgConnection::in_transaction() const {
-  const auto s = PQtransactionStatus(conn_.get());
-  return s == PQTRANS_INTRANS || s == PQTRANS_INERROR || s == PQTRANS_ACTIVE;
+bool PgConnection::in_transaction() const { return tx_open_; }
+
+bool PgConnection::hold_instance_lock(int64_t key) {
+  before_call();
+  const std::string sql = "SELECT pg_try_advisory_lock(" + std::to_string(key) + ")";
+  PgResultPtr r(PQexec(conn_.get(), sql.c_str()));
+  if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR && retry_after_loss(sql, tx_open_))
+    r.reset(PQexec(conn_.get(), sql.c_str()));
+  after_call();
+  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "pg_try_advisory_lock");
+  if (std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") return false;
+  instance_lock_ = key;
+  return true;
 }
 
 }  // namespace rasd::sql

@@ -77,11 +77,11 @@ std::unique_ptr<sql::Connection> open_postgres(const std::string& url,
     throw sql::StoreError("max_page_count is an SQLite file's limit, not PostgreSQL's",
                           SQLITE_MISUSE);
   }
-  auto db = std::make_unique<sql::PgConnection>(url);
   // synchronous_commit stays the server's (on by default): a COMMIT returns once durable.
-  if (options.read_only) db->exec("SET default_transaction_read_only = on");
-  return db;
+  return std::make_unique<sql::PgConnection>(url, options.read_only);
 }
+
+constexpr size_t kPgSearchBytes = 256 * 1024;
 
 // Every instance migrating a shared PostgreSQL database takes this transaction-scoped lock
 // first, so two instances started together never run the same migration twice.
@@ -104,6 +104,11 @@ Store::Store(const std::string& location, const StoreOptions& options)
     return;
   }
   migrate();
+}
+
+bool Store::claim_single_instance() {
+  if (db_->dialect() != sql::Dialect::postgres) return true;  // SQLite: one file, one daemon
+  return static_cast<sql::PgConnection&>(*db_).hold_instance_lock(kInstanceLock);
 }
 
 int Store::peek_schema_version(const std::string& location) {
@@ -135,6 +140,9 @@ int Store::schema_version() {
 
 void Store::migrate() {
   const bool pg = db_->dialect() == sql::Dialect::postgres;
+  // The usual case, a current schema, takes no lock and writes nothing (on PostgreSQL a role
+  // that may not create tables runs on a database an owner migrated).
+  if (const int v = schema_version(); v == kSchemaVersion) return;
   for (;;) {
     sql::Transaction tx(*db_);
     if (pg) {
@@ -241,10 +249,13 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
   const int64_t article_id = ins.int64(0);
   ins.reset();
   if (!a.search_words.empty()) {
+    // PostgreSQL refuses a tsvector over 1 MB (the article would then never be stored): its
+    // search columns keep the first 256 KiB of words and of stems, cut at a word.
+    const bool pg = db_->dialect() == sql::Dialect::postgres;
     cached("INSERT INTO article_search(rowid, words, stems) VALUES(?1, ?2, ?3)")
         ->bind(1, article_id)
-        .bind(2, a.search_words)
-        .bind(3, a.search_stems)
+        .bind(2, pg ? detail::head_words(a.search_words, kPgSearchBytes) : a.search_words)
+        .bind(3, pg ? detail::head_words(a.search_stems, kPgSearchBytes) : a.search_stems)
         .run();
   }
   insert_alerts(article_id, a.source_id, a.cluster, alerts, {});

@@ -41,6 +41,28 @@ std::string joined(const std::vector<std::string>& names) {
   return out;
 }
 
+// One read snapshot of the source for the whole copy, so that rows a running writer adds
+// meanwhile are all in it or all out (no alert without its article); ended without writing.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(sql::Connection& db) : db_(db) {
+    db_.exec(db_.dialect() == sql::Dialect::postgres
+                 ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                 : "BEGIN");
+  }
+  ~ReadSnapshot() {
+    try {
+      db_.exec("ROLLBACK");
+    } catch (const sql::StoreError&) {  // a lost connection ends it anyway
+    }
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  sql::Connection& db_;
+};
+
 }  // namespace
 
 std::vector<Store::CopiedTable> Store::copy_into(
@@ -51,6 +73,7 @@ std::vector<Store::CopiedTable> Store::copy_into(
                           SQLITE_MISMATCH);
   }
   sql::Connection& to = *target.db_;
+  ReadSnapshot snapshot(*db_);
   sql::Transaction tx(to);
   for (const auto table : kTables) {
     sql::Query count(to, "SELECT count(*) FROM " + std::string(table));

@@ -18,4 +18,11 @@ extern const std::array<std::string_view, Store::kSchemaVersion> kMigrations;
 // on the tables read in insertion order, and its own text where the two differ (search).
 std::string postgres_migration(size_t index);
 
+// The words of `s` (space separated) that fit in `max_bytes`, whole.
+inline std::string_view head_words(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  const size_t cut = s.rfind(' ', max_bytes);
+  return s.substr(0, cut == std::string_view::npos ? 0 : cut);
+}
+
 }  // namespace rasd::detail

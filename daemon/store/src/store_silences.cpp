@@ -33,7 +33,7 @@ void Store::add_silence(const Silence& s) {
 
 std::vector<Silence> Store::silences(int64_t now, bool include_inactive) {
   sql::Query s(*db_, std::string(kColumns) +
-                         "WHERE ?1 OR (removed_at IS NULL AND expires_at > ?2) "
+                         "WHERE ?1 <> 0 OR (removed_at IS NULL AND expires_at > ?2) "
                          "ORDER BY created_at DESC, id");
   s.bind(1, int64_t{include_inactive}).bind(2, now);
   std::vector<Silence> out;

@@ -11,6 +11,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,28 +41,42 @@ std::string postgres_placeholders(std::string_view sql);
 
 class PgConnection final : public Connection {
  public:
-  // Connects (10 s timeout unless the URL sets connect_timeout). Throws StoreError naming the
-  // redacted URL and libpq's reason.
-  explicit PgConnection(const std::string& url);
+  // Connects (10 s timeout unless the URL sets connect_timeout; TCP keepalives; a read-only
+  // connection stays read-only across reconnects). Throws StoreError naming the redacted URL
+  // and libpq's reason.
+  explicit PgConnection(const std::string& url, bool read_only = false);
 
   Dialect dialect() const override { return Dialect::postgres; }
   std::unique_ptr<Statement> prepare(std::string_view sql) override;
   void exec(std::string_view sql) override;
   int64_t changes() override { return changes_; }
+  // Tracked from the server's answers, and kept while the connection is broken: a transaction
+  // whose session died is "open" until rolled back, so nothing reconnects under it.
   bool in_transaction() const override;
   std::string_view begin_sql() const override { return "BEGIN"; }
 
-  // Internal to the driver: a result checked for success (throws otherwise, reconnecting
-  // first when the server went away outside a transaction).
+  // Takes the session-level advisory lock `key`, without waiting: false when another session
+  // holds it. Held until the connection closes; taken again on every reconnect, and when that
+  // fails, every call fails (StoreError, SQLITE_BUSY).
+  bool hold_instance_lock(int64_t key);
+
+  // Internal to the driver: a result checked for success (throws otherwise). A lost connection
+  // is re-opened before a call only outside a transaction.
   PgResultPtr run(const std::string& sql, int n, const unsigned int* types,
                   const char* const* values, const int* lengths);
   const std::string& url() const { return url_; }
 
  private:
+  void before_call();
+  bool retry_after_loss(std::string_view sql, bool was_in_transaction);
+  void after_call();
   void ensure_connected();
+  [[noreturn]] void fail(const PGresult* r, std::string_view sql);
   std::string url_;
   PgConnPtr conn_;
   int64_t changes_ = 0;
+  bool tx_open_ = false;
+  std::optional<int64_t> instance_lock_;
 };
 
 }  // namespace rasd::sql
