@@ -13,6 +13,7 @@
 #include "http_server.hpp"
 #include "pg_server.hpp"
 #include "rasd/daemon/article_search.hpp"
+#include "rasd/daemon/curl_http_client.hpp"
 #include "rasd/daemon/store.hpp"
 #include "test_util.hpp"
 
@@ -286,4 +287,76 @@ TEST_CASE("postgresql: passwords never reach a message, NUL bytes do not cut tex
   other.guid = std::string("g\0other", 7);  // not the same item once its NUL is gone
   CHECK(store.insert_article(other, {}));
   CHECK(store.silences(0, true).empty());  // an integer flag as a condition reads on both
+}
+
+TEST_CASE(
+    "postgresql: the server stops in the middle of a cycle and comes back: not ready meanwhile, "
+    "then every article stored once",
+    "[integration][postgresql][faults]") {
+  test::PgServer server;
+  const std::string url = server.create_database();
+  test::HttpServer site([&](const test::Request& r) {
+    std::string f = "<rss version=\"2.0\"><channel><title>t</title>";
+    for (int i = 0; i < 20; ++i) {
+      const std::string id = r.target + "-" + std::to_string(i);
+      f += "<item><title>داعش " + id + "</title><guid>" + id + "</guid><description>داعش " + id +
+           test::distinct_words(id, 40) + "</description></item>";
+    }
+    // Slow answers, two at a time: the cycle lasts seconds, long enough to cut in two.
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}}, f + "</channel></rss>", 250};
+  });
+  test::TempDir dir;
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
+  dir.write("api-token", "t0ken-for-tests-0123456789\n");
+  std::string sources;
+  for (int i = 0; i < 40; ++i)
+    sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) +
+               "\"}\n";
+  const std::string base = test::store_yaml(url) +
+                           "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                           "defaults: {per_host_gap: 0, per_host_concurrency: 2}\n";
+  const std::string cfg = dir.write(
+      "rasd.yaml", base + "http: {listen: \"127.0.0.1:0\", token_file: " + dir.file("api-token") +
+                       "}\nsources:\n" + sources);
+  test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "100"});
+  REQUIRE(rasd.wait_for("(port ", 20000));
+  const int port = test::api_port(rasd);
+  auto readyz = [&] {
+    HttpRequest q;
+    q.url = "http://127.0.0.1:" + std::to_string(port) + "/readyz";
+    q.allow_private = true;
+    q.timeout_ms = 5000;
+    CurlHttpClient http;
+    auto res = http.perform(q);
+    return res ? res->status : 0L;
+  };
+  const std::string count = "SELECT count(*) FROM articles WHERE source_id <> 'rasd'";
+  for (int i = 0; i < 200 && std::stoi("0" + test::scalar_or_empty(url, count)) < 60; ++i)
+    rasd.wait_for("\x01never\x01", 50);
+  const int before_stop = std::stoi(test::scalar(url, count));
+  CHECK(before_stop >= 60);
+  CHECK(before_stop < 800);  // stopped in the middle of the cycle
+  server.stop();
+  long status = 0;
+  for (int i = 0; i < 100 && (status = readyz()) != 503; ++i) rasd.wait_for("\x01never\x01", 100);
+  CHECK(status == 503);
+  server.start();
+  for (int i = 0; i < 150 && (status = readyz()) != 200; ++i) rasd.wait_for("\x01never\x01", 100);
+  CHECK(status == 200);
+  rasd.signal(SIGTERM);
+  CHECK(rasd.wait() == 0);
+  CHECK(rasd.err().find("lost the connection") != std::string::npos);
+  // What the cut cycle did not keep is fetched again in full (its validators were not saved).
+  const std::string once_cfg =
+      dir.write("once.yaml", base + "http: {listen: \"\"}\nsources:\n" + sources);
+  for (int i = 0; i < 3 && test::scalar(url, count) != "800"; ++i) {
+    auto r = test::run_process({RASD_BINARY, "run", "--once", "--config", once_cfg});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+  }
+  CHECK(test::scalar(url, count) == "800");
+  CHECK(test::scalar(url, "SELECT count(DISTINCT guid) FROM articles WHERE source_id <> 'rasd'") ==
+        "800");
+  CHECK(test::scalar(url, "SELECT count(*) FROM alert_members WHERE source_id <> 'rasd'") == "800");
 }
