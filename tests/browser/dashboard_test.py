@@ -46,6 +46,17 @@ FAILURES = []
 WORK = []  # the daemon's directory (its store), once made
 
 
+def until(cond, seconds=10.0):
+    """Whether cond() becomes true within `seconds` (polled every 50 ms)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        if cond():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+
+
 def check(cond, what):
     print(("ok   " if cond else "FAIL ") + what, flush=True)
     if not cond:
@@ -325,7 +336,10 @@ def run(driver, wait, base, port):
     check("HTTP 500 after 12 attempts" in driver.page_source, "the dead delivery shows its error")
     # The dead one is listed first (dead, then disabled, then pending).
     driver.find_element(By.CSS_SELECTOR, "form[action$='/retry'] button").click()
-    check("Queued again" in driver.page_source, "the retry of the dead delivery is confirmed")
+    # The answer is a new page: wait for it rather than read the one still shown (this check
+    # failed once under load, with the retry itself done).
+    check(until(lambda: "Queued again" in driver.page_source),
+          "the retry of the dead delivery is confirmed")
     wait.until(lambda d: HOOK["posts"] > posts)
     check(True, "the retried delivery reached the webhook")
 
