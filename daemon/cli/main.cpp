@@ -327,8 +327,7 @@ int cmd_sources_release(const std::string& config_path, const std::string& id) {
   Store store(c.store_path);
   const auto st = store.source(id);
   if (!st) {
-    std::cerr << "rasd: no source '" << id << "' in "
-              << (c.store_url.empty() ? c.store_path : sql::redact_postgres_url(c.store_url))
+    std::cerr << "rasd: no source '" << id << "' in " << sql::shown_location(c.store_path)
               << "\n";
     return 2;
   }

@@ -322,15 +322,6 @@ TEST_CASE(
   test::Process rasd({RASD_BINARY, "run", "--config", cfg, "--tick-ms", "100"});
   REQUIRE(rasd.wait_for("(port ", 20000));
   const int port = test::api_port(rasd);
-  auto readyz = [&] {
-    HttpRequest q;
-    q.url = "http://127.0.0.1:" + std::to_string(port) + "/readyz";
-    q.allow_private = true;
-    q.timeout_ms = 5000;
-    CurlHttpClient http;
-    auto res = http.perform(q);
-    return res ? res->status : 0L;
-  };
   const std::string count = "SELECT count(*) FROM articles WHERE source_id <> 'rasd'";
   for (int i = 0; i < 200 && std::stoi("0" + test::scalar_or_empty(url, count)) < 60; ++i)
     rasd.wait_for("\x01never\x01", 50);
@@ -338,12 +329,9 @@ TEST_CASE(
   CHECK(before_stop >= 60);
   CHECK(before_stop < 800);  // stopped in the middle of the cycle
   server.stop();
-  long status = 0;
-  for (int i = 0; i < 100 && (status = readyz()) != 503; ++i) rasd.wait_for("\x01never\x01", 100);
-  CHECK(status == 503);
+  CHECK(test::wait_for_readyz(rasd, port, 503, 100) == 503);
   server.start();
-  for (int i = 0; i < 150 && (status = readyz()) != 200; ++i) rasd.wait_for("\x01never\x01", 100);
-  CHECK(status == 200);
+  CHECK(test::wait_for_readyz(rasd, port, 200, 150) == 200);
   rasd.signal(SIGTERM);
   CHECK(rasd.wait() == 0);
   CHECK(rasd.err().find("lost the connection") != std::string::npos);

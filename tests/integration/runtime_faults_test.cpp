@@ -375,22 +375,10 @@ TEST_CASE(
   REQUIRE(rasd.wait_for("(port ", 20000));
   const size_t at = rasd.err().find("(port ") + 6;
   const int port = std::stoi(rasd.err().substr(at));
-  auto readyz = [&] {
-    HttpRequest q;
-    q.url = "http://127.0.0.1:" + std::to_string(port) + "/readyz";
-    q.allow_private = true;
-    q.timeout_ms = 5000;
-    CurlHttpClient http;
-    auto res = http.perform(q);
-    return res ? res->status : 0L;
-  };
-  long status = 0;
-  for (int i = 0; i < 100 && (status = readyz()) != 503; ++i) rasd.wait_for("\x01never\x01", 100);
-  CHECK(status == 503);
+  CHECK(wait_for_readyz(rasd, port, 503, 100) == 503);
   // The disk grows; the next cycles fetch what was not kept.
   REQUIRE(mount("tmpfs", mnt.c_str(), "tmpfs", MS_REMOUNT, "size=64m") == 0);
-  for (int i = 0; i < 100 && (status = readyz()) != 200; ++i) rasd.wait_for("\x01never\x01", 100);
-  CHECK(status == 200);
+  CHECK(wait_for_readyz(rasd, port, 200, 100) == 200);
   rasd.signal(SIGTERM);
   CHECK(rasd.wait() == 0);
   for (int i = 0;

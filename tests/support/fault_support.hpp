@@ -22,6 +22,8 @@
 #include <vector>
 
 #include "pg_server.hpp"
+#include "rasd/daemon/curl_http_client.hpp"
+#include "test_util.hpp"
 
 namespace rasd::test {
 
@@ -68,6 +70,25 @@ inline std::string scalar_or_empty(const std::string& db_path, const std::string
   }
   sqlite3_close(db);
   return out;
+}
+
+// Polls a running daemon's GET /readyz on `port` until it answers `want`, at most `tries` times
+// 100 ms apart (reading the daemon's stderr meanwhile, so its pipe never fills); returns the
+// last status (0 when nothing answered).
+inline long wait_for_readyz(Process& rasd, int port, long want, int tries) {
+  long status = 0;
+  for (int i = 0; i < tries; ++i) {
+    HttpRequest q;
+    q.url = "http://127.0.0.1:" + std::to_string(port) + "/readyz";
+    q.allow_private = true;
+    q.timeout_ms = 5000;
+    CurlHttpClient http;
+    auto res = http.perform(q);
+    status = res ? res->status : 0L;
+    if (status == want) break;
+    rasd.wait_for("\x01never\x01", 100);
+  }
+  return status;
 }
 
 // A TCP port that completes connections (the kernel's backlog) and never answers a byte.

@@ -62,15 +62,6 @@ void run_or_throw(const std::vector<std::string>& argv, const std::string& what,
   }
 }
 
-void exec_sql(const std::string& url, const std::string& sql) {
-  std::unique_ptr<PGconn, decltype(&PQfinish)> c(PQconnectdb(url.c_str()), &PQfinish);
-  if (PQstatus(c.get()) != CONNECTION_OK)
-    throw std::runtime_error("connect " + url + ": " + PQerrorMessage(c.get()));
-  std::unique_ptr<PGresult, decltype(&PQclear)> r(PQexec(c.get(), sql.c_str()), &PQclear);
-  if (PQresultStatus(r.get()) != PGRES_COMMAND_OK)
-    throw std::runtime_error(sql + ": " + PQerrorMessage(c.get()));
-}
-
 }  // namespace
 
 std::optional<std::string> PgServer::unavailable() {
@@ -144,7 +135,7 @@ std::string PgServer::url(const std::string& db) const { return base_url() + "/"
 
 std::string PgServer::create_database() {
   const std::string name = "t" + std::to_string(getpid()) + "_" + std::to_string(++databases_);
-  exec_sql(url(), "CREATE DATABASE " + name);
+  pg_scalar(url(), "CREATE DATABASE " + name);
   return url(name);
 }
 
@@ -177,7 +168,7 @@ std::string store_location(const std::string& dir) {
     std::string base = read_file(f);
     while (!base.empty() && (base.back() == '\n' || base.back() == ' ')) base.pop_back();
     const std::string name = "t" + std::to_string(getpid()) + "_" + std::to_string(++created);
-    exec_sql(base + "/postgres", "CREATE DATABASE " + name);
+    pg_scalar(base + "/postgres", "CREATE DATABASE " + name);
     return base + "/" + name;
   }
   static PgServer server;  // this process's own, stopped at exit

@@ -69,11 +69,6 @@ std::optional<Loaded> load_all(const std::string& path, const text::Normalizer& 
 // results come back as events (store_thread.hpp); nothing here waits for a socket, a disk or
 // a thread.
 // Follow-up pages and deliveries are durable rows, so a reload, a stop or a crash drops none.
-// The store as logs show it: the file, or the URL without its password.
-std::string shown_store(const Config& c) {
-  return c.store_url.empty() ? c.store_path : sql::redact_postgres_url(c.store_url);
-}
-
 class Service {
  public:
   Service(const ServiceOptions& opts, std::shared_ptr<spdlog::logger> log, Loaded loaded,
@@ -85,7 +80,8 @@ class Service {
         store_(current_->config.store_path) {
     if (!store_.claim_single_instance()) {
       throw sql::StoreError(
-          "another rasd instance is running on " + shown_store(current_->config) +
+          "another rasd instance is running on " +
+              sql::shown_location(current_->config.store_path) +
               " (several instances on one PostgreSQL database need source leases, which this "
               "rasd does not have yet): stop it first",
           SQLITE_BUSY);
@@ -301,7 +297,7 @@ class Service {
     };
     store_thread_->after_each(after_answers);
     log_->info("rasd running: {} sources, {} rules, store {}", current_->config.sources.size(),
-               current_->rules->rules.size(), shown_store(current_->config));
+               current_->rules->rules.size(), sql::shown_location(current_->config.store_path));
     // Before READY=1 (systemd's watchdog starts then), and outside the poison guard: days of
     // recent articles are normalized again to refill the story index (on the store's thread,
     // which owns the Monitor; polling starts when it is done).

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <functional>
 #include <vector>
 
 namespace rasd::sql {
@@ -16,8 +17,7 @@ constexpr unsigned int kTextOid = 25;
 // SQLSTATE classes mapped onto the SQLite codes StoreError::is_environmental() knows: a full
 // disk or too many connections is the operator's to fix, as is a server that went away.
 int code_of(std::string_view sqlstate) {
-  if (sqlstate == "53100") return SQLITE_FULL;
-  if (sqlstate.substr(0, 2) == "53") return SQLITE_FULL;      // insufficient resources
+  if (sqlstate.substr(0, 2) == "53") return SQLITE_FULL;      // disk full, out of memory...
   if (sqlstate.substr(0, 2) == "08") return SQLITE_CANTOPEN;  // connection exception
   if (sqlstate.substr(0, 2) == "57") return SQLITE_CANTOPEN;  // shutdown, crash recovery
   if (sqlstate == "25006") return SQLITE_READONLY;            // read-only transaction
@@ -56,6 +56,10 @@ std::string without_nul(std::string_view v) {
     }
   }
   return out;
+}
+
+std::string try_lock_sql(int64_t key) {
+  return "SELECT pg_try_advisory_lock(" + std::to_string(key) + ")";
 }
 
 class PgStatement final : public Statement {
@@ -104,16 +108,13 @@ class PgStatement final : public Statement {
     const char* v = PQgetvalue(result_.get(), row_, col);
     const int n = PQgetlength(result_.get(), row_, col);
     if (n == 1 && (v[0] == 't' || v[0] == 'f')) return v[0] == 't' ? 1 : 0;  // a boolean
+    // numeric aggregates (sum of bigint) print without a fraction for whole values
     int64_t out = 0;
-    const auto [end, ec] = std::from_chars(v, v + n, out);
-    // numeric aggregates (sum of bigint) print without a fraction for whole values; a
-    // fraction would be truncated, as SQLite's integer read truncates a real
-    if (ec != std::errc() && n > 0) {
+    if (n > 0 && std::from_chars(v, v + n, out).ec != std::errc()) {
       throw StoreError("column " + std::to_string(col) + " is not an integer: '" +
                            std::string(v, static_cast<size_t>(n)) + "'",
                        SQLITE_MISMATCH);
     }
-    (void)end;
     return out;
   }
   std::string text(int col) const override {
@@ -256,9 +257,7 @@ void PgConnection::ensure_connected() {
       conn_.get(), [](void*, const char*) {}, nullptr);
   if (instance_lock_) {
     // The session that held the lock is gone, and with it the lock: take it again, or stop.
-    PgResultPtr r(
-        PQexec(conn_.get(),
-               ("SELECT pg_try_advisory_lock(" + std::to_string(*instance_lock_) + ")").c_str()));
+    PgResultPtr r(PQexec(conn_.get(), try_lock_sql(*instance_lock_).c_str()));
     if (PQresultStatus(r.get()) != PGRES_TUPLES_OK ||
         std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") {
       conn_.reset(PQconnectdb(""));  // leave no session behind that looks like ours
@@ -311,14 +310,21 @@ bool PgConnection::retry_after_loss(std::string_view sql, bool was_in_transactio
   return true;
 }
 
-PgResultPtr PgConnection::run(const std::string& sql, int n, const unsigned int* types,
-                              const char* const* values, const int* lengths) {
+PgResultPtr PgConnection::call(std::string_view sql, const std::function<PGresult*()>& send) {
   before_call();
   const bool was_in_transaction = tx_open_;
-  PgResultPtr r(PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0));
+  PgResultPtr r(send());
   if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR && retry_after_loss(sql, was_in_transaction))
-    r.reset(PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0));
+    r.reset(send());
   after_call();
+  return r;
+}
+
+PgResultPtr PgConnection::run(const std::string& sql, int n, const unsigned int* types,
+                              const char* const* values, const int* lengths) {
+  PgResultPtr r = call(sql, [&] {
+    return PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0);
+  });
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
     const char* tuples = PQcmdTuples(r.get());
@@ -342,12 +348,8 @@ void PgConnection::exec(std::string_view sql) {
     throw StoreError("COMMIT without an open transaction on PostgreSQL (its session was lost)",
                      SQLITE_ABORT);
   }
-  before_call();
-  const bool was_in_transaction = tx_open_;
-  PgResultPtr r(PQexec(conn_.get(), std::string(sql).c_str()));
-  if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR && retry_after_loss(sql, was_in_transaction))
-    r.reset(PQexec(conn_.get(), std::string(sql).c_str()));
-  after_call();
+  const std::string text(sql);
+  PgResultPtr r = call(sql, [&] { return PQexec(conn_.get(), text.c_str()); });
   if (rollback) tx_open_ = false;
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -364,12 +366,8 @@ void PgConnection::exec(std::string_view sql) {
 bool PgConnection::in_transaction() const { return tx_open_; }
 
 bool PgConnection::hold_instance_lock(int64_t key) {
-  before_call();
-  const std::string sql = "SELECT pg_try_advisory_lock(" + std::to_string(key) + ")";
-  PgResultPtr r(PQexec(conn_.get(), sql.c_str()));
-  if (PQresultStatus(r.get()) == PGRES_FATAL_ERROR && retry_after_loss(sql, tx_open_))
-    r.reset(PQexec(conn_.get(), sql.c_str()));
-  after_call();
+  const std::string sql = try_lock_sql(key);
+  PgResultPtr r = call(sql, [&] { return PQexec(conn_.get(), sql.c_str()); });
   if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "pg_try_advisory_lock");
   if (std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") return false;
   instance_lock_ = key;

@@ -81,6 +81,12 @@ std::unique_ptr<sql::Connection> open_postgres(const std::string& url,
   return std::make_unique<sql::PgConnection>(url, options.read_only);
 }
 
+std::unique_ptr<sql::Connection> open_connection(const std::string& location,
+                                                 const StoreOptions& options) {
+  return sql::is_postgres_url(location) ? open_postgres(location, options)
+                                        : open_sqlite(location, options);
+}
+
 constexpr size_t kPgSearchBytes = 256 * 1024;
 
 // Every instance migrating a shared PostgreSQL database takes this transaction-scoped lock
@@ -90,8 +96,7 @@ constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(724300
 }  // namespace
 
 Store::Store(const std::string& location, const StoreOptions& options)
-    : db_(sql::is_postgres_url(location) ? open_postgres(location, options)
-                                         : open_sqlite(location, options)) {
+    : db_(open_connection(location, options)) {
   const std::string name =
       sql::is_postgres_url(location) ? sql::redact_postgres_url(location) : "'" + location + "'";
   if (options.read_only) {
@@ -114,8 +119,7 @@ bool Store::claim_single_instance() {
 int Store::peek_schema_version(const std::string& location) {
   StoreOptions read_only;
   read_only.read_only = true;
-  Store peek(sql::is_postgres_url(location) ? open_postgres(location, read_only)
-                                            : open_sqlite(location, read_only));
+  Store peek(open_connection(location, read_only));
   return peek.schema_version();
 }
 

@@ -10,6 +10,7 @@
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -25,6 +26,10 @@ bool is_postgres_url(std::string_view location);
 
 // The URL with its password replaced by "***", for messages and logs.
 std::string redact_postgres_url(std::string_view url);
+// A store's location as messages show it: an SQLite path as it is, a URL redacted.
+inline std::string shown_location(std::string_view location) {
+  return is_postgres_url(location) ? redact_postgres_url(location) : std::string(location);
+}
 
 struct PgConnDeleter {
   void operator()(PGconn* c) const { PQfinish(c); }
@@ -67,6 +72,8 @@ class PgConnection final : public Connection {
   const std::string& url() const { return url_; }
 
  private:
+  // One round trip: `send` issues it, and again once when retry_after_loss() allows.
+  PgResultPtr call(std::string_view sql, const std::function<PGresult*()>& send);
   void before_call();
   bool retry_after_loss(std::string_view sql, bool was_in_transaction);
   void after_call();
