@@ -7,6 +7,8 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <map>
+#include <mutex>
 #include <set>
 
 #include "fault_support.hpp"
@@ -347,4 +349,64 @@ TEST_CASE(
   CHECK(test::scalar(url, "SELECT count(DISTINCT guid) FROM articles WHERE source_id <> 'rasd'") ==
         "800");
   CHECK(test::scalar(url, "SELECT count(*) FROM alert_members WHERE source_id <> 'rasd'") == "800");
+}
+
+TEST_CASE(
+    "postgresql: a source whose host another instance holds is polled only once that lease "
+    "lapses, and the instance releases its hosts when done",
+    "[integration][postgresql]") {
+  std::map<std::string, int> requests;
+  std::mutex m;
+  test::HttpServer site([&](const test::Request& r) {
+    {
+      std::lock_guard<std::mutex> lock(m);
+      ++requests[r.target];
+    }
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}}, feed(r.target == "/a.xml" ? "a" : "b")};
+  });
+  test::TempDir dir;
+  const std::string url = test::store_location(dir.path());
+  // Two hosts as rasd names them: 127.0.0.1:port and localhost:port, the same server.
+  const std::string a_url = site.url("/a.xml");
+  std::string b_url = site.url("/b.xml");
+  const auto at = b_url.find("127.0.0.1");
+  REQUIRE(at != std::string::npos);
+  b_url.replace(at, 9, "localhost");
+  const std::string b_host = b_url.substr(7, b_url.find('/', 7) - 7);
+  {
+    Store s(url);  // the schema, and another instance's lease on b's host
+    REQUIRE(s.claim_hosts("other:1:0", {b_host}, 3600) == std::vector<std::string>{b_host});
+  }
+  dir.write("rules.yaml", "rules:\n  - {id: isis, query: داعش}\n");
+  const std::string cfg =
+      dir.write("rasd.yaml", test::store_yaml(url) +
+                                 "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                                 "defaults: {per_host_gap: 0}\nsources:\n  - {id: a, url: \"" +
+                                 a_url + "\"}\n  - {id: b, url: \"" + b_url + "\"}\n");
+  test::Process rasd({RASD_BINARY, "run", "--once", "--config", cfg});
+  REQUIRE(rasd.wait_for("wait for their hosts, leased by other instances (first: 'b')", 20000));
+  const std::string a_count = "SELECT count(*) FROM articles WHERE source_id = 'a'";
+  for (int i = 0; i < 100 && test::scalar(url, a_count) != "3"; ++i)
+    rasd.wait_for("\x01never\x01", 50);
+  CHECK(test::scalar(url, a_count) == "3");
+  // Asked again 5 s later, and refused again while the lease holds.
+  CHECK(rasd.wait_for("wait for their hosts", 10000, rasd.err().find("wait for their hosts") + 1));
+  {
+    std::lock_guard<std::mutex> lock(m);
+    CHECK(requests["/b.xml"] == 0);
+  }
+  // The other instance was killed: its lease lapses (on the database's clock).
+  test::scalar(url, "UPDATE host_leases SET expires_at = 1 WHERE owner = 'other:1:0'");
+  CHECK(rasd.wait() == 0);
+  INFO(rasd.err());
+  CHECK(test::scalar(url, "SELECT count(*) FROM articles WHERE source_id = 'b'") == "3");
+  {
+    std::lock_guard<std::mutex> lock(m);
+    CHECK(requests["/a.xml"] == 1);
+    CHECK(requests["/b.xml"] == 1);
+  }
+  // Done: nothing is held any more, by anyone.
+  CHECK(test::scalar(url, "SELECT count(*) FROM host_leases") == "2");
+  CHECK(test::scalar(url, "SELECT count(*) FROM host_leases WHERE owner <> ''") == "0");
 }

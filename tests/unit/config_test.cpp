@@ -57,6 +57,28 @@ TEST_CASE("config: every bad value is an error with its position", "[config][err
         std::string::npos);
 }
 
+TEST_CASE("config: store.lease is a duration for a PostgreSQL store only, 20s to 1h",
+          "[config][errors]") {
+  auto ok = load_config_text("c.yaml", "store: {url: \"postgresql://r@db/rasd\", lease: 5m}\n");
+  INFO(ok.diagnostics.format());
+  REQUIRE(ok.config);
+  CHECK(ok.config->store_lease == 300);
+  CHECK(load_config_text("c.yaml", "store: {url: \"postgresql://r@db/rasd\"}\n")
+            .config->store_lease == 120);
+  auto sqlite = load_config_text("c.yaml", "store: {path: rasd.db, lease: 5m}\n");
+  CHECK_FALSE(sqlite.config);
+  CHECK(sqlite.diagnostics.format().find("c.yaml:1:31: error: store.lease: only with store.url") !=
+        std::string::npos);
+  auto short_lease =
+      load_config_text("c.yaml", "store: {url: \"postgresql://r@db/rasd\", lease: 5s}\n");
+  CHECK_FALSE(short_lease.config);
+  CHECK(short_lease.diagnostics.format().find("store.lease: must be between 20s and 1h") !=
+        std::string::npos);
+  auto bad = load_config_text("c.yaml", "store: {url: \"postgresql://r@db/rasd\", lease: soon}\n");
+  CHECK_FALSE(bad.config);
+  CHECK(bad.diagnostics.format().find("store.lease: invalid duration 'soon'") != std::string::npos);
+}
+
 TEST_CASE("config: defaults.body_budget is a size of at least max_body", "[config][budget]") {
   auto c = load_config_text("c.yaml", "defaults: {max_body: 2MiB, body_budget: 64MiB}\n");
   INFO(c.diagnostics.format());

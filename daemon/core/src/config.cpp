@@ -166,7 +166,7 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
     r.duration(n, "window", c.dedup_window, "dedup.");
   }
   if (auto n = root["store"]; n && r.map(n, "store")) {
-    r.check_keys(n, {"path", "url", "state_dir", "retention"}, "store");
+    r.check_keys(n, {"path", "url", "state_dir", "retention", "lease"}, "store");
     r.string(n, "path", c.store_path, "store.");
     r.duration(n, "retention", c.retention, "store.");
     if (n["url"]) {
@@ -180,6 +180,16 @@ ConfigLoad load_config_text(const std::string& path, const std::string& text,
         c.store_url = url;
         c.store_url_line = n["url"].Mark().line + 1;
         c.store_url_column = n["url"].Mark().column + 1;
+      }
+    }
+    if (n["lease"]) {
+      r.duration(n, "lease", c.store_lease, "store.");
+      if (!n["url"]) {
+        r.error(n["lease"],
+                "store.lease: only with store.url (host leases split the work of instances "
+                "sharing a PostgreSQL store; an SQLite store has one instance)");
+      } else if (c.store_lease < 20 || c.store_lease > 3600) {
+        r.error(n["lease"], "store.lease: must be between 20s and 1h (renewed every quarter)");
       }
     }
     if (n["state_dir"]) {

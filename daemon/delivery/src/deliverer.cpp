@@ -89,7 +89,8 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
       // Endpoint by endpoint, so that one endpoint's backlog (held, at its concurrency,
       // disabled) never fills the window the others are read through.
       // The clock is read on the store's thread, in the same terms as the rows it compares.
-      [&store = store_, &clock = clock_, state = job_state_, want, rows, flush = flush_groups_] {
+      [&store = store_, &clock = clock_, state = job_state_, want, rows, flush = flush_groups_,
+       owner = claim_owner_, claim_seconds = claim_seconds_] {
         try {
           const auto& hooks = state->webhooks;
           const int64_t now = clock.now();
@@ -116,7 +117,10 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
             }
             auto w = want->find(name);
             if (w == want->end()) continue;
-            rows->by_hook.emplace_back(name, store.due_deliveries(now, w->second, name));
+            rows->by_hook.emplace_back(
+                name, owner.empty()
+                          ? store.due_deliveries(now, w->second, name)
+                          : store.claim_due_deliveries(owner, now, w->second, name, claim_seconds));
           }
         } catch (const sql::StoreError& e) {
           rows->error = e.what();

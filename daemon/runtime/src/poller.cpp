@@ -69,6 +69,9 @@ void Poller::detach() {
   overflow_.clear();
   preparing_ = 0;
   flush_timer_.reset();  // it belongs to the io_context
+  renew_timer_.reset();
+  denied_timer_.reset();
+  renew_armed_ = renewing_ = false;
   io_ = nullptr;
   fetcher_ = nullptr;
   deliverer_ = nullptr;
@@ -253,47 +256,95 @@ void Poller::arm_stall_check() {
 
 // Queues one poll of each source: their conditional GETs need the stored validators, read in
 // one store job; each answer then waits in pending_ and is handled, with every other answer
-// that has arrived by then, in one store transaction (group commit).
+// that has arrived by then, in one store transaction (group commit). When instances share the
+// store, the same job first claims the sources' hosts: a source whose host another instance
+// holds, or that another instance has polled since this one last read its schedule, is not
+// polled now.
 void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
   if (sources.empty() || !fetcher_ || !queue_) return;
   struct Read {
     std::vector<SourceConfig> sources;
-    std::vector<HttpRequest> requests;  // as many as were read
+    std::vector<std::string> hosts;             // leasing: each source's host
+    std::vector<HttpRequest> requests;          // as many as were read
+    std::vector<char> go;                       // leasing: polled now (else `later` says when)
+    std::vector<std::optional<int64_t>> later;  // the stored schedule of one not polled now
     std::string error;
   };
   auto read = std::make_shared<Read>();
   read->sources.reserve(sources.size());
   for (const SourceConfig* src : sources) {
-    in_flight_.insert(src->id);
+    const std::string host = leases_ ? host_of(src->url) : std::string();
+    in_flight_.emplace(src->id, host);
     read->sources.push_back(*src);
+    if (leases_) read->hosts.push_back(host);
   }
+  const size_t n = read->sources.size();
+  read->go.assign(n, 1);
+  read->later.assign(n, std::nullopt);
   queue_->submit(
-      [&monitor = monitor_, read] {
+      [this, read, n] {
         try {
-          read->requests.reserve(read->sources.size());
-          for (const auto& src : read->sources) read->requests.push_back(monitor.request_for(src));
+          if (leases_) {
+            read->go = leases_->claim(store_, read->hosts);
+            if (!once_) {
+              const int64_t now = clock_.now();
+              for (size_t i = 0; i < n; ++i) {
+                if (!read->go[i]) continue;
+                auto st = store_.source(read->sources[i].id);
+                if (st && st->next_due > now) {  // another instance polled it meanwhile
+                  read->go[i] = 0;
+                  read->later[i] = st->next_due;
+                  leases_->settle(store_, read->hosts[i]);
+                }
+              }
+            }
+          }
+          read->requests.reserve(n);
+          for (size_t i = 0; i < n; ++i)
+            read->requests.push_back(read->go[i] ? monitor_.request_for(read->sources[i])
+                                                 : HttpRequest{});
         } catch (const sql::StoreError& e) {
           read->error = e.what();
         }
       },
-      [this, read] {
+      [this, read, n] {
         if (!read->error.empty()) {
           log_->error("store: {} (sources polled again in {}s)", read->error, kStoreRetrySeconds);
           health_.store_ok = false;
-          if (once_)
-            totals_.failed += static_cast<int>(read->sources.size() - read->requests.size());
+          if (once_) totals_.failed += static_cast<int>(n - read->requests.size());
         }
-        for (size_t i = 0; i < read->sources.size(); ++i) {
+        std::vector<std::string> denied;
+        for (size_t i = 0; i < n; ++i) {
           const SourceConfig& src = read->sources[i];
+          // Its claim was refused, or it was polled elsewhere (its unit settled in the job).
+          if (!read->go[i]) {
+            source_settled(src.id, true);
+            if (read->later[i]) {
+              next_due_[src.id] = steady_due(*read->later[i]);
+            } else {
+              next_due_[src.id] = SteadyClock::now() + std::chrono::seconds(kLeaseRetrySeconds);
+              denied.push_back(src.id);
+            }
+            continue;
+          }
           if (i >= read->requests.size() || stopping_ || !fetcher_) {
-            in_flight_.erase(src.id);
+            source_settled(src.id, false);
             next_due_[src.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
             continue;
           }
           submit_request(src, std::move(read->requests[i]));
         }
+        if (!denied.empty()) {
+          // Usual when instances share the work; worth saying when `--once` waits for it.
+          log_->log(once_ ? spdlog::level::info : spdlog::level::debug,
+                    "{} source(s) wait for their hosts, leased by other instances (first: '{}'); "
+                    "asked again in {}s",
+                    denied.size(), denied.front(), kLeaseRetrySeconds);
+          if (once_ && !stopping_) retry_denied_later(std::move(denied));
+        }
         // `--once`: the sources not asked for yet go on, also when nothing of this chunk did.
         if (!stopping_ && !once_queue_.empty()) poll_queued();
+        follow_lease_renewal();
       });
 }
 
@@ -306,89 +357,9 @@ void Poller::submit_request(const SourceConfig& src, HttpRequest req) {
         arrived(id, std::move(res), std::nullopt, requested);
       });
   if (!accepted) {
-    in_flight_.erase(src.id);
+    source_settled(src.id, false);
     log_->warn("source '{}': fetch queue full; polled on a later tick", src.id);
   }
-}
-
-// Hands the due follow-up pages to the fetcher (they are durable rows: one refused now is
-// offered again at the next call). The rows are read by a store job; one read at a time.
-void Poller::pump_pages() {
-  if (!fetcher_ || !queue_ || stopping_) return;
-  if (pages_reading_) {
-    pages_again_ = true;
-    return;
-  }
-  // Pages wait in the store, not in the fetcher's queue: a bounded number is handed out.
-  const size_t cap = max_pages_in_flight();
-  if (pages_in_flight_.size() >= cap) return;
-  pages_reading_ = true;
-  struct Read {
-    std::vector<PageFetch> due;
-    std::string error;
-  };
-  auto read = std::make_shared<Read>();
-  const int limit = kPagesPerPump + static_cast<int>(pages_in_flight_.size());
-  queue_->submit(
-      // The clock is read on the store's thread, in the same terms as the rows it compares.
-      [&store = store_, &clock = clock_, read, limit] {
-        try {
-          read->due = store.due_page_fetches(clock.now(), limit);
-        } catch (const sql::StoreError& e) {
-          read->error = e.what();
-        }
-      },
-      [this, read] {
-        pages_reading_ = false;
-        if (!read->error.empty()) {
-          log_->error("store: {} (due pages read again later)", read->error);
-          health_.store_ok = false;
-        } else {
-          submit_pages(read->due);
-        }
-        if (pages_again_) {
-          pages_again_ = false;
-          pump_pages();
-        }
-      });
-}
-
-void Poller::submit_pages(const std::vector<PageFetch>& due) {
-  if (!fetcher_ || stopping_ || !config_) return;
-  const size_t cap = max_pages_in_flight();
-  auto deferred = std::make_shared<std::vector<PageFetch>>();
-  for (const PageFetch& p : due) {
-    if (pages_in_flight_.size() >= cap) break;
-    const std::string key = p.source_id + "\n" + p.url;
-    if (pages_in_flight_.count(key)) continue;
-    const SourceConfig* src = source(p.source_id);
-    if (!src || quarantined_.count(p.source_id)) {
-      // Removed from the config or quarantined: the row waits (visible) out of the others'
-      // way, and is looked at again in an hour.
-      deferred->push_back(p);
-      continue;
-    }
-    pages_in_flight_.insert(key);
-    const bool accepted = fetcher_->submit(article_request(config_->defaults, *src, p.url),
-                                           [this, p, requested = *src](Expected<HttpResponse> res) {
-                                             arrived(p.source_id, std::move(res), p, requested);
-                                           });
-    if (!accepted) {
-      pages_in_flight_.erase(key);
-      break;
-    }
-  }
-  if (deferred->empty()) return;
-  queue_->submit(
-      [&store = store_, &clock = clock_, deferred, log = log_] {
-        try {
-          const int64_t until = clock.now() + 3600;
-          for (const PageFetch& p : *deferred) store.defer_page_fetch(p.source_id, p.url, until);
-        } catch (const sql::StoreError& e) {
-          log->error("store: {} (pages of removed sources deferred later)", e.what());
-        }
-      },
-      [] {});
 }
 
 // Answers arriving within kGroupCommitMs share one transaction; when as many as the request
@@ -460,8 +431,20 @@ void Poller::commit_batch(BatchJob& b) {
     b.committed = true;
   } catch (const sql::StoreError& e) {
     b.error = e.what();
-    return;
   }
+  // Each answer was one unit of work on its host's lease: over now, committed or not (what
+  // was not committed is claimed again when it is fetched again).
+  if (leases_) {
+    for (const PendingAnswer& a : b.answers) {
+      try {
+        const std::string& url = a.page ? a.page->url : a.prepared_with ? a.prepared_with->url : "";
+        leases_->settle(store_, host_of(url));
+      } catch (const sql::StoreError& e) {
+        log_->error("store: {} (host leases released at the next renewal)", e.what());
+      }
+    }
+  }
+  if (!b.committed) return;
   for (size_t i = 0; i < n; ++i) {
     if (!b.handled[i]) continue;
     // Only what the store kept is counted: logs, the summary and metrics agree with the rows.
@@ -493,7 +476,7 @@ void Poller::batch_done(BatchJob& b) {
       pages_in_flight_.erase(a.page->source_id + "\n" + a.page->url);
       continue;
     }
-    in_flight_.erase(a.id);
+    source_settled(a.id, true);  // commit_batch settled its lease
     // Unless the store says otherwise.
     next_due_[a.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
     if (b.committed && b.handled[i] && b.next_due[i]) next_due_[a.id] = steady_due(*b.next_due[i]);
@@ -513,6 +496,7 @@ void Poller::batch_done(BatchJob& b) {
     if (b.committed_stats.alerts > 0 && deliverer_ && !once_) deliverer_->pump();
   }
   if (!pending_.empty()) schedule_flush();  // what arrived while this batch was committed
+  follow_lease_renewal();
 }
 
 // One answer in its own savepoint: a failure of that source's own (anything but the store)

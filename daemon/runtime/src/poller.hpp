@@ -37,6 +37,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "host_leases.hpp"
 #include "parse_worker.hpp"
 #include "rasd/daemon/api_handlers.hpp"
 #include "rasd/daemon/config.hpp"
@@ -71,6 +72,12 @@ class Poller {
   void attach(boost::asio::io_context& io, Fetcher& fetcher, Deliverer* deliverer,
               StoreQueue& queue);
   void detach();
+  // Instances share the store (PostgreSQL): from now on a source is polled and a page fetched
+  // only while this instance holds its host's lease (host_leases.hpp). Before attach().
+  void lease_hosts(std::unique_ptr<HostLeases> leases) { leases_ = std::move(leases); }
+  // After detach(), with the store's thread gone (the caller's thread uses the store): ends
+  // every lease held, so that another instance need not wait for them to lapse.
+  void release_leases();
 
   // Submits the sources that are due (not in flight, not quarantined), then due pages. At
   // most max_uncommitted() sources are between their request and their commit: the rest wait
@@ -81,7 +88,7 @@ class Poller {
   void pump_pages();
   void refresh_quarantine();
   // From now on answers cut off by the shutdown are neither failures nor handled.
-  void stop() { stopping_ = true; }
+  void stop();
 
   bool idle() const {
     return once_queue_.empty() && pending_.empty() && preparing_ == 0 && in_flight_.empty() &&
@@ -95,6 +102,8 @@ class Poller {
   static constexpr int kStoreRetrySeconds = 5;
   static constexpr int kPagesPerPump = 200;
   static constexpr double kParseDeadlineSeconds = 30;  // below systemd's WatchdogSec (60 s)
+  // A source whose host another instance holds is asked for again after this.
+  static constexpr int kLeaseRetrySeconds = 5;
 
  private:
   struct PendingAnswer {
@@ -128,6 +137,15 @@ class Poller {
   // Follow-up pages handed to the fetcher and not yet committed (the rest wait in the store).
   size_t max_pages_in_flight() const { return std::max<size_t>(kPagesPerPump, 4 * max_pending_); }
   void submit_request(const SourceConfig& src, HttpRequest req);
+  // A source is no longer in flight: forgets it, and settles its unit on its host's lease
+  // (`lease_settled`: the store job that ended it settled it already).
+  void source_settled(const std::string& id, bool lease_settled);
+  // Settles units of work on leased hosts in a store job (work given up on the loop).
+  void settle_hosts(std::vector<std::string> hosts);
+  void arm_lease_renewal();
+  void follow_lease_renewal();  // armed while not idle(); `--once`: cancelled when idle()
+  // `--once`: sources whose host another instance holds are asked for again later.
+  void retry_denied_later(std::vector<std::string> ids);
   void submit_pages(const std::vector<PageFetch>& due);
   void schedule_flush();
   void handle_pending();
@@ -167,7 +185,12 @@ class Poller {
   std::unordered_map<std::string, const SourceConfig*> sources_by_id_;  // into *config_
   // Per source id, when it is due: the store's next_due as a delay on the monotonic clock.
   std::unordered_map<std::string, SteadyClock::time_point> next_due_;
-  std::unordered_set<std::string> in_flight_;        // source ids from request until commit
+  // Source ids from request until commit, with the host leased for each ("" when not leasing).
+  std::unordered_map<std::string, std::string> in_flight_;
+  std::unique_ptr<HostLeases> leases_;  // null: this instance has the store to itself
+  std::unique_ptr<boost::asio::steady_timer> renew_timer_, denied_timer_;
+  bool renew_armed_ = false, renewing_ = false;
+  std::vector<std::string> denied_once_;             // `--once`: waiting for denied_timer_
   std::deque<std::string> once_queue_;               // `--once`: sources not yet asked for
   size_t poll_cursor_ = 0;                           // where poll_due() starts looking
   std::unordered_set<std::string> pages_in_flight_;  // "source\nurl" of pages being fetched

@@ -93,6 +93,13 @@ class Service {
     poller_ = std::make_unique<Poller>(store_, *monitor_, clock_, log_, metrics_, health_,
                                        opts_.once, current_->config.store_path,
                                        current_->config.guard_path(), normalizer_);
+    if (store_.dialect() == sql::Dialect::postgres) {
+      // The per-host gap, in whole seconds, also between two instances' turns on a host.
+      const Config& c = current_->config;
+      lease_owner_ = lease_owner_name();
+      poller_->lease_hosts(std::make_unique<HostLeases>(lease_owner_, c.store_lease,
+                                                        (c.defaults.per_host_gap_ms + 999) / 1000));
+    }
     apply_snapshot();
   }
 
@@ -105,6 +112,7 @@ class Service {
     store_thread_->before_each([this] { chores_->follow_clock_jumps(); });
     chores_->attach(*store_thread_);
     Deliverer deliverer(current_->config, store_, *store_thread_, io, hooks_fetcher, clock_, log_);
+    if (!lease_owner_.empty()) deliverer.claim_as(lease_owner_, current_->config.store_lease);
     std::function<void()> after_answers;
     deliverer.on_recorded([this, &after_answers](const DeliveryStats& ds) {
       count_deliveries(ds);
@@ -119,6 +127,7 @@ class Service {
         s->store_thread_.reset();  // first: its jobs call into the Poller and the Monitor
         s->chores_->detach();
         s->poller_->detach();
+        s->poller_->release_leases();  // the loop and the store's thread are gone
 
         s->fetcher_ = nullptr, s->deliverer_ = nullptr;
       }
@@ -518,6 +527,7 @@ class Service {
   const Clock& clock_ = *clock_owner_;
   std::unique_ptr<Monitor> monitor_;
   std::unique_ptr<Poller> poller_;
+  std::string lease_owner_;  // this instance in host leases and delivery claims (PostgreSQL)
   std::unique_ptr<StoreChores> chores_;
   std::unique_ptr<StoreThread> store_thread_;  // while run() is on the stack
   DeliveryStats deliveries_;

@@ -13,6 +13,7 @@ namespace {
 // What read_alert() reads a row of, up to the WHERE clause.
 const std::string kAlertSelect = "SELECT " + std::string(detail::kAlertColumns) + " FROM alerts ";
 using detail::read_alert;
+using detail::kDeliverySelect;
 using detail::read_delivery;
 
 SourceState read_source(const sql::Statement& s) {
@@ -41,11 +42,6 @@ constexpr std::string_view kSourceColumns =
     "interval, crashes, quarantined_at, quarantine_reason, last_items, tls_expires_at, "
     "tls_valid_from";
 
-constexpr std::string_view kDeliverySelect =
-    "SELECT d.id, d.alert_id, d.webhook, d.state, d.attempts, d.next_attempt, d.last_status, "
-    "d.last_error, d.delivered_at, coalesce(d.payload, a.payload), coalesce(d.group_id, '') "
-    "FROM deliveries d JOIN alerts a "
-    "ON a.id = d.alert_id ";
 
 }  // namespace
 
@@ -440,7 +436,7 @@ void Store::record_attempts(const std::vector<AttemptRecord>& records) {
   sql::Query update(
       *db_,
       "UPDATE deliveries SET attempts = attempts + 1, state = ?2, next_attempt = ?3, "
-      "last_status = ?4, last_error = ?5, "
+      "last_status = ?4, last_error = ?5, claimed_by = '', "
       "delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END WHERE id = ?1");
   for (const auto& r : records) {
     attempt.bind(1, r.delivery_id).bind(2, r.at).bind(3, r.status).bind(4, r.error).run();

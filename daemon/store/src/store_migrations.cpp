@@ -266,6 +266,22 @@ UPDATE alerts SET tags = coalesce((SELECT '|' || group_concat(value, '|') || '|'
   FROM json_each(alerts.payload, '$.rule.tags')), '') WHERE json_valid(payload);
 CREATE INDEX alerts_rule ON alerts(rule_id);
 CREATE INDEX alerts_source ON alerts(source_id);
+)sql",
+    // 16: host leases (store_leases.cpp). Instances that share a PostgreSQL store split the
+    // work by host: an instance polls a host's sources and fetches its pages only while it holds
+    // the host's lease, so per-host limits hold across instances. Times are the database's clock.
+    // Deliveries are claimed the same way (claimed_by, claim_expires), so two instances never
+    // send one at once. New columns with defaults and a new table only: the previous release
+    // runs against this schema unchanged.
+    R"sql(
+ALTER TABLE deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE deliveries ADD COLUMN claim_expires INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE host_leases(
+  host TEXT PRIMARY KEY,
+  owner TEXT NOT NULL DEFAULT '',
+  expires_at INTEGER NOT NULL DEFAULT 0,
+  not_before INTEGER NOT NULL DEFAULT 0
+);
 )sql"};
 
 }  // namespace rasd::detail

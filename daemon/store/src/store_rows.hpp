@@ -21,6 +21,13 @@ inline StoredAlert read_alert(const sql::Statement& s, int first = 0) {
           s.opt_int64(f + 8), s.text(f + 9), s.int64(f + 10) != 0, s.text(f + 11)};
 }
 
+// What read_delivery() reads, up to the WHERE clause.
+inline constexpr std::string_view kDeliverySelect =
+    "SELECT d.id, d.alert_id, d.webhook, d.state, d.attempts, d.next_attempt, d.last_status, "
+    "d.last_error, d.delivered_at, coalesce(d.payload, a.payload), coalesce(d.group_id, '') "
+    "FROM deliveries d JOIN alerts a "
+    "ON a.id = d.alert_id ";
+
 // A delivery row: id, alert_id, webhook, state, attempts, next_attempt, last_status,
 // last_error, delivered_at, payload, group_id.
 inline Delivery read_delivery(const sql::Statement& s) {

@@ -93,6 +93,9 @@ struct Config {
   // This instance's own files when the store is on PostgreSQL (the poison guard); an SQLite
   // store keeps them beside its file.
   std::string state_dir = "/var/lib/rasd";
+  // store.lease (PostgreSQL): how long a host's lease lasts unless renewed, so how soon another
+  // instance takes over the hosts of one that was killed.
+  int64_t store_lease = 120;
   // The poison-source guard's file (poison_guard.hpp).
   std::string guard_path() const {
     return store_url.empty() ? store_path + ".parsing" : state_dir + "/postgresql.parsing";

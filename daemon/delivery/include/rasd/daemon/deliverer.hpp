@@ -83,6 +83,13 @@ class Deliverer {
   // built for. Requests in flight finish unchanged.
   void set_config_in_store_job(const Config& config);
   void set_config(const Config& config);
+  // Instances share the store (PostgreSQL): each pump claims the rows it reads
+  // (Store::claim_due_deliveries) as `owner` for `lease_seconds`, so that no two instances
+  // send one row at once. Before the first pump.
+  void claim_as(std::string owner, int64_t lease_seconds) {
+    claim_owner_ = std::move(owner);
+    claim_seconds_ = lease_seconds;
+  }
   // Called on the loop with the id of each delivery handed to the Fetcher.
   void on_sent(std::function<void(const std::string&)> fn) { on_sent_ = std::move(fn); }
   // Hands every due pending delivery (up to `limit`) that the endpoint limits and holds allow
@@ -125,6 +132,8 @@ class Deliverer {
     std::shared_ptr<const std::vector<WebhookConfig>> webhooks;
   };
   std::shared_ptr<JobState> job_state_;
+  std::string claim_owner_;  // "" when this instance has the store to itself
+  int64_t claim_seconds_ = 0;
   std::function<void(const std::string&)> on_sent_;
   Store& store_;
   StoreQueue& queue_;

@@ -25,7 +25,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 15;
+  static constexpr int kSchemaVersion = 16;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -217,6 +217,36 @@ class Store final : public ArticleStore {
   void clear_crashes(const std::string& id);
   void quarantine_source(const std::string& id, int64_t at, const std::string& reason);
   bool release_source(const std::string& id);
+
+  // Host leases (store_leases.cpp): how instances sharing one store split the work. An
+  // instance polls a host's sources and fetches its pages only while it holds the host's lease,
+  // so per-host limits hold across instances; a lease not renewed lapses and another instance
+  // takes the host. Every time here is the database's clock, never the caller's; each call is
+  // its own transaction (call it outside a Batch). On PostgreSQL the rows are locked with
+  // FOR UPDATE SKIP LOCKED: an instance never waits for another's claim.
+  //
+  // claim_hosts: of `hosts`, those now held by `owner` for `lease_seconds` (free ones, lapsed
+  // ones, those `owner` held already and whose not_before has passed). renew_hosts: of
+  // `hosts`, those `owner` still holds, their leases extended (a host missing from the answer
+  // was lost: its lease lapsed and another instance may hold it). release_hosts: `owner`'s
+  // leases on `hosts` end; nobody may start on them for `gap_seconds` (the per-host gap).
+  std::vector<std::string> claim_hosts(const std::string& owner,
+                                       const std::vector<std::string>& hosts,
+                                       int64_t lease_seconds);
+  std::vector<std::string> renew_hosts(const std::string& owner,
+                                       const std::vector<std::string>& hosts,
+                                       int64_t lease_seconds);
+  void release_hosts(const std::string& owner, const std::vector<std::string>& hosts,
+                     int64_t gap_seconds);
+  std::vector<HostLease> host_leases();  // held or not, by host
+  // The outbox's share of the same: due_deliveries() of `webhook`, each now claimed by `owner`
+  // for `lease_seconds` (those another owner claimed and whose claim has not lapsed are not
+  // returned). record_attempts() ends a row's claim. A claim is not a send: a row claimed and
+  // not attempted (the instance died) is claimed again once its claim lapses, with the same id
+  // (and so the same webhook-id).
+  std::vector<Delivery> claim_due_deliveries(const std::string& owner, int64_t now, int limit,
+                                             const std::string& webhook, int64_t lease_seconds);
+  int64_t database_now();  // the database's clock, Unix seconds
 
   // Full-text search: `query` comes from search_query() (article_search.hpp); SQLite matches
   // its FTS5 expression, PostgreSQL its tsquery, over the same words and stems. Newest first.

@@ -343,4 +343,12 @@ struct DeliveryAttempt {
   std::string error;
 };
 
+// A row of host_leases (Store::claim_hosts): `owner` is "" when nobody holds it.
+struct HostLease {
+  std::string host;
+  std::string owner;
+  int64_t expires_at = 0;
+  int64_t not_before = 0;
+};
+
 }  // namespace rasd
