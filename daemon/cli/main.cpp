@@ -95,13 +95,8 @@ int cmd_check(const std::string& config_path) {
     if (!c.config->store_url.empty()) {
       const auto& cfg = *c.config;
       try {
-        const int v = Store::peek_schema_version(cfg.store_url);
-        if (v > Store::kSchemaVersion) {
-          all.error(cfg.path, cfg.store_url_line, cfg.store_url_column,
-                    "store.url: the database has schema version " + std::to_string(v) +
-                        ", newer than this rasd supports (" +
-                        std::to_string(Store::kSchemaVersion) + "); upgrade rasd");
-        }
+        if (auto refused = Store::schema_refusal(Store::peek_schema(cfg.store_url)))
+          all.error(cfg.path, cfg.store_url_line, cfg.store_url_column, "store.url: " + *refused);
       } catch (const sql::StoreError& e) {
         all.error(cfg.path, cfg.store_url_line, cfg.store_url_column,
                   std::string("store.url: ") + e.what());

@@ -9,13 +9,14 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "fault_support.hpp"
 #include "http_server.hpp"
+#include "pg_server.hpp"
 #include "rasd/daemon/article_search.hpp"
 #include "rasd/daemon/config.hpp"
 #include "rasd/daemon/curl_http_client.hpp"
 #include "rasd/daemon/monitor.hpp"
 #include "rasd/engine/rules/loader.hpp"
-#include "pg_server.hpp"
 #include "test_util.hpp"
 
 using namespace rasd;
@@ -362,29 +363,67 @@ TEST_CASE(
   CHECK(store.delivery_count("pending") == 30);
 }
 
-TEST_CASE("store: refuses a database with a newer schema", "[store][backend]") {
+TEST_CASE("store: runs on a newer schema declared compatible with it, refuses one that is not",
+          "[store][backend]") {
   test::TempDir dir;
   const std::string db = test::store_location(dir.path());
   {
     Store s(db);
     CHECK(s.schema_version() == Store::kSchemaVersion);
     CHECK(Store::peek_schema_version(db) == Store::kSchemaVersion);
+    // Version 16 only adds: the release before it may run on it.
+    CHECK(s.schema().oldest_binary == Store::kSchemaVersion - 1);
   }
-  if (test::testing_postgres()) {
-    test::pg_scalar(db, "UPDATE rasd_schema SET version = 99");
-  } else {
-    sqlite3* raw = nullptr;
-    REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
-    REQUIRE(sqlite3_exec(raw, "PRAGMA user_version=99", nullptr, nullptr, nullptr) == SQLITE_OK);
-    sqlite3_close(raw);
+  auto set_schema = [&](int version, int oldest) {
+    if (test::testing_postgres()) {
+      test::pg_scalar(db, "UPDATE rasd_schema SET version = " + std::to_string(version));
+    } else {
+      sqlite3* raw = nullptr;
+      REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+      const std::string pragma = "PRAGMA user_version=" + std::to_string(version);
+      REQUIRE(sqlite3_exec(raw, pragma.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+      sqlite3_close(raw);
+    }
+    test::scalar(db, "UPDATE rasd_compat SET oldest_binary = " + std::to_string(oldest));
+  };
+  // The next release's additive schema: this rasd runs on it, writes and reads, migrates
+  // nothing, and leaves the version as it found it.
+  const int next = Store::kSchemaVersion + 1;
+  set_schema(next, Store::kSchemaVersion);
+  {
+    Store s(db);
+    CHECK(s.schema_version() == next);
+    NewArticle a;
+    a.source_id = "src";
+    a.guid = "on-newer";
+    a.fetched_at = 1;
+    CHECK(s.insert_article(a, {}));
+    StoreOptions ro;
+    ro.read_only = true;
+    Store reader(db, ro);
+    CHECK(reader.article_count() == 1);
   }
+  CHECK(Store::peek_schema(db).version == next);
+  CHECK(Store::peek_schema(db).oldest_binary == Store::kSchemaVersion);
+
+  set_schema(99, 99);
   CHECK(Store::peek_schema_version(db) == 99);
+  const std::string refusal = "database schema version 99 is newer than this rasd supports (" +
+                              std::to_string(Store::kSchemaVersion) +
+                              ") and needs a rasd of schema version 99 or later; upgrade rasd";
   try {
     Store s(db);
     FAIL("opened a newer schema");
   } catch (const sql::StoreError& e) {
-    CHECK(std::string(e.what()) == "database schema version 99 is newer than this rasd supports (" +
-                                       std::to_string(Store::kSchemaVersion) + "); upgrade rasd");
+    CHECK(std::string(e.what()) == refusal);
+  }
+  try {
+    StoreOptions ro;
+    ro.read_only = true;
+    Store s(db, ro);
+    FAIL("opened a newer schema read-only");
+  } catch (const sql::StoreError& e) {
+    CHECK(std::string(e.what()) == refusal);
   }
 }
 

@@ -84,14 +84,19 @@ void Deliverer::pump(int limit, std::function<bool(const std::string&)> allow) {
     (*want)[hook.name] = static_cast<int>(hook.concurrency + n) + (allow ? limit : 0);
   }
   auto rows = std::make_shared<DueRows>();
+  // Claiming: the rows in flight keep their claims for as long as they are (a slow endpoint
+  // must not let another instance send them meanwhile).
+  std::vector<std::string> in_flight;
+  if (!claim_owner_.empty()) in_flight.assign(in_flight_ids_.begin(), in_flight_ids_.end());
   ++jobs_;
   queue_.submit(
       // Endpoint by endpoint, so that one endpoint's backlog (held, at its concurrency,
       // disabled) never fills the window the others are read through.
       // The clock is read on the store's thread, in the same terms as the rows it compares.
       [&store = store_, &clock = clock_, state = job_state_, want, rows, flush = flush_groups_,
-       owner = claim_owner_, claim_seconds = claim_seconds_] {
+       owner = claim_owner_, claim_seconds = claim_seconds_, in_flight = std::move(in_flight)] {
         try {
+          if (!owner.empty()) store.renew_delivery_claims(owner, in_flight, claim_seconds);
           const auto& hooks = state->webhooks;
           const int64_t now = clock.now();
           // A group that cannot form (the store failed, a body too odd to build) waits for
@@ -153,29 +158,48 @@ void Deliverer::send_due(const DueRows& rows, int limit,
   const int64_t now = clock_.now();
   const auto steady_now = Steady::now();
   int handed = 0;
+  bool full = false;                // the fetcher is full or stopping: the rest wait for a pump
+  std::vector<std::string> unsent;  // claimed and not sent now: given back
   for (const auto& [name, due] : rows.by_hook) {
-    if (handed >= limit) break;
     const WebhookConfig* hook = find_webhook(*webhooks_, name);
-    if (!hook) continue;  // removed by a reload meanwhile: the next pump settles its rows
-    if (auto h = held_until_.find(name); h != held_until_.end() && steady_now < h->second) {
-      continue;  // held by an answer that came back meanwhile
-    }
-    int64_t& n = in_flight_per_hook_[name];
+    const bool held = hook != nullptr && held_until_.count(name) != 0 &&
+                      steady_now < held_until_.at(name);  // by an answer back meanwhile
+    // A hook removed by a reload meanwhile: the next pump settles its rows.
+    int64_t* n = hook != nullptr ? &in_flight_per_hook_[name] : nullptr;
     for (const Delivery& d : due) {
-      if (n >= hook->concurrency || handed >= limit) break;
-      if (in_flight_ids_.count(d.id) || (allow && !allow(d.id))) continue;
+      if (in_flight_ids_.count(d.id)) continue;  // its claim is this instance's, in flight
+      const bool go = !full && hook != nullptr && !held && handed < limit &&
+                      *n < hook->concurrency && !(allow && !allow(d.id));
+      if (!go) {
+        unsent.push_back(d.id);
+        continue;
+      }
       HttpRequest req = build_webhook_request(*hook, d, now, hook->timeout);
       const bool accepted =
           fetcher_.submit(std::move(req), [this, d, now](Expected<HttpResponse> res) {
             arrived({d, now, std::move(res)});
           });
-      if (!accepted) return;  // the fetcher is full or stopping: the rest wait for a pump
-      ++n;
+      if (!accepted) {
+        full = true;
+        unsent.push_back(d.id);
+        continue;
+      }
+      ++*n;
       ++handed;
       in_flight_ids_.insert(d.id);
       if (on_sent_) on_sent_(d.id);
     }
   }
+  if (claim_owner_.empty() || unsent.empty()) return;
+  queue_.submit(
+      [&store = store_, owner = claim_owner_, unsent = std::move(unsent), log = log_] {
+        try {
+          store.release_delivery_claims(owner, unsent);
+        } catch (const sql::StoreError& e) {
+          log->warn("deliveries: store: {} (unsent claims lapse by themselves)", e.what());
+        }
+      },
+      [] {});
 }
 
 void Deliverer::release(const Delivery& d) {

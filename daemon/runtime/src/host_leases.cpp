@@ -26,14 +26,19 @@ std::vector<char> HostLeases::claim(Store& store, const std::vector<std::string>
   return granted;
 }
 
-void HostLeases::settle(Store& store, const std::string& host) {
+bool HostLeases::settle(Store& store, const std::string& host) {
   auto it = busy_.find(host);
-  if (it == busy_.end()) return;
-  if (--it->second > 0) return;
+  if (it == busy_.end()) return true;
+  if (--it->second > 0) return true;
   busy_.erase(it);
   unreleased_.insert(host);
-  store.release_hosts(owner_, {host}, gap_seconds_);
+  try {
+    store.release_hosts(owner_, {host}, gap_seconds_);
+  } catch (const sql::StoreError&) {
+    return false;  // released by the next renew()
+  }
   unreleased_.erase(host);  // only once it is written
+  return true;
 }
 
 std::vector<std::string> HostLeases::renew(Store& store) {
@@ -51,14 +56,6 @@ std::vector<std::string> HostLeases::renew(Store& store) {
   for (const auto& h : busy)
     if (!still.count(h)) lost.push_back(h);
   return lost;
-}
-
-void HostLeases::release_all(Store& store) {
-  std::vector<std::string> held(unreleased_.begin(), unreleased_.end());
-  for (const auto& [host, n] : busy_) held.push_back(host);
-  busy_.clear();
-  unreleased_.clear();
-  store.release_hosts(owner_, held, gap_seconds_);
 }
 
 std::string lease_owner_name() {

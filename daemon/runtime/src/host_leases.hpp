@@ -8,7 +8,7 @@
 // Thread safety: every method runs on the store's thread (inside StoreQueue jobs), so the
 // counts change in the same order as the claims and releases they lead to: a release can never
 // overtake a later claim of the same host. owner() and lease_seconds() never change and may be
-// read anywhere. Store errors propagate (sql::StoreError) to the job, which handles them.
+// read anywhere. Store errors of claim() and renew() propagate (sql::StoreError) to the job.
 #pragma once
 
 #include <cstdint>
@@ -34,13 +34,12 @@ class HostLeases {
   // One unit of work per entry of `hosts` (repeats allowed): which of them may go ahead (their
   // host is now held by this instance), each counted until settle().
   std::vector<char> claim(Store& store, const std::vector<std::string>& hosts);
-  // A unit on `host` is over; the host's lease ends with its last unit.
-  void settle(Store& store, const std::string& host);
+  // A unit on `host` is over; the host's lease ends with its last unit. Never throws: false
+  // when the release could not be written (the next renew() writes it).
+  bool settle(Store& store, const std::string& host);
   // Extends the leases of the hosts with work in flight and ends those of held hosts without
   // any (left by a settle whose release failed); returns the busy hosts this instance lost.
   std::vector<std::string> renew(Store& store);
-  // Every lease this instance holds ends (a clean stop); the counts are forgotten.
-  void release_all(Store& store);
 
   size_t busy_hosts() const { return busy_.size(); }
 

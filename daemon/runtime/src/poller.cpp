@@ -267,6 +267,7 @@ void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
     std::vector<std::string> hosts;             // leasing: each source's host
     std::vector<HttpRequest> requests;          // as many as were read
     std::vector<char> go;                       // leasing: polled now (else `later` says when)
+    std::vector<char> counted;  // leasing: a unit on its host's lease, not yet settled
     std::vector<std::optional<int64_t>> later;  // the stored schedule of one not polled now
     std::string error;
   };
@@ -280,12 +281,14 @@ void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
   }
   const size_t n = read->sources.size();
   read->go.assign(n, 1);
+  read->counted.assign(n, 0);
   read->later.assign(n, std::nullopt);
   queue_->submit(
       [this, read, n] {
         try {
           if (leases_) {
             read->go = leases_->claim(store_, read->hosts);
+            read->counted = read->go;
             if (!once_) {
               const int64_t now = clock_.now();
               for (size_t i = 0; i < n; ++i) {
@@ -294,6 +297,7 @@ void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
                 if (st && st->next_due > now) {  // another instance polled it meanwhile
                   read->go[i] = 0;
                   read->later[i] = st->next_due;
+                  read->counted[i] = 0;
                   leases_->settle(store_, read->hosts[i]);
                 }
               }
@@ -318,7 +322,7 @@ void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
           const SourceConfig& src = read->sources[i];
           // Its claim was refused, or it was polled elsewhere (its unit settled in the job).
           if (!read->go[i]) {
-            source_settled(src.id, true);
+            source_settled(src.id, !read->counted[i]);
             if (read->later[i]) {
               next_due_[src.id] = steady_due(*read->later[i]);
             } else {
@@ -328,7 +332,7 @@ void Poller::submit_polls(const std::vector<const SourceConfig*>& sources) {
             continue;
           }
           if (i >= read->requests.size() || stopping_ || !fetcher_) {
-            source_settled(src.id, false);
+            source_settled(src.id, !read->counted[i]);
             next_due_[src.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
             continue;
           }
@@ -436,12 +440,8 @@ void Poller::commit_batch(BatchJob& b) {
   // was not committed is claimed again when it is fetched again).
   if (leases_) {
     for (const PendingAnswer& a : b.answers) {
-      try {
-        const std::string& url = a.page ? a.page->url : a.prepared_with ? a.prepared_with->url : "";
-        leases_->settle(store_, host_of(url));
-      } catch (const sql::StoreError& e) {
-        log_->error("store: {} (host leases released at the next renewal)", e.what());
-      }
+      const std::string& url = a.page ? a.page->url : a.prepared_with ? a.prepared_with->url : "";
+      leases_->settle(store_, host_of(url));  // a failed release is written at the renewal
     }
   }
   if (!b.committed) return;

@@ -74,10 +74,8 @@ class Poller {
   void detach();
   // Instances share the store (PostgreSQL): from now on a source is polled and a page fetched
   // only while this instance holds its host's lease (host_leases.hpp). Before attach().
+  // At a clean stop the owner's leases end in the store (Store::release_owner, the Service's).
   void lease_hosts(std::unique_ptr<HostLeases> leases) { leases_ = std::move(leases); }
-  // After detach(), with the store's thread gone (the caller's thread uses the store): ends
-  // every lease held, so that another instance need not wait for them to lapse.
-  void release_leases();
 
   // Submits the sources that are due (not in flight, not quarantined), then due pages. At
   // most max_uncommitted() sources are between their request and their commit: the rest wait

@@ -1,6 +1,5 @@
 // The Poller's side of host leases (poller.hpp, host_leases.hpp): settling units of work,
-// renewing while work is in flight, `--once` waiting for hosts other instances hold, and the
-// release at a clean stop.
+// renewing while work is in flight, and `--once` waiting for hosts other instances hold.
 #include <spdlog/spdlog.h>
 
 #include "poller.hpp"
@@ -19,14 +18,8 @@ void Poller::settle_hosts(std::vector<std::string> hosts) {
   if (!leases_ || hosts.empty() || !queue_) return;
   queue_->submit(
       [this, hosts = std::move(hosts)] {
-        for (const auto& h : hosts) {
-          try {
-            leases_->settle(store_, h);
-          } catch (const sql::StoreError& e) {
-            // Its count is settled; the release is written at the next renewal.
-            log_->error("store: {} (host leases released at the next renewal)", e.what());
-          }
-        }
+        // A release that cannot be written now is written at the next renewal.
+        for (const auto& h : hosts) leases_->settle(store_, h);
       },
       [] {});
 }
@@ -88,16 +81,6 @@ void Poller::stop() {
   stopping_ = true;
   if (renew_timer_) renew_timer_->cancel();
   if (denied_timer_) denied_timer_->cancel();
-}
-
-void Poller::release_leases() {
-  if (!leases_) return;
-  try {
-    leases_->release_all(store_);
-  } catch (const sql::StoreError& e) {
-    log_->warn("store: {} (this instance's host leases lapse in {}s)", e.what(),
-               leases_->lease_seconds());
-  }
 }
 
 // Leases are renewed while work is in flight; `--once` ends when its work does, so no renewal

@@ -2,6 +2,8 @@
 // bounded number at a time, each under its host's lease when instances share the store.
 #include <spdlog/spdlog.h>
 
+#include <unordered_set>
+
 #include "poller.hpp"
 
 namespace rasd {
@@ -36,9 +38,26 @@ void Poller::pump_pages() {
             hosts.reserve(read->due.size());
             for (const PageFetch& p : read->due) hosts.push_back(host_of(p.url));
             const auto go = leases_->claim(store_, hosts);
+            // Read again under the leases: a page another instance fetched before this one
+            // took its host is no longer due (the order submit_polls keeps too).
+            std::unordered_set<std::string> still;
+            try {
+              for (const PageFetch& p : store_.due_page_fetches(clock_.now(), limit))
+                still.insert(p.source_id + "\n" + p.url);
+            } catch (const sql::StoreError&) {
+              for (size_t i = 0; i < go.size(); ++i)
+                if (go[i]) leases_->settle(store_, hosts[i]);  // none of them is fetched
+              throw;
+            }
             std::vector<PageFetch> ours;
-            for (size_t i = 0; i < go.size(); ++i)
-              if (go[i]) ours.push_back(std::move(read->due[i]));
+            for (size_t i = 0; i < go.size(); ++i) {
+              if (!go[i]) continue;
+              if (still.count(read->due[i].source_id + "\n" + read->due[i].url)) {
+                ours.push_back(std::move(read->due[i]));
+              } else {
+                leases_->settle(store_, hosts[i]);
+              }
+            }
             read->due = std::move(ours);
           }
         } catch (const sql::StoreError& e) {

@@ -86,6 +86,12 @@ class Service {
               "rasd does not have yet): stop it first",
           SQLITE_BUSY);
     }
+    if (const int v = store_.schema_version(); v > Store::kSchemaVersion) {
+      log_->warn(
+          "store: schema version {} is newer than this rasd's {}, and declared compatible with it "
+          "(a rolling upgrade): upgrade this instance too",
+          v, Store::kSchemaVersion);
+    }
     monitor_snapshot_ = current_;
     monitor_ = std::make_unique<Monitor>(current_->config, current_->rules, normalizer_, store_,
                                          http_, clock_, log_, &metrics_);
@@ -97,8 +103,8 @@ class Service {
       // The per-host gap, in whole seconds, also between two instances' turns on a host.
       const Config& c = current_->config;
       lease_owner_ = lease_owner_name();
-      poller_->lease_hosts(std::make_unique<HostLeases>(lease_owner_, c.store_lease,
-                                                        (c.defaults.per_host_gap_ms + 999) / 1000));
+      lease_gap_ = (c.defaults.per_host_gap_ms + 999) / 1000;
+      poller_->lease_hosts(std::make_unique<HostLeases>(lease_owner_, c.store_lease, lease_gap_));
     }
     apply_snapshot();
   }
@@ -127,7 +133,7 @@ class Service {
         s->store_thread_.reset();  // first: its jobs call into the Poller and the Monitor
         s->chores_->detach();
         s->poller_->detach();
-        s->poller_->release_leases();  // the loop and the store's thread are gone
+        s->release_claims();  // the loop and the store's thread are gone
 
         s->fetcher_ = nullptr, s->deliverer_ = nullptr;
       }
@@ -528,6 +534,18 @@ class Service {
   std::unique_ptr<Monitor> monitor_;
   std::unique_ptr<Poller> poller_;
   std::string lease_owner_;  // this instance in host leases and delivery claims (PostgreSQL)
+  int64_t lease_gap_ = 0;    // the per-host gap in whole seconds, between instances' turns
+
+  // At a clean stop, so that other instances need not wait for them to lapse.
+  void release_claims() {
+    if (lease_owner_.empty()) return;
+    try {
+      store_.release_owner(lease_owner_, lease_gap_);
+    } catch (const sql::StoreError& e) {
+      log_->warn("store: {} (this instance's leases and claims lapse in {}s)", e.what(),
+                 current_->config.store_lease);
+    }
+  }
   std::unique_ptr<StoreChores> chores_;
   std::unique_ptr<StoreThread> store_thread_;  // while run() is on the stack
   DeliveryStats deliveries_;

@@ -85,10 +85,6 @@ std::unique_ptr<sql::Connection> open_connection(const std::string& location,
 
 constexpr size_t kPgSearchBytes = 256 * 1024;
 
-// Every instance migrating a shared PostgreSQL database takes this transaction-scoped lock
-// first, so two instances started together never run the same migration twice.
-constexpr std::string_view kMigrationLock = "SELECT pg_advisory_xact_lock(7243001500)";
-
 }  // namespace
 
 Store::Store(const std::string& location, const StoreOptions& options)
@@ -96,12 +92,15 @@ Store::Store(const std::string& location, const StoreOptions& options)
   const std::string name =
       sql::is_postgres_url(location) ? sql::redact_postgres_url(location) : "'" + location + "'";
   if (options.read_only) {
-    if (const int v = schema_version(); v != kSchemaVersion) {
-      throw sql::StoreError("database " + name + " has schema version " + std::to_string(v) +
-                                ", this rasd needs " + std::to_string(kSchemaVersion) +
+    const SchemaInfo info = schema();
+    if (info.version < kSchemaVersion) {
+      throw sql::StoreError("database " + name + " has schema version " +
+                                std::to_string(info.version) + ", this rasd needs " +
+                                std::to_string(kSchemaVersion) +
                                 " and cannot migrate a database opened read-only",
                             SQLITE_READONLY);
     }
+    if (auto refused = schema_refusal(info)) throw sql::StoreError(*refused, SQLITE_MISMATCH);
     return;
   }
   migrate();
@@ -112,61 +111,21 @@ bool Store::claim_single_instance() {
   return static_cast<sql::PgConnection&>(*db_).hold_instance_lock(kInstanceLock);
 }
 
-int Store::peek_schema_version(const std::string& location) {
+Store::SchemaInfo Store::peek_schema(const std::string& location) {
   StoreOptions read_only;
   read_only.read_only = true;
   Store peek(open_connection(location, read_only));
-  return peek.schema_version();
+  return peek.schema();
+}
+
+int Store::peek_schema_version(const std::string& location) {
+  return peek_schema(location).version;
 }
 
 Store::Lease Store::cached(std::string_view sql) {
   auto it = statements_.find(std::string(sql));
   if (it == statements_.end()) it = statements_.emplace(std::string(sql), db_->prepare(sql)).first;
   return Lease(*it->second);
-}
-
-int Store::schema_version() {
-  if (db_->dialect() == sql::Dialect::postgres) {
-    sql::Query exists(*db_, "SELECT to_regclass('rasd_schema') IS NOT NULL");
-    if (!exists.step() || exists.int64(0) == 0) return 0;
-    sql::Query s(*db_, "SELECT coalesce(max(version), 0) FROM rasd_schema");
-    s.step();
-    return static_cast<int>(s.int64(0));
-  }
-  sql::Query s(*db_, "PRAGMA user_version");
-  s.step();
-  return static_cast<int>(s.int64(0));
-}
-
-void Store::migrate() {
-  const bool pg = db_->dialect() == sql::Dialect::postgres;
-  // The usual case, a current schema, takes no lock and writes nothing (on PostgreSQL a role
-  // that may not create tables runs on a database an owner migrated).
-  if (const int v = schema_version(); v == kSchemaVersion) return;
-  for (;;) {
-    sql::Transaction tx(*db_);
-    if (pg) {
-      db_->exec(kMigrationLock);
-      db_->exec("CREATE TABLE IF NOT EXISTS rasd_schema(version BIGINT NOT NULL)");
-    }
-    const int v = schema_version();  // read under the lock: another instance may have moved it
-    if (v > kSchemaVersion) {
-      throw sql::StoreError("database schema version " + std::to_string(v) +
-                                " is newer than this rasd supports (" +
-                                std::to_string(kSchemaVersion) + "); upgrade rasd",
-                            SQLITE_MISMATCH);
-    }
-    if (v == kSchemaVersion) return;
-    if (pg) {
-      db_->exec(detail::postgres_migration(static_cast<size_t>(v)));
-      db_->exec("DELETE FROM rasd_schema");
-      db_->exec("INSERT INTO rasd_schema(version) VALUES(" + std::to_string(v + 1) + ")");
-    } else {
-      db_->exec(detail::kMigrations[static_cast<size_t>(v)]);
-      db_->exec("PRAGMA user_version=" + std::to_string(v + 1));
-    }
-    tx.commit();
-  }
 }
 
 void Store::ensure_source(const std::string& id, const std::string& url) {

@@ -62,8 +62,7 @@ std::vector<std::string> Store::claim_hosts(const std::string& owner,
   Lease claim =
       cached("UPDATE host_leases SET owner = ?1, expires_at = " + d.now +
              " + ?3 WHERE host IN (SELECT l.host FROM host_leases l WHERE l.host IN (" + d.hosts() +
-             ") AND (l.owner = ?1 OR ((l.owner = '' OR l.expires_at <= " + d.now +
-             ") AND l.not_before <= " + d.now + "))" + d.lock + ") RETURNING host");
+             ") AND (l.owner = ?1 OR l.expires_at <= " + d.now + ")" + d.lock + ") RETURNING host");
   claim->bind(1, owner).bind(2, list).bind(3, lease_seconds);
   while (claim->step()) out.push_back(claim->text(0));
   return out;
@@ -87,11 +86,27 @@ void Store::release_hosts(const std::string& owner, const std::vector<std::strin
                           int64_t gap_seconds) {
   if (hosts.empty()) return;
   const Dialected d = dialected(db_->dialect());
+  // The owner stays: it may start on the host again at once (its own gap is its Fetcher's),
+  // while the others wait for the gap, as for a lapsed lease.
   Lease release =
-      cached("UPDATE host_leases SET owner = '', expires_at = 0, not_before = " + d.now +
+      cached("UPDATE host_leases SET expires_at = " + d.now + " + ?3, not_before = " + d.now +
              " + ?3 WHERE owner = ?1 AND host IN (" + d.hosts() + ")");
   release->bind(1, owner).bind(2, json_array(hosts)).bind(3, gap_seconds);
   release->run();
+}
+
+void Store::release_owner(const std::string& owner, int64_t gap_seconds) {
+  const Dialected d = dialected(db_->dialect());
+  sql::Transaction tx(*db_);
+  sql::Query(*db_, "UPDATE host_leases SET expires_at = " + d.now + " + ?2, not_before = " + d.now +
+                       " + ?2 WHERE owner = ?1 AND expires_at > " + d.now + " + ?2")
+      .bind(1, owner)
+      .bind(2, gap_seconds)
+      .run();
+  sql::Query(*db_, "UPDATE deliveries SET claimed_by = '', claim_expires = 0 WHERE claimed_by = ?1")
+      .bind(1, owner)
+      .run();
+  tx.commit();
 }
 
 std::vector<Delivery> Store::claim_due_deliveries(const std::string& owner, int64_t now, int limit,
@@ -120,6 +135,27 @@ std::vector<Delivery> Store::claim_due_deliveries(const std::string& owner, int6
   rows->bind(1, json_array(ids));
   while (rows->step()) out.push_back(detail::read_delivery(*rows));
   return out;
+}
+
+void Store::renew_delivery_claims(const std::string& owner, const std::vector<std::string>& ids,
+                                  int64_t lease_seconds) {
+  if (ids.empty()) return;
+  const Dialected d = dialected(db_->dialect());
+  Lease renew = cached("UPDATE deliveries SET claim_expires = " + d.now +
+                       " + ?3 WHERE claimed_by = ?1 AND id IN (" + d.hosts() + ")");
+  renew->bind(1, owner).bind(2, json_array(ids)).bind(3, lease_seconds);
+  renew->run();
+}
+
+void Store::release_delivery_claims(const std::string& owner, const std::vector<std::string>& ids) {
+  if (ids.empty()) return;
+  const Dialected d = dialected(db_->dialect());
+  Lease release = cached(
+      "UPDATE deliveries SET claimed_by = '', claim_expires = 0 WHERE "
+      "claimed_by = ?1 AND id IN (" +
+      d.hosts() + ")");
+  release->bind(1, owner).bind(2, json_array(ids));
+  release->run();
 }
 
 std::vector<HostLease> Store::host_leases() {

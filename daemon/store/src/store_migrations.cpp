@@ -276,6 +276,7 @@ CREATE INDEX alerts_source ON alerts(source_id);
     R"sql(
 ALTER TABLE deliveries ADD COLUMN claimed_by TEXT NOT NULL DEFAULT '';
 ALTER TABLE deliveries ADD COLUMN claim_expires INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX deliveries_claimed ON deliveries(claimed_by) WHERE claimed_by <> '';
 CREATE TABLE host_leases(
   host TEXT PRIMARY KEY,
   owner TEXT NOT NULL DEFAULT '',
@@ -283,5 +284,10 @@ CREATE TABLE host_leases(
   not_before INTEGER NOT NULL DEFAULT 0
 );
 )sql"};
+
+// Version 16 adds a table and defaulted columns that rasd 15 never reads: rasd 15 would run on
+// it (had it known to look; from 16 on every rasd reads this).
+const std::array<int, Store::kSchemaVersion> kOldestBinary = {1, 2,  3,  4,  5,  6,  7,  8,
+                                                              9, 10, 11, 12, 13, 14, 15, 15};
 
 }  // namespace rasd::detail

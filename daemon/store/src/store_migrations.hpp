@@ -12,6 +12,10 @@ namespace rasd::detail {
 // Migration N brings the schema from version N-1 to N; Store::migrate() runs each in its own
 // transaction. Never edit a released entry; append.
 extern const std::array<std::string_view, Store::kSchemaVersion> kMigrations;
+// For each version (index + 1), the oldest rasd (by its kSchemaVersion) that may run on it
+// (Store::SchemaInfo): the version itself, or an older one when the migration only adds.
+// Versions before 16 predate the rule and name themselves.
+extern const std::array<int, Store::kSchemaVersion> kOldestBinary;
 
 // Migration `index` (0-based: it makes version index + 1) as PostgreSQL runs it
 // (store_migrations_pg.cpp): the SQLite text with PostgreSQL's types, a `rowid` identity column

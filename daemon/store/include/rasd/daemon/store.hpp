@@ -46,9 +46,23 @@ class Store final : public ArticleStore {
   explicit Store(const std::string& location, const StoreOptions& options = {});
   sql::Dialect dialect() const { return db_->dialect(); }
 
-  int schema_version();
-  // The schema version of the database at `location` (0: none yet), read without migrating or
+  // Rolling upgrades (store_schema.cpp): each schema version names the oldest rasd (by its
+  // kSchemaVersion) that may still run on it, kept in the database beside the version. A
+  // migration that only adds (tables, columns with defaults, indexes) names the release before
+  // it, so that release keeps working while the instances are upgraded one by one; a rasd
+  // facing a schema newer than it knows runs on it when named, and is refused otherwise.
+  struct SchemaInfo {
+    int version = 0;        // 0: no schema yet
+    int oldest_binary = 0;  // the oldest kSchemaVersion that may run on it
+  };
+  SchemaInfo schema();
+  int schema_version() { return schema().version; }
+  // Why this rasd may not run on `info` ("database schema version 18 …; upgrade rasd"), or
+  // nothing when it may (an older schema is migrated first).
+  static std::optional<std::string> schema_refusal(const SchemaInfo& info);
+  // The schema of the database at `location` (version 0: none yet), read without migrating or
   // writing anything (rasd check). Throws StoreError when it cannot be reached.
+  static SchemaInfo peek_schema(const std::string& location);
   static int peek_schema_version(const std::string& location);
   // On PostgreSQL, until several instances share the sources through leases, one `rasd run`
   // at a time works on a database: this takes the database's instance lock for as long as this
@@ -225,11 +239,12 @@ class Store final : public ArticleStore {
   // its own transaction (call it outside a Batch). On PostgreSQL the rows are locked with
   // FOR UPDATE SKIP LOCKED: an instance never waits for another's claim.
   //
-  // claim_hosts: of `hosts`, those now held by `owner` for `lease_seconds` (free ones, lapsed
-  // ones, those `owner` held already and whose not_before has passed). renew_hosts: of
-  // `hosts`, those `owner` still holds, their leases extended (a host missing from the answer
-  // was lost: its lease lapsed and another instance may hold it). release_hosts: `owner`'s
-  // leases on `hosts` end; nobody may start on them for `gap_seconds` (the per-host gap).
+  // claim_hosts: of `hosts`, those now held by `owner` for `lease_seconds` (new ones, lapsed
+  // ones, and those `owner` holds or released last). renew_hosts: of `hosts`, those `owner`
+  // still holds, their leases extended (a host missing from the answer was lost: its lease
+  // lapsed and another instance took it). release_hosts: `owner`'s leases on `hosts` end after
+  // `gap_seconds` (the per-host gap), before which only `owner` may take them again.
+  // release_owner: at a clean stop, every host lease and delivery claim of `owner` ends so.
   std::vector<std::string> claim_hosts(const std::string& owner,
                                        const std::vector<std::string>& hosts,
                                        int64_t lease_seconds);
@@ -238,6 +253,7 @@ class Store final : public ArticleStore {
                                        int64_t lease_seconds);
   void release_hosts(const std::string& owner, const std::vector<std::string>& hosts,
                      int64_t gap_seconds);
+  void release_owner(const std::string& owner, int64_t gap_seconds);
   std::vector<HostLease> host_leases();  // held or not, by host
   // The outbox's share of the same: due_deliveries() of `webhook`, each now claimed by `owner`
   // for `lease_seconds` (those another owner claimed and whose claim has not lapsed are not
@@ -246,6 +262,11 @@ class Store final : public ArticleStore {
   // (and so the same webhook-id).
   std::vector<Delivery> claim_due_deliveries(const std::string& owner, int64_t now, int limit,
                                              const std::string& webhook, int64_t lease_seconds);
+  // The claims of rows in flight (sent, answer not recorded) are extended at every pump; rows
+  // claimed and not sent are given back at once.
+  void renew_delivery_claims(const std::string& owner, const std::vector<std::string>& ids,
+                             int64_t lease_seconds);
+  void release_delivery_claims(const std::string& owner, const std::vector<std::string>& ids);
   int64_t database_now();  // the database's clock, Unix seconds
 
   // Full-text search: `query` comes from search_query() (article_search.hpp); SQLite matches
