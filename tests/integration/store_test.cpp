@@ -371,7 +371,7 @@ TEST_CASE("store: runs on a newer schema declared compatible with it, refuses on
     Store s(db);
     CHECK(s.schema_version() == Store::kSchemaVersion);
     CHECK(Store::peek_schema_version(db) == Store::kSchemaVersion);
-    // Version 16 only adds: the release before it may run on it.
+    // The last version only adds: the release before it may run on it.
     CHECK(s.schema().oldest_binary == Store::kSchemaVersion - 1);
   }
   auto set_schema = [&](int version, int oldest) {

@@ -122,6 +122,8 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
   if (now - stories_expired_at_ > 3600) {
     stories_.expire(now - config_->dedup_window);
     stories_expired_at_ = now;
+    std::erase_if(filed_rows_,
+                  [&](const auto& row) { return row.second < now - config_->dedup_window; });
   }
   dedup::ArticleIdentity id{key,
                             a.url,
@@ -132,7 +134,32 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
                             "cl_" + key};
   a.canonical_url = url::canonical(a.url);
   a.content_hash = hex64(id.fp.body_hash);
+  if (store_.shares_stories()) {
+    // Serialized with every other instance filing an article that could join the same story:
+    // whoever comes second waits for the first's commit, then files its copy beside it.
+    a.story_keys = stories_.serial_keys(id);
+    store_.lock_story_keys(a.story_keys);
+    follow_shared_stories(a.story_keys, now - config_->dedup_window);
+  }
   return stories_.add(std::move(id));
+}
+
+void Monitor::follow_shared_stories(const std::vector<uint64_t>& keys, int64_t since) {
+  size_t n = 0;
+  store_.for_each_article_with_story_keys(keys, since, [&](const RecentArticle& r) {
+    if (filed_rows_.count(r.id)) return;
+    file_stored(r);
+    ++n;
+  });
+  if (n > 0) log_->debug("story index: {} articles of other instances filed", n);
+}
+
+// A stored article, filed as it was: the first member's stored cluster id names the cluster.
+void Monitor::file_stored(const RecentArticle& r) {
+  const std::string& body = r.body.empty() ? r.title : r.body;
+  stories_.add({r.source_id + "\n" + r.guid, r.url, r.source_id, r.guid, r.time,
+                dedup::fingerprint(normalizer_.normalize(body)), r.cluster});
+  if (store_.shares_stories()) filed_rows_.emplace(r.id, r.time);
 }
 
 void Monitor::restore_stories_now() {
@@ -145,10 +172,7 @@ void Monitor::restore_stories() {
   const int64_t since = clock_.now() - config_->dedup_window;
   size_t n = 0;
   store_.for_each_recent_article(since, [&](const RecentArticle& r) {
-    const std::string& body = r.body.empty() ? r.title : r.body;
-    // The first member's stored cluster id names the cluster, as when it was filed.
-    stories_.add({r.source_id + "\n" + r.guid, r.url, r.source_id, r.guid, r.time,
-                  dedup::fingerprint(normalizer_.normalize(body)), r.cluster});
+    file_stored(r);
     ++n;
   });
   if (n > 0) log_->info("story index: {} recent articles restored", n);
@@ -373,6 +397,8 @@ void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& st
       alerts.push_back(std::move(al));
     }
     if (const auto article_id = store_.insert_article(a, alerts)) {
+      if (store_.shares_stories())
+        filed_rows_.emplace(*article_id, a.published.value_or(a.fetched_at));
       for (const auto& al : alerts) {
         // Counted once per alert: a held-back story's later copies held back too are not more.
         if (!al.held_back || !al.update_of.empty()) continue;

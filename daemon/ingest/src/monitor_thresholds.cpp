@@ -105,6 +105,7 @@ void Monitor::count_threshold(const rules::Rule& rule, const NewArticle& a, int6
   const rules::Threshold& t = *rule.threshold;
   const int64_t at = rules::threshold_event_time(a.published, a.fetched_at ? a.fetched_at : now);
   if (!rules::counts_at(t, at, now)) return;  // old news: a first poll or a catch-up
+  store_.lock_rule(rule.id);  // another instance counting the same rule waits (shared store)
   store_.add_threshold_event(rule.id, article_id, a.cluster, a.source_id, at);
   const int64_t after = now - t.window_seconds;
   const auto count = store_.threshold_tally(rule.id, after);
@@ -195,6 +196,13 @@ PollStats Monitor::check_thresholds() {
       store_.prune_threshold_events(rule.id, now - rule.threshold->window_seconds);
   }
   for (auto episode : store_.threshold_episodes()) {
+    if (store_.shares_stories()) {
+      // Read again under the rule's lock: another instance may have ended or updated it.
+      store_.lock_rule(episode.rule_id);
+      auto current = store_.threshold_episode(episode.rule_id);
+      if (!current) continue;
+      episode = *current;
+    }
     const rules::Rule* rule = nullptr;
     for (const auto& r : rules_->rules) {
       if (r.id == episode.rule_id && r.threshold) rule = &r;

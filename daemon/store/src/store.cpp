@@ -207,6 +207,7 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
   }
   const int64_t article_id = ins.int64(0);
   ins.reset();
+  write_story_keys(article_id, a.story_keys);
   if (!a.search_words.empty()) {
     // PostgreSQL refuses a tsvector over 1 MB (the article would then never be stored): its
     // search columns keep the first 256 KiB of words and of stems, cut at a word.
@@ -252,11 +253,11 @@ void Store::for_each_recent_article(int64_t since,
                                     const std::function<void(const RecentArticle&)>& fn) {
   sql::Query s(*db_,
                "SELECT source_id, guid, url, title, body, coalesce(published, fetched_at), "
-               "cluster FROM articles "
+               "cluster, id FROM articles "
                "WHERE fetched_at >= ?1 AND cluster <> '' ORDER BY id");
   s.bind(1, since);
   while (s.step())
-    fn({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6)});
+    fn({s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.int64(5), s.text(6), s.int64(7)});
 }
 
 int64_t Store::pending_delivery_count() {

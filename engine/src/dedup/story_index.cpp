@@ -80,6 +80,23 @@ uint32_t StoryIndex::first_exact(size_t slot, uint64_t key) const {
 
 Decision StoryIndex::find(const ArticleIdentity& a) const { return find(a, keys_of(a)); }
 
+std::vector<uint64_t> StoryIndex::serial_keys(const ArticleIdentity& a) const {
+  const Keys k = keys_of(a);
+  std::vector<uint64_t> out;
+  out.reserve(kExactSlots + kNearSlots);
+  for (size_t s = 0; s < kExactSlots; ++s) {
+    // The slot in the top byte of the hash, and each near key in its own slot's range.
+    if (k.present & (1u << s)) out.push_back((k.exact[s] >> 8) | (uint64_t{s} << 56));
+  }
+  for (size_t s = 0; s < kNearSlots; ++s) {
+    if (k.present & (1u << (kExactSlots + s)))
+      out.push_back((uint64_t{kExactSlots + s} << 56) | k.near[s]);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 Decision StoryIndex::find(const ArticleIdentity& a, const Keys& k) const {
   // Exact identities, strongest first.
   for (size_t slot : {kUrl, kGuid, kBody}) {

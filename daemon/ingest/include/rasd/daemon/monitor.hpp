@@ -215,6 +215,10 @@ class Monitor {
                     PollStats& stats);
   // Refiles the clustered articles of the last window from the store (after a restart).
   void restore_stories();
+  // A store shared with other instances: files what they filed under `keys` since `since`
+  // and this index has not seen (ArticleStore::for_each_article_with_story_keys).
+  void follow_shared_stories(const std::vector<uint64_t>& keys, int64_t since);
+  void file_stored(const RecentArticle& r);
   std::vector<std::string> internal_targets() const;  // internal.notify, or every webhook
   // Holds back a new alert of a rule past its max_alerts (monitor_limits.cpp).
   void apply_rate_limit(const rules::Rule& rule, NewAlert& al, int64_t now, PollStats& stats);
@@ -259,6 +263,9 @@ class Monitor {
   dedup::StoryIndex stories_;
   int64_t stories_expired_at_ = 0;
   bool stories_restored_ = false;
+  // A store shared with other instances: the stored articles stories_ has filed (row id ->
+  // time), so that one read again under its keys is not filed twice; expired with stories_.
+  std::unordered_map<int64_t, int64_t> filed_rows_;
   SilenceList silences_;
   std::optional<int64_t> coverage_checked_at_;
   std::optional<int64_t> rules_checked_at_;

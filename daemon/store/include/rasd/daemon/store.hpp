@@ -25,7 +25,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 16;
+  static constexpr int kSchemaVersion = 17;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -86,6 +86,13 @@ class Store final : public ArticleStore {
   // article's row id, or nullopt when (source, guid) is already stored (nothing is written).
   std::optional<int64_t> insert_article(const NewArticle& a,
                                         const std::vector<NewAlert>& alerts) override;
+  // Story keys and rule locks (store_stories.cpp): on PostgreSQL only.
+  bool shares_stories() override;
+  void lock_story_keys(const std::vector<uint64_t>& keys) override;
+  void for_each_article_with_story_keys(
+      const std::vector<uint64_t>& keys, int64_t since,
+      const std::function<void(const RecentArticle&)>& fn) override;
+  void lock_rule(const std::string& rule_id) override;
   bool has_article(const std::string& source_id, const std::string& guid) override;
   std::optional<ClusterAlert> cluster_alert(const std::string& rule_id,
                                             const std::string& cluster) override;
@@ -321,6 +328,7 @@ class Store final : public ArticleStore {
  private:
   explicit Store(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
   void migrate();
+  void write_story_keys(int64_t article_id, const std::vector<uint64_t>& keys);
   // A statement prepared once per Store (hot paths prepare nothing); reset when the lease ends,
   // so no statement keeps a read snapshot open between calls.
   class Lease {

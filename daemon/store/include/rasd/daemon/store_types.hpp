@@ -97,6 +97,9 @@ struct NewArticle {
   // What full-text search indexes (see article_search.hpp); nothing when empty.
   std::string search_words;
   std::string search_stems;
+  // Instances sharing the store (ArticleStore::shares_stories): the keys other instances find
+  // this article's story by (dedup::StoryIndex::serial_keys).
+  std::vector<uint64_t> story_keys;
 };
 
 struct FoundArticle {
@@ -160,6 +163,7 @@ struct RecentArticle {
   std::string source_id, guid, url, title, body;
   int64_t time = 0;
   std::string cluster;
+  int64_t id = 0;  // the article's row
 };
 
 struct NewDelivery {

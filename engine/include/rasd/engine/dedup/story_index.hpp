@@ -69,6 +69,10 @@ class StoryIndex {
   Decision add(ArticleIdentity article);
   // What add() would decide, without filing the article.
   Decision find(const ArticleIdentity& article) const;
+  // Every lookup key `article` is filed and found by (URL, GUID, body hash, LSH bands, lead
+  // shingles), each made distinct per slot: two articles add() could put in one cluster share
+  // at least one. Instances sharing a store serialize on them (store_stories.cpp).
+  std::vector<uint64_t> serial_keys(const ArticleIdentity& article) const;
   // Forgets articles older than `before` (they no longer attract new members). Costs the
   // number of articles forgotten (times log n): they are marked, and the index is rebuilt
   // without them only once they are a fifth of it.

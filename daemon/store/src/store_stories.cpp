@@ -1,0 +1,73 @@
+// Store: story clusters across instances that share a PostgreSQL store (article_store.hpp).
+//
+// Every article filed in a cluster writes its story keys (dedup::StoryIndex::serial_keys: the
+// exact and near-duplicate lookup keys it can be matched by) to story_keys. Before an instance
+// files a new article it takes a transaction-scoped advisory lock on each of the article's
+// keys, in ascending order, then reads the articles that share one of them: two copies of a
+// story that could match share a key, so the second waits until the first's transaction ends
+// and then sees it (READ COMMITTED: each statement sees what was committed before it began).
+// The locks last until the batch commits. Two batches locking keys of several articles in
+// different orders may deadlock: PostgreSQL ends one statement with an error, whose answer's
+// savepoint rolls back and is fetched again later (nothing is lost).
+#include <boost/json.hpp>
+
+#include "rasd/daemon/store.hpp"
+
+namespace rasd {
+namespace {
+
+// Signed, as PostgreSQL's bigint; as JSON strings, which keep all 64 bits.
+std::string json_keys(const std::vector<uint64_t>& keys) {
+  boost::json::array a;
+  a.reserve(keys.size());
+  for (const uint64_t k : keys) a.emplace_back(std::to_string(static_cast<int64_t>(k)));
+  return boost::json::serialize(a);
+}
+
+constexpr std::string_view kKeysOf =
+    "SELECT CAST(value AS BIGINT) AS k FROM json_array_elements_text(CAST(?1 AS json))";
+
+}  // namespace
+
+bool Store::shares_stories() { return db_->dialect() == sql::Dialect::postgres; }
+
+void Store::lock_story_keys(const std::vector<uint64_t>& keys) {
+  if (!shares_stories() || keys.empty()) return;
+  Lease lock = cached("SELECT count(pg_advisory_xact_lock(s.k)) FROM (" + std::string(kKeysOf) +
+                      " ORDER BY 1) s");
+  lock->bind(1, json_keys(keys));
+  lock->run();
+}
+
+void Store::for_each_article_with_story_keys(const std::vector<uint64_t>& keys, int64_t since,
+                                             const std::function<void(const RecentArticle&)>& fn) {
+  if (!shares_stories() || keys.empty()) return;
+  Lease s = cached(
+      "SELECT a.source_id, a.guid, a.url, a.title, a.body, coalesce(a.published, a.fetched_at), "
+      "a.cluster, a.id FROM articles a WHERE a.id IN (SELECT sk.article_id FROM story_keys sk "
+      "WHERE sk.key IN (" +
+      std::string(kKeysOf) + ")) AND a.fetched_at >= ?2 AND a.cluster <> '' ORDER BY a.id");
+  s->bind(1, json_keys(keys)).bind(2, since);
+  while (s->step()) {
+    fn({s->text(0), s->text(1), s->text(2), s->text(3), s->text(4), s->int64(5), s->text(6),
+        s->int64(7)});
+  }
+}
+
+void Store::lock_rule(const std::string& rule_id) {
+  if (!shares_stories()) return;
+  // hashtextextended: the same 64-bit key on every instance (the server computes it).
+  Lease lock = cached("SELECT pg_advisory_xact_lock(hashtextextended('rasd rule ' || ?1, 0))");
+  lock->bind(1, rule_id);
+  lock->run();
+}
+
+void Store::write_story_keys(int64_t article_id, const std::vector<uint64_t>& keys) {
+  if (!shares_stories() || keys.empty()) return;
+  Lease w = cached("INSERT INTO story_keys(key, article_id) SELECT DISTINCT k.k, ?2 FROM (" +
+                   std::string(kKeysOf) + ") k ON CONFLICT DO NOTHING");
+  w->bind(1, json_keys(keys)).bind(2, article_id);
+  w->run();
+}
+
+}  // namespace rasd
