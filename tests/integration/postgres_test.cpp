@@ -240,37 +240,6 @@ TEST_CASE(
   CHECK(store.article_count() == 2);
 }
 
-TEST_CASE(
-    "postgresql: one rasd run per database until leases exist, and the lock survives a "
-    "reconnect",
-    "[integration][postgresql][faults]") {
-  test::PgServer server;
-  const std::string url = server.create_database();
-  {
-    Store first(url), second(url);
-    CHECK(first.claim_single_instance());
-    CHECK_FALSE(second.claim_single_instance());
-    server.restart();
-    CHECK(first.article_count() == 0);  // reconnects and takes the lock again
-    CHECK_FALSE(second.claim_single_instance());
-  }
-  test::TempDir dir;
-  const std::string cfg =
-      dir.write("rasd.yaml", test::store_yaml(url) + "\nrules: []\nhttp: {listen: \"\"}\n");
-  test::Process daemon({RASD_BINARY, "run", "--config", cfg});
-  REQUIRE(daemon.wait_for("rasd running", 20000));
-  CHECK(daemon.err().find("s3cret") == std::string::npos);
-  auto second = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
-  CHECK(second.exit_code == 1);
-  CHECK(second.err.find("another rasd instance is running on postgresql://rasd@127.0.0.1:") !=
-        std::string::npos);
-  daemon.signal(SIGTERM);
-  CHECK(daemon.wait() == 0);
-  auto after = test::run_process({RASD_BINARY, "run", "--once", "--config", cfg});
-  INFO(after.err);
-  CHECK(after.exit_code == 0);
-}
-
 TEST_CASE("postgresql: passwords never reach a message, NUL bytes do not cut text",
           "[integration][postgresql]") {
   CHECK(sql::redact_postgres_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db");

@@ -222,3 +222,36 @@ TEST_CASE(
   CHECK(index.size() == 0);
   CHECK(index.add(doc(5, "again", true)).kind == dedup::Kind::fresh);
 }
+
+TEST_CASE(
+    "story index: a forgotten article no longer holds its story, and serial keys are "
+    "shared by what could cluster together",
+    "[dedup][index]") {
+  dedup::StoryIndex index;
+  const auto a = article("a", kStory, "https://one.example/a", 1000);
+  CHECK(index.add(a).kind == dedup::Kind::fresh);
+  // Its transaction rolled back: a copy filed next begins the story itself.
+  CHECK(index.forget("a"));
+  CHECK_FALSE(index.forget("a"));
+  CHECK(index.size() == 0);
+  const auto b = article("b", kStory + " وأضافت المصادر أن التحقيقات مستمرة", "", 1010);
+  const auto d = index.add(b);
+  CHECK(d.kind == dedup::Kind::fresh);
+  CHECK(d.label == "cl_b");
+  // Expiry after a forget counts each entry once.
+  index.expire(2000);
+  CHECK(index.size() == 0);
+
+  auto shares = [](const std::vector<uint64_t>& x, const std::vector<uint64_t>& y) {
+    for (const uint64_t k : x)
+      if (std::find(y.begin(), y.end(), k) != y.end()) return true;
+    return false;
+  };
+  // A near copy, a same-URL copy: a key in common; another story: none but none needed.
+  CHECK(shares(index.serial_keys(a), index.serial_keys(b)));
+  CHECK(shares(index.serial_keys(a),
+               index.serial_keys(article("c", "نص آخر تماما", "https://one.example/a", 1))));
+  const auto keys = index.serial_keys(a);
+  CHECK(std::is_sorted(keys.begin(), keys.end()));
+  CHECK_FALSE(shares(keys, index.serial_keys(article("o", kOtherStory, "https://x.example/", 1))));
+}

@@ -76,6 +76,7 @@ const SourceConfig* Monitor::source(const std::string& id) const {
 }
 
 void Monitor::committed(const PollStats& st) {
+  unsettled_.clear();
   if (!metrics_) return;
   metrics_->articles.inc(static_cast<uint64_t>(st.new_articles));
   if (st.near_duplicates)
@@ -134,6 +135,7 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
                             "cl_" + key};
   a.canonical_url = url::canonical(a.url);
   a.content_hash = hex64(id.fp.body_hash);
+  unsettled_.push_back(key);
   if (store_.shares_stories()) {
     // Serialized with every other instance filing an article that could join the same story:
     // whoever comes second waits for the first's commit, then files its copy beside it.
@@ -142,6 +144,11 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
     follow_shared_stories(a.story_keys, now - config_->dedup_window);
   }
   return stories_.add(std::move(id));
+}
+
+void Monitor::forget_stories_since(size_t mark) {
+  for (size_t i = mark; i < unsettled_.size(); ++i) stories_.forget(unsettled_[i]);
+  unsettled_.resize(std::min(mark, unsettled_.size()));
 }
 
 void Monitor::follow_shared_stories(const std::vector<uint64_t>& keys, int64_t since) {

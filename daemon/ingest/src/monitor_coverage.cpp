@@ -83,9 +83,11 @@ void Monitor::check_coverage() {
   coverage_checked_at_ = now;
   const bool rules_due = !rules_checked_at_ || now - *rules_checked_at_ >= kRuleCheckSeconds ||
                          now < *rules_checked_at_;
+  auto tx = store_.begin();
+  // Instances sharing the store check in turn, each reading what the last one raised.
+  store_.lock_rule("rasd.coverage");
   std::map<std::string, std::map<std::string, Coverage>> open;  // kind -> subject -> condition
   for (auto& c : store_.coverage_conditions()) open[c.kind][c.subject] = std::move(c);
-  auto tx = store_.begin();
   const std::vector<SourceState> sources = store_.all_sources();
   for (const auto& [kind, findings] : find_source_conditions(sources))
     settle_coverage(kind, findings, open[kind], now);

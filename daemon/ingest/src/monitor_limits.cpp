@@ -14,6 +14,7 @@ namespace rasd {
 void Monitor::apply_rate_limit(const rules::Rule& rule, NewAlert& al, int64_t now,
                                PollStats& stats) {
   const rules::RateLimit& limit = *rule.max_alerts;
+  store_.lock_rule(rule.id);  // instances sharing the store count the rule's sends in turn
   if (store_.sent_alerts(rule.id, now - limit.per_seconds) < limit.count) return;
   al.held_back = true;
   al.deliveries.clear();
@@ -25,6 +26,7 @@ PollStats Monitor::send_held_back_notices() {
   PollStats stats;
   const int64_t now = clock_.now();
   auto tx = store_.begin();
+  store_.lock_rule("rasd.held_back");  // one instance sends each notice (a shared store)
   for (const HeldBack& h : store_.due_held_back(now)) {
     const rules::Rule* rule = nullptr;
     for (const auto& r : rules_->rules) {

@@ -423,6 +423,7 @@ void Poller::commit_batch(BatchJob& b) {
   b.handled.assign(n, 0);
   b.crashes_cleared.assign(n, 0);
   b.next_due.assign(n, std::nullopt);
+  const size_t story_mark = monitor_.story_mark();
   try {
     Store::Batch batch(store_);
     for (size_t i = 0; i < n; ++i) {
@@ -435,6 +436,7 @@ void Poller::commit_batch(BatchJob& b) {
     b.committed = true;
   } catch (const sql::StoreError& e) {
     b.error = e.what();
+    monitor_.forget_stories_since(story_mark);  // nothing of the batch was stored
   }
   // Each answer was one unit of work on its host's lease: over now, committed or not (what
   // was not committed is claimed again when it is fetched again).
@@ -506,6 +508,7 @@ bool Poller::handle_one(PendingAnswer& a, const SourceConfig* src, bool stopping
                         PollStats& stats) {
   if (!src) return false;  // removed by a reload while in flight
   const Expected<HttpResponse>& response = *a.response;
+  const size_t mark = monitor_.story_mark();
   if (stopping && !response) return false;  // cut off by the shutdown: not a failure
   if (a.prepared_with &&
       (a.prepared_with->type != src->type || a.prepared_with->url != src->url ||
@@ -530,9 +533,11 @@ bool Poller::handle_one(PendingAnswer& a, const SourceConfig* src, bool stopping
     // SQLite may have rolled back the whole batch (disk full): nothing of it is kept, and
     // going on would write the next answers outside any transaction.
     if (!store_.in_transaction()) throw;
+    monitor_.forget_stories_since(mark);  // its articles were rolled back with its savepoint
     log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
     return false;
   } catch (const std::exception& e) {
+    monitor_.forget_stories_since(mark);
     stats = PollStats{};
     ++stats.failed;
     try {

@@ -78,14 +78,6 @@ class Service {
         normalizer_(normalizer),
         current_(std::make_shared<Loaded>(std::move(loaded))),
         store_(current_->config.store_path) {
-    if (!store_.claim_single_instance()) {
-      throw sql::StoreError(
-          "another rasd instance is running on " +
-              sql::shown_location(current_->config.store_path) +
-              " (several instances on one PostgreSQL database need source leases, which this "
-              "rasd does not have yet): stop it first",
-          SQLITE_BUSY);
-    }
     if (const int v = store_.schema_version(); v > Store::kSchemaVersion) {
       log_->warn(
           "store: schema version {} is newer than this rasd's {}, and declared compatible with it "

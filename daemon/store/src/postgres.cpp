@@ -58,10 +58,6 @@ std::string without_nul(std::string_view v) {
   return out;
 }
 
-std::string try_lock_sql(int64_t key) {
-  return "SELECT pg_try_advisory_lock(" + std::to_string(key) + ")";
-}
-
 class PgStatement final : public Statement {
  public:
   using Statement::bind;
@@ -227,8 +223,12 @@ std::string postgres_placeholders(std::string_view sql) {
 PgConnection::PgConnection(const std::string& url, bool read_only) : url_(url) {
   // Defaults first: with expand_dbname the URL's own settings override them. Session settings
   // go in `options`, so that a reset connection has them too (read-only above all).
-  const std::string options = std::string("-c client_min_messages=warning -c TimeZone=UTC") +
-                              (read_only ? " -c default_transaction_read_only=on" : "");
+  // lock_timeout: an instance that stalls holding story or rule locks (store_stories.cpp) holds
+  // the others' batches for at most this long; theirs then fail, and their answers are fetched
+  // again.
+  const std::string options =
+      std::string("-c client_min_messages=warning -c TimeZone=UTC -c lock_timeout=30s") +
+      (read_only ? " -c default_transaction_read_only=on" : "");
   // Keepalives and a TCP timeout: a server that vanished without a FIN fails a call within
   // about half a minute instead of hanging the store thread.
   const char* keys[] = {"connect_timeout",  "application_name", "keepalives", "keepalives_idle",
@@ -255,17 +255,6 @@ void PgConnection::ensure_connected() {
   }
   PQsetNoticeProcessor(
       conn_.get(), [](void*, const char*) {}, nullptr);
-  if (instance_lock_) {
-    // The session that held the lock is gone, and with it the lock: take it again, or stop.
-    PgResultPtr r(PQexec(conn_.get(), try_lock_sql(*instance_lock_).c_str()));
-    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK ||
-        std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") {
-      conn_.reset(PQconnectdb(""));  // leave no session behind that looks like ours
-      throw StoreError("reconnected to PostgreSQL at " + redact_postgres_url(url_) +
-                           ", but another rasd instance now holds the database",
-                       SQLITE_BUSY);
-    }
-  }
 }
 
 void PgConnection::before_call() {
@@ -364,14 +353,5 @@ void PgConnection::exec(std::string_view sql) {
 }
 
 bool PgConnection::in_transaction() const { return tx_open_; }
-
-bool PgConnection::hold_instance_lock(int64_t key) {
-  const std::string sql = try_lock_sql(key);
-  PgResultPtr r = call(sql, [&] { return PQexec(conn_.get(), sql.c_str()); });
-  if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get(), "pg_try_advisory_lock");
-  if (std::string_view(PQgetvalue(r.get(), 0, 0)) != "t") return false;
-  instance_lock_ = key;
-  return true;
-}
 
 }  // namespace rasd::sql

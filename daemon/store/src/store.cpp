@@ -106,11 +106,6 @@ Store::Store(const std::string& location, const StoreOptions& options)
   migrate();
 }
 
-bool Store::claim_single_instance() {
-  if (db_->dialect() != sql::Dialect::postgres) return true;  // SQLite: one file, one daemon
-  return static_cast<sql::PgConnection&>(*db_).hold_instance_lock(kInstanceLock);
-}
-
 Store::SchemaInfo Store::peek_schema(const std::string& location) {
   StoreOptions read_only;
   read_only.read_only = true;

@@ -286,8 +286,8 @@ CREATE TABLE host_leases(
 )sql",
     // 17: story keys (store_stories.cpp). Instances sharing a PostgreSQL store find the
     // articles another instance filed under the keys of a new article's story; written on
-    // PostgreSQL only. A new table: the previous release runs against it unchanged (it is
-    // alone on its database: the single-instance lock).
+    // PostgreSQL only. Not for the previous release: it would file stories beside other
+    // instances without the keys and locks that keep them one cluster.
     R"sql(
 CREATE TABLE story_keys(
   key INTEGER NOT NULL,
@@ -298,8 +298,8 @@ CREATE INDEX story_keys_article ON story_keys(article_id);
 )sql"};
 
 // Version 16 adds a table and defaulted columns that rasd 15 never reads: rasd 15 would run on
-// it (had it known to look; from 16 on every rasd reads this). Version 17 adds a table.
+// it (had it known to look; from 16 on every rasd reads this). Version 17 needs itself.
 const std::array<int, Store::kSchemaVersion> kOldestBinary = {1,  2,  3,  4,  5,  6,  7,  8, 9,
-                                                              10, 11, 12, 13, 14, 15, 15, 16};
+                                                              10, 11, 12, 13, 14, 15, 15, 17};
 
 }  // namespace rasd::detail

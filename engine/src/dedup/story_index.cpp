@@ -204,16 +204,32 @@ void StoryIndex::expire(int64_t before) {
     Entry& e = entries_[by_time_.front().second];
     std::pop_heap(by_time_.begin(), by_time_.end(), std::greater<>());
     by_time_.pop_back();
-    e.dead = true;
-    ++dead_;
-    if (e.block != kNone && --blocks_[e.block].entries == 0)
-      blocks_[e.block] = Block{};  // freed; the slot stays so later indexes keep their meaning
-    e.shingles = nullptr;
-    e.shingle_count = 0;
+    if (!e.dead) retire(e);  // forget() may have retired it already
   }
   // Dead entries cost memory and chain steps, and rebuilding costs every live one: rebuilt when
   // the dead are a fifth, so each forgotten article pays for about four moves and relinks.
   if (dead_ > 0 && dead_ * 5 >= entries_.size()) compact();
+}
+
+void StoryIndex::retire(Entry& e) {
+  e.dead = true;
+  ++dead_;
+  if (e.block != kNone && --blocks_[e.block].entries == 0)
+    blocks_[e.block] = Block{};  // freed; the slot stays so later indexes keep their meaning
+  e.shingles = nullptr;
+  e.shingle_count = 0;
+}
+
+bool StoryIndex::forget(const std::string& id) {
+  // From the newest: what is forgotten was filed moments ago (its transaction rolled back).
+  for (size_t i = entries_.size(); i-- > 0;) {
+    Entry& e = entries_[i];
+    if (e.dead || e.id != id) continue;
+    retire(e);
+    if (dead_ * 5 >= entries_.size()) compact();
+    return true;
+  }
+  return false;
 }
 
 void StoryIndex::compact() {

@@ -121,8 +121,14 @@ class Monitor {
   // The source of that id in the snapshot the Monitor runs (null when it has none): what an
   // answer is handled as.
   const SourceConfig* source(const std::string& id) const;
-  // Adds what an answer's committed transaction wrote to the metrics.
+  // Adds what an answer's committed transaction wrote to the metrics; the articles it filed in
+  // the story index are settled.
   void committed(const PollStats& stats);
+  // A transaction that rolled back: the articles filed in the story index since `mark` (taken
+  // with story_mark() before it) are forgotten, so that the story they began is not held by
+  // articles that were never stored (another instance may have begun it meanwhile).
+  size_t story_mark() const { return unsettled_.size(); }
+  void forget_stories_since(size_t mark);
   // A source whose processing failed for a reason of its own that escaped as an exception:
   // recorded like any failure, with backoff, so it is not polled again at once.
   void record_processing_failure(const SourceConfig& source, const std::string& error);
@@ -266,6 +272,9 @@ class Monitor {
   // A store shared with other instances: the stored articles stories_ has filed (row id ->
   // time), so that one read again under its keys is not filed twice; expired with stories_.
   std::unordered_map<int64_t, int64_t> filed_rows_;
+  // Articles filed in stories_ since the last committed(): forgotten if their transaction
+  // rolls back (story_mark(), forget_stories_since()).
+  std::vector<std::string> unsettled_;
   SilenceList silences_;
   std::optional<int64_t> coverage_checked_at_;
   std::optional<int64_t> rules_checked_at_;

@@ -60,11 +60,6 @@ class PgConnection final : public Connection {
   bool in_transaction() const override;
   std::string_view begin_sql() const override { return "BEGIN"; }
 
-  // Takes the session-level advisory lock `key`, without waiting: false when another session
-  // holds it. Held until the connection closes; taken again on every reconnect, and when that
-  // fails, every call fails (StoreError, SQLITE_BUSY).
-  bool hold_instance_lock(int64_t key);
-
   // Internal to the driver: a result checked for success (throws otherwise). A lost connection
   // is re-opened before a call only outside a transaction.
   PgResultPtr run(const std::string& sql, int n, const unsigned int* types,
@@ -83,7 +78,6 @@ class PgConnection final : public Connection {
   PgConnPtr conn_;
   int64_t changes_ = 0;
   bool tx_open_ = false;
-  std::optional<int64_t> instance_lock_;
 };
 
 }  // namespace rasd::sql

@@ -64,12 +64,6 @@ class Store final : public ArticleStore {
   // writing anything (rasd check). Throws StoreError when it cannot be reached.
   static SchemaInfo peek_schema(const std::string& location);
   static int peek_schema_version(const std::string& location);
-  // On PostgreSQL, until several instances share the sources through leases, one `rasd run`
-  // at a time works on a database: this takes the database's instance lock for as long as this
-  // Store lives (session advisory lock kInstanceLock, taken again after a reconnect). False
-  // when another instance holds it. SQLite: always true.
-  bool claim_single_instance();
-  static constexpr int64_t kInstanceLock = 7243001501;
   // False when no transaction is open: also after SQLite rolled one back by itself (it may on
   // SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM), which ends every savepoint inside it too.
   bool in_transaction() const { return db_->in_transaction(); }

@@ -73,6 +73,9 @@ class StoryIndex {
   // shingles), each made distinct per slot: two articles add() could put in one cluster share
   // at least one. Instances sharing a store serialize on them (store_stories.cpp).
   std::vector<uint64_t> serial_keys(const ArticleIdentity& article) const;
+  // Forgets the article filed as `id` (its store transaction rolled back, so the story it began
+  // or joined does not hold it); false when there is none. Costs the entries filed since.
+  bool forget(const std::string& id);
   // Forgets articles older than `before` (they no longer attract new members). Costs the
   // number of articles forgotten (times log n): they are marked, and the index is rebuilt
   // without them only once they are a fifth of it.
@@ -113,6 +116,7 @@ class StoryIndex {
   uint32_t first_exact(size_t slot, uint64_t key) const;
   const uint32_t* store_shingles(std::span<const uint32_t> s, uint32_t& block);
   void link(uint32_t index);
+  void retire(Entry& e);  // marks it dead and frees its shingles' share of their block
   void relink_all();
   // Drops the dead entries: the deque, the chains and by_time_ rebuilt from the live ones.
   void compact();
