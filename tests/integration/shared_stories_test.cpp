@@ -131,4 +131,18 @@ TEST_CASE(
   // Every copy wrote the keys the other instance found it by.
   CHECK(std::stoi(test::scalar(url, "SELECT count(DISTINCT article_id) FROM story_keys")) ==
         4 * kRounds);
+  // Past the dedup window the keys go, the articles stay.
+  {
+    Store s(url);
+    s.prune_story_keys(1764000000 + 7200 * 6);  // the first half of the rounds
+    const int left =
+        std::stoi(test::scalar(url, "SELECT count(DISTINCT article_id) FROM story_keys"));
+    CHECK(left > 0);
+    CHECK(left < 4 * kRounds);
+    s.prune_story_keys(1764000000 + 7200 * (kRounds + 1));
+  }
+  CHECK(test::scalar(url, "SELECT count(*) FROM story_keys") == "0");
+  CHECK(test::scalar(url,
+                     "SELECT count(*) FROM articles WHERE source_id IN ('a', 'b', 'c', "
+                     "'d')") == std::to_string(4 * kRounds));
 }

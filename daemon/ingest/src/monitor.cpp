@@ -125,6 +125,7 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
     stories_expired_at_ = now;
     std::erase_if(filed_rows_,
                   [&](const auto& row) { return row.second < now - config_->dedup_window; });
+    store_.prune_story_keys(now - config_->dedup_window);
   }
   dedup::ArticleIdentity id{key,
                             a.url,
@@ -153,11 +154,13 @@ void Monitor::forget_stories_since(size_t mark) {
 
 void Monitor::follow_shared_stories(const std::vector<uint64_t>& keys, int64_t since) {
   size_t n = 0;
-  store_.for_each_article_with_story_keys(keys, since, [&](const RecentArticle& r) {
-    if (filed_rows_.count(r.id)) return;
-    file_stored(r);
-    ++n;
-  });
+  store_.for_each_article_with_story_keys(
+      keys, since, [&](int64_t id) { return filed_rows_.count(id) != 0; },
+      [&](const RecentArticle& r) {
+        if (filed_rows_.count(r.id)) return;
+        file_stored(r);
+        ++n;
+      });
   if (n > 0) log_->debug("story index: {} articles of other instances filed", n);
 }
 

@@ -40,14 +40,31 @@ void Store::lock_story_keys(const std::vector<uint64_t>& keys) {
 }
 
 void Store::for_each_article_with_story_keys(const std::vector<uint64_t>& keys, int64_t since,
+                                             const std::function<bool(int64_t)>& known,
                                              const std::function<void(const RecentArticle&)>& fn) {
   if (!shares_stories() || keys.empty()) return;
+  // The ids first (the newest of each key, from the primary key's index), then whole rows of
+  // those the caller has not filed: an opening shared by thousands of articles costs ids only.
+  std::vector<int64_t> wanted;
+  {
+    Lease ids = cached("SELECT DISTINCT x.article_id FROM (" + std::string(kKeysOf) +
+                       ") k CROSS JOIN LATERAL (SELECT sk.article_id FROM story_keys sk WHERE "
+                       "sk.key = k.k ORDER BY sk.article_id DESC LIMIT " +
+                       std::to_string(kStoryKeyReach) + ") x");
+    ids->bind(1, json_keys(keys));
+    while (ids->step()) {
+      const int64_t id = ids->int64(0);
+      if (!known(id)) wanted.push_back(id);
+    }
+  }
+  if (wanted.empty()) return;
+  boost::json::array list;
+  for (const int64_t id : wanted) list.emplace_back(std::to_string(id));
   Lease s = cached(
       "SELECT a.source_id, a.guid, a.url, a.title, a.body, coalesce(a.published, a.fetched_at), "
-      "a.cluster, a.id FROM articles a WHERE a.id IN (SELECT sk.article_id FROM story_keys sk "
-      "WHERE sk.key IN (" +
-      std::string(kKeysOf) + ")) AND a.fetched_at >= ?2 AND a.cluster <> '' ORDER BY a.id");
-  s->bind(1, json_keys(keys)).bind(2, since);
+      "a.cluster, a.id FROM articles a WHERE a.id IN (" +
+      std::string(kKeysOf) + ") AND a.fetched_at >= ?2 AND a.cluster <> '' ORDER BY a.id");
+  s->bind(1, boost::json::serialize(list)).bind(2, since);
   while (s->step()) {
     fn({s->text(0), s->text(1), s->text(2), s->text(3), s->text(4), s->int64(5), s->text(6),
         s->int64(7)});
@@ -60,6 +77,19 @@ void Store::lock_rule(const std::string& rule_id) {
   Lease lock = cached("SELECT pg_advisory_xact_lock(hashtextextended('rasd rule ' || ?1, 0))");
   lock->bind(1, rule_id);
   lock->run();
+}
+
+void Store::prune_story_keys(int64_t before) {
+  if (!shares_stories()) return;
+  // Ids grow with fetch time (near enough: instances' clocks differ by seconds, so an article
+  // at the edge may lose its keys a little early or keep them until the next prune): the keys
+  // of the articles older than the window are a range of story_keys_article, below the id of
+  // the newest of them (one seek in articles_fetched).
+  sql::Query(*db_,
+             "DELETE FROM story_keys WHERE article_id <= coalesce((SELECT id FROM articles WHERE "
+             "fetched_at < ?1 ORDER BY fetched_at DESC, id DESC LIMIT 1), 0)")
+      .bind(1, before)
+      .run();
 }
 
 void Store::write_story_keys(int64_t article_id, const std::vector<uint64_t>& keys) {

@@ -53,17 +53,24 @@ class ArticleStore {
                                        const std::function<void(const RecentArticle&)>& fn) = 0;
   // Instances sharing the store (PostgreSQL) file stories together: before clustering an
   // article, lock its story keys (until the outermost transaction ends), then read the articles
-  // other instances filed under any of them since `since`; insert_article() writes the new
-  // article's NewArticle::story_keys. A store with one instance does none of it.
+  // other instances filed under any of them since `since` (the newest kStoryKeyReach of each
+  // key, as the story index looks no further; `known` says which ids the caller has filed, and
+  // only the others are read whole); insert_article() writes the new article's
+  // NewArticle::story_keys. A store with one instance does none of it.
+  static constexpr int kStoryKeyReach = 256;
   virtual bool shares_stories() { return false; }
   virtual void lock_story_keys(const std::vector<uint64_t>& /*keys*/) {}
   virtual void for_each_article_with_story_keys(
       const std::vector<uint64_t>& /*keys*/, int64_t /*since*/,
+      const std::function<bool(int64_t)>& /*known*/,
       const std::function<void(const RecentArticle&)>& /*fn*/) {}
   // The same for a threshold rule's count and episode: one instance at a time adds an event,
   // tallies and opens, updates or ends the episode (locked until the outermost transaction
   // ends), so a surge seen by two instances opens one episode.
   virtual void lock_rule(const std::string& /*rule_id*/) {}
+  // Story keys are needed for the dedup window only: those of articles fetched before `before`
+  // go (the articles stay, to their retention).
+  virtual void prune_story_keys(int64_t /*before*/) {}
 
   // Threshold rules (see rules/threshold.hpp): events, with their articles' fields, after a
   // time; the open episode of a rule; alerts written for an article already stored.

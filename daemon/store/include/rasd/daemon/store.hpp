@@ -84,9 +84,10 @@ class Store final : public ArticleStore {
   bool shares_stories() override;
   void lock_story_keys(const std::vector<uint64_t>& keys) override;
   void for_each_article_with_story_keys(
-      const std::vector<uint64_t>& keys, int64_t since,
+      const std::vector<uint64_t>& keys, int64_t since, const std::function<bool(int64_t)>& known,
       const std::function<void(const RecentArticle&)>& fn) override;
   void lock_rule(const std::string& rule_id) override;
+  void prune_story_keys(int64_t before) override;
   bool has_article(const std::string& source_id, const std::string& guid) override;
   std::optional<ClusterAlert> cluster_alert(const std::string& rule_id,
                                             const std::string& cluster) override;
