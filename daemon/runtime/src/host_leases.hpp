@@ -41,7 +41,6 @@ class HostLeases {
   // any (left by a settle whose release failed); returns the busy hosts this instance lost.
   std::vector<std::string> renew(Store& store);
 
-  size_t busy_hosts() const { return busy_.size(); }
 
  private:
   const std::string owner_;

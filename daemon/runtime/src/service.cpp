@@ -91,7 +91,7 @@ class Service {
     poller_ = std::make_unique<Poller>(store_, *monitor_, clock_, log_, metrics_, health_,
                                        opts_.once, current_->config.store_path,
                                        current_->config.guard_path(), normalizer_);
-    if (store_.dialect() == sql::Dialect::postgres) {
+    if (store_.shares_stories()) {  // instances may share this store: they split the work
       // The per-host gap, in whole seconds, also between two instances' turns on a host.
       const Config& c = current_->config;
       lease_owner_ = lease_owner_name();
