@@ -16,11 +16,12 @@
 namespace rasd {
 namespace {
 
-// Signed, as PostgreSQL's bigint; as JSON strings, which keep all 64 bits.
-std::string json_keys(const std::vector<uint64_t>& keys) {
+// Keys or row ids, signed as PostgreSQL's bigint, as JSON strings (which keep all 64 bits).
+template <class Int>
+std::string json_keys(const std::vector<Int>& values) {
   boost::json::array a;
-  a.reserve(keys.size());
-  for (const uint64_t k : keys) a.emplace_back(std::to_string(static_cast<int64_t>(k)));
+  a.reserve(values.size());
+  for (const Int v : values) a.emplace_back(std::to_string(static_cast<int64_t>(v)));
   return boost::json::serialize(a);
 }
 
@@ -58,13 +59,11 @@ void Store::for_each_article_with_story_keys(const std::vector<uint64_t>& keys, 
     }
   }
   if (wanted.empty()) return;
-  boost::json::array list;
-  for (const int64_t id : wanted) list.emplace_back(std::to_string(id));
   Lease s = cached(
       "SELECT a.source_id, a.guid, a.url, a.title, a.body, coalesce(a.published, a.fetched_at), "
       "a.cluster, a.id FROM articles a WHERE a.id IN (" +
       std::string(kKeysOf) + ") AND a.fetched_at >= ?2 AND a.cluster <> '' ORDER BY a.id");
-  s->bind(1, boost::json::serialize(list)).bind(2, since);
+  s->bind(1, json_keys(wanted)).bind(2, since);
   while (s->step()) {
     fn({s->text(0), s->text(1), s->text(2), s->text(3), s->text(4), s->int64(5), s->text(6),
         s->int64(7)});
