@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "monitor_util.hpp"
 #include "rasd/daemon/article_search.hpp"
@@ -15,9 +16,8 @@ namespace rasd {
 using detail::article_key;
 using detail::hex64;
 
-dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
-                                     const text::Normalized& body) {
-  const int64_t now = clock_.now();
+// The story index as the window has it: restored after a start, expired hourly.
+void Monitor::keep_story_index(int64_t now) {
   if (!stories_restored_) {
     stories_restored_ = true;
     restore_stories();
@@ -29,24 +29,6 @@ dedup::Decision Monitor::cluster_for(NewArticle& a, const std::string& key,
                   [&](const auto& row) { return row.second < now - config_->dedup_window; });
     store_.prune_story_keys(now - config_->dedup_window);
   }
-  dedup::ArticleIdentity id{key,
-                            a.url,
-                            a.source_id,
-                            a.guid,
-                            a.published.value_or(a.fetched_at),
-                            dedup::fingerprint(body),
-                            "cl_" + key};
-  a.canonical_url = url::canonical(a.url);
-  a.content_hash = hex64(id.fp.body_hash);
-  unsettled_.push_back(key);
-  if (store_.shares_stories()) {
-    // Serialized with every other instance filing an article that could join the same story:
-    // whoever comes second waits for the first's commit, then files its copy beside it.
-    a.story_keys = stories_.serial_keys(id);
-    store_.lock_story_keys(a.story_keys);
-    follow_shared_stories(a.story_keys, now - config_->dedup_window);
-  }
-  return stories_.add(std::move(id));
 }
 
 void Monitor::forget_stories_since(size_t mark) {
@@ -97,11 +79,18 @@ PollStats Monitor::process_items(const SourceConfig& s, const Feed& feed,
     log_->warn("source '{}': {} items, only the first {} are read", s.id, feed.items.size(),
                kMaxItemsPerFeed);
   }
+  // Known when it was prepared (by another reader), or since: asked again, at once.
+  std::vector<std::string> guids;
+  for (size_t i = 0; i < items.size() && i < feed.items.size(); ++i)
+    if (items[i]) guids.push_back(items[i]->guid);
+  const std::vector<std::string> stored = store_.known_articles(s.id, guids);
+  std::unordered_set<std::string> known(stored.begin(), stored.end());
+  std::vector<NewArticle> fresh;
   for (size_t i = 0; i < items.size() && i < feed.items.size(); ++i) {
-    if (!items[i]) continue;  // known when it was prepared
+    if (!items[i]) continue;
     NewArticle& a = *items[i];
     const FeedItem& item = feed.items[i];
-    if (store_.has_article(a.source_id, a.guid)) continue;
+    if (!known.insert(a.guid).second) continue;  // stored, or twice in the feed
     if (s.full_text && !item.link.empty()) {
       if (store_.page_fetch_known(s.id, item.link)) continue;
       PageFetch p;
@@ -112,36 +101,107 @@ PollStats Monitor::process_items(const SourceConfig& s, const Feed& feed,
       if (store_.queue_page_fetch(p)) ++stats.pages_queued;
       continue;
     }
-    process_article(s, std::move(a), stats);
+    fresh.push_back(std::move(a));
   }
+  file_articles(s, std::move(fresh), stats);
   return stats;
 }
 
 void Monitor::process_article(const SourceConfig& s, NewArticle a, PollStats& stats) {
+  if (store_.has_article(a.source_id, a.guid)) return;
+  std::vector<NewArticle> one;
+  one.push_back(std::move(a));
+  file_articles(s, std::move(one), stats);
+}
+
+// One new article on its way to the store: what needs no store (its rules' matches, its
+// story fingerprint), made for every article of an answer before any is filed, so that a
+// shared store's locks are taken at once (article_store.hpp).
+struct Monitor::ArticleWork {
+  NewArticle a;
+  std::optional<rules::PreparedArticle> prepared;
+  std::optional<SilenceSubject> subject;
+  std::string key;
+  std::vector<rules::RuleMatch> matches;
+  dedup::ArticleIdentity identity;
+};
+
+std::unique_ptr<Monitor::ArticleWork> Monitor::prepare_article(const SourceConfig& s,
+                                                               NewArticle a) {
   const rules::Matcher& matcher = *matcher_;
+  auto w = std::make_unique<ArticleWork>();
+  rules::ArticleFields fields{a.guid,      a.title,  a.body, a.url,
+                              a.source_id, a.author, a.lang, s.tags};
+  // Indexed for the rules' words only; a query silence prepares a full copy (SilenceSubject).
+  rules::PrepareOptions prepare;
+  prepare.keys = &matcher.keys();
+  prepare.token_cache = &token_cache_;
+  const rules::PreparedArticle& prepared =
+      w->prepared.emplace(normalizer_, std::move(fields), prepare);
+  w->subject.emplace(prepared, normalizer_);
+  w->key = article_key(a);
+  SearchColumns columns = search_columns(prepared);
+  a.search_words = std::move(columns.words);
+  a.search_stems = std::move(columns.stems);
+  const text::Normalized& body = prepared.field(1).normalized.strict.tokens.empty()
+                                     ? prepared.field(0).normalized
+                                     : prepared.field(1).normalized;
+  w->identity = {w->key,
+                 a.url,
+                 a.source_id,
+                 a.guid,
+                 a.published.value_or(a.fetched_at),
+                 dedup::fingerprint(body),
+                 "cl_" + w->key};
+  a.canonical_url = url::canonical(a.url);
+  a.content_hash = hex64(w->identity.fp.body_hash);
+  if (store_.shares_stories()) a.story_keys = stories_.serial_keys(w->identity);
+  w->matches = matcher.match(prepared);
+  w->a = std::move(a);
+  return w;
+}
+
+void Monitor::file_articles(const SourceConfig& s, std::vector<NewArticle> articles,
+                            PollStats& stats) {
+  if (articles.empty()) return;
+  std::vector<std::unique_ptr<ArticleWork>> work;
+  work.reserve(articles.size());
+  for (auto& a : articles) work.push_back(prepare_article(s, std::move(a)));
+  const int64_t now = clock_.now();
+  keep_story_index(now);
+  if (store_.shares_stories()) {
+    // Serialized with every other instance filing an article that could join the same story
+    // or count toward the same rule: whoever comes second waits for the first's commit, then
+    // files its copies beside the first's.
+    std::vector<uint64_t> keys;
+    std::vector<std::string> rules;
+    for (const auto& w : work) {
+      keys.insert(keys.end(), w->a.story_keys.begin(), w->a.story_keys.end());
+      for (const auto& m : w->matches)
+        if (m.rule->threshold || m.rule->max_alerts) rules.push_back(m.rule->id);
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    std::sort(rules.begin(), rules.end());
+    rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+    store_.lock_stories(keys, rules);
+    follow_shared_stories(keys, now - config_->dedup_window);
+  }
+  for (auto& w : work) file_article(s, *w, stats);
+}
+
+void Monitor::file_article(const SourceConfig& s, ArticleWork& w, PollStats& stats) {
   {
     const int64_t now = clock_.now();
-    if (store_.has_article(a.source_id, a.guid)) return;
-    rules::ArticleFields fields{a.guid,      a.title,  a.body, a.url,
-                                a.source_id, a.author, a.lang, s.tags};
-    // Indexed for the rules' words only; a query silence prepares a full copy (SilenceSubject).
-    rules::PrepareOptions prepare;
-    prepare.keys = &matcher.keys();
-    prepare.token_cache = &token_cache_;
-    const rules::PreparedArticle prepared(normalizer_, std::move(fields), prepare);
-    const SilenceSubject subject(prepared, normalizer_);
-    const std::string key = article_key(a);
-    SearchColumns columns = search_columns(prepared);
-    a.search_words = std::move(columns.words);
-    a.search_stems = std::move(columns.stems);
+    NewArticle& a = w.a;
+    const SilenceSubject& subject = *w.subject;
+    const std::string& key = w.key;
+    const auto& matches = w.matches;
     std::vector<NewAlert> alerts;
-    const dedup::Decision story = cluster_for(a, key,
-                                              prepared.field(1).normalized.strict.tokens.empty()
-                                                  ? prepared.field(0).normalized
-                                                  : prepared.field(1).normalized);
+    unsettled_.push_back(key);
+    const dedup::Decision story = stories_.add(std::move(w.identity));
     a.cluster = story.label;
     std::vector<const rules::Rule*> matched;
-    const auto matches = matcher.match(prepared);
     for (const auto& m : matches) {
       matched.push_back(m.rule);
       if (m.rule->threshold) continue;  // counted once the article is stored, below

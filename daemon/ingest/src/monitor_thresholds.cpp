@@ -195,10 +195,16 @@ PollStats Monitor::check_thresholds() {
     if (rule.threshold)
       store_.prune_threshold_events(rule.id, now - rule.threshold->window_seconds);
   }
-  for (auto episode : store_.threshold_episodes()) {
+  const std::vector<ThresholdEpisode> episodes = store_.threshold_episodes();
+  if (store_.shares_stories()) {
+    // Every rule's lock at once, in the order answers take theirs (no deadlock).
+    std::vector<std::string> ids;
+    for (const auto& e : episodes) ids.push_back(e.rule_id);
+    store_.lock_rules(ids);
+  }
+  for (auto episode : episodes) {
     if (store_.shares_stories()) {
       // Read again under the rule's lock: another instance may have ended or updated it.
-      store_.lock_rule(episode.rule_id);
       auto current = store_.threshold_episode(episode.rule_id);
       if (!current) continue;
       episode = *current;

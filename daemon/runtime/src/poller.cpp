@@ -425,14 +425,18 @@ void Poller::commit_batch(BatchJob& b) {
   b.next_due.assign(n, std::nullopt);
   const size_t story_mark = monitor_.story_mark();
   try {
-    Store::Batch batch(store_);
+    // A store shared with other instances: each answer is a transaction of its own, since
+    // each takes its locks once, in one order, and holds them until its commit
+    // (article_store.hpp); one fsync per answer, where PostgreSQL's group commit shares it.
+    std::optional<Store::Batch> batch;
+    if (!store_.shares_stories()) batch.emplace(store_);
     for (size_t i = 0; i < n; ++i) {
       // Handled as the snapshot the Monitor runs has the source (a reload switches it in a
       // store job, before the loop learns of it).
-      b.handled[i] =
-          handle_one(b.answers[i], monitor_.source(b.answers[i].id), b.stopping, b.results[i]);
+      b.handled[i] = handle_one(b.answers[i], monitor_.source(b.answers[i].id), b.stopping,
+                                b.results[i], &b.error);
     }
-    batch.commit();
+    if (batch) batch->commit();
     b.committed = true;
   } catch (const sql::StoreError& e) {
     b.error = e.what();
@@ -468,7 +472,8 @@ void Poller::commit_batch(BatchJob& b) {
 
 void Poller::batch_done(BatchJob& b) {
   committing_ = false;
-  health_.store_ok = b.committed;
+  std::vector<std::string> retry_later;
+  health_.store_ok = b.committed && b.error.empty();
   if (!b.committed) {
     log_->error("store: {}; {} answers will be fetched again", b.error, b.answers.size());
   }
@@ -483,7 +488,13 @@ void Poller::batch_done(BatchJob& b) {
     next_due_[a.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
     if (b.committed && b.handled[i] && b.next_due[i]) next_due_[a.id] = steady_due(*b.next_due[i]);
     if (b.committed && b.crashes_cleared[i]) blamed_.erase(a.id);
+    if (once_ && !stopping_ && !(b.committed && b.handled[i]) &&
+        ++once_store_retries_[a.id] <= kOnceStoreRetries) {
+      // `--once` promised this source a poll: it is asked for again rather than left out.
+      retry_later.push_back(a.id);
+    }
   }
+  if (!retry_later.empty()) retry_denied_later(std::move(retry_later));
   if (b.committed) totals_ += b.committed_stats;
   if (!stopping_) {
     // Room for more sources: what a batch commits makes room for as many new fetches.
@@ -504,8 +515,11 @@ void Poller::batch_done(BatchJob& b) {
 // One answer in its own savepoint: a failure of that source's own (anything but the store)
 // is recorded with backoff and rolls back only its writes. False when the answer was not
 // handled (the store failed for it, or the loop is stopping and its fetch was cut off).
-bool Poller::handle_one(PendingAnswer& a, const SourceConfig* src, bool stopping,
-                        PollStats& stats) {
+bool Poller::handle_one(PendingAnswer& a, const SourceConfig* src, bool stopping, PollStats& stats,
+                        std::string* store_error) {
+  // Outside a batch (a shared store) a failed answer's transaction is its own: the next one
+  // begins afresh.
+  const bool own_transaction = store_.shares_stories();
   if (!src) return false;  // removed by a reload while in flight
   const Expected<HttpResponse>& response = *a.response;
   const size_t mark = monitor_.story_mark();
@@ -532,9 +546,10 @@ bool Poller::handle_one(PendingAnswer& a, const SourceConfig* src, bool stopping
   } catch (const sql::StoreError& e) {
     // SQLite may have rolled back the whole batch (disk full): nothing of it is kept, and
     // going on would write the next answers outside any transaction.
-    if (!store_.in_transaction()) throw;
+    if (!own_transaction && !store_.in_transaction()) throw;
     monitor_.forget_stories_since(mark);  // its articles were rolled back with its savepoint
     log_->error("source '{}': store: {} (will fetch again)", a.id, e.what());
+    if (store_error) *store_error = e.what();
     return false;
   } catch (const std::exception& e) {
     monitor_.forget_stories_since(mark);
@@ -560,8 +575,9 @@ bool Poller::handle_one(PendingAnswer& a, const SourceConfig* src, bool stopping
       savepoint.commit();
       return true;
     } catch (const sql::StoreError& se) {
-      if (!store_.in_transaction()) throw;
+      if (!own_transaction && !store_.in_transaction()) throw;
       log_->error("source '{}': store: {} (will fetch again)", a.id, se.what());
+      if (store_error) *store_error = se.what();
       return false;
     }
   }

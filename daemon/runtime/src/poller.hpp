@@ -102,6 +102,7 @@ class Poller {
   static constexpr double kParseDeadlineSeconds = 30;  // below systemd's WatchdogSec (60 s)
   // A source whose host another instance holds is asked for again after this.
   static constexpr int kLeaseRetrySeconds = 5;
+  static constexpr int kOnceStoreRetries = 3;
 
  private:
   struct PendingAnswer {
@@ -153,7 +154,9 @@ class Poller {
   // On the store's thread. `current`: the source as the Monitor's snapshot has it (null when a
   // reload removed it). False when not handled: the source is polled again after
   // kStoreRetrySeconds.
-  bool handle_one(PendingAnswer& a, const SourceConfig* current, bool stopping, PollStats& stats);
+  // `store_error`: set to the store's error when the answer failed at the store.
+  bool handle_one(PendingAnswer& a, const SourceConfig* current, bool stopping, PollStats& stats,
+                  std::string* store_error);
 
   Store& store_;
   Monitor& monitor_;
@@ -190,6 +193,9 @@ class Poller {
   bool renew_armed_ = false, renewing_ = false;
   std::vector<std::string> denied_once_;             // `--once`: waiting for denied_timer_
   std::deque<std::string> once_queue_;               // `--once`: sources not yet asked for
+  // `--once`: answers the store failed for, by source; each is asked for again
+  // (kLeaseRetrySeconds later) up to kOnceStoreRetries times.
+  std::unordered_map<std::string, int> once_store_retries_;
   size_t poll_cursor_ = 0;                           // where poll_due() starts looking
   std::unordered_set<std::string> pages_in_flight_;  // "source\nurl" of pages being fetched
   std::unordered_set<std::string> quarantined_;      // not polled (poison-source guard)

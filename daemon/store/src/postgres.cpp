@@ -61,7 +61,8 @@ std::string without_nul(std::string_view v) {
 class PgStatement final : public Statement {
  public:
   using Statement::bind;
-  PgStatement(PgConnection& db, std::string_view sql) : db_(db), sql_(postgres_placeholders(sql)) {}
+  PgStatement(PgConnection& db, std::string_view sql, bool kept)
+      : db_(db), sql_(postgres_placeholders(sql)), kept_(kept) {}
 
   Statement& bind(int i, std::string_view v) override {
     slot(i) = {without_nul(v), kTextOid, false};
@@ -143,11 +144,12 @@ class PgStatement final : public Statement {
       lengths.push_back(static_cast<int>(p.value.size()));
     }
     result_ = db_.run(sql_, static_cast<int>(params_.size()), types.data(), values.data(),
-                      lengths.data());
+                      lengths.data(), kept_);
   }
 
   PgConnection& db_;
   std::string sql_;
+  bool kept_;
   std::vector<Param> params_;
   PgResultPtr result_;
   int row_ = -1;
@@ -248,6 +250,7 @@ PgConnection::PgConnection(const std::string& url, bool read_only) : url_(url) {
 void PgConnection::ensure_connected() {
   if (PQstatus(conn_.get()) == CONNECTION_OK) return;
   PQreset(conn_.get());
+  ++session_;  // its named statements are gone
   if (PQstatus(conn_.get()) != CONNECTION_OK) {
     throw StoreError("lost the connection to PostgreSQL at " + redact_postgres_url(url_) + ": " +
                          trimmed(PQerrorMessage(conn_.get())),
@@ -310,9 +313,27 @@ PgResultPtr PgConnection::call(std::string_view sql, const std::function<PGresul
 }
 
 PgResultPtr PgConnection::run(const std::string& sql, int n, const unsigned int* types,
-                              const char* const* values, const int* lengths) {
-  PgResultPtr r = call(sql, [&] {
-    return PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0);
+                              const char* const* values, const int* lengths, bool kept) {
+  Named* named = nullptr;
+  if (kept) {
+    std::string key = sql;
+    key.push_back('\0');
+    if (n > 0)
+      key.append(reinterpret_cast<const char*>(types),
+                 sizeof(unsigned int) * static_cast<size_t>(n));
+    named = &named_[key];
+    if (named->name.empty()) named->name = "rasd_" + std::to_string(++names_);
+  }
+  PgResultPtr r = call(sql, [&]() -> PGresult* {
+    if (!named)
+      return PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0);
+    if (named->session != session_) {
+      // Parsed on this session first (a statement made is kept whatever the transaction does).
+      PgResultPtr made(PQprepare(conn_.get(), named->name.c_str(), sql.c_str(), n, types));
+      if (PQresultStatus(made.get()) != PGRES_COMMAND_OK) return made.release();
+      named->session = session_;
+    }
+    return PQexecPrepared(conn_.get(), named->name.c_str(), n, values, lengths, nullptr, 0);
   });
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
@@ -324,7 +345,11 @@ PgResultPtr PgConnection::run(const std::string& sql, int n, const unsigned int*
 }
 
 std::unique_ptr<Statement> PgConnection::prepare(std::string_view sql) {
-  return std::make_unique<PgStatement>(*this, sql);
+  return std::make_unique<PgStatement>(*this, sql, false);
+}
+
+std::unique_ptr<Statement> PgConnection::prepare_kept(std::string_view sql) {
+  return std::make_unique<PgStatement>(*this, sql, true);
 }
 
 void PgConnection::exec(std::string_view sql) {

@@ -1,6 +1,7 @@
 #include "rasd/daemon/store.hpp"
 
 #include <array>
+#include <boost/json.hpp>
 
 #include "rasd/daemon/postgres.hpp"
 #include "rasd/daemon/sqlite.hpp"
@@ -119,7 +120,8 @@ int Store::peek_schema_version(const std::string& location) {
 
 Store::Lease Store::cached(std::string_view sql) {
   auto it = statements_.find(std::string(sql));
-  if (it == statements_.end()) it = statements_.emplace(std::string(sql), db_->prepare(sql)).first;
+  if (it == statements_.end())
+    it = statements_.emplace(std::string(sql), db_->prepare_kept(sql)).first;
   return Lease(*it->second);
 }
 
@@ -180,8 +182,27 @@ bool Store::has_article(const std::string& source_id, const std::string& guid) {
   return s->step();
 }
 
+std::vector<std::string> Store::known_articles(const std::string& source_id,
+                                               const std::vector<std::string>& guids) {
+  std::vector<std::string> out;
+  if (guids.empty()) return out;
+  boost::json::array list;
+  list.reserve(guids.size());
+  for (const auto& g : guids) list.emplace_back(g);
+  const bool pg = db_->dialect() == sql::Dialect::postgres;
+  Lease s = cached(std::string("SELECT guid FROM articles WHERE source_id = ?1 AND guid IN (") +
+                   (pg ? "SELECT value FROM json_array_elements_text(CAST(?2 AS json))"
+                       : "SELECT value FROM json_each(?2)") +
+                   ")");
+  s->bind(1, source_id).bind(2, boost::json::serialize(list));
+  while (s->step()) out.push_back(s->text(0));
+  return out;
+}
+
 std::optional<int64_t> Store::insert_article(const NewArticle& a,
                                              const std::vector<NewAlert>& alerts) {
+  if (db_->dialect() == sql::Dialect::postgres && db_->in_transaction())
+    return insert_article_pg(a, alerts);
   sql::Transaction tx(*db_);
   Lease ins_lease = cached(
       "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
@@ -215,6 +236,40 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
   }
   insert_alerts(article_id, a.source_id, a.cluster, alerts, {});
   tx.commit();
+  return article_id;
+}
+
+// PostgreSQL inside a transaction: the article, its story keys and its search row in one
+// statement (one round trip, not five), and no savepoint of its own: a failed statement
+// leaves the whole transaction aborted, so nothing of the article can commit without the rest.
+std::optional<int64_t> Store::insert_article_pg(const NewArticle& a,
+                                                const std::vector<NewAlert>& alerts) {
+  boost::json::array keys;
+  keys.reserve(a.story_keys.size());
+  for (const uint64_t k : a.story_keys) keys.emplace_back(std::to_string(static_cast<int64_t>(k)));
+  // PostgreSQL refuses a tsvector over 1 MB (the article would then never be stored): its
+  // search columns keep the first 256 KiB of words and of stems, cut at a word.
+  Lease ins = cached(
+      "WITH a AS (INSERT INTO articles(source_id, guid, url, title, body, author, lang, "
+      "published, fetched_at, cluster, canonical_url, content_hash) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) "
+      "ON CONFLICT(source_id, guid) DO NOTHING RETURNING id), "
+      "k AS (INSERT INTO story_keys(key, article_id) SELECT DISTINCT CAST(j.value AS BIGINT), "
+      "a.id FROM a CROSS JOIN json_array_elements_text(CAST(?13 AS json)) j ON CONFLICT DO "
+      "NOTHING), "
+      "s AS (INSERT INTO article_search(rowid, words, stems) SELECT a.id, ?14, ?15 FROM a WHERE "
+      "?14 <> '') "
+      "SELECT id FROM a");
+  ins->bind(1, a.source_id).bind(2, a.guid).bind(3, a.url).bind(4, a.title).bind(5, a.body);
+  ins->bind(6, a.author).bind(7, a.lang).bind(8, a.published).bind(9, a.fetched_at);
+  ins->bind(10, a.cluster).bind(11, a.canonical_url).bind(12, a.content_hash);
+  ins->bind(13, boost::json::serialize(keys))
+      .bind(14, detail::head_words(a.search_words, kPgSearchBytes))
+      .bind(15, detail::head_words(a.search_stems, kPgSearchBytes));
+  if (!ins->step()) return std::nullopt;
+  const int64_t article_id = ins->int64(0);
+  ins->reset();
+  insert_alerts(article_id, a.source_id, a.cluster, alerts, {});
   return article_id;
 }
 

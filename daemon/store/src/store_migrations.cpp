@@ -295,11 +295,26 @@ CREATE TABLE story_keys(
   PRIMARY KEY(key, article_id)
 );
 CREATE INDEX story_keys_article ON story_keys(article_id);
+)sql",
+    // 18: story keys without the foreign key and (on PostgreSQL) the rowid: a new article
+    // writes about twenty key rows, and each paid a foreign-key check and an identity with its
+    // index. A key whose article is gone finds nothing (the read joins articles) and is pruned
+    // with the window (Store::prune_story_keys). The previous release runs on it unchanged.
+    R"sql(
+CREATE TABLE story_keys_18(
+  key INTEGER NOT NULL,
+  article_id INTEGER NOT NULL,
+  PRIMARY KEY(key, article_id)
+);
+INSERT INTO story_keys_18(key, article_id) SELECT key, article_id FROM story_keys;
+DROP TABLE story_keys;
+ALTER TABLE story_keys_18 RENAME TO story_keys;
+CREATE INDEX story_keys_article ON story_keys(article_id);
 )sql"};
 
 // Version 16 adds a table and defaulted columns that rasd 15 never reads: rasd 15 would run on
 // it (had it known to look; from 16 on every rasd reads this). Version 17 needs itself.
-const std::array<int, Store::kSchemaVersion> kOldestBinary = {1,  2,  3,  4,  5,  6,  7,  8, 9,
-                                                              10, 11, 12, 13, 14, 15, 15, 17};
+const std::array<int, Store::kSchemaVersion> kOldestBinary = {1,  2,  3,  4,  5,  6,  7,  8,  9,
+                                                              10, 11, 12, 13, 14, 15, 15, 17, 17};
 
 }  // namespace rasd::detail

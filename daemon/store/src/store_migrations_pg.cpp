@@ -3,7 +3,8 @@
 // same table for table and column for column:
 // * INTEGER is BIGINT (SQLite's integers are 64-bit; times, ids and counts need it);
 // * `id INTEGER PRIMARY KEY` (SQLite's rowid alias) is a BIGINT identity;
-// * every table but articles and article_search gains a last column `rowid`, a BIGINT identity:
+// * every table but articles, article_search and (since version 18) story_keys gains a last
+//   column `rowid`, a BIGINT identity:
 //   the store reads deliveries, attempts, hits, alerts and page fetches in insertion order by
 //   rowid, as SQLite numbers rows, and deletes by it;
 // * `end` is a reserved word in PostgreSQL and is quoted (the store's SQL quotes it on both);
@@ -62,7 +63,9 @@ std::string translate(std::string sql) {
     out.append(sql, last, static_cast<size_t>(m.position(0)) - last);
     const std::string table = m[1].str();
     std::string body = m[2].str();
-    if (table != "articles") body += ",\n  rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE";
+    // Story keys are read by key and deleted by article, never in insertion order.
+    if (table != "articles" && table != "story_keys_18")
+      body += ",\n  rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE";
     out += "CREATE TABLE " + table + "(" + body + "\n);";
     last = static_cast<size_t>(m.position(0) + m.length(0));
   }

@@ -6,9 +6,13 @@
 // keys, in ascending order, then reads the articles that share one of them: two copies of a
 // story that could match share a key, so the second waits until the first's transaction ends
 // and then sees it (READ COMMITTED: each statement sees what was committed before it began).
-// The locks last until the batch commits. Two batches locking keys of several articles in
-// different orders may deadlock: PostgreSQL ends one statement with an error, whose answer's
-// savepoint rolls back and is fetched again later (nothing is lost).
+// The locks last until the transaction commits.
+//
+// No deadlock: a transaction takes all its story and rule locks in one statement, in ascending
+// order of their 64-bit keys (PostgreSQL takes them one by one as the sorted rows come), and
+// never another lock of either kind after it but those it holds (lock_rule() again) or, for
+// transactions that file no story, rule locks in the same order (lock_rules()). The story gate,
+// the smallest key, comes first in every such statement.
 #include <boost/json.hpp>
 
 #include "rasd/daemon/store.hpp"
@@ -32,11 +36,47 @@ constexpr std::string_view kKeysOf =
 
 bool Store::shares_stories() { return db_->dialect() == sql::Dialect::postgres; }
 
-void Store::lock_story_keys(const std::vector<uint64_t>& keys) {
-  if (!shares_stories() || keys.empty()) return;
-  Lease lock = cached("SELECT count(pg_advisory_xact_lock(s.k)) FROM (" + std::string(kKeysOf) +
+namespace {
+
+// Rules' lock keys, of a JSON array of ids bound as ?n: computed by the server, the same on
+// every instance and release (lock_rule() takes the same).
+std::string rule_keys_of(int n) {
+  return "SELECT hashtextextended('rasd rule ' || value, 0) AS k FROM "
+         "json_array_elements_text(CAST(?" +
+         std::to_string(n) + " AS json))";
+}
+
+std::string json_strings(const std::vector<std::string>& values) {
+  boost::json::array a;
+  a.reserve(values.size());
+  for (const auto& v : values) a.emplace_back(v);
+  return boost::json::serialize(a);
+}
+
+}  // namespace
+
+void Store::lock_stories(const std::vector<uint64_t>& keys,
+                         const std::vector<std::string>& rule_ids) {
+  if (!shares_stories()) return;
+  const bool alone = keys.size() > kMaxStoryLocks;
+  // The gate (the smallest bigint): shared by every answer, exclusive for one whose keys would
+  // not fit the lock table, which then locks no key (nobody else files while it holds the gate).
+  Lease lock = cached(
+      "SELECT count(CASE WHEN s.gate AND ?3 = 0 THEN pg_advisory_xact_lock_shared(s.k) ELSE "
+      "pg_advisory_xact_lock(s.k) END) FROM (SELECT CAST(-9223372036854775807 - 1 AS BIGINT) AS "
+      "k, true AS gate UNION ALL SELECT x.k, false FROM (" +
+      std::string(kKeysOf) + " UNION " + rule_keys_of(2) + ") x ORDER BY 1) s");
+  lock->bind(1, alone ? std::string("[]") : json_keys(keys))
+      .bind(2, json_strings(rule_ids))
+      .bind(3, int64_t{alone ? 1 : 0});
+  lock->run();
+}
+
+void Store::lock_rules(const std::vector<std::string>& rule_ids) {
+  if (!shares_stories() || rule_ids.empty()) return;
+  Lease lock = cached("SELECT count(pg_advisory_xact_lock(s.k)) FROM (" + rule_keys_of(1) +
                       " ORDER BY 1) s");
-  lock->bind(1, json_keys(keys));
+  lock->bind(1, json_strings(rule_ids));
   lock->run();
 }
 

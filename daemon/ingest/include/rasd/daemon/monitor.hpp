@@ -207,9 +207,15 @@ class Monitor {
   // kMaxArticlesPerPoll) and returns how many; *truncated when more were new.
   int queue_article_links(const SourceConfig& s, const std::vector<html::PageLink>& links,
                           bool* truncated);
-  // Files a new article in stories_ and says which story it joins (Decision::label is the
-  // stable cluster id stored with it); sets the article's identity hashes on the way.
-  dedup::Decision cluster_for(NewArticle& a, const std::string& key, const text::Normalized& body);
+  // New articles of one answer (monitor_articles.cpp), none of them stored: each is prepared
+  // (matched, fingerprinted, its identity hashes set), a shared store's locks are taken for
+  // all of them at once, then each is filed in stories_ (Decision::label is the stable
+  // cluster id stored with it) and stored with its alerts, in order.
+  struct ArticleWork;
+  void file_articles(const SourceConfig& s, std::vector<NewArticle> articles, PollStats& stats);
+  std::unique_ptr<ArticleWork> prepare_article(const SourceConfig& s, NewArticle a);
+  void file_article(const SourceConfig& s, ArticleWork& work, PollStats& stats);
+  void keep_story_index(int64_t now);
   // A threshold rule's match on the stored article `article_id`: counted, and the episode opened
   // or joined (monitor_thresholds.cpp).
   void count_threshold(const rules::Rule& rule, const NewArticle& a, int64_t article_id,

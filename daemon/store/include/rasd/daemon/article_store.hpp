@@ -46,20 +46,34 @@ class ArticleStore {
   virtual std::optional<int64_t> insert_article(const NewArticle& a,
                                                 const std::vector<NewAlert>& alerts) = 0;
   virtual bool has_article(const std::string& source_id, const std::string& guid) = 0;
+  // Which of `guids` the source has stored (one statement however many).
+  virtual std::vector<std::string> known_articles(const std::string& source_id,
+                                                  const std::vector<std::string>& guids) = 0;
   virtual std::optional<ClusterAlert> cluster_alert(const std::string& rule_id,
                                                     const std::string& cluster) = 0;
   // Each clustered article fetched at or after `since`, oldest first, one at a time.
   virtual void for_each_recent_article(int64_t since,
                                        const std::function<void(const RecentArticle&)>& fn) = 0;
-  // Instances sharing the store (PostgreSQL) file stories together: before clustering an
-  // article, lock its story keys (until the outermost transaction ends), then read the articles
-  // other instances filed under any of them since `since` (the newest kStoryKeyReach of each
-  // key, as the story index looks no further; `known` says which ids the caller has filed, and
-  // only the others are read whole); insert_article() writes the new article's
+  // Instances sharing the store (PostgreSQL) file stories together. Before clustering the new
+  // articles of one answer, lock_stories() takes, in one step and until the outermost
+  // transaction ends, every lock the transaction will need: the answer's story keys and the
+  // rules it may count (lock_rule() on them later returns at once). Every lock is taken in one
+  // global order, so two instances never deadlock; and each transaction takes its locks once,
+  // so a transaction must hold one answer only. Past kMaxStoryLocks keys (the first poll of a
+  // large feed) the answer takes the story gate exclusively instead of its keys (the locks
+  // would not fit PostgreSQL's lock table), while ordinary answers take it shared: a large
+  // answer then files alone. Then for_each_article_with_story_keys() reads the articles
+  // other instances filed under any of the keys since `since` (the newest kStoryKeyReach of
+  // each key, as the story index looks no further; `known` says which ids the caller has
+  // filed, and only the others are read whole); insert_article() writes the new article's
   // NewArticle::story_keys. A store with one instance does none of it.
   static constexpr int kStoryKeyReach = 256;
+  static constexpr size_t kMaxStoryLocks = 512;
   virtual bool shares_stories() { return false; }
-  virtual void lock_story_keys(const std::vector<uint64_t>& /*keys*/) {}
+  virtual void lock_stories(const std::vector<uint64_t>& /*keys*/,
+                            const std::vector<std::string>& /*rule_ids*/) {}
+  // Several rules' locks at once, in the same order (a timer's pass over many episodes).
+  virtual void lock_rules(const std::vector<std::string>& /*rule_ids*/) {}
   virtual void for_each_article_with_story_keys(
       const std::vector<uint64_t>& /*keys*/, int64_t /*since*/,
       const std::function<bool(int64_t)>& /*known*/,

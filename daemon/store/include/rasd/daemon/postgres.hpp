@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "rasd/daemon/sql_connection.hpp"
 
@@ -53,6 +54,9 @@ class PgConnection final : public Connection {
 
   Dialect dialect() const override { return Dialect::postgres; }
   std::unique_ptr<Statement> prepare(std::string_view sql) override;
+  // A named server-side statement, parsed once per session for each set of parameter types
+  // (PostgreSQL then plans it once, or each time when a generic plan would be worse).
+  std::unique_ptr<Statement> prepare_kept(std::string_view sql) override;
   void exec(std::string_view sql) override;
   int64_t changes() override { return changes_; }
   // Tracked from the server's answers, and kept while the connection is broken: a transaction
@@ -63,7 +67,7 @@ class PgConnection final : public Connection {
   // Internal to the driver: a result checked for success (throws otherwise). A lost connection
   // is re-opened before a call only outside a transaction.
   PgResultPtr run(const std::string& sql, int n, const unsigned int* types,
-                  const char* const* values, const int* lengths);
+                  const char* const* values, const int* lengths, bool kept = false);
   const std::string& url() const { return url_; }
 
  private:
@@ -78,6 +82,15 @@ class PgConnection final : public Connection {
   PgConnPtr conn_;
   int64_t changes_ = 0;
   bool tx_open_ = false;
+  // Named statements by SQL and parameter types; each valid in the session it was made in
+  // (a reconnect starts a new one: session_ counts them). Bounded by the statements kept.
+  struct Named {
+    std::string name;
+    uint64_t session = 0;
+  };
+  std::unordered_map<std::string, Named> named_;
+  uint64_t session_ = 1;
+  uint64_t names_ = 0;
 };
 
 }  // namespace rasd::sql

@@ -67,6 +67,9 @@ class Connection {
   virtual ~Connection() = default;
   virtual Dialect dialect() const = 0;
   virtual std::unique_ptr<Statement> prepare(std::string_view sql) = 0;
+  // The same for a statement its owner keeps and runs many times: a server may parse and plan
+  // it once per session.
+  virtual std::unique_ptr<Statement> prepare_kept(std::string_view sql) { return prepare(sql); }
   // Runs one or more statements without parameters.
   virtual void exec(std::string_view sql) = 0;
   // Rows changed by the statement that ran last.

@@ -25,7 +25,7 @@ namespace rasd {
 
 class Store final : public ArticleStore {
  public:
-  static constexpr int kSchemaVersion = 17;
+  static constexpr int kSchemaVersion = 18;
 
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
@@ -82,13 +82,17 @@ class Store final : public ArticleStore {
                                         const std::vector<NewAlert>& alerts) override;
   // Story keys and rule locks (store_stories.cpp): on PostgreSQL only.
   bool shares_stories() override;
-  void lock_story_keys(const std::vector<uint64_t>& keys) override;
+  void lock_stories(const std::vector<uint64_t>& keys,
+                    const std::vector<std::string>& rule_ids) override;
+  void lock_rules(const std::vector<std::string>& rule_ids) override;
   void for_each_article_with_story_keys(
       const std::vector<uint64_t>& keys, int64_t since, const std::function<bool(int64_t)>& known,
       const std::function<void(const RecentArticle&)>& fn) override;
   void lock_rule(const std::string& rule_id) override;
   void prune_story_keys(int64_t before) override;
   bool has_article(const std::string& source_id, const std::string& guid) override;
+  std::vector<std::string> known_articles(const std::string& source_id,
+                                          const std::vector<std::string>& guids) override;
   std::optional<ClusterAlert> cluster_alert(const std::string& rule_id,
                                             const std::string& cluster) override;
   // Calls fn with each clustered article fetched at or after `since`, oldest first; one row
@@ -321,6 +325,9 @@ class Store final : public ArticleStore {
   std::optional<int64_t> last_rule_match(const std::string& rule_id) override;
 
  private:
+  // insert_article() on PostgreSQL inside a transaction (store.cpp).
+  std::optional<int64_t> insert_article_pg(const NewArticle& a,
+                                           const std::vector<NewAlert>& alerts);
   explicit Store(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
   void migrate();
   void write_story_keys(int64_t article_id, const std::vector<uint64_t>& keys);
