@@ -332,6 +332,53 @@ TEST_CASE(
   CHECK(test::scalar(url, "SELECT count(*) FROM alert_members WHERE source_id <> 'rasd'") == "800");
 }
 
+// `--once` promises every source a poll: the answers the store failed for while the server
+// was down are asked for again, and the one run ends with every article.
+TEST_CASE(
+    "postgresql: the server restarts under run --once: the sources it failed for are polled "
+    "again, and the run stores every article",
+    "[integration][postgresql][faults]") {
+  test::PgServer server;
+  const std::string url = server.create_database();
+  test::HttpServer site([&](const test::Request& r) {
+    std::string f = "<rss version=\"2.0\"><channel><title>t</title>";
+    for (int i = 0; i < 20; ++i) {
+      const std::string id = r.target + "-" + std::to_string(i);
+      f += "<item><title>داعش " + id + "</title><guid>" + id + "</guid><description>داعش " + id +
+           test::distinct_words(id, 40) + "</description></item>";
+    }
+    return test::Response{
+        200, {{"Content-Type", "application/rss+xml"}}, f + "</channel></rss>", 250};
+  });
+  test::TempDir dir;
+  dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
+  std::string sources;
+  for (int i = 0; i < 40; ++i)
+    sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) +
+               "\"}\n";
+  const std::string cfg = dir.write(
+      "rasd.yaml", test::store_yaml(url) +
+                       "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                       "http: {listen: \"\"}\n"
+                       "defaults: {per_host_gap: 0, per_host_concurrency: 2}\nsources:\n" +
+                       sources);
+  test::Process rasd({RASD_BINARY, "run", "--once", "--config", cfg});
+  const std::string count = "SELECT count(*) FROM articles WHERE source_id <> 'rasd'";
+  for (int i = 0; i < 200 && std::stoi("0" + test::scalar_or_empty(url, count)) < 60; ++i)
+    rasd.wait_for("\x01never\x01", 50);
+  const int before_stop = std::stoi(test::scalar(url, count));
+  CHECK(before_stop >= 60);
+  CHECK(before_stop < 800);  // stopped in the middle of the cycle
+  server.stop();
+  rasd.wait_for("\x01never\x01", 1000);  // answers arrive and fail meanwhile
+  server.start();
+  CHECK(rasd.wait() == 0);
+  INFO(rasd.err());
+  CHECK(rasd.err().find("will fetch again") != std::string::npos);
+  CHECK(test::scalar(url, count) == "800");
+  CHECK(test::scalar(url, "SELECT count(*) FROM alert_members WHERE source_id <> 'rasd'") == "800");
+}
+
 TEST_CASE(
     "postgresql: a source whose host another instance holds is polled only once that lease "
     "lapses, and the instance releases its hosts when done",
