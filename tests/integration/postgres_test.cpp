@@ -240,6 +240,38 @@ TEST_CASE(
   CHECK(store.article_count() == 2);
 }
 
+// The statements a Store keeps are prepared once per session; a session that lost them
+// (DEALLOCATE, DISCARD ALL, a pooler that moved it) has them made again, not failing forever.
+TEST_CASE("postgresql: kept statements are prepared once per session and made again when lost",
+          "[integration][postgresql]") {
+  test::TempDir dir;
+  const std::string url = test::store_location(dir.path());
+  { Store create(url); }
+  sql::PgConnection db(url);
+  auto kept = db.prepare_kept("SELECT count(*) + ?1 FROM articles");
+  auto count_named = [&] {
+    sql::Query q(db,
+                 "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE "
+                 "'SELECT count(*) + $1 FROM articles%'");
+    REQUIRE(q.step());
+    return q.int64(0);
+  };
+  for (int i = 0; i < 3; ++i) {
+    kept->bind(1, int64_t{i});
+    REQUIRE(kept->step());
+    CHECK(kept->int64(0) == i);
+    kept->reset();
+  }
+  CHECK(count_named() == 1);  // one statement for the three runs
+  db.exec("DEALLOCATE ALL");
+  CHECK(count_named() == 0);
+  kept->bind(1, int64_t{7});
+  REQUIRE(kept->step());
+  CHECK(kept->int64(0) == 7);
+  kept->reset();
+  CHECK(count_named() == 1);
+}
+
 TEST_CASE("postgresql: passwords never reach a message, NUL bytes do not cut text",
           "[integration][postgresql]") {
   CHECK(sql::redact_postgres_url("postgresql://u:pw@h:5432/db") == "postgresql://u:***@h:5432/db");
@@ -269,6 +301,10 @@ TEST_CASE("postgresql: passwords never reach a message, NUL bytes do not cut tex
   NewArticle other = a;
   other.guid = std::string("g\0other", 7);  // not the same item once its NUL is gone
   CHECK(store.insert_article(other, {}));
+  // An answer's known items, asked for at once, NULs and all (a JSON Feed id may hold one).
+  const auto known =
+      store.known_articles("src", {a.guid, std::string("g\0new", 5), "plain", other.guid});
+  CHECK(known == std::vector<std::string>{a.guid, other.guid});
   CHECK(store.silences(0, true).empty());  // an integer flag as a condition reads on both
 }
 

@@ -164,29 +164,50 @@ std::unique_ptr<Monitor::ArticleWork> Monitor::prepare_article(const SourceConfi
 void Monitor::file_articles(const SourceConfig& s, std::vector<NewArticle> articles,
                             PollStats& stats) {
   if (articles.empty()) return;
+  const int64_t now = clock_.now();
+  keep_story_index(now);
+  const int64_t since = now - config_->dedup_window;
+  const bool shared = store_.shares_stories();
+  // Each article's keys: its three exact identities, its bands and its lead shingles.
+  constexpr size_t kKeysPerArticle = 3 + dedup::kBands + dedup::kLeadShingles;
+  if (!shared || articles.size() * kKeysPerArticle > ArticleStore::kMaxStoryLocks) {
+    // One article in memory at a time: alone in the store, or a shared store's large answer,
+    // filed under the exclusive story gate with every rule that counts (a superset of those
+    // its articles match, since they are not known yet).
+    if (shared) {
+      std::vector<std::string> rules;
+      for (const auto& r : rules_->rules)
+        if (r.threshold || r.max_alerts) rules.push_back(r.id);
+      store_.lock_all_stories(rules);
+    }
+    for (auto& a : articles) {
+      auto w = prepare_article(s, std::move(a));
+      if (shared) follow_shared_stories(w->a.story_keys, since);
+      file_article(s, *w, stats);
+    }
+    return;
+  }
+  // A shared store's ordinary answer (at most kMaxStoryLocks keys, so a few dozen articles):
+  // prepared whole first, so that its locks are taken at once. Serialized with every other
+  // instance filing an article that could join the same story or count toward the same rule:
+  // whoever comes second waits for the first's commit, then files its copies beside the
+  // first's.
   std::vector<std::unique_ptr<ArticleWork>> work;
   work.reserve(articles.size());
   for (auto& a : articles) work.push_back(prepare_article(s, std::move(a)));
-  const int64_t now = clock_.now();
-  keep_story_index(now);
-  if (store_.shares_stories()) {
-    // Serialized with every other instance filing an article that could join the same story
-    // or count toward the same rule: whoever comes second waits for the first's commit, then
-    // files its copies beside the first's.
-    std::vector<uint64_t> keys;
-    std::vector<std::string> rules;
-    for (const auto& w : work) {
-      keys.insert(keys.end(), w->a.story_keys.begin(), w->a.story_keys.end());
-      for (const auto& m : w->matches)
-        if (m.rule->threshold || m.rule->max_alerts) rules.push_back(m.rule->id);
-    }
-    std::sort(keys.begin(), keys.end());
-    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-    std::sort(rules.begin(), rules.end());
-    rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
-    store_.lock_stories(keys, rules);
-    follow_shared_stories(keys, now - config_->dedup_window);
+  std::vector<uint64_t> keys;
+  std::vector<std::string> rules;
+  for (const auto& w : work) {
+    keys.insert(keys.end(), w->a.story_keys.begin(), w->a.story_keys.end());
+    for (const auto& m : w->matches)
+      if (m.rule->threshold || m.rule->max_alerts) rules.push_back(m.rule->id);
   }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  std::sort(rules.begin(), rules.end());
+  rules.erase(std::unique(rules.begin(), rules.end()), rules.end());
+  store_.lock_stories(keys, rules);
+  follow_shared_stories(keys, since);
   for (auto& w : work) file_article(s, *w, stats);
 }
 
@@ -283,6 +304,8 @@ void Monitor::file_article(const SourceConfig& s, ArticleWork& w, PollStats& sta
                    al.silenced_by.empty() ? "" : " (silenced by " + al.silenced_by + ")",
                    al.held_back ? " (held back: max_alerts)" : "");
       }
+    } else {
+      stories_.forget(key);  // stored meanwhile (another instance): filed when read back
     }
   }
 }

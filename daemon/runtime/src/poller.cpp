@@ -400,6 +400,7 @@ struct Poller::BatchJob {
   PollStats committed_stats;
   bool committed = false;
   std::string error;
+  size_t store_failures = 0;  // answers that failed at the store
 };
 
 void Poller::handle_pending() {
@@ -433,8 +434,13 @@ void Poller::commit_batch(BatchJob& b) {
     for (size_t i = 0; i < n; ++i) {
       // Handled as the snapshot the Monitor runs has the source (a reload switches it in a
       // store job, before the loop learns of it).
+      std::string store_error;
       b.handled[i] = handle_one(b.answers[i], monitor_.source(b.answers[i].id), b.stopping,
-                                b.results[i], &b.error);
+                                b.results[i], &store_error);
+      if (!store_error.empty()) {
+        ++b.store_failures;
+        b.error = std::move(store_error);
+      }
     }
     if (batch) batch->commit();
     b.committed = true;
@@ -473,7 +479,9 @@ void Poller::commit_batch(BatchJob& b) {
 void Poller::batch_done(BatchJob& b) {
   committing_ = false;
   std::vector<std::string> retry_later;
-  health_.store_ok = b.committed && b.error.empty();
+  // Not ready when nothing of the batch reached the store (one answer's failure on a shared
+  // store, a lock wait that timed out, is that answer's).
+  health_.store_ok = b.committed && (b.store_failures == 0 || b.store_failures < b.answers.size());
   if (!b.committed) {
     log_->error("store: {}; {} answers will be fetched again", b.error, b.answers.size());
   }
@@ -488,10 +496,15 @@ void Poller::batch_done(BatchJob& b) {
     next_due_[a.id] = SteadyClock::now() + std::chrono::seconds(kStoreRetrySeconds);
     if (b.committed && b.handled[i] && b.next_due[i]) next_due_[a.id] = steady_due(*b.next_due[i]);
     if (b.committed && b.crashes_cleared[i]) blamed_.erase(a.id);
-    if (once_ && !stopping_ && !(b.committed && b.handled[i]) &&
-        ++once_store_retries_[a.id] <= kOnceStoreRetries) {
-      // `--once` promised this source a poll: it is asked for again rather than left out.
-      retry_later.push_back(a.id);
+    if (once_ && !stopping_ && !(b.committed && b.handled[i])) {
+      if (++once_store_retries_[a.id] <= kOnceStoreRetries) {
+        // `--once` promised this source a poll: it is asked for again rather than left out.
+        retry_later.push_back(a.id);
+      } else {
+        ++totals_.failed;
+        log_->error("source '{}': not stored after {} tries; left for the next run", a.id,
+                    kOnceStoreRetries + 1);
+      }
     }
   }
   if (!retry_later.empty()) retry_denied_later(std::move(retry_later));

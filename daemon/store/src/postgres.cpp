@@ -324,6 +324,7 @@ PgResultPtr PgConnection::run(const std::string& sql, int n, const unsigned int*
     named = &named_[key];
     if (named->name.empty()) named->name = "rasd_" + std::to_string(++names_);
   }
+  const bool in_transaction_before = tx_open_;
   PgResultPtr r = call(sql, [&]() -> PGresult* {
     if (!named)
       return PQexecParams(conn_.get(), sql.c_str(), n, types, values, lengths, nullptr, 0);
@@ -333,7 +334,23 @@ PgResultPtr PgConnection::run(const std::string& sql, int n, const unsigned int*
       if (PQresultStatus(made.get()) != PGRES_COMMAND_OK) return made.release();
       named->session = session_;
     }
-    return PQexecPrepared(conn_.get(), named->name.c_str(), n, values, lengths, nullptr, 0);
+    PGresult* done =
+        PQexecPrepared(conn_.get(), named->name.c_str(), n, values, lengths, nullptr, 0);
+    const char* state = PQresultErrorField(done, PG_DIAG_SQLSTATE);
+    if (state && std::string_view(state) == "26000") {
+      // The session lost it (DISCARD ALL, or a pooler that hands out server connections per
+      // transaction without keeping statements): made again before the next use, and at once
+      // when no transaction depends on this one's failure.
+      named->session = 0;
+      if (!in_transaction_before) {
+        PQclear(done);
+        PgResultPtr made(PQprepare(conn_.get(), named->name.c_str(), sql.c_str(), n, types));
+        if (PQresultStatus(made.get()) != PGRES_COMMAND_OK) return made.release();
+        named->session = session_;
+        done = PQexecPrepared(conn_.get(), named->name.c_str(), n, values, lengths, nullptr, 0);
+      }
+    }
+    return done;
   });
   const auto status = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {

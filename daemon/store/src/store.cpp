@@ -188,7 +188,16 @@ std::vector<std::string> Store::known_articles(const std::string& source_id,
   if (guids.empty()) return out;
   boost::json::array list;
   list.reserve(guids.size());
-  for (const auto& g : guids) list.emplace_back(g);
+  for (const auto& g : guids) {
+    // A NUL cannot cross JSON into PostgreSQL's text (and each backend binds it its own way):
+    // such a GUID is asked for alone, as has_article() binds it.
+    if (g.find('\0') == std::string::npos) {
+      list.emplace_back(g);
+    } else if (has_article(source_id, g)) {
+      out.push_back(g);
+    }
+  }
+  if (list.empty()) return out;
   const bool pg = db_->dialect() == sql::Dialect::postgres;
   Lease s = cached(std::string("SELECT guid FROM articles WHERE source_id = ?1 AND guid IN (") +
                    (pg ? "SELECT value FROM json_array_elements_text(CAST(?2 AS json))"

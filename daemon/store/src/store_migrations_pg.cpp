@@ -3,7 +3,7 @@
 // same table for table and column for column:
 // * INTEGER is BIGINT (SQLite's integers are 64-bit; times, ids and counts need it);
 // * `id INTEGER PRIMARY KEY` (SQLite's rowid alias) is a BIGINT identity;
-// * every table but articles, article_search and (since version 18) story_keys gains a last
+// * every table but articles and article_search (and story_keys since version 18) gains a last
 //   column `rowid`, a BIGINT identity:
 //   the store reads deliveries, attempts, hits, alerts and page fetches in insertion order by
 //   rowid, as SQLite numbers rows, and deletes by it;
@@ -63,9 +63,7 @@ std::string translate(std::string sql) {
     out.append(sql, last, static_cast<size_t>(m.position(0)) - last);
     const std::string table = m[1].str();
     std::string body = m[2].str();
-    // Story keys are read by key and deleted by article, never in insertion order.
-    if (table != "articles" && table != "story_keys_18")
-      body += ",\n  rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE";
+    if (table != "articles") body += ",\n  rowid BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE";
     out += "CREATE TABLE " + table + "(" + body + "\n);";
     last = static_cast<size_t>(m.position(0) + m.length(0));
   }
@@ -94,6 +92,14 @@ std::string postgres_migration(size_t index) {
       throw std::logic_error("migration 15 lost its tags backfill");
     sql.replace(at, end + 1 - at, kTagsBackfill);
     return translate(sql);
+  }
+  if (index == 17) {
+    // Version 18 in place: only the table's definition changes (no copy, which would lose the
+    // keys that instances of the previous release commit meanwhile, and hold the table for
+    // as long as the copy and its index take). Story keys are read by key and deleted by
+    // article, never in insertion order: no rowid.
+    return "ALTER TABLE story_keys DROP CONSTRAINT IF EXISTS story_keys_article_id_fkey, "
+           "DROP COLUMN IF EXISTS rowid;";
   }
   return translate(sql);
 }

@@ -58,7 +58,17 @@ std::string json_strings(const std::vector<std::string>& values) {
 void Store::lock_stories(const std::vector<uint64_t>& keys,
                          const std::vector<std::string>& rule_ids) {
   if (!shares_stories()) return;
-  const bool alone = keys.size() > kMaxStoryLocks;
+  if (keys.size() > kMaxStoryLocks) return lock_all_stories(rule_ids);
+  take_story_locks(json_keys(keys), rule_ids, false);
+}
+
+void Store::lock_all_stories(const std::vector<std::string>& rule_ids) {
+  if (!shares_stories()) return;
+  take_story_locks("[]", rule_ids, true);
+}
+
+void Store::take_story_locks(const std::string& keys_json, const std::vector<std::string>& rule_ids,
+                             bool alone) {
   // The gate (the smallest bigint): shared by every answer, exclusive for one whose keys would
   // not fit the lock table, which then locks no key (nobody else files while it holds the gate).
   Lease lock = cached(
@@ -66,9 +76,7 @@ void Store::lock_stories(const std::vector<uint64_t>& keys,
       "pg_advisory_xact_lock(s.k) END) FROM (SELECT CAST(-9223372036854775807 - 1 AS BIGINT) AS "
       "k, true AS gate UNION ALL SELECT x.k, false FROM (" +
       std::string(kKeysOf) + " UNION " + rule_keys_of(2) + ") x ORDER BY 1) s");
-  lock->bind(1, alone ? std::string("[]") : json_keys(keys))
-      .bind(2, json_strings(rule_ids))
-      .bind(3, int64_t{alone ? 1 : 0});
+  lock->bind(1, keys_json).bind(2, json_strings(rule_ids)).bind(3, int64_t{alone ? 1 : 0});
   lock->run();
 }
 

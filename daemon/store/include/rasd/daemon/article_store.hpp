@@ -72,6 +72,9 @@ class ArticleStore {
   virtual bool shares_stories() { return false; }
   virtual void lock_stories(const std::vector<uint64_t>& /*keys*/,
                             const std::vector<std::string>& /*rule_ids*/) {}
+  // The exclusive story gate with `rule_ids`' locks, for an answer whose keys are not counted
+  // first (too many: the Monitor files a large answer one article at a time).
+  virtual void lock_all_stories(const std::vector<std::string>& /*rule_ids*/) {}
   // Several rules' locks at once, in the same order (a timer's pass over many episodes).
   virtual void lock_rules(const std::vector<std::string>& /*rule_ids*/) {}
   virtual void for_each_article_with_story_keys(

@@ -85,6 +85,7 @@ class Store final : public ArticleStore {
   void lock_stories(const std::vector<uint64_t>& keys,
                     const std::vector<std::string>& rule_ids) override;
   void lock_rules(const std::vector<std::string>& rule_ids) override;
+  void lock_all_stories(const std::vector<std::string>& rule_ids) override;
   void for_each_article_with_story_keys(
       const std::vector<uint64_t>& keys, int64_t since, const std::function<bool(int64_t)>& known,
       const std::function<void(const RecentArticle&)>& fn) override;
@@ -325,6 +326,9 @@ class Store final : public ArticleStore {
   std::optional<int64_t> last_rule_match(const std::string& rule_id) override;
 
  private:
+  // lock_stories() and lock_all_stories(): the gate (exclusive when `alone`), keys and rules.
+  void take_story_locks(const std::string& keys_json, const std::vector<std::string>& rule_ids,
+                        bool alone);
   // insert_article() on PostgreSQL inside a transaction (store.cpp).
   std::optional<int64_t> insert_article_pg(const NewArticle& a,
                                            const std::vector<NewAlert>& alerts);
