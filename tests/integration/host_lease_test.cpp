@@ -162,6 +162,10 @@ TEST_CASE(
   CHECK(taken.size() == 2);
   test::scalar(db, "UPDATE deliveries SET claim_expires = 1 WHERE claimed_by = 'A'");
   CHECK(ids(b.claim_due_deliveries("B", 100, 10, "hook", 120)).size() == 4);
+  // A's late answer for a row whose claim lapsed to B is recorded, and B keeps its claim.
+  const std::string lapsed = first.back().id;
+  a.record_attempts({{lapsed, 100, 500, "", "pending", 100}}, "A");
+  CHECK(test::scalar(db, "SELECT claimed_by FROM deliveries WHERE id = '" + lapsed + "'") == "B");
   // B gives back two it did not send, keeps one in flight (renewed) and stops cleanly: every
   // claim of B's ends, and A (restarted) takes them all.
   const auto held = b.claim_due_deliveries("B", 100, 10, "hook", 120);

@@ -254,14 +254,14 @@ void Deliverer::record_arrived() {
   }
   ++jobs_;
   queue_.submit(
-      [&store = store_, &clock = clock_, job, decided = clock_.now()] {
+      [&store = store_, &clock = clock_, job, decided = clock_.now(), owner = claim_owner_] {
         try {
           // A retry is due its delay after the attempt is recorded, in the terms of the clock
           // the store's rows are in now (see clock_jumps.hpp in the runtime).
           const int64_t now = clock.now();
           for (AttemptRecord& r : job->records) r.next_attempt += now - decided;
           Store::Batch batch(store);
-          store.record_attempts(job->records);
+          store.record_attempts(job->records, owner);
           for (const auto& name : job->now_gone) {
             if (!store.webhook_disabled(name)) store.disable_webhook(name, now, "410 Gone");
             job->stats.disabled += static_cast<int>(store.disable_pending(name, now));

@@ -447,7 +447,7 @@ void Store::record_attempt(const std::string& id, int64_t at, std::optional<int6
   record_attempts({{id, at, status, error, new_state, next_attempt}});
 }
 
-void Store::record_attempts(const std::vector<AttemptRecord>& records) {
+void Store::record_attempts(const std::vector<AttemptRecord>& records, const std::string& owner) {
   if (records.empty()) return;
   sql::Transaction tx(*db_);
   sql::Query attempt(
@@ -455,12 +455,13 @@ void Store::record_attempts(const std::vector<AttemptRecord>& records) {
   sql::Query update(
       *db_,
       "UPDATE deliveries SET attempts = attempts + 1, state = ?2, next_attempt = ?3, "
-      "last_status = ?4, last_error = ?5, claimed_by = '', "
+      "last_status = ?4, last_error = ?5, "
+      "claimed_by = CASE WHEN ?7 = '' OR claimed_by = ?7 THEN '' ELSE claimed_by END, "
       "delivered_at = CASE WHEN ?2 = 'delivered' THEN ?6 ELSE delivered_at END WHERE id = ?1");
   for (const auto& r : records) {
     attempt.bind(1, r.delivery_id).bind(2, r.at).bind(3, r.status).bind(4, r.error).run();
     update.bind(1, r.delivery_id).bind(2, r.new_state).bind(3, r.next_attempt).bind(4, r.status);
-    update.bind(5, r.error).bind(6, r.at).run();
+    update.bind(5, r.error).bind(6, r.at).bind(7, owner).run();
   }
   tx.commit();
 }

@@ -163,7 +163,9 @@ class Store final : public ArticleStore {
   void record_attempt(const std::string& delivery_id, int64_t at, std::optional<int64_t> status,
                       const std::string& error, const std::string& new_state, int64_t next_attempt);
   // Several attempts in one transaction (one fsync for a batch of answers).
-  void record_attempts(const std::vector<AttemptRecord>& records);
+  // `owner`: the instance that made the attempts (claim_due_deliveries); a row's claim is
+  // ended only when it is still that owner's (it may have lapsed to another meanwhile).
+  void record_attempts(const std::vector<AttemptRecord>& records, const std::string& owner = "");
   // Puts dead and disabled deliveries back in the queue with a fresh retry schedule (their
   // attempts stay in the history), and enables every endpoint again (or only those of
   // `webhook` when given); returns how many deliveries.
