@@ -589,6 +589,7 @@ bool Poller::handle_one(PendingAnswer& a, const SourceConfig* src, bool stopping
       return true;
     } catch (const sql::StoreError& se) {
       if (!own_transaction && !store_.in_transaction()) throw;
+      monitor_.forget_stories_since(mark);  // what the fallback filed was rolled back with it
       log_->error("source '{}': store: {} (will fetch again)", a.id, se.what());
       if (store_error) *store_error = se.what();
       return false;
