@@ -308,30 +308,43 @@ TEST_CASE("postgresql: passwords never reach a message, NUL bytes do not cut tex
   CHECK(store.silences(0, true).empty());  // an integer flag as a condition reads on both
 }
 
+namespace {
+
+// 20 items mentioning داعش per feed path, each answer 250 ms late: with two at a time, a
+// cycle of 40 feeds lasts seconds, long enough to cut in two.
+test::Response slow_twenty_items(const test::Request& r) {
+  std::string f = "<rss version=\"2.0\"><channel><title>t</title>";
+  for (int i = 0; i < 20; ++i) {
+    const std::string id = r.target + "-" + std::to_string(i);
+    f += "<item><title>داعش " + id + "</title><guid>" + id + "</guid><description>داعش " + id +
+         test::distinct_words(id, 40) + "</description></item>";
+  }
+  return test::Response{
+      200, {{"Content-Type", "application/rss+xml"}}, f + "</channel></rss>", 250};
+}
+
+// Sources s0..s39 on `site`, as YAML list lines.
+std::string forty_sources(const test::HttpServer& site) {
+  std::string sources;
+  for (int i = 0; i < 40; ++i)
+    sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) +
+               "\"}\n";
+  return sources;
+}
+
+}  // namespace
+
 TEST_CASE(
     "postgresql: the server stops in the middle of a cycle and comes back: not ready meanwhile, "
     "then every article stored once",
     "[integration][postgresql][faults]") {
   test::PgServer server;
   const std::string url = server.create_database();
-  test::HttpServer site([&](const test::Request& r) {
-    std::string f = "<rss version=\"2.0\"><channel><title>t</title>";
-    for (int i = 0; i < 20; ++i) {
-      const std::string id = r.target + "-" + std::to_string(i);
-      f += "<item><title>داعش " + id + "</title><guid>" + id + "</guid><description>داعش " + id +
-           test::distinct_words(id, 40) + "</description></item>";
-    }
-    // Slow answers, two at a time: the cycle lasts seconds, long enough to cut in two.
-    return test::Response{
-        200, {{"Content-Type", "application/rss+xml"}}, f + "</channel></rss>", 250};
-  });
+  test::HttpServer site(slow_twenty_items);
   test::TempDir dir;
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
   dir.write("api-token", "t0ken-for-tests-0123456789\n");
-  std::string sources;
-  for (int i = 0; i < 40; ++i)
-    sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) +
-               "\"}\n";
+  const std::string sources = forty_sources(site);
   const std::string base = test::store_yaml(url) +
                            "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
                            "defaults: {per_host_gap: 0, per_host_concurrency: 2}\n";
@@ -376,22 +389,10 @@ TEST_CASE(
     "[integration][postgresql][faults]") {
   test::PgServer server;
   const std::string url = server.create_database();
-  test::HttpServer site([&](const test::Request& r) {
-    std::string f = "<rss version=\"2.0\"><channel><title>t</title>";
-    for (int i = 0; i < 20; ++i) {
-      const std::string id = r.target + "-" + std::to_string(i);
-      f += "<item><title>داعش " + id + "</title><guid>" + id + "</guid><description>داعش " + id +
-           test::distinct_words(id, 40) + "</description></item>";
-    }
-    return test::Response{
-        200, {{"Content-Type", "application/rss+xml"}}, f + "</channel></rss>", 250};
-  });
+  test::HttpServer site(slow_twenty_items);
   test::TempDir dir;
   dir.write("rules.yaml", "rules:\n  - id: isis\n    query: داعش\n");
-  std::string sources;
-  for (int i = 0; i < 40; ++i)
-    sources += "  - {id: s" + std::to_string(i) + ", url: \"" + site.url("/f" + std::to_string(i)) +
-               "\"}\n";
+  const std::string sources = forty_sources(site);
   const std::string cfg = dir.write(
       "rasd.yaml", test::store_yaml(url) +
                        "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"

@@ -64,6 +64,40 @@ std::string other_feed(const std::string& outlet, int round) {
          r + "</link><description>" + body + "</description></item></channel></rss>";
 }
 
+// A store at a new PostgreSQL database, a configuration of `rules_yaml` and the sources `ids`
+// (each at /<id>.xml on `site`), its rules loaded: what each test's instances share.
+struct SharedRig {
+  SharedRig(test::TempDir& dir, const test::HttpServer& site, const std::string& rules_yaml,
+            const std::vector<std::string>& ids)
+      : url(test::store_location(dir.path())) {
+    dir.write("rules.yaml", rules_yaml);
+    std::string sources;
+    for (const auto& id : ids)
+      sources += "  - {id: " + id + ", url: \"" + site.url("/" + id + ".xml") + "\"}\n";
+    cfg = load_config_text(dir.file("rasd.yaml"),
+                           test::store_yaml(url) +
+                               "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
+                               "sources:\n" +
+                               sources);
+    INFO(cfg.diagnostics.format());
+    REQUIRE(cfg.config);
+    Diagnostics diag;
+    rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer);
+    REQUIRE(rules.rules);
+    Store create(url);
+  }
+  // One instance's Monitor over its own store connection, HTTP client and clock.
+  std::unique_ptr<Monitor> monitor(Store& store, HttpClient& http, const Clock& clock) const {
+    return std::make_unique<Monitor>(
+        *cfg.config, rules.rules, normalizer, store, http, clock,
+        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+  }
+  std::string url;
+  ConfigLoad cfg;
+  text::Normalizer normalizer;
+  rules::LoadResult rules;
+};
+
 }  // namespace
 
 TEST_CASE(
@@ -79,27 +113,14 @@ TEST_CASE(
                               : other_feed(r.target == "/c.xml" ? "c" : "d", round.load())};
   });
   test::TempDir dir;
-  const std::string url = test::store_location(dir.path());
   // And a surge of two articles from two sources within an hour: each instance sees one.
-  dir.write("rules.yaml",
-            "rules:\n  - {id: isis, query: داعش}\n"
-            "  - {id: surge, query: البادية, threshold: {count: 2, window: 1h, distinct_sources: "
-            "2}}\n");
-  auto cfg =
-      load_config_text(dir.file("rasd.yaml"),
-                       test::store_yaml(url) +
-                           "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
-                           "sources:\n  - {id: a, url: \"" +
-                           site.url("/a.xml") + "\"}\n  - {id: b, url: \"" + site.url("/b.xml") +
-                           "\"}\n  - {id: c, url: \"" + site.url("/c.xml") +
-                           "\"}\n  - {id: d, url: \"" + site.url("/d.xml") + "\"}\n");
-  INFO(cfg.diagnostics.format());
-  REQUIRE(cfg.config);
-  text::Normalizer normalizer;
-  Diagnostics diag;
-  auto rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer);
-  REQUIRE(rules.rules);
-  { Store create(url); }
+  SharedRig rig(dir, site,
+                "rules:\n  - {id: isis, query: داعش}\n"
+                "  - {id: surge, query: البادية, threshold: {count: 2, window: 1h, "
+                "distinct_sources: 2}}\n",
+                {"a", "b", "c", "d"});
+  const std::string& url = rig.url;
+  const auto& cfg = rig.cfg;
   CurlGlobal curl;
   constexpr int kRounds = 12;
   std::barrier sync(2);
@@ -108,9 +129,8 @@ TEST_CASE(
     REQUIRE(store.shares_stories());
     CurlHttpClient http;
     ManualClock clock(1764000000);
-    Monitor monitor(
-        *cfg.config, rules.rules, normalizer, store, http, clock,
-        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    const auto owned = rig.monitor(store, http, clock);
+    Monitor& monitor = *owned;
     for (int r = 1; r <= kRounds; ++r) {
       sync.arrive_and_wait();
       if (which == 0) round.store(r);
@@ -178,21 +198,9 @@ TEST_CASE(
                                                : stories_feed("b", base + 100, kCopies)};
   });
   test::TempDir dir;
-  const std::string url = test::store_location(dir.path());
-  dir.write("rules.yaml", "rules:\n  - {id: isis, query: داعش}\n");
-  auto cfg = load_config_text(dir.file("rasd.yaml"),
-                              test::store_yaml(url) +
-                                  "\nrules: [rules.yaml]\nnetwork: {allow_private: true}\n"
-                                  "sources:\n  - {id: a, url: \"" +
-                                  site.url("/a.xml") + "\"}\n  - {id: b, url: \"" +
-                                  site.url("/b.xml") + "\"}\n");
-  INFO(cfg.diagnostics.format());
-  REQUIRE(cfg.config);
-  text::Normalizer normalizer;
-  Diagnostics diag;
-  auto rules = rules::load_rules(read_rule_files(*cfg.config, diag), normalizer);
-  REQUIRE(rules.rules);
-  { Store create(url); }
+  SharedRig rig(dir, site, "rules:\n  - {id: isis, query: داعش}\n", {"a", "b"});
+  const std::string& url = rig.url;
+  const auto& cfg = rig.cfg;
   CurlGlobal curl;
   std::barrier sync(2);
   std::atomic<int> stored{0};
@@ -200,9 +208,8 @@ TEST_CASE(
     Store store(url);
     CurlHttpClient http;
     ManualClock clock(1764000000);
-    Monitor monitor(
-        *cfg.config, rules.rules, normalizer, store, http, clock,
-        std::make_shared<spdlog::logger>("t", std::make_shared<spdlog::sinks::null_sink_mt>()));
+    const auto owned = rig.monitor(store, http, clock);
+    Monitor& monitor = *owned;
     for (int r = 1; r <= kRounds; ++r) {
       sync.arrive_and_wait();
       if (which == 0) round.store(r);
