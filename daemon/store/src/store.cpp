@@ -1,7 +1,6 @@
 #include "rasd/daemon/store.hpp"
 
 #include <array>
-#include <boost/json.hpp>
 
 #include "rasd/daemon/postgres.hpp"
 #include "rasd/daemon/sqlite.hpp"
@@ -186,13 +185,13 @@ std::vector<std::string> Store::known_articles(const std::string& source_id,
                                                const std::vector<std::string>& guids) {
   std::vector<std::string> out;
   if (guids.empty()) return out;
-  boost::json::array list;
+  std::vector<std::string> list;
   list.reserve(guids.size());
   for (const auto& g : guids) {
     // A NUL cannot cross JSON into PostgreSQL's text (and each backend binds it its own way):
     // such a GUID is asked for alone, as has_article() binds it.
     if (g.find('\0') == std::string::npos) {
-      list.emplace_back(g);
+      list.push_back(g);
     } else if (has_article(source_id, g)) {
       out.push_back(g);
     }
@@ -203,7 +202,7 @@ std::vector<std::string> Store::known_articles(const std::string& source_id,
                    (pg ? "SELECT value FROM json_array_elements_text(CAST(?2 AS json))"
                        : "SELECT value FROM json_each(?2)") +
                    ")");
-  s->bind(1, source_id).bind(2, boost::json::serialize(list));
+  s->bind(1, source_id).bind(2, detail::json_string_array(list));
   while (s->step()) out.push_back(s->text(0));
   return out;
 }
@@ -253,9 +252,6 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
 // leaves the whole transaction aborted, so nothing of the article can commit without the rest.
 std::optional<int64_t> Store::insert_article_pg(const NewArticle& a,
                                                 const std::vector<NewAlert>& alerts) {
-  boost::json::array keys;
-  keys.reserve(a.story_keys.size());
-  for (const uint64_t k : a.story_keys) keys.emplace_back(std::to_string(static_cast<int64_t>(k)));
   // PostgreSQL refuses a tsvector over 1 MB (the article would then never be stored): its
   // search columns keep the first 256 KiB of words and of stems, cut at a word.
   Lease ins = cached(
@@ -272,7 +268,7 @@ std::optional<int64_t> Store::insert_article_pg(const NewArticle& a,
   ins->bind(1, a.source_id).bind(2, a.guid).bind(3, a.url).bind(4, a.title).bind(5, a.body);
   ins->bind(6, a.author).bind(7, a.lang).bind(8, a.published).bind(9, a.fetched_at);
   ins->bind(10, a.cluster).bind(11, a.canonical_url).bind(12, a.content_hash);
-  ins->bind(13, boost::json::serialize(keys))
+  ins->bind(13, detail::json_integer_array(a.story_keys))
       .bind(14, detail::head_words(a.search_words, kPgSearchBytes))
       .bind(15, detail::head_words(a.search_stems, kPgSearchBytes));
   if (!ins->step()) return std::nullopt;

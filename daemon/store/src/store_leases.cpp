@@ -7,20 +7,12 @@
 // with FOR UPDATE SKIP LOCKED, so two instances claiming at once never wait for each other and
 // never both win a host: a row the other is taking is skipped, and the claim's condition is
 // checked again on the row as the other left it (READ COMMITTED re-reads an updated row).
-#include <boost/json.hpp>
 
 #include "rasd/daemon/store.hpp"
 #include "store_rows.hpp"
 
 namespace rasd {
 namespace {
-
-std::string json_array(const std::vector<std::string>& items) {
-  boost::json::array a;
-  a.reserve(items.size());
-  for (const auto& s : items) a.emplace_back(s);
-  return boost::json::serialize(a);
-}
 
 struct Dialected {
   std::string now;   // the database's clock in Unix seconds
@@ -50,7 +42,7 @@ std::vector<std::string> Store::claim_hosts(const std::string& owner,
   std::vector<std::string> out;
   if (hosts.empty()) return out;
   const Dialected d = dialected(db_->dialect());
-  const std::string list = json_array(hosts);
+  const std::string list = detail::json_string_array(hosts);
   {
     // The rows first (a host seen for the first time), so that the claim below can lock them.
     // (SQLite needs the WHERE to read ON CONFLICT as the upsert's, not a join's.)
@@ -77,7 +69,7 @@ std::vector<std::string> Store::renew_hosts(const std::string& owner,
   // A lapsed lease nobody took is still the owner's: nobody else can have started on it.
   Lease renew = cached("UPDATE host_leases SET expires_at = " + d.now +
                        " + ?3 WHERE owner = ?1 AND host IN (" + d.hosts() + ") RETURNING host");
-  renew->bind(1, owner).bind(2, json_array(hosts)).bind(3, lease_seconds);
+  renew->bind(1, owner).bind(2, detail::json_string_array(hosts)).bind(3, lease_seconds);
   while (renew->step()) out.push_back(renew->text(0));
   return out;
 }
@@ -91,7 +83,7 @@ void Store::release_hosts(const std::string& owner, const std::vector<std::strin
   Lease release =
       cached("UPDATE host_leases SET expires_at = " + d.now + " + ?3, not_before = " + d.now +
              " + ?3 WHERE owner = ?1 AND host IN (" + d.hosts() + ")");
-  release->bind(1, owner).bind(2, json_array(hosts)).bind(3, gap_seconds);
+  release->bind(1, owner).bind(2, detail::json_string_array(hosts)).bind(3, gap_seconds);
   release->run();
 }
 
@@ -132,7 +124,7 @@ std::vector<Delivery> Store::claim_due_deliveries(const std::string& owner, int6
   if (ids.empty()) return out;
   Lease rows = cached(std::string(detail::kDeliverySelect) + "WHERE d.id IN (" + d.hosts_at(1) +
                       ") ORDER BY d.next_attempt, d.id");
-  rows->bind(1, json_array(ids));
+  rows->bind(1, detail::json_string_array(ids));
   while (rows->step()) out.push_back(detail::read_delivery(*rows));
   return out;
 }
@@ -143,7 +135,7 @@ void Store::renew_delivery_claims(const std::string& owner, const std::vector<st
   const Dialected d = dialected(db_->dialect());
   Lease renew = cached("UPDATE deliveries SET claim_expires = " + d.now +
                        " + ?3 WHERE claimed_by = ?1 AND id IN (" + d.hosts() + ")");
-  renew->bind(1, owner).bind(2, json_array(ids)).bind(3, lease_seconds);
+  renew->bind(1, owner).bind(2, detail::json_string_array(ids)).bind(3, lease_seconds);
   renew->run();
 }
 
@@ -154,7 +146,7 @@ void Store::release_delivery_claims(const std::string& owner, const std::vector<
       "UPDATE deliveries SET claimed_by = '', claim_expires = 0 WHERE "
       "claimed_by = ?1 AND id IN (" +
       d.hosts() + ")");
-  release->bind(1, owner).bind(2, json_array(ids));
+  release->bind(1, owner).bind(2, detail::json_string_array(ids));
   release->run();
 }
 

@@ -1,12 +1,32 @@
 // Internal to the store: reading an alert row, shared by the files that select alerts.
 #pragma once
 
+#include <boost/json.hpp>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "rasd/daemon/sqlite.hpp"
 #include "rasd/daemon/store_types.hpp"
 
 namespace rasd::detail {
+
+// A list bound as one parameter (json_each on SQLite, json_array_elements_text on PostgreSQL):
+// strings as they are; integers as strings, signed as PostgreSQL's bigint, which keeps all 64
+// bits.
+inline std::string json_string_array(const std::vector<std::string>& items) {
+  boost::json::array a;
+  a.reserve(items.size());
+  for (const auto& s : items) a.emplace_back(s);
+  return boost::json::serialize(a);
+}
+template <class Int>
+std::string json_integer_array(const std::vector<Int>& values) {
+  boost::json::array a;
+  a.reserve(values.size());
+  for (const Int v : values) a.emplace_back(std::to_string(static_cast<int64_t>(v)));
+  return boost::json::serialize(a);
+}
 
 // The columns read_alert() reads, in its order.
 inline constexpr std::string_view kAlertColumns =

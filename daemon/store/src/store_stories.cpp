@@ -13,21 +13,12 @@
 // never another lock of either kind after it but those it holds (lock_rule() again) or, for
 // transactions that file no story, rule locks in the same order (lock_rules()). The story gate,
 // the smallest key, comes first in every such statement.
-#include <boost/json.hpp>
 
 #include "rasd/daemon/store.hpp"
+#include "store_rows.hpp"
 
 namespace rasd {
 namespace {
-
-// Keys or row ids, signed as PostgreSQL's bigint, as JSON strings (which keep all 64 bits).
-template <class Int>
-std::string json_keys(const std::vector<Int>& values) {
-  boost::json::array a;
-  a.reserve(values.size());
-  for (const Int v : values) a.emplace_back(std::to_string(static_cast<int64_t>(v)));
-  return boost::json::serialize(a);
-}
 
 constexpr std::string_view kKeysOf =
     "SELECT CAST(value AS BIGINT) AS k FROM json_array_elements_text(CAST(?1 AS json))";
@@ -46,20 +37,13 @@ std::string rule_keys_of(int n) {
          std::to_string(n) + " AS json))";
 }
 
-std::string json_strings(const std::vector<std::string>& values) {
-  boost::json::array a;
-  a.reserve(values.size());
-  for (const auto& v : values) a.emplace_back(v);
-  return boost::json::serialize(a);
-}
-
 }  // namespace
 
 void Store::lock_stories(const std::vector<uint64_t>& keys,
                          const std::vector<std::string>& rule_ids) {
   if (!shares_stories()) return;
   if (keys.size() > kMaxStoryLocks) return lock_all_stories(rule_ids);
-  take_story_locks(json_keys(keys), rule_ids, false);
+  take_story_locks(detail::json_integer_array(keys), rule_ids, false);
 }
 
 void Store::lock_all_stories(const std::vector<std::string>& rule_ids) {
@@ -76,7 +60,9 @@ void Store::take_story_locks(const std::string& keys_json, const std::vector<std
       "pg_advisory_xact_lock(s.k) END) FROM (SELECT CAST(-9223372036854775807 - 1 AS BIGINT) AS "
       "k, true AS gate UNION ALL SELECT x.k, false FROM (" +
       std::string(kKeysOf) + " UNION " + rule_keys_of(2) + ") x ORDER BY 1) s");
-  lock->bind(1, keys_json).bind(2, json_strings(rule_ids)).bind(3, int64_t{alone ? 1 : 0});
+  lock->bind(1, keys_json)
+      .bind(2, detail::json_string_array(rule_ids))
+      .bind(3, int64_t{alone ? 1 : 0});
   lock->run();
 }
 
@@ -84,7 +70,7 @@ void Store::lock_rules(const std::vector<std::string>& rule_ids) {
   if (!shares_stories() || rule_ids.empty()) return;
   Lease lock = cached("SELECT count(pg_advisory_xact_lock(s.k)) FROM (" + rule_keys_of(1) +
                       " ORDER BY 1) s");
-  lock->bind(1, json_strings(rule_ids));
+  lock->bind(1, detail::json_string_array(rule_ids));
   lock->run();
 }
 
@@ -100,7 +86,7 @@ void Store::for_each_article_with_story_keys(const std::vector<uint64_t>& keys, 
                        ") k CROSS JOIN LATERAL (SELECT sk.article_id FROM story_keys sk WHERE "
                        "sk.key = k.k ORDER BY sk.article_id DESC LIMIT " +
                        std::to_string(kStoryKeyReach) + ") x");
-    ids->bind(1, json_keys(keys));
+    ids->bind(1, detail::json_integer_array(keys));
     while (ids->step()) {
       const int64_t id = ids->int64(0);
       if (!known(id)) wanted.push_back(id);
@@ -111,7 +97,7 @@ void Store::for_each_article_with_story_keys(const std::vector<uint64_t>& keys, 
       "SELECT a.source_id, a.guid, a.url, a.title, a.body, coalesce(a.published, a.fetched_at), "
       "a.cluster, a.id FROM articles a WHERE a.id IN (" +
       std::string(kKeysOf) + ") AND a.fetched_at >= ?2 AND a.cluster <> '' ORDER BY a.id");
-  s->bind(1, json_keys(wanted)).bind(2, since);
+  s->bind(1, detail::json_integer_array(wanted)).bind(2, since);
   while (s->step()) {
     fn({s->text(0), s->text(1), s->text(2), s->text(3), s->text(4), s->int64(5), s->text(6),
         s->int64(7)});
@@ -143,7 +129,7 @@ void Store::write_story_keys(int64_t article_id, const std::vector<uint64_t>& ke
   if (!shares_stories() || keys.empty()) return;
   Lease w = cached("INSERT INTO story_keys(key, article_id) SELECT DISTINCT k.k, ?2 FROM (" +
                    std::string(kKeysOf) + ") k ON CONFLICT DO NOTHING");
-  w->bind(1, json_keys(keys)).bind(2, article_id);
+  w->bind(1, detail::json_integer_array(keys)).bind(2, article_id);
   w->run();
 }
 
