@@ -37,6 +37,20 @@ NewArticle article(const std::string& guid, int64_t fetched_at, size_t body_byte
   return a;
 }
 
+// An article with the search columns the Monitor computes for it.
+NewArticle searchable(const text::Normalizer& normalizer, const std::string& guid,
+                      const std::string& title, const std::string& body) {
+  NewArticle a = article(guid, 1000);
+  a.title = title;
+  a.body = body;
+  rules::ArticleFields fields{a.guid, a.title, a.body, "", a.source_id, "", "ar", {}};
+  const rules::PreparedArticle prepared(normalizer, std::move(fields));
+  auto cols = search_columns(prepared);
+  a.search_words = cols.words;
+  a.search_stems = cols.stems;
+  return a;
+}
+
 int64_t page_count(const std::string& db) {
   sqlite3* h = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
@@ -167,15 +181,7 @@ TEST_CASE("store: full-text search folds Arabic spellings, clitics, obfuscation 
   Store store(test::store_location(dir.path()));
   text::Normalizer normalizer;
   auto add = [&](const std::string& guid, const std::string& title, const std::string& body) {
-    NewArticle a = article(guid, 1000);
-    a.title = title;
-    a.body = body;
-    rules::ArticleFields fields{a.guid, a.title, a.body, "", a.source_id, "", "ar", {}};
-    const rules::PreparedArticle prepared(normalizer, std::move(fields));
-    auto cols = search_columns(prepared);
-    a.search_words = cols.words;
-    a.search_stems = cols.stems;
-    REQUIRE(store.insert_article(a, {}));
+    REQUIRE(store.insert_article(searchable(normalizer, guid, title, body), {}));
   };
   add("clitic", "القبض على عناصر لداعش", "في ريف ديرالزور الشرقي");
   add("obfuscated", "هجوم لـ د|عـ.ـش", "قرب دير الزور");
@@ -426,6 +432,64 @@ TEST_CASE("store: runs on a newer schema declared compatible with it, refuses on
   } catch (const sql::StoreError& e) {
     CHECK(std::string(e.what()) == refusal);
   }
+}
+
+TEST_CASE("store: search rows written in a batch follow its savepoints and are all found at commit",
+          "[integration][store][search][backend]") {
+  // On SQLite a batch stages its search rows and writes them to FTS5 at its commit (store.hpp,
+  // Batch): what a savepoint rolled back must not reach the index, and nothing may be left out.
+  test::TempDir dir;
+  Store store(test::store_location(dir.path()));
+  text::Normalizer normalizer;
+  auto with_search = [&](const std::string& guid, const std::string& body) {
+    return searchable(normalizer, guid, "عنوان " + guid, body);
+  };
+  auto found = [&](const std::string& q) {
+    auto fts = search_query(normalizer, q);
+    REQUIRE(fts);
+    std::set<std::string> guids;
+    for (const auto& a : store.search(*fts, 100)) guids.insert(a.guid);
+    return guids;
+  };
+  std::set<std::string> kept;
+  {
+    Store::Batch batch(store);
+    for (int answer = 0; answer < 3; ++answer) {
+      Store::Batch savepoint(store);
+      for (int i = 0; i < 5; ++i) {
+        const std::string guid = "a" + std::to_string(answer) + "-" + std::to_string(i);
+        REQUIRE(store.insert_article(with_search(guid, "هجوم قرب ديرالزور " + guid), {}));
+        if (answer != 1) kept.insert(guid);
+      }
+      // The second answer fails after its articles: its savepoint undoes them.
+      if (answer == 1) {
+        NewAlert dup{"alert_x", "r", "high", 100, "{}", {}, "", {}, ""};
+        CHECK_THROWS_AS(store.insert_article(with_search("a1-dup", "هجوم"), {dup, dup}),
+                        sql::StoreError);
+        continue;
+      }
+      savepoint.commit();
+    }
+    batch.commit();
+  }
+  CHECK(found("\"دير الزور\"") == kept);
+  CHECK(found("هجوم") == kept);
+  {
+    Store::Batch dropped(store);  // destroyed without commit: none of it is searchable
+    REQUIRE(store.insert_article(with_search("gone", "هجوم في الرقة"), {}));
+  }
+  CHECK(found("الرقة").empty());
+  CHECK_FALSE(store.has_article("src", "gone"));
+  // Outside a batch the row is written at once, and the next batch stages afresh.
+  REQUIRE(store.insert_article(with_search("alone", "اشتباكات في تدمر"), {}));
+  CHECK(found("تدمر") == std::set<std::string>{"alone"});
+  {
+    Store::Batch batch(store);
+    REQUIRE(store.insert_article(with_search("later", "اشتباكات في تدمر ثانية"), {}));
+    batch.commit();
+  }
+  CHECK(found("تدمر") == std::set<std::string>{"alone", "later"});
+  CHECK(store.integrity_check() == "ok");
 }
 
 TEST_CASE("store: an article and its alerts are one transaction, duplicates write nothing",

@@ -211,7 +211,12 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
                                              const std::vector<NewAlert>& alerts) {
   if (db_->dialect() == sql::Dialect::postgres && db_->in_transaction())
     return insert_article_pg(a, alerts);
-  sql::Transaction tx(*db_);
+  // Inside a caller's transaction no savepoint of its own: the caller's savepoint (the
+  // Poller's, per answer) undoes a failed article with the rest, and on SQLite every savepoint
+  // after the first write to the FTS5 table flushes its pending terms into a new segment
+  // (fts5SavepointMethod), which cost more than the rest of the article's writes together.
+  std::optional<sql::Transaction> tx;
+  if (!db_->in_transaction()) tx.emplace(*db_);
   Lease ins_lease = cached(
       "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
       "fetched_at, cluster, canonical_url, content_hash) "
@@ -235,15 +240,15 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
   if (!a.search_words.empty()) {
     // PostgreSQL refuses a tsvector over 1 MB (the article would then never be stored): its
     // search columns keep the first 256 KiB of words and of stems, cut at a word.
-    const bool pg = db_->dialect() == sql::Dialect::postgres;
-    cached("INSERT INTO article_search(rowid, words, stems) VALUES(?1, ?2, ?3)")
-        ->bind(1, article_id)
-        .bind(2, pg ? detail::head_words(a.search_words, kPgSearchBytes) : a.search_words)
-        .bind(3, pg ? detail::head_words(a.search_stems, kPgSearchBytes) : a.search_stems)
-        .run();
+    if (db_->dialect() == sql::Dialect::postgres) {
+      write_search_row(article_id, detail::head_words(a.search_words, kPgSearchBytes),
+                       detail::head_words(a.search_stems, kPgSearchBytes));
+    } else {
+      write_search_row(article_id, a.search_words, a.search_stems);
+    }
   }
   insert_alerts(article_id, a.source_id, a.cluster, alerts, {});
-  tx.commit();
+  if (tx) tx->commit();
   return article_id;
 }
 

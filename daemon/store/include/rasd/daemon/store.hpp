@@ -30,12 +30,24 @@ class Store final : public ArticleStore {
   // Groups many writes into one transaction (one fsync, synchronous=FULL): the writes inside
   // are savepoints that fail alone, and nothing is durable before commit(); destroyed without
   // commit(), it rolls everything back. Batches nest (the inner ones are savepoints).
+  //
+  // On SQLite, the search rows of the articles inserted inside an outermost Batch are staged
+  // in a temporary table (rolled back with their savepoint like any row) and written to the
+  // FTS5 table in one statement by the outermost commit(): FTS5 flushes its pending terms
+  // into a new segment at every savepoint and every statement that opens a statement journal
+  // once it has been written in the transaction, which cost more than the articles' other
+  // writes together. A search sees the rows once committed, as before.
   class Batch {
    public:
-    explicit Batch(Store& store) : tx_(std::make_unique<sql::Transaction>(*store.db_)) {}
-    void commit() { tx_->commit(); }
+    explicit Batch(Store& store);
+    ~Batch();
+    Batch(const Batch&) = delete;
+    Batch& operator=(const Batch&) = delete;
+    void commit();
 
    private:
+    Store& store_;
+    bool outermost_;  // this Batch began the transaction
     std::unique_ptr<sql::Transaction> tx_;
   };
 
@@ -337,6 +349,10 @@ class Store final : public ArticleStore {
   explicit Store(std::unique_ptr<sql::Connection> db) : db_(std::move(db)) {}
   void migrate();
   void write_story_keys(int64_t article_id, const std::vector<uint64_t>& keys);
+  // The article's search row: staged while an outermost Batch is open on SQLite (Batch),
+  // written at once otherwise.
+  void write_search_row(int64_t article_id, std::string_view words, std::string_view stems);
+  void flush_staged_search();
   // A statement prepared once per Store (hot paths prepare nothing); reset when the lease ends,
   // so no statement keeps a read snapshot open between calls.
   class Lease {
@@ -355,6 +371,8 @@ class Store final : public ArticleStore {
   std::unique_ptr<sql::Connection> db_;
   std::unordered_map<std::string, std::unique_ptr<sql::Statement>>
       statements_;  // before db_ closes
+  bool staging_search_ = false;  // an outermost Batch is open on SQLite
+  bool search_staged_ = false;   // rows may wait in the stage
 };
 
 }  // namespace rasd
