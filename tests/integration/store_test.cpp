@@ -369,6 +369,46 @@ TEST_CASE(
   CHECK(store.delivery_count("pending") == 30);
 }
 
+TEST_CASE("store: schema 19 moves the search index to the ascii tokenizer and keeps every row",
+          "[integration][store][search]") {
+  test::TempDir dir;
+  const std::string db = dir.path() + "/rasd.db";
+  text::Normalizer normalizer;
+  {
+    Store store(db);
+    REQUIRE(store.insert_article(searchable(normalizer, "old", "هجوم لـ د|عـ.ـش", "قرب دير الزور"),
+                                 {}));
+  }
+  // Back to schema 18's search table (unicode61), with the row in it.
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(db.c_str(), &raw) == SQLITE_OK);
+  const char* to_18 =
+      "CREATE VIRTUAL TABLE s18 USING fts5(words, stems, tokenize = 'unicode61 remove_diacritics "
+      "0');"
+      "INSERT INTO s18(rowid, words, stems) SELECT rowid, words, stems FROM article_search;"
+      "DROP TABLE article_search; ALTER TABLE s18 RENAME TO article_search; PRAGMA "
+      "user_version=18;";
+  REQUIRE(sqlite3_exec(raw, to_18, nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  Store store(db);
+  CHECK(store.schema_version() == 19);
+  CHECK(test::scalar(db,
+                     "SELECT count(*) FROM sqlite_master WHERE name = 'article_search' AND "
+                     "sql LIKE '%ascii%'") == "1");
+  auto found = [&](const std::string& q) {
+    auto fts = search_query(normalizer, q);
+    REQUIRE(fts);
+    std::set<std::string> guids;
+    for (const auto& a : store.search(*fts, 10)) guids.insert(a.guid);
+    return guids;
+  };
+  CHECK(found("داعش") == std::set<std::string>{"old"});
+  CHECK(found("\"دير الزور\"") == std::set<std::string>{"old"});
+  REQUIRE(store.insert_article(searchable(normalizer, "new", "اشتباكات", "في ريف ديرالزور"), {}));
+  CHECK(found("\"دير الزور\"") == std::set<std::string>{"old", "new"});
+  CHECK(store.integrity_check() == "ok");
+}
+
 TEST_CASE("store: runs on a newer schema declared compatible with it, refuses one that is not",
           "[store][backend]") {
   test::TempDir dir;
