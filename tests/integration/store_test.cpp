@@ -51,6 +51,17 @@ NewArticle searchable(const text::Normalizer& normalizer, const std::string& gui
   return a;
 }
 
+// The guids of the articles a search finds (up to 100).
+std::set<std::string> found_guids(Store& store, const text::Normalizer& normalizer,
+                                  const std::string& q) {
+  auto fts = search_query(normalizer, q);
+  INFO(q << ": " << (fts ? fts->fts5 + " / " + fts->tsquery : fts.error().message));
+  REQUIRE(fts);
+  std::set<std::string> guids;
+  for (const auto& a : store.search(*fts, 100)) guids.insert(a.guid);
+  return guids;
+}
+
 int64_t page_count(const std::string& db) {
   sqlite3* h = nullptr;
   REQUIRE(sqlite3_open_v2(db.c_str(), &h, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
@@ -186,14 +197,7 @@ TEST_CASE("store: full-text search folds Arabic spellings, clitics, obfuscation 
   add("clitic", "القبض على عناصر لداعش", "في ريف ديرالزور الشرقي");
   add("obfuscated", "هجوم لـ د|عـ.ـش", "قرب دير الزور");
   add("other", "الداعمون للمشروع", "اجتماع في دمشق");
-  auto found = [&](const std::string& q) {
-    auto fts = search_query(normalizer, q);
-    INFO(q << ": " << (fts ? fts->fts5 + " / " + fts->tsquery : fts.error().message));
-    REQUIRE(fts);
-    std::set<std::string> guids;
-    for (const auto& a : store.search(*fts, 10)) guids.insert(a.guid);
-    return guids;
-  };
+  auto found = [&](const std::string& q) { return found_guids(store, normalizer, q); };
   CHECK(found("داعش") == std::set<std::string>{"clitic", "obfuscated"});
   CHECK(found("\"دير الزور\"") == std::set<std::string>{"clitic", "obfuscated"});
   CHECK(found("داعش -هجوم") == std::set<std::string>{"clitic"});
@@ -395,13 +399,7 @@ TEST_CASE("store: schema 19 moves the search index to the ascii tokenizer and ke
   CHECK(test::scalar(db,
                      "SELECT count(*) FROM sqlite_master WHERE name = 'article_search' AND "
                      "sql LIKE '%ascii%'") == "1");
-  auto found = [&](const std::string& q) {
-    auto fts = search_query(normalizer, q);
-    REQUIRE(fts);
-    std::set<std::string> guids;
-    for (const auto& a : store.search(*fts, 10)) guids.insert(a.guid);
-    return guids;
-  };
+  auto found = [&](const std::string& q) { return found_guids(store, normalizer, q); };
   CHECK(found("داعش") == std::set<std::string>{"old"});
   CHECK(found("\"دير الزور\"") == std::set<std::string>{"old"});
   REQUIRE(store.insert_article(searchable(normalizer, "new", "اشتباكات", "في ريف ديرالزور"), {}));
@@ -484,13 +482,7 @@ TEST_CASE("store: search rows written in a batch follow its savepoints and are a
   auto with_search = [&](const std::string& guid, const std::string& body) {
     return searchable(normalizer, guid, "عنوان " + guid, body);
   };
-  auto found = [&](const std::string& q) {
-    auto fts = search_query(normalizer, q);
-    REQUIRE(fts);
-    std::set<std::string> guids;
-    for (const auto& a : store.search(*fts, 100)) guids.insert(a.guid);
-    return guids;
-  };
+  auto found = [&](const std::string& q) { return found_guids(store, normalizer, q); };
   std::set<std::string> kept;
   {
     Store::Batch batch(store);
