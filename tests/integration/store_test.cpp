@@ -477,7 +477,8 @@ TEST_CASE("store: search rows written in a batch follow its savepoints and are a
   // On SQLite a batch stages its search rows and writes them to FTS5 at its commit (store.hpp,
   // Batch): what a savepoint rolled back must not reach the index, and nothing may be left out.
   test::TempDir dir;
-  Store store(test::store_location(dir.path()));
+  const std::string location = test::store_location(dir.path());
+  Store store(location);
   text::Normalizer normalizer;
   auto with_search = [&](const std::string& guid, const std::string& body) {
     return searchable(normalizer, guid, "عنوان " + guid, body);
@@ -521,7 +522,55 @@ TEST_CASE("store: search rows written in a batch follow its savepoints and are a
     batch.commit();
   }
   CHECK(found("تدمر") == std::set<std::string>{"alone", "later"});
+  // A search row left behind under the id the next article gets (a store an older rasd wrote)
+  // gives way at the flush instead of failing the batch.
+  REQUIRE(store.insert_article(with_search("orphan", "كمين في حماة"), {}));
+  test::scalar(location, "DELETE FROM articles WHERE guid = 'orphan'");
+  {
+    Store::Batch batch(store);
+    REQUIRE(store.insert_article(with_search("after", "كمين في حمص"), {}));
+    batch.commit();
+  }
+  CHECK(found("كمين") == std::set<std::string>{"after"});
   CHECK(store.integrity_check() == "ok");
+}
+
+TEST_CASE("store: a page the worker could not extract counts a try and waits for the next",
+          "[integration][store][pages]") {
+  // Found in review: the failure was written inside the page's batch, which then ended
+  // without a commit, so the page never gained a try and was fetched again at every pump.
+  test::TempDir dir;
+  dir.write("rules.yaml", "rules: []\n");
+  auto cfg =
+      load_config_text(dir.file("rasd.yaml"),
+                       "store: {path: rasd.db}\nrules: [rules.yaml]\n"
+                       "sources:\n  - {id: site, type: html, url: \"https://news.example/\"}\n");
+  REQUIRE(cfg.config);
+  text::Normalizer normalizer;
+  CurlGlobal curl;
+  CurlHttpClient http;
+  ManualClock clock(1734600000);
+  Store store(cfg.config->store_path);
+  Monitor monitor(*cfg.config, std::make_shared<const rules::RuleSet>(), normalizer, store, http,
+                  clock, null_logger());
+  store.ensure_source("site", "https://news.example/");
+  PageFetch page;
+  page.source_id = "site";
+  page.url = "https://news.example/a/1";
+  page.created_at = clock.now();
+  REQUIRE(store.queue_page_fetch(page));
+  HttpResponse ok;
+  ok.status = 200;
+  ok.body = "<html><body><p>نص</p></body></html>";
+  const PollStats stats = monitor.handle_page(cfg.config->sources[0], page,
+                                              Expected<HttpResponse>(ok), PreparedAnswer{});
+  CHECK(stats.failed == 1);
+  const auto pages = store.page_fetches();
+  REQUIRE(pages.size() == 1);
+  CHECK(pages[0].attempts == 1);
+  CHECK(pages[0].last_error == "article extraction failed");
+  CHECK(pages[0].next_attempt > clock.now());
+  CHECK(store.due_page_fetches(clock.now(), 10).empty());
 }
 
 TEST_CASE("store: an article and its alerts are one transaction, duplicates write nothing",

@@ -133,11 +133,14 @@ PollStats Monitor::handle_page(const SourceConfig& s, const PageFetch& page,
     return stats;
   }
   if (!prepared.page) {
-    // The worker could not extract the page (it threw): a page failure like any other.
-    return handle_page(
+    // The worker could not extract the page (it threw): a page failure like any other, kept
+    // with this call's batch (whose end would otherwise roll it back).
+    stats = handle_page(
         s, page,
         Error{prepared.parsed.error.empty() ? "article extraction failed" : prepared.parsed.error},
         PreparedAnswer{});
+    batch->commit();
+    return stats;
   }
   const html::ExtractedArticle& extracted = *prepared.page;
   count("ok");

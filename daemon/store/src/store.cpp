@@ -211,12 +211,10 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
                                              const std::vector<NewAlert>& alerts) {
   if (db_->dialect() == sql::Dialect::postgres && db_->in_transaction())
     return insert_article_pg(a, alerts);
-  // Inside a caller's transaction no savepoint of its own: the caller's savepoint (the
-  // Poller's, per answer) undoes a failed article with the rest, and on SQLite every savepoint
-  // after the first write to the FTS5 table flushes its pending terms into a new segment
-  // (fts5SavepointMethod), which cost more than the rest of the article's writes together.
-  std::optional<sql::Transaction> tx;
-  if (!db_->in_transaction()) tx.emplace(*db_);
+  // A savepoint of its own inside a caller's transaction: the article, its search row and its
+  // alerts are stored together or not at all. Inside a Batch it costs no FTS5 flush, since
+  // the search row waits in the stage (Batch).
+  sql::Transaction tx(*db_);
   Lease ins_lease = cached(
       "INSERT INTO articles(source_id, guid, url, title, body, author, lang, published, "
       "fetched_at, cluster, canonical_url, content_hash) "
@@ -248,7 +246,7 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
     }
   }
   insert_alerts(article_id, a.source_id, a.cluster, alerts, {});
-  if (tx) tx->commit();
+  tx.commit();
   return article_id;
 }
 

@@ -38,10 +38,12 @@ void Store::write_search_row(int64_t article_id, std::string_view words, std::st
 }
 
 void Store::flush_staged_search() {
-  // One statement: FTS5 sees one statement journal, before any of its own writes.
+  // One statement: FTS5 sees one statement journal, before any of its own writes. OR REPLACE:
+  // a stale search row under a new article's id (left by a store an older rasd wrote) gives
+  // way, rather than failing every answer of the batch at each try.
   cached(
-      "INSERT INTO article_search(rowid, words, stems) SELECT rowid, words, stems FROM "
-      "temp.search_stage ORDER BY rowid")
+      "INSERT OR REPLACE INTO article_search(rowid, words, stems) SELECT rowid, words, stems "
+      "FROM temp.search_stage ORDER BY rowid")
       ->run();
   cached("DELETE FROM temp.search_stage")->run();
   search_staged_ = false;
