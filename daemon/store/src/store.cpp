@@ -238,12 +238,10 @@ std::optional<int64_t> Store::insert_article(const NewArticle& a,
   if (!a.search_words.empty()) {
     // PostgreSQL refuses a tsvector over 1 MB (the article would then never be stored): its
     // search columns keep the first 256 KiB of words and of stems, cut at a word.
-    if (db_->dialect() == sql::Dialect::postgres) {
-      write_search_row(article_id, detail::head_words(a.search_words, kPgSearchBytes),
-                       detail::head_words(a.search_stems, kPgSearchBytes));
-    } else {
-      write_search_row(article_id, a.search_words, a.search_stems);
-    }
+    const bool pg = db_->dialect() == sql::Dialect::postgres;
+    const std::string_view words = a.search_words, stems = a.search_stems;
+    write_search_row(article_id, pg ? detail::head_words(words, kPgSearchBytes) : words,
+                     pg ? detail::head_words(stems, kPgSearchBytes) : stems);
   }
   insert_alerts(article_id, a.source_id, a.cluster, alerts, {});
   tx.commit();
